@@ -1,0 +1,211 @@
+/*
+** isms.h -- the whole public contract of libisms.
+**
+** Conventions (after sqlite3.h):
+**   - handles are opaque; every call returns an int code, ISMS_OK (0) on success;
+**   - a handle owns the message of its last failure (isms_errmsg); the message
+**     stays valid until the next call on that handle;
+**   - closing or freeing NULL is a no-op;
+**   - out-parameters are marked OUT.
+**
+** The block between the FFI markers is read verbatim by the LuaJIT binding
+** (it is embedded into the library and returned by isms_cdef), so it must
+** stay free of macros, varargs and preprocessor lines.
+*/
+#ifndef ISMS_H
+#define ISMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ISMS-FFI-BEGIN */
+
+/* ---------------------------------------------------------------- codes */
+enum isms_code {
+  ISMS_OK       = 0,
+  ISMS_ERROR    = 1,   /* generic failure; see the message */
+  ISMS_NOMEM    = 2,
+  ISMS_IO       = 3,   /* a file could not be read or written */
+  ISMS_INPUT    = 4,   /* input rejected (CSV rows, rule data); nothing stored */
+  ISMS_RULE     = 5,   /* a rule file failed to load: syntax, sandbox, limits */
+  ISMS_SCHEMA   = 6,   /* register schema is newer than this library, or damaged */
+  ISMS_STORAGE  = 7,   /* SQLite reported an error */
+  ISMS_NOTFOUND = 8,
+  ISMS_MISUSE   = 9,   /* an API contract was broken by the caller */
+  ISMS_ROW      = 100, /* isms_cursor_next: a row is ready */
+  ISMS_DONE     = 101  /* isms_cursor_next: no more rows */
+};
+
+/* C, I and A: the three dimensions an asset is valued on. */
+enum isms_dim { ISMS_DIM_C = 0, ISMS_DIM_I = 1, ISMS_DIM_A = 2 };
+
+/* Largest tier value on a C, I or A scale. */
+enum isms_limits_const { ISMS_MAX_TIER = 15 };
+
+/* How the C, I and A tier values combine into one asset value. */
+enum isms_combine {
+  ISMS_COMBINE_PRODUCT = 0,  /* C x I x A (QISM class value) */
+  ISMS_COMBINE_SUM     = 1,
+  ISMS_COMBINE_MAX     = 2
+};
+
+typedef struct isms_db isms_db;          /* an open register */
+typedef struct isms_method isms_method;  /* a compiled methodology */
+typedef struct isms_cursor isms_cursor;  /* rows of a register query */
+
+/* ------------------------------------------------------------- library */
+const char *isms_version(void);
+const char *isms_errstr(int code);       /* static text for a code */
+const char *isms_cdef(void);             /* this block, for ffi.cdef */
+int isms_schema_version_supported(void);
+
+/* ------------------------------------------------------------ register */
+/* Opens (creating if absent) the register at path and migrates its schema. */
+int isms_open(const char *path, isms_db **out /* OUT */);
+int isms_close(isms_db *db);
+const char *isms_errmsg(isms_db *db);
+int isms_errcode(isms_db *db);
+int isms_schema_version(isms_db *db, int *out /* OUT */);
+/* Who is recorded in the change log for later writes (default "unknown"). */
+int isms_set_actor(isms_db *db, const char *actor);
+/* Register-wide settings, e.g. "methodology". value NULL deletes the key. */
+int isms_setting_set(isms_db *db, const char *key, const char *value, const char *reason);
+/* Copies the value into buf (NUL-terminated); ISMS_NOTFOUND if unset. */
+int isms_setting_get(isms_db *db, const char *key, char *buf, size_t bufsize);
+
+/* ------------------------------------------------------------ methodology
+** A methodology is declared in a rule file, validated by the rule loader and
+** built here into lookup tables. Tier values are small positive integers
+** (1..ISMS_MAX_TIER). Build with the add/set calls, then isms_method_compile;
+** only a compiled methodology can value assets. */
+int isms_method_new(const char *name, isms_method **out /* OUT */);
+void isms_method_free(isms_method *m);
+const char *isms_method_errmsg(isms_method *m);
+const char *isms_method_name(isms_method *m);
+int isms_method_add_tier(isms_method *m, int dim, int value, const char *label);
+/* Another accepted spelling for an existing tier, e.g. "high" -> 3. */
+int isms_method_add_alias(isms_method *m, int dim, int value, const char *alias);
+int isms_method_set_combine(isms_method *m, int combine);
+/* Adds a class (band) and returns its index in *out. */
+int isms_method_add_class(isms_method *m, const char *name, int *out /* OUT */);
+/* A class holds either explicit values or inclusive ranges (or both). */
+int isms_method_class_add_value(isms_method *m, int cls, double value);
+int isms_method_class_add_range(isms_method *m, int cls, double lo, double hi);
+/* Checks that every reachable value falls in exactly one class, then builds
+** the C x I x A lookup cube. Fails with a message naming the first fault. */
+int isms_method_compile(isms_method *m);
+int isms_method_class_count(isms_method *m);
+const char *isms_method_class_name(isms_method *m, int cls);
+int isms_method_tier_count(isms_method *m, int dim);
+/* The i-th tier (0-based, ascending) of a dimension. */
+int isms_method_tier(isms_method *m, int dim, int i, int *value /* OUT */,
+                     const char **label /* OUT */);
+/* Parses a C/I/A cell: a tier number or a label/alias (case-insensitive).
+** Returns ISMS_OK, or ISMS_INPUT with a reason in the method's message. */
+int isms_method_parse_level(isms_method *m, int dim, const char *text, size_t len,
+                            int *value /* OUT */);
+/* Values one asset: *value = combined value, *cls = class index. */
+int isms_method_value(isms_method *m, int c, int i, int a, double *value /* OUT */,
+                      int *cls /* OUT */);
+/* The bulk kernel: n assets as columns. A 0 in c, i or a means "not valued"
+** and yields value 0 and class -1. */
+int isms_method_value_bulk(isms_method *m, size_t n, const int8_t *c,
+                           const int8_t *i, const int8_t *a,
+                           double *value /* OUT */, int8_t *cls /* OUT */);
+
+/* ----------------------------------------------------------- import */
+typedef struct isms_import_opts {
+  const char *reason;      /* recorded in the change log; may be NULL */
+  const char *source_name; /* the name used in error messages; default path */
+  int max_errors;          /* errors listed before giving up; 0 = 50 */
+  int threads;             /* 0 = automatic (parse and store in parallel) */
+} isms_import_opts;
+
+typedef struct isms_import_report {
+  int64_t rows;            /* data rows read */
+  int64_t created;
+  int64_t updated;         /* rows that existed and changed */
+  int64_t unchanged;
+  int64_t errors;          /* rows rejected; when > 0 nothing was stored */
+  int64_t batch;           /* change-log batch id of this import */
+} isms_import_report;
+
+/* Imports an asset inventory CSV. All-or-nothing: any bad row rejects the
+** whole file, every error is listed (up to max_errors) in isms_errmsg as
+** "file:line:column: reason" lines, and the register is left untouched. */
+int isms_import_assets(isms_db *db, const char *path, isms_method *m,
+                       const isms_import_opts *opts, isms_import_report *rep /* OUT */);
+/* Writes the asset register as CSV in the import format (round-trips). */
+int isms_export_assets(isms_db *db, const char *path);
+
+/* ---------------------------------------------------------- valuation */
+typedef struct isms_value_report {
+  int64_t assets;
+  int64_t valued;          /* assets with C, I and A all set */
+  int64_t unvalued;        /* assets missing one or more of C, I, A */
+  int64_t changed;         /* assets whose class or value changed */
+  int64_t batch;
+} isms_value_report;
+
+/* Values every asset with m, in C over columns, storing value and class
+** and logging each change in one transaction. */
+int isms_value_assets(isms_db *db, isms_method *m, const char *reason,
+                      isms_value_report *rep /* OUT */);
+
+/* -------------------------------------------------------- single asset */
+/* Sets one field of an existing asset (by its register column name, e.g.
+** "owner", "c", "notes"); C/I/A take tier numbers as text. Logged. */
+int isms_asset_set(isms_db *db, const char *id, const char *field,
+                   const char *value, const char *reason);
+int isms_asset_delete(isms_db *db, const char *id, const char *reason);
+
+/* -------------------------------------------------------------- cursors
+** Read-only views of the register. Column values are text (NULL for SQL
+** NULL), valid until the next isms_cursor_next. */
+enum isms_view {
+  ISMS_VIEW_ASSETS  = 0,   /* filter: class name, or NULL for all */
+  ISMS_VIEW_CHANGES = 1,   /* filter: entity id, or NULL for all */
+  ISMS_VIEW_BATCHES = 2,   /* filter: unused */
+  ISMS_VIEW_ASSET   = 3    /* filter: one asset id */
+};
+int isms_cursor_open(isms_db *db, int view, const char *filter,
+                     isms_cursor **out /* OUT */);
+int isms_cursor_next(isms_cursor *cur);      /* ISMS_ROW, ISMS_DONE or error */
+int isms_cursor_columns(isms_cursor *cur);
+const char *isms_cursor_name(isms_cursor *cur, int col);
+const char *isms_cursor_text(isms_cursor *cur, int col);
+int isms_cursor_close(isms_cursor *cur);
+
+/* ------------------------------------------------------- rule sandbox
+** Runs an untrusted rule file in a separate process with a fresh, locked
+** LuaJIT state: text only, no os/io/ffi/require/debug/load, bounded CPU
+** time, instructions and memory. Its declarations come back as JSON text
+** (see docs/rule-files.md). */
+typedef struct isms_rule_limits {
+  int64_t time_ms;         /* wall-clock budget; 0 = 2000 */
+  int64_t memory_bytes;    /* Lua heap cap; 0 = 64 MiB */
+  int64_t instructions;    /* VM instruction budget; 0 = 200 million */
+  int64_t output_bytes;    /* largest declaration output; 0 = 16 MiB */
+} isms_rule_limits;
+
+/* Evaluates the rule file at path. On success *json is a malloc'd,
+** NUL-terminated JSON array of declarations (free it with isms_free).
+** On failure *errmsg (also malloc'd) names the file, line and reason. */
+int isms_rules_eval(const char *path, const isms_rule_limits *limits,
+                    char **json /* OUT */, char **errmsg /* OUT */);
+/* Same, for rule text already in memory; chunkname is used in messages. */
+int isms_rules_eval_buffer(const char *text, size_t len, const char *chunkname,
+                           const isms_rule_limits *limits, char **json /* OUT */,
+                           char **errmsg /* OUT */);
+void isms_free(void *p);
+
+/* ISMS-FFI-END */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ISMS_H */

@@ -1,0 +1,85 @@
+/*
+** isms_internal.h -- shared by the library's translation units only.
+** Everything here has hidden visibility; only ISMS_API functions leave
+** libisms.so.
+*/
+#ifndef ISMS_INTERNAL_H
+#define ISMS_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stdarg.h>
+
+#include "isms.h"
+
+#define ISMS_API __attribute__((visibility("default")))
+#define ISMS_HIDDEN __attribute__((visibility("hidden")))
+
+/* Contract checks in the manner of Lua's api_check: compiled away unless
+** ISMS_DEBUG_API is defined; user errors are returned as codes instead. */
+#ifdef ISMS_DEBUG_API
+#include <assert.h>
+#define isms_check(cond) assert(cond)
+#else
+#define isms_check(cond) ((void)0)
+#endif
+
+#define ISMS_ERRMSG_MAX 65536
+
+struct isms_db {
+  sqlite3 *sql;
+  int errcode;
+  char *errmsg;        /* heap; may hold many lines for import errors */
+  char actor[128];
+  sqlite3_stmt *st_log;  /* cached change_log insert */
+};
+
+/* ------------------------------------------------------------ db.c */
+ISMS_HIDDEN int isms__fail(isms_db *db, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+ISMS_HIDDEN int isms__fail_sql(isms_db *db, const char *what);
+ISMS_HIDDEN void isms__clear_error(isms_db *db);
+/* Takes ownership of a heap message (may be NULL for "no detail"). */
+ISMS_HIDDEN int isms__fail_owned(isms_db *db, int code, char *msg);
+ISMS_HIDDEN int isms__exec(isms_db *db, const char *sql);
+ISMS_HIDDEN int isms__begin(isms_db *db);
+ISMS_HIDDEN int isms__commit(isms_db *db);
+ISMS_HIDDEN void isms__rollback(isms_db *db);
+
+/* ------------------------------------------------------------ schema.c */
+ISMS_HIDDEN int isms__migrate(isms_db *db);
+#define ISMS_SCHEMA_VERSION 1
+
+/* ------------------------------------------------------------ changelog.c */
+/* Opens a change batch (who, when, what, reason) inside the current
+** transaction and returns its id. */
+ISMS_HIDDEN int isms__batch_open(isms_db *db, const char *command, const char *source,
+                                 const char *reason, int64_t *batch);
+ISMS_HIDDEN int isms__batch_close(isms_db *db, int64_t batch, int64_t created,
+                                  int64_t updated, int64_t deleted);
+/* One change-log entry; old and new may be NULL. Uses a cached statement. */
+ISMS_HIDDEN int isms__log_change(isms_db *db, int64_t batch, const char *entity,
+                                 const char *entity_id, const char *action,
+                                 const char *field, const char *old_value,
+                                 const char *new_value);
+
+/* ------------------------------------------------------------ utf8.c */
+/* Returns 0 when s[0..n) is valid UTF-8, else 1 + byte offset of the fault. */
+ISMS_HIDDEN size_t isms__utf8_check(const unsigned char *s, size_t n);
+
+/* ------------------------------------------------------------ asset_fields.c */
+/* The asset columns of the CSV format, in export order. */
+enum isms__asset_col {
+  ACOL_ID, ACOL_NAME, ACOL_TYPE, ACOL_OWNER, ACOL_CUSTODIAN, ACOL_LOCATION,
+  ACOL_OUTSOURCED, ACOL_CONTRACT, ACOL_GROUP, ACOL_UNITS, ACOL_C, ACOL_I,
+  ACOL_A, ACOL_NOTES, ACOL_COUNT
+};
+ISMS_HIDDEN extern const char *const isms__asset_col_names[ACOL_COUNT];
+ISMS_HIDDEN extern const char *const isms__asset_types[];
+ISMS_HIDDEN int isms__asset_type_parse(const char *s, size_t n);  /* -1 if unknown */
+/* Parses yes/no style flags; -1 if not a flag. Empty means 0. */
+ISMS_HIDDEN int isms__flag_parse(const char *s, size_t n);
+
+/* ------------------------------------------------------------ method.c */
+ISMS_HIDDEN int isms__method_is_compiled(const isms_method *m);
+
+#endif /* ISMS_INTERNAL_H */

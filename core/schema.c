@@ -1,0 +1,145 @@
+/*
+** schema.c -- the register's schema and its migrations.
+**
+** PRAGMA user_version holds the schema version. Each migration moves the
+** schema up by one inside one transaction, so a register is always at a
+** version this list describes. A register newer than this library is
+** refused rather than guessed at.
+*/
+#include <stdio.h>
+
+#include "isms_internal.h"
+
+static const char *const migrations[] = {
+    /* 1: the first register: settings, change log, scope, assets. */
+    "CREATE TABLE settings("
+    "  key   TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL"
+    ") WITHOUT ROWID;"
+
+    /* Who did what, when and why: one batch per command, one change_log row
+    ** per changed field. A created asset points at its batch
+    ** (assets.created_batch) instead of repeating its values here. */
+    "CREATE TABLE change_batches("
+    "  id      INTEGER PRIMARY KEY,"
+    "  at      TEXT NOT NULL,"
+    "  actor   TEXT NOT NULL,"
+    "  command TEXT NOT NULL,"
+    "  source  TEXT,"
+    "  reason  TEXT,"
+    "  created INTEGER NOT NULL DEFAULT 0,"
+    "  updated INTEGER NOT NULL DEFAULT 0,"
+    "  deleted INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE TABLE change_log("
+    "  id        INTEGER PRIMARY KEY,"
+    "  batch     INTEGER NOT NULL REFERENCES change_batches(id),"
+    "  entity    TEXT NOT NULL,"
+    "  entity_id TEXT NOT NULL,"
+    "  action    TEXT NOT NULL CHECK (action IN ('create', 'update', 'delete')),"
+    "  field     TEXT,"
+    "  old       TEXT,"
+    "  new       TEXT"
+    ");"
+    "CREATE INDEX change_log_entity ON change_log(entity, entity_id);"
+
+    "CREATE TABLE scopes("
+    "  id             INTEGER PRIMARY KEY,"
+    "  name           TEXT NOT NULL UNIQUE,"
+    "  statement      TEXT,"
+    "  organisational TEXT,"
+    "  ict            TEXT,"
+    "  physical       TEXT,"
+    "  interfaces     TEXT,"
+    "  soa_revision   TEXT"
+    ");"
+
+    /* Owners and custodians are parties, locations are places: kept once
+    ** and referenced, as an estate repeats them across many assets. */
+    "CREATE TABLE parties(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
+    "CREATE TABLE locations(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
+
+    "CREATE TABLE assets("
+    "  id            TEXT PRIMARY KEY,"
+    "  name          TEXT NOT NULL,"
+    "  type          INTEGER NOT NULL CHECK (type BETWEEN 1 AND 6),"
+    "  owner         INTEGER REFERENCES parties(id),"
+    "  custodian     INTEGER REFERENCES parties(id),"
+    "  location      INTEGER REFERENCES locations(id),"
+    "  outsourced    INTEGER NOT NULL DEFAULT 0 CHECK (outsourced IN (0, 1)),"
+    "  contract      TEXT,"
+    "  is_group      INTEGER NOT NULL DEFAULT 0 CHECK (is_group IN (0, 1)),"
+    "  units         INTEGER NOT NULL DEFAULT 1 CHECK (units >= 1),"
+    "  c             INTEGER,"
+    "  i             INTEGER,"
+    "  a             INTEGER,"
+    "  value         REAL,"
+    "  class         TEXT,"
+    "  notes         TEXT,"
+    "  scope         INTEGER REFERENCES scopes(id),"
+    "  created_batch INTEGER NOT NULL,"
+    "  updated_batch INTEGER"
+    ") WITHOUT ROWID;"
+
+    /* The asset register as people read it: names instead of references. */
+    "CREATE VIEW asset_view AS SELECT"
+    "  a.id, a.name,"
+    "  CASE a.type WHEN 1 THEN 'information' WHEN 2 THEN 'software'"
+    "    WHEN 3 THEN 'physical' WHEN 4 THEN 'service' WHEN 5 THEN 'people'"
+    "    WHEN 6 THEN 'intangible' END AS type,"
+    "  o.name AS owner, cu.name AS custodian, l.name AS location,"
+    "  a.outsourced, a.contract, a.is_group, a.units, a.c, a.i, a.a,"
+    "  a.value, a.class, a.notes"
+    " FROM assets a"
+    " LEFT JOIN parties o ON o.id = a.owner"
+    " LEFT JOIN parties cu ON cu.id = a.custodian"
+    " LEFT JOIN locations l ON l.id = a.location;",
+};
+
+#define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
+
+ISMS_API int isms_schema_version_supported(void) { return MIGRATION_COUNT; }
+
+static int read_version(isms_db *db, int *out) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db->sql, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+    return isms__fail_sql(db, "reading schema version");
+  int rc = sqlite3_step(st);
+  *out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+  sqlite3_finalize(st);
+  return rc == SQLITE_ROW ? ISMS_OK : isms__fail_sql(db, "reading schema version");
+}
+
+ISMS_API int isms_schema_version(isms_db *db, int *out) {
+  if (!db || !out) return ISMS_MISUSE;
+  isms__clear_error(db);
+  return read_version(db, out);
+}
+
+int isms__migrate(isms_db *db) {
+  int version;
+  int rc = read_version(db, &version);
+  if (rc) return rc;
+  if (version > MIGRATION_COUNT)
+    return isms__fail(db, ISMS_SCHEMA,
+                      "register schema version %d is newer than this isms supports (%d); "
+                      "upgrade isms",
+                      version, MIGRATION_COUNT);
+  while (version < MIGRATION_COUNT) {
+    if ((rc = isms__begin(db))) return rc;
+    if (sqlite3_exec(db->sql, migrations[version], NULL, NULL, NULL) != SQLITE_OK) {
+      rc = isms__fail(db, ISMS_SCHEMA, "migration to schema version %d failed: %s",
+                      version + 1, sqlite3_errmsg(db->sql));
+      isms__rollback(db);
+      return rc;
+    }
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version + 1);
+    if ((rc = isms__exec(db, sql)) || (rc = isms__commit(db))) {
+      isms__rollback(db);
+      return rc;
+    }
+    version++;
+  }
+  return ISMS_OK;
+}
