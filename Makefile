@@ -38,7 +38,7 @@ deps:
 	@sh scripts/install-deps.sh
 
 # ---------------------------------------------------------------- library
-$(BUILD)/core/%.o: core/%.c core/isms.h core/isms_internal.h | $(BUILD)/core
+$(BUILD)/core/%.o: core/%.c $(wildcard core/*.h) | $(BUILD)/core
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 # The FFI declarations are cut from the public header and embedded in the

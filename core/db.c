@@ -208,3 +208,10 @@ fail:
   isms__rollback(db);
   return rc;
 }
+
+/* ============================================================ bindings */
+
+/* Generated from the FFI block of isms.h at build time (see Makefile). */
+extern const char isms_cdef_text[];
+
+ISMS_API const char *isms_cdef(void) { return isms_cdef_text; }

@@ -63,7 +63,8 @@ ISMS_HIDDEN int isms__log_change(isms_db *db, int64_t batch, const char *entity,
                                  const char *new_value);
 
 /* ------------------------------------------------------------ utf8.c */
-/* Returns 0 when s[0..n) is valid UTF-8, else 1 + byte offset of the fault. */
+/* Returns 0 when s[0..n) is valid UTF-8 without NUL bytes, else 1 + the
+** byte offset of the fault. */
 ISMS_HIDDEN size_t isms__utf8_check(const unsigned char *s, size_t n);
 
 /* ------------------------------------------------------------ asset_fields.c */
@@ -81,5 +82,28 @@ ISMS_HIDDEN int isms__flag_parse(const char *s, size_t n);
 
 /* ------------------------------------------------------------ method.c */
 ISMS_HIDDEN int isms__method_is_compiled(const isms_method *m);
+/* Reentrant parse of a C/I/A cell (the import's parser thread uses it):
+** empty text is 0 (not valued); on ISMS_INPUT the reason is in why. */
+ISMS_HIDDEN int isms__method_parse(const isms_method *m, int dim, const char *s, size_t n,
+                                   int *value, char *why, size_t whysize);
+
+/* ------------------------------------------------------------ strmap.c */
+/* A string -> int64 hash map whose keys live in its own arena: the import
+** uses it for duplicate ids and for party and location names. */
+typedef struct isms__strmap isms__strmap;
+ISMS_HIDDEN isms__strmap *isms__strmap_new(void);
+ISMS_HIDDEN void isms__strmap_free(isms__strmap *map);
+/* Sizes the table for n keys up front, sparing the rehashes of growth. */
+ISMS_HIDDEN int isms__strmap_reserve(isms__strmap *map, size_t n);
+/* Returns 1 and sets *value if key is present, else 0. */
+ISMS_HIDDEN int isms__strmap_get(const isms__strmap *map, const char *key, size_t len,
+                                 int64_t *value);
+/* Adds key (which must be absent); returns ISMS_OK or ISMS_NOMEM. */
+ISMS_HIDDEN int isms__strmap_put(isms__strmap *map, const char *key, size_t len,
+                                 int64_t value);
+/* Adds key unless present: returns 1 if it was already there (and sets
+** *value to the stored value), 0 if added, -1 on out of memory. */
+ISMS_HIDDEN int isms__strmap_add(isms__strmap *map, const char *key, size_t len,
+                                 int64_t value, int64_t *existing);
 
 #endif /* ISMS_INTERNAL_H */

@@ -1,6 +1,7 @@
 /*
 ** utf8.c -- strict UTF-8 validation (RFC 3629: no overlongs, no
-** surrogates, nothing above U+10FFFF), with a fast path for ASCII.
+** surrogates, nothing above U+10FFFF), with a fast path for ASCII. NUL
+** bytes are refused too: no register field may hold one.
 */
 #include <string.h>
 
@@ -9,15 +10,18 @@
 size_t isms__utf8_check(const unsigned char *s, size_t n) {
   size_t i = 0;
   while (i < n) {
-    /* Skip ASCII eight bytes at a time: most register text is ASCII. */
+    /* Skip ASCII eight bytes at a time: most register text is ASCII. A
+    ** word stops the skip if it has a high bit or a zero byte. */
     while (i + 8 <= n) {
       uint64_t w;
       memcpy(&w, s + i, 8);
-      if (w & 0x8080808080808080ull) break;
+      uint64_t zero = (w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull;
+      if ((w & 0x8080808080808080ull) | zero) break;
       i += 8;
     }
     if (i >= n) break;
     unsigned char c = s[i];
+    if (c == 0) return i + 1;  /* NUL is valid UTF-8 but never register text */
     if (c < 0x80) { i++; continue; }
     size_t len;
     unsigned lo = 0x80, hi = 0xBF; /* allowed range of the second byte */

@@ -1,0 +1,264 @@
+/*
+** asset_edit.c -- changing or deleting one asset, logged.
+**
+** Fields are named as in the CSV format ("owner", "group", "c"). Changing
+** C, I or A clears the stored value and class in the same transaction (and
+** logs that), because only a methodology can value the asset again; the Lua
+** layer re-values right after with the register's methodology.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isms_internal.h"
+
+/* Register column and asset_view column of each editable CSV column. */
+static const char *const register_column[ACOL_COUNT] = {
+    NULL, "name", "type", "owner", "custodian", "location", "outsourced",
+    "contract", "is_group", "units", "c", "i", "a", "notes"};
+
+static int field_index(const char *field) {
+  for (int k = ACOL_NAME; k < ACOL_COUNT; k++)
+    if (strcmp(field, isms__asset_col_names[k]) == 0) return k;
+  return -1;
+}
+
+/* Looks up or adds a party or location by name, returning its id. */
+static int name_ref(isms_db *db, const char *table, const char *name, int64_t *id) {
+  char sql[128];
+  sqlite3_stmt *q;
+  snprintf(sql, sizeof sql, "INSERT INTO %s(name) VALUES(?1) ON CONFLICT(name) DO NOTHING",
+           table);
+  if (sqlite3_prepare_v2(db->sql, sql, -1, &q, NULL) != SQLITE_OK)
+    return isms__fail_sql(db, "storing a name");
+  sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(q);
+  sqlite3_finalize(q);
+  if (rc != SQLITE_DONE) return isms__fail_sql(db, "storing a name");
+  snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE name = ?1", table);
+  if (sqlite3_prepare_v2(db->sql, sql, -1, &q, NULL) != SQLITE_OK)
+    return isms__fail_sql(db, "storing a name");
+  sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+  rc = sqlite3_step(q);
+  *id = sqlite3_column_int64(q, 0);
+  sqlite3_finalize(q);
+  return rc == SQLITE_ROW ? ISMS_OK : isms__fail_sql(db, "storing a name");
+}
+
+/* Checks value for the column and turns it into what is stored: *num for
+** numeric columns (has_num), else the text itself; NULL value = empty. */
+static int convert(isms_db *db, int col, const char *value, int64_t *num, int *is_null,
+                   char *shown, size_t size) {
+  size_t n = value ? strlen(value) : 0;
+  *is_null = n == 0;
+  snprintf(shown, size, "%s", value ? value : "");
+  switch (col) {
+    case ACOL_NAME:
+      if (*is_null) return isms__fail(db, ISMS_INPUT, "name: must not be empty");
+      return ISMS_OK;
+    case ACOL_TYPE: {
+      int t = isms__asset_type_parse(value ? value : "", n);
+      if (t < 0)
+        return isms__fail(db, ISMS_INPUT, "type: unknown asset type '%s'; expected "
+                          "information, software, physical, service, people or intangible",
+                          shown);
+      *num = t;
+      snprintf(shown, size, "%s", isms__asset_types[t - 1]);
+      return ISMS_OK;
+    }
+    case ACOL_OUTSOURCED: case ACOL_GROUP: {
+      int f = isms__flag_parse(value ? value : "", n);
+      if (f < 0) return isms__fail(db, ISMS_INPUT, "%s: expected yes or no, found '%s'",
+                                   isms__asset_col_names[col], shown);
+      *num = f;
+      *is_null = 0;
+      snprintf(shown, size, "%d", f);
+      return ISMS_OK;
+    }
+    case ACOL_UNITS: case ACOL_C: case ACOL_I: case ACOL_A: {
+      if (*is_null && col == ACOL_UNITS) return isms__fail(db, ISMS_INPUT, "units: must not be empty");
+      if (*is_null) return ISMS_OK;
+      char *end;
+      long v = strtol(value, &end, 10);
+      long hi = col == ACOL_UNITS ? 100000000L : ISMS_MAX_TIER;
+      if (*end || v < 1 || v > hi)
+        return isms__fail(db, ISMS_INPUT, "%s: '%s' is not a whole number from 1 to %ld",
+                          isms__asset_col_names[col], shown, hi);
+      *num = v;
+      snprintf(shown, size, "%ld", v);
+      return ISMS_OK;
+    }
+    default:
+      return ISMS_OK;
+  }
+}
+
+static int read_old(isms_db *db, const char *id, int col, char *old, size_t size, int *had,
+                    int *exists) {
+  char sql[160];
+  snprintf(sql, sizeof sql, "SELECT %s FROM asset_view WHERE id = ?1",
+           col == ACOL_GROUP ? "is_group" : register_column[col]);
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(db->sql, sql, -1, &q, NULL) != SQLITE_OK)
+    return isms__fail_sql(db, "reading asset");
+  sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(q);
+  *exists = rc == SQLITE_ROW;
+  *had = *exists && sqlite3_column_type(q, 0) != SQLITE_NULL;
+  if (*had) snprintf(old, size, "%s", (const char *)sqlite3_column_text(q, 0));
+  sqlite3_finalize(q);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return isms__fail_sql(db, "reading asset");
+  return ISMS_OK;
+}
+
+static int clear_valuation(isms_db *db, const char *id, int64_t batch) {
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(db->sql, "SELECT value, class FROM assets WHERE id = ?1", -1, &q,
+                         NULL) != SQLITE_OK)
+    return isms__fail_sql(db, "reading asset");
+  sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+  int rc = ISMS_OK;
+  if (sqlite3_step(q) == SQLITE_ROW) {
+    char value[32], cls[128];
+    int had_value = sqlite3_column_type(q, 0) != SQLITE_NULL;
+    int had_class = sqlite3_column_type(q, 1) != SQLITE_NULL;
+    snprintf(value, sizeof value, "%g", sqlite3_column_double(q, 0));
+    snprintf(cls, sizeof cls, "%s", had_class ? (const char *)sqlite3_column_text(q, 1) : "");
+    if (had_class) rc = isms__log_change(db, batch, "asset", id, "update", "class", cls, NULL);
+    if (!rc && had_value)
+      rc = isms__log_change(db, batch, "asset", id, "update", "value", value, NULL);
+  }
+  sqlite3_finalize(q);
+  if (!rc) {
+    char sql[] = "UPDATE assets SET value = NULL, class = NULL WHERE id = ?1";
+    if (sqlite3_prepare_v2(db->sql, sql, -1, &q, NULL) != SQLITE_OK)
+      return isms__fail_sql(db, "updating asset");
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) != SQLITE_DONE) rc = isms__fail_sql(db, "updating asset");
+    sqlite3_finalize(q);
+  }
+  return rc;
+}
+
+ISMS_API int isms_asset_set(isms_db *db, const char *id, const char *field, const char *value,
+                            const char *reason) {
+  if (!db || !id || !field) return ISMS_MISUSE;
+  isms__clear_error(db);
+  int col = field_index(field);
+  if (col < 0)
+    return isms__fail(db, ISMS_INPUT, "unknown asset field '%s'; expected name, type, owner, "
+                      "custodian, location, outsourced, contract, group, units, c, i, a, notes",
+                      field);
+  int64_t num = 0;
+  int is_null;
+  char shown[1024];
+  int rc = convert(db, col, value, &num, &is_null, shown, sizeof shown);
+  if (rc) return rc;
+  if ((rc = isms__begin(db))) return rc;
+  char old[1024];
+  int had, exists;
+  int64_t batch;
+  sqlite3_stmt *q = NULL;
+  if ((rc = read_old(db, id, col, old, sizeof old, &had, &exists))) goto fail;
+  if (!exists) {
+    rc = isms__fail(db, ISMS_NOTFOUND, "no asset with id '%s'", id);
+    goto fail;
+  }
+  if (had == !is_null && (!had || strcmp(old, shown) == 0)) {
+    isms__rollback(db);
+    return ISMS_OK;  /* nothing changes, nothing is logged */
+  }
+  if ((rc = isms__batch_open(db, "asset set", id, reason, &batch))) goto fail;
+  if (!is_null && (col == ACOL_OWNER || col == ACOL_CUSTODIAN || col == ACOL_LOCATION) &&
+      (rc = name_ref(db, col == ACOL_LOCATION ? "locations" : "parties", value, &num)))
+    goto fail;
+  char sql[160];
+  snprintf(sql, sizeof sql, "UPDATE assets SET %s = ?2, updated_batch = ?3 WHERE id = ?1",
+           register_column[col]);
+  if (sqlite3_prepare_v2(db->sql, sql, -1, &q, NULL) != SQLITE_OK) {
+    rc = isms__fail_sql(db, "updating asset");
+    goto fail;
+  }
+  sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+  int numeric = col == ACOL_TYPE || col == ACOL_OUTSOURCED || col == ACOL_GROUP ||
+                col == ACOL_UNITS || col == ACOL_C || col == ACOL_I || col == ACOL_A ||
+                col == ACOL_OWNER || col == ACOL_CUSTODIAN || col == ACOL_LOCATION;
+  if (is_null) sqlite3_bind_null(q, 2);
+  else if (numeric) sqlite3_bind_int64(q, 2, num);
+  else sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(q, 3, batch);
+  if (sqlite3_step(q) != SQLITE_DONE) {
+    rc = isms__fail_sql(db, "updating asset");
+    goto fail;
+  }
+  sqlite3_finalize(q);
+  q = NULL;
+  if ((rc = isms__log_change(db, batch, "asset", id, "update", field, had ? old : NULL,
+                             is_null ? NULL : shown)))
+    goto fail;
+  if ((col == ACOL_C || col == ACOL_I || col == ACOL_A) && (rc = clear_valuation(db, id, batch)))
+    goto fail;
+  if ((rc = isms__batch_close(db, batch, 0, 1, 0))) goto fail;
+  return isms__commit(db);
+fail:
+  sqlite3_finalize(q);
+  isms__rollback(db);
+  return rc;
+}
+
+ISMS_API int isms_asset_delete(isms_db *db, const char *id, const char *reason) {
+  if (!db || !id) return ISMS_MISUSE;
+  isms__clear_error(db);
+  int rc = isms__begin(db);
+  if (rc) return rc;
+  int64_t batch;
+  sqlite3_stmt *q = NULL;
+  if (sqlite3_prepare_v2(db->sql,
+                         "SELECT name, type, owner, custodian, location, outsourced, contract,"
+                         " is_group, units, c, i, a, notes, value, class FROM asset_view"
+                         " WHERE id = ?1",
+                         -1, &q, NULL) != SQLITE_OK) {
+    rc = isms__fail_sql(db, "reading asset");
+    goto fail;
+  }
+  sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+  int step = sqlite3_step(q);
+  if (step == SQLITE_DONE) {
+    rc = isms__fail(db, ISMS_NOTFOUND, "no asset with id '%s'", id);
+    goto fail;
+  }
+  if (step != SQLITE_ROW) {
+    rc = isms__fail_sql(db, "reading asset");
+    goto fail;
+  }
+  if ((rc = isms__batch_open(db, "asset delete", id, reason, &batch))) goto fail;
+  /* The log keeps every field the asset had, so a deletion can be undone. */
+  for (int k = 0; k < sqlite3_column_count(q) && !rc; k++) {
+    if (sqlite3_column_type(q, k) == SQLITE_NULL) continue;
+    const char *name = sqlite3_column_name(q, k);
+    rc = isms__log_change(db, batch, "asset", id, "delete",
+                          strcmp(name, "is_group") == 0 ? "group" : name,
+                          (const char *)sqlite3_column_text(q, k), NULL);
+  }
+  sqlite3_finalize(q);
+  q = NULL;
+  if (rc) goto fail;
+  if (sqlite3_prepare_v2(db->sql, "DELETE FROM assets WHERE id = ?1", -1, &q, NULL) !=
+      SQLITE_OK) {
+    rc = isms__fail_sql(db, "deleting asset");
+    goto fail;
+  }
+  sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+  if (sqlite3_step(q) != SQLITE_DONE) {
+    rc = isms__fail_sql(db, "deleting asset");
+    goto fail;
+  }
+  sqlite3_finalize(q);
+  q = NULL;
+  if ((rc = isms__batch_close(db, batch, 0, 0, 1))) goto fail;
+  return isms__commit(db);
+fail:
+  sqlite3_finalize(q);
+  isms__rollback(db);
+  return rc;
+}

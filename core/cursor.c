@@ -1,0 +1,82 @@
+/*
+** cursor.c -- read-only views of the register, one row at a time.
+**
+** Cursors keep SQL out of the bindings: the Lua layer and other callers
+** name a view and get text columns, and the queries live here next to the
+** schema they depend on.
+*/
+#include <stdlib.h>
+
+#include "isms_internal.h"
+
+struct isms_cursor {
+  isms_db *db;
+  sqlite3_stmt *st;
+};
+
+static const char *const view_sql[] = {
+    [ISMS_VIEW_ASSETS] =
+        "SELECT id, name, type, owner, custodian, location, outsourced, contract,"
+        " is_group AS \"group\", units, c, i, a, value, class, notes"
+        " FROM asset_view WHERE ?1 IS NULL OR class = ?1 ORDER BY id",
+    [ISMS_VIEW_CHANGES] =
+        "SELECT l.id, b.id AS batch, b.at, b.actor, b.command, b.reason, l.entity,"
+        " l.entity_id, l.action, l.field, l.old, l.new"
+        " FROM change_log l JOIN change_batches b ON b.id = l.batch"
+        " WHERE ?1 IS NULL OR l.entity_id = ?1 ORDER BY l.id",
+    [ISMS_VIEW_BATCHES] =
+        "SELECT id, at, actor, command, source, reason, created, updated, deleted"
+        " FROM change_batches ORDER BY id",
+    [ISMS_VIEW_ASSET] =
+        "SELECT id, name, type, owner, custodian, location, outsourced, contract,"
+        " is_group AS \"group\", units, c, i, a, value, class, notes, created_batch,"
+        " updated_batch FROM asset_view JOIN assets USING (id) WHERE id = ?1",
+};
+
+ISMS_API int isms_cursor_open(isms_db *db, int view, const char *filter, isms_cursor **out) {
+  if (!db || !out) return ISMS_MISUSE;
+  *out = NULL;
+  isms__clear_error(db);
+  if (view < 0 || view > ISMS_VIEW_ASSET)
+    return isms__fail(db, ISMS_MISUSE, "unknown view %d", view);
+  if (view == ISMS_VIEW_ASSET && !filter)
+    return isms__fail(db, ISMS_MISUSE, "the asset view needs an id");
+  isms_cursor *cur = calloc(1, sizeof *cur);
+  if (!cur) return isms__fail(db, ISMS_NOMEM, "out of memory");
+  cur->db = db;
+  if (sqlite3_prepare_v2(db->sql, view_sql[view], -1, &cur->st, NULL) != SQLITE_OK) {
+    free(cur);
+    return isms__fail_sql(db, "opening view");
+  }
+  if (view != ISMS_VIEW_BATCHES)
+    sqlite3_bind_text(cur->st, 1, filter, -1, SQLITE_TRANSIENT);
+  *out = cur;
+  return ISMS_OK;
+}
+
+ISMS_API int isms_cursor_next(isms_cursor *cur) {
+  if (!cur) return ISMS_MISUSE;
+  int rc = sqlite3_step(cur->st);
+  if (rc == SQLITE_ROW) return ISMS_ROW;
+  if (rc == SQLITE_DONE) return ISMS_DONE;
+  return isms__fail_sql(cur->db, "reading view");
+}
+
+ISMS_API int isms_cursor_columns(isms_cursor *cur) {
+  return cur ? sqlite3_column_count(cur->st) : 0;
+}
+
+ISMS_API const char *isms_cursor_name(isms_cursor *cur, int col) {
+  return cur ? sqlite3_column_name(cur->st, col) : NULL;
+}
+
+ISMS_API const char *isms_cursor_text(isms_cursor *cur, int col) {
+  return cur ? (const char *)sqlite3_column_text(cur->st, col) : NULL;
+}
+
+ISMS_API int isms_cursor_close(isms_cursor *cur) {
+  if (!cur) return ISMS_OK;
+  sqlite3_finalize(cur->st);
+  free(cur);
+  return ISMS_OK;
+}

@@ -1,0 +1,13 @@
+/*
+** host.h -- the isms executable: LuaJIT with the isms package and a
+** readline binding for the REPL.
+*/
+#ifndef ISMS_HOST_H
+#define ISMS_HOST_H
+
+#include <lua.h>
+
+/* Opens the private module "isms._host" (readline, history). */
+int isms_host_open_readline(lua_State *L);
+
+#endif

@@ -1,0 +1,103 @@
+/*
+** main.c -- the isms executable: LuaJIT running the isms command line.
+**
+** The executable links libisms, so the Lua package binds to it through
+** ffi.C without loading a second copy. It finds its Lua package next to
+** itself in a source tree (build/isms -> lua/), else where `make install`
+** put it (ISMS_LUA_DIR), and runs isms.cli.main(arg).
+*/
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include "host.h"
+
+#ifndef ISMS_LUA_DIR
+#define ISMS_LUA_DIR "/usr/local/share/lua/5.1"
+#endif
+
+static int file_exists(const char *path) { return access(path, R_OK) == 0; }
+
+/* The directory holding the isms Lua package: <exe>/../lua in a build
+** tree, else the installed location. */
+static void find_lua_dir(char *out, size_t size) {
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (slash) {
+      *slash = 0;
+      char probe[PATH_MAX + 64];
+      snprintf(probe, sizeof probe, "%s/../lua/isms/init.lua", exe);
+      if (file_exists(probe)) {
+        snprintf(out, size, "%s/../lua", exe);
+        return;
+      }
+    }
+  }
+  snprintf(out, size, "%s", ISMS_LUA_DIR);
+}
+
+static int traceback(lua_State *L) {
+  const char *msg = lua_tostring(L, 1);
+  lua_getglobal(L, "debug");
+  lua_getfield(L, -1, "traceback");
+  lua_pushstring(L, msg ? msg : "(error object is not a string)");
+  lua_pushinteger(L, 2);
+  lua_call(L, 2, 1);
+  return 1;
+}
+
+/* Lua side of main: prepends the package dir to package.path, then
+** returns require("isms.cli").main(arg). */
+static const char boot[] =
+    "local dir = ...\n"
+    "package.path = dir .. '/?.lua;' .. dir .. '/?/init.lua;' .. package.path\n"
+    "return require('isms.cli').main(arg)\n";
+
+int main(int argc, char **argv) {
+  lua_State *L = luaL_newstate();
+  if (!L) {
+    fputs("isms: cannot create Lua state (out of memory)\n", stderr);
+    return 1;
+  }
+  luaL_openlibs(L);
+
+  lua_getglobal(L, "package");
+  lua_getfield(L, -1, "preload");
+  lua_pushcfunction(L, isms_host_open_readline);
+  lua_setfield(L, -2, "isms._host");
+  lua_pop(L, 2);
+
+  lua_createtable(L, argc, 1);
+  for (int k = 0; k < argc; k++) {
+    lua_pushstring(L, argv[k]);
+    lua_rawseti(L, -2, k);
+  }
+  lua_setglobal(L, "arg");
+
+  char dir[PATH_MAX + 8];
+  find_lua_dir(dir, sizeof dir);
+  int status = 1;
+  lua_pushcfunction(L, traceback);
+  if (luaL_loadbuffer(L, boot, sizeof boot - 1, "=isms") != 0) {
+    fprintf(stderr, "isms: %s\n", lua_tostring(L, -1));
+  } else {
+    lua_pushstring(L, dir);
+    if (lua_pcall(L, 1, 1, -3) != 0) {
+      fprintf(stderr, "isms: %s\n", lua_tostring(L, -1));
+    } else {
+      status = lua_isnumber(L, -1) ? (int)lua_tointeger(L, -1) : 0;
+    }
+  }
+  fflush(stdout);
+  lua_close(L);
+  return status;
+}

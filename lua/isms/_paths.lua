@@ -1,0 +1,44 @@
+--- Where the package finds its library and shipped rules.
+-- Everything is found relative to this file, so the same code works from
+-- the source tree (lua/isms/ next to build/ and rules/) and installed
+-- (PREFIX/share/lua/5.1/isms/ next to PREFIX/lib and PREFIX/share/isms).
+-- Environment variables override: ISMS_LIB, ISMS_RULES_PATH.
+local M = {}
+
+local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
+
+--- The package directory (…/isms).
+M.package_dir = here
+
+local function exists(path)
+  local f = io.open(path, "rb")
+  if f then f:close() return true end
+  return false
+end
+M.exists = exists
+
+--- Candidate paths of libisms, most specific first.
+function M.library_candidates()
+  local list = {}
+  local env = os.getenv("ISMS_LIB")
+  if env and env ~= "" then list[#list + 1] = env end
+  list[#list + 1] = here .. "/../../build/libisms.so"          -- source tree
+  list[#list + 1] = here .. "/../../../../lib/libisms.so.0"    -- PREFIX/share/lua/5.1/isms
+  list[#list + 1] = "libisms.so.0"                              -- system search path
+  return list
+end
+
+--- Directories searched for rule files, in order.
+function M.rules_dirs()
+  local dirs = {}
+  local env = os.getenv("ISMS_RULES_PATH")
+  if env and env ~= "" then
+    for dir in env:gmatch("[^:]+") do dirs[#dirs + 1] = dir end
+  end
+  for _, dir in ipairs({ here .. "/../../rules", here .. "/../../../isms/rules" }) do
+    if exists(dir .. "/methodologies/qism-fmea.lua") then dirs[#dirs + 1] = dir end
+  end
+  return dirs
+end
+
+return M

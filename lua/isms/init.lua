@@ -1,0 +1,31 @@
+--- isms: the Lua API of the ISMS workbench.
+-- `local isms = require "isms"` works inside the `isms` executable (isms run,
+-- isms repl) and from a plain `luajit` with the package on LUA_PATH; see
+-- docs/lua-api.md.
+local b = require "isms._ffi"
+local register = require "isms.register"
+local methodology = require "isms.methodology"
+local rules = require "isms.rules"
+
+local isms = {}
+
+--- Library version, e.g. "0.1.0".
+isms.version = b.ffi.string(b.C.isms_version())
+
+--- Opens (creating if needed) a register: see isms.register.
+isms.open = register.open
+
+--- Methodologies: isms.methodology.load(name_or_path), .list().
+isms.methodology = methodology
+
+--- Rule files: isms.rules.eval(path), .find(kind, name).
+isms.rules = rules
+
+--- The register path given by --db or ISMS_DB, if any.
+function isms.default_db()
+  local path = os.getenv("ISMS_DB")
+  if path and path ~= "" then return path end
+  return nil
+end
+
+return isms
