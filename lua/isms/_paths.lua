@@ -5,6 +5,23 @@
 -- Environment variables override: ISMS_LIB, ISMS_RULES_PATH.
 local M = {}
 
+-- Folds "dir/.." pairs so messages show clean paths.
+local function normalize(path)
+  local absolute = path:sub(1, 1) == "/"
+  local parts = {}
+  for part in path:gmatch("[^/]+") do
+    if part == ".." and #parts > 0 and parts[#parts] ~= ".." then
+      parts[#parts] = nil
+    elseif part ~= "." then
+      parts[#parts + 1] = part
+    end
+  end
+  local joined = table.concat(parts, "/")
+  if absolute then return "/" .. joined end
+  return joined == "" and "." or joined
+end
+M.normalize = normalize
+
 local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
 
 --- The package directory (…/isms).
@@ -22,8 +39,8 @@ function M.library_candidates()
   local list = {}
   local env = os.getenv("ISMS_LIB")
   if env and env ~= "" then list[#list + 1] = env end
-  list[#list + 1] = here .. "/../../build/libisms.so"          -- source tree
-  list[#list + 1] = here .. "/../../../../lib/libisms.so.0"    -- PREFIX/share/lua/5.1/isms
+  list[#list + 1] = normalize(here .. "/../../build/libisms.so")        -- source tree
+  list[#list + 1] = normalize(here .. "/../../../../lib/libisms.so.0")  -- PREFIX/share/lua/5.1/isms
   list[#list + 1] = "libisms.so.0"                              -- system search path
   return list
 end
@@ -35,7 +52,7 @@ function M.rules_dirs()
   if env and env ~= "" then
     for dir in env:gmatch("[^:]+") do dirs[#dirs + 1] = dir end
   end
-  for _, dir in ipairs({ here .. "/../../rules", here .. "/../../../isms/rules" }) do
+  for _, dir in ipairs({ normalize(here .. "/../../rules"), normalize(here .. "/../../../isms/rules") }) do
     if exists(dir .. "/methodologies/qism-fmea.lua") then dirs[#dirs + 1] = dir end
   end
   return dirs

@@ -17,7 +17,7 @@ local function exit_for(code)
   return EXIT.FAIL
 end
 
-local out = function(s) io.stdout:write(s) end
+local function out(...) io.stdout:write(...) end
 local function err(s) io.stderr:write("isms: ", s, "\n") end
 
 -- ------------------------------------------------------------ options
@@ -128,7 +128,11 @@ methodology, logged in the change log.]],
       local m, merr, mcode = reg:set_methodology(wanted, opts.reason)
       if not m then
         reg:close()
-        if not existed then os.remove(path) end
+        if not existed then
+          os.remove(path)
+          os.remove(path .. "-wal")
+          os.remove(path .. "-shm")
+        end
         return nil, merr, mcode
       end
     end
@@ -213,9 +217,10 @@ local function class_summary(rows)
     return x < y
   end)
   local parts = {}
-  for _, n in ipairs(names) do parts[#parts + 1] = ("%s %d"):format(n == "unvalued" and n or
-                                                     ("class " .. n), counts[n]) end
-  return ("%d asset%s: %s\n"):format(#rows, #rows == 1 and "" or "s", table.concat(parts, ", "))
+  for _, n in ipairs(names) do
+    parts[#parts + 1] = ("%s %d"):format(n == "unvalued" and n or ("class " .. n), counts[n])
+  end
+  return ("%d asset%s — %s\n"):format(#rows, #rows == 1 and "" or "s", table.concat(parts, ", "))
 end
 
 command("assets", {

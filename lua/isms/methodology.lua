@@ -17,14 +17,11 @@ local MAX_TIER = 15
 local COMBINE = { product = 0, sum = 1, max = 2 }
 
 local ALLOWED = {
-  methodology = { kind = true, name = true, line = true, title = true, description = true,
-                  reference = true, version = true },
-  scale = { kind = true, name = true, line = true, title = true, description = true,
-            tiers = true },
+  methodology = { title = true, description = true, reference = true, version = true },
+  scale = { title = true, description = true, tiers = true },
   tier = { value = true, label = true, description = true, aliases = true },
-  asset_value = { kind = true, line = true, combine = true, description = true },
-  asset_class = { kind = true, name = true, line = true, values = true, range = true,
-                  description = true, title = true },
+  asset_value = { combine = true, description = true },
+  asset_class = { values = true, range = true, description = true, title = true },
 }
 
 -- Errors carry "file:line: what: field: reason", like a compiler's.
@@ -40,9 +37,7 @@ local function check_fields(file, decl, tbl, allowed, prefix)
   for k in pairs(tbl) do
     if not allowed[k] then
       local names = {}
-      for n in pairs(allowed) do
-        if n ~= "kind" and n ~= "line" then names[#names + 1] = n end
-      end
+      for n in pairs(allowed) do names[#names + 1] = n end
       table.sort(names)
       fail(file, decl, (prefix or "") .. tostring(k),
            "unknown field; expected one of " .. table.concat(names, ", "))
@@ -59,11 +54,12 @@ local function check_string(file, decl, field, v, optional)
 end
 
 local function check_scale(file, decl, scale)
-  check_fields(file, decl, decl, ALLOWED.scale)
+  local f = decl.fields
+  check_fields(file, decl, f, ALLOWED.scale)
   if DIMS[decl.name] == nil then
     fail(file, decl, nil, "unknown scale; asset valuation uses scales C, I and A")
   end
-  local tiers = decl.tiers
+  local tiers = f.tiers
   if type(tiers) ~= "table" or #tiers == 0 then
     fail(file, decl, "tiers", "expected a list of tiers, e.g. { { value = 1, label = \"Low\" } }")
   end
@@ -112,23 +108,24 @@ local function check_scale(file, decl, scale)
 end
 
 local function check_class(file, decl)
-  check_fields(file, decl, decl, ALLOWED.asset_class)
+  local f = decl.fields
+  check_fields(file, decl, f, ALLOWED.asset_class)
   check_string(file, decl, "name", decl.name)
-  if decl.values == nil and decl.range == nil then
+  if f.values == nil and f.range == nil then
     fail(file, decl, nil, "give values = { ... } or range = { lo, hi }")
   end
-  if decl.values ~= nil then
-    if type(decl.values) ~= "table" or #decl.values == 0 then
+  if f.values ~= nil then
+    if type(f.values) ~= "table" or #f.values == 0 then
       fail(file, decl, "values", "expected a non-empty list of numbers")
     end
-    for k, v in ipairs(decl.values) do
+    for k, v in ipairs(f.values) do
       if type(v) ~= "number" then
         fail(file, decl, ("values[%d]"):format(k), "expected a number, got " .. type(v))
       end
     end
   end
-  if decl.range ~= nil then
-    local r = decl.range
+  if f.range ~= nil then
+    local r = f.range
     if type(r) ~= "table" or type(r[1]) ~= "number" or type(r[2]) ~= "number" or r[1] > r[2] then
       fail(file, decl, "range", "expected { lo, hi } with lo <= hi")
     end
@@ -140,24 +137,26 @@ local function validate(file, decls)
   local spec = { file = file, scales = {}, classes = {}, combine = "product" }
   for _, decl in ipairs(decls) do
     local kind = decl.kind
+    if type(decl.fields) ~= "table" then decl.fields = {} end
+    local f = decl.fields
     if kind == "methodology" then
-      check_fields(file, decl, decl, ALLOWED.methodology)
+      check_fields(file, decl, f, ALLOWED.methodology)
       if spec.decl then fail(file, decl, nil, ("a file declares one methodology (first at line %d)")
                                         :format(spec.decl.line)) end
       check_string(file, decl, "name", decl.name)
       spec.decl, spec.name = decl, decl.name
-      spec.title, spec.description, spec.reference = decl.title, decl.description, decl.reference
+      spec.title, spec.description, spec.reference = f.title, f.description, f.reference
     elseif kind == "scale" then
       if spec.scales[decl.name] then
         fail(file, decl, nil, ("scale declared twice (first at line %d)")
              :format(spec.scales[decl.name].line))
       end
-      local scale = { name = decl.name, title = decl.title, line = decl.line }
+      local scale = { name = decl.name, title = f.title, line = decl.line }
       check_scale(file, decl, scale)
       spec.scales[decl.name] = scale
     elseif kind == "asset_value" then
-      check_fields(file, decl, decl, ALLOWED.asset_value)
-      local how = decl.combine or "product"
+      check_fields(file, decl, f, ALLOWED.asset_value)
+      local how = f.combine or "product"
       if COMBINE[how] == nil then
         fail(file, decl, "combine", ("unknown rule '%s'; expected product, sum or max")
              :format(tostring(how)))
@@ -170,7 +169,9 @@ local function validate(file, decls)
           fail(file, decl, nil, ("class declared twice (first at line %d)"):format(other.line))
         end
       end
-      spec.classes[#spec.classes + 1] = decl
+      spec.classes[#spec.classes + 1] = { name = decl.name, line = decl.line, kind = kind,
+                                          values = f.values, range = f.range,
+                                          description = f.description, title = f.title }
     end
     -- Other kinds (risk matrices, acceptance, …) belong to later stages.
   end

@@ -1,0 +1,29 @@
+#!/bin/sh
+# Installs the Debian packages isms needs, only those missing (idempotent).
+# Run as root on a fresh machine; as a normal user it only checks.
+# Why each one is needed: docs/architecture.md, "Dependencies".
+set -eu
+
+PACKAGES="build-essential pkg-config luajit libluajit-5.1-dev libsqlite3-dev sqlite3 \
+libcsv-dev libreadline-dev lua-busted lua-check lua-cjson lua-yaml libxlsxwriter-dev time"
+
+missing=""
+for p in $PACKAGES; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing="$missing $p"
+  fi
+done
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "isms: missing Debian packages:$missing" >&2
+  echo "isms: run as root: apt-get install$missing  (or: sudo sh scripts/install-deps.sh)" >&2
+  exit 1
+fi
+
+echo "isms: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

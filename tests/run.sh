@@ -1,0 +1,39 @@
+#!/bin/sh
+# Runs every test: the C unit tests (TAP) and the busted specs (TAP), then
+# prints one summary line "N passed, N failed" (CI reads it).
+BUILD=${1:-build}
+export ISMS_TEST_BUILD="$BUILD"
+passed=0
+failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+count() {  # reads TAP from $log, adds to the totals
+  p=$(grep -c '^ok ' "$log" || true)
+  f=$(grep -c '^not ok ' "$log" || true)
+  passed=$((passed + p))
+  failed=$((failed + f))
+}
+
+for t in "$BUILD"/tests/test_*; do
+  [ -x "$t" ] || continue
+  echo "# $t"
+  if ! "$t" >"$log" 2>&1; then
+    grep -q '^not ok ' "$log" || echo "not ok - $t exited with an error" >>"$log"
+  fi
+  grep -E '^(not ok|#)' "$log" | head -40
+  count
+done
+
+echo "# busted specs"
+luajit /usr/bin/busted -o TAP >"$log" 2>&1
+status=$?
+grep -E '^not ok' -A8 "$log" | head -150
+if [ $status -ne 0 ] && ! grep -q '^not ok ' "$log"; then
+  cat "$log" | tail -30
+  echo "not ok - busted failed to run" >>"$log"
+fi
+count
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
