@@ -99,6 +99,7 @@ struct importer {
   size_t errors_len, errors_cap;
   int64_t error_count;       /* messages kept */
   int64_t bad_rows;          /* all rejected rows */
+  int bad_header;
   int fatal;                 /* parsing cannot continue (quoting, I/O) */
   int io_error;
   int nomem;
@@ -312,8 +313,9 @@ static void finish_row(importer *im) {
   if (im->cell_field_bad >= 0) row_error(im, im->cell_field_bad, "%s", im->cell_bad_why);
   if (im->nfields != im->ncols) {
     if (im->nfields < im->ncols)
-      row_error(im, im->nfields, "row has %d fields, the header has %d", im->nfields,
-                im->ncols);
+      row_error(im, im->nfields, "row has %d fields, the header has %d (%s%s missing)",
+                im->nfields, im->ncols, im->header_text[im->nfields],
+                im->ncols - im->nfields > 1 ? " and later ones" : "");
     else
       row_error(im, im->ncols, "row has %d fields, the header has %d", im->nfields,
                 im->ncols);
@@ -445,7 +447,7 @@ static void finish_header(importer *im) {
   if (levels != 0 && levels != 3)
     row_error(im, -1, "columns c, i and a go together; the header has %d of them", levels);
   if (im->error_count) {
-    im->bad_rows++;
+    im->bad_header = 1;
     im->fatal = 1;  /* rows cannot be read without a usable header */
   }
 }
@@ -798,9 +800,9 @@ ISMS_API int isms_import_assets(isms_db *db, const char *path, isms_method *m,
   }
   if (!im.header_done && !im.bad_rows) {
     row_error(&im, -1, "file is empty; expected a header row such as id,name,type,owner,c,i,a");
-    im.bad_rows++;
+    im.bad_header = 1;
   }
-  if (!im.bad_rows && !im.nomem) {
+  if (!im.bad_rows && !im.bad_header && !im.nomem) {
     rc = isms__store_open(db, m, im.source, opts->reason, im.present, &store);
     if (!rc) {
       if (opts->threads == 1) rc = run_inline(&im, store);
@@ -809,7 +811,7 @@ ISMS_API int isms_import_assets(isms_db *db, const char *path, isms_method *m,
   }
   fclose(im.file);
 
-  int ok = !rc && !im.bad_rows && !im.nomem && !im.io_error;
+  int ok = !rc && !im.bad_rows && !im.bad_header && !im.nomem && !im.io_error;
   if (store) {
     int frc = isms__store_finish(store, ok, rep);
     if (ok && frc) rc = frc, ok = 0;
@@ -830,8 +832,12 @@ ISMS_API int isms_import_assets(isms_db *db, const char *path, isms_method *m,
         add_error_text(&im, tail);
       }
       char summary[200];
-      snprintf(summary, sizeof summary, "%s: rejected: %lld bad row%s; nothing was stored",
-               im.source, (long long)im.bad_rows, im.bad_rows == 1 ? "" : "s");
+      if (im.bad_header)
+        snprintf(summary, sizeof summary, "%s: rejected: the header row is not usable; "
+                 "nothing was stored", im.source);
+      else
+        snprintf(summary, sizeof summary, "%s: rejected: %lld bad row%s; nothing was stored",
+                 im.source, (long long)im.bad_rows, im.bad_rows == 1 ? "" : "s");
       add_error_text(&im, summary);
       rc = isms__fail_owned(db, ISMS_INPUT, im.errors);
       im.errors = NULL;

@@ -28,9 +28,10 @@ static const char *const view_sql[] = {
         "SELECT id, at, actor, command, source, reason, created, updated, deleted"
         " FROM change_batches ORDER BY id",
     [ISMS_VIEW_ASSET] =
-        "SELECT id, name, type, owner, custodian, location, outsourced, contract,"
-        " is_group AS \"group\", units, c, i, a, value, class, notes, created_batch,"
-        " updated_batch FROM asset_view JOIN assets USING (id) WHERE id = ?1",
+        "SELECT v.id, v.name, v.type, v.owner, v.custodian, v.location, v.outsourced,"
+        " v.contract, v.is_group AS \"group\", v.units, v.c, v.i, v.a, v.value, v.class,"
+        " v.notes, a.created_batch, a.updated_batch"
+        " FROM asset_view v JOIN assets a ON a.id = v.id WHERE v.id = ?1",
 };
 
 ISMS_API int isms_cursor_open(isms_db *db, int view, const char *filter, isms_cursor **out) {

@@ -129,8 +129,10 @@ function Register:import_assets(path, opts)
   opts = opts or {}
   local h, err, code = method_handle(self, opts.methodology)
   if not h then return nil, err, code end
-  local o = ffi.new("isms_import_opts", { opts.reason, opts.source_name, opts.max_errors or 0,
-                                          opts.threads or 0 })
+  -- Keyed initialiser: a positional one would stop at the first nil.
+  local o = ffi.new("isms_import_opts", { reason = opts.reason, source_name = opts.source_name,
+                                          max_errors = opts.max_errors or 0,
+                                          threads = opts.threads or 0 })
   local rc = C.isms_import_assets(self.db, path, h, o, import_report)
   if rc ~= 0 then return failure(self, rc) end
   local r = import_report

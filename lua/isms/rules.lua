@@ -58,8 +58,8 @@ function M.eval(path, limits)
   local lim = nil
   if limits then
     lim = ffi.new("isms_rule_limits", {
-      limits.time_ms or 0, limits.memory_bytes or 0,
-      limits.instructions or 0, limits.output_bytes or 0,
+      time_ms = limits.time_ms or 0, memory_bytes = limits.memory_bytes or 0,
+      instructions = limits.instructions or 0, output_bytes = limits.output_bytes or 0,
     })
   end
   json_out[0], err_out[0] = nil, nil

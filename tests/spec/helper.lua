@@ -1,0 +1,100 @@
+--- Shared set-up for the specs: temporary files, fresh registers, running
+-- the isms executable, and a snapshot of everything a register holds (so a
+-- test can show that a rejected input changed nothing).
+local isms = require "isms"
+
+local H = {}
+
+H.build = os.getenv("ISMS_TEST_BUILD") or "build"
+H.exe = H.build .. "/isms"
+
+local dir = os.tmpname()
+os.remove(dir)
+assert(os.execute("mkdir -p " .. dir) == 0)
+H.dir = dir
+
+local counter = 0
+--- A fresh path in the test's temporary directory.
+function H.tmp(name)
+  counter = counter + 1
+  return ("%s/%d-%s"):format(dir, counter, name)
+end
+
+function H.write(path, text)
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+  return path
+end
+
+function H.read(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+--- Writes text to a new temporary file named name; returns its path.
+function H.file(name, text) return H.write(H.tmp(name), text) end
+
+local qism
+--- The shipped qism-fmea methodology (loaded once).
+function H.qism()
+  qism = qism or assert(isms.methodology.load("qism-fmea"))
+  return qism
+end
+
+--- A new register using qism-fmea.
+function H.register()
+  local path = H.tmp("register.db")
+  local reg = assert(isms.open(path))
+  assert(reg:set_methodology("qism-fmea"))
+  return reg, path
+end
+
+--- Everything the register holds, as one string: assets as exported,
+-- parties, locations, settings, change batches and the change log.
+function H.snapshot(reg)
+  local out = H.tmp("snapshot.csv")
+  assert(reg:export_assets(out))
+  local parts = { H.read(out) }
+  for _, view in ipairs({ "batches", "changes" }) do
+    local rows, cols = {}, nil
+    local iter
+    iter, cols = reg:rows(view)
+    for row in iter do
+      local cells = {}
+      for k, c in ipairs(cols) do cells[k] = tostring(row[c]) end
+      rows[#rows + 1] = table.concat(cells, "|")
+    end
+    parts[#parts + 1] = view .. ":\n" .. table.concat(rows, "\n")
+  end
+  parts[#parts + 1] = "methodology=" .. tostring(reg:setting("methodology"))
+  return table.concat(parts, "\n")
+end
+
+local function shell_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+H.shell_quote = shell_quote
+
+--- Runs the isms executable; returns stdout, stderr, exit code.
+function H.run(...)
+  local args = { H.exe }
+  for _, a in ipairs({ ... }) do args[#args + 1] = shell_quote(a) end
+  local err_path = H.tmp("stderr")
+  local p = io.popen(table.concat(args, " ") .. " 2>" .. err_path .. "; echo \"EXIT:$?\"")
+  local out = p:read("*a")
+  p:close()
+  local code = tonumber(out:match("EXIT:(%d+)\n?$"))
+  out = out:gsub("EXIT:%d+\n?$", "")
+  return out, H.read(err_path), code
+end
+
+H.HEADER = "id,name,type,owner,custodian,location,outsourced,contract,group,units,c,i,a,notes\n"
+
+--- A small valid inventory.
+H.GOOD = H.HEADER ..
+  "AST-1,Design database,information,Head of Design,CAD Team,Server room,no,,no,1,Secret,High,High,golden copy\n" ..
+  "AST-2,Laptops,physical,IT Manager,IT Operations,Office,no,,yes,40,Restricted,Moderate,Low,\n" ..
+  "AST-3,Foundry shuttle,service,Operations,,Hsinchu,yes,MSA-17,no,1,3,2,2,\"NDA, shuttle\"\n"
+
+return H
