@@ -26,8 +26,9 @@ function M.find(kind, name)
     if paths.exists(path) then return path end
     looked[#looked + 1] = dir .. "/" .. kind
   end
+  local singular = kind:gsub("ies$", "y"):gsub("s$", "")
   return nil, ("no %s rule file named '%s' (looked in %s; set ISMS_RULES_PATH to add places)")
-    :format(kind:gsub("s$", ""), name, #looked > 0 and table.concat(looked, ", ") or "nowhere")
+    :format(singular, name, #looked > 0 and table.concat(looked, ", ") or "nowhere")
 end
 
 --- Lists the rule names of a kind found on the rules path.
