@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <readline/history.h>
 #include <readline/readline.h>
+#include <unistd.h>
 
 #include <lauxlib.h>
 
@@ -41,7 +42,14 @@ static int l_append_history(lua_State *L) {
   return 1;
 }
 
+/* Line editing only makes sense on a terminal; piped input is read plainly. */
+static int l_interactive(lua_State *L) {
+  lua_pushboolean(L, isatty(0) && isatty(1));
+  return 1;
+}
+
 static const luaL_Reg host_funcs[] = {{"readline", l_readline},
+                                      {"interactive", l_interactive},
                                       {"add_history", l_add_history},
                                       {"read_history", l_read_history},
                                       {"append_history", l_append_history},

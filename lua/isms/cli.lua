@@ -290,6 +290,23 @@ command("changes", {
   end,
 })
 
+command("history", {
+  usage = "isms history [--format table|csv|json]",
+  summary = "show the change batches: who did what, when and why",
+  options = { format = "value" },
+  run = function(ctx, opts)
+    local ok, ferr = check_format(opts.format)
+    if not ok then return nil, ferr, "USAGE" end
+    return with_register(ctx, function(reg)
+      local rows, columns = reg:batches()
+      out(render(rows, columns, opts.format,
+                 { "id", "at", "actor", "command", { "source", "source", 30 },
+                   { "reason", "reason", 30 }, "created", "updated", "deleted" }))
+      return EXIT.OK
+    end)
+  end,
+})
+
 command("methodology", {
   usage = "isms methodology show [NAME] | isms methodology list",
   summary = "show a methodology's scales and classes",

@@ -36,7 +36,7 @@ M.show = show
 
 local function reader()
   local ok, host = pcall(require, "isms._host")
-  if ok and host.readline then
+  if ok and host.readline and host.interactive() then
     local home = os.getenv("HOME")
     local history = home and (home .. "/.isms_history")
     if history then host.read_history(history) end
