@@ -96,29 +96,6 @@ static void build_update(const unsigned char *present, char *sql, size_t size) {
   snprintf(sql + used, size - used, " WHERE id = ?1");
 }
 
-/* A bulk import is one large transaction. Through WAL every new page is
-** written twice (to the log, then by the checkpoint); through a rollback
-** journal a new page is written once and only changed pages are journaled,
-** with the same atomicity. The switch needs the register to ourselves: if
-** another connection has it open, the import simply stays in WAL. */
-static int use_rollback_journal(isms_db *db) {
-  sqlite3_stmt *q;
-  int switched = 0;
-  if (sqlite3_prepare_v2(db->sql, "PRAGMA journal_mode = DELETE", -1, &q, NULL) != SQLITE_OK)
-    return 0;
-  if (sqlite3_step(q) == SQLITE_ROW)
-    switched = strcmp((const char *)sqlite3_column_text(q, 0), "delete") == 0;
-  sqlite3_finalize(q);
-  /* FULL: the rollback journal needs it to survive a power cut. */
-  if (switched) sqlite3_exec(db->sql, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
-  return switched;
-}
-
-static void restore_wal(isms_db *db) {
-  sqlite3_exec(db->sql, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", NULL, NULL,
-               NULL);
-}
-
 int isms__store_open(isms_db *db, isms_method *m, const char *source, const char *reason,
                      const unsigned char present[ACOL_COUNT], asset_store **out) {
   *out = NULL;
@@ -136,7 +113,7 @@ int isms__store_open(isms_db *db, isms_method *m, const char *source, const char
     return isms__fail(db, ISMS_NOMEM, "out of memory");
   }
   *out = st;
-  st->bulk_journal = use_rollback_journal(db);
+  st->bulk_journal = isms__bulk_journal(db);
   int rc = isms__begin(db);
   if (rc) return rc;
   if ((rc = isms__batch_open(db, "import assets", source, reason, &st->batch))) return rc;
@@ -389,7 +366,7 @@ int isms__store_finish(asset_store *st, int ok, isms_import_report *rep) {
     rep->unchanged = st->unchanged;
     rep->batch = st->batch;
   }
-  if (st->bulk_journal) restore_wal(st->db);
+  if (st->bulk_journal) isms__wal_journal(st->db);
   sqlite3_stmt *all[] = {st->ins_multi, st->ins_one, st->party_ins, st->location_ins,
                          st->select_one, st->update};
   for (size_t k = 0; k < sizeof all / sizeof all[0]; k++) sqlite3_finalize(all[k]);

@@ -44,6 +44,10 @@ ISMS_HIDDEN int isms__exec(isms_db *db, const char *sql);
 ISMS_HIDDEN int isms__begin(isms_db *db);
 ISMS_HIDDEN int isms__commit(isms_db *db);
 ISMS_HIDDEN void isms__rollback(isms_db *db);
+/* Bulk writes go through a rollback journal when the register is ours
+** alone (see db.c); isms__wal_journal goes back to WAL afterwards. */
+ISMS_HIDDEN int isms__bulk_journal(isms_db *db);
+ISMS_HIDDEN void isms__wal_journal(isms_db *db);
 
 /* ------------------------------------------------------------ schema.c */
 ISMS_HIDDEN int isms__migrate(isms_db *db);

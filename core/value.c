@@ -13,6 +13,8 @@
 
 #include "isms_internal.h"
 
+#define FOREIGN_MAX 100
+
 typedef struct columns {
   size_t n, cap;
   char *ids;            /* NUL-separated ids */
@@ -21,9 +23,12 @@ typedef struct columns {
   int8_t *c, *i, *a, *old_cls, *cls;
   double *old_value, *value;
   unsigned char *had_value;
+  char *foreign[FOREIGN_MAX];  /* stored class names the methodology lacks */
+  int nforeign;
 } columns;
 
 static void columns_free(columns *k) {
+  for (int f = 0; f < k->nforeign; f++) free(k->foreign[f]);
   free(k->ids);
   free(k->id_off);
   free(k->c);
@@ -64,13 +69,18 @@ static int columns_add_id(columns *k, const char *id, size_t n) {
   return 0;
 }
 
-/* Class names to indexes of m; a stored class m does not know is -2, so it
-** always counts as changed. */
-static int8_t class_index(isms_method *m, const char *name) {
+/* Class names to indexes of m. A stored class m does not know (left by
+** another methodology) is interned as -2 - k in k->foreign, so it always
+** counts as changed and its text is at hand for the log. */
+static int8_t class_index(isms_method *m, columns *k, const char *name) {
   if (!name) return -1;
-  for (int k = 0; k < isms_method_class_count(m); k++)
-    if (strcmp(isms_method_class_name(m, k), name) == 0) return (int8_t)k;
-  return -2;
+  for (int c = 0; c < isms_method_class_count(m); c++)
+    if (strcmp(isms_method_class_name(m, c), name) == 0) return (int8_t)c;
+  for (int f = 0; f < k->nforeign; f++)
+    if (strcmp(k->foreign[f], name) == 0) return (int8_t)(-2 - f);
+  if (k->nforeign == FOREIGN_MAX) return -2 - (FOREIGN_MAX - 1);  /* "other" */
+  k->foreign[k->nforeign] = strdup(name);
+  return k->foreign[k->nforeign] ? (int8_t)(-2 - k->nforeign++) : -2;
 }
 
 static int8_t level(sqlite3_stmt *q, int col) {
@@ -98,7 +108,7 @@ static int read_columns(isms_db *db, isms_method *m, columns *k) {
     k->a[r] = level(q, 3);
     k->had_value[r] = sqlite3_column_type(q, 4) != SQLITE_NULL;
     k->old_value[r] = sqlite3_column_double(q, 4);
-    k->old_cls[r] = class_index(m, (const char *)sqlite3_column_text(q, 5));
+    k->old_cls[r] = class_index(m, k, (const char *)sqlite3_column_text(q, 5));
   }
   sqlite3_finalize(q);
   return rc == SQLITE_DONE ? ISMS_OK : isms__fail_sql(db, "reading assets");
@@ -120,22 +130,9 @@ static int write_changes(isms_db *db, isms_method *m, columns *k, int64_t batch,
     if (!value_moved && !class_moved) continue;
     const char *id = k->ids + k->id_off[r];
     if (class_moved) {
-      char old[128] = "";
-      const char *was = k->old_cls[r] >= 0 ? isms_method_class_name(m, k->old_cls[r]) : NULL;
-      if (k->old_cls[r] == -2) {
-        /* A class this methodology does not know: fetch its text for the log. */
-        sqlite3_stmt *q;
-        if (sqlite3_prepare_v2(db->sql, "SELECT class FROM assets WHERE id = ?", -1, &q,
-                               NULL) != SQLITE_OK) {
-          rc = isms__fail_sql(db, "valuing assets");
-          break;
-        }
-        sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-        if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
-          snprintf(old, sizeof old, "%s", (const char *)sqlite3_column_text(q, 0));
-        sqlite3_finalize(q);
-        was = old;
-      }
+      int8_t old = k->old_cls[r];
+      const char *was = old >= 0 ? isms_method_class_name(m, old)
+                        : old == -1 ? NULL : k->foreign[-2 - old];
       rc = isms__log_change(db, batch, "asset", id, "update", "class", was,
                             valued ? isms_method_class_name(m, k->cls[r]) : NULL);
     }
@@ -174,8 +171,12 @@ ISMS_API int isms_value_assets(isms_db *db, isms_method *m, const char *reason,
   columns k;
   memset(&k, 0, sizeof k);
   int64_t batch = 0, changed = 0;
+  int bulk = isms__bulk_journal(db);
   int rc = isms__begin(db);
-  if (rc) return rc;
+  if (rc) {
+    if (bulk) isms__wal_journal(db);
+    return rc;
+  }
   char source[160];
   snprintf(source, sizeof source, "methodology %s", isms_method_name(m));
   if (!(rc = isms__batch_open(db, "value", source, reason, &batch)) &&
@@ -186,6 +187,7 @@ ISMS_API int isms_value_assets(isms_db *db, isms_method *m, const char *reason,
   if (!rc) rc = isms__batch_close(db, batch, 0, changed, 0);
   if (!rc) rc = isms__commit(db);
   if (rc) isms__rollback(db);
+  if (bulk) isms__wal_journal(db);
   if (!rc && rep) {
     rep->assets = (int64_t)k.n;
     for (size_t r = 0; r < k.n; r++) rep->valued += k.cls[r] >= 0;

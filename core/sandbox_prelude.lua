@@ -1,0 +1,190 @@
+-- sandbox_prelude.lua -- the rule-file DSL and the sandbox environment.
+--
+-- Runs inside the rule sandbox child (core/sandbox.c), before the rule
+-- file, in a state that has only base, table, string and math opened. It
+-- is trusted code: it sees the real globals as its first argument and a
+-- table of private C helpers as its second:
+--
+--   H.chunkname     the rule file's name, for messages
+--   H.caller_line() line of the innermost rule-file frame on the stack
+--   H.pcall, H.xpcall, H.resume, H.wrap
+--                   protected calls that re-raise a sandbox kill, so a
+--                   rule cannot swallow a CPU, time or memory limit
+--   H.track(f)      wraps a C pattern function so the line it was called
+--                   from is known if the time limit strikes inside it
+--   H.rep           string.rep that refuses results beyond the memory cap
+--
+-- It returns the environment for the rule file and a `finish` function
+-- that returns the list of declarations { kind, name, line, body }.
+-- C wipes the real globals after this chunk has run, so everything used
+-- later is captured in locals here.
+
+local G, H = ...
+
+local error, type, pairs, ipairs, tostring = G.error, G.type, G.pairs, G.ipairs, G.tostring
+local setmetatable, getmetatable = G.setmetatable, G.getmetatable
+local format = G.string.format
+local chunk, caller_line = H.chunkname, H.caller_line
+
+-- Every message starts with "<file>:<line>: ", the line of the rule file
+-- that was running (or the one given, for faults found at the end).
+local function raise(msg, line)
+  line = line or caller_line()
+  if line > 0 then
+    error(chunk .. ":" .. line .. ": " .. msg, 0)
+  end
+  error(chunk .. ": " .. msg, 0)
+end
+
+-- ------------------------------------------------------------ proxies
+
+-- Reading a name that is not there is an error, so typos are caught
+-- instead of silently reading nil.
+local function strict(tbl, prefix)
+  return setmetatable(tbl, {
+    __index = function(_, k)
+      raise(format("unknown name '%s%s'", prefix, tostring(k)))
+    end,
+    __metatable = false,
+  })
+end
+
+-- An empty table that reads through to a private copy and refuses
+-- writes; the copy itself is never handed to the rule file.
+local function readonly(copy, name)
+  return setmetatable({}, {
+    __index = strict(copy, name .. "."),
+    __newindex = function(_, k)
+      raise(format("cannot modify '%s' (read-only): tried to set '%s'", name, tostring(k)))
+    end,
+    __metatable = false,
+  })
+end
+
+local function copy_of(src, skip)
+  local t = {}
+  for k, v in pairs(src) do
+    if not (skip and skip[k]) then t[k] = v end
+  end
+  return t
+end
+
+local sstring = copy_of(G.string, { dump = true })
+for _, k in ipairs({ "find", "match", "gmatch", "gsub" }) do
+  sstring[k] = H.track(G.string[k])
+end
+sstring.rep = H.rep
+
+local stable = copy_of(G.table)
+local smath = copy_of(G.math)
+local co = G.coroutine
+local scoroutine = {
+  create = co.create, yield = co.yield, status = co.status, running = co.running,
+  resume = H.resume, wrap = H.wrap,
+}
+
+-- ("x"):rep(3) goes through the string metatable: point it at the safe,
+-- strict copy (no dump) and lock it.
+local string_mt = getmetatable("")
+string_mt.__index = sstring   -- strict(): unknown methods raise
+string_mt.__metatable = false
+
+-- ---------------------------------------------------------------- DSL
+--
+-- Declarations are curried calls, as in Prosody's config:
+--   scale "C" { ... }          a named word: name, then body
+--   asset_value { ... }        an anonymous word: body only
+-- Each records the rule-file line of the call. To add a word, add a line
+-- to WORDS: { word, shape, example name for messages }.
+
+local WORDS = {
+  { "methodology",  "named", "qism-fmea" },
+  { "scale",        "named", "C" },
+  { "asset_value",  "anonymous" },
+  { "asset_class",  "named", "A" },
+  { "risk_matrix",  "named", "default" },
+  { "acceptance",   "named", "default" },
+  { "roadmap_step", "named", "1" },
+}
+
+local decls = {}
+local pending = nil   -- a named declaration still waiting for its body
+
+local function check_pending()
+  local p = pending
+  if p then
+    pending = nil
+    raise(format("%s '%s' declared without a body {...}", p.kind, p.name), p.line)
+  end
+end
+
+local function named_word(kind, example)
+  return function(name)
+    check_pending()
+    local line = caller_line()
+    if type(name) ~= "string" or name == "" then
+      raise(format('%s: expected a name string, e.g. %s "%s" { ... }', kind, kind, example), line)
+    end
+    local d = { kind = kind, name = name, line = line }
+    pending = d
+    return function(body)
+      if d.body then
+        raise(format("%s '%s' already has a body", kind, name))
+      end
+      if pending ~= d then
+        raise(format("%s '%s': the body must follow the name, e.g. %s \"%s\" { ... }",
+                     kind, name, kind, name))
+      end
+      if type(body) ~= "table" then
+        raise(format("%s '%s': expected a table body {...}, got %s", kind, name, type(body)))
+      end
+      pending = nil
+      d.body = body
+      decls[#decls + 1] = d
+    end
+  end
+end
+
+local function anonymous_word(kind)
+  return function(body)
+    check_pending()
+    local line = caller_line()
+    if type(body) ~= "table" then
+      raise(format("%s: expected a table body, e.g. %s { ... }, got %s", kind, kind, type(body)),
+            line)
+    end
+    decls[#decls + 1] = { kind = kind, line = line, body = body }
+  end
+end
+
+-- ---------------------------------------------------------- environment
+
+local allowed = {
+  assert = G.assert, error = G.error, ipairs = G.ipairs, next = G.next, pairs = G.pairs,
+  pcall = H.pcall, xpcall = H.xpcall, select = G.select, tonumber = G.tonumber,
+  tostring = G.tostring, type = G.type, unpack = G.unpack,
+  string = readonly(sstring, "string"),
+  table = readonly(stable, "table"),
+  math = readonly(smath, "math"),
+  coroutine = readonly(scoroutine, "coroutine"),
+}
+for _, w in ipairs(WORDS) do
+  local word, shape, example = w[1], w[2], w[3]
+  allowed[word] = shape == "named" and named_word(word, example) or anonymous_word(word)
+end
+
+local env = setmetatable({}, {
+  __index = strict(allowed, ""),
+  __newindex = function(_, k)
+    raise(format("cannot assign global '%s': rule files declare things with DSL words "
+                 .. "(e.g. scale \"C\" { ... }); use 'local' for helper values", tostring(k)))
+  end,
+  __metatable = false,
+})
+
+local function finish()
+  check_pending()
+  return decls
+end
+
+return env, finish
