@@ -53,15 +53,18 @@ $(BUILD)/gen/prelude.c: core/sandbox_prelude.lua core/embed.awk | $(BUILD)/gen
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -c $< -o $@
 
+# -z defs: every symbol the library uses must be resolved at link time.
 $(BUILD)/libisms.so: $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,libisms.so.0 -o $@ $^ $(LIB_LIBS)
+	$(CC) -shared -Wl,-soname,libisms.so.0 -Wl,-z,defs -o $@ $^ $(LIB_LIBS)
+	ln -sf libisms.so $(BUILD)/libisms.so.0
 
 # ------------------------------------------------------------- executable
 $(BUILD)/host/%.o: core/host/%.c core/host/host.h core/isms.h | $(BUILD)/host
 	$(CC) $(ALL_CFLAGS) $(HOST_DEFS) -c $< -o $@
 
 $(BUILD)/isms: $(HOST_OBJ) $(BUILD)/libisms.so
-	$(CC) -o $@ $(HOST_OBJ) -L$(BUILD) -lisms -Wl,-rpath,'$$ORIGIN' -Wl,-E $(HOST_LIBS)
+	$(CC) -o $@ $(HOST_OBJ) -L$(BUILD) -Wl,--no-as-needed -lisms -Wl,--as-needed \
+	  -Wl,-rpath,'$$ORIGIN' -Wl,-E $(HOST_LIBS)
 
 $(BUILD)/core $(BUILD)/gen $(BUILD)/host $(BUILD)/tests:
 	mkdir -p $@
@@ -90,8 +93,8 @@ install: all
 	  $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BUILD)/libisms.so $(DESTDIR)$(LIBDIR)/libisms.so.0
 	ln -sf libisms.so.0 $(DESTDIR)$(LIBDIR)/libisms.so
-	$(CC) -o $(BUILD)/isms.installed $(HOST_OBJ:$(BUILD)/host/%.o=$(BUILD)/host/%.o) \
-	  -L$(BUILD) -lisms -Wl,-rpath,'$(LIBDIR)' -Wl,-E $(HOST_LIBS)
+	$(CC) -o $(BUILD)/isms.installed $(HOST_OBJ) -L$(BUILD) -Wl,--no-as-needed -lisms \
+	  -Wl,--as-needed -Wl,-rpath,'$(LIBDIR)' -Wl,-E $(HOST_LIBS)
 	install -m 755 $(BUILD)/isms.installed $(DESTDIR)$(PREFIX)/bin/isms
 	install -m 644 core/isms.h $(DESTDIR)$(PREFIX)/include/isms.h
 	sed -e 's|@PREFIX@|$(PREFIX)|' core/isms.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/isms.pc
