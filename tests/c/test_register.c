@@ -1,0 +1,121 @@
+/*
+** test_register.c -- opening registers, migrations, settings, import,
+** cursors and export through the public C API.
+*/
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "isms.h"
+#include "tap.h"
+
+static char dir[] = "/tmp/isms-test-XXXXXX";
+
+static const char *path_of(const char *name) {
+  static char buf[4][256];
+  static int k;
+  k = (k + 1) % 4;
+  snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
+  return buf[k];
+}
+
+static void write_file(const char *path, const char *text) {
+  FILE *f = fopen(path, "wb");
+  fputs(text, f);
+  fclose(f);
+}
+
+static int count_rows(isms_db *db, int view, const char *filter) {
+  isms_cursor *cur;
+  if (isms_cursor_open(db, view, filter, &cur)) return -1;
+  int n = 0;
+  while (isms_cursor_next(cur) == ISMS_ROW) n++;
+  isms_cursor_close(cur);
+  return n;
+}
+
+static void test_open_and_settings(void) {
+  isms_db *db;
+  is_int(isms_open(path_of("a.db"), &db), ISMS_OK, "open creates a register");
+  int v = 0;
+  isms_schema_version(db, &v);
+  is_int(v, isms_schema_version_supported(), "migrated to the latest schema");
+  char buf[64];
+  is_int(isms_setting_get(db, "methodology", buf, sizeof buf), ISMS_NOTFOUND, "unset setting");
+  is_int(isms_setting_set(db, "methodology", "qism-fmea", "first"), ISMS_OK, "set setting");
+  isms_setting_get(db, "methodology", buf, sizeof buf);
+  is_str(buf, "qism-fmea", "setting reads back");
+  is_int(count_rows(db, ISMS_VIEW_CHANGES, "methodology"), 1, "the setting change is logged");
+  isms_close(db);
+  is_int(isms_close(NULL), ISMS_OK, "closing NULL is a no-op");
+}
+
+static void test_newer_schema_refused(void) {
+  sqlite3 *raw;
+  sqlite3_open(path_of("new.db"), &raw);
+  sqlite3_exec(raw, "PRAGMA user_version = 42", NULL, NULL, NULL);
+  sqlite3_close(raw);
+  isms_db *db;
+  is_int(isms_open(path_of("new.db"), &db), ISMS_SCHEMA, "a newer register is refused");
+  like(isms_errmsg(db), "schema version 42 is newer than this isms supports", "and says why");
+  isms_close(db);
+}
+
+static void test_import_export(void) {
+  isms_db *db;
+  isms_open(path_of("b.db"), &db);
+  write_file(path_of("in.csv"),
+             "id,name,type,c,i,a,notes\n"
+             "X-2,Second,software,2,2,2,\"quoted, with comma\"\n"
+             "X-1,First,people,1,1,1,\n");
+  isms_import_report rep;
+  is_int(isms_import_assets(db, path_of("in.csv"), NULL, NULL, &rep), ISMS_OK,
+         "numbers import without a methodology");
+  ok(rep.rows == 2 && rep.created == 2, "two rows created");
+  is_int(count_rows(db, ISMS_VIEW_ASSETS, NULL), 2, "two assets listed");
+  is_int(isms_export_assets(db, path_of("out.csv")), ISMS_OK, "export");
+  FILE *f = fopen(path_of("out.csv"), "rb");
+  char text[1024] = {0};
+  fread(text, 1, sizeof text - 1, f);
+  fclose(f);
+  is_str(text,
+         "id,name,type,owner,custodian,location,outsourced,contract,group,units,c,i,a,notes\n"
+         "X-1,First,people,,,,no,,no,1,1,1,1,\n"
+         "X-2,Second,software,,,,no,,no,1,2,2,2,\"quoted, with comma\"\n",
+         "export is sorted by id and quotes only when needed");
+
+  write_file(path_of("bad.csv"), "id,name,type,c,i,a\nX-3,Third,software,High,1,1\n");
+  is_int(isms_import_assets(db, path_of("bad.csv"), NULL, NULL, &rep), ISMS_INPUT,
+         "labels need a methodology");
+  like(isms_errmsg(db), "bad.csv:2:20: c: 'High' is not a tier number", "and the error says so");
+  is_int(count_rows(db, ISMS_VIEW_ASSETS, NULL), 2, "nothing was stored");
+  isms_close(db);
+}
+
+static void test_misuse(void) {
+  isms_db *db = NULL;
+  is_int(isms_open(NULL, &db), ISMS_MISUSE, "open without a path");
+  isms_close(db);
+  is_int(isms_open("x", NULL), ISMS_MISUSE, "open without an out pointer");
+  isms_open(path_of("c.db"), &db);
+  isms_cursor *cur;
+  is_int(isms_cursor_open(db, 99, NULL, &cur), ISMS_MISUSE, "unknown view");
+  is_int(isms_cursor_open(db, ISMS_VIEW_ASSET, NULL, &cur), ISMS_MISUSE, "asset view needs an id");
+  is_int(isms_asset_set(db, "nope", "name", "x", NULL), ISMS_NOTFOUND, "set on a missing asset");
+  isms_close(db);
+}
+
+int main(void) {
+  if (!mkdtemp(dir)) return 1;
+  test_open_and_settings();
+  test_newer_schema_refused();
+  test_import_export();
+  test_misuse();
+  int rc = done_testing();
+  char cmd[300];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  if (system(cmd) != 0) diag("could not remove %s", dir);
+  return rc;
+}
