@@ -77,7 +77,7 @@ test: deps all $(CTEST_BIN)
 	@sh tests/run.sh $(BUILD)
 
 lint:
-	luacheck lua tests/spec rules scripts
+	luacheck lua tests/spec tests/bench rules scripts
 
 # ------------------------------------------------------------------- demo
 demo: deps all

@@ -35,5 +35,14 @@ if [ $status -ne 0 ] && ! grep -q '^not ok ' "$log"; then
 fi
 count
 
+echo "# luacheck"
+if luacheck -q lua tests/spec tests/bench rules scripts >"$log" 2>&1; then
+  echo "ok - luacheck" >"$log"
+else
+  cat "$log" | tail -20
+  echo "not ok - luacheck found problems" >"$log"
+fi
+count
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

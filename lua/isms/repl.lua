@@ -89,9 +89,7 @@ function M.run(opts)
     if not line then break end
     buffer = buffer and (buffer .. "\n" .. line) or line
     local chunk, err = compile(buffer)
-    if err == "incomplete" then
-      -- keep reading
-    else
+    if err ~= "incomplete" then  -- an incomplete statement keeps reading
       buffer = nil
       if not chunk then
         io.stdout:write(err, "\n")

@@ -59,9 +59,8 @@ function H.snapshot(reg)
   assert(reg:export_assets(out))
   local parts = { H.read(out) }
   for _, view in ipairs({ "batches", "changes" }) do
-    local rows, cols = {}, nil
-    local iter
-    iter, cols = reg:rows(view)
+    local rows = {}
+    local iter, cols = reg:rows(view)
     for row in iter do
       local cells = {}
       for k, c in ipairs(cols) do cells[k] = tostring(row[c]) end
