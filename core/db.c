@@ -125,6 +125,11 @@ static const char *const open_pragmas =
 
 ISMS_API int isms_open(const char *path, isms_db **out) {
   if (!out) return ISMS_MISUSE;
+  /* Memory statistics put a global mutex on every SQLite allocation; isms
+  ** does not use them. Only possible before SQLite initialises, so a host
+  ** that already uses SQLite keeps its own setting (the call then fails
+  ** harmlessly). */
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   *out = NULL;
   isms_db *db = calloc(1, sizeof *db);
   if (!db) return ISMS_NOMEM;
