@@ -17,8 +17,10 @@
 **      the caller (it _exit()s). The parent waits with poll() against a
 **      wall-clock deadline and SIGKILLs the child when it passes, caps
 **      the bytes it will read, and reaps the child (no zombies, no fds
-**      left open). The child drops core dumps, cannot create files
-**      (RLIMIT_FSIZE 0) and has a CPU-seconds rlimit.
+**      left open). The child closes every descriptor it inherited but
+**      the pipe (the register's among them), drops core dumps, cannot
+**      grow files (RLIMIT_FSIZE 0) and has a CPU-seconds rlimit. It is
+**      not a privilege boundary: the child keeps the caller's uid.
 **   2. Timer: a SIGALRM in the child fires shortly after the deadline,
 **      even inside a long C call such as a catastrophic pattern match,
 **      writes the time-limit message (with the last line seen) and
@@ -51,6 +53,7 @@
 /* sigaltstack and SA_ONSTACK are XSI; the build asks for POSIX 2008 only. */
 #define _XOPEN_SOURCE 700
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -130,6 +133,7 @@ typedef struct sb_child {
   size_t alarmbuf_size;
   char time_reason[96];           /* "rule file exceeded its time limit of N ms" */
   uintptr_t stack_base;           /* C stack address when the child started */
+  void *altstack;                 /* the crash handler's stack */
 } sb_child;
 
 static sb_child S;
@@ -305,18 +309,26 @@ static void sb_on_crash(int sig) {
                  "for the C stack");
 }
 
+static void sb_block_alarm(void) {
+  struct itimerval off;
+  memset(&off, 0, sizeof off);
+  setitimer(ITIMER_REAL, &off, NULL);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGALRM);
+  sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
 /* Panics only come from errors outside any protected call: report and go. */
 static int sb_panic(lua_State *L) {
-  const char *msg = lua_tostring(L, -1);
+  const char *msg = S.killed ? S.killmsg : lua_tostring(L, -1);
+  const char *sep = S.killed ? "" : ": rule sandbox panic: ";
+  sb_block_alarm();
   char tag = SB_TAG_ERR;
   sb_write_all(S.fd, &tag, 1);
-  if (S.killed) {
-    sb_write_all(S.fd, S.killmsg, strlen(S.killmsg));
-  } else {
-    sb_write_all(S.fd, S.chunkname, strlen(S.chunkname));
-    sb_write_all(S.fd, ": rule sandbox panic: ", 22);
-    if (msg) sb_write_all(S.fd, msg, strlen(msg));
-  }
+  if (!S.killed) sb_write_all(S.fd, S.chunkname, strlen(S.chunkname));
+  sb_write_all(S.fd, sep, strlen(sep));
+  if (msg) sb_write_all(S.fd, msg, strlen(msg) > SB_MSG_MAX ? SB_MSG_MAX : strlen(msg));
   _exit(0);
 }
 
@@ -597,6 +609,46 @@ static void sb_child_send(char tag, const char *p, size_t n) {
   if (n) sb_write_all(S.fd, p, n);
 }
 
+/* The child needs only its pipe: close what it inherited (the register's
+** SQLite file among them), so even a child subverted through a LuaJIT
+** bug cannot write to it; stdin and stdout go to /dev/null, stderr stays
+** for diagnostics. The descriptors are listed first, then closed.
+** Returns the pipe's descriptor, moved above 2 if it was one of those. */
+static int sb_child_fds(int keep) {
+  if (keep <= 2) {  /* a host that runs with stdio closed */
+    int moved = fcntl(keep, F_DUPFD, 3);
+    if (moved >= 0) {
+      close(keep);
+      keep = moved;
+    }
+  }
+  int devnull = open("/dev/null", O_RDWR);
+  if (devnull >= 0) {
+    if (devnull != 0) dup2(devnull, 0);
+    if (devnull != 1) dup2(devnull, 1);
+    if (devnull > 2) close(devnull);
+  }
+  for (;;) {
+    int fds[256], n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    if (!d) break;
+    struct dirent *e;
+    while (n < 256 && (e = readdir(d))) {
+      int fd = atoi(e->d_name);
+      if (fd > 2 && fd != keep && fd != dirfd(d)) fds[n++] = fd;
+    }
+    closedir(d);
+    for (int i = 0; i < n; i++) close(fds[i]);
+    if (n == 0) return keep;
+  }
+  /* No /proc: close the usual range. */
+  long max = sysconf(_SC_OPEN_MAX);
+  if (max < 0 || max > 65536) max = 65536;
+  for (int fd = 3; fd < max; fd++)
+    if (fd != keep) close(fd);
+  return keep;
+}
+
 static void sb_child_limits(void) {
   struct rlimit rl;
   rl.rlim_cur = rl.rlim_max = 0;
@@ -630,7 +682,7 @@ static void sb_child_signals(void) {
   ** exhausted stack. Without one, the parent reports the signal instead. */
   stack_t ss;
   memset(&ss, 0, sizeof ss);
-  ss.ss_sp = malloc(SB_ALTSTACK);
+  ss.ss_sp = S.altstack = malloc(SB_ALTSTACK);
   ss.ss_size = SB_ALTSTACK;
   if (ss.ss_sp && sigaltstack(&ss, NULL) == 0) {
     sa.sa_handler = sb_on_crash;
@@ -642,16 +694,6 @@ static void sb_child_signals(void) {
   sigemptyset(&set);
   sigaddset(&set, SIGALRM);
   sigprocmask(SIG_UNBLOCK, &set, NULL);
-}
-
-static void sb_block_alarm(void) {
-  struct itimerval off;
-  memset(&off, 0, sizeof off);
-  setitimer(ITIMER_REAL, &off, NULL);
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGALRM);
-  sigprocmask(SIG_BLOCK, &set, NULL);
 }
 
 /* The child: evaluates, writes one result to fd and exits. Never returns. */
@@ -686,6 +728,7 @@ static void sb_child_main(int fd, const char *text, size_t len, const char *chun
     S.deadline.tv_sec++;
     S.deadline.tv_nsec -= 1000000000L;
   }
+  fd = S.fd = sb_child_fds(fd);
   sb_child_signals();
   sb_child_limits();
   int64_t alarm_ms = lim->time_ms + SB_ALARM_SLACK;
@@ -742,6 +785,7 @@ static void sb_child_main(int fd, const char *text, size_t len, const char *chun
     free(S.source);
     free(S.killmsg);
     free(S.alarmbuf);
+    free(S.altstack);  /* never used again: _exit is next */
   }
   _exit(0);
 }
@@ -754,28 +798,12 @@ static int64_t sb_now_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int sb_fail(char **errmsg, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int sb_fail(char **errmsg, int code, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  char *msg = n >= 0 ? malloc((size_t)n + 1) : NULL;
-  if (!msg) return ISMS_NOMEM;
-  va_start(ap, fmt);
-  vsnprintf(msg, (size_t)n + 1, fmt, ap);
-  va_end(ap);
-  *errmsg = msg;
-  return code;
-}
-
-/* The child's message is untrusted bytes on their way to a terminal:
-** control characters (C0, DEL, C1) and invalid UTF-8 become \ddd escapes,
-** and the length is capped. */
-static char *sb_sanitize(const char *s, size_t n) {
-  if (n > SB_MSG_MAX) n = SB_MSG_MAX;
+/* Messages are untrusted bytes on their way to a terminal (the child's
+** text, but also file names, which whoever writes the rules directory
+** chooses): control characters (C0, DEL, C1) and invalid UTF-8 become
+** \ddd escapes, and the length is capped. */
+static char *sb_sanitize(const char *s, size_t n, size_t max) {
+  if (n > max) n = max;
   char *out = malloc(n * 4 + 1);
   if (!out) return NULL;
   size_t o = 0;
@@ -797,6 +825,29 @@ static char *sb_sanitize(const char *s, size_t n) {
   }
   out[o] = 0;
   return out;
+}
+
+static int sb_fail(char **errmsg, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int sb_fail(char **errmsg, int code, const char *fmt, ...) {
+  char small[512];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(small, sizeof small, fmt, ap);
+  va_end(ap);
+  if (n < 0) return code;
+  char *text = small;
+  if ((size_t)n >= sizeof small) {  /* a long file name */
+    text = malloc((size_t)n + 1);
+    if (!text) return ISMS_NOMEM;
+    va_start(ap, fmt);
+    vsnprintf(text, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+  }
+  *errmsg = sb_sanitize(text, (size_t)n, (size_t)n);
+  if (text != small) free(text);
+  return *errmsg ? code : ISMS_NOMEM;
 }
 
 /* The child's JSON is checked before it is trusted: printable, UTF-8, an
@@ -953,7 +1004,7 @@ static int sb_evaluate(const char *text, size_t len, const char *chunkname,
     *json = buf;
     return ISMS_OK;
   } else if (buf[0] == SB_TAG_ERR) {
-    char *msg = sb_sanitize(buf + 1, n - 1);
+    char *msg = sb_sanitize(buf + 1, n - 1, SB_MSG_MAX);
     if (msg) *errmsg = msg;
     rc = msg ? ISMS_RULE : ISMS_NOMEM;
   } else if (buf[0] == SB_TAG_NOMEM) {
@@ -981,8 +1032,10 @@ ISMS_API int isms_rules_eval_buffer(const char *text, size_t len, const char *ch
   sb_limits lim;
   if (sb_resolve(limits, &lim))
     return sb_fail(errmsg, ISMS_MISUSE, "%s: rule limits must not be negative", chunkname);
-  /* Checked here for a clear message; the child also loads text-only. */
-  if (len > 0 && text[0] == 0x1b)
+  /* Checked here for a clear message (behind a BOM too, which the child
+  ** skips); the child also loads text-only. */
+  size_t bom = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+  if (len > bom && text[bom] == 0x1b)
     return sb_fail(errmsg, ISMS_RULE,
                    "%s: binary (precompiled) chunks are refused; rule files must be text",
                    chunkname);

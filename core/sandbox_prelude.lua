@@ -75,18 +75,21 @@ for _, k in ipairs({ "find", "match", "gmatch", "gsub" }) do
 end
 sstring.rep = H.rep
 
-local stable = copy_of(G.table)
-local smath = copy_of(G.math)
 local co = G.coroutine
-local scoroutine = {
-  create = co.create, yield = co.yield, status = co.status, running = co.running,
-  resume = H.resume, wrap = H.wrap,
+local libs = {
+  string = readonly(sstring, "string"),
+  table = readonly(copy_of(G.table), "table"),
+  math = readonly(copy_of(G.math), "math"),
+  coroutine = readonly({
+    create = co.create, yield = co.yield, status = co.status, running = co.running,
+    resume = H.resume, wrap = H.wrap,
+  }, "coroutine"),
 }
 
--- ("x"):rep(3) goes through the string metatable: point it at the safe,
--- strict copy (no dump) and lock it.
+-- ("x"):rep(3) goes through the string metatable: point it at the safe
+-- copy (no dump; strict since readonly() above) and lock it.
 local string_mt = getmetatable("")
-string_mt.__index = sstring   -- strict(): unknown methods raise
+string_mt.__index = sstring
 string_mt.__metatable = false
 
 -- ---------------------------------------------------------------- DSL
@@ -163,10 +166,7 @@ local allowed = {
   assert = G.assert, error = G.error, ipairs = G.ipairs, next = G.next, pairs = G.pairs,
   pcall = H.pcall, xpcall = H.xpcall, select = G.select, tonumber = G.tonumber,
   tostring = G.tostring, type = G.type, unpack = G.unpack,
-  string = readonly(sstring, "string"),
-  table = readonly(stable, "table"),
-  math = readonly(smath, "math"),
-  coroutine = readonly(scoroutine, "coroutine"),
+  string = libs.string, table = libs.table, math = libs.math, coroutine = libs.coroutine,
 }
 for _, w in ipairs(WORDS) do
   local word, shape, example = w[1], w[2], w[3]
