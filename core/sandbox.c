@@ -75,17 +75,11 @@
 #include <luajit.h>
 
 #include "isms_internal.h"
+#include "sandbox_json.h"
 
 /* core/sandbox_prelude.lua, embedded by the build (core/embed.awk). */
 extern const char isms_prelude_text[];
 
-/* core/sandbox_json.c; belongs in isms_internal.h (sandbox section) once
-** that header is free to edit -- keep the two declarations in step.
-** Writes the declaration list at the top of L's stack as a JSON array:
-** ISMS_OK with *out (malloc'd, NUL-terminated, *outlen bytes), ISMS_RULE
-** with *err (malloc'd, "<file>:<line>: ..."), or ISMS_NOMEM. */
-ISMS_HIDDEN int isms__sandbox_json(lua_State *L, const char *chunkname, const char *source,
-                                   size_t limit, char **out, size_t *outlen, char **err);
 
 #define SB_DEFAULT_TIME_MS      2000
 #define SB_DEFAULT_MEMORY       ((int64_t)64 << 20)
@@ -638,8 +632,11 @@ static int sb_child_fds(int keep) {
       if (fd > 2 && fd != keep && fd != dirfd(d)) fds[n++] = fd;
     }
     closedir(d);
-    for (int i = 0; i < n; i++) close(fds[i]);
-    if (n == 0) return keep;
+    int closed = 0;
+    for (int i = 0; i < n; i++) closed += close(fds[i]) == 0;
+    /* Another round only for a full list that made progress (a debugger
+    ** or valgrind may keep descriptors that cannot be closed). */
+    if (n < 256 || closed == 0) return keep;
   }
   /* No /proc: close the usual range. */
   long max = sysconf(_SC_OPEN_MAX);

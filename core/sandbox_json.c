@@ -30,11 +30,8 @@
 #include <lua.h>
 
 #include "isms_internal.h"
+#include "sandbox_json.h"
 
-/* Shared with core/sandbox.c; belongs in isms_internal.h (sandbox
-** section) once that header is free to edit -- keep the two in step. */
-ISMS_HIDDEN int isms__sandbox_json(lua_State *L, const char *chunkname, const char *source,
-                                   size_t limit, char **out, size_t *outlen, char **err);
 
 #define ISMS__JSON_DEPTH 32  /* deepest table nesting in a declaration */
 
@@ -166,9 +163,16 @@ static void path_pop(sb_json *J, size_t old) {
   J->path[old] = 0;
 }
 
-static int json_string(sb_json *J, const char *s, size_t len) {
+/* Register text is strict UTF-8 without NUL bytes (isms__utf8_check). */
+static int check_text(sb_json *J, const char *what, const char *s, size_t len) {
   size_t bad = isms__utf8_check((const unsigned char *)s, len);
-  if (bad) return json_fail(J, "text is not valid UTF-8 (byte %zu)", bad);
+  if (!bad) return 0;
+  if (s[bad - 1] == 0) return json_fail(J, "%s contains a NUL byte (byte %zu)", what, bad);
+  return json_fail(J, "%s is not valid UTF-8 (byte %zu)", what, bad);
+}
+
+static int json_string(sb_json *J, const char *s, size_t len) {
+  if (check_text(J, "text", s, len)) return -1;
   sb_buf *b = &J->out;
   buf_put(b, "\"", 1);
   size_t run = 0;  /* start of the pending run of bytes that need no escape */
@@ -269,10 +273,9 @@ static int json_keys(sb_json *J, int idx, size_t *count, int *is_array) {
         lua_pop(L, 1);
         return json_fail(J, "field names starting with '__' are reserved");
       }
-      size_t bad = isms__utf8_check((const unsigned char *)k.s, k.len);
-      if (bad) {
+      if (check_text(J, "a field name", k.s, k.len)) {
         lua_pop(L, 1);
-        return json_fail(J, "a field name is not valid UTF-8 (byte %zu)", bad);
+        return -1;
       }
     } else if (t == LUA_TNUMBER) {
       k.num = lua_tonumber(L, -1);
@@ -395,10 +398,10 @@ static int json_value(sb_json *J, int idx) {
   }
 }
 
-static const char *decl_string(lua_State *L, int decl, const char *field) {
+static const char *decl_string(lua_State *L, int decl, const char *field, size_t *len) {
   lua_pushstring(L, field);
   lua_rawget(L, decl);
-  const char *s = lua_tostring(L, -1);  /* kept alive by the declaration */
+  const char *s = lua_tolstring(L, -1, len);  /* kept alive by the declaration */
   lua_pop(L, 1);
   return s;
 }
@@ -414,18 +417,22 @@ static int json_declarations(sb_json *J) {
   for (size_t i = 1; i <= count; i++) {
     lua_rawgeti(L, list, (int)i);
     int decl = lua_gettop(L);
-    J->kind = decl_string(L, decl, "kind");
-    J->name = decl_string(L, decl, "name");
+    size_t kindlen = 0, namelen = 0;
+    J->kind = decl_string(L, decl, "kind", &kindlen);
+    J->name = decl_string(L, decl, "name", &namelen);
     lua_getfield(L, decl, "line");  /* the prelude's own table: no metatable */
     J->line = (int)lua_tointeger(L, -1);
     lua_pop(L, 1);
-    if (!J->kind) J->kind = "?";
+    if (!J->kind) {
+      J->kind = "?";
+      kindlen = 1;
+    }
     if (i > 1) buf_put(&J->out, ",", 1);
     buf_puts(&J->out, "{\"kind\":");
-    json_string(J, J->kind, strlen(J->kind));
+    json_string(J, J->kind, kindlen);
     if (J->name) {
       buf_puts(&J->out, ",\"name\":");
-      if (json_string(J, J->name, strlen(J->name))) return -1;
+      if (json_string(J, J->name, namelen)) return -1;
     }
     char tmp[48];
     snprintf(tmp, sizeof tmp, ",\"line\":%d,\"fields\":", J->line);

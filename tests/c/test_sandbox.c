@@ -110,6 +110,7 @@ static const hostile_case hostile[] = {
   {"bad_key_float.lua", LIM_DEFAULT, 2, "field key 1.5 is not allowed"},
   {"nan.lua", LIM_DEFAULT, 2, "scale 'C': tiers[1].value: nan is not a finite number"},
   {"bad_utf8.lua", LIM_DEFAULT, 2, "scale 'C': tiers[2].label: text is not valid UTF-8"},
+  {"nul_byte.lua", LIM_DEFAULT, 2, "scale 'C': label: text contains a NUL byte"},
   {"builtin_function.lua", LIM_DEFAULT, 2, "scale 'C': f: a built-in function cannot be declared"},
   {"thread_value.lua", LIM_DEFAULT, 2, "co: values of type thread cannot be declared"},
   {"library_table.lua", LIM_DEFAULT, 2, "lib: a library table"},
