@@ -357,7 +357,8 @@ and is trusted; only rule files are sandboxed. ISMS_DB / --db give the
 register path to isms.default_db().]],
   options = {},
   stop_at_positional = true,
-  run = function(_, _, pos)
+  run = function(ctx, _, pos)
+    isms.db_override = ctx.db
     local script = pos[1]
     if not script then return nil, "usage: isms run SCRIPT.lua [ARGS...]", "USAGE" end
     local chunk, lerr = loadfile(script)

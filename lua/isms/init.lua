@@ -23,6 +23,7 @@ isms.rules = rules
 
 --- The register path given by --db or ISMS_DB, if any.
 function isms.default_db()
+  if isms.db_override then return isms.db_override end  -- set by `isms --db X run`
   local path = os.getenv("ISMS_DB")
   if path and path ~= "" then return path end
   return nil
