@@ -119,14 +119,10 @@ static int clear_valuation(isms_db *db, const char *id, int64_t batch) {
   sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
   int rc = ISMS_OK;
   if (sqlite3_step(q) == SQLITE_ROW) {
-    char value[32], cls[128];
-    int had_value = sqlite3_column_type(q, 0) != SQLITE_NULL;
-    int had_class = sqlite3_column_type(q, 1) != SQLITE_NULL;
-    snprintf(value, sizeof value, "%g", sqlite3_column_double(q, 0));
-    snprintf(cls, sizeof cls, "%s", had_class ? (const char *)sqlite3_column_text(q, 1) : "");
-    if (had_class) rc = isms__log_change(db, batch, "asset", id, "update", "class", cls, NULL);
-    if (!rc && had_value)
-      rc = isms__log_change(db, batch, "asset", id, "update", "value", value, NULL);
+    int logged;
+    rc = isms__log_valuation(db, batch, id, (const char *)sqlite3_column_text(q, 1),
+                             sqlite3_column_type(q, 0) != SQLITE_NULL,
+                             sqlite3_column_double(q, 0), NULL, 0, 0, &logged);
   }
   sqlite3_finalize(q);
   if (!rc) {

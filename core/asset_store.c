@@ -295,22 +295,14 @@ static int update_existing(asset_store *st, const asset_batch *b, size_t r, int 
   }
   if (!rc && st->present[ACOL_C]) {
     /* Valuation follows C, I and A: log the class and value it moves to. */
-    const char *old_class = (const char *)sqlite3_column_text(q, VIEW_CLASS);
-    const char *new_class = b->cls[r] >= 0 ? isms_method_class_name(st->m, b->cls[r]) : NULL;
-    if (!same_text(old_class, new_class)) {
-      ++*changed;
-      rc = isms__log_change(st->db, st->batch, "asset", id, "update", "class", old_class,
-                            new_class);
-    }
-    char was[32], now[32];
-    int had = sqlite3_column_type(q, VIEW_VALUE) != SQLITE_NULL;
-    snprintf(was, sizeof was, "%g", sqlite3_column_double(q, VIEW_VALUE));
-    snprintf(now, sizeof now, "%g", b->value[r]);
-    if (!rc && (had != (b->cls[r] >= 0) || (had && strcmp(was, now) != 0))) {
-      ++*changed;
-      rc = isms__log_change(st->db, st->batch, "asset", id, "update", "value",
-                            had ? was : NULL, b->cls[r] >= 0 ? now : NULL);
-    }
+    int valued = b->cls[r] >= 0, logged;
+    rc = isms__log_valuation(st->db, st->batch, id,
+                             (const char *)sqlite3_column_text(q, VIEW_CLASS),
+                             sqlite3_column_type(q, VIEW_VALUE) != SQLITE_NULL,
+                             sqlite3_column_double(q, VIEW_VALUE),
+                             valued ? isms_method_class_name(st->m, b->cls[r]) : NULL, valued,
+                             b->value[r], &logged);
+    *changed += logged;
   }
   return rc;
 }

@@ -45,6 +45,31 @@ int isms__batch_close(isms_db *db, int64_t batch, int64_t created, int64_t updat
   return rc == SQLITE_DONE ? ISMS_OK : isms__fail_sql(db, "closing change batch");
 }
 
+static int same_text(const char *x, const char *y) {
+  if (!x || !y) return x == y;
+  return strcmp(x, y) == 0;
+}
+
+int isms__log_valuation(isms_db *db, int64_t batch, const char *id, const char *old_class,
+                        int had_value, double old_value, const char *new_class,
+                        int has_value, double new_value, int *logged) {
+  *logged = 0;
+  int rc = ISMS_OK;
+  if (!same_text(old_class, new_class)) {
+    ++*logged;
+    rc = isms__log_change(db, batch, "asset", id, "update", "class", old_class, new_class);
+  }
+  if (!rc && (had_value != has_value || (had_value && old_value != new_value))) {
+    char was[32], now[32];
+    snprintf(was, sizeof was, "%g", old_value);
+    snprintf(now, sizeof now, "%g", new_value);
+    ++*logged;
+    rc = isms__log_change(db, batch, "asset", id, "update", "value", had_value ? was : NULL,
+                          has_value ? now : NULL);
+  }
+  return rc;
+}
+
 int isms__log_change(isms_db *db, int64_t batch, const char *entity, const char *entity_id,
                      const char *action, const char *field, const char *old_value,
                      const char *new_value) {

@@ -301,6 +301,15 @@ static void check_level(importer *im, int dim, int col, int8_t *out) {
   *out = (int8_t)v;
 }
 
+/* A yes/no cell: 1 or 0; a bad cell is reported and reads as 0. */
+static int8_t check_flag(importer *im, int col) {
+  if (!im->present[col]) return 0;
+  const char *s = im->batch->arena + im->cells[col].off;
+  int flag = isms__flag_parse(s, im->cells[col].len);
+  if (flag < 0) row_error(im, im->colfield[col], "expected yes or no, found '%s'", s);
+  return (int8_t)(flag > 0);
+}
+
 /* Validates the record in im->cells and keeps it in the batch, or reports
 ** what is wrong with it. */
 static void finish_row(importer *im) {
@@ -340,24 +349,8 @@ static void finish_row(importer *im) {
                 im->cells[ACOL_TYPE].len > 40 ? 40 : (int)im->cells[ACOL_TYPE].len,
                 b->arena + im->cells[ACOL_TYPE].off);
     b->type[r] = (int8_t)type;
-    int flag = 0;
-    if (im->present[ACOL_OUTSOURCED]) {
-      flag = isms__flag_parse(b->arena + im->cells[ACOL_OUTSOURCED].off,
-                              im->cells[ACOL_OUTSOURCED].len);
-      if (flag < 0)
-        row_error(im, im->colfield[ACOL_OUTSOURCED], "expected yes or no, found '%s'",
-                  b->arena + im->cells[ACOL_OUTSOURCED].off);
-    }
-    b->outsourced[r] = (int8_t)(flag > 0);
-    flag = 0;
-    if (im->present[ACOL_GROUP]) {
-      flag = isms__flag_parse(b->arena + im->cells[ACOL_GROUP].off,
-                              im->cells[ACOL_GROUP].len);
-      if (flag < 0)
-        row_error(im, im->colfield[ACOL_GROUP], "expected yes or no, found '%s'",
-                  b->arena + im->cells[ACOL_GROUP].off);
-    }
-    b->group[r] = (int8_t)(flag > 0);
+    b->outsourced[r] = check_flag(im, ACOL_OUTSOURCED);
+    int flag = b->group[r] = check_flag(im, ACOL_GROUP);
     b->units[r] = 1;
     if (im->present[ACOL_UNITS]) {
       const char *s = b->arena + im->cells[ACOL_UNITS].off;

@@ -66,6 +66,14 @@ ISMS_HIDDEN int isms__log_change(isms_db *db, int64_t batch, const char *entity,
                                  const char *field, const char *old_value,
                                  const char *new_value);
 
+/* Logs how an asset's valuation moves: a "class" entry if the class text
+** differs, a "value" entry if the value does (NULL class / has 0 = not
+** valued). *logged counts the entries written (0: nothing moved). */
+ISMS_HIDDEN int isms__log_valuation(isms_db *db, int64_t batch, const char *id,
+                                    const char *old_class, int had_value, double old_value,
+                                    const char *new_class, int has_value, double new_value,
+                                    int *logged);
+
 /* ------------------------------------------------------------ utf8.c */
 /* Returns 0 when s[0..n) is valid UTF-8 without NUL bytes, else 1 + the
 ** byte offset of the fault. */

@@ -386,17 +386,10 @@ static int sb_xpcall(lua_State *L) {
   return lua_gettop(L) - n;
 }
 
-/* coroutine.resume catches errors raised inside the coroutine, the kill
-** among them: re-raise it in the resumer. Upvalue: the real resume. */
-static int sb_resume(lua_State *L) {
-  sb_check_cstack(L);
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_insert(L, 1);
-  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-  if (S.killed) sb_raise_kill(L);
-  return lua_gettop(L);
-}
-
+/* Calls its upvalue with the arguments and re-raises a kill it returned
+** from. coroutine.resume is wrapped this way, as it catches errors raised
+** inside the coroutine, the kill among them; so is the function inside a
+** coroutine.wrap. */
 static int sb_wrapped_call(lua_State *L) {
   sb_check_cstack(L);
   lua_pushvalue(L, lua_upvalueindex(1));
@@ -524,7 +517,7 @@ static int sb_run(lua_State *L) {
   static const struct {
     const char *lib, *name;
     lua_CFunction wrapper;
-  } wrapped[] = {{"coroutine", "resume", sb_resume},
+  } wrapped[] = {{"coroutine", "resume", sb_wrapped_call},
                  {"coroutine", "wrap", sb_wrap},
                  {"string", "rep", sb_rep}};
   for (size_t i = 0; i < sizeof wrapped / sizeof wrapped[0]; i++) {

@@ -124,26 +124,17 @@ static int write_changes(isms_db *db, isms_method *m, columns *k, int64_t batch,
     return isms__fail_sql(db, "valuing assets");
   int rc = ISMS_OK;
   for (size_t r = 0; r < k->n && !rc; r++) {
-    int valued = k->cls[r] >= 0;
-    int value_moved = k->had_value[r] != valued || (valued && k->old_value[r] != k->value[r]);
-    int class_moved = k->old_cls[r] != k->cls[r];
-    if (!value_moved && !class_moved) continue;
+    int valued = k->cls[r] >= 0, logged;
+    int8_t old = k->old_cls[r];
     const char *id = k->ids + k->id_off[r];
-    if (class_moved) {
-      int8_t old = k->old_cls[r];
-      const char *was = old >= 0 ? isms_method_class_name(m, old)
-                        : old == -1 ? NULL : k->foreign[-2 - old];
-      rc = isms__log_change(db, batch, "asset", id, "update", "class", was,
-                            valued ? isms_method_class_name(m, k->cls[r]) : NULL);
-    }
-    if (!rc && value_moved) {
-      char was[32], now[32];
-      snprintf(was, sizeof was, "%g", k->old_value[r]);
-      snprintf(now, sizeof now, "%g", k->value[r]);
-      rc = isms__log_change(db, batch, "asset", id, "update", "value",
-                            k->had_value[r] ? was : NULL, valued ? now : NULL);
-    }
+    rc = isms__log_valuation(db, batch, id,
+                             old >= 0 ? isms_method_class_name(m, old)
+                                      : old == -1 ? NULL : k->foreign[-2 - old],
+                             k->had_value[r], k->old_value[r],
+                             valued ? isms_method_class_name(m, k->cls[r]) : NULL, valued,
+                             k->value[r], &logged);
     if (rc) break;
+    if (!logged) continue;  /* neither class nor value moved */
     sqlite3_bind_text(u, 1, id, -1, SQLITE_STATIC);
     if (valued) {
       sqlite3_bind_double(u, 2, k->value[r]);
