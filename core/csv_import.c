@@ -89,9 +89,11 @@ struct importer {
   int nfields;
   asset_span cells[ACOL_COUNT];
   int cell_field_bad;        /* field index of a bad byte sequence, or -1 */
+  int rec_clean;             /* every line of the current record is valid text */
   const char *cell_bad_why;
 
   isms__strmap *ids;         /* every id seen, for duplicates */
+  uint64_t id_hash;          /* hash of the current row's id (set by on_field) */
   asset_batch *batch;        /* being filled */
 
   /* errors */
@@ -333,7 +335,7 @@ static void finish_row(importer *im) {
       row_error(im, im->colfield[ACOL_ID], "id is empty");
     } else {
       int64_t first;
-      int seen = isms__strmap_add(im->ids, id, idlen, im->rec_line, &first);
+      int seen = isms__strmap_add_hashed(im->ids, im->id_hash, id, idlen, im->rec_line, &first);
       if (seen < 0) im->nomem = 1;
       else if (seen)
         row_error(im, im->colfield[ACOL_ID], "duplicate id '%.*s' (first on line %lld)",
@@ -421,11 +423,17 @@ static void on_field(void *s, size_t n, void *data) {
   if (!b) return;
   /* Bytes that are not text are reported against the cell that has them. */
   size_t fault;
-  if (im->cell_field_bad < 0 && (fault = isms__utf8_check((const unsigned char *)text, n))) {
+  if (!im->rec_clean && im->cell_field_bad < 0 &&
+      (fault = isms__utf8_check((const unsigned char *)text, n))) {
     im->cell_field_bad = k;
     im->cell_bad_why = text[fault - 1] == 0 ? "contains a NUL byte" : "is not valid UTF-8";
   }
   arena_put(im, b, text, n, &im->cells[im->colmap[k]]);
+  if (im->colmap[k] == ACOL_ID) {
+    /* Fetch the id's slot in the id set while the rest of the row parses. */
+    im->id_hash = isms__strmap_hash(text, n);
+    isms__strmap_prefetch(im->ids, im->id_hash);
+  }
 }
 
 static void finish_header(importer *im) {
@@ -490,6 +498,10 @@ static size_t feed_lines(importer *im, size_t from) {
     if (!nl) break;
     size_t n = (size_t)(nl - start) + 1;
     im->line++;
+    /* One pass over the whole line is much cheaper than one per cell; only
+    ** a record with a bad line checks cell by cell, to name the cell. */
+    int clean = isms__utf8_check((const unsigned char *)start, n) == 0;
+    im->rec_clean = im->csv.pstate == 0 ? clean : im->rec_clean && clean;
     if (csv_parse(&im->csv, start, n, on_field, on_record, im) != n) {
       parse_failed(im);
       break;
@@ -553,11 +565,13 @@ static void run_parser(importer *im) {
     /* The last line may have no newline. */
     if (fed < im->buf_len) {
       im->line++;
+      im->rec_clean = 0;
       size_t n = im->buf_len - fed;
       if (csv_parse(&im->csv, im->buf + fed, n, on_field, on_record, im) != n)
         parse_failed(im);
     }
     im->at_fini = 1;
+    im->rec_clean = 0;
     if (!im->fatal && csv_fini(&im->csv, on_field, on_record, im) != 0) parse_failed(im);
   }
   if (!im->fatal) flush_batch(im);
@@ -781,6 +795,7 @@ ISMS_API int isms_import_assets(isms_db *db, const char *path, isms_method *m,
       /* No newline: a header-only file without a final newline, or empty. */
       if (fed < im.buf_len) {
         im.line++;
+        im.rec_clean = 0;
         size_t n = im.buf_len - fed;
         if (csv_parse(&im.csv, im.buf + fed, n, on_field, on_record, &im) != n)
           parse_failed(&im);

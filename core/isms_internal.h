@@ -117,5 +117,12 @@ ISMS_HIDDEN int isms__strmap_put(isms__strmap *map, const char *key, size_t len,
 ** *value to the stored value), 0 if added, -1 on out of memory. */
 ISMS_HIDDEN int isms__strmap_add(isms__strmap *map, const char *key, size_t len,
                                  int64_t value, int64_t *existing);
+/* The same as add with the key's hash computed earlier by strmap_hash, so
+** a caller can prefetch the key's slot (strmap_prefetch) while it does other
+** work: in a table of millions of keys the slot is a cache miss. */
+ISMS_HIDDEN uint64_t isms__strmap_hash(const char *key, size_t len);
+ISMS_HIDDEN void isms__strmap_prefetch(const isms__strmap *map, uint64_t h);
+ISMS_HIDDEN int isms__strmap_add_hashed(isms__strmap *map, uint64_t h, const char *key,
+                                        size_t len, int64_t value, int64_t *existing);
 
 #endif /* ISMS_INTERNAL_H */

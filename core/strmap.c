@@ -9,6 +9,7 @@
 */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "isms_internal.h"
 
@@ -83,10 +84,27 @@ static slot *find(const isms__strmap *map, uint64_t h, const char *key, size_t l
   }
 }
 
+/* A table of a million keys spans thousands of 4 KiB pages and each probe
+** lands on a random one, so most probes miss the TLB as well as the cache.
+** Large tables are aligned to 2 MiB and offered to the kernel as huge pages. */
+#define HUGE_PAGE ((size_t)2 << 20)
+
+static slot *slots_alloc(size_t cap) {
+  size_t bytes = cap * sizeof(slot);
+  if (bytes < 2 * HUGE_PAGE) return calloc(cap, sizeof(slot));
+  slot *s = aligned_alloc(HUGE_PAGE, bytes);  /* bytes is a multiple of 2 MiB here */
+  if (!s) return NULL;
+#ifdef MADV_HUGEPAGE
+  madvise(s, bytes, MADV_HUGEPAGE);
+#endif
+  memset(s, 0, bytes);
+  return s;
+}
+
 /* Resizes the table to cap slots, re-inserting entries in arena
 ** (insertion) order so the arena is read sequentially. */
 static int resize(isms__strmap *map, size_t cap) {
-  slot *fresh = calloc(cap, sizeof *fresh);
+  slot *fresh = slots_alloc(cap);
   if (!fresh) return ISMS_NOMEM;
   for (size_t off = 0; off < map->used;) {
     uint32_t len;
@@ -117,14 +135,24 @@ int isms__strmap_get(const isms__strmap *map, const char *key, size_t len,
   return 1;
 }
 
+uint64_t isms__strmap_hash(const char *key, size_t len) { return hash_bytes(key, len); }
+
+void isms__strmap_prefetch(const isms__strmap *map, uint64_t h) {
+  __builtin_prefetch(&map->slots[h & map->mask]);
+}
+
 int isms__strmap_add(isms__strmap *map, const char *key, size_t len, int64_t value,
                      int64_t *existing) {
+  return isms__strmap_add_hashed(map, hash_bytes(key, len), key, len, value, existing);
+}
+
+int isms__strmap_add_hashed(isms__strmap *map, uint64_t h, const char *key, size_t len,
+                            int64_t value, int64_t *existing) {
   size_t need = ENTRY_HEAD + len;
   /* Offsets are 32-bit: a map holds at most 4 GiB of keys. */
   if (len > UINT32_MAX || map->used + need > UINT32_MAX) return -1;
   /* Keep the load factor under 1/2 so probes stay short. */
   if ((map->count + 1) * 2 > map->mask + 1 && resize(map, (map->mask + 1) * 2)) return -1;
-  uint64_t h = hash_bytes(key, len);
   slot *sl = find(map, h, key, len);
   if (sl->tag) {
     if (existing) memcpy(existing, map->arena + sl->off, sizeof *existing);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "isms.h"
+#include "isms_internal.h" /* the connection, to read its pragmas */
 #include "tap.h"
 
 static char dir[] = "/tmp/isms-test-XXXXXX";
@@ -94,6 +95,32 @@ static void test_import_export(void) {
   isms_close(db);
 }
 
+static int pragma_int(isms_db *db, const char *sql) {
+  sqlite3_stmt *q;
+  int v = -1;
+  if (sqlite3_prepare_v2(db->sql, sql, -1, &q, NULL) != SQLITE_OK) return -2;
+  if (sqlite3_step(q) == SQLITE_ROW) v = sqlite3_column_int(q, 0);
+  sqlite3_finalize(q);
+  return v;
+}
+
+/* An import turns reference and CHECK enforcement off for its own rows,
+** which the parser validated; every other write must find them on again. */
+static void test_import_restores_enforcement(void) {
+  isms_db *db;
+  isms_open(path_of("e.db"), &db);
+  write_file(path_of("ok.csv"), "id,name,type,owner\nE-1,One,software,IT\n");
+  write_file(path_of("no.csv"), "id,name,type,owner\nE-2,,software,IT\n");
+  const char *files[] = {path_of("ok.csv"), path_of("no.csv")};
+  const char *what[] = {"after an import", "after a rejected import"};
+  for (int k = 0; k < 2; k++) {
+    isms_import_assets(db, files[k], NULL, NULL, NULL);
+    is_int(pragma_int(db, "PRAGMA foreign_keys"), 1, "foreign keys enforced %s", what[k]);
+    is_int(pragma_int(db, "PRAGMA ignore_check_constraints"), 0, "CHECKs enforced %s", what[k]);
+  }
+  isms_close(db);
+}
+
 static void test_misuse(void) {
   isms_db *db = NULL;
   is_int(isms_open(NULL, &db), ISMS_MISUSE, "open without a path");
@@ -112,6 +139,7 @@ int main(void) {
   test_open_and_settings();
   test_newer_schema_refused();
   test_import_export();
+  test_import_restores_enforcement();
   test_misuse();
   int rc = done_testing();
   char cmd[300];

@@ -233,6 +233,18 @@ describe("bad asset CSV", function()
       "utf8.csv:2:5: name: is not valid UTF-8\nutf8.csv: rejected: 1 bad row; nothing was stored")
   end)
 
+  -- Text is checked a whole line at a time; a record spanning lines must
+  -- still be checked cell by cell when any of its lines is bad.
+  it("invalid UTF-8 on the first line of a cell that spans lines", function()
+    rejects("utf8ml.csv", HEAD .. "A-1,Laptop,physical,IT,1,1,1,\"first \233\nsecond\"\n",
+      "utf8ml.csv:2:30: notes: is not valid UTF-8\nutf8ml.csv: rejected: 1 bad row; nothing was stored")
+  end)
+
+  it("invalid UTF-8 on the last line of a cell that spans lines", function()
+    rejects("utf8ml2.csv", HEAD .. "A-1,Laptop,physical,IT,1,1,1,\"first\nsecond \233\"\n",
+      "utf8ml2.csv:2:30: notes: is not valid UTF-8\nutf8ml2.csv: rejected: 1 bad row; nothing was stored")
+  end)
+
   it("NUL byte", function()
     rejects("nul.csv", HEAD .. "A-1,Ca\0fe,physical,IT,1,1,1,\n",
       "nul.csv:2:5: name: contains a NUL byte\nnul.csv: rejected: 1 bad row; nothing was stored")
