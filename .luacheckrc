@@ -4,8 +4,9 @@ files["tests/spec"] = { std = "+busted", max_line_length = false }
 -- Rule files may only use the DSL words the sandbox provides.
 local rule_files = {
   std = "min",
-  read_globals = { "methodology", "scale", "asset_value", "asset_class", "risk_matrix",
-                   "acceptance", "roadmap_step" },
+  read_globals = { "methodology", "scale", "asset_value", "asset_class", "risk_score",
+                   "risk_matrix", "risk_level", "acceptance", "residual_acceptance", "catalog",
+                   "threat_class", "threat", "vulnerability", "roadmap_step" },
 }
 files["rules"] = rule_files
 files["tests/bench/sum.lua"] = rule_files

@@ -32,13 +32,29 @@ static const char *const view_sql[] = {
         " v.contract, v.is_group AS \"group\", v.units, v.c, v.i, v.a, v.value, v.class,"
         " v.notes, a.created_batch, a.updated_batch"
         " FROM asset_view v JOIN assets a ON a.id = v.id WHERE v.id = ?1",
+    [ISMS_VIEW_RISKS] =
+        "SELECT r.ref, r.asset, r.threat, r.vulnerability, r.title, r.category, r.impacts,"
+        " r.owners, r.controls, r.obligations, r.r1, r.r2, r.r3, r.r4, r.score, r.level,"
+        " r.level_rank, r.acceptable, r.decision, r.decided_by, r.decided_at, r.rationale,"
+        " a.class AS asset_class,"
+        " CASE a.type WHEN 1 THEN 'information' WHEN 2 THEN 'software' WHEN 3 THEN 'physical'"
+        "   WHEN 4 THEN 'service' WHEN 5 THEN 'people' WHEN 6 THEN 'intangible' END"
+        "   AS asset_type,"
+        " a.value AS asset_value, a.outsourced AS asset_outsourced, a.is_group AS asset_group,"
+        " t.title AS threat_title, v.title AS vulnerability_title"
+        " FROM risks r JOIN assets a ON a.id = r.asset"
+        " LEFT JOIN threats t ON t.id = r.threat"
+        " LEFT JOIN vulnerabilities v ON v.id = r.vulnerability"
+        " WHERE ?1 IS NULL OR r.asset = ?1 ORDER BY r.ref",
+    [ISMS_VIEW_THREATS] =
+        "SELECT id, class, title, catalog FROM threats ORDER BY id",
 };
 
 ISMS_API int isms_cursor_open(isms_db *db, int view, const char *filter, isms_cursor **out) {
   if (!db || !out) return ISMS_MISUSE;
   *out = NULL;
   isms__clear_error(db);
-  if (view < 0 || view > ISMS_VIEW_ASSET)
+  if (view < 0 || view > ISMS_VIEW_THREATS)
     return isms__fail(db, ISMS_MISUSE, "unknown view %d", view);
   if (view == ISMS_VIEW_ASSET && !filter)
     return isms__fail(db, ISMS_MISUSE, "the asset view needs an id");
@@ -49,7 +65,7 @@ ISMS_API int isms_cursor_open(isms_db *db, int view, const char *filter, isms_cu
     free(cur);
     return isms__fail_sql(db, "opening view");
   }
-  if (view != ISMS_VIEW_BATCHES)
+  if (view != ISMS_VIEW_BATCHES && view != ISMS_VIEW_THREATS)
     sqlite3_bind_text(cur->st, 1, filter, -1, SQLITE_TRANSIENT);
   *out = cur;
   return ISMS_OK;

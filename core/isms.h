@@ -44,7 +44,7 @@ enum isms_code {
 enum isms_dim { ISMS_DIM_C = 0, ISMS_DIM_I = 1, ISMS_DIM_A = 2 };
 
 /* Largest tier value on a C, I or A scale. */
-enum isms_limits_const { ISMS_MAX_TIER = 15 };
+enum isms_limits_const { ISMS_MAX_TIER = 15, ISMS_MAX_FACTORS = 4, ISMS_MAX_LEVELS = 32 };
 
 /* How the C, I and A tier values combine into one asset value. */
 enum isms_combine {
@@ -117,6 +117,70 @@ int isms_method_value_bulk(isms_method *m, size_t n, const int8_t *c,
                            const int8_t *i, const int8_t *a,
                            double *value /* OUT */, int8_t *cls /* OUT */);
 
+/* ------------------------------------------------------- risk scoring
+** A compiled risk method: the score (in millionths, so decimal weights band
+** exactly) and level rank (1 = lowest) of every combination of factor
+** tiers, and the acceptance criteria. The Lua loader fills it from a rule
+** file (docs/risk-rules.md); the kernels below score whole columns. */
+typedef struct isms_scorer isms_scorer;
+
+/* A criterion for acceptable risk (residual = 0) or acceptable residual
+** risk (residual = 1). Condition sets that are all zero match every risk;
+** bit k of classes is asset class k, bit t-1 of types asset type t, bit
+** c-1 of categories category c, bit r-1 of levels rank r; obligations
+** matches a risk carrying any of its bits (1 legal, 2 regulatory,
+** 4 contractual). It holds when the rank is at most max_rank (if > 0), the
+** score at most max_score (if has_max_score) and, if predicate >= 0, bit
+** `predicate` of the risk's verdicts is set. */
+typedef struct isms_accept_rule {
+  int residual;
+  uint64_t classes[2];
+  uint32_t types, categories, levels;
+  uint32_t obligations;
+  int max_rank;
+  int has_max_score;
+  int64_t max_score;
+  int predicate;
+} isms_accept_rule;
+
+/* Risks as columns, n rows. Inputs: ratings[f] (tier values; 0 = unrated)
+** for each factor; optional asset_class (-1 none), asset_type (1..6),
+** category (1..), obligations bits and predicate verdict bits. Outputs:
+** score and rank (0 for an unrated risk), filled by isms_scorer_score. */
+typedef struct isms_risk_cols {
+  size_t n;
+  const uint8_t *ratings[4];
+  const int8_t *asset_class;
+  const uint8_t *asset_type;
+  const uint8_t *category;
+  const uint8_t *obligations;
+  const uint8_t *verdicts;
+  int64_t *score;
+  int16_t *rank;
+} isms_risk_cols;
+
+int isms_scorer_new(int nfactors, const int *ntiers, isms_scorer **out /* OUT */);
+void isms_scorer_free(isms_scorer *s);
+/* Number of cells; cell = sum over factors of (tier - 1) * stride, factor 0
+** varying fastest (stride 1), factor 1 next, and so on. */
+int isms_scorer_cells(const isms_scorer *s);
+int isms_scorer_set_cell(isms_scorer *s, int cell, int64_t score, int rank);
+int isms_scorer_add_rule(isms_scorer *s, const isms_accept_rule *rule);
+/* Scores n risks: fills cols->score and cols->rank. */
+int isms_scorer_score(const isms_scorer *s, isms_risk_cols *cols);
+/* Evaluates acceptance for n scored risks: acceptable[i] is 1 when at least
+** one criterion applies to risk i and every criterion that applies holds. */
+int isms_scorer_accept(const isms_scorer *s, const isms_risk_cols *cols, int residual,
+                       uint8_t *acceptable /* OUT */);
+/* One risk: 1 acceptable, 0 no criterion applies, -1 a criterion fails. */
+int isms_scorer_accept_one(const isms_scorer *s, int residual, int rank, int64_t score,
+                           int asset_class, int asset_type, int category,
+                           unsigned obligations, unsigned verdicts);
+/* The k most urgent of n risks, most urgent first: by rank, then score,
+** then number of obligations, then lower index. k = n orders them all. */
+int isms_risk_order(size_t n, const int16_t *rank, const int64_t *score,
+                    const uint8_t *obligations, size_t k, uint32_t *out /* OUT */);
+
 /* ----------------------------------------------------------- import */
 typedef struct isms_import_opts {
   const char *reason;      /* recorded in the change log; may be NULL */
@@ -141,6 +205,25 @@ int isms_import_assets(isms_db *db, const char *path, isms_method *m,
                        const isms_import_opts *opts, isms_import_report *rep /* OUT */);
 /* Writes the asset register as CSV in the import format (round-trips). */
 int isms_export_assets(isms_db *db, const char *path);
+
+/* ---------------------------------------------------- risk register
+** Risks are written in batches: isms_risk_begin opens a transaction and a
+** change batch, each put creates or updates one risk from named text
+** fields (asset, threat, vulnerability, title, category, impacts, owners,
+** controls, obligations, r1..r4, score, level, level_rank, acceptable,
+** decision, decided_by, decided_at, rationale; "" clears a field), each
+** change logged; isms_risk_end commits (commit = 1) or rolls back. */
+typedef struct isms_risk_batch isms_risk_batch;
+int isms_risk_begin(isms_db *db, const char *command, const char *source, const char *reason,
+                    isms_risk_batch **out /* OUT */);
+int isms_risk_put(isms_risk_batch *rb, const char *ref, int n, const char *const *names,
+                  const char *const *values);
+int isms_risk_delete(isms_risk_batch *rb, const char *ref);
+/* Records a catalog threat or vulnerability (kind "threat" or
+** "vulnerability") so the register can name them. */
+int isms_risk_catalog_entry(isms_risk_batch *rb, const char *kind, const char *id,
+                            const char *cls, const char *title, const char *catalog);
+int isms_risk_end(isms_risk_batch *rb, int commit, isms_import_report *rep /* OUT, may be NULL */);
 
 /* ---------------------------------------------------------- valuation */
 typedef struct isms_value_report {
@@ -170,7 +253,9 @@ enum isms_view {
   ISMS_VIEW_ASSETS  = 0,   /* filter: class name, or NULL for all */
   ISMS_VIEW_CHANGES = 1,   /* filter: entity id, or NULL for all */
   ISMS_VIEW_BATCHES = 2,   /* filter: unused */
-  ISMS_VIEW_ASSET   = 3    /* filter: one asset id */
+  ISMS_VIEW_ASSET   = 3,   /* filter: one asset id */
+  ISMS_VIEW_RISKS   = 4,   /* filter: asset id, or NULL for all */
+  ISMS_VIEW_THREATS = 5    /* filter: unused */
 };
 int isms_cursor_open(isms_db *db, int view, const char *filter,
                      isms_cursor **out /* OUT */);
@@ -201,6 +286,15 @@ int isms_rules_eval(const char *path, const isms_rule_limits *limits,
 int isms_rules_eval_buffer(const char *text, size_t len, const char *chunkname,
                            const isms_rule_limits *limits, char **json /* OUT */,
                            char **errmsg /* OUT */);
+/* Evaluates the rule file at path, then calls functions it declared, as
+** listed by calls: Lua source of plain data (trusted, from the host),
+**   return { { decl = 3, field = "predicate", args = { {...} } }, ... }
+** where decl indexes the declarations (1-based) and field names the
+** function in its body. The calls share the file's limits. *json is then
+** {"declarations":[...],"results":[{"ok":true,"value":V,"reason":R} or
+** {"ok":false,"error":"file:line: ..."}, ...]}, one result per call. */
+int isms_rules_call(const char *path, const char *calls, const isms_rule_limits *limits,
+                    char **json /* OUT */, char **errmsg /* OUT */);
 void isms_free(void *p);
 
 /* ISMS-FFI-END */

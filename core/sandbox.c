@@ -468,6 +468,8 @@ static int sb_msgh(lua_State *L) {
 typedef struct sb_run_ctx {
   const char *text;
   size_t len;
+  const char *calls;  /* a Lua data chunk listing functions to call, or NULL */
+  size_t calls_len;
   int rc;         /* of isms__sandbox_json */
   char *json;     /* the result, or */
   size_t jsonlen;
@@ -527,8 +529,8 @@ static int sb_run(lua_State *L) {
     lua_setfield(L, -3, wrapped[i].name);
     lua_pop(L, 1);
   }
-  lua_call(L, 2, 2);
-  int env = 1, finish = 2;
+  lua_call(L, 2, 3);
+  int env = 1, finish = 2, run_calls = 3;
 
   /* Defence in depth: nothing below needs the real globals any more. */
   lua_pushnil(L);
@@ -554,9 +556,25 @@ static int sb_run(lua_State *L) {
   if (lua_pcall(L, 0, 0, msgh)) return lua_error(L);
   lua_pushvalue(L, finish);
   if (lua_pcall(L, 0, 1, msgh)) return lua_error(L);
+  int decls = lua_gettop(L);
 
-  ctx->rc = isms__sandbox_json(L, S.chunkname, S.source, (size_t)S.lim.output, &ctx->json,
-                               &ctx->jsonlen, &ctx->err);
+  int results = 0;
+  if (ctx->calls) {
+    /* The calls come from the host, not the rule file: plain data in an
+    ** empty environment, text only. The prelude makes each call with the
+    ** same limits and returns one result per call. */
+    lua_pushvalue(L, run_calls);
+    lua_pushvalue(L, decls);
+    if (luaL_loadbufferx(L, ctx->calls, ctx->calls_len, "=calls", "t")) return lua_error(L);
+    lua_newtable(L);
+    lua_setfenv(L, -2);
+    lua_call(L, 0, 1);
+    if (lua_pcall(L, 2, 1, msgh)) return lua_error(L);
+    results = lua_gettop(L);
+  }
+  lua_pushvalue(L, decls);
+  ctx->rc = isms__sandbox_json(L, results, S.chunkname, S.source, (size_t)S.lim.output,
+                               &ctx->json, &ctx->jsonlen, &ctx->err);
   return 0;
 }
 
@@ -687,8 +705,8 @@ static void sb_child_signals(void) {
 }
 
 /* The child: evaluates, writes one result to fd and exits. Never returns. */
-static void sb_child_main(int fd, const char *text, size_t len, const char *chunkname,
-                          const sb_limits *lim) {
+static void sb_child_main(int fd, const char *text, size_t len, const char *calls,
+                          size_t calls_len, const char *chunkname, const sb_limits *lim) {
   char base;
   memset(&S, 0, sizeof S);
   S.stack_base = (uintptr_t)&base;
@@ -749,6 +767,8 @@ static void sb_child_main(int fd, const char *text, size_t len, const char *chun
   memset(&ctx, 0, sizeof ctx);
   ctx.text = text;
   ctx.len = len;
+  ctx.calls = calls;
+  ctx.calls_len = calls_len;
   int status = lua_cpcall(L, sb_run, &ctx);
   sb_block_alarm();  /* from here on the one result is written whole */
 
@@ -843,7 +863,8 @@ static int sb_fail(char **errmsg, int code, const char *fmt, ...) {
 /* The child's JSON is checked before it is trusted: printable, UTF-8, an
 ** array. A parser still has to validate it; this catches a broken child. */
 static int sb_json_plausible(const char *p, size_t n) {
-  if (n < 2 || p[0] != '[' || p[n - 1] != ']') return 0;
+  /* An array of declarations, or an object holding them and call results. */
+  if (n < 2 || !((p[0] == '[' && p[n - 1] == ']') || (p[0] == '{' && p[n - 1] == '}'))) return 0;
   for (size_t i = 0; i < n; i++)
     if ((unsigned char)p[i] < 0x20) return 0;
   return isms__utf8_check((const unsigned char *)p, n) == 0;
@@ -926,7 +947,7 @@ static int sb_collect(int fd, int64_t deadline, size_t cap, char **buf, size_t *
   return rc;
 }
 
-static int sb_evaluate(const char *text, size_t len, const char *chunkname,
+static int sb_evaluate(const char *text, size_t len, const char *calls, const char *chunkname,
                        const sb_limits *lim, char **json, char **errmsg) {
   int fds[2];
   if (pipe(fds) != 0)
@@ -946,7 +967,7 @@ static int sb_evaluate(const char *text, size_t len, const char *chunkname,
   }
   if (pid == 0) {
     close(fds[0]);
-    sb_child_main(fds[1], text, len, chunkname, lim);
+    sb_child_main(fds[1], text, len, calls, calls ? strlen(calls) : 0, chunkname, lim);
     _exit(0);  /* not reached */
   }
   close(fds[1]);
@@ -1009,9 +1030,8 @@ static int sb_evaluate(const char *text, size_t len, const char *chunkname,
 
 /* =============================================================== API */
 
-ISMS_API int isms_rules_eval_buffer(const char *text, size_t len, const char *chunkname,
-                                    const isms_rule_limits *limits, char **json,
-                                    char **errmsg) {
+static int sb_eval_text(const char *text, size_t len, const char *calls, const char *chunkname,
+                        const isms_rule_limits *limits, char **json, char **errmsg) {
   if (!json || !errmsg) return ISMS_MISUSE;
   *json = NULL;
   *errmsg = NULL;
@@ -1033,11 +1053,17 @@ ISMS_API int isms_rules_eval_buffer(const char *text, size_t len, const char *ch
     return sb_fail(errmsg, ISMS_RULE,
                    "%s: rule file is larger than the memory limit of %lld bytes", chunkname,
                    (long long)lim.memory);
-  return sb_evaluate(text ? text : "", len, chunkname, &lim, json, errmsg);
+  return sb_evaluate(text ? text : "", len, calls, chunkname, &lim, json, errmsg);
 }
 
-ISMS_API int isms_rules_eval(const char *path, const isms_rule_limits *limits, char **json,
-                             char **errmsg) {
+ISMS_API int isms_rules_eval_buffer(const char *text, size_t len, const char *chunkname,
+                                    const isms_rule_limits *limits, char **json,
+                                    char **errmsg) {
+  return sb_eval_text(text, len, NULL, chunkname, limits, json, errmsg);
+}
+
+static int sb_eval_file(const char *path, const char *calls, const isms_rule_limits *limits,
+                        char **json, char **errmsg) {
   if (!json || !errmsg) return ISMS_MISUSE;
   *json = NULL;
   *errmsg = NULL;
@@ -1083,7 +1109,21 @@ ISMS_API int isms_rules_eval(const char *path, const isms_rule_limits *limits, c
     n += (size_t)got;
   }
   close(fd);
-  int rc = isms_rules_eval_buffer(text, n, path, limits, json, errmsg);
+  int rc = sb_eval_text(text, n, calls, path, limits, json, errmsg);
   free(text);
   return rc;
+}
+
+ISMS_API int isms_rules_eval(const char *path, const isms_rule_limits *limits, char **json,
+                             char **errmsg) {
+  return sb_eval_file(path, NULL, limits, json, errmsg);
+}
+
+ISMS_API int isms_rules_call(const char *path, const char *calls,
+                             const isms_rule_limits *limits, char **json, char **errmsg) {
+  if (!json || !errmsg) return ISMS_MISUSE;
+  *json = NULL;
+  *errmsg = NULL;
+  if (!calls) return sb_fail(errmsg, ISMS_MISUSE, "isms_rules_call: calls is NULL");
+  return sb_eval_file(path, calls, limits, json, errmsg);
 }

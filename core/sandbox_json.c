@@ -447,8 +447,18 @@ static int json_declarations(sb_json *J) {
   return json_check_out(J);
 }
 
-ISMS_HIDDEN int isms__sandbox_json(lua_State *L, const char *chunkname, const char *source,
-                                   size_t limit, char **out, size_t *outlen, char **err) {
+/* Writes the call results at index results: values made by rule code, so
+** they get the same scrutiny as declarations. */
+static int json_results(sb_json *J, int results) {
+  J->kind = "call";
+  J->name = NULL;
+  J->line = 0;
+  return json_value(J, results);
+}
+
+ISMS_HIDDEN int isms__sandbox_json(lua_State *L, int results, const char *chunkname,
+                                   const char *source, size_t limit, char **out,
+                                   size_t *outlen, char **err) {
   sb_json J;
   memset(&J, 0, sizeof J);
   J.L = L;
@@ -460,7 +470,21 @@ ISMS_HIDDEN int isms__sandbox_json(lua_State *L, const char *chunkname, const ch
   *err = NULL;
   /* A Lua error here (only growing the Lua stack can raise one) skips the
   ** frees below; the child exits right after, so nothing is lost. */
-  int failed = json_declarations(&J);
+  int failed;
+  if (results) {
+    buf_puts(&J.out, "{\"declarations\":");
+    failed = json_declarations(&J);
+    if (!failed) {
+      buf_puts(&J.out, ",\"results\":");
+      failed = json_results(&J, results);
+      if (!failed) {
+        buf_put(&J.out, "}", 1);
+        failed = json_check_out(&J);
+      }
+    }
+  } else {
+    failed = json_declarations(&J);
+  }
   for (int i = 0; i <= ISMS__JSON_DEPTH; i++) free(J.keys[i]);
   if (J.err_nomem || (!failed && J.out.nomem)) {
     free(J.err);

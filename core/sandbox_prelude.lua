@@ -101,13 +101,20 @@ string_mt.__metatable = false
 -- to WORDS: { word, shape, example name for messages }.
 
 local WORDS = {
-  { "methodology",  "named", "qism-fmea" },
-  { "scale",        "named", "C" },
-  { "asset_value",  "anonymous" },
-  { "asset_class",  "named", "A" },
-  { "risk_matrix",  "named", "default" },
-  { "acceptance",   "named", "default" },
-  { "roadmap_step", "named", "1" },
+  { "methodology",         "named", "qism-fmea" },
+  { "scale",               "named", "C" },
+  { "asset_value",         "anonymous" },
+  { "asset_class",         "named", "A" },
+  { "risk_score",          "anonymous" },
+  { "risk_matrix",         "named", "default" },
+  { "risk_level",          "named", "High" },
+  { "acceptance",          "named", "default" },
+  { "residual_acceptance", "named", "default" },
+  { "catalog",             "named", "generic" },
+  { "threat_class",        "named", "physical" },
+  { "threat",              "named", "T-FIRE" },
+  { "vulnerability",       "named", "V-NO-BACKUP" },
+  { "roadmap_step",        "named", "1" },
 }
 
 local decls = {}
@@ -187,4 +194,35 @@ local function finish()
   return decls
 end
 
-return env, finish
+-- Calls functions the rule file declared, for the host: a custom score
+-- over every combination of tiers, a predicate over risk views. Each call
+-- is { decl = index in decls, field = name in its body, args = { ... } }
+-- and gets { ok = true, value = v, reason = r } or { ok = false, error = m }.
+-- Limits still apply and a kill is never caught (H.pcall re-raises it).
+local unpack, select = G.unpack, G.select
+local PLAIN = { number = true, boolean = true, string = true, ["nil"] = true }
+local function run_calls(list, calls)
+  local results = {}
+  for k, call in ipairs(calls) do
+    local d = list[call.decl]
+    local fn = d and d.body[call.field]
+    local r
+    if type(fn) ~= "function" then
+      r = { ok = false, error = "not a function" }
+    else
+      local packed = { H.pcall(fn, unpack(call.args or {})) }
+      if not packed[1] then
+        r = { ok = false, error = tostring(packed[2]) }
+      elseif not PLAIN[type(packed[2])] or not PLAIN[type(packed[3])] then
+        r = { ok = false, error = "returned a " .. type(packed[2]) ..
+              (select("#", unpack(packed)) > 2 and (" and a " .. type(packed[3])) or "") }
+      else
+        r = { ok = true, value = packed[2], reason = packed[3] }
+      end
+    end
+    results[k] = r
+  end
+  return results
+end
+
+return env, finish, run_calls

@@ -94,6 +94,40 @@ static const char *const migrations[] = {
     " LEFT JOIN parties o ON o.id = a.owner"
     " LEFT JOIN parties cu ON cu.id = a.custodian"
     " LEFT JOIN locations l ON l.id = a.location;",
+
+    /* 2: the risk register (asset x threat x vulnerability). Ratings are
+    ** tier values on the register's risk factors (setting risk_factors,
+    ** in order r1..r4); score is in millionths and level_rank is 1 = lowest
+    ** under the methodology that scored them (setting risk_scored_by). */
+    "CREATE TABLE threats("
+    "  id TEXT PRIMARY KEY, class TEXT, title TEXT NOT NULL, catalog TEXT);"
+    "CREATE TABLE vulnerabilities("
+    "  id TEXT PRIMARY KEY, title TEXT NOT NULL, catalog TEXT);"
+    "CREATE TABLE risks("
+    "  ref           TEXT PRIMARY KEY,"
+    "  asset         TEXT NOT NULL REFERENCES assets(id),"
+    "  threat        TEXT NOT NULL,"
+    "  vulnerability TEXT,"
+    "  title         TEXT,"
+    "  category      TEXT CHECK (category IN ('management', 'operational', 'reputation',"
+    "                  'governance', 'project')),"
+    "  impacts       TEXT,"
+    "  owners        TEXT,"
+    "  controls      TEXT,"
+    "  obligations   INTEGER NOT NULL DEFAULT 0 CHECK (obligations BETWEEN 0 AND 7),"
+    "  r1 INTEGER, r2 INTEGER, r3 INTEGER, r4 INTEGER,"
+    "  score         INTEGER,"
+    "  level         TEXT,"
+    "  level_rank    INTEGER,"
+    "  acceptable    INTEGER CHECK (acceptable IN (0, 1)),"
+    "  decision      TEXT CHECK (decision IN ('accept', 'treat')),"
+    "  decided_by    TEXT,"
+    "  decided_at    TEXT,"
+    "  rationale     TEXT,"
+    "  created_batch INTEGER NOT NULL,"
+    "  updated_batch INTEGER"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX risks_asset ON risks(asset);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

@@ -21,6 +21,9 @@ isms.methodology = methodology
 --- Rule files: isms.rules.eval(path), .find(kind, name).
 isms.rules = rules
 
+--- Threat and vulnerability catalogs: isms.catalog.load(name_or_path), .list().
+isms.catalog = require "isms.catalog"
+
 --- The register path given by --db or ISMS_DB, if any.
 function isms.default_db()
   if isms.db_override then return isms.db_override end  -- set by `isms --db X run`

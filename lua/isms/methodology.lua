@@ -1,10 +1,14 @@
 --- Methodologies: validating a rule file and compiling it into libisms.
--- The rule file declares scales, how C, I and A combine and the asset
--- classes (see docs/rule-files.md). Everything is checked here with the
--- file and line of the offending declaration, then built into C lookup
--- tables (isms_method_*), which value assets without running Lua per row.
+-- The rule file declares scales, how C, I and A combine into asset classes
+-- (docs/rule-files.md) and how risks are scored, banded and accepted
+-- (docs/risk-rules.md, lua/isms/risk_method.lua). Everything is checked
+-- here with the file and line of the offending declaration, then built
+-- into C lookup tables (isms_method_*, isms_scorer_*), which value assets
+-- and score risks without running Lua per row.
 local b = require "isms._ffi"
 local rules = require "isms.rules"
+local check = require "isms.rule_check"
+local risk_method = require "isms.risk_method"
 
 local ffi, C = b.ffi, b.C
 local M = {}
@@ -14,50 +18,26 @@ Methodology.__index = Methodology
 local DIMS = { C = 0, I = 1, A = 2 }
 local DIM_ORDER = { "C", "I", "A" }
 local MAX_TIER = 15
+local MAX_EXTENDS = 8
 local COMBINE = { product = 0, sum = 1, max = 2 }
 
 local ALLOWED = {
-  methodology = { title = true, description = true, reference = true, version = true },
+  methodology = { title = true, description = true, reference = true, version = true,
+                  extends = true },
   scale = { title = true, description = true, tiers = true },
   tier = { value = true, label = true, description = true, aliases = true },
   asset_value = { combine = true, description = true },
   asset_class = { values = true, range = true, description = true, title = true },
 }
 
--- Errors carry "file:line: what: field: reason", like a compiler's.
-local function fail(file, decl, field, reason)
-  local what = decl.kind .. (decl.name and (" '" .. tostring(decl.name) .. "'") or "")
-  error({ msg = ("%s:%d: %s: %s%s"):format(file, decl.line or 0, what,
-                                          field and (field .. ": ") or "", reason) })
-end
-
-local function is_int(v) return type(v) == "number" and v == math.floor(v) end
-
-local function check_fields(file, decl, tbl, allowed, prefix)
-  for k in pairs(tbl) do
-    if not allowed[k] then
-      local names = {}
-      for n in pairs(allowed) do names[#names + 1] = n end
-      table.sort(names)
-      fail(file, decl, (prefix or "") .. tostring(k),
-           "unknown field; expected one of " .. table.concat(names, ", "))
-    end
-  end
-end
-
-local function check_string(file, decl, field, v, optional)
-  if v == nil and optional then return end
-  if type(v) ~= "string" or v == "" then
-    fail(file, decl, field, "expected a non-empty string, got " ..
-         (v == nil and "nothing" or type(v) == "string" and "an empty string" or type(v)))
-  end
-end
+local fail, is_int = check.fail, check.is_int
+local check_fields, check_string = check.fields, check.string
 
 local function check_scale(file, decl, scale)
   local f = decl.fields
   check_fields(file, decl, f, ALLOWED.scale)
-  if DIMS[decl.name] == nil then
-    fail(file, decl, nil, "unknown scale; asset valuation uses scales C, I and A")
+  if not decl.name:match("^[%a_][%w_%-]*$") then
+    fail(file, decl, nil, "a scale name is letters, digits, _ and -, starting with a letter")
   end
   local tiers = f.tiers
   if type(tiers) ~= "table" or #tiers == 0 then
@@ -133,7 +113,7 @@ local function check_class(file, decl)
 end
 
 -- Validates declarations and returns a plain description of the method.
-local function validate(file, decls)
+local function validate(file, decls, call)
   local spec = { file = file, scales = {}, classes = {}, combine = "product" }
   for _, decl in ipairs(decls) do
     local kind = decl.kind
@@ -144,14 +124,16 @@ local function validate(file, decls)
       if spec.decl then fail(file, decl, nil, ("a file declares one methodology (first at line %d)")
                                         :format(spec.decl.line)) end
       check_string(file, decl, "name", decl.name)
+      check_string(file, decl, "version", f.version, true)
       spec.decl, spec.name = decl, decl.name
       spec.title, spec.description, spec.reference = f.title, f.description, f.reference
+      spec.version, spec.extends = f.version, f.extends
     elseif kind == "scale" then
       if spec.scales[decl.name] then
         fail(file, decl, nil, ("scale declared twice (first at line %d)")
              :format(spec.scales[decl.name].line))
       end
-      local scale = { name = decl.name, title = f.title, line = decl.line }
+      local scale = { name = decl.name, title = f.title, line = decl.line, decl = decl }
       check_scale(file, decl, scale)
       spec.scales[decl.name] = scale
     elseif kind == "asset_value" then
@@ -170,22 +152,40 @@ local function validate(file, decls)
         end
       end
       spec.classes[#spec.classes + 1] = { name = decl.name, line = decl.line, kind = kind,
-                                          values = f.values, range = f.range,
+                                          file = decl.file, values = f.values, range = f.range,
                                           description = f.description, title = f.title }
+    elseif not risk_method.KINDS[kind] and kind ~= "roadmap_step" then
+      fail(file, decl, nil, "not a methodology word; catalogs and roadmaps have files of their own")
     end
-    -- Other kinds (risk matrices, acceptance, …) belong to later stages.
   end
   if not spec.decl then
     error({ msg = file .. ":1: no methodology declared; start with methodology \"name\" { ... }" })
   end
-  for _, d in ipairs(DIM_ORDER) do
-    if not spec.scales[d] then
-      fail(file, spec.decl, nil, ("scale %s is missing; asset valuation needs scales C, I and A")
-           :format(d))
+  -- Asset valuation is all or nothing: C, I, A and at least one class.
+  local has_cia = spec.scales.C or spec.scales.I or spec.scales.A
+  spec.valuation = has_cia or #spec.classes > 0 or spec.value_line ~= nil
+  if spec.valuation then
+    for _, d in ipairs(DIM_ORDER) do
+      if not spec.scales[d] then
+        fail(file, spec.decl, nil, ("scale %s is missing; asset valuation needs scales C, I and A")
+             :format(d))
+      end
+    end
+    if #spec.classes == 0 then
+      fail(file, spec.decl, nil, "no asset_class declared")
     end
   end
-  if #spec.classes == 0 then
-    fail(file, spec.decl, nil, "no asset_class declared")
+  spec.risk = risk_method.build(file, decls, spec.scales, spec.classes, call)
+  if not spec.valuation and not spec.risk then
+    fail(file, spec.decl, nil, "declares neither asset valuation (scales C, I, A and asset_class) "
+         .. "nor risk scoring (risk_score)")
+  end
+  local factor = {}
+  for _, f in ipairs(spec.risk and spec.risk.factors or {}) do factor[f.name] = true end
+  for name, scale in pairs(spec.scales) do
+    if not DIMS[name] and not factor[name] then
+      fail(file, scale.decl, nil, "not used: not C, I or A, and not a factor of risk_score")
+    end
   end
   return spec
 end
@@ -198,7 +198,7 @@ local function check_rc(spec, h, rc, decl)
   end
 end
 
--- Builds and compiles the C tables.
+-- Builds and compiles the C tables of asset valuation.
 local function compile(spec)
   local out = ffi.new("isms_method *[1]")
   if C.isms_method_new(spec.name, out) ~= 0 then error({ msg = "out of memory" }) end
@@ -239,6 +239,79 @@ local function compile(spec)
   return h
 end
 
+-- Kinds declared at most once: a child's replaces its parent's.
+local SINGLE = { methodology = true, risk_score = true, asset_value = true }
+
+-- Evaluates a file and, through `extends`, its ancestors; returns one
+-- declaration list in which a child's declaration replaces its parent's of
+-- the same kind and name (in place, so levels keep their order) and
+-- `remove = true` drops it. Each declaration remembers its file and its
+-- index there, so functions can later be called in the right file.
+local function load_decls(path, depth, seen)
+  if depth > MAX_EXTENDS then
+    error({ msg = path .. ": methodology extends more than " .. MAX_EXTENDS .. " levels deep" })
+  end
+  if seen[path] then error({ msg = path .. ": methodology extends itself (a cycle)" }) end
+  seen[path] = true
+  local decls, err = rules.eval(path)
+  if not decls then error({ msg = err, code = "RULE" }) end
+  local head
+  for k, d in ipairs(decls) do
+    d.file, d.index = path, k
+    if type(d.fields) ~= "table" then d.fields = {} end
+    if d.kind == "methodology" then head = head or d end
+  end
+  local parent = head and head.fields.extends
+  if parent == nil then return decls end
+  if type(parent) ~= "string" or parent == "" then
+    check.fail(path, head, "extends", "expected the name or path of a methodology")
+  end
+  local ppath, perr = rules.find("methodologies", parent)
+  if not ppath then check.fail(path, head, "extends", perr) end
+  local merged = load_decls(ppath, depth + 1, seen)
+  local function key(d) return d.kind .. "\0" .. (SINGLE[d.kind] and "" or tostring(d.name)) end
+  for _, d in ipairs(decls) do
+    local k, at = key(d), nil
+    for j, old in ipairs(merged) do if key(old) == k then at = j end end
+    if d.fields.remove ~= nil then
+      if d.fields.remove ~= true or next(d.fields, next(d.fields)) ~= nil then
+        check.fail(path, d, "remove", "write remove = true alone to drop an inherited declaration")
+      end
+      if not at then check.fail(path, d, "remove", "nothing inherited by that kind and name") end
+      table.remove(merged, at)
+    elseif at then
+      merged[at] = d
+    else
+      merged[#merged + 1] = d
+    end
+  end
+  return merged
+end
+
+-- Runs functions declared in rule files: calls name declarations (which
+-- carry .file and .index), grouped into one sandbox run per file.
+local function call_functions(calls)
+  local by_file, order = {}, {}
+  for k, c in ipairs(calls) do
+    local f = c.decl.file
+    if not by_file[f] then by_file[f] = {}; order[#order + 1] = f end
+    local list = by_file[f]
+    list[#list + 1] = { k = k, call = { decl = c.decl.index, field = c.field, args = c.args } }
+  end
+  local results = {}
+  for _, f in ipairs(order) do
+    local list, plain = by_file[f], {}
+    for j, e in ipairs(list) do plain[j] = e.call end
+    local _, res, code = rules.call(f, plain)
+    if not _ then error({ msg = res, code = code }) end
+    for j, e in ipairs(list) do results[e.k] = res[j] or { ok = false, error = "no result" } end
+  end
+  return results
+end
+M.call_functions = call_functions
+
+local Risk = require "isms.risk_view"
+
 --- Loads a methodology by name (searched on the rules path) or by path.
 -- @tparam string spec "qism-fmea" or "path/to/file.lua"
 -- @treturn Methodology|nil the compiled methodology, or nil, message, code
@@ -246,14 +319,19 @@ function M.load(spec)
   if type(spec) ~= "string" then error("methodology.load: expected a name or path", 2) end
   local path, err = rules.find("methodologies", spec)
   if not path then return nil, err, "NOTFOUND" end
-  local decls, eerr, code = rules.eval(path)
-  if not decls then return nil, eerr, code end
   local ok, result = pcall(function()
-    local s = validate(path, decls)
-    return setmetatable({ spec = s, handle = compile(s) }, Methodology)
+    local decls = load_decls(path, 1, {})
+    local s = validate(path, decls, call_functions)
+    local m = setmetatable({ spec = s }, Methodology)
+    if s.valuation then m.handle = compile(s) end
+    if s.risk then
+      m.scorer = risk_method.compile(s.risk)
+      Risk.check_predicates(m)
+    end
+    return m
   end)
   if ok then return result end
-  if type(result) == "table" then return nil, result.msg, "RULE" end
+  if type(result) == "table" then return nil, result.msg, result.code or "RULE" end
   error(result, 0)
 end
 
@@ -261,6 +339,19 @@ end
 function M.list() return rules.list("methodologies") end
 
 function Methodology:name() return self.spec.name end
+function Methodology:version() return self.spec.version end
+function Methodology:reference() return self.spec.reference end
+function Methodology:description() return self.spec.description end
+--- Does it value assets (C, I, A and classes)?
+function Methodology:values_assets() return self.spec.valuation end
+--- Does it score risks?
+function Methodology:scores_risks() return self.spec.risk ~= nil end
+--- Warnings found while loading (band values no combination reaches).
+function Methodology:warnings()
+  local list = {}
+  for _, w in ipairs(self.spec.risk and self.spec.risk.warnings or {}) do list[#list + 1] = w end
+  return list
+end
 function Methodology:file() return self.spec.file end
 function Methodology:title() return self.spec.title end
 function Methodology:combine() return self.spec.combine end
@@ -268,7 +359,7 @@ function Methodology:combine() return self.spec.combine end
 --- The tiers of a scale ("C", "I" or "A"): list of {value, label, description, aliases}.
 function Methodology:tiers(dim)
   local scale = self.spec.scales[dim]
-  if not scale then error("tiers: expected C, I or A", 2) end
+  if not scale then error("tiers: no scale named " .. tostring(dim), 2) end
   local list = {}
   for _, t in ipairs(scale.tiers) do
     list[#list + 1] = { value = t.value, label = t.label, description = t.description,
@@ -283,7 +374,7 @@ function Methodology:classes()
   local list = {}
   for _, c in ipairs(self.spec.classes) do
     list[#list + 1] = { name = c.name, values = c.values, range = c.range,
-                        description = c.description }
+                        description = c.description, title = c.title }
   end
   return list
 end
@@ -293,7 +384,8 @@ local level_out = ffi.new("int[1]")
 --- Parses a C/I/A cell ("Secret", "high", "3").
 -- @treturn integer|nil the tier value (0 for empty), or nil and the reason
 function Methodology:parse(dim, text)
-  if DIMS[dim] == nil then error("parse: expected C, I or A", 2) end
+  if DIMS[dim] == nil then return self:parse_rating(dim, text) end
+  if not self.handle then return nil, self.spec.name .. " does not value assets", "INPUT" end
   text = tostring(text)
   if C.isms_method_parse_level(self.handle, DIMS[dim], text, #text, level_out) ~= 0 then
     return nil, ffi.string(C.isms_method_errmsg(self.handle)), "INPUT"
@@ -307,11 +399,15 @@ local class_out = ffi.new("int[1]")
 --- Values one asset from tier values.
 -- @treturn number,string|nil the combined value and class name (nil if unvalued)
 function Methodology:value(c, i, a)
+  if not self.handle then return nil, self.spec.name .. " does not value assets", "INPUT" end
   if C.isms_method_value(self.handle, c, i, a, value_out, class_out) ~= 0 then
     return nil, ffi.string(C.isms_method_errmsg(self.handle)), "INPUT"
   end
   if class_out[0] < 0 then return nil end
   return value_out[0], ffi.string(C.isms_method_class_name(self.handle, class_out[0]))
 end
+
+-- Risk scoring: factors, levels, score, acceptable, ... (isms.risk_view).
+for name, fn in pairs(Risk.methods) do Methodology[name] = fn end
 
 return M

@@ -12,7 +12,7 @@ Register.__index = Register
 local db_out = ffi.new("isms_db *[1]")
 local cur_out = ffi.new("isms_cursor *[1]")
 
-local VIEWS = { assets = 0, changes = 1, batches = 2, asset = 3 }
+local VIEWS = { assets = 0, changes = 1, batches = 2, asset = 3, risks = 4, threats = 5 }
 
 local function failure(self, rc)
   return nil, ffi.string(C.isms_errmsg(self.db)), b.code_names[rc] or "ERROR"
@@ -272,5 +272,8 @@ function Register:delete_asset(id, reason)
   if rc ~= 0 then return failure(self, rc) end
   return true
 end
+
+-- The risk register: risks, put_risks, generate_risks, score_risks, ...
+for name, fn in pairs(require("isms.risk_register").methods) do Register[name] = fn end
 
 return M

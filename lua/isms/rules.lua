@@ -10,6 +10,15 @@ local ffi, C = b.ffi, b.C
 local M = {}
 
 local json_out = ffi.new("char *[1]")
+
+-- `{time_ms=, memory_bytes=, instructions=, output_bytes=}` as the C struct.
+local function limits_of(limits)
+  if not limits then return nil end
+  return ffi.new("isms_rule_limits", {
+    time_ms = limits.time_ms or 0, memory_bytes = limits.memory_bytes or 0,
+    instructions = limits.instructions or 0, output_bytes = limits.output_bytes or 0,
+  })
+end
 local err_out = ffi.new("char *[1]")
 
 --- Finds a rule file by name within a kind of rules ("methodologies", …).
@@ -56,13 +65,7 @@ end
 -- @tparam[opt] table limits `{time_ms=, memory_bytes=, instructions=, output_bytes=}`
 -- @treturn table|nil the declarations, in file order; or nil, message, "RULE"
 function M.eval(path, limits)
-  local lim = nil
-  if limits then
-    lim = ffi.new("isms_rule_limits", {
-      time_ms = limits.time_ms or 0, memory_bytes = limits.memory_bytes or 0,
-      instructions = limits.instructions or 0, output_bytes = limits.output_bytes or 0,
-    })
-  end
+  local lim = limits_of(limits)
   json_out[0], err_out[0] = nil, nil
   local rc = C.isms_rules_eval(path, lim, json_out, err_out)
   local json, err = b.str(json_out[0]), b.str(err_out[0])
@@ -72,6 +75,63 @@ function M.eval(path, limits)
   local decls, jerr = cjson.decode(json)
   if not decls then return nil, path .. ": bad declaration data: " .. jerr, "RULE" end
   return decls
+end
+
+-- Plain data as Lua source, for the calls chunk the sandbox loads.
+local function serialize(v, out)
+  local t = type(v)
+  if t == "table" then
+    out[#out + 1] = "{"
+    local n = #v
+    for k = 1, n do serialize(v[k], out); out[#out + 1] = "," end
+    local keys = {}
+    for k in pairs(v) do
+      if not (type(k) == "number" and k >= 1 and k <= n and k == math.floor(k)) then
+        keys[#keys + 1] = k
+      end
+    end
+    table.sort(keys, function(x, y) return tostring(x) < tostring(y) end)
+    for _, k in ipairs(keys) do
+      out[#out + 1] = "["
+      serialize(k, out)
+      out[#out + 1] = "]="
+      serialize(v[k], out)
+      out[#out + 1] = ","
+    end
+    out[#out + 1] = "}"
+  elseif t == "string" then
+    out[#out + 1] = ("%q"):format(v)
+  elseif t == "number" then
+    out[#out + 1] = v == math.floor(v) and math.abs(v) < 2 ^ 53 and ("%d"):format(v)
+                    or ("%.17g"):format(v)
+  elseif t == "boolean" or t == "nil" then
+    out[#out + 1] = tostring(v)
+  else
+    error("rules.call: cannot pass a " .. t .. " to a rule function", 3)
+  end
+end
+
+--- Evaluates a rule file and calls functions it declared.
+-- @tparam string path
+-- @tparam table calls list of `{ decl = index, field = name, args = { ... } }`
+-- @treturn table|nil the declarations and the list of results
+--   (`{ ok = true, value =, reason = }` or `{ ok = false, error = }`);
+--   or nil, message, "RULE"
+function M.call(path, calls, limits)
+  local out = { "return " }
+  serialize(calls, out)
+  local lim = limits_of(limits)
+  json_out[0], err_out[0] = nil, nil
+  local rc = C.isms_rules_call(path, table.concat(out), lim, json_out, err_out)
+  local json, err = b.str(json_out[0]), b.str(err_out[0])
+  C.isms_free(json_out[0])
+  C.isms_free(err_out[0])
+  if rc ~= 0 then return nil, err or path .. ": rule file rejected", b.code_names[rc] end
+  local data, jerr = cjson.decode(json)
+  if not data then return nil, path .. ": bad call results: " .. jerr, "RULE" end
+  local results = data.results
+  if #calls == 0 or type(results) ~= "table" then results = {} end
+  return data.declarations, results
 end
 
 --- The JSON null sentinel used in declarations.

@@ -1,0 +1,419 @@
+--- The risk register (mixed into Register): risks = asset x threat x
+-- vulnerability, with ratings on the methodology's factors, score, level,
+-- acceptance and decision. Writes go through isms_risk_* (one transaction
+-- and one change batch each, every field change logged); evaluation and
+-- prioritisation run in the C kernels over columns (isms_scorer_*,
+-- isms_risk_order).
+local b = require "isms._ffi"
+local decimal = require "isms.decimal"
+local risk_method = require "isms.risk_method"
+local risk_view = require "isms.risk_view"
+local catalog = require "isms.catalog"
+
+local ffi, C = b.ffi, b.C
+local M = { methods = {} }
+local R = M.methods
+
+local TEXT_FIELDS = { "asset", "threat", "vulnerability", "title", "category", "owners",
+                      "controls", "decision", "decided_by", "decided_at", "rationale" }
+
+local function failure(self, rc)
+  return nil, ffi.string(C.isms_errmsg(self.db)), b.code_names[rc] or "ERROR"
+end
+
+--- The factor names the register's ratings are on (setting risk_factors).
+function R:risk_factors()
+  local s = self:setting("risk_factors")
+  if not s then return nil end
+  local list = {}
+  for name in s:gmatch("[^,]+") do list[#list + 1] = name end
+  return list
+end
+
+-- The column (r1..r4) of each of m's factors; the register's factors are
+-- fixed by the first methodology that rates risks in it.
+local function factor_columns(self, m, reason)
+  local have = self:risk_factors()
+  local want = m:factors()
+  if not have then
+    local ok, err, code = self:set_setting("risk_factors", table.concat(want, ","), reason)
+    if not ok then return nil, err, code end
+    have = want
+  end
+  local col = {}
+  for k, name in ipairs(have) do col[name] = "r" .. k end
+  for _, name in ipairs(want) do
+    if not col[name] then
+      return nil, ("methodology %s rates risks on %s; this register's ratings are on %s")
+        :format(m:name(), table.concat(want, ", "), table.concat(have, ", ")), "INPUT"
+    end
+  end
+  return col
+end
+
+local function method_of(self, m)
+  if m then return m end
+  local mm, err, code = self:methodology()
+  if not mm then return nil, err, code end
+  if not mm:scores_risks() then
+    return nil, ("methodology %s does not score risks (no risk_score)"):format(mm:name()), "INPUT"
+  end
+  return mm
+end
+
+-- ------------------------------------------------------------ reading
+
+--- All risks (optionally of one asset), ordered by ref. Each row has the
+-- stored fields, `ratings` by factor name, `score` as a number and the
+-- asset's class, type and value.
+function R:risks(opts)
+  local factors = self:risk_factors() or {}
+  local list = {}
+  local iter = self:rows("risks", opts and opts.asset)
+  for row in iter do
+    row.ratings = {}
+    for k, name in ipairs(factors) do row.ratings[name] = tonumber(row["r" .. k]) end
+    row.score = row.score and decimal.to_number(tonumber(row.score))
+    row.level_rank = tonumber(row.level_rank)
+    row.acceptable = row.acceptable and row.acceptable == "1"
+    row.obligations = tonumber(row.obligations) or 0
+    list[#list + 1] = row
+  end
+  return list
+end
+
+--- One risk by ref, or nil.
+function R:risk(ref)
+  for _, r in ipairs(self:risks()) do if r.ref == ref then return r end end
+  return nil
+end
+
+-- ----------------------------------------------------------- evaluation
+
+local function obligation_flags(mask)
+  return { legal = bit.band(mask, 1) ~= 0, regulatory = bit.band(mask, 2) ~= 0,
+           contractual = bit.band(mask, 4) ~= 0 }
+end
+
+local function impacts_of(text)
+  local t = {}
+  for k in (text or ""):gmatch("[^,%s]+") do t[k] = true end
+  return t
+end
+
+--- Scores, evaluates and orders risks under a methodology in the C kernels,
+-- without storing anything.
+-- @param rows risk rows (reg:risks()); their ratings are by factor name
+-- @treturn table { score, rank, acceptable, order (1-based row indices, most urgent first) }
+function M.evaluate(m, rows)
+  local n = #rows
+  local r = m.spec.risk
+  local cols = ffi.new("isms_risk_cols")
+  cols.n = n
+  local keep = {}  -- the rating arrays must outlive the C call
+  for k, f in ipairs(r.factors) do
+    local arr = ffi.new("uint8_t[?]", math.max(n, 1))
+    for i = 1, n do
+      local v = rows[i].ratings[f.name]
+      arr[i - 1] = (v and v >= 1 and v <= f.ntiers) and v or 0
+    end
+    cols.ratings[k - 1] = arr
+    keep[#keep + 1] = arr
+  end
+  local cls = ffi.new("int8_t[?]", math.max(n, 1))
+  local typ = ffi.new("uint8_t[?]", math.max(n, 1))
+  local cat = ffi.new("uint8_t[?]", math.max(n, 1))
+  local obl = ffi.new("uint8_t[?]", math.max(n, 1))
+  for i = 1, n do
+    local row = rows[i]
+    cls[i - 1] = row.asset_class and r.class_idx[row.asset_class] or -1
+    typ[i - 1] = risk_method.TYPE_INDEX[row.asset_type or ""] or 0
+    cat[i - 1] = risk_method.CATEGORY_INDEX[row.category or ""] or 0
+    obl[i - 1] = row.obligations or 0
+  end
+  cols.asset_class, cols.asset_type, cols.category, cols.obligations = cls, typ, cat, obl
+  local score = ffi.new("int64_t[?]", math.max(n, 1))
+  local rank = ffi.new("int16_t[?]", math.max(n, 1))
+  cols.score, cols.rank = score, rank
+  assert(C.isms_scorer_score(m.scorer, cols) == 0)
+  -- Predicates run once per distinct risk view, in the sandbox.
+  local verdicts
+  local has_pred = false
+  for _, rule in ipairs(r.rules) do if rule.predicate_bit then has_pred = true end end
+  if has_pred then
+    verdicts = ffi.new("uint8_t[?]", math.max(n, 1))
+    local views, index, row_view = {}, {}, {}
+    for i = 1, n do
+      if rank[i - 1] > 0 then
+        local row = rows[i]
+        local view = risk_view.view(m, {
+          rank = rank[i - 1], score = decimal.to_number(tonumber(score[i - 1])),
+          category = row.category, impacts = impacts_of(row.impacts),
+          obligations = obligation_flags(row.obligations or 0),
+          asset = { class = row.asset_class, type = row.asset_type,
+                    value = tonumber(row.asset_value), outsourced = row.asset_outsourced == "1",
+                    group = row.asset_group == "1" } })
+        view.ratings = {}
+        for _, f in ipairs(r.factors) do view.ratings[f.name] = rows[i].ratings[f.name] end
+        local key = risk_view.key(view)
+        if not index[key] then views[#views + 1] = view; index[key] = #views end
+        row_view[i] = index[key]
+      end
+    end
+    local bits = risk_view.verdicts(m, views, false)
+    for i = 1, n do verdicts[i - 1] = row_view[i] and bits[row_view[i]] or 0 end
+    cols.verdicts = verdicts
+  end
+  local acc = ffi.new("uint8_t[?]", math.max(n, 1))
+  assert(C.isms_scorer_accept(m.scorer, cols, 0, acc) == 0)
+  local order_out = ffi.new("uint32_t[?]", math.max(n, 1))
+  assert(C.isms_risk_order(n, rank, score, obl, n, order_out) == 0)
+  local res = { score = {}, rank = {}, acceptable = {}, order = {}, level = {}, _arrays = keep }
+  for i = 1, n do
+    res.score[i] = tonumber(score[i - 1])
+    res.rank[i] = rank[i - 1]
+    res.level[i] = rank[i - 1] > 0 and r.levels[rank[i - 1]].name or nil
+    res.acceptable[i] = acc[i - 1] == 1
+    res.order[i] = order_out[i - 1] + 1
+  end
+  return res
+end
+
+-- ------------------------------------------------------------ writing
+
+-- Runs fn(batch) inside one risk batch; commits if it returns true.
+local function in_batch(self, command, source, reason, fn)
+  local out = ffi.new("isms_risk_batch *[1]")
+  local rc = C.isms_risk_begin(self.db, command, source, reason, out)
+  if rc ~= 0 then return failure(self, rc) end
+  local rb = out[0]
+  local ok, err, code = fn(rb)
+  if not ok then
+    C.isms_risk_end(rb, 0, nil)
+    return nil, err, code
+  end
+  local rep = ffi.new("isms_import_report")
+  rc = C.isms_risk_end(rb, 1, rep)
+  if rc ~= 0 then return failure(self, rc) end
+  return { created = tonumber(rep.created), updated = tonumber(rep.updated),
+           batch = tonumber(rep.batch) }
+end
+
+local function put(self, rb, ref, fields)
+  local names, values = {}, {}
+  for k, v in pairs(fields) do names[#names + 1] = k; values[#values + 1] = v end
+  local n = #names
+  local cn = ffi.new("const char *[?]", math.max(n, 1))
+  local cv = ffi.new("const char *[?]", math.max(n, 1))
+  for k = 1, n do cn[k - 1] = names[k]; cv[k - 1] = tostring(values[k]) end
+  local rc = C.isms_risk_put(rb, ref, n, cn, cv)
+  if rc ~= 0 then return failure(self, rc) end
+  return true
+end
+
+-- Turns an API risk ({asset, threat, ratings = {S = 3}, obligations =
+-- {legal = true}, impacts = {...}, owners = {...}, ...}) into stored fields,
+-- scored under m. Returns fields or nil, reason.
+local function fields_of(m, cols, risk)
+  local f = {}
+  for _, k in ipairs(TEXT_FIELDS) do
+    local v = risk[k]
+    if type(v) == "table" then v = table.concat(v, "; ") end
+    if v ~= nil then f[k] = v end
+  end
+  if risk.category and risk.category ~= "" and not risk_method.CATEGORY_INDEX[risk.category] then
+    return nil, ("category: unknown category '%s'; expected %s")
+      :format(tostring(risk.category), table.concat(risk_method.CATEGORIES, ", "))
+  end
+  if risk.impacts ~= nil then
+    local list = {}
+    local src = risk.impacts
+    if type(src) == "string" then src = { src } end
+    for _, v in ipairs(src) do
+      for kind in tostring(v):gmatch("[^,;%s]+") do
+        if not risk_method.IMPACT_INDEX[kind] then
+          return nil, ("impacts: unknown impact kind '%s'; expected %s")
+            :format(kind, table.concat(risk_method.IMPACTS, ", "))
+        end
+        list[#list + 1] = kind
+      end
+    end
+    f.impacts = table.concat(list, ",")
+  end
+  if risk.obligations ~= nil then
+    local mask = 0
+    if type(risk.obligations) == "number" then mask = risk.obligations
+    else
+      for name, bitv in pairs(risk_method.OBLIGATIONS) do
+        if risk.obligations[name] then mask = mask + bitv end
+      end
+    end
+    f.obligations = mask
+  end
+  if risk.ratings then
+    for name, v in pairs(risk.ratings) do
+      if not cols[name] then return nil, ("ratings: %s is not a factor of %s"):format(name, m:name()) end
+      if v == "" or v == false then f[cols[name]] = ""
+      else
+        local t, why = m:parse_rating(name, v)
+        if not t then return nil, "ratings: " .. why end
+        f[cols[name]] = t
+      end
+    end
+  end
+  return f
+end
+
+-- Scores the stored risks of the given refs (or all) under m and writes
+-- score, level and acceptance where they changed.
+local function rescore(self, m, rb, only)
+  local rows = self:risks()
+  local res = M.evaluate(m, rows)
+  local changed = 0
+  for i, row in ipairs(rows) do
+    if not only or only[row.ref] then
+      local rank = res.rank[i]
+      local f = {
+        score = rank > 0 and res.score[i] or "",
+        level = res.level[i] or "",
+        level_rank = rank > 0 and rank or "",
+        acceptable = rank > 0 and (res.acceptable[i] and 1 or 0) or "",
+      }
+      local old_score = row.score and decimal.round(row.score)
+      if old_score ~= (rank > 0 and res.score[i] or nil) or row.level ~= res.level[i]
+         or (rank > 0 and row.acceptable ~= res.acceptable[i]) then
+        local ok, err, code = put(self, rb, row.ref, f)
+        if not ok then return nil, err, code end
+        changed = changed + 1
+      end
+    end
+  end
+  return changed
+end
+
+--- Creates or updates risks, all or nothing, scoring them under the
+-- register's methodology (or opts.methodology).
+-- @param list risks `{ ref =, asset =, threat =, vulnerability =, title =, category =,
+--   impacts = {...}, owners = {...}, controls =, obligations = {legal = true, ...},
+--   ratings = { factor = tier or label }, decision =, decided_by =, decided_at =, rationale = }`
+-- @tparam[opt] table opts `{ reason =, command =, source =, methodology = m }`
+-- @treturn table|nil `{ created, updated, batch }` or nil, message, code
+function R:put_risks(list, opts)
+  opts = opts or {}
+  local m, err, code = method_of(self, opts.methodology)
+  if not m then return nil, err, code end
+  local cols, cerr, ccode = factor_columns(self, m, opts.reason)
+  if not cols then return nil, cerr, ccode end
+  local refs = {}
+  local rep, perr, pcode = in_batch(self, opts.command or "risks put", opts.source, opts.reason,
+    function(rb)
+      for k, risk in ipairs(list) do
+        local ref = risk.ref
+        if type(ref) ~= "string" or ref == "" then
+          return nil, ("risk %d: ref: expected a non-empty string"):format(k), "INPUT"
+        end
+        local f, why = fields_of(m, cols, risk)
+        if not f then return nil, ("risk %s: %s"):format(ref, why), "INPUT" end
+        local ok, e, c = put(self, rb, ref, f)
+        if not ok then return nil, e, c end
+        refs[ref] = true
+      end
+      local ok, e, c = rescore(self, m, rb, refs)
+      if not ok then return nil, e, c end
+      return true
+    end)
+  if not rep then return nil, perr, pcode end
+  return rep
+end
+
+--- Changes fields of one risk (see put_risks for the fields).
+function R:set_risk(ref, fields, reason)
+  local risk = {}
+  for k, v in pairs(fields) do risk[k] = v end
+  risk.ref = ref
+  if not self:risk(ref) then return nil, ("no risk '%s' in the register"):format(ref), "NOTFOUND" end
+  local rep, err, code = self:put_risks({ risk }, { reason = reason, command = "risks set" })
+  if not rep then return nil, err, code end
+  return true
+end
+
+--- Deletes risks by ref; their last values stay in the change log.
+function R:delete_risks(refs, reason)
+  if type(refs) == "string" then refs = { refs } end
+  local rep, err, code = in_batch(self, "risks delete", nil, reason, function(rb)
+    for _, ref in ipairs(refs) do
+      local rc = C.isms_risk_delete(rb, ref)
+      if rc ~= 0 then return failure(self, rc) end
+    end
+    return true
+  end)
+  if not rep then return nil, err, code end
+  return true
+end
+
+--- Re-scores every stored risk under the methodology (the register's by
+-- default) and records what changed.
+function R:score_risks(m, reason)
+  local mm, err, code = method_of(self, m)
+  if not mm then return nil, err, code end
+  local ok, cerr, ccode = factor_columns(self, mm, reason)
+  if not ok then return nil, cerr, ccode end
+  local changed
+  local rep, rerr, rcode = in_batch(self, "risks score", "methodology " .. mm:name(), reason,
+    function(rb)
+      local n, e, c = rescore(self, mm, rb)
+      if not n then return nil, e, c end
+      changed = n
+      return true
+    end)
+  if not rep then return nil, rerr, rcode end
+  return changed
+end
+
+--- Generates risks from a catalog for every asset whose type a threat
+-- applies to: ref "ASSET/THREAT[/VULNERABILITY]". Existing risks are left
+-- as they are, so generating again only adds what is new.
+-- @treturn table|nil `{ created, updated, batch }`
+function R:generate_risks(name, opts)
+  opts = opts or {}
+  local cat, err, code = catalog.load(name)
+  if not cat then return nil, err, code end
+  local m, merr, mcode = method_of(self, opts.methodology)
+  if not m then return nil, merr, mcode end
+  local existing = {}
+  for _, r in ipairs(self:risks()) do existing[r.ref] = true end
+  local list = {}
+  for _, asset in ipairs(self:assets()) do
+    for _, p in ipairs(catalog.pairs_for(cat, asset.type)) do
+      local ref = asset.id .. "/" .. p.threat.id .. (p.vulnerability and ("/" .. p.vulnerability.id) or "")
+      if not existing[ref] then
+        list[#list + 1] = {
+          ref = ref, asset = asset.id, threat = p.threat.id,
+          vulnerability = p.vulnerability and p.vulnerability.id,
+          title = p.threat.title .. (p.vulnerability and (": " .. p.vulnerability.title) or ""),
+          category = p.threat.category, impacts = p.threat.impacts,
+          owners = asset.owner,
+        }
+      end
+    end
+  end
+  local rep, perr, pcode = self:put_risks(list, { reason = opts.reason, methodology = m,
+    command = "risks generate", source = "catalog " .. cat.name })
+  if not rep then return nil, perr, pcode end
+  -- Name the catalog's threats and vulnerabilities in the register.
+  local ok, e, c = in_batch(self, "catalog " .. cat.name, cat.file, opts.reason, function(rb)
+    for _, t in ipairs(cat.threats) do
+      local rc = C.isms_risk_catalog_entry(rb, "threat", t.id, t.class, t.title, cat.name)
+      if rc ~= 0 then return failure(self, rc) end
+    end
+    for _, v in ipairs(cat.vulnerabilities) do
+      local rc = C.isms_risk_catalog_entry(rb, "vulnerability", v.id, nil, v.title, cat.name)
+      if rc ~= 0 then return failure(self, rc) end
+    end
+    return true
+  end)
+  if not ok then return nil, e, c end
+  return rep
+end
+
+return M
