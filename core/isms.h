@@ -206,6 +206,24 @@ int isms_import_assets(isms_db *db, const char *path, isms_method *m,
 /* Writes the asset register as CSV in the import format (round-trips). */
 int isms_export_assets(isms_db *db, const char *path);
 
+/* -------------------------------------------------------- CSV reader
+** Reads a whole CSV file (libcsv; UTF-8 checked, BOM skipped) for imports
+** done in Lua. isms_csv_open fails with ISMS_INPUT and a "file:line:col:
+** reason" message (isms_csv_error) on bad text or quoting; then
+** isms_csv_next gives ISMS_ROW per record (the header first) or ISMS_DONE.
+** Always close the reader, even after a failed open. */
+typedef struct isms_csv_reader isms_csv_reader;
+int isms_csv_open(const char *path, isms_csv_reader **out /* OUT */);
+int isms_csv_next(isms_csv_reader *r);
+int isms_csv_fields(isms_csv_reader *r);
+const char *isms_csv_field(isms_csv_reader *r, int k, size_t *len /* OUT */);
+int64_t isms_csv_line(isms_csv_reader *r);
+/* 1-based column where field k of the current record starts; *line gets
+** its line (a record may span lines). */
+int isms_csv_column(isms_csv_reader *r, int k, int64_t *line /* OUT */);
+const char *isms_csv_error(isms_csv_reader *r);
+void isms_csv_close(isms_csv_reader *r);
+
 /* ---------------------------------------------------- risk register
 ** Risks are written in batches: isms_risk_begin opens a transaction and a
 ** change batch, each put creates or updates one risk from named text

@@ -307,45 +307,13 @@ command("history", {
   end,
 })
 
-command("methodology", {
-  usage = "isms methodology show [NAME] | isms methodology list",
-  summary = "show a methodology's scales and classes",
-  options = { format = "value" },
-  run = function(ctx, _, pos)
-    if pos[1] == "list" then
-      for _, name in ipairs(isms.methodology.list()) do out(name, "\n") end
-      return true
-    end
-    if pos[1] ~= "show" then return nil, "usage: " .. commands.methodology.usage, "USAGE" end
-    local m, e, code
-    if pos[2] then
-      m, e, code = isms.methodology.load(pos[2])
-    else
-      local reg, rerr, rcode = open_register(ctx)
-      if not reg then return nil, rerr, rcode end
-      m, e, code = reg:methodology()
-      reg:close()
-    end
-    if not m then return nil, e, code end
-    out(("%s — %s\n%s\n\n"):format(m:name(), m:title() or "", m:file()))
-    for _, d in ipairs({ "C", "I", "A" }) do
-      out("scale ", d, "\n", format.table(m:tiers(d), { "value", "label",
-        { "description", "description", 60 } }), "\n")
-    end
-    out("asset value = ", m:combine(), " of C, I and A\n\n")
-    local rows = {}
-    for _, c in ipairs(m:classes()) do
-      rows[#rows + 1] = {
-        class = c.name,
-        values = c.values and table.concat(c.values, ", ") or
-          ("%g..%g"):format(c.range[1], c.range[2]),
-        description = c.description,
-      }
-    end
-    out(format.table(rows, { "class", "values", { "description", "description", 50 } }))
-    return true
-  end,
-})
+-- Methodology and risk commands live in their own files; they get the
+-- same helpers through this kit.
+local kit = { command = command, commands = commands, out = out, err = err, EXIT = EXIT,
+              exit_for = exit_for, open_register = open_register,
+              with_register = with_register, render = render, check_format = check_format }
+require("isms.cli_methodology")(kit)
+require("isms.cli_risk")(kit)
 
 command("run", {
   usage = "isms run SCRIPT.lua [ARGS...]",

@@ -31,6 +31,12 @@ local function truncate(s, max)
   return table.concat(out) .. "…"
 end
 
+--- A number as short decimal text: 36 -> "36", 2.5 -> "2.5".
+function M.number(x)
+  if x == nil then return "" end
+  return cell_text(tonumber(("%.15g"):format(x)))
+end
+
 --- Renders rows as an aligned text table.
 -- @tparam table rows list of row tables
 -- @tparam table columns list of column names (or {name, title, max})

@@ -162,8 +162,10 @@ local function validate(file, decls, call)
     error({ msg = file .. ":1: no methodology declared; start with methodology \"name\" { ... }" })
   end
   -- Asset valuation is all or nothing: C, I, A and at least one class.
-  local has_cia = spec.scales.C or spec.scales.I or spec.scales.A
-  spec.valuation = has_cia or #spec.classes > 0 or spec.value_line ~= nil
+  -- A file values assets if it declares classes or a combine rule, or all
+  -- of C, I and A; a lone "I" may be a risk factor (impact).
+  local all_cia = spec.scales.C and spec.scales.I and spec.scales.A
+  spec.valuation = (all_cia or #spec.classes > 0 or spec.value_line ~= nil) and true or false
   if spec.valuation then
     for _, d in ipairs(DIM_ORDER) do
       if not spec.scales[d] then
@@ -183,7 +185,7 @@ local function validate(file, decls, call)
   local factor = {}
   for _, f in ipairs(spec.risk and spec.risk.factors or {}) do factor[f.name] = true end
   for name, scale in pairs(spec.scales) do
-    if not DIMS[name] and not factor[name] then
+    if not (spec.valuation and DIMS[name]) and not factor[name] then
       fail(file, scale.decl, nil, "not used: not C, I or A, and not a factor of risk_score")
     end
   end

@@ -53,12 +53,12 @@ function H.register()
 end
 
 --- Everything the register holds, as one string: assets as exported,
--- parties, locations, settings, change batches and the change log.
+-- parties, locations, settings, change batches, the change log and risks.
 function H.snapshot(reg)
   local out = H.tmp("snapshot.csv")
   assert(reg:export_assets(out))
   local parts = { H.read(out) }
-  for _, view in ipairs({ "batches", "changes" }) do
+  for _, view in ipairs({ "batches", "changes", "risks" }) do
     local rows = {}
     local iter, cols = reg:rows(view)
     for row in iter do

@@ -1,0 +1,213 @@
+-- The risk register: generation from catalogs, edits with the change log,
+-- CSV import and export (all or nothing), scoring, assessment and what-if.
+local H = require "helper"
+
+local function register_with_assets()
+  local reg, path = H.register()
+  assert(reg:import_assets(H.file("assets.csv", [[
+id,name,type,owner,outsourced,c,i,a
+SRV-1,Build server,physical,IT,no,2,3,3
+DOC-1,Design files,information,Engineering,no,4,3,2
+SVC-1,Cloud mail,service,,yes,3,2,2
+]])))
+  return reg, path
+end
+
+local CATALOG = [[
+catalog "tiny" { title = "Tiny catalog" }
+threat_class "physical" { title = "Physical damage" }
+threat_class "compromise" { title = "Compromise of information" }
+threat "T-FIRE" { class = "physical", title = "Fire", applies_to = { "physical" },
+  vulnerabilities = { "V-NO-DETECT" }, category = "operational", impacts = { "repair" } }
+threat "T-LEAK" { class = "compromise", title = "Leak", applies_to = { "information", "service" },
+  vulnerabilities = { "V-NO-CLASS", "V-WEAK-AUTH" }, category = "reputation" }
+threat "T-OUTAGE" { class = "physical", title = "Outage", applies_to = { "service" } }
+vulnerability "V-NO-DETECT" { title = "No fire detection" }
+vulnerability "V-NO-CLASS" { title = "No classification", applies_to = { "information" } }
+vulnerability "V-WEAK-AUTH" { title = "Weak authentication" }
+]]
+
+describe("risk register", function()
+  it("generates one risk per applicable asset, threat and vulnerability", function()
+    local reg = register_with_assets()
+    local rep = assert(reg:generate_risks(H.file("tiny.lua", CATALOG)))
+    assert.are.equal(5, rep.created)
+    local refs = {}
+    for _, r in ipairs(reg:risks()) do refs[#refs + 1] = r.ref end
+    assert.are.same({ "DOC-1/T-LEAK/V-NO-CLASS", "DOC-1/T-LEAK/V-WEAK-AUTH",
+                      "SRV-1/T-FIRE/V-NO-DETECT", "SVC-1/T-LEAK/V-WEAK-AUTH", "SVC-1/T-OUTAGE" },
+                    refs)
+    -- Generating again adds nothing and changes nothing.
+    local snap = H.snapshot(reg)
+    local again = assert(reg:generate_risks(H.file("tiny.lua", CATALOG)))
+    assert.are.equal(0, again.created)
+    local r = reg:risk("SRV-1/T-FIRE/V-NO-DETECT")
+    assert.are.equal("operational", r.category)
+    assert.are.equal("repair", r.impacts)
+    assert.are.equal("IT", r.owners)
+    assert.are.equal("Fire", r.threat_title)
+    assert.truthy(#H.snapshot(reg) >= #snap)
+  end)
+
+  it("rates, scores and logs every change", function()
+    local reg = register_with_assets()
+    assert(reg:generate_risks(H.file("tiny.lua", CATALOG)))
+    local ref = "SRV-1/T-FIRE/V-NO-DETECT"
+    assert(reg:set_risk(ref, { ratings = { S = 8, O = "5", D = 6 }, obligations = { legal = true } },
+                        "workshop"))
+    local r = reg:risk(ref)
+    assert.are.equal(240, r.score)
+    assert.are.equal("High", r.level)
+    assert.is_false(r.acceptable)
+    local fields = {}
+    for _, c in ipairs(reg:changes(ref)) do
+      if c.action == "update" then fields[#fields + 1] = c.field .. "=" .. tostring(c.new) end
+    end
+    table.sort(fields)
+    assert.are.same({ "acceptable=0", "level=High", "level_rank=3", "obligations=1", "r1=8",
+                      "r2=5", "r3=6", "score=240000000" }, fields)
+    assert(reg:set_risk(ref, { ratings = { S = 2, O = 2, D = 2 } }))
+    r = reg:risk(ref)
+    assert.are.equal("Low", r.level)
+    -- 8 is Low: the general, class A and obligations criteria all hold.
+    assert.is_true(r.acceptable)
+  end)
+
+  it("rejects a bad edit whole and keeps everything", function()
+    local reg = register_with_assets()
+    assert(reg:generate_risks(H.file("tiny.lua", CATALOG)))
+    local before = H.snapshot(reg)
+    local ok, err, code = reg:put_risks({
+      { ref = "SRV-1/T-FIRE/V-NO-DETECT", ratings = { S = 3, O = 3, D = 3 } },
+      { ref = "NEW-1", asset = "SRV-1", threat = "T-FIRE", ratings = { S = 11 } },
+    })
+    assert.is_nil(ok)
+    assert.are.equal("INPUT", code)
+    assert.are.equal("risk NEW-1: ratings: 11 is not a tier of S (1-10)", err)
+    ok, err = reg:put_risks({ { ref = "NEW-2", asset = "NOPE", threat = "T-FIRE" } })
+    assert.is_nil(ok)
+    assert.are.equal("risk NEW-2: no asset 'NOPE' in the register", err)
+    assert.are.equal(before, H.snapshot(reg))
+  end)
+
+  it("deletes risks and keeps their last values in the change log", function()
+    local reg = register_with_assets()
+    assert(reg:generate_risks(H.file("tiny.lua", CATALOG)))
+    assert(reg:delete_risks({ "SVC-1/T-OUTAGE" }, "out of scope"))
+    assert.is_nil(reg:risk("SVC-1/T-OUTAGE"))
+    local logged = {}
+    for _, c in ipairs(reg:changes("SVC-1/T-OUTAGE")) do
+      if c.action == "delete" then logged[c.field] = c.old end
+    end
+    assert.are.equal("SVC-1", logged.asset)
+    assert.are.equal("T-OUTAGE", logged.threat)
+    local ok, err, code = reg:delete_risks({ "SVC-1/T-OUTAGE" })
+    assert.is_nil(ok)
+    assert.are.equal("NOTFOUND", code)
+    assert.are.equal("no risk 'SVC-1/T-OUTAGE' in the register", err)
+  end)
+
+  it("exports and imports risks as CSV, byte for byte", function()
+    local reg = register_with_assets()
+    assert(reg:generate_risks(H.file("tiny.lua", CATALOG)))
+    assert(reg:set_risk("DOC-1/T-LEAK/V-NO-CLASS", { ratings = { S = 9, O = 4, D = 5 },
+      obligations = { contractual = true }, controls = "DLP, \"need to know\"" }))
+    local out1 = H.tmp("r1.csv")
+    local _, _, rc = H.run("--db", reg.path, "risks", "export", out1)
+    assert.are.equal(0, rc)
+    local reg2 = register_with_assets()
+    local _, err, rc2 = H.run("--db", reg2.path, "risks", "import", out1)
+    assert.are.equal(0, rc2, err)
+    local out2 = H.tmp("r2.csv")
+    H.run("--db", reg2.path, "risks", "export", out2)
+    assert.are.equal(H.read(out1), H.read(out2))
+    assert.truthy(H.read(out1):find('"DLP, ""need to know"""', 1, true))
+  end)
+end)
+
+describe("risk CSV import rejects bad rows whole", function()
+  local HEAD = "ref,asset,threat,S,O,D,category,legal\n"
+  local cases = {
+    { "an unknown asset", HEAD .. "R-1,NOPE,T-X,1,1,1,,no\n",
+      "bad.csv:2:5: asset: no asset 'NOPE' in the register" },
+    { "a rating off the scale", HEAD .. "R-1,SRV-1,T-X,11,1,1,,no\n",
+      "bad.csv:2:15: S: 11 is not a tier of S (1-10)" },
+    { "an unknown category", HEAD .. "R-1,SRV-1,T-X,1,1,1,sales,no\n",
+      "bad.csv:2:21: category: unknown category 'sales'" },
+    { "a flag that is not yes or no", HEAD .. "R-1,SRV-1,T-X,1,1,1,,maybe\n",
+      "bad.csv:2:22: legal: 'maybe' is not yes or no" },
+    { "a duplicate ref", HEAD .. "R-1,SRV-1,T-X,1,1,1,,no\nR-1,SRV-1,T-Y,1,1,1,,no\n",
+      "bad.csv:3:1: ref: duplicate ref 'R-1' (first on line 2)" },
+    { "a short row", HEAD .. "R-1,SRV-1,T-X\n", "bad.csv:2:14: row: row has 3 fields, the header has 8" },
+    { "an unknown column", "ref,asset,threat,colour\nR-1,SRV-1,T-X,red\n",
+      "bad.csv:1:18: header: unknown column 'colour'" },
+    { "broken quoting", HEAD .. 'R-1,SRV-1,"T-X"x,1,1,1,,no\n', "bad.csv:2:1: malformed quoting" },
+    { "invalid UTF-8", HEAD .. "R-1,SRV-1,T-\233,1,1,1,,no\n", "bad.csv:2:13: is not valid UTF-8" },
+  }
+  for _, case in ipairs(cases) do
+    it(case[1], function()
+      local reg = register_with_assets()
+      assert(reg:put_risks({ { ref = "KEEP", asset = "SRV-1", threat = "T-FIRE",
+                               ratings = { S = 2, O = 2, D = 2 } } }))
+      local before = H.snapshot(reg)
+      local path = H.tmp("bad.csv")
+      H.write(path, case[2])
+      local _, err, rc = H.run("--db", reg.path, "risks", "import", path)
+      assert.are.equal(3, rc)
+      err = err:gsub(H.dir .. "/%d+%-", "")
+      assert.truthy(err:find(case[3], 1, true), "got: " .. err)
+      assert.truthy(err:find("nothing was stored", 1, true))
+      assert.are.equal(before, H.snapshot(reg))
+    end)
+  end
+end)
+
+describe("assessment and what-if", function()
+  local function rated()
+    local reg = register_with_assets()
+    assert(reg:generate_risks(H.file("tiny.lua", CATALOG)))
+    assert(reg:put_risks({
+      { ref = "SRV-1/T-FIRE/V-NO-DETECT", ratings = { S = 9, O = 5, D = 5 } },           -- 225 High
+      { ref = "DOC-1/T-LEAK/V-NO-CLASS", ratings = { S = 5, O = 5, D = 5 },
+        obligations = { legal = true } },                                                  -- 125 Medium
+      { ref = "DOC-1/T-LEAK/V-WEAK-AUTH", ratings = { S = 5, O = 5, D = 5 } },            -- 125 Medium
+      { ref = "SVC-1/T-OUTAGE", ratings = { S = 1, O = 2, D = 3 }, decision = "accept" }, -- 6 Low
+    }))
+    return reg
+  end
+
+  it("prioritises by level, score, then obligations, the same every time", function()
+    local reg = rated()
+    local out1, _, rc = H.run("--db", reg.path, "assess", "--top", "0")
+    assert.are.equal(0, rc)
+    local out2 = H.run("--db", reg.path, "assess", "--top", "0")
+    assert.are.equal(out1, out2)
+    local order = {}
+    for ref in out1:gmatch("\n%d+%s+(%S+)") do order[#order + 1] = ref end
+    assert.are.same({ "SRV-1/T-FIRE/V-NO-DETECT", "DOC-1/T-LEAK/V-NO-CLASS",
+                      "DOC-1/T-LEAK/V-WEAK-AUTH", "SVC-1/T-OUTAGE", "SVC-1/T-LEAK/V-WEAK-AUTH" },
+                    order)
+    assert.truthy(out1:find("g%-h%s+impact and likelihood rated%s+missing%s+4%s+1"))
+    assert.truthy(out1:find("a%s+assets and owners%s+missing%s+2%s+1"))
+  end)
+
+  it("what-if changes nothing and reports the moves", function()
+    local reg = rated()
+    local before = H.snapshot(reg)
+    local strict = H.file("strict.lua", [[
+methodology "strict" { extends = "qism-fmea" }
+risk_level "Low" { range = { 1, 49 } }
+risk_level "Medium" { range = { 50, 124 } }
+risk_level "High" { range = { 125, 1000 } }
+]])
+    local out, err, rc = H.run("--db", reg.path, "whatif", strict)
+    assert.are.equal(0, rc, err)
+    assert.truthy(out:find("2 of 5 risks change level or acceptance", 1, true), out)
+    assert.truthy(out:find("Medium%s+0%s+0%s+2%s+0"), out)
+    assert.are.equal(before, H.snapshot(reg))
+    local _, err2, rc2 = H.run("--db", reg.path, "whatif", "iso27005-5x5")
+    assert.are.equal(3, rc2)
+    assert.truthy(err2:find("rates risks on likelihood, impact; this register's ratings are on S, O, D",
+                            1, true), err2)
+  end)
+end)
