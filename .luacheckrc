@@ -9,6 +9,7 @@ local rule_files = {
                    "threat_class", "threat", "vulnerability", "roadmap_step" },
 }
 files["rules"] = rule_files
+files["demo"] = rule_files
 files["tests/bench/sum.lua"] = rule_files
 files["lua/isms/repl.lua"] = { globals = { "isms", "reg", "arg" } }
 files["lua/isms/cli.lua"] = { globals = { "arg" } }

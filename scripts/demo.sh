@@ -1,11 +1,14 @@
 #!/bin/sh
 # make demo: builds a register from the bundled inventory of an IC design
-# centre, values it with the qism-fmea methodology and prints the classes.
+# centre, values it with the qism-fmea methodology, generates its risks from
+# the generic threat catalog, rates a workshop's worth of them, walks the
+# assessment (guideline 6.2 a-j) and asks what a stricter method would change.
 set -eu
 BUILD=${1:-build}
 ISMS="$BUILD/isms"
 DB="$BUILD/demo.db"
 CSV=demo/ic-design-centre-assets.csv
+RATINGS=demo/ic-design-centre-risk-ratings.csv
 
 rm -f "$DB" "$DB-wal" "$DB-shm"
 echo "== isms init $DB --methodology qism-fmea"
@@ -22,3 +25,15 @@ echo "== isms methodology show"
 echo
 echo "== isms assets (class table)"
 "$ISMS" --db "$DB" assets
+echo
+echo "== isms risks generate generic"
+"$ISMS" --db "$DB" risks generate generic --reason "risk identification (demo)"
+echo
+echo "== isms risks import $RATINGS"
+"$ISMS" --db "$DB" risks import "$RATINGS" --reason "rating workshop (demo)"
+echo
+echo "== isms assess --top 10"
+"$ISMS" --db "$DB" assess --top 10
+echo
+echo "== isms whatif demo/qism-strict.lua"
+"$ISMS" --db "$DB" whatif demo/qism-strict.lua --limit 10

@@ -36,7 +36,7 @@ fi
 count
 
 echo "# luacheck"
-if luacheck -q lua tests/spec tests/bench rules scripts >"$log" 2>&1; then
+if luacheck -q lua tests/spec tests/bench rules scripts demo >"$log" 2>&1; then
   echo "ok - luacheck" >"$log"
 else
   cat "$log" | tail -20

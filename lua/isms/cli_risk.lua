@@ -27,7 +27,8 @@ local function prioritised(rows, res, limit)
                         threat = r.threat, level = res.level[i] or "unrated",
                         score = res.rank[i] > 0 and format.number(res.score[i] / 1e6) or "",
                         obligations = obligations_text(r.obligations),
-                        acceptable = res.rank[i] > 0 and res.acceptable[i] or nil,
+                        acceptable = res.rank[i] > 0 and (res.acceptable[i] and "yes" or "no")
+                                     or "",
                         decision = r.decision }
   end
   return list

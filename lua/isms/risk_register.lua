@@ -266,12 +266,12 @@ end
 
 -- Scores the stored risks of the given refs (or all) under m and writes
 -- score, level and acceptance where they changed.
-local function rescore(self, m, rb, only)
+local function rescore(self, m, rb)
   local rows = self:risks()
   local res = M.evaluate(m, rows)
   local changed = 0
   for i, row in ipairs(rows) do
-    if not only or only[row.ref] then
+    do
       local rank = res.rank[i]
       local f = {
         score = rank > 0 and res.score[i] or "",
@@ -304,22 +304,46 @@ function R:put_risks(list, opts)
   if not m then return nil, err, code end
   local cols, cerr, ccode = factor_columns(self, m, opts.reason)
   if not cols then return nil, cerr, ccode end
-  local refs = {}
+  -- Each risk as it will be once written (stored values overlaid with the
+  -- new ones), so all are scored in one pass and each is written once.
+  local existing, assets = {}, {}
+  for _, r in ipairs(self:risks()) do existing[r.ref] = r end
+  for _, a in ipairs(self:assets()) do assets[a.id] = a end
+  local fields, merged = {}, {}
+  for k, risk in ipairs(list) do
+    local ref = risk.ref
+    if type(ref) ~= "string" or ref == "" then
+      return nil, ("risk %d: ref: expected a non-empty string"):format(k), "INPUT"
+    end
+    local f, why = fields_of(m, cols, risk)
+    if not f then return nil, ("risk %s: %s"):format(ref, why), "INPUT" end
+    local old = existing[ref] or { ratings = {}, obligations = 0 }
+    local asset = assets[f.asset or old.asset] or {}
+    local row = { ref = ref, ratings = {}, category = f.category or old.category,
+                  obligations = f.obligations or old.obligations,
+                  impacts = f.impacts or old.impacts, asset_class = asset.class,
+                  asset_type = asset.type, asset_value = asset.value,
+                  asset_outsourced = asset.outsourced and "1" or "0",
+                  asset_group = asset.group and "1" or "0" }
+    for name, column in pairs(cols) do
+      local v = f[column]
+      if v == nil then v = old.ratings[name] end
+      row.ratings[name] = v ~= "" and v or nil
+    end
+    fields[k], merged[k] = f, row
+  end
+  local res = M.evaluate(m, merged)
   local rep, perr, pcode = in_batch(self, opts.command or "risks put", opts.source, opts.reason,
     function(rb)
       for k, risk in ipairs(list) do
-        local ref = risk.ref
-        if type(ref) ~= "string" or ref == "" then
-          return nil, ("risk %d: ref: expected a non-empty string"):format(k), "INPUT"
-        end
-        local f, why = fields_of(m, cols, risk)
-        if not f then return nil, ("risk %s: %s"):format(ref, why), "INPUT" end
-        local ok, e, c = put(self, rb, ref, f)
+        local f, rank = fields[k], res.rank[k]
+        f.score = rank > 0 and res.score[k] or ""
+        f.level = res.level[k] or ""
+        f.level_rank = rank > 0 and rank or ""
+        f.acceptable = rank > 0 and (res.acceptable[k] and 1 or 0) or ""
+        local ok, e, c = put(self, rb, risk.ref, f)
         if not ok then return nil, e, c end
-        refs[ref] = true
       end
-      local ok, e, c = rescore(self, m, rb, refs)
-      if not ok then return nil, e, c end
       return true
     end)
   if not rep then return nil, perr, pcode end

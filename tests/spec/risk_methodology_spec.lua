@@ -229,3 +229,27 @@ risk_level "Low" { range = { 1, 2 } }
     assert.truthy(err:find("bad.lua:4: risk_score: combine: unknown rule 'nope'", 1, true))
   end)
 end)
+
+describe("isms methodology on the command line", function()
+  it("shows scales, levels, the matrix and the criteria", function()
+    local out, err, rc = H.run("methodology", "show", "qism-fmea")
+    assert.are.equal(0, rc, err)
+    assert.truthy(out:find("risk score = product of S, O, D", 1, true))
+    assert.truthy(out:find("acceptance  class A assets", 1, true))
+    local grid = H.run("methodology", "show", "nist-800-30-qualitative")
+    assert.truthy(grid:find("\\", 1, true))  -- the rows \ columns corner of the matrix
+  end)
+
+  it("imports a CISO Assistant matrix into a rule file that loads", function()
+    local shared = (os.getenv("ISMS_SHARED") or "../shared") .. "/external/ciso-assistant/"
+    local dest = H.tmp("m5.lua")
+    local out, err, rc = H.run("methodology", "import", shared .. "risk-matrix-5x5-iso-27005.yaml",
+                               "--output", dest)
+    assert.are.equal(0, rc, err)
+    assert.truthy(out:find("5 x 5 matrix", 1, true), out)
+    assert.truthy(isms.methodology.load(dest))
+    local _, err2, rc2 = H.run("methodology", "import", H.file("bad.yaml", "objects: [1, 2\n"))
+    assert.are.equal(3, rc2)
+    assert.truthy(err2:find("bad.yaml", 1, true), err2)
+  end)
+end)
