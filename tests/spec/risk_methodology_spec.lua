@@ -253,3 +253,42 @@ describe("isms methodology on the command line", function()
     assert.truthy(err2:find("bad.yaml", 1, true), err2)
   end)
 end)
+
+describe("rule functions stay in the sandbox", function()
+  local HEAD = [[
+methodology "t" {}
+scale "L" { tiers = { { value = 1, label = "Low" }, { value = 2, label = "High" } } }
+risk_score { factors = { "L" }, combine = "max" }
+risk_level "Low" { range = { 1, 2 } }
+]]
+  it("a predicate that never returns is stopped by the CPU budget", function()
+    local m, err = load_text(HEAD .. 'acceptance "a" { predicate = function() while true do end end }\n')
+    assert.is_nil(m)
+    assert.truthy(err:find("rule file exceeded its CPU budget", 1, true), err)
+  end)
+
+  it("a predicate cannot reach os or io", function()
+    local m, err = load_text(HEAD .. 'acceptance "a" { predicate = function() return os.time() > 0 end }\n')
+    assert.is_nil(m)
+    assert.truthy(err:find("risk.lua:5: unknown name 'os'", 1, true), err)
+  end)
+
+  it("a score function must return a number", function()
+    local m, err = load_text([[
+methodology "t" {}
+scale "L" { tiers = { { value = 1, label = "Low" } } }
+risk_score { factors = { "L" }, combine = function() return {} end }
+risk_level "Low" { range = { 1, 2 } }
+]])
+    assert.is_nil(m)
+    assert.are.equal("risk.lua:3: risk_score: combine: returned a table (combine, for L=1)", err)
+  end)
+
+  it("data passed to a function cannot run code in the host", function()
+    local rules = require "isms.rules"
+    local path = H.file("echo.lua", HEAD .. 'acceptance "a" { predicate = function(r) return r.s end }\n')
+    local _, results = rules.call(path, { { decl = 5, field = "predicate",
+                                             args = { { s = "]] os.exit(1) --[[" } } } })
+    assert.are.equal("]] os.exit(1) --[[", results[1].value)
+  end)
+end)
