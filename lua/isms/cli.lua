@@ -145,7 +145,7 @@ methodology, logged in the change log.]],
 })
 
 command("import", {
-  usage = "isms import assets FILE [--reason TEXT] [--max-errors N]",
+  usage = "isms import assets|risks FILE [--reason TEXT] [--max-errors N]",
   summary = "import an asset inventory CSV (all or nothing)",
   help = [[
 Reads FILE (CSV with a header row; columns by name, any order, any case:
@@ -153,11 +153,15 @@ id, name, type, owner, custodian, location, outsourced, contract, group,
 units, c, i, a, notes). C, I and A take tier numbers or the labels of the
 register's methodology ("Secret", "high"). Assets are created or updated by
 id and every change is logged. Any bad row rejects the whole file: each
-error is printed as FILE:LINE:COLUMN: reason and nothing is stored.]],
+error is printed as FILE:LINE:COLUMN: reason and nothing is stored.
+`isms import risks FILE` is `isms risks import FILE`.]],
   options = { reason = "value", ["max-errors"] = "value", threads = "value" },
   run = function(ctx, opts, pos)
+    if pos[1] == "risks" and pos[2] and not pos[3] then
+      return commands.risks.run(ctx, opts, { "import", pos[2] })
+    end
     if pos[1] ~= "assets" or not pos[2] or pos[3] then
-      return nil, "usage: isms import assets FILE", "USAGE"
+      return nil, "usage: isms import assets|risks FILE", "USAGE"
     end
     local max = opts["max-errors"] and tonumber(opts["max-errors"])
     if opts["max-errors"] and (not max or max < 1) then
@@ -179,12 +183,15 @@ error is printed as FILE:LINE:COLUMN: reason and nothing is stored.]],
 })
 
 command("export", {
-  usage = "isms export assets FILE",
+  usage = "isms export assets|risks FILE",
   summary = "write the assets as CSV in the import format",
   options = {},
-  run = function(ctx, _, pos)
+  run = function(ctx, opts, pos)
+    if pos[1] == "risks" and pos[2] and not pos[3] then
+      return commands.risks.run(ctx, opts, { "export", pos[2] })
+    end
     if pos[1] ~= "assets" or not pos[2] or pos[3] then
-      return nil, "usage: isms export assets FILE", "USAGE"
+      return nil, "usage: isms export assets|risks FILE", "USAGE"
     end
     return with_register(ctx, function(reg)
       local ok, e, code = reg:export_assets(pos[2])

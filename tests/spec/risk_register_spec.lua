@@ -119,7 +119,7 @@ describe("risk register", function()
     local _, err, rc2 = H.run("--db", reg2.path, "risks", "import", out1)
     assert.are.equal(0, rc2, err)
     local out2 = H.tmp("r2.csv")
-    H.run("--db", reg2.path, "risks", "export", out2)
+    H.run("--db", reg2.path, "export", "risks", out2)  -- the same as risks export
     assert.are.equal(H.read(out1), H.read(out2))
     assert.truthy(H.read(out1):find('"DLP, ""need to know"""', 1, true))
   end)
