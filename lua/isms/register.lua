@@ -35,7 +35,8 @@ function M.open(path)
   end
   local user = os.getenv("ISMS_ACTOR") or os.getenv("USER") or os.getenv("LOGNAME")
   if user and user ~= "" then C.isms_set_actor(db, user) end
-  return setmetatable({ db = ffi.gc(db, C.isms_close), path = path }, Register)
+  return setmetatable({ db = ffi.gc(db, C.isms_close), path = path,
+                        actor = user ~= "" and user or nil }, Register)
 end
 
 --- Closes the register (also done by the garbage collector).
@@ -51,6 +52,7 @@ function Register:set_actor(name)
   check_open(self, "set_actor")
   local rc = C.isms_set_actor(self.db, name)
   if rc ~= 0 then return failure(self, rc) end
+  self.actor = name
   return true
 end
 

@@ -221,6 +221,10 @@ local function fields_of(m, cols, risk)
     if type(v) == "table" then v = table.concat(v, "; ") end
     if v ~= nil then f[k] = v end
   end
+  if risk.decision and risk.decision ~= "" and risk.decision ~= "accept" and
+     risk.decision ~= "treat" then
+    return nil, ("decision: '%s' is not accept or treat"):format(tostring(risk.decision))
+  end
   if risk.category and risk.category ~= "" and not risk_method.CATEGORY_INDEX[risk.category] then
     return nil, ("category: unknown category '%s'; expected %s")
       :format(tostring(risk.category), table.concat(risk_method.CATEGORIES, ", "))
@@ -317,6 +321,11 @@ function R:put_risks(list, opts)
     end
     local f, why = fields_of(m, cols, risk)
     if not f then return nil, ("risk %s: %s"):format(ref, why), "INPUT" end
+    -- A decision records who took it and when, unless the caller says.
+    if f.decision and f.decision ~= "" then
+      if f.decided_by == nil then f.decided_by = self.actor end
+      if f.decided_at == nil then f.decided_at = os.date("!%Y-%m-%d") end
+    end
     local old = existing[ref] or { ratings = {}, obligations = 0 }
     local asset = assets[f.asset or old.asset] or {}
     local row = { ref = ref, ratings = {}, category = f.category or old.category,
