@@ -7,12 +7,12 @@ local isms = require "isms"
 local lyaml = require "lyaml"
 local ciso = require "isms.ciso_matrix"
 
-local EXTERNAL = (os.getenv("ISMS_SHARED") or "../shared") .. "/external/ciso-assistant/"
+local function external(name) return H.external("ciso-assistant/" .. name, pending) end
 local FILES = { "risk-matrix-3x3-mult.yaml", "risk-matrix-5x5-iso-27005.yaml" }
 
--- The rule text for a file of EXTERNAL, and the parsed library.
+-- The rule text for a shared external file, and the parsed library.
 local function convert_file(name, opts)
-  local yaml = H.read(EXTERNAL .. name)
+  local yaml = H.read(external(name))
   opts = opts or {}
   opts.source = name
   return assert(ciso.convert(yaml, opts)), lyaml.load(yaml)
@@ -196,7 +196,7 @@ describe("the shipped CISO Assistant matrices", function()
       local a = convert_file(file)
       package.loaded["isms.ciso_matrix"] = nil
       local fresh = require "isms.ciso_matrix"
-      local b = assert(fresh.convert(H.read(EXTERNAL .. file), { source = file }))
+      local b = assert(fresh.convert(H.read(external(file)), { source = file }))
       assert.are.equal(a, b)
       assert.are.equal(a, (convert_file(file)))
     end
@@ -209,7 +209,7 @@ describe("the shipped CISO Assistant matrices", function()
   end)
 
   it("a framework library is not a risk matrix library", function()
-    local rules, err = ciso.convert(H.read(EXTERNAL .. "iso27001-2022.yaml"), { source = "iso27001-2022.yaml" })
+    local rules, err = ciso.convert(H.read(external("iso27001-2022.yaml")), { source = "iso27001-2022.yaml" })
     assert.is_nil(rules)
     assert.are.equal("iso27001-2022.yaml: no objects.risk_matrix; not a CISO Assistant risk matrix library", err)
   end)

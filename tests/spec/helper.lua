@@ -34,6 +34,19 @@ function H.read(path)
   return s
 end
 
+--- A file of the shared external data (../shared/external, or
+-- $ISMS_SHARED/external), read-only data outside the repository that the
+-- issues name for cross-checks. Where it is absent (a clone on its own)
+-- the calling test is marked pending with the returned reason (`pending`
+-- is given by the spec: busted only puts it in spec files).
+function H.external(rel, pending)
+  local path = (os.getenv("ISMS_SHARED") or "../shared") .. "/external/" .. rel
+  local f = io.open(path, "rb")
+  if not f then pending("needs " .. path .. " (shared external data, not in this clone)") end
+  f:close()
+  return path
+end
+
 --- Writes text to a new temporary file named name; returns its path.
 function H.file(name, text) return H.write(H.tmp(name), text) end
 

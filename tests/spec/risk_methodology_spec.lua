@@ -241,9 +241,9 @@ describe("isms methodology on the command line", function()
   end)
 
   it("imports a CISO Assistant matrix into a rule file that loads", function()
-    local shared = (os.getenv("ISMS_SHARED") or "../shared") .. "/external/ciso-assistant/"
+    local yaml = H.external("ciso-assistant/risk-matrix-5x5-iso-27005.yaml", pending)
     local dest = H.tmp("m5.lua")
-    local out, err, rc = H.run("methodology", "import", shared .. "risk-matrix-5x5-iso-27005.yaml",
+    local out, err, rc = H.run("methodology", "import", yaml,
                                "--output", dest)
     assert.are.equal(0, rc, err)
     assert.truthy(out:find("5 x 5 matrix", 1, true), out)
