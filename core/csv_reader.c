@@ -108,8 +108,8 @@ static void fail(isms_csv_reader *r, size_t off, const char *why) {
 }
 
 ISMS_API int isms_csv_open(const char *path, isms_csv_reader **out) {
+  if (out) *out = NULL;
   if (!path || !out) return ISMS_MISUSE;
-  *out = NULL;
   isms_csv_reader *r = calloc(1, sizeof *r);
   if (!r || !(r->path = strdup(path))) {
     free(r);

@@ -8,9 +8,8 @@
 ** field and every deleted risk is logged, and a failure anywhere leaves
 ** the register as it was.
 **
-** For the kernels the register is read back as columns (isms_risk_table):
-** ratings, the asset's class and type, category, obligations and the
-** stored score, rank and acceptance, one array each.
+** Risks are read back through the cursor view ISMS_VIEW_RISKS (cursor.c),
+** joined with their asset's class and type.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,8 +41,8 @@ struct isms_risk_batch {
 
 ISMS_API int isms_risk_begin(isms_db *db, const char *command, const char *source,
                              const char *reason, isms_risk_batch **out) {
+  if (out) *out = NULL;
   if (!db || !out || !command) return ISMS_MISUSE;
-  *out = NULL;
   isms__clear_error(db);
   isms_risk_batch *rb = calloc(1, sizeof *rb);
   if (!rb) return isms__fail(db, ISMS_NOMEM, "out of memory");

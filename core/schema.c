@@ -98,7 +98,7 @@ static const char *const migrations[] = {
     /* 2: the risk register (asset x threat x vulnerability). Ratings are
     ** tier values on the register's risk factors (setting risk_factors,
     ** in order r1..r4); score is in millionths and level_rank is 1 = lowest
-    ** under the methodology that scored them (setting risk_scored_by). */
+    ** under the register's methodology, which wrote them. */
     "CREATE TABLE threats("
     "  id TEXT PRIMARY KEY, class TEXT, title TEXT NOT NULL, catalog TEXT);"
     "CREATE TABLE vulnerabilities("

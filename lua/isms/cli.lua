@@ -456,6 +456,11 @@ function M.main(argv)
   end
   local ok, result, e, code = pcall(c.run, ctx, opts, pos)
   if not ok then
+    -- Rule functions that fail while risks are evaluated raise {msg, code}.
+    if type(result) == "table" and result.msg then
+      err(result.msg)
+      return exit_for(result.code or "RULE")
+    end
     err("internal error: " .. tostring(result))
     return EXIT.FAIL
   end

@@ -102,8 +102,7 @@ import FILE    convert a CISO Assistant risk_matrix library (YAML) into an
                equivalent rule file, written to --output (default stdout);
                --name N names the methodology, --lang en|fr|de|... picks
                the translation, --matrix REF picks a matrix in the library]],
-    options = { format = "value", output = "value", name = "value", lang = "value",
-                matrix = "value" },
+    options = { output = "value", name = "value", lang = "value", matrix = "value" },
     run = function(ctx, opts, pos)
       local sub = pos[1]
       if sub == "list" then
@@ -117,8 +116,10 @@ import FILE    convert a CISO Assistant risk_matrix library (YAML) into an
         local parts = {}
         if m:values_assets() then parts[#parts + 1] = #m:classes() .. " asset classes" end
         if m:scores_risks() then
-          parts[#parts + 1] = ("%d risk levels over %s, %d acceptance criteria")
-            :format(#m:levels(), table.concat(m:factors(), " x "), #m:criteria())
+          local n = #m:criteria()
+          parts[#parts + 1] = ("%d risk levels over %s, %d acceptance %s")
+            :format(#m:levels(), table.concat(m:factors(), " x "), n,
+                    n == 1 and "criterion" or "criteria")
         end
         out(("%s: ok: methodology %s (%s)\n"):format(pos[2], m:name(), table.concat(parts, "; ")))
         return EXIT.OK
@@ -133,15 +134,22 @@ import FILE    convert a CISO Assistant risk_matrix library (YAML) into an
                                                 name = opts.name, matrix = opts.matrix })
         if not rule then return nil, cerr, "INPUT" end
         if opts.output then
-          local o, oerr = io.open(opts.output, "wb")
+          -- Written beside the target and renamed once it loads, so a
+          -- conversion that fails never touches an existing file.
+          local tmp = opts.output .. ".tmp.lua"
+          local o, oerr = io.open(tmp, "wb")
           if not o then return nil, oerr, "IO" end
           o:write(rule)
           o:close()
-          -- The converted file must load as a methodology, or it is not written.
-          local m, merr = isms.methodology.load(opts.output)
+          local m, merr = isms.methodology.load(tmp)
           if not m then
-            os.remove(opts.output)
+            os.remove(tmp)
             return nil, "converted rule file does not load: " .. merr, "INPUT"
+          end
+          local renamed, rerr = os.rename(tmp, opts.output)
+          if not renamed then
+            os.remove(tmp)
+            return nil, rerr, "IO"
           end
           out(("wrote %s: methodology %s, %d x %d matrix, %d levels\n"):format(opts.output,
             m:name(), #m:tiers(m:factors()[1]), #m:tiers(m:factors()[2]), #m:levels()))

@@ -36,6 +36,8 @@ end
 
 local PRIORITY_TABLE = { "priority", { "ref", "ref", 40 }, "class", "level", "score",
                          "obligations", "acceptable", "decision" }
+local PRIORITY_COLUMNS = { "priority", "ref", "asset", "class", "threat", "level", "score",
+                           "obligations", "acceptable", "decision" }
 
 return function(kit)
   local out, EXIT = kit.out, kit.EXIT
@@ -78,7 +80,7 @@ import FILE      create or update risks from CSV, all or nothing]],
       return kit.with_register(ctx, function(reg)
         local function fail(e, code)
           kit.err(e)
-          return kit.exit_for(code)
+          return code == "USAGE" and EXIT.USAGE or kit.exit_for(code)
         end
         local m, e, code = method_or_fail(reg)
         if not m then return fail(e, code) end
@@ -87,7 +89,7 @@ import FILE      create or update risks from CSV, all or nothing]],
           local rows = reg:risks({ asset = opts.asset })
           if opts.top then
             local res = risk_register.evaluate(m, rows)
-            out(kit.render(prioritised(rows, res, tonumber(opts.top)), nil, opts.format,
+            out(kit.render(prioritised(rows, res, tonumber(opts.top)), PRIORITY_COLUMNS, opts.format,
                            PRIORITY_TABLE))
             return EXIT.OK
           end
@@ -244,7 +246,7 @@ the first --top N (default 20; 0 for all).]],
                c.unacceptable - c.undecided, c.undecided),
         }
         if opts.format == "csv" or opts.format == "json" then
-          out(kit.render(prioritised(rows, res, nil), nil, opts.format, PRIORITY_TABLE))
+          out(kit.render(prioritised(rows, res, nil), PRIORITY_COLUMNS, opts.format, PRIORITY_TABLE))
           return EXIT.OK
         end
         out(("assessment under %s: %d assets, %d risks\n\n"):format(m:name(), #assets, n))

@@ -113,8 +113,12 @@ local function method_handle(self, m)
     m, err, code = self:methodology()
     if not m then return nil, err, code end
   end
-  if getmetatable(m) == nil or m.handle == nil then
+  if getmetatable(m) == nil or m.spec == nil then
     error("expected a methodology from isms.methodology.load", 3)
+  end
+  if m.handle == nil then
+    return nil, ("methodology %s does not value assets (no C, I, A and asset_class)")
+      :format(m:name()), "INPUT"
   end
   return m.handle
 end
@@ -130,7 +134,9 @@ function Register:import_assets(path, opts)
   check_open(self, "import_assets")
   opts = opts or {}
   local h, err, code = method_handle(self, opts.methodology)
-  if not h then return nil, err, code end
+  -- A methodology that only scores risks still lets C, I and A be imported
+  -- as tier numbers; they are just not valued.
+  if not h and code ~= "INPUT" then return nil, err, code end
   -- Keyed initialiser: a positional one would stop at the first nil.
   local o = ffi.new("isms_import_opts", { reason = opts.reason, source_name = opts.source_name,
                                           max_errors = opts.max_errors or 0,
@@ -187,6 +193,7 @@ function Register:rows(view, filter)
   local names = {}
   for k = 0, n - 1 do names[k + 1] = ffi.string(C.isms_cursor_name(cur, k)) end
   local asset_like = view == "assets" or view == "asset"
+  local text_ids = asset_like or view == "threats"
   local function next_row()
     if cur == nil then return nil end
     local step = C.isms_cursor_next(cur)
@@ -200,7 +207,7 @@ function Register:rows(view, filter)
     for k = 1, n do
       local s = b.str(C.isms_cursor_text(cur, k - 1))
       local name = names[k]
-      if s ~= nil and (NUMERIC[name] or (name == "id" and not asset_like)) then
+      if s ~= nil and (NUMERIC[name] or (name == "id" and not text_ids)) then
         s = tonumber(s)
       elseif s ~= nil and FLAG[name] and asset_like then
         s = s == "1"

@@ -111,6 +111,7 @@ function M.import(reg, path, opts)
     return nil, table.concat(errors, "\n") .. "\n" .. path
       .. ": rejected: the header row is not usable; nothing was stored", "INPUT"
   end
+  local has_obligations = col_of.legal or col_of.regulatory or col_of.contractual
   local assets, is_factor = {}, {}
   for _, a in ipairs(reg:assets()) do assets[a.id] = a end
   for _, f in ipairs(factors) do is_factor[f] = true end
@@ -129,7 +130,8 @@ function M.import(reg, path, opts)
       bad = true
       report(math.min(nf, width), "row", ("row has %d fields, the header has %d"):format(nf, width))
     else
-      local risk = { ratings = {}, obligations = {} }
+      -- Obligations are replaced only by a file that has their columns.
+      local risk = { ratings = {}, obligations = has_obligations and {} or nil }
       for k = 0, nf - 1 do
         local name, v = names[k], field(k)
         if is_factor[name] then

@@ -496,6 +496,9 @@ function M.build(file, decls, scales, classes, call)
     return class_idx[name]
   end
   local rules, npred = {}, { [false] = 0, [true] = 0 }
+  if #accept_decls > 64 then
+    fail(file, accept_decls[65], nil, "at most 64 acceptance and residual acceptance criteria")
+  end
   for _, d in ipairs(accept_decls) do
     local rule = check_acceptance(file, d, level_by_name, class_index)
     if rule.predicate_line then

@@ -179,6 +179,15 @@ function M.evaluate(m, rows)
   return res
 end
 
+-- evaluate() raises {msg, code} when a rule function fails on real data
+-- (or strikes a sandbox limit); writers return that as nil, msg, code.
+local function try_evaluate(m, rows)
+  local ok, res = pcall(M.evaluate, m, rows)
+  if ok then return res end
+  if type(res) == "table" and res.msg then return nil, res.msg, res.code or "RULE" end
+  error(res, 0)
+end
+
 -- ------------------------------------------------------------ writing
 
 -- Runs fn(batch) inside one risk batch; commits if it returns true.
@@ -214,7 +223,19 @@ end
 -- Turns an API risk ({asset, threat, ratings = {S = 3}, obligations =
 -- {legal = true}, impacts = {...}, owners = {...}, ...}) into stored fields,
 -- scored under m. Returns fields or nil, reason.
+local KNOWN = { ref = true, ratings = true, impacts = true, obligations = true }
+for _, k in ipairs(TEXT_FIELDS) do KNOWN[k] = true end
+
 local function fields_of(m, cols, risk)
+  for k in pairs(risk) do
+    if not KNOWN[k] then
+      local names = {}
+      for n in pairs(KNOWN) do names[#names + 1] = n end
+      table.sort(names)
+      return nil, ("unknown field '%s'; expected one of %s"):format(tostring(k),
+                                                                  table.concat(names, ", "))
+    end
+  end
   local f = {}
   for _, k in ipairs(TEXT_FIELDS) do
     local v = risk[k]
@@ -268,11 +289,12 @@ local function fields_of(m, cols, risk)
   return f
 end
 
--- Scores the stored risks of the given refs (or all) under m and writes
--- score, level and acceptance where they changed.
+-- Scores every stored risk under m and writes score, level and acceptance
+-- where they changed.
 local function rescore(self, m, rb)
   local rows = self:risks()
-  local res = M.evaluate(m, rows)
+  local res, eerr, ecode = try_evaluate(m, rows)
+  if not res then return nil, eerr, ecode end
   local changed = 0
   for i, row in ipairs(rows) do
     do
@@ -341,7 +363,8 @@ function R:put_risks(list, opts)
     end
     fields[k], merged[k] = f, row
   end
-  local res = M.evaluate(m, merged)
+  local res, eerr, ecode = try_evaluate(m, merged)
+  if not res then return nil, eerr, ecode end
   local rep, perr, pcode = in_batch(self, opts.command or "risks put", opts.source, opts.reason,
     function(rb)
       for k, risk in ipairs(list) do

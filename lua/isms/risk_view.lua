@@ -191,7 +191,8 @@ function M.key(view)
 end
 
 --- Runs the predicates of one kind of criterion over distinct views.
--- @treturn table verdict bitmasks, one per view (bit = rule.predicate_bit)
+-- @treturn table verdict bitmasks, one per view (bit = rule.predicate_bit),
+--   and the reasons failing predicates gave: reasons[view][rule name]
 function M.verdicts(m, views, residual)
   local r = risk_of(m)
   local calls, slots = {}, {}
@@ -203,9 +204,9 @@ function M.verdicts(m, views, residual)
       end
     end
   end
-  local out = {}
-  for vi = 1, #views do out[vi] = 0 end
-  if #calls == 0 then return out end
+  local out, reasons = {}, {}
+  for vi = 1, #views do out[vi], reasons[vi] = 0, {} end
+  if #calls == 0 then return out, reasons end
   local methodology = require "isms.methodology"
   local results = methodology.call_functions(calls)
   for k, res in ipairs(results) do
@@ -218,9 +219,10 @@ function M.verdicts(m, views, residual)
       end
       error({ msg = msg, code = "RULE" })
     end
-    if res.value then out[vi] = bit.bor(out[vi], bit.lshift(1, rule.predicate_bit)) end
+    if res.value then out[vi] = bit.bor(out[vi], bit.lshift(1, rule.predicate_bit))
+    elseif res.reason ~= nil then reasons[vi][rule.name] = tostring(res.reason) end
   end
-  return out
+  return out, reasons
 end
 
 -- Calls every predicate on a sample risk at load time, so one that fails
@@ -254,7 +256,8 @@ function methods:acceptable(risk, residual)
   local r = risk_of(self)
   local view, why = M.view(self, risk)
   if not view then return nil, why, "INPUT" end
-  local verdict = M.verdicts(self, { view }, residual)[1]
+  local verdicts, reasons = M.verdicts(self, { view }, residual)
+  local verdict = verdicts[1]
   local ob = 0
   for name, bitv in pairs(risk_method.OBLIGATIONS) do
     if view.obligations[name] then ob = ob + bitv end
@@ -274,6 +277,7 @@ function methods:acceptable(risk, residual)
         or (rule.predicate_bit and bit.band(verdict, bit.lshift(1, rule.predicate_bit)) == 0)
       if fails and M.applies(rule, view, r) then
         return false, ("%s '%s'%s"):format(kind, rule.name,
+          reasons[1][rule.name] and (": " .. reasons[1][rule.name]) or
           rule.description and (": " .. rule.description) or
           rule.max_level and (": level " .. view.level .. " is above " .. rule.max_level.name) or
           ": not met")

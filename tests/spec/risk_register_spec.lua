@@ -229,3 +229,76 @@ describe("risk decisions", function()
     assert.are.equal("risk R-1: decision: 'ignore' is not accept or treat", err)
   end)
 end)
+
+describe("risk commands at the edges", function()
+  it("assess and risks list --top write CSV and JSON", function()
+    local reg = register_with_assets()
+    assert(reg:put_risks({ { ref = "R-1", asset = "SRV-1", threat = "T-FIRE",
+                             ratings = { S = 2, O = 2, D = 2 } } }))
+    local csv, err, rc = H.run("--db", reg.path, "assess", "--format", "csv")
+    assert.are.equal(0, rc, err)
+    assert.are.equal("priority,ref,asset,class,threat,level,score,obligations,acceptable,decision\n"
+                     .. "1,R-1,SRV-1,A,T-FIRE,Low,8,,yes,\n", csv)
+    local json, _, rc2 = H.run("--db", reg.path, "risks", "list", "--top", "1", "--format", "json")
+    assert.are.equal(0, rc2)
+    assert.truthy(json:find('"ref":"R-1"', 1, true), json)
+  end)
+
+  it("usage errors exit 2, unknown fields are refused", function()
+    local reg = register_with_assets()
+    local _, _, rc = H.run("--db", reg.path, "risks", "generate")
+    assert.are.equal(2, rc)
+    assert(reg:put_risks({ { ref = "R-1", asset = "SRV-1", threat = "T-FIRE" } }))
+    local _, err, rc2 = H.run("--db", reg.path, "risks", "set", "R-1", "colour=red")
+    assert.are.equal(3, rc2)
+    assert.truthy(err:find("risk R-1: unknown field 'colour'", 1, true), err)
+  end)
+
+  it("a predicate failing on real data is reported, not crashed on", function()
+    local reg = register_with_assets()
+    assert(reg:put_risks({ { ref = "R-1", asset = "SVC-1", threat = "T-X",
+                             ratings = { S = 2, O = 2, D = 2 } } }))
+    local picky = H.file("picky.lua", [[
+methodology "picky" { extends = "qism-fmea" }
+acceptance "services" {
+  when = { asset_type = { "service" } },
+  predicate = function(r) if r.asset.outsourced then error("outsourced: ask legal") end return true end,
+}
+]])
+    local before = H.snapshot(reg)
+    local _, err, rc = H.run("--db", reg.path, "whatif", picky)
+    assert.are.equal(3, rc)
+    assert.truthy(err:find("picky.lua:4: outsourced: ask legal", 1, true), err)
+    assert.are.equal(before, H.snapshot(reg))
+  end)
+
+  it("a register whose methodology only scores risks imports assets without valuing them", function()
+    local reg = assert(require("isms").open(H.tmp("r.db")))
+    assert(reg:set_methodology("iso27005-5x5"))
+    local rep = assert(reg:import_assets(H.file("a.csv", "id,name,type,c,i,a\nX-1,One,software,2,2,2\n")))
+    assert.are.equal(1, rep.created)
+    local ok, err, code = reg:value()
+    assert.is_nil(ok)
+    assert.are.equal("INPUT", code)
+    assert.are.equal("methodology iso27005-5x5 does not value assets (no C, I, A and asset_class)", err)
+  end)
+
+  it("a risk CSV without obligation columns keeps the stored obligations", function()
+    local reg = register_with_assets()
+    assert(reg:put_risks({ { ref = "R-1", asset = "SRV-1", threat = "T-FIRE",
+                             obligations = { legal = true } } }))
+    local _, err, rc = H.run("--db", reg.path, "risks", "import",
+                             H.file("r.csv", "ref,asset,threat,S,O,D\nR-1,SRV-1,T-FIRE,3,3,3\n"))
+    assert.are.equal(0, rc, err)
+    local r = reg:risk("R-1")
+    assert.are.equal(1, r.obligations)
+    assert.are.equal(27, r.score)
+  end)
+
+  it("threat ids stay text", function()
+    local reg = register_with_assets()
+    assert(reg:generate_risks(H.file("tiny.lua", CATALOG)))
+    local iter = reg:rows("threats")
+    assert.are.equal("T-FIRE", iter().id)
+  end)
+end)
