@@ -7,6 +7,7 @@
 ** only 8-byte slots (a 32-bit hash tag and the arena offset), so a million
 ** keys need a 16 MiB table that stays mostly in cache.
 */
+#define _DEFAULT_SOURCE 1 /* MADV_HUGEPAGE is a Linux extension */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
