@@ -125,7 +125,7 @@ int isms_method_value_bulk(isms_method *m, size_t n, const int8_t *c,
 typedef struct isms_scorer isms_scorer;
 
 /* A criterion for acceptable risk (residual = 0) or acceptable residual
-** risk (residual = 1). Condition sets that are all zero match every risk;
+** risk (residual = 1; no other value is taken). Condition sets that are all zero match every risk;
 ** bit k of classes is asset class k, bit t-1 of types asset type t, bit
 ** c-1 of categories category c, bit r-1 of levels rank r; obligations
 ** matches a risk carrying any of its bits (1 legal, 2 regulatory,
@@ -180,6 +180,44 @@ int isms_scorer_accept_one(const isms_scorer *s, int residual, int rank, int64_t
 ** then number of obligations, then lower index. k = n orders them all. */
 int isms_risk_order(size_t n, const int16_t *rank, const int64_t *score,
                     const uint8_t *obligations, size_t k, uint32_t *out /* OUT */);
+
+/* ------------------------------------------------- one-pass evaluation
+** A tally of evaluated risks: how many, how many per level rank and how
+** many acceptable, the sum of their scores and the k most urgent so far.
+** isms_scorer_evaluate feeds it columns in pieces of any size (rows are
+** numbered from `first`), so millions of risks can be evaluated straight
+** from small buffers the caller refills, without per-risk result arrays;
+** tallies filled on separate threads are added up with isms_risk_tally_merge.
+** A scorer is read-only while evaluating: threads may share it. */
+typedef struct isms_risk_tally isms_risk_tally;
+
+typedef struct isms_risk_summary {
+  int64_t risks;           /* rows evaluated */
+  int64_t levels[33];      /* rows per rank 0..ISMS_MAX_LEVELS; 0 = unrated */
+  int64_t acceptable;      /* rows acceptable under the criteria asked for */
+  int64_t score_sum;       /* sum of the scores, in millionths */
+} isms_risk_summary;
+
+/* A tally that keeps the k most urgent risks (k may be 0). */
+int isms_risk_tally_new(size_t k, isms_risk_tally **out /* OUT */);
+void isms_risk_tally_free(isms_risk_tally *t);
+/* Empties the tally for another run. */
+void isms_risk_tally_reset(isms_risk_tally *t);
+/* Adds b to a; both must keep the same k. */
+int isms_risk_tally_merge(isms_risk_tally *a, const isms_risk_tally *b);
+/* The totals, and the numbers of the min(k, risks) most urgent rows, most
+** urgent first, in the order of isms_risk_order; *ntop gets their count. */
+int isms_risk_tally_result(const isms_risk_tally *t, isms_risk_summary *sum /* OUT */,
+                           uint32_t *top /* OUT */, size_t *ntop /* OUT */);
+/* Scores the cols->n rows of cols, numbered first .. first + n - 1 (the
+** last below 2^32), evaluates the residual (1) or initial (0) acceptance
+** criteria and adds them to t, in one pass: the results of
+** isms_scorer_score, isms_scorer_accept and isms_risk_order together.
+** cols->score, cols->rank and acceptable are filled only when not NULL.
+** Large n is split over the cores. */
+int isms_scorer_evaluate(const isms_scorer *s, isms_risk_cols *cols, int residual,
+                         uint32_t first, uint8_t *acceptable /* OUT, may be NULL */,
+                         isms_risk_tally *t);
 
 /* ----------------------------------------------------------- import */
 typedef struct isms_import_opts {

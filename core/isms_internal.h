@@ -125,4 +125,92 @@ ISMS_HIDDEN void isms__strmap_prefetch(const isms__strmap *map, uint64_t h);
 ISMS_HIDDEN int isms__strmap_add_hashed(isms__strmap *map, uint64_t h, const char *key,
                                         size_t len, int64_t value, int64_t *existing);
 
+/* ------------------------------------------------------------ risk_score.c */
+#define ISMS__MAX_RULES 64
+
+/* What one combination of factor tiers means to the one-pass kernel, for
+** criteria of one kind (residual or not): 16 bytes, so the cells of a
+** method of 1,000 cells stay in the first-level cache. */
+typedef struct isms__cell {
+  uint64_t key;     /* priority key (isms__risk_key) without the obligations */
+  uint64_t accept;  /* when ctx_ok: bit ctx = acceptable in that context */
+} isms__cell;
+
+/* The rules a cell's level admits and the rules the cell breaks (by its
+** rank or score), as rule bit masks. */
+typedef struct isms__cell_rules {
+  uint64_t admits, fails;
+} isms__cell_rules;
+
+typedef struct isms__uses isms__uses;
+struct isms_scorer {
+  int nfactors;
+  int ntiers[ISMS_MAX_FACTORS];
+  size_t stride[ISMS_MAX_FACTORS];
+  size_t ncells;
+  int64_t *score;     /* per cell, millionths */
+  int16_t *rank;      /* per cell, 1..levels; 0 until set */
+  isms__cell *cell[2];  /* per residual, ncells + 1: the last one stands for unrated risks */
+  isms__cell_rules *cell_rules;  /* ncells + 1, likewise */
+  uint64_t max_key;   /* no risk's key is above it (cell keys | 3; may be stale high) */
+  isms_accept_rule rules[ISMS__MAX_RULES];
+  int nrules;
+  /* Rule bit masks (bit k = rules[k]), so acceptance is loads and ANDs.
+  ** Per residual 0/1 and indexed by the column's byte: the rules that
+  ** apply to that asset class (int8 read as uint8; 128..255 = none), asset
+  ** type, category and obligation bits, and the predicate rules a verdict
+  ** byte fails. A rule shows only in the tables of its own residual. */
+  uint64_t by_class[2][256], by_type[2][256], by_category[2][256], by_oblig[2][256];
+  uint64_t verdict_fails[2][256];
+  uint64_t rank_admits[ISMS_MAX_LEVELS + 1], rank_fails[ISMS_MAX_LEVELS + 1];
+  struct isms__uses { int type, category, verdicts; } uses[2];  /* any rule tests it */
+  int nscore_rules;   /* the rules with a max_score, checked per risk */
+  uint8_t score_rule[ISMS__MAX_RULES];
+  /* Acceptance as one bit: when the rules of a residual test only the
+  ** asset class and obligation bits 1, 2 and 4, and tell at most 8 kinds of
+  ** class apart, a risk's context is ctx = ctx_class[byte] + (obligations
+  ** & 7) < 64, and bit ctx of cell[residual][c].accept says it all. */
+  int ctx_ok[2];
+  uint8_t ctx_class[2][256];  /* 8 * the kind of class of the byte */
+  uint64_t ctx_rule[ISMS__MAX_RULES];  /* contexts each rule applies in */
+};
+
+/* ------------------------------------------------------------ risk_order.c */
+/* A risk's priority as one number, larger = more urgent: rank, then
+** score (millionths, clamped to 40 bits), then obligations carried. */
+static inline uint64_t isms__risk_key(int rank, int64_t score, unsigned oblig) {
+  uint64_t s = score < 0 ? 0 : (uint64_t)score;
+  if (s >= ((uint64_t)1 << 40)) s = ((uint64_t)1 << 40) - 1;
+  return ((uint64_t)(uint16_t)(rank < 0 ? 0 : rank) << 48) | (s << 2) |
+         ((0xE994u >> ((oblig & 7u) * 2)) & 3u);  /* popcount of 3 bits */
+}
+
+typedef struct isms__keyed {
+  uint64_t key;   /* larger is more urgent */
+  uint32_t idx;   /* smaller wins a tie */
+} isms__keyed;
+
+/* The k most urgent risks offered so far, in a heap with the least urgent
+** on top. thr is the smallest key that can still get in, so most offers
+** cost one compare (isms__topk_offer). */
+typedef struct isms__topk {
+  isms__keyed *h;
+  size_t k, m;
+  uint64_t thr;
+} isms__topk;
+ISMS_HIDDEN int isms__topk_init(isms__topk *t, size_t k);
+ISMS_HIDDEN void isms__topk_free(isms__topk *t);
+ISMS_HIDDEN void isms__topk_clear(isms__topk *t);
+ISMS_HIDDEN void isms__topk_push(isms__topk *t, uint64_t key, uint32_t idx);
+static inline void isms__topk_offer(isms__topk *t, uint64_t key, uint32_t idx) {
+  if (__builtin_expect(key >= t->thr, 0)) isms__topk_push(t, key, idx);
+}
+
+/* Sorts entries most urgent first. */
+ISMS_HIDDEN void isms__keyed_sort(isms__keyed *e, size_t n);
+
+/* ------------------------------------------------------------ risk_eval.c */
+/* Threads worth using for n rows of simple per-row work (1 = none). */
+ISMS_HIDDEN int isms__threads_for(size_t n);
+
 #endif /* ISMS_INTERNAL_H */

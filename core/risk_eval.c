@@ -1,0 +1,392 @@
+/*
+** risk_eval.c -- scoring, acceptance and prioritising of many risks in one
+** pass, into a tally (isms_scorer_evaluate).
+**
+** The separate kernels (isms_scorer_score, isms_scorer_accept,
+** isms_risk_order) each go over the whole set and leave a result array
+** behind: for millions of risks that is tens of megabytes written, read
+** back and, when freshly allocated, page-faulted in. Here every risk is
+** read once and reduced at once, and only the level counts, the score sum,
+** the acceptable count and a heap of the k most urgent are kept.
+**
+** The fast path (eval_fast) computes a block's cells in vector code, then
+** per risk: one 16-byte cell record (priority key, accept bits), its
+** acceptance -- one bit of the record picked by the risk's class kind and
+** obligations when the rules allow (ctx_ok, risk_score.c), else rule masks
+** ANDed -- one count per cell (the levels and the score sum come from the
+** counts), and one compare against the top k's threshold. The general path (eval_general) takes any columns and fills
+** per-risk outputs. Both give exactly what the separate kernels give
+** (tests/c/test_risk_score.c checks them against a per-row path).
+**
+** Callers can feed the columns in pieces (rows numbered from `first`) from
+** buffers they refill, and keep one tally per thread; a single large call
+** is split over the cores here.
+*/
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "isms_internal.h"
+
+struct isms_risk_tally {
+  isms__topk top;
+  uint64_t risks, acceptable, score_sum;
+  uint64_t levels[ISMS_MAX_LEVELS + 1];
+};
+
+/* ================================================================ tally */
+
+ISMS_API int isms_risk_tally_new(size_t k, isms_risk_tally **out) {
+  if (!out) return ISMS_MISUSE;
+  *out = NULL;
+  if (k > UINT32_MAX) return ISMS_MISUSE;
+  isms_risk_tally *t = calloc(1, sizeof *t);
+  if (!t) return ISMS_NOMEM;
+  if (isms__topk_init(&t->top, k)) {
+    free(t);
+    return ISMS_NOMEM;
+  }
+  *out = t;
+  return ISMS_OK;
+}
+
+ISMS_API void isms_risk_tally_free(isms_risk_tally *t) {
+  if (!t) return;
+  isms__topk_free(&t->top);
+  free(t);
+}
+
+ISMS_API void isms_risk_tally_reset(isms_risk_tally *t) {
+  if (!t) return;
+  isms__topk_clear(&t->top);
+  t->risks = t->acceptable = t->score_sum = 0;
+  memset(t->levels, 0, sizeof t->levels);
+}
+
+ISMS_API int isms_risk_tally_merge(isms_risk_tally *a, const isms_risk_tally *b) {
+  if (!a || !b || a->top.k != b->top.k) return ISMS_MISUSE;
+  a->risks += b->risks;
+  a->acceptable += b->acceptable;
+  a->score_sum += b->score_sum;
+  for (int r = 0; r <= ISMS_MAX_LEVELS; r++) a->levels[r] += b->levels[r];
+  for (size_t i = 0; i < b->top.m; i++)
+    isms__topk_offer(&a->top, b->top.h[i].key, b->top.h[i].idx);
+  return ISMS_OK;
+}
+
+ISMS_API int isms_risk_tally_result(const isms_risk_tally *t, isms_risk_summary *sum,
+                                    uint32_t *top, size_t *ntop) {
+  if (!t || !sum || (t->top.m && !top)) return ISMS_MISUSE;
+  sum->risks = (int64_t)t->risks;
+  sum->acceptable = (int64_t)t->acceptable;
+  sum->score_sum = (int64_t)t->score_sum;  /* two's complement wrap past 2^63 */
+  for (int r = 0; r <= ISMS_MAX_LEVELS; r++) sum->levels[r] = (int64_t)t->levels[r];
+  size_t m = t->top.m;
+  if (m) {
+    isms__keyed *e = malloc(m * sizeof *e);
+    if (!e) return ISMS_NOMEM;
+    memcpy(e, t->top.h, m * sizeof *e);
+    isms__keyed_sort(e, m);
+    for (size_t i = 0; i < m; i++) top[i] = e[i].idx;
+    free(e);
+  }
+  if (ntop) *ntop = m;
+  return ISMS_OK;
+}
+
+/* ============================================================ the kernel */
+
+/* Stand-ins for absent columns, read a block at a time: the value each
+** bulk kernel assumes when a column is missing (class -1, all else 0). */
+#define BLOCK 1024
+#define FAST_CELLS 4096  /* eval_fast counts per cell on the stack up to this */
+static const uint8_t zeros[BLOCK];
+static uint8_t no_class[BLOCK];
+static pthread_once_t no_class_once = PTHREAD_ONCE_INIT;
+static void no_class_init(void) { memset(no_class, 0xff, sizeof no_class); }
+
+/* Acceptance criteria of a kind that does not exist (residual not 0 or 1)
+** apply to nothing. */
+static const uint64_t no_rules[256];
+
+typedef struct eval_job {
+  const isms_scorer *s;
+  const isms_risk_cols *c;
+  const uint64_t *bc, *bt, *bg, *bo, *vf;  /* the residual's rule tables */
+  uint64_t base;          /* fast: the rules type, category and verdicts let apply */
+  int fast;               /* eval_fast can do it: 1 with masks, 2 with bits */
+  int residual;           /* 1 for residual criteria, else 0 (tables of the fast path) */
+  size_t lo, hi;          /* rows [lo, hi) of c */
+  uint32_t first;         /* the number of row 0 */
+  uint8_t *acceptable;
+  isms_risk_tally *t;
+} eval_job;
+
+/* The general slice: any columns, optional per-risk outputs. The cell of
+** a risk with any rating outside its factor's tiers (0 = unrated) is the
+** all-zero cell after the last. */
+static void eval_general(const eval_job *J) {
+  const isms_scorer *s = J->s;
+  const isms_risk_cols *c = J->c;
+  const isms__cell *cells = s->cell[0];
+  const int nf = s->nfactors;
+  const uint64_t *bc = J->bc, *bt = J->bt, *bg = J->bg, *bo = J->bo, *vf = J->vf;
+  isms__topk *top = &J->t->top;
+  uint64_t hist[ISMS_MAX_LEVELS + 1] = {0};
+  uint64_t sum = 0, acc = 0;
+  for (size_t b0 = J->lo; b0 < J->hi; b0 += BLOCK) {
+    const size_t len = J->hi - b0 < BLOCK ? J->hi - b0 : BLOCK;
+    const uint8_t *cl = c->asset_class ? (const uint8_t *)c->asset_class + b0 : no_class;
+    const uint8_t *ty = c->asset_type ? c->asset_type + b0 : zeros;
+    const uint8_t *ca = c->category ? c->category + b0 : zeros;
+    const uint8_t *ob = c->obligations ? c->obligations + b0 : zeros;
+    const uint8_t *ve = c->verdicts ? c->verdicts + b0 : zeros;
+    for (size_t i = 0; i < len; i++) {
+      size_t cell = 0;
+      int rated = 1;
+      for (int f = 0; f < nf; f++) {
+        unsigned t = c->ratings[f][b0 + i] - 1u;
+        if (t >= (unsigned)s->ntiers[f]) rated = 0;
+        cell += t * s->stride[f];
+      }
+      if (!rated) cell = s->ncells;
+      const isms__cell *ce = &cells[cell];
+      const isms__cell_rules *cr = &s->cell_rules[cell];
+      const unsigned o = ob[i];
+      uint64_t a = cr->admits & bc[cl[i]] & bt[ty[i]] & bg[ca[i]] & bo[o];
+      unsigned ok = a != 0 && (a & (cr->fails | vf[ve[i]])) == 0;
+      acc += ok;
+      sum += (uint64_t)s->score[cell];
+      hist[ce->key >> 48]++;
+      isms__topk_offer(top, ce->key | ((0xE994u >> ((o & 7u) * 2)) & 3u),
+                       J->first + (uint32_t)(b0 + i));
+      if (J->acceptable) J->acceptable[b0 + i] = (uint8_t)ok;
+      if (c->score) c->score[b0 + i] = s->score[cell];
+      if (c->rank) c->rank[b0 + i] = (int16_t)(ce->key >> 48);
+    }
+  }
+  isms_risk_tally *t = J->t;
+  t->risks += J->hi - J->lo;
+  t->acceptable += acc;
+  t->score_sum += sum;
+  for (int r = 0; r <= ISMS_MAX_LEVELS; r++) t->levels[r] += hist[r];
+}
+
+/* The cells of a block of risks, as 16-bit numbers (fast path: at most
+** FAST_CELLS cells), eight risks at a time in the compiler's generic
+** vectors (SSE2, NEON, or plain code elsewhere). Any rating outside its
+** factor's tiers (0 = unrated) sends the risk to the all-zero cell `none`;
+** uint16_t arithmetic wraps only for such a rating. */
+typedef uint16_t u16x8 __attribute__((vector_size(16)));
+typedef uint8_t u8x8 __attribute__((vector_size(8)));
+
+static inline __attribute__((always_inline)) u16x8 widen8(const uint8_t *p) {
+  u8x8 b;
+  memcpy(&b, p, sizeof b);
+  return __builtin_convertvector(b, u16x8);
+}
+
+static inline __attribute__((always_inline)) void cells_of(
+    const uint8_t *const *r, const uint16_t *nt, const uint16_t *st, uint16_t none, size_t len,
+    uint16_t *out, const int nf) {
+  size_t i = 0;
+  const u16x8 one = (u16x8){0} + 1, nonev = (u16x8){0} + none;
+  const u16x8 nt0 = (u16x8){0} + nt[0], nt1 = (u16x8){0} + nt[1], nt2 = (u16x8){0} + nt[2];
+  const u16x8 nt3 = (u16x8){0} + nt[3], st1 = (u16x8){0} + st[1], st2 = (u16x8){0} + st[2];
+  const u16x8 st3 = (u16x8){0} + st[3];
+  for (; i + 8 <= len; i += 8) {
+    u16x8 t = widen8(r[0] + i) - one, cell = t;
+    u16x8 bad = (u16x8)(t >= nt0);
+    if (nf > 1) { t = widen8(r[1] + i) - one; bad |= (u16x8)(t >= nt1); cell += t * st1; }
+    if (nf > 2) { t = widen8(r[2] + i) - one; bad |= (u16x8)(t >= nt2); cell += t * st2; }
+    if (nf > 3) { t = widen8(r[3] + i) - one; bad |= (u16x8)(t >= nt3); cell += t * st3; }
+    cell = (cell & ~bad) | (nonev & bad);
+    memcpy(out + i, &cell, sizeof cell);
+  }
+  for (; i < len; i++) {
+    uint16_t t = (uint16_t)(r[0][i] - 1), bad = t >= nt[0], cell = t;
+    for (int f = 1; f < nf; f++) {
+      t = (uint16_t)(r[f][i] - 1);
+      bad |= t >= nt[f];
+      cell = (uint16_t)(cell + t * st[f]);
+    }
+    out[i] = bad ? none : cell;
+  }
+}
+
+/* The fast slice: no per-risk outputs, at most FAST_CELLS cells, and of
+** the context columns only asset class and obligations matter (the rules
+** of this kind test no type, category or predicate, or those columns are
+** absent: a constant mask). A block's cells are computed first, in vector
+** code; then each risk costs its cell record, its acceptance -- with
+** `bits` (ctx_ok) one bit of the record picked by the risk's context, else
+** a few rule masks ANDed -- one count per cell (levels and the score sum
+** come from the counts) and one compare against the top k's threshold. */
+static inline __attribute__((always_inline)) void eval_fast(const eval_job *J, const int nf,
+                                                            const int bits) {
+  const isms_scorer *s = J->s;
+  const isms_risk_cols *c = J->c;
+  const int res = J->residual;
+  const isms__cell *cells = s->cell[res];
+  const isms__cell_rules *crules = s->cell_rules;
+  const uint64_t *bc = J->bc, *bo = J->bo;
+  const uint64_t base = J->base;
+  const uint8_t *ctx_class = s->ctx_class[res];
+  uint16_t nt[ISMS_MAX_FACTORS] = {0}, st[ISMS_MAX_FACTORS] = {0};
+  for (int f = 0; f < nf; f++) {
+    nt[f] = (uint16_t)s->ntiers[f];
+    st[f] = (uint16_t)s->stride[f];
+  }
+  isms__topk *top = &J->t->top;
+  uint32_t cnt[FAST_CELLS];
+  uint16_t cell[BLOCK];
+  memset(cnt, 0, (s->ncells + 1) * sizeof cnt[0]);
+  uint64_t acc = 0;
+  for (size_t b0 = J->lo; b0 < J->hi; b0 += BLOCK) {
+    const size_t len = J->hi - b0 < BLOCK ? J->hi - b0 : BLOCK;
+    const uint8_t *r[ISMS_MAX_FACTORS];
+    for (int f = 0; f < nf; f++) r[f] = c->ratings[f] + b0;
+    cells_of(r, nt, st, (uint16_t)s->ncells, len, cell, nf);
+    const uint8_t *cl = c->asset_class ? (const uint8_t *)c->asset_class + b0 : no_class;
+    const uint8_t *ob = c->obligations ? c->obligations + b0 : zeros;
+    const uint32_t idx0 = J->first + (uint32_t)b0;
+    /* Once the top k are all of the highest key there is, only a risk
+    ** numbered below the last of them could still get in: when none in
+    ** this block is, the block needs no compare that can come out true
+    ** (with few cells, many risks reach that key, and the branch would
+    ** guess wrong on each). */
+    uint64_t gate = top->thr;
+    if (top->k && top->m == top->k && gate >= s->max_key && top->h[0].idx < idx0)
+      gate = UINT64_MAX;
+    for (size_t i = 0; i < len; i++) {
+      const isms__cell *ce = &cells[cell[i]];
+      const unsigned o = ob[i];
+      if (bits) {
+        acc += (ce->accept >> (ctx_class[cl[i]] + (o & 7u))) & 1u;
+      } else {
+        const isms__cell_rules *cr = &crules[cell[i]];
+        uint64_t a = cr->admits & base & bc[cl[i]] & bo[o];
+        acc += (a != 0) & ((a & cr->fails) == 0);
+      }
+      cnt[cell[i]]++;
+      /* the obligations add 0..3 to the key: most risks fall short anyway */
+      if (__builtin_expect((ce->key | 3u) >= gate, 0)) {
+        isms__topk_offer(top, ce->key | ((0xE994u >> ((o & 7u) * 2)) & 3u), idx0 + (uint32_t)i);
+        gate = top->thr;
+      }
+    }
+  }
+  isms_risk_tally *t = J->t;
+  uint64_t sum = 0, lv[4][ISMS_MAX_LEVELS + 1];  /* four copies: no chain of increments */
+  memset(lv, 0, sizeof lv);
+  for (size_t k = 0; k <= s->ncells; k++) {
+    lv[k & 3][cells[k].key >> 48] += cnt[k];
+    sum += (uint64_t)cnt[k] * (uint64_t)s->score[k];
+  }
+  for (int r = 0; r <= ISMS_MAX_LEVELS; r++)
+    t->levels[r] += lv[0][r] + lv[1][r] + lv[2][r] + lv[3][r];
+  t->risks += J->hi - J->lo;
+  t->acceptable += acc;
+  t->score_sum += sum;
+}
+
+static void *eval_run(void *arg) {
+  const eval_job *J = arg;
+  if (!J->fast) {
+    eval_general(J);
+    return NULL;
+  }
+  const int bits = J->fast == 2;
+  switch (J->s->nfactors * 2 + bits) {
+    case 2: eval_fast(J, 1, 0); break;
+    case 3: eval_fast(J, 1, 1); break;
+    case 4: eval_fast(J, 2, 0); break;
+    case 5: eval_fast(J, 2, 1); break;
+    case 6: eval_fast(J, 3, 0); break;
+    case 7: eval_fast(J, 3, 1); break;
+    case 8: eval_fast(J, 4, 0); break;
+    default: eval_fast(J, 4, 1); break;
+  }
+  return NULL;
+}
+
+/* ============================================================== threads */
+
+#define MAX_THREADS 16
+#define ROWS_PER_THREAD ((size_t)1 << 18)  /* below this a thread costs more than it saves */
+
+static long cpus = 1;
+static pthread_once_t cpus_once = PTHREAD_ONCE_INIT;
+static void cpus_init(void) {
+  long v = sysconf(_SC_NPROCESSORS_ONLN);  /* reads /sys: once */
+  cpus = v < 1 ? 1 : v;
+}
+
+int isms__threads_for(size_t n) {
+  pthread_once(&cpus_once, cpus_init);
+  size_t t = n / ROWS_PER_THREAD;
+  if (t > (size_t)cpus) t = (size_t)cpus;
+  if (t > MAX_THREADS) t = MAX_THREADS;
+  return t < 1 ? 1 : (int)t;
+}
+
+ISMS_API int isms_scorer_evaluate(const isms_scorer *s, isms_risk_cols *c, int residual,
+                                  uint32_t first, uint8_t *acceptable, isms_risk_tally *t) {
+  if (!s || !c || !t) return ISMS_MISUSE;
+  if (c->n && c->n > (size_t)UINT32_MAX - first + 1) return ISMS_MISUSE;  /* 32-bit numbers */
+  for (int f = 0; f < s->nfactors; f++)
+    if (!c->ratings[f]) return ISMS_MISUSE;
+  for (int k = 0; k < s->nrules; k++)
+    if (s->rules[k].predicate >= 0 && s->rules[k].residual == residual && !c->verdicts)
+      return ISMS_MISUSE;  /* a predicate's verdicts are needed */
+  pthread_once(&no_class_once, no_class_init);
+  const int r = residual == 1;
+  eval_job job = {s, c, residual == 0 || residual == 1 ? s->by_class[r] : no_rules,
+                  s->by_type[r], s->by_category[r], s->by_oblig[r], s->verdict_fails[r],
+                  0, 0, r, 0, c->n, first, acceptable, t};
+  /* The fast path folds type, category and verdicts into one mask when
+  ** they are constant: the column is absent, or no rule looks at it. */
+  const isms__uses *u = &s->uses[r];
+  if (!acceptable && !c->score && !c->rank && s->ncells + 1 <= FAST_CELLS &&
+      (!c->asset_type || !u->type) && (!c->category || !u->category) &&
+      (!c->verdicts || !u->verdicts)) {
+    job.fast = 1;
+    /* no verdicts fail here: a predicate rule of this kind needs the
+    ** column (checked above), and with the column it is not used */
+    job.base = job.bt[0] & job.bg[0];
+    if (s->ctx_ok[r] && (residual == 0 || residual == 1)) job.fast = 2;
+  }
+  int nthreads = isms__threads_for(c->n);
+  if (nthreads == 1) {
+    eval_run(&job);
+    return ISMS_OK;
+  }
+  eval_job jobs[MAX_THREADS];
+  isms_risk_tally *part[MAX_THREADS] = {0};
+  pthread_t tid[MAX_THREADS];
+  int started[MAX_THREADS] = {0};
+  int rc = ISMS_OK;
+  for (int i = 0; i < nthreads; i++) {
+    jobs[i] = job;
+    jobs[i].lo = c->n * (size_t)i / (size_t)nthreads;
+    jobs[i].hi = c->n * (size_t)(i + 1) / (size_t)nthreads;
+    /* slice 0 goes straight into t; the others into tallies of their own */
+    if (i > 0 && isms_risk_tally_new(t->top.k, &part[i])) rc = ISMS_NOMEM;
+    jobs[i].t = i ? part[i] : t;
+  }
+  if (rc == ISMS_OK) {
+    for (int i = 1; i < nthreads; i++)
+      started[i] = pthread_create(&tid[i], NULL, eval_run, &jobs[i]) == 0;
+    eval_run(&jobs[0]);
+    for (int i = 1; i < nthreads; i++) {
+      if (started[i])
+        pthread_join(tid[i], NULL);
+      else
+        eval_run(&jobs[i]);  /* no thread: do its share here */
+      isms_risk_tally_merge(t, part[i]);
+    }
+  }
+  for (int i = 1; i < nthreads; i++) isms_risk_tally_free(part[i]);
+  return rc;
+}
