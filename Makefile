@@ -83,8 +83,14 @@ lint:
 demo: deps all
 	@sh scripts/demo.sh $(BUILD)
 
-bench: deps all
+bench: deps all $(BUILD)/bench/risks_engine.so
+	@sh scripts/install-deps.sh bench || echo "isms: the risk bench runs without NumPy then"
 	@sh tests/bench/run.sh $(BUILD)
+
+# The risk bench's generator, loaded by tests/bench/risks_engine.lua.
+$(BUILD)/bench/risks_engine.so: tests/bench/risks_engine.c core/isms.h $(BUILD)/libisms.so
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -shared -o $@ $< -L$(BUILD) -lisms -Wl,-rpath,'$$ORIGIN/..' -lpthread
 
 # ---------------------------------------------------------------- install
 install: all

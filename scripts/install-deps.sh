@@ -1,11 +1,17 @@
 #!/bin/sh
 # Installs the Debian packages isms needs, only those missing (idempotent).
 # Run as root on a fresh machine; as a normal user it only checks.
+#   sh scripts/install-deps.sh          build, test and demo
+#   sh scripts/install-deps.sh bench    make bench's extras (python3-numpy)
 # Why each one is needed: docs/architecture.md, "Dependencies".
 set -eu
 
 PACKAGES="build-essential pkg-config luajit libluajit-5.1-dev libsqlite3-dev sqlite3 \
 libcsv-dev libreadline-dev lua-busted lua-check lua-cjson lua-yaml libxlsxwriter-dev time"
+# Only make bench's comparisons use these (the NumPy baseline of the risk
+# bench, which is skipped without it): asked for with the argument "bench".
+BENCH_PACKAGES="python3-numpy"
+if [ "${1:-}" = bench ]; then PACKAGES=$BENCH_PACKAGES; fi
 
 missing=""
 for p in $PACKAGES; do

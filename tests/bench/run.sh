@@ -3,9 +3,11 @@
 # 1,000,000-row inventory, against the sqlite3 shell's bare .import of the
 # same file into a plain table, measured in the same run (best of 3 each).
 # Goal (issue #2): at least 2x the speed of sqlite3 .import, peak memory
-# under 300 MB.
+# under 300 MB. Then the risk-scoring bench (issue #3): tests/bench/risks.sh.
+# ISMS_BENCH=risks runs only the risk part.
 set -eu
 BUILD=${1:-build}
+if [ "${ISMS_BENCH:-}" = risks ]; then exec sh tests/bench/risks.sh "$BUILD"; fi
 ROWS=${ISMS_BENCH_ROWS:-1000000}
 DIR="$BUILD/bench"
 CSV="$DIR/assets-$ROWS.csv"
@@ -44,3 +46,6 @@ awk -v sq="$sq_s" -v sqkb="$sq_kb" -v is="$is_s" -v iskb="$is_kb" -v rv="$rv" -v
   printf "ratio     isms import is %.2fx the speed of sqlite3 .import (goal >= 2.00x)\n", sq / is
   printf "memory    isms import peak %.0f MB (goal < 300 MB)\n", iskb / 1024
 }'
+
+# ---------------------------------------------------------- risks (issue #3)
+sh tests/bench/risks.sh "$BUILD"
