@@ -88,7 +88,7 @@ bench: deps all $(BUILD)/bench/risks_engine.so
 	@sh tests/bench/run.sh $(BUILD)
 
 # The risk bench's generator, loaded by tests/bench/risks_engine.lua.
-$(BUILD)/bench/risks_engine.so: tests/bench/risks_engine.c core/isms.h $(BUILD)/libisms.so
+$(BUILD)/bench/risks_engine.so: tests/bench/risks_engine.c tests/bench/risks_engine.h core/isms.h $(BUILD)/libisms.so
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -shared -o $@ $< -L$(BUILD) -lisms -Wl,-rpath,'$$ORIGIN/..' -lpthread
 

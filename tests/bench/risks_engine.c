@@ -32,19 +32,9 @@
 #endif
 
 #include "isms.h"
+#include "risks_engine.h"
 
 #define RISKS_API __attribute__((visibility("default")))
-
-int risks_generate(uint32_t assets, uint32_t threats, int nfactors, const int *tiers,
-                   uint8_t *const *ratings, int8_t *asset_class, uint8_t *obligations,
-                   int threads);
-int risks_stream(uint32_t assets, uint32_t threats, int nfactors, const int *tiers,
-                 const isms_scorer *s, int threads, size_t topk, isms_risk_tally *tally);
-int risks_fill_cells(isms_scorer *s, int nfactors, const int *tiers, int nlevels,
-                     const int64_t *lo, const int64_t *hi, const int *matrix);
-void risks_tally(size_t n, const int16_t *rank, const int64_t *score,
-                 const uint8_t *acceptable, int64_t *levels, int64_t *accepted,
-                 int64_t *score_sum);
 
 enum {
   MAX_FACTORS = 4,

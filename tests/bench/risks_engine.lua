@@ -26,18 +26,15 @@
 -- side, 0 = one per core).
 
 local here = (arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."
-package.path = here .. "/../../lua/?.lua;" .. package.path
+package.path = here .. "/?.lua;" .. here .. "/../../lua/?.lua;" .. package.path
 
 local ffi = require "ffi"
-local cjson = require "cjson"
+local risks_spec = require "risks_spec"
 local b = require "isms._ffi"
 local C = b.C
 
 local floor = math.floor
-local UNIT = 1000000
 local TOP = 100
-local TWO32 = 4294967296
-local TWO53 = 9007199254740992
 
 local function die(msg)
   io.stderr:write("risks_engine: ", msg, "\n")
@@ -49,17 +46,14 @@ ffi.cdef [[
   void free(void *p);
   typedef struct { long tv_sec; long tv_nsec; } risks_timespec;
   int clock_gettime(int clk, risks_timespec *tp);
-  int risks_generate(uint32_t assets, uint32_t threats, int nfactors, const int *tiers,
-                     uint8_t *const *ratings, int8_t *asset_class, uint8_t *obligations,
-                     int threads);
-  int risks_stream(uint32_t assets, uint32_t threats, int nfactors, const int *tiers,
-                   const isms_scorer *s, int threads, size_t topk, isms_risk_tally *tally);
-  int risks_fill_cells(isms_scorer *s, int nfactors, const int *tiers, int nlevels,
-                       const int64_t *lo, const int64_t *hi, const int *matrix);
-  void risks_tally(size_t n, const int16_t *rank, const int64_t *score,
-                   const uint8_t *acceptable, int64_t *levels, int64_t *accepted,
-                   int64_t *score_sum);
 ]]
+do  -- the bench side's calls: the FFI block of risks_engine.h, risks_engine.c's own header
+  local h = here .. "/risks_engine.h"
+  local fh = io.open(h, "rb") or die("cannot read " .. h)
+  local block = fh:read("*a"):match("RISKS%-FFI%-BEGIN %*/\n(.-)/%* RISKS%-FFI%-END")
+  fh:close()
+  ffi.cdef(block or die(h .. ": no RISKS-FFI block"))
+end
 local so_path = os.getenv("RISKS_ENGINE_SO") or (here .. "/../../build/bench/risks_engine.so")
 local okload, G = pcall(ffi.load, so_path)
 if not okload then die("cannot load " .. so_path .. " (make bench builds it): " .. tostring(G)) end
@@ -71,135 +65,18 @@ local function wall()
 end
 
 ---------------------------------------------------------------------------
--- The spec (the checks of risks_perrow.lua, plus the limits of the engine)
+-- The spec (risks_spec.lua, with the limits of the engine)
 
-local function is_int(x, lo, hi)
-  return type(x) == "number" and x == floor(x) and x >= lo and (hi == nil or x <= hi)
-end
-
-local function is_array(t)
-  if type(t) ~= "table" then return false end
-  local n = 0
-  for _ in pairs(t) do n = n + 1 end
-  return n == #t
-end
-
-local function check_keys(t, allowed, where)
-  for key in pairs(t) do
-    if not allowed[key] then die(where .. ": unknown key " .. tostring(key)) end
-  end
-end
+local ENGINE_LIMITS = {
+  who = "the isms engine",
+  risk_bits = 32,  -- risk numbers are uint32 in the engine's top list
+  factors = C.ISMS_MAX_FACTORS, tiers = C.ISMS_MAX_TIER, levels = C.ISMS_MAX_LEVELS,
+  rules = 64,
+}
 
 local function load_spec(path)
-  local fh, err = io.open(path, "rb")
-  if not fh then die(err) end
-  local text = fh:read("*a")
-  fh:close()
-  local ok, spec = pcall(cjson.decode, text)
-  if not ok then die(path .. ": " .. tostring(spec)) end
-  if type(spec) ~= "table" then die(path .. ": not a JSON object") end
-  check_keys(spec, { assets = true, threats = true, factors = true, combine = true,
-                     matrix = true, levels = true, rules = true }, "spec")
-  local N, T = spec.assets, spec.threats
-  if not is_int(N, 1) then die("assets: want an integer >= 1") end
-  if not is_int(T, 1) then die("threats: want an integer >= 1") end
-  -- risk numbers are uint32 in the engine's top list
-  if N * T >= TWO32 then die("assets*threats: the isms engine takes fewer than 2^32 risks") end
-
-  local factors = spec.factors
-  if not is_array(factors) or #factors < 1 then die("factors: want a non-empty array") end
-  if #factors > C.ISMS_MAX_FACTORS then die("factors: the isms engine takes at most 4") end
-  local tiers, prod = {}, 1
-  for f, fac in ipairs(factors) do
-    local where = "factors[" .. f .. "]"
-    if type(fac) ~= "table" then die(where .. ": want an object") end
-    check_keys(fac, { name = true, tiers = true }, where)
-    if type(fac.name) ~= "string" then die(where .. ".name: want a string") end
-    if not is_int(fac.tiers, 1) then die(where .. ".tiers: want an integer >= 1") end
-    if fac.tiers > C.ISMS_MAX_TIER then die(where .. ".tiers: the isms engine takes at most 15") end
-    tiers[f] = fac.tiers
-    prod = prod * fac.tiers
-  end
-
-  local levels = spec.levels
-  if not is_array(levels) or #levels < 1 then die("levels: want a non-empty array") end
-  local L = #levels
-  if L > C.ISMS_MAX_LEVELS then die("levels: the isms engine takes at most 32") end
-  local combine, lo, hi, matrix, max_score = spec.combine, {}, {}, nil, nil
-  for r, lev in ipairs(levels) do
-    local where = "levels[" .. r .. "]"
-    if type(lev) ~= "table" then die(where .. ": want an object") end
-    check_keys(lev, { name = true, lo = true, hi = true }, where)
-    if type(lev.name) ~= "string" then die(where .. ".name: want a string") end
-    if combine == "product" then
-      if not is_int(lev.lo, 0, TWO53 - 1) then die(where .. ".lo: want an integer >= 0") end
-      if not is_int(lev.hi, 0, TWO53 - 1) then die(where .. ".hi: want an integer >= 0") end
-      lo[r], hi[r] = lev.lo, lev.hi
-    end
-  end
-  if combine == "product" then
-    if spec.matrix ~= nil then die("matrix: only with combine = \"matrix\"") end
-    max_score = prod * UNIT
-  elseif combine == "matrix" then
-    if #factors ~= 2 then die("combine = \"matrix\" needs exactly 2 factors") end
-    matrix = spec.matrix
-    if not is_array(matrix) or #matrix ~= tiers[1] then
-      die("matrix: want " .. tiers[1] .. " rows (tiers of factor 1)")
-    end
-    for r, row in ipairs(matrix) do
-      if not is_array(row) or #row ~= tiers[2] then
-        die("matrix[" .. r .. "]: want " .. tiers[2] .. " cells (tiers of factor 2)")
-      end
-      for c, cell in ipairs(row) do
-        if not is_int(cell, 1, L) then
-          die("matrix[" .. r .. "][" .. c .. "]: want a level rank 1.." .. L)
-        end
-      end
-    end
-    max_score = L * UNIT
-  else
-    die("combine: want \"product\" or \"matrix\"")
-  end
-  if N * T * max_score >= TWO53 then die("score sum could exceed 2^53") end
-
-  local rules = spec.rules
-  if not is_array(rules) then die("rules: want an array") end
-  local R = {}
-  for x, rule in ipairs(rules) do
-    local where = "rules[" .. x .. "]"
-    if type(rule) ~= "table" then die(where .. ": want an object") end
-    check_keys(rule, { when_class = true, when_obligations = true, max_rank = true,
-                       max_score = true }, where)
-    local r = {}
-    if rule.when_class ~= nil then
-      if not is_array(rule.when_class) then die(where .. ".when_class: want an array") end
-      r.classes = {}
-      for _, c in ipairs(rule.when_class) do
-        if not is_int(c, 0, 2) then die(where .. ".when_class: want class indices 0..2") end
-        r.classes[#r.classes + 1] = c
-      end
-    end
-    if rule.when_obligations ~= nil then
-      if not is_int(rule.when_obligations, 0, 7) then
-        die(where .. ".when_obligations: want a mask 0..7")
-      end
-      r.obligations = rule.when_obligations
-    end
-    if rule.max_rank ~= nil then
-      if not is_int(rule.max_rank, 0) then die(where .. ".max_rank: want an integer >= 0") end
-      r.max_rank = rule.max_rank
-    end
-    if rule.max_score ~= nil then
-      if not is_int(rule.max_score, 0, TWO53 - 1) then
-        die(where .. ".max_score: want an integer >= 0 (millionths)")
-      end
-      r.max_score = rule.max_score
-    end
-    R[x] = r
-  end
-  if #R > 64 then die("rules: the isms engine takes at most 64") end
-  return { N = N, T = T, F = #factors, tiers = tiers, combine = combine, matrix = matrix,
-           L = L, lo = lo, hi = hi, rules = R }
+  local spec, err = risks_spec.load(path, ENGINE_LIMITS)
+  return spec or die(err)
 end
 
 ---------------------------------------------------------------------------

@@ -13,11 +13,13 @@
 -- below 2^53 (the hash is computed in two halves; the spec is checked so the
 -- score sum stays below 2^53 too).
 
-local cjson = require "cjson"
+local here = (arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."
+package.path = here .. "/?.lua;" .. package.path
+
+local risks_spec = require "risks_spec"
 
 local floor = math.floor
 local TWO32 = 4294967296
-local TWO53 = 9007199254740992
 local MULT = 2654435761
 local UNIT = 1000000           -- scores are in millionths
 local TOP = 100
@@ -28,149 +30,22 @@ local function die(msg)
 end
 
 ---------------------------------------------------------------------------
--- Spec loading and validation
-
-local function is_int(x, lo, hi)
-  return type(x) == "number" and x == floor(x) and x >= lo and (hi == nil or x <= hi)
-end
-
-local function is_array(t)
-  if type(t) ~= "table" then return false end
-  local n = 0
-  for _ in pairs(t) do n = n + 1 end
-  return n == #t
-end
-
-local function check_keys(t, allowed, where)
-  for key in pairs(t) do
-    if not allowed[key] then die(where .. ": unknown key " .. tostring(key)) end
-  end
-end
-
-local function load_spec(path)
-  local fh, err = io.open(path, "rb")
-  if not fh then die(err) end
-  local text = fh:read("*a")
-  fh:close()
-  local ok, spec = pcall(cjson.decode, text)
-  if not ok then die(path .. ": " .. tostring(spec)) end
-  if type(spec) ~= "table" then die(path .. ": not a JSON object") end
-  check_keys(spec, { assets = true, threats = true, factors = true, combine = true,
-                     matrix = true, levels = true, rules = true }, "spec")
-
-  local N, T = spec.assets, spec.threats
-  if not is_int(N, 1) then die("assets: want an integer >= 1") end
-  if not is_int(T, 1) then die("threats: want an integer >= 1") end
-  if N * T > TWO32 then die("assets*threats must be at most 2^32") end
-
-  local factors = spec.factors
-  if not is_array(factors) or #factors < 1 then die("factors: want a non-empty array") end
-  local tiers, P, prod = {}, {}, 1
-  for f, fac in ipairs(factors) do
-    if type(fac) ~= "table" then die("factors[" .. f .. "]: want an object") end
-    check_keys(fac, { name = true, tiers = true }, "factors[" .. f .. "]")
-    if type(fac.name) ~= "string" then die("factors[" .. f .. "].name: want a string") end
-    if not is_int(fac.tiers, 1) then die("factors[" .. f .. "].tiers: want an integer >= 1") end
-    tiers[f], P[f] = fac.tiers, prod
-    prod = prod * fac.tiers
-    if prod >= TWO32 then die("product of tiers must be below 2^32") end
-  end
-
-  local levels = spec.levels
-  if not is_array(levels) or #levels < 1 then die("levels: want a non-empty array") end
-  local L = #levels
-
-  local combine = spec.combine
-  local lo, hi, matrix = {}, {}, nil
-  local max_score
-  if combine == "product" then
-    if spec.matrix ~= nil then die("matrix: only with combine = \"matrix\"") end
-    for r, lev in ipairs(levels) do
-      local where = "levels[" .. r .. "]"
-      if type(lev) ~= "table" then die(where .. ": want an object") end
-      check_keys(lev, { name = true, lo = true, hi = true }, where)
-      if type(lev.name) ~= "string" then die(where .. ".name: want a string") end
-      if not is_int(lev.lo, 0, TWO53 - 1) then die(where .. ".lo: want an integer >= 0") end
-      if not is_int(lev.hi, 0, TWO53 - 1) then die(where .. ".hi: want an integer >= 0") end
-      lo[r], hi[r] = lev.lo, lev.hi
-    end
-    max_score = prod * UNIT
-  elseif combine == "matrix" then
-    if #factors ~= 2 then die("combine = \"matrix\" needs exactly 2 factors") end
-    for r, lev in ipairs(levels) do
-      local where = "levels[" .. r .. "]"
-      if type(lev) ~= "table" then die(where .. ": want an object") end
-      check_keys(lev, { name = true, lo = true, hi = true }, where)
-      if type(lev.name) ~= "string" then die(where .. ".name: want a string") end
-    end
-    matrix = spec.matrix
-    if not is_array(matrix) or #matrix ~= tiers[1] then
-      die("matrix: want " .. tiers[1] .. " rows (tiers of factor 1)")
-    end
-    for r, row in ipairs(matrix) do
-      if not is_array(row) or #row ~= tiers[2] then
-        die("matrix[" .. r .. "]: want " .. tiers[2] .. " cells (tiers of factor 2)")
-      end
-      for c, cell in ipairs(row) do
-        if not is_int(cell, 1, L) then
-          die("matrix[" .. r .. "][" .. c .. "]: want a level rank 1.." .. L)
-        end
-      end
-    end
-    max_score = L * UNIT
-  else
-    die("combine: want \"product\" or \"matrix\"")
-  end
-  if N * T * max_score >= TWO53 then die("score sum could exceed 2^53") end
-
-  local rules = spec.rules
-  if not is_array(rules) then die("rules: want an array") end
-  local R = {}
-  for n, rule in ipairs(rules) do
-    local where = "rules[" .. n .. "]"
-    if type(rule) ~= "table" then die(where .. ": want an object") end
-    check_keys(rule, { when_class = true, when_obligations = true,
-                       max_rank = true, max_score = true }, where)
-    local r = {}
-    if rule.when_class ~= nil then
-      if not is_array(rule.when_class) then die(where .. ".when_class: want an array") end
-      r.classes = { [0] = false, false, false }
-      for _, c in ipairs(rule.when_class) do
-        if not is_int(c, 0, 2) then die(where .. ".when_class: want class indices 0..2") end
-        r.classes[c] = true
-      end
-    end
-    if rule.when_obligations ~= nil then
-      if not is_int(rule.when_obligations, 0, 7) then
-        die(where .. ".when_obligations: want a mask 0..7")
-      end
-      r.obligations = rule.when_obligations
-    end
-    if rule.max_rank ~= nil then
-      if not is_int(rule.max_rank, 0) then die(where .. ".max_rank: want an integer >= 0") end
-      r.max_rank = rule.max_rank
-    end
-    if rule.max_score ~= nil then
-      if not is_int(rule.max_score, 0, TWO53 - 1) then
-        die(where .. ".max_score: want an integer >= 0 (millionths)")
-      end
-      r.max_score = rule.max_score
-    end
-    R[n] = r
-  end
-
-  return { N = N, T = T, F = #factors, tiers = tiers, P = P, combine = combine,
-           matrix = matrix, L = L, lo = lo, hi = hi, rules = R }
-end
-
----------------------------------------------------------------------------
 -- The per-row functions
 
-local spec = load_spec(arg[1] or die("usage: luajit risks_perrow.lua SPEC.json"))
+local spec, err = risks_spec.load(arg[1] or die("usage: luajit risks_perrow.lua SPEC.json"))
+if not spec then die(err) end
 local N, T, F, L = spec.N, spec.T, spec.F, spec.L
 local tiers, P = spec.tiers, spec.P
 local lo, hi, matrix, rules = spec.lo, spec.hi, spec.matrix, spec.rules
 local nrules = #rules
+-- a rule's classes as a set, for accept_risk's classes[cls]
+for _, r in ipairs(rules) do
+  if r.classes then
+    local set = { [0] = false, false, false }
+    for _, c in ipairs(r.classes) do set[c] = true end
+    r.classes = set
+  end
+end
 
 -- score_risk(ratings) -> score (millionths), rank or nil
 local score_risk
