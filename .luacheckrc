@@ -6,7 +6,9 @@ local rule_files = {
   std = "min",
   read_globals = { "methodology", "scale", "asset_value", "asset_class", "risk_score",
                    "risk_matrix", "risk_level", "acceptance", "residual_acceptance", "catalog",
-                   "threat_class", "threat", "vulnerability", "roadmap_step" },
+                   "threat_class", "threat", "vulnerability", "roadmap_step",
+                   "control_catalog", "control_group", "control", "control_mapping", "maps",
+                   "new_control" },
 }
 files["rules"] = rule_files
 files["demo"] = rule_files

@@ -115,6 +115,12 @@ local WORDS = {
   { "threat",              "named", "T-FIRE" },
   { "vulnerability",       "named", "V-NO-BACKUP" },
   { "roadmap_step",        "named", "1" },
+  { "control_catalog",     "named", "iso27001-2022" },
+  { "control_group",       "named", "A.5" },
+  { "control",             "named", "A.5.1" },
+  { "control_mapping",     "named", "iso27001-2013-to-2022" },
+  { "maps",                "named", "A.5.1.1" },
+  { "new_control",         "named", "A.5.7" },
 }
 
 local decls = {}

@@ -24,6 +24,10 @@ isms.rules = rules
 --- Threat and vulnerability catalogs: isms.catalog.load(name_or_path), .list().
 isms.catalog = require "isms.catalog"
 
+--- Control catalogs (Annex A 2005, 2013, 2022, your own) and the mappings
+-- between editions: isms.controls.load(name), .load_mapping(name), ...
+isms.controls = require "isms.controls"
+
 --- The register path given by --db or ISMS_DB, if any.
 function isms.default_db()
   if isms.db_override then return isms.db_override end  -- set by `isms --db X run`
