@@ -272,6 +272,11 @@ void isms_csv_close(isms_csv_reader *r);
 typedef struct isms_risk_batch isms_risk_batch;
 int isms_risk_begin(isms_db *db, const char *command, const char *source, const char *reason,
                     isms_risk_batch **out /* OUT */);
+/* The same for a batch that writes many risks (a generation, a re-scoring):
+** while no other connection has the register open, its transaction goes
+** through a rollback journal instead of the WAL, as an import's does. */
+int isms_risk_begin_bulk(isms_db *db, const char *command, const char *source,
+                         const char *reason, isms_risk_batch **out /* OUT */);
 int isms_risk_put(isms_risk_batch *rb, const char *ref, int n, const char *const *names,
                   const char *const *values);
 int isms_risk_delete(isms_risk_batch *rb, const char *ref);
@@ -280,6 +285,116 @@ int isms_risk_delete(isms_risk_batch *rb, const char *ref);
 int isms_risk_catalog_entry(isms_risk_batch *rb, const char *kind, const char *id,
                             const char *cls, const char *title, const char *catalog);
 int isms_risk_end(isms_risk_batch *rb, int commit, isms_import_report *rep /* OUT, may be NULL */);
+
+/* ------------------------------------------- risk register, in columns
+** isms_risks_read reads the risks (all, or one asset's) in one pass into
+** columns, for the bulk kernels: no text cursor and no row objects. Texts
+** the callers need (ref, threat, asset ids) sit in one arena, as offsets;
+** the asset class, the stored level name and the impacts are interned as
+** small indexes into names tables. The table is a snapshot: it does not
+** change with the register, and it stays valid until isms_risk_table_free. */
+enum isms_risk_flag {
+  ISMS_RISK_SCORED   = 1,   /* a score is stored */
+  ISMS_RISK_OWNERS   = 2,   /* owners are recorded */
+  ISMS_RISK_CONTROLS = 4    /* existing controls are recorded */
+};
+enum isms_risk_decision { ISMS_DECISION_NONE = 0, ISMS_DECISION_ACCEPT = 1, ISMS_DECISION_TREAT = 2 };
+enum isms_asset_flag {
+  ISMS_ASSET_VALUED     = 1,  /* the asset has a value */
+  ISMS_ASSET_OUTSOURCED = 2,
+  ISMS_ASSET_GROUP      = 4,
+  ISMS_ASSET_OWNED      = 8   /* the asset has an owner */
+};
+
+/* The assets of a table: every asset of the register for a full read, the
+** one asked for with a filter; ordered by id. */
+typedef struct isms_risk_assets {
+  size_t n;
+  const uint32_t *id;          /* offsets into the table's text */
+  const uint8_t *type;         /* 1..6: information, software, physical, service, people, intangible */
+  const int16_t *cls;          /* index into the table's class_names; -1 = no class */
+  const double *value;         /* when ISMS_ASSET_VALUED, else 0 */
+  const uint8_t *flags;        /* enum isms_asset_flag */
+  const uint32_t *risks;       /* how many of the table's risks are on the asset */
+} isms_risk_assets;
+
+typedef struct isms_risk_table {
+  size_t n;                    /* risks, ordered by ref */
+  const uint8_t *ratings[4];   /* r1..r4 as stored: tier values 1..255; 0 = not rated */
+  const int16_t *asset_class;  /* the asset's class: index into class_names; -1 = none */
+  const uint8_t *asset_type;   /* the asset's type, 1..6 */
+  const uint8_t *category;     /* 1..5: management, operational, reputation, governance,
+                                  project; 0 = none */
+  const uint8_t *obligations;  /* bits: 1 legal, 2 regulatory, 4 contractual */
+  const int64_t *score;        /* stored score in millionths; 0 unless ISMS_RISK_SCORED */
+  const int16_t *level_rank;   /* stored level rank; 0 = none */
+  const int16_t *level;        /* stored level name: index into level_names; -1 = none */
+  const int8_t *acceptable;    /* stored acceptance: 1, 0, or -1 = none */
+  const uint8_t *decision;     /* enum isms_risk_decision */
+  const uint8_t *flags;        /* enum isms_risk_flag */
+  const int32_t *impacts;      /* impacts text: index into impact_names; -1 = none */
+  const uint32_t *asset;       /* the risk's asset: index into assets */
+  const uint32_t *ref;         /* offsets into text */
+  const uint32_t *threat;      /* offsets into text */
+  const char *text;            /* NUL-terminated strings */
+  isms_risk_assets assets;
+  int nclasses, nlevels, nimpacts;
+  const char *const *class_names;
+  const char *const *level_names;
+  const char *const *impact_names;
+} isms_risk_table;
+
+/* Reads the risks of asset_filter (an asset id), or all with NULL. */
+int isms_risks_read(isms_db *db, const char *asset_filter, isms_risk_table **out /* OUT */);
+void isms_risk_table_free(isms_risk_table *t);
+/* The row of a ref (the table is ordered by ref), or -1. */
+int64_t isms_risk_table_find(const isms_risk_table *t, const char *ref);
+/* The index in t->assets of an asset id, or -1. */
+int64_t isms_risk_table_find_asset(const isms_risk_table *t, const char *id);
+/* Points cols at the table for a methodology (cols->n, asset_type, category,
+** obligations; the caller sets ratings[f] to the table's column of each of
+** its factors). class_map[k] is the methodology's index of the table's
+** class k (-1: none); asset_class (t->n bytes, the caller's) gets the
+** methodology's class of every risk and becomes cols->asset_class. */
+int isms_risk_table_cols(const isms_risk_table *t, const int8_t *class_map,
+                         int8_t *asset_class /* OUT */, isms_risk_cols *cols /* OUT */);
+/* Numbers the distinct risk views among the scored rows of cols (rank > 0),
+** in order of first appearance, so that a predicate runs once per view:
+** rows alike in their first nfactors ratings, category, obligations,
+** impacts and asset (class, type, value, outsourced, group) share one.
+** view[i] gets row i's number (UINT32_MAX when unrated), first[v] the first
+** row of view v (both t->n long), *nviews their count. */
+int isms_risk_table_views(const isms_risk_table *t, const isms_risk_cols *cols, int nfactors,
+                          uint32_t *view /* OUT */, uint32_t *first /* OUT */,
+                          size_t *nviews /* OUT */);
+
+/* ------------------------------------------- risk register, bulk writes
+** A generation template: the risk of a threat (and optionally one of its
+** vulnerabilities) for each asset whose type is in types (bit t-1 for type
+** t), with the fields every such risk starts with (NULL: none). */
+typedef struct isms_risk_template {
+  const char *threat;
+  const char *vulnerability;
+  const char *title;
+  const char *category;
+  const char *impacts;
+  uint32_t types;
+} isms_risk_template;
+
+/* Creates, in the batch, risk ASSET/THREAT[/VULNERABILITY] for every asset
+** of the register (by id) and every template applying to its type, in
+** template order, owned by the asset's owner; risks that exist are left as
+** they are. Each created risk is logged ('create'); *created counts them. */
+int isms_risk_generate(isms_risk_batch *rb, size_t n, const isms_risk_template *templates,
+                       int64_t *created /* OUT, may be NULL */);
+/* Stores scores for the rows of t (read in the same batch): row i becomes
+** score[i], level level_names[rank[i] - 1], rank[i] and acceptable[i], or
+** unrated (all cleared) when rank[i] is 0. Only rows whose score, level or
+** (when rated) acceptance differ from what t holds are written, each
+** changed field logged with its old and new value; *written counts them. */
+int isms_risk_put_scores(isms_risk_batch *rb, const isms_risk_table *t, const int64_t *score,
+                         const int16_t *rank, const uint8_t *acceptable, int nlevels,
+                         const char *const *level_names, int64_t *written /* OUT, may be NULL */);
 
 /* ---------------------------------------------------------- valuation */
 typedef struct isms_value_report {

@@ -9,7 +9,12 @@
 ** the register as it was.
 **
 ** Risks are read back through the cursor view ISMS_VIEW_RISKS (cursor.c),
-** joined with their asset's class and type.
+** joined with their asset's class and type, or in columns (risk_read.c).
+**
+** Whole-register writes have bulk calls: a generation from catalog
+** templates (isms_risk_generate) and a re-scoring from the columns
+** (isms_risk_put_scores) each go through one prepared statement for all
+** their rows, in the same transaction and change batch, logged the same.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +37,7 @@ static int field_index(const char *name) {
 
 struct isms_risk_batch {
   isms_db *db;
+  int bulk;  /* switched to a rollback journal for this batch (db.c) */
   int64_t batch;
   int64_t created, updated, deleted;
   sqlite3_stmt *select_one;
@@ -39,14 +45,15 @@ struct isms_risk_batch {
   uint32_t insert_mask;
 };
 
-ISMS_API int isms_risk_begin(isms_db *db, const char *command, const char *source,
-                             const char *reason, isms_risk_batch **out) {
+static int risk_begin(isms_db *db, const char *command, const char *source, const char *reason,
+                      int bulk, isms_risk_batch **out) {
   if (out) *out = NULL;
   if (!db || !out || !command) return ISMS_MISUSE;
   isms__clear_error(db);
   isms_risk_batch *rb = calloc(1, sizeof *rb);
   if (!rb) return isms__fail(db, ISMS_NOMEM, "out of memory");
   rb->db = db;
+  rb->bulk = bulk && isms__bulk_journal(db);
   int rc = isms__begin(db);
   if (!rc) rc = isms__batch_open(db, command, source, reason, &rb->batch);
   if (!rc) {
@@ -61,11 +68,22 @@ ISMS_API int isms_risk_begin(isms_db *db, const char *command, const char *sourc
   if (rc) {
     isms__rollback(db);
     sqlite3_finalize(rb->select_one);
+    if (rb->bulk) isms__wal_journal(db);
     free(rb);
     return rc;
   }
   *out = rb;
   return ISMS_OK;
+}
+
+ISMS_API int isms_risk_begin(isms_db *db, const char *command, const char *source,
+                             const char *reason, isms_risk_batch **out) {
+  return risk_begin(db, command, source, reason, 0, out);
+}
+
+ISMS_API int isms_risk_begin_bulk(isms_db *db, const char *command, const char *source,
+                                  const char *reason, isms_risk_batch **out) {
+  return risk_begin(db, command, source, reason, 1, out);
 }
 
 static int same(const char *x, const char *y) {
@@ -259,6 +277,7 @@ ISMS_API int isms_risk_end(isms_risk_batch *rb, int commit, isms_import_report *
     if (!rc) rc = isms__commit(db);
   }
   if (!commit || rc) isms__rollback(db);
+  if (rb->bulk) isms__wal_journal(db);
   if (rep && commit && !rc) {
     memset(rep, 0, sizeof *rep);
     rep->created = rb->created;
@@ -266,5 +285,248 @@ ISMS_API int isms_risk_end(isms_risk_batch *rb, int commit, isms_import_report *
     rep->batch = rb->batch;
   }
   free(rb);
+  return rc;
+}
+
+/* ================================================================ bulk */
+
+/* Every value a bulk write stores is made here (log actions, flags) or was
+** checked once up front (categories), so the schema's CHECKs need not run
+** per row -- and an IN list in a CHECK builds a temporary b-tree at every
+** execution, which costs as much as the insert it guards. The pragma
+** expires prepared statements, so they are recompiled without (and with)
+** the checks. */
+static void checks_off(isms_db *db) {
+  sqlite3_exec(db->sql, "PRAGMA ignore_check_constraints = ON", NULL, NULL, NULL);
+}
+
+static void checks_on(isms_db *db) {
+  sqlite3_exec(db->sql, "PRAGMA ignore_check_constraints = OFF", NULL, NULL, NULL);
+}
+
+/* A row the schema (or a trigger) refused is the caller's input; anything
+** else is the storage failing. */
+static int write_failed(isms_db *db, const char *ref) {
+  int ec = sqlite3_errcode(db->sql) & 0xff;
+  int code = ec == SQLITE_CONSTRAINT ? ISMS_INPUT : ec == SQLITE_NOMEM ? ISMS_NOMEM : ISMS_STORAGE;
+  return isms__fail(db, code, "risk %s: %s", ref, sqlite3_errmsg(db->sql));
+}
+
+static const char *const categories[] = {"management", "operational", "reputation",
+                                         "governance", "project"};
+
+static int known_category(const char *s) {
+  for (int k = 0; k < 5; k++)
+    if (strcmp(s, categories[k]) == 0) return 1;
+  return 0;
+}
+
+static int generate(isms_risk_batch *rb, size_t n, const isms_risk_template *tpl,
+                    int64_t *created);
+
+/* Generation: one INSERT ... ON CONFLICT DO NOTHING, prepared once, per
+** asset and template; a row it really inserted is a created risk. The
+** fields left out (score, level, ...) take their defaults, as a put of
+** an unrated new risk leaves them. */
+ISMS_API int isms_risk_generate(isms_risk_batch *rb, size_t n, const isms_risk_template *tpl,
+                                int64_t *created) {
+  if (created) *created = 0;
+  if (!rb || (n && !tpl)) return ISMS_MISUSE;
+  for (size_t k = 0; k < n; k++)
+    if (!tpl[k].threat || !*tpl[k].threat || !tpl[k].title) return ISMS_MISUSE;
+  isms_db *db = rb->db;
+  /* The schema's CHECK on category, checked here once per template. */
+  for (size_t k = 0; k < n; k++)
+    if (norm(tpl[k].category) && !known_category(tpl[k].category))
+      return isms__fail(db, ISMS_INPUT, "threat %s: unknown category '%s'", tpl[k].threat,
+                        tpl[k].category);
+  checks_off(db);
+  int rc = generate(rb, n, tpl, created);
+  checks_on(db);
+  return rc;
+}
+
+static int generate(isms_risk_batch *rb, size_t n, const isms_risk_template *tpl,
+                    int64_t *created) {
+  isms_db *db = rb->db;
+  sqlite3_stmt *assets = NULL, *ins = NULL;
+  if (sqlite3_prepare_v2(db->sql,
+                         "SELECT a.id, a.type, p.name FROM assets a"
+                         " LEFT JOIN parties p ON p.id = a.owner ORDER BY a.id",
+                         -1, &assets, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(db->sql,
+                         "INSERT INTO risks(ref, created_batch, asset, threat, vulnerability,"
+                         " title, category, impacts, owners) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+                         " ?8, ?9) ON CONFLICT(ref) DO NOTHING",
+                         -1, &ins, NULL) != SQLITE_OK) {
+    int rc = isms__fail_sql(db, "writing risks");
+    sqlite3_finalize(assets);
+    return rc;
+  }
+  sqlite3_bind_int64(ins, 2, rb->batch);
+  int rc = ISMS_OK, s;
+  int64_t made = 0;
+  char *ref = NULL;
+  size_t refcap = 0;
+  while (!rc && (s = sqlite3_step(assets)) == SQLITE_ROW) {
+    const char *id = (const char *)sqlite3_column_text(assets, 0);
+    size_t idn = (size_t)sqlite3_column_bytes(assets, 0);
+    int type = sqlite3_column_int(assets, 1);
+    uint32_t bit = type >= 1 && type <= 32 ? (uint32_t)1 << (type - 1) : 0;
+    sqlite3_bind_text(ins, 3, id, (int)idn, SQLITE_STATIC);
+    sqlite3_bind_text(ins, 9, (const char *)sqlite3_column_text(assets, 2), -1,
+                      SQLITE_STATIC);
+    for (size_t k = 0; k < n && !rc; k++) {
+      const isms_risk_template *p = &tpl[k];
+      if (!(p->types & bit)) continue;
+      size_t tn = strlen(p->threat), vn = p->vulnerability ? strlen(p->vulnerability) : 0;
+      size_t need = idn + 1 + tn + (p->vulnerability ? 1 + vn : 0) + 1;
+      if (need > refcap) {
+        char *grown = realloc(ref, need * 2);
+        if (!grown) {
+          rc = isms__fail(db, ISMS_NOMEM, "out of memory");
+          break;
+        }
+        ref = grown;
+        refcap = need * 2;
+      }
+      /* ASSET/THREAT[/VULNERABILITY], as risk_register.lua names them */
+      char *w = ref;
+      memcpy(w, id, idn);
+      w += idn;
+      *w++ = '/';
+      memcpy(w, p->threat, tn);
+      w += tn;
+      if (p->vulnerability) {
+        *w++ = '/';
+        memcpy(w, p->vulnerability, vn);
+        w += vn;
+      }
+      *w = 0;
+      sqlite3_bind_text(ins, 1, ref, (int)(w - ref), SQLITE_STATIC);
+      sqlite3_bind_text(ins, 4, p->threat, -1, SQLITE_STATIC);
+      sqlite3_bind_text(ins, 5, norm(p->vulnerability), -1, SQLITE_STATIC);
+      sqlite3_bind_text(ins, 6, norm(p->title), -1, SQLITE_STATIC);
+      sqlite3_bind_text(ins, 7, norm(p->category), -1, SQLITE_STATIC);
+      sqlite3_bind_text(ins, 8, norm(p->impacts), -1, SQLITE_STATIC);
+      int st = sqlite3_step(ins);
+      sqlite3_reset(ins);
+      if (st != SQLITE_DONE) {
+        rc = write_failed(db, ref);
+        break;
+      }
+      if (sqlite3_changes(db->sql) == 1) {
+        rc = isms__log_change(db, rb->batch, "risk", ref, "create", NULL, NULL, NULL);
+        made++;
+      }
+    }
+  }
+  if (!rc && s != SQLITE_DONE) rc = isms__fail_sql(db, "reading assets");
+  sqlite3_finalize(assets);
+  sqlite3_finalize(ins);
+  free(ref);
+  if (!rc) {
+    rb->created += made;
+    if (created) *created = made;
+  }
+  return rc;
+}
+
+static void text_int(char *buf, size_t size, int64_t v) {
+  snprintf(buf, size, "%lld", (long long)v);
+}
+
+static int put_scores(isms_risk_batch *rb, const isms_risk_table *t, const int64_t *score,
+                      const int16_t *rank, const uint8_t *acceptable,
+                      const char *const *level_names, int64_t *written);
+
+/* Re-scoring: compares each row's new score, level and acceptance with
+** what the table holds (as a put of those four fields would), writes the
+** rows that moved through one prepared UPDATE and logs each moved field. */
+ISMS_API int isms_risk_put_scores(isms_risk_batch *rb, const isms_risk_table *t,
+                                  const int64_t *score, const int16_t *rank,
+                                  const uint8_t *acceptable, int nlevels,
+                                  const char *const *level_names, int64_t *written) {
+  if (written) *written = 0;
+  if (!rb || !t || (t->n && (!score || !rank || !acceptable)) || nlevels < 0 ||
+      (nlevels && !level_names))
+    return ISMS_MISUSE;
+  for (size_t i = 0; i < t->n; i++)
+    if (rank[i] < 0 || rank[i] > nlevels) return ISMS_MISUSE;
+  checks_off(rb->db);
+  int rc = put_scores(rb, t, score, rank, acceptable, level_names, written);
+  checks_on(rb->db);
+  return rc;
+}
+
+static int put_scores(isms_risk_batch *rb, const isms_risk_table *t, const int64_t *score,
+                      const int16_t *rank, const uint8_t *acceptable,
+                      const char *const *level_names, int64_t *written) {
+  isms_db *db = rb->db;
+  sqlite3_stmt *up;
+  if (sqlite3_prepare_v2(db->sql,
+                         "UPDATE risks SET score = ?3, level = ?4, level_rank = ?5,"
+                         " acceptable = ?6, updated_batch = ?1 WHERE ref = ?2",
+                         -1, &up, NULL) != SQLITE_OK)
+    return isms__fail_sql(db, "writing risks");
+  sqlite3_bind_int64(up, 1, rb->batch);
+  int rc = ISMS_OK;
+  int64_t n = 0;
+  for (size_t i = 0; i < t->n && !rc; i++) {
+    int r = rank[i];
+    int had_score = (t->flags[i] & ISMS_RISK_SCORED) != 0;
+    const char *old_level = t->level[i] >= 0 ? t->level_names[t->level[i]] : NULL;
+    const char *new_level = r > 0 ? level_names[r - 1] : NULL;
+    int old_acc = t->acceptable[i], new_acc = r > 0 ? acceptable[i] != 0 : -1;
+    int score_moves = r > 0 ? !had_score || t->score[i] != score[i] : had_score;
+    int level_moves = !same(old_level, new_level);
+    if (!score_moves && !level_moves && !(r > 0 && old_acc != new_acc)) continue;
+    const char *ref = t->text + t->ref[i];
+    sqlite3_bind_text(up, 2, ref, -1, SQLITE_STATIC);
+    if (r > 0) {
+      sqlite3_bind_int64(up, 3, score[i]);
+      sqlite3_bind_text(up, 4, new_level, -1, SQLITE_STATIC);
+      sqlite3_bind_int(up, 5, r);
+      sqlite3_bind_int(up, 6, new_acc);
+    } else {
+      for (int b = 3; b <= 6; b++) sqlite3_bind_null(up, b);
+    }
+    int s = sqlite3_step(up);
+    sqlite3_reset(up);
+    if (s != SQLITE_DONE) {
+      rc = write_failed(db, ref);
+      break;
+    }
+    /* The log, field by field in table order, as isms_risk_put writes it. */
+    char was[32], now[32];
+    if (score_moves) {
+      text_int(was, sizeof was, t->score[i]);
+      text_int(now, sizeof now, score[i]);
+      rc = isms__log_change(db, rb->batch, "risk", ref, "update", "score",
+                            had_score ? was : NULL, r > 0 ? now : NULL);
+    }
+    if (!rc && level_moves)
+      rc = isms__log_change(db, rb->batch, "risk", ref, "update", "level", old_level,
+                            new_level);
+    int old_rank = t->level_rank[i];
+    if (!rc && old_rank != r) {
+      text_int(was, sizeof was, old_rank);
+      text_int(now, sizeof now, r);
+      rc = isms__log_change(db, rb->batch, "risk", ref, "update", "level_rank",
+                            old_rank ? was : NULL, r ? now : NULL);
+    }
+    if (!rc && old_acc != new_acc) {
+      text_int(was, sizeof was, old_acc);
+      text_int(now, sizeof now, new_acc);
+      rc = isms__log_change(db, rb->batch, "risk", ref, "update", "acceptable",
+                            old_acc >= 0 ? was : NULL, new_acc >= 0 ? now : NULL);
+    }
+    n++;
+  }
+  sqlite3_finalize(up);
+  if (!rc) {
+    rb->updated += n;
+    if (written) *written = n;
+  }
   return rc;
 }

@@ -2,10 +2,13 @@
 -- assessment exercise, 6.2 a-j) and `isms whatif` (re-scoring under another
 -- methodology without changing anything).
 local isms = require "isms"
+local ffi_b = require "isms._ffi"
 local format = require "isms.format"
 local risk_register = require "isms.risk_register"
 
 local risk_csv = require "isms.risk_csv"
+
+local ffi, C = ffi_b.ffi, ffi_b.C
 
 local function obligations_text(mask)
   local t = {}
@@ -17,21 +20,32 @@ end
 
 local flat, csv_columns = risk_csv.flat, risk_csv.columns
 
--- The prioritised register: rows in priority order with their position.
-local function prioritised(rows, res, limit)
+-- The prioritised register: the risks of a RiskTable in priority order
+-- with their position (the first `limit`, or all).
+local function prioritised(t, res, limit)
   local list = {}
-  for k, i in ipairs(res.order) do
-    if limit and k > limit then break end
-    local r = rows[i]
-    list[#list + 1] = { priority = k, ref = r.ref, asset = r.asset, class = r.asset_class,
-                        threat = r.threat, level = res.level[i] or "unrated",
-                        score = res.rank[i] > 0 and format.number(res.score[i] / 1e6) or "",
-                        obligations = obligations_text(r.obligations),
-                        acceptable = res.rank[i] > 0 and (res.acceptable[i] and "yes" or "no")
-                                     or "",
-                        decision = r.decision }
+  local order, k = res.order(limit or res.n)
+  for p = 1, k do
+    local i = order[p - 1]
+    local rank = res.rank[i]
+    list[p] = { priority = p, ref = t:ref(i), asset = t:asset_id(i), class = t:class(i),
+                threat = t:threat(i), level = rank > 0 and res.level_names[rank] or "unrated",
+                score = rank > 0 and format.number(tonumber(res.score[i]) / 1e6) or "",
+                obligations = obligations_text(t.c.obligations[i]),
+                acceptable = rank > 0 and (res.acceptable[i] == 1 and "yes" or "no") or "",
+                decision = t:decision(i) }
   end
   return list
+end
+
+-- Reads the register's risks into columns and evaluates them under m;
+-- raises what the kit reports (a failing rule function: {msg, code}).
+local function evaluated(reg, m, opts)
+  local t, err, code = reg:risk_table(opts)
+  if not t then error({ msg = err, code = code }) end
+  local res, eerr, ecode = risk_register.try_evaluate_table(m, t)
+  if not res then error({ msg = eerr, code = ecode }) end
+  return t, res
 end
 
 local PRIORITY_TABLE = { "priority", { "ref", "ref", 40 }, "class", "level", "score",
@@ -86,13 +100,13 @@ import FILE      create or update risks from CSV, all or nothing]],
         if not m then return fail(e, code) end
         local factors = reg:risk_factors() or m:factors()
         if sub == "list" then
-          local rows = reg:risks({ asset = opts.asset })
           if opts.top then
-            local res = risk_register.evaluate(m, rows)
-            out(kit.render(prioritised(rows, res, tonumber(opts.top)), PRIORITY_COLUMNS, opts.format,
+            local t, res = evaluated(reg, m, { asset = opts.asset })
+            out(kit.render(prioritised(t, res, tonumber(opts.top)), PRIORITY_COLUMNS, opts.format,
                            PRIORITY_TABLE))
             return EXIT.OK
           end
+          local rows = reg:risks({ asset = opts.asset })
           local cols = { { "ref", "ref", 40 } }
           for _, f in ipairs(factors) do cols[#cols + 1] = f end
           for _, c in ipairs({ "score", "level", "acceptable", "decision",
@@ -152,7 +166,7 @@ import FILE      create or update risks from CSV, all or nothing]],
         elseif sub == "score" then
           local n, serr, scode = reg:score_risks(nil, opts.reason)
           if not n then return fail(serr, scode) end
-          out(("scored %d risks under %s; %d changed\n"):format(#reg:risks(), m:name(), n))
+          out(("scored %d risks under %s; %d changed\n"):format(serr, m:name(), n))
           return EXIT.OK
         elseif sub == "export" then
           if not pos[2] then return fail("usage: isms risks export FILE", "USAGE") end
@@ -200,61 +214,73 @@ the first --top N (default 20; 0 for all).]],
           kit.err(e)
           return kit.exit_for(code)
         end
-        local assets, rows = reg:assets(), reg:risks()
-        local res = risk_register.evaluate(m, rows)
-        local no_owner, no_value, at_risk = 0, 0, {}
-        for _, r in ipairs(rows) do at_risk[r.asset] = true end
-        local no_risk = 0
-        for _, a in ipairs(assets) do
-          if not a.owner then no_owner = no_owner + 1 end
-          if not a.value then no_value = no_value + 1 end
-          if not at_risk[a.id] then no_risk = no_risk + 1 end
+        local t, res = evaluated(reg, m)
+        local c, n = t.c, t.n
+        local A = c.assets
+        local nassets = tonumber(A.n)
+        local no_owner, no_value, no_risk = 0, 0, 0
+        for a = 0, nassets - 1 do
+          if bit.band(A.flags[a], C.ISMS_ASSET_OWNED) == 0 then no_owner = no_owner + 1 end
+          if bit.band(A.flags[a], C.ISMS_ASSET_VALUED) == 0 then no_value = no_value + 1 end
+          if A.risks[a] == 0 then no_risk = no_risk + 1 end
         end
-        local c = { impacts = 0, owners = 0, controls = 0, unrated = 0, stale = 0, undecided = 0,
-                    unacceptable = 0 }
-        for i, r in ipairs(rows) do
-          if not r.impacts then c.impacts = c.impacts + 1 end
-          if not r.owners then c.owners = c.owners + 1 end
-          if not r.controls then c.controls = c.controls + 1 end
-          if res.rank[i] == 0 then c.unrated = c.unrated + 1
+        -- A stored level is current when it names the level now computed:
+        -- the rank of each stored level name under m (0: none).
+        local rank_of_name = {}
+        for k, name in ipairs(res.level_names) do rank_of_name[name] = k end
+        local stored_rank = ffi.new("int16_t[?]", math.max(c.nlevels, 1))
+        for k = 0, c.nlevels - 1 do
+          stored_rank[k] = rank_of_name[ffi.string(c.level_names[k])] or -1
+        end
+        local cnt = { impacts = 0, owners = 0, controls = 0, unrated = 0, stale = 0,
+                      undecided = 0, unacceptable = 0 }
+        local OWNERS, CONTROLS = C.ISMS_RISK_OWNERS, C.ISMS_RISK_CONTROLS
+        local rank, acc = res.rank, res.acceptable
+        for i = 0, n - 1 do
+          local fl = c.flags[i]
+          if c.impacts[i] < 0 then cnt.impacts = cnt.impacts + 1 end
+          if bit.band(fl, OWNERS) == 0 then cnt.owners = cnt.owners + 1 end
+          if bit.band(fl, CONTROLS) == 0 then cnt.controls = cnt.controls + 1 end
+          local rk = rank[i]
+          if rk == 0 then cnt.unrated = cnt.unrated + 1
           else
-            if r.level ~= res.level[i] or r.acceptable ~= res.acceptable[i] then
-              c.stale = c.stale + 1
+            local lv = c.level[i]
+            if lv < 0 or stored_rank[lv] ~= rk or c.acceptable[i] ~= acc[i] then
+              cnt.stale = cnt.stale + 1
             end
-            if not res.acceptable[i] then
-              c.unacceptable = c.unacceptable + 1
-              if not r.decision then c.undecided = c.undecided + 1 end
+            if acc[i] == 0 then
+              cnt.unacceptable = cnt.unacceptable + 1
+              if c.decision[i] == 0 then cnt.undecided = cnt.undecided + 1 end
             end
           end
         end
-        local n = #rows
         local function step(id, what, done, missing)
           return { step = id, what = what, status = missing == 0 and "done" or "missing",
                    done = done, missing = missing }
         end
         local steps = {
-          step("a", "assets and owners", #assets - no_owner, no_owner),
-          step("b", "asset values", #assets - no_value, no_value),
-          step("c", "threats and vulnerabilities (assets with risks)", #assets - no_risk, no_risk),
-          step("d", "impacts identified", n - c.impacts, c.impacts),
-          step("e", "risks and risk owners", n - c.owners, c.owners),
-          step("f", "existing controls recorded", n - c.controls, c.controls),
-          step("g-h", "impact and likelihood rated", n - c.unrated, c.unrated),
-          step("i", "risk levels determined (stored level current)", n - c.unrated - c.stale,
-               c.stale + c.unrated),
+          step("a", "assets and owners", nassets - no_owner, no_owner),
+          step("b", "asset values", nassets - no_value, no_value),
+          step("c", "threats and vulnerabilities (assets with risks)", nassets - no_risk, no_risk),
+          step("d", "impacts identified", n - cnt.impacts, cnt.impacts),
+          step("e", "risks and risk owners", n - cnt.owners, cnt.owners),
+          step("f", "existing controls recorded", n - cnt.controls, cnt.controls),
+          step("g-h", "impact and likelihood rated", n - cnt.unrated, cnt.unrated),
+          step("i", "risk levels determined (stored level current)", n - cnt.unrated - cnt.stale,
+               cnt.stale + cnt.unrated),
           step("j", "evaluated: unacceptable risks with a decision",
-               c.unacceptable - c.undecided, c.undecided),
+               cnt.unacceptable - cnt.undecided, cnt.undecided),
         }
         if opts.format == "csv" or opts.format == "json" then
-          out(kit.render(prioritised(rows, res, nil), PRIORITY_COLUMNS, opts.format, PRIORITY_TABLE))
+          out(kit.render(prioritised(t, res, nil), PRIORITY_COLUMNS, opts.format, PRIORITY_TABLE))
           return EXIT.OK
         end
-        out(("assessment under %s: %d assets, %d risks\n\n"):format(m:name(), #assets, n))
+        out(("assessment under %s: %d assets, %d risks\n\n"):format(m:name(), nassets, n))
         out(format.table(steps, { "step", { "what", "what", 50 }, "status", "done",
                                   "missing" }), "\n")
         local top = tonumber(opts.top or 20)
         out(("prioritised register%s:\n"):format(top > 0 and (" (top " .. top .. ")") or ""))
-        out(format.table(prioritised(rows, res, top > 0 and top or nil), PRIORITY_TABLE))
+        out(format.table(prioritised(t, res, top > 0 and top or nil), PRIORITY_TABLE))
         return EXIT.OK
       end)
     end,
@@ -295,19 +321,49 @@ on the register's factors.]],
             return EXIT.INPUT
           end
         end
-        local rows = reg:risks()
-        local now, next_ = risk_register.evaluate(m, rows), risk_register.evaluate(other, rows)
-        local changes, grid = {}, {}
-        for i, r in ipairs(rows) do
-          local a, b = now.level[i] or "unrated", next_.level[i] or "unrated"
-          grid[a] = grid[a] or {}
-          grid[a][b] = (grid[a][b] or 0) + 1
-          local acc_a, acc_b = now.acceptable[i], next_.acceptable[i]
-          if a ~= b or acc_a ~= acc_b then
-            changes[#changes + 1] = { ref = r.ref, level = a, ["whatif level"] = b,
-                                      acceptable = acc_a, ["whatif acceptable"] = acc_b,
-                                      score = format.number(now.score[i] / 1e6),
-                                      ["whatif score"] = format.number(next_.score[i] / 1e6) }
+        local t, now = evaluated(reg, m)
+        local next_, eerr, ecode = risk_register.try_evaluate_table(other, t)
+        if not next_ then error({ msg = eerr, code = ecode }) end
+        local n = t.n
+        -- Levels by name ("unrated" for rank 0); counts per pair of ranks.
+        local function names_of(res)
+          local list = { [0] = "unrated" }
+          for k, name in ipairs(res.level_names) do list[k] = name end
+          return list
+        end
+        local name_a, name_b = names_of(now), names_of(next_)
+        local nb = #name_b + 1
+        local pairs_n = ffi.new("int64_t[?]", (#name_a + 1) * nb)
+        local differ = ffi.new("uint8_t[?]", (#name_a + 1) * nb)
+        for a = 0, #name_a do
+          for b = 0, #name_b do differ[a * nb + b] = name_a[a] ~= name_b[b] and 1 or 0 end
+        end
+        local limit = tonumber(opts.limit or 50)
+        local all = opts.format == "csv" or opts.format == "json"
+        local changes, nchanges = {}, 0
+        local ra, rb, aa, ab = now.rank, next_.rank, now.acceptable, next_.acceptable
+        for i = 0, n - 1 do
+          local a, b = ra[i], rb[i]
+          pairs_n[a * nb + b] = pairs_n[a * nb + b] + 1
+          if differ[a * nb + b] == 1 or aa[i] ~= ab[i] then
+            nchanges = nchanges + 1
+            if all or nchanges <= limit then
+              changes[nchanges] = { ref = t:ref(i), level = name_a[a], ["whatif level"] = name_b[b],
+                                    acceptable = aa[i] == 1, ["whatif acceptable"] = ab[i] == 1,
+                                    score = format.number(tonumber(now.score[i]) / 1e6),
+                                    ["whatif score"] = format.number(tonumber(next_.score[i]) / 1e6) }
+            end
+          end
+        end
+        local grid = {}
+        for a = 0, #name_a do
+          for b = 0, #name_b do
+            local k = tonumber(pairs_n[a * nb + b])
+            if k > 0 then
+              local ga = grid[name_a[a]] or {}
+              grid[name_a[a]] = ga
+              ga[name_b[b]] = (ga[name_b[b]] or 0) + k
+            end
           end
         end
         local cols = { { "ref", "ref", 40 }, "level", "score", "acceptable", "whatif level",
@@ -319,7 +375,7 @@ on the register's factors.]],
           return EXIT.OK
         end
         out(("what if %s replaced %s: %d of %d risks change level or acceptance\n\n")
-            :format(other:name(), m:name(), #changes, #rows))
+            :format(other:name(), m:name(), nchanges, n))
         -- The summary matrix: current levels down, the other's across.
         local across = {}
         for _, lv in ipairs(other:levels()) do across[#across + 1] = lv.name end
@@ -336,12 +392,11 @@ on the register's factors.]],
           mrows[#mrows + 1] = row
         end
         out(format.table(mrows, mcols), "\n")
-        local limit = tonumber(opts.limit or 50)
         local shown = {}
-        for k = 1, math.min(#changes, limit) do shown[k] = changes[k] end
+        for k = 1, math.min(nchanges, limit) do shown[k] = changes[k] end
         out(format.table(shown, cols))
-        if #changes > limit then
-          out(("... and %d more (--limit N, or --format csv for all)\n"):format(#changes - limit))
+        if nchanges > limit then
+          out(("... and %d more (--limit N, or --format csv for all)\n"):format(nchanges - limit))
         end
         return EXIT.OK
       end)

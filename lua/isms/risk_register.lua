@@ -84,8 +84,88 @@ end
 
 --- One risk by ref, or nil.
 function R:risk(ref)
-  for _, r in ipairs(self:risks()) do if r.ref == ref then return r end end
+  -- The columns find the ref's asset; the cursor gives that asset's rows.
+  local t = self:risk_table()
+  local i = t and t:find(ref)
+  if not i then return nil end
+  for _, r in ipairs(self:risks({ asset = t:asset_id(i) })) do
+    if r.ref == ref then return r end
+  end
   return nil
+end
+
+-- ------------------------------------------------------------ columns
+
+--- The risks read in C into columns (isms_risks_read), for the commands
+-- that go over the whole register. Rows are numbered from 0, in ref
+-- order; `c` is the isms_risk_table (freed with the object), `n` its
+-- number of risks and `factors` the register's factor names (the ratings
+-- columns r1..r4 in that order).
+local RiskTable = {}
+RiskTable.__index = RiskTable
+M.RiskTable = RiskTable
+
+local table_out = ffi.new("isms_risk_table *[1]")
+
+--- Reads the risks (of opts.asset, or all) into columns.
+-- @treturn RiskTable|nil the table, or nil, message, code
+function R:risk_table(opts)
+  local rc = C.isms_risks_read(self.db, opts and opts.asset, table_out)
+  if rc ~= 0 then return failure(self, rc) end
+  local c = ffi.gc(table_out[0], C.isms_risk_table_free)
+  return setmetatable({ c = c, n = tonumber(c.n), factors = self:risk_factors() or {} },
+                      RiskTable)
+end
+
+local function text_at(c, off) return ffi.string(c.text + off) end
+
+function RiskTable:ref(i) return text_at(self.c, self.c.ref[i]) end
+function RiskTable:threat(i) return text_at(self.c, self.c.threat[i]) end
+function RiskTable:asset_id(i) return text_at(self.c, self.c.assets.id[self.c.asset[i]]) end
+
+--- The asset class of row i (text), or nil.
+function RiskTable:class(i)
+  local k = self.c.asset_class[i]
+  return k >= 0 and ffi.string(self.c.class_names[k]) or nil
+end
+
+local DECISIONS = { [1] = "accept", [2] = "treat" }
+--- The stored decision of row i, or nil.
+function RiskTable:decision(i) return DECISIONS[self.c.decision[i]] end
+
+--- The row of a ref, or nil.
+function RiskTable:find(ref)
+  local i = C.isms_risk_table_find(self.c, ref)
+  return i >= 0 and tonumber(i) or nil
+end
+
+--- An asset of the table by id, as the fields a risk view takes
+-- (`{ class, type, value, outsourced, group }`), or nil.
+function RiskTable:asset(id)
+  local a = C.isms_risk_table_find_asset(self.c, id)
+  if a < 0 then return nil end
+  local A = self.c.assets
+  local fl, k = A.flags[a], A.cls[a]
+  return { class = k >= 0 and ffi.string(self.c.class_names[k]) or nil,
+           type = risk_method.TYPES[A.type[a]],
+           value = bit.band(fl, C.ISMS_ASSET_VALUED) ~= 0 and tonumber(A.value[a]) or nil,
+           outsourced = bit.band(fl, C.ISMS_ASSET_OUTSOURCED) ~= 0,
+           group = bit.band(fl, C.ISMS_ASSET_GROUP) ~= 0 }
+end
+
+--- The stored fields of row i that a put overlays: `{ asset, category,
+-- obligations, impacts, ratings = { factor = tier } }`.
+function RiskTable:stored(i)
+  local c = self.c
+  local imp = c.impacts[i]
+  local ratings = {}
+  for k, name in ipairs(self.factors) do
+    local v = c.ratings[k - 1][i]
+    ratings[name] = v > 0 and v or nil
+  end
+  return { asset = self:asset_id(i), category = risk_method.CATEGORIES[c.category[i]],
+           obligations = c.obligations[i],
+           impacts = imp >= 0 and ffi.string(c.impact_names[imp]) or nil, ratings = ratings }
 end
 
 -- ----------------------------------------------------------- evaluation
@@ -179,21 +259,110 @@ function M.evaluate(m, rows)
   return res
 end
 
+--- Scores, evaluates and can order the risks of a RiskTable under a
+-- methodology, in the C kernels, storing nothing. The kernels' columns are
+-- the table's own (the classes renumbered in C); Lua runs only once per
+-- distinct risk view, for the methodology's predicates.
+-- @tparam RiskTable t from reg:risk_table()
+-- @treturn table `{ n, score (int64_t[n], millionths), rank (int16_t[n], 0 =
+--   unrated), acceptable (uint8_t[n]), level_names (by rank), order(k) }`;
+--   `order(k)` gives the k most urgent rows (0-based) as a uint32_t array
+function M.evaluate_table(m, t)
+  local r = m.spec.risk
+  local c, n = t.c, t.n
+  local N = math.max(n, 1)
+  local cols = ffi.new("isms_risk_cols")
+  local nc = c.nclasses
+  local map = ffi.new("int8_t[?]", math.max(nc, 1))
+  for k = 0, nc - 1 do map[k] = r.class_idx[ffi.string(c.class_names[k])] or -1 end
+  local cls = ffi.new("int8_t[?]", N)
+  assert(C.isms_risk_table_cols(c, map, cls, cols) == 0)
+  local column = {}
+  for k, name in ipairs(t.factors) do column[name] = k - 1 end
+  local zeros  -- a factor the register does not rate on: every risk unrated
+  for k, f in ipairs(r.factors) do
+    if column[f.name] then cols.ratings[k - 1] = c.ratings[column[f.name]]
+    else
+      zeros = zeros or ffi.new("uint8_t[?]", N)
+      cols.ratings[k - 1] = zeros
+    end
+  end
+  local score = ffi.new("int64_t[?]", N)
+  local rank = ffi.new("int16_t[?]", N)
+  cols.score, cols.rank = score, rank
+  assert(C.isms_scorer_score(m.scorer, cols) == 0)
+  local has_pred = false
+  for _, rule in ipairs(r.rules) do if rule.predicate_bit then has_pred = true end end
+  local verdicts
+  if has_pred then
+    -- Predicates run once per distinct risk view, in the sandbox.
+    local view_of = ffi.new("uint32_t[?]", N)
+    local first = ffi.new("uint32_t[?]", N)
+    local nviews = ffi.new("size_t[1]")
+    assert(C.isms_risk_table_views(c, cols, #r.factors, view_of, first, nviews) == 0)
+    local views = {}
+    for v = 0, tonumber(nviews[0]) - 1 do
+      local i = first[v]
+      local a = c.asset[i]
+      local aflags = c.assets.flags[a]
+      local imp = c.impacts[i]
+      local view = risk_view.view(m, {
+        rank = rank[i], score = decimal.to_number(tonumber(score[i])),
+        category = risk_method.CATEGORIES[c.category[i]],
+        impacts = impacts_of(imp >= 0 and ffi.string(c.impact_names[imp]) or nil),
+        obligations = obligation_flags(c.obligations[i]),
+        asset = { class = t:class(i), type = risk_method.TYPES[c.asset_type[i]],
+                  value = bit.band(aflags, C.ISMS_ASSET_VALUED) ~= 0 and
+                          tonumber(c.assets.value[a]) or nil,
+                  outsourced = bit.band(aflags, C.ISMS_ASSET_OUTSOURCED) ~= 0,
+                  group = bit.band(aflags, C.ISMS_ASSET_GROUP) ~= 0 } })
+      view.ratings = {}
+      for k, f in ipairs(r.factors) do view.ratings[f.name] = cols.ratings[k - 1][i] end
+      views[v + 1] = view
+    end
+    local bits = risk_view.verdicts(m, views, false)
+    local vbits = ffi.new("uint8_t[?]", #bits + 1)
+    for v = 1, #bits do vbits[v - 1] = bits[v] end
+    verdicts = ffi.new("uint8_t[?]", N)
+    for i = 0, n - 1 do
+      local v = view_of[i]
+      verdicts[i] = v ~= 0xffffffff and vbits[v] or 0
+    end
+    cols.verdicts = verdicts
+  end
+  local acc = ffi.new("uint8_t[?]", N)
+  assert(C.isms_scorer_accept(m.scorer, cols, 0, acc) == 0)
+  local level_names = {}
+  for k, lv in ipairs(r.levels) do level_names[k] = lv.name end
+  local res = { n = n, score = score, rank = rank, acceptable = acc,
+                level_names = level_names, _keep = { cols, map, cls, zeros, verdicts, c } }
+  function res.order(k)
+    k = math.max(0, math.min(math.floor(k or n), n))
+    local out = ffi.new("uint32_t[?]", math.max(k, 1))
+    assert(C.isms_risk_order(n, rank, score, c.obligations, k, out) == 0)
+    return out, k
+  end
+  return res
+end
+
 -- evaluate() raises {msg, code} when a rule function fails on real data
 -- (or strikes a sandbox limit); writers return that as nil, msg, code.
-local function try_evaluate(m, rows)
-  local ok, res = pcall(M.evaluate, m, rows)
+local function try_evaluate(m, rows, fn)
+  local ok, res = pcall(fn or M.evaluate, m, rows)
   if ok then return res end
   if type(res) == "table" and res.msg then return nil, res.msg, res.code or "RULE" end
   error(res, 0)
 end
+M.try_evaluate_table = function(m, t) return try_evaluate(m, t, M.evaluate_table) end
 
 -- ------------------------------------------------------------ writing
 
--- Runs fn(batch) inside one risk batch; commits if it returns true.
-local function in_batch(self, command, source, reason, fn)
+-- Runs fn(batch) inside one risk batch; commits if it returns true. A
+-- bulk batch (many risks) goes through a rollback journal when it can.
+local function in_batch(self, command, source, reason, fn, bulk)
   local out = ffi.new("isms_risk_batch *[1]")
-  local rc = C.isms_risk_begin(self.db, command, source, reason, out)
+  local begin = bulk and C.isms_risk_begin_bulk or C.isms_risk_begin
+  local rc = begin(self.db, command, source, reason, out)
   if rc ~= 0 then return failure(self, rc) end
   local rb = out[0]
   local ok, err, code = fn(rb)
@@ -290,31 +459,19 @@ local function fields_of(m, cols, risk)
 end
 
 -- Scores every stored risk under m and writes score, level and acceptance
--- where they changed.
+-- where they changed, in C over the columns. Returns changed, total.
 local function rescore(self, m, rb)
-  local rows = self:risks()
-  local res, eerr, ecode = try_evaluate(m, rows)
+  local t, terr, tcode = self:risk_table()
+  if not t then return nil, terr, tcode end
+  local res, eerr, ecode = try_evaluate(m, t, M.evaluate_table)
   if not res then return nil, eerr, ecode end
-  local changed = 0
-  for i, row in ipairs(rows) do
-    do
-      local rank = res.rank[i]
-      local f = {
-        score = rank > 0 and res.score[i] or "",
-        level = res.level[i] or "",
-        level_rank = rank > 0 and rank or "",
-        acceptable = rank > 0 and (res.acceptable[i] and 1 or 0) or "",
-      }
-      local old_score = row.score and decimal.round(row.score)
-      if old_score ~= (rank > 0 and res.score[i] or nil) or row.level ~= res.level[i]
-         or (rank > 0 and row.acceptable ~= res.acceptable[i]) then
-        local ok, err, code = put(self, rb, row.ref, f)
-        if not ok then return nil, err, code end
-        changed = changed + 1
-      end
-    end
-  end
-  return changed
+  local names = ffi.new("const char *[?]", math.max(#res.level_names, 1))
+  for k, name in ipairs(res.level_names) do names[k - 1] = name end  -- kept by res
+  local written = ffi.new("int64_t[1]")
+  local rc = C.isms_risk_put_scores(rb, t.c, res.score, res.rank, res.acceptable,
+                                    #res.level_names, names, written)
+  if rc ~= 0 then return failure(self, rc) end
+  return tonumber(written[0]), t.n
 end
 
 --- Creates or updates risks, all or nothing, scoring them under the
@@ -325,16 +482,32 @@ end
 -- @tparam[opt] table opts `{ reason =, command =, source =, methodology = m }`
 -- @treturn table|nil `{ created, updated, batch }` or nil, message, code
 function R:put_risks(list, opts)
+  return M.put_risks(self, list, opts)
+end
+
+-- put_risks, given the register's risks already read (t), or not.
+function M.put_risks(self, list, opts, t)
   opts = opts or {}
   local m, err, code = method_of(self, opts.methodology)
   if not m then return nil, err, code end
   local cols, cerr, ccode = factor_columns(self, m, opts.reason)
   if not cols then return nil, cerr, ccode end
   -- Each risk as it will be once written (stored values overlaid with the
-  -- new ones), so all are scored in one pass and each is written once.
-  local existing, assets = {}, {}
-  for _, r in ipairs(self:risks()) do existing[r.ref] = r end
-  for _, a in ipairs(self:assets()) do assets[a.id] = a end
+  -- new ones), so all are scored in one pass and each is written once. The
+  -- stored values and the assets come from the columns, found by binary
+  -- search, so a small edit of a large register reads it once, in C.
+  if not t then
+    local terr, tcode
+    t, terr, tcode = self:risk_table()
+    if not t then return nil, terr, tcode end
+  end
+  t.factors = self:risk_factors() or {}  -- factor_columns may have just fixed them
+  local assets = {}
+  local function asset_of(id)
+    if id == nil then return {} end
+    if assets[id] == nil then assets[id] = t:asset(id) or false end
+    return assets[id] or {}
+  end
   local fields, merged = {}, {}
   for k, risk in ipairs(list) do
     local ref = risk.ref
@@ -348,8 +521,9 @@ function R:put_risks(list, opts)
       if f.decided_by == nil then f.decided_by = self.actor end
       if f.decided_at == nil then f.decided_at = os.date("!%Y-%m-%d") end
     end
-    local old = existing[ref] or { ratings = {}, obligations = 0 }
-    local asset = assets[f.asset or old.asset] or {}
+    local i = t:find(ref)
+    local old = i and t:stored(i) or { ratings = {}, obligations = 0 }
+    local asset = asset_of(f.asset or old.asset)
     local row = { ref = ref, ratings = {}, category = f.category or old.category,
                   obligations = f.obligations or old.obligations,
                   impacts = f.impacts or old.impacts, asset_class = asset.class,
@@ -387,8 +561,10 @@ function R:set_risk(ref, fields, reason)
   local risk = {}
   for k, v in pairs(fields) do risk[k] = v end
   risk.ref = ref
-  if not self:risk(ref) then return nil, ("no risk '%s' in the register"):format(ref), "NOTFOUND" end
-  local rep, err, code = self:put_risks({ risk }, { reason = reason, command = "risks set" })
+  local t, terr, tcode = self:risk_table()
+  if not t then return nil, terr, tcode end
+  if not t:find(ref) then return nil, ("no risk '%s' in the register"):format(ref), "NOTFOUND" end
+  local rep, err, code = M.put_risks(self, { risk }, { reason = reason, command = "risks set" }, t)
   if not rep then return nil, err, code end
   return true
 end
@@ -409,26 +585,30 @@ end
 
 --- Re-scores every stored risk under the methodology (the register's by
 -- default) and records what changed.
+-- @treturn integer|nil the number of risks that changed (or nil, message,
+--   code), and the number of risks scored
 function R:score_risks(m, reason)
   local mm, err, code = method_of(self, m)
   if not mm then return nil, err, code end
   local ok, cerr, ccode = factor_columns(self, mm, reason)
   if not ok then return nil, cerr, ccode end
-  local changed
+  local changed, total
   local rep, rerr, rcode = in_batch(self, "risks score", "methodology " .. mm:name(), reason,
     function(rb)
-      local n, e, c = rescore(self, mm, rb)
-      if not n then return nil, e, c end
-      changed = n
+      local n, scored_or_err, c = rescore(self, mm, rb)
+      if not n then return nil, scored_or_err, c end
+      changed, total = n, scored_or_err
       return true
-    end)
+    end, true)
   if not rep then return nil, rerr, rcode end
-  return changed
+  return changed, total
 end
 
 --- Generates risks from a catalog for every asset whose type a threat
 -- applies to: ref "ASSET/THREAT[/VULNERABILITY]". Existing risks are left
--- as they are, so generating again only adds what is new.
+-- as they are, so generating again only adds what is new. The risks are
+-- made in C (isms_risk_generate) from templates: the catalog's pairs for
+-- each asset type, in catalog.pairs_for's order.
 -- @treturn table|nil `{ created, updated, batch }`
 function R:generate_risks(name, opts)
   opts = opts or {}
@@ -436,25 +616,33 @@ function R:generate_risks(name, opts)
   if not cat then return nil, err, code end
   local m, merr, mcode = method_of(self, opts.methodology)
   if not m then return nil, merr, mcode end
-  local existing = {}
-  for _, r in ipairs(self:risks()) do existing[r.ref] = true end
+  -- The first methodology to write risks fixes the register's factors.
+  local cols, cerr, ccode = factor_columns(self, m, opts.reason)
+  if not cols then return nil, cerr, ccode end
   local list = {}
-  for _, asset in ipairs(self:assets()) do
-    for _, p in ipairs(catalog.pairs_for(cat, asset.type)) do
-      local ref = asset.id .. "/" .. p.threat.id .. (p.vulnerability and ("/" .. p.vulnerability.id) or "")
-      if not existing[ref] then
-        list[#list + 1] = {
-          ref = ref, asset = asset.id, threat = p.threat.id,
-          vulnerability = p.vulnerability and p.vulnerability.id,
-          title = p.threat.title .. (p.vulnerability and (": " .. p.vulnerability.title) or ""),
-          category = p.threat.category, impacts = p.threat.impacts,
-          owners = asset.owner,
-        }
-      end
+  for k, type_name in ipairs(risk_method.TYPES) do
+    for _, p in ipairs(catalog.pairs_for(cat, type_name)) do
+      local v = p.vulnerability
+      list[#list + 1] = { threat = p.threat.id, vulnerability = v and v.id,
+                          title = p.threat.title .. (v and (": " .. v.title) or ""),
+                          category = p.threat.category,
+                          impacts = table.concat(p.threat.impacts or {}, ","),
+                          types = bit.lshift(1, k - 1) }
     end
   end
-  local rep, perr, pcode = self:put_risks(list, { reason = opts.reason, methodology = m,
-    command = "risks generate", source = "catalog " .. cat.name })
+  -- The strings stay referenced by list while C reads them.
+  local tpl = ffi.new("isms_risk_template[?]", math.max(#list, 1))
+  for k, p in ipairs(list) do
+    local x = tpl[k - 1]
+    x.threat, x.vulnerability, x.title = p.threat, p.vulnerability, p.title
+    x.category, x.impacts, x.types = p.category, p.impacts, p.types
+  end
+  local rep, perr, pcode = in_batch(self, "risks generate", "catalog " .. cat.name, opts.reason,
+    function(rb)
+      local rc = C.isms_risk_generate(rb, #list, tpl, nil)
+      if rc ~= 0 then return failure(self, rc) end
+      return true
+    end, true)
   if not rep then return nil, perr, pcode end
   -- Name the catalog's threats and vulnerabilities in the register.
   local ok, e, c = in_batch(self, "catalog " .. cat.name, cat.file, opts.reason, function(rb)

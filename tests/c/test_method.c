@@ -6,29 +6,9 @@
 #include <string.h>
 
 #include "isms.h"
+#include "fixtures.h"
 #include "tap.h"
 
-static isms_method *qism(void) {
-  static const char *c[] = {"Unclassified", "Restricted", "Confidential", "Secret"};
-  static const char *ia[] = {"Low", "Moderate", "High"};
-  isms_method *m;
-  if (isms_method_new("qism", &m)) return NULL;
-  for (int v = 1; v <= 4; v++) isms_method_add_tier(m, ISMS_DIM_C, v, c[v - 1]);
-  for (int v = 1; v <= 3; v++) {
-    isms_method_add_tier(m, ISMS_DIM_I, v, ia[v - 1]);
-    isms_method_add_tier(m, ISMS_DIM_A, v, ia[v - 1]);
-  }
-  isms_method_add_alias(m, ISMS_DIM_C, 1, "public");
-  static const double A[] = {18, 24, 27, 32, 36}, B[] = {8, 9, 12, 16}, C[] = {1, 2, 3, 4, 6};
-  int k;
-  isms_method_add_class(m, "A", &k);
-  for (size_t j = 0; j < 5; j++) isms_method_class_add_value(m, k, A[j]);
-  isms_method_add_class(m, "B", &k);
-  for (size_t j = 0; j < 4; j++) isms_method_class_add_value(m, k, B[j]);
-  isms_method_add_class(m, "C", &k);
-  for (size_t j = 0; j < 5; j++) isms_method_class_add_value(m, k, C[j]);
-  return m;
-}
 
 static void test_compile_and_value(void) {
   isms_method *m = qism();

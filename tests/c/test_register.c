@@ -10,23 +10,11 @@
 
 #include "isms.h"
 #include "isms_internal.h" /* the connection, to read its pragmas */
+#include "fixtures.h"
 #include "tap.h"
 
-static char dir[] = "/tmp/isms-test-XXXXXX";
 
-static const char *path_of(const char *name) {
-  static char buf[4][256];
-  static int k;
-  k = (k + 1) % 4;
-  snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-  return buf[k];
-}
 
-static void write_file(const char *path, const char *text) {
-  FILE *f = fopen(path, "wb");
-  fputs(text, f);
-  fclose(f);
-}
 
 static int count_rows(isms_db *db, int view, const char *filter) {
   isms_cursor *cur;
@@ -135,7 +123,7 @@ static void test_misuse(void) {
 }
 
 int main(void) {
-  if (!mkdtemp(dir)) return 1;
+  if (!mkdtemp(fixture_dir)) return 1;
   test_open_and_settings();
   test_newer_schema_refused();
   test_import_export();
@@ -143,7 +131,7 @@ int main(void) {
   test_misuse();
   int rc = done_testing();
   char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-  if (system(cmd) != 0) diag("could not remove %s", dir);
+  snprintf(cmd, sizeof cmd, "rm -rf %s", fixture_dir);
+  if (system(cmd) != 0) diag("could not remove %s", fixture_dir);
   return rc;
 }

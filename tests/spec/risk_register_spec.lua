@@ -302,3 +302,171 @@ acceptance "services" {
     assert.are.equal("T-FIRE", iter().id)
   end)
 end)
+
+describe("risk register in columns", function()
+  local risk_register = require "isms.risk_register"
+  local isms = require "isms"
+
+  local function rated_register()
+    local reg = register_with_assets()
+    assert(reg:generate_risks(H.file("tiny.lua", CATALOG)))
+    assert(reg:put_risks({
+      { ref = "SRV-1/T-FIRE/V-NO-DETECT", ratings = { S = 9, O = 5, D = 5 } },
+      { ref = "DOC-1/T-LEAK/V-NO-CLASS", ratings = { S = 5, O = 5, D = 5 },
+        obligations = { legal = true } },
+      { ref = "DOC-1/T-LEAK/V-WEAK-AUTH", ratings = { S = 5, O = 5, D = 5 } },
+      { ref = "SVC-1/T-OUTAGE", ratings = { S = 1, O = 2, D = 3 }, decision = "accept" },
+    }))
+    return reg
+  end
+
+  -- Runs SQL on a register file beside the library (the sqlite3 shell).
+  local function sql(reg, text)
+    assert.are.equal(0, os.execute("sqlite3 " .. H.shell_quote(reg.path) .. " "
+                                   .. H.shell_quote(text)))
+  end
+
+  it("assess over the columns gives the known answer of a small register", function()
+    local reg = rated_register()
+    local csv, err, rc = H.run("--db", reg.path, "assess", "--format", "csv")
+    assert.are.equal(0, rc, err)
+    assert.are.equal(table.concat({
+      "priority,ref,asset,class,threat,level,score,obligations,acceptable,decision",
+      "1,SRV-1/T-FIRE/V-NO-DETECT,SRV-1,A,T-FIRE,High,225,,no,",        -- High: treat
+      "2,DOC-1/T-LEAK/V-NO-CLASS,DOC-1,A,T-LEAK,Medium,125,legal,no,",  -- class A: Low only
+      "3,DOC-1/T-LEAK/V-WEAK-AUTH,DOC-1,A,T-LEAK,Medium,125,,no,",      -- fewer obligations
+      "4,SVC-1/T-OUTAGE,SVC-1,B,T-OUTAGE,Low,6,,yes,accept",
+      "5,SVC-1/T-LEAK/V-WEAK-AUTH,SVC-1,B,T-LEAK,unrated,,,,", "" }, "\n"), csv)
+    local out = H.run("--db", reg.path, "assess")
+    local steps = {}
+    for id, status, done, missing in out:gmatch("\n(%S+) +[^\n]-  +(%a+) +(%d+) +(%d+)") do
+      steps[#steps + 1] = table.concat({ id, status, done, missing }, " ")
+    end
+    assert.are.same({
+      "a missing 2 1",      -- SVC-1 has no owner
+      "b done 3 0", "c done 3 0",
+      "d missing 1 4",      -- only T-FIRE names its impacts
+      "e missing 3 2",      -- SVC-1's risks have no owner
+      "f missing 0 5", "g-h missing 4 1", "i missing 4 1",
+      "j missing 0 3",      -- three unacceptable risks, none decided
+    }, steps)
+    -- A stored level out of date counts at step i until re-scored.
+    sql(reg, "UPDATE risks SET level = 'Low' WHERE ref = 'SRV-1/T-FIRE/V-NO-DETECT'")
+    assert.truthy(H.run("--db", reg.path, "assess"):find("\ni +risk levels[^\n]-missing +3 +2"))
+    local text, _, rc2 = H.run("--db", reg.path, "risks", "score")
+    assert.are.equal(0, rc2)
+    assert.are.equal("scored 5 risks under qism-fmea; 1 changed\n", text)
+    assert.truthy(H.run("--db", reg.path, "assess"):find("\ni +risk levels[^\n]-missing +4 +1"))
+  end)
+
+  it("evaluates the columns as the row path does, predicates included", function()
+    local reg = rated_register()
+    assert(reg:put_risks({
+      { ref = "SVC-1/T-LEAK/V-WEAK-AUTH", ratings = { S = 3, O = 3, D = 3 },
+        obligations = { contractual = true }, impacts = { "reputation", "repair" } },
+      { ref = "X-1", asset = "SVC-1", threat = "T-X", ratings = { S = 3, O = 3, D = 3 } },
+      { ref = "X-2", asset = "SRV-1", threat = "T-X", ratings = { S = 7, O = 3, D = 1 },
+        category = "governance" },
+    }))
+    local views = assert(isms.methodology.load(H.file("views.lua", [[
+methodology "views" { extends = "qism-fmea" }
+acceptance "seen" {
+  predicate = function(r)
+    return (r.impacts.repair and (r.asset.value or 0) > 12) or r.obligations.contractual
+      or (r.ratings.S < 4 and r.asset.outsourced) or r.category == "governance"
+  end,
+}
+]])))
+    local strict = assert(isms.methodology.load("demo/qism-strict.lua"))
+    local t = assert(reg:risk_table())
+    local rows = reg:risks()
+    assert.are.equal(#rows, t.n)
+    for _, m in ipairs({ reg:methodology(), strict, views }) do
+      local want = risk_register.evaluate(m, rows)
+      local got = risk_register.evaluate_table(m, t)
+      local order = got.order()
+      for i, row in ipairs(rows) do
+        assert.are.equal(row.ref, t:ref(i - 1))
+        assert.are.equal(want.score[i], tonumber(got.score[i - 1]), row.ref)
+        assert.are.equal(want.rank[i], got.rank[i - 1], row.ref)
+        assert.are.equal(want.acceptable[i], got.acceptable[i - 1] == 1, m:name() .. " " .. row.ref)
+        assert.are.equal(want.order[i], order[i - 1] + 1)
+      end
+    end
+    -- The predicate does decide: not every rated risk is acceptable.
+    local got = risk_register.evaluate_table(views, t)
+    local acc = 0
+    for i = 0, t.n - 1 do acc = acc + got.acceptable[i] end
+    assert.is_true(acc > 0 and acc < t.n - 1)
+  end)
+
+  it("reads one asset's risks, finds refs and assets", function()
+    local reg = rated_register()
+    local t = assert(reg:risk_table({ asset = "DOC-1" }))
+    assert.are.equal(2, t.n)
+    assert.are.equal("DOC-1/T-LEAK/V-NO-CLASS", t:ref(0))
+    assert.are.equal(1, t:find("DOC-1/T-LEAK/V-WEAK-AUTH"))
+    assert.is_nil(t:find("SRV-1/T-FIRE/V-NO-DETECT"))
+    assert.are.same({ class = "A", type = "information", value = 24, outsourced = false,
+                      group = false }, t:asset("DOC-1"))
+    assert.are.same({ asset = "DOC-1", category = "reputation", obligations = 1,
+                      ratings = { S = 5, O = 5, D = 5 } }, t:stored(0))
+    assert.are.equal("SRV-1", reg:risk("SRV-1/T-FIRE/V-NO-DETECT").asset)
+    assert.is_nil(reg:risk("NOPE"))
+  end)
+
+  it("a generation failing half-way changes nothing", function()
+    local reg = register_with_assets()
+    -- (The first writer fixes the register's factors, in a batch of its own.)
+    assert(reg:set_setting("risk_factors", "S,O,D"))
+    sql(reg, "CREATE TRIGGER boom BEFORE INSERT ON risks WHEN NEW.asset = 'SVC-1'"
+             .. " BEGIN SELECT RAISE(ABORT, 'boom'); END")
+    local before = H.snapshot(reg)
+    local ok, err, code = reg:generate_risks(H.file("tiny.lua", CATALOG))
+    assert.is_nil(ok)
+    assert.are.equal("INPUT", code)
+    assert.truthy(err:find("boom", 1, true), err)
+    -- DOC-1's and SRV-1's risks were written before SVC-1's: all rolled back.
+    assert.are.equal(before, H.snapshot(reg))
+    assert.are.equal(0, #reg:risks())
+  end)
+
+  it("a re-scoring failing half-way changes nothing", function()
+    local reg = rated_register()
+    -- Ratings changed behind the register's back: every rated risk moves.
+    sql(reg, "UPDATE risks SET r1 = 10 WHERE r1 IS NOT NULL")
+    sql(reg, "CREATE TRIGGER boom BEFORE UPDATE ON risks WHEN NEW.ref = 'SVC-1/T-OUTAGE'"
+             .. " BEGIN SELECT RAISE(ABORT, 'boom'); END")
+    local before = H.snapshot(reg)
+    local n, err, code = reg:score_risks()
+    assert.is_nil(n)
+    assert.are.equal("INPUT", code)
+    assert.truthy(err:find("risk SVC-1/T-OUTAGE: boom", 1, true), err)
+    assert.are.equal(before, H.snapshot(reg))
+    -- A predicate failing on real data stops it before any write as well.
+    sql(reg, "DROP TRIGGER boom")
+    local picky = assert(isms.methodology.load(H.file("picky.lua", [[
+methodology "picky" { extends = "qism-fmea" }
+acceptance "services" {
+  when = { asset_type = { "service" } },
+  predicate = function(r) if r.asset.outsourced then error("outsourced: ask legal") end return true end,
+}
+]])))
+    local n2, err2, code2 = reg:score_risks(picky)
+    assert.is_nil(n2)
+    assert.are.equal("RULE", code2)
+    assert.truthy(err2:find("outsourced: ask legal", 1, true), err2)
+    assert.are.equal(before, H.snapshot(reg))
+    -- Once it can run, only what moved is written, each field logged.
+    local changed, total = assert(reg:score_risks())
+    assert.are.equal(4, changed)
+    assert.are.equal(5, total)
+    local logged = {}
+    for _, c in ipairs(reg:changes("SVC-1/T-OUTAGE")) do
+      if c.action == "update" and c.batch == reg:batches()[#reg:batches()].id then
+        logged[#logged + 1] = c.field .. ":" .. tostring(c.old) .. ">" .. tostring(c.new)
+      end
+    end
+    assert.are.same({ "score:6000000>60000000" }, logged)
+  end)
+end)
