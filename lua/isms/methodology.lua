@@ -19,6 +19,7 @@ local DIMS = { C = 0, I = 1, A = 2 }
 local DIM_ORDER = { "C", "I", "A" }
 local MAX_TIER = 15
 local MAX_EXTENDS = 8
+local CALLS_PER_RUN = 1000  -- rule-function calls sent to one sandbox run
 local COMBINE = { product = 0, sum = 1, max = 2 }
 
 local ALLOWED = {
@@ -302,11 +303,20 @@ local function call_functions(calls)
   end
   local results = {}
   for _, f in ipairs(order) do
-    local list, plain = by_file[f], {}
-    for j, e in ipairs(list) do plain[j] = e.call end
-    local _, res, code = rules.call(f, plain)
-    if not _ then error({ msg = res, code = code }) end
-    for j, e in ipairs(list) do results[e.k] = res[j] or { ok = false, error = "no result" } end
+    local list = by_file[f]
+    -- The calls travel as one Lua chunk, and a chunk holds at most 65536
+    -- constants: send them in slices of CALLS_PER_RUN.
+    for first = 1, #list, CALLS_PER_RUN do
+      local plain = {}
+      for j = first, math.min(#list, first + CALLS_PER_RUN - 1) do
+        plain[#plain + 1] = list[j].call
+      end
+      local _, res, code = rules.call(f, plain)
+      if not _ then error({ msg = res, code = code }) end
+      for j = 1, #plain do
+        results[list[first + j - 1].k] = res[j] or { ok = false, error = "no result" }
+      end
+    end
   end
   return results
 end

@@ -292,3 +292,23 @@ risk_level "Low" { range = { 1, 2 } }
     assert.are.equal("]] os.exit(1) --[[", results[1].value)
   end)
 end)
+
+describe("many distinct risk views", function()
+  it("are sent to the sandbox in slices, each view judged once", function()
+    local m = assert(load_text([[
+methodology "v" {}
+scale "L" { tiers = { { value = 1, label = "Low" }, { value = 2, label = "High" } } }
+risk_score { factors = { "L" }, combine = "max" }
+risk_level "Low" { range = { 1, 2 } }
+acceptance "even values" { predicate = function(r) return r.asset.value % 2 == 0 end }
+]]))
+    local views = {}
+    for k = 1, 5000 do
+      views[k] = require("isms.risk_view").view(m, { ratings = { L = 1 }, asset = { value = k } })
+    end
+    local bits = require("isms.risk_view").verdicts(m, views, false)
+    assert.are.equal(5000, #bits)
+    assert.are.equal(0, bits[4999])
+    assert.are.equal(1, bits[5000])
+  end)
+end)
