@@ -8,11 +8,7 @@ local risk_method = require "isms.risk_method"
 local fail = check.fail
 local M = {}
 
-local function set(list)
-  local t = {}
-  for _, v in ipairs(list) do t[v] = true end
-  return t
-end
+local set = check.set
 
 local ALLOWED = {
   catalog = set { "title", "description", "reference" },

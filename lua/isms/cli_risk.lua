@@ -66,6 +66,18 @@ return function(kit)
     return m
   end
 
+  -- Runs fn(reg, m) on the register with its risk-scoring methodology.
+  local function with_method(ctx, fn)
+    return kit.with_register(ctx, function(reg)
+      local m, e, code = method_or_fail(reg)
+      if not m then
+        kit.err(e)
+        return kit.exit_for(code)
+      end
+      return fn(reg, m)
+    end)
+  end
+
   kit.command("risks", {
     usage = "isms risks [list|generate CATALOG|set REF FIELD=VALUE...|delete REF...|score|"
             .. "export FILE|import FILE]",
@@ -91,13 +103,11 @@ import FILE      create or update risks from CSV, all or nothing]],
       local sub = pos[1] or "list"
       local ok, ferr = kit.check_format(opts.format)
       if not ok then return nil, ferr, "USAGE" end
-      return kit.with_register(ctx, function(reg)
+      return with_method(ctx, function(reg, m)
         local function fail(e, code)
           kit.err(e)
           return code == "USAGE" and EXIT.USAGE or kit.exit_for(code)
         end
-        local m, e, code = method_or_fail(reg)
-        if not m then return fail(e, code) end
         local factors = reg:risk_factors() or m:factors()
         if sub == "list" then
           if opts.top then
@@ -208,12 +218,7 @@ the first --top N (default 20; 0 for all).]],
     run = function(ctx, opts)
       local ok, ferr = kit.check_format(opts.format)
       if not ok then return nil, ferr, "USAGE" end
-      return kit.with_register(ctx, function(reg)
-        local m, e, code = method_or_fail(reg)
-        if not m then
-          kit.err(e)
-          return kit.exit_for(code)
-        end
+      return with_method(ctx, function(reg, m)
         local t, res = evaluated(reg, m)
         local c, n = t.c, t.n
         local A = c.assets
@@ -305,12 +310,7 @@ on the register's factors.]],
       if not other:scores_risks() then
         return nil, ("methodology %s does not score risks"):format(other:name()), "INPUT"
       end
-      return kit.with_register(ctx, function(reg)
-        local m, e, code = method_or_fail(reg)
-        if not m then
-          kit.err(e)
-          return kit.exit_for(code)
-        end
+      return with_method(ctx, function(reg, m)
         local have = {}
         for _, f in ipairs(reg:risk_factors() or m:factors()) do have[f] = true end
         for _, f in ipairs(other:factors()) do

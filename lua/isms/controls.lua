@@ -13,11 +13,7 @@ local check = require "isms.rule_check"
 local fail = check.fail
 local M = {}
 
-local function set(list)
-  local t = {}
-  for _, v in ipairs(list) do t[v] = true end
-  return t
-end
+local set = check.set
 
 --- How a source control compares with its target, source on the left.
 -- `removed` has no target.

@@ -31,6 +31,19 @@ local function truncate(s, max)
   return table.concat(out) .. "…"
 end
 
+--- The keys of t that are not its array part 1..n, sorted by their text:
+-- what a printer of tables writes after the list items.
+function M.extra_keys(t, n)
+  local keys = {}
+  for k in pairs(t) do
+    if not (type(k) == "number" and k >= 1 and k <= n and k == math.floor(k)) then
+      keys[#keys + 1] = k
+    end
+  end
+  table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+  return keys
+end
+
 --- A number as short decimal text: 36 -> "36", 2.5 -> "2.5".
 function M.number(x)
   if x == nil then return "" end

@@ -4,6 +4,7 @@
 -- continue on the next line. Inside the isms executable input has readline
 -- editing and history (~/.isms_history); elsewhere it reads plain lines.
 local isms = require "isms"
+local format = require "isms.format"
 
 local M = {}
 
@@ -19,14 +20,7 @@ local function show(v, depth, seen)
     if k > 20 then parts[#parts + 1] = ("… (%d items)"):format(#v) break end
     parts[#parts + 1] = show(x, depth + 1, seen)
   end
-  local keys = {}
-  for k in pairs(v) do
-    if not (type(k) == "number" and k >= 1 and k <= n and k == math.floor(k)) then
-      keys[#keys + 1] = k
-    end
-  end
-  table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
-  for _, k in ipairs(keys) do
+  for _, k in ipairs(format.extra_keys(v, n)) do
     local key = type(k) == "string" and k:match("^[%a_][%w_]*$") and k or ("[" .. show(k) .. "]")
     parts[#parts + 1] = key .. " = " .. show(v[k], depth + 1, seen)
   end

@@ -27,11 +27,7 @@ M.TYPE_INDEX = index_of(M.TYPES)
 M.CATEGORY_INDEX = index_of(M.CATEGORIES)
 M.IMPACT_INDEX = index_of(M.IMPACTS)
 
-local function set(list)
-  local t = {}
-  for _, v in ipairs(list) do t[v] = true end
-  return t
-end
+local set = check.set
 
 local ALLOWED = {
   risk_score = set { "factors", "combine", "weights", "matrix", "description" },
@@ -184,7 +180,8 @@ local function check_levels(file, levels, by_matrix_names)
 end
 
 -- The matrix: its shape against the factor scales, cells all level names
--- or all numbers. Returns a function cell -> score, rank-or-nil.
+-- or all numbers. Returns { rows, columns, cells, names (cells are level
+-- names), decl, title }.
 local function check_matrix(file, d, score, level_by_name)
   local f = d.fields
   check.fields(file, d, f, ALLOWED.risk_matrix)

@@ -82,24 +82,21 @@ local function cell_of(m, ratings)
   return cell
 end
 
---- Scores one risk from its ratings, e.g. { S = 3, O = "Frequent", D = 2 }.
--- @treturn number,string,integer the score, level name and rank; or nil, reason
-function methods:score(ratings)
-  local r = risk_of(self)
-  local cell, why = cell_of(self, ratings)
+-- One risk's table cell: the score through `as`, level name and rank.
+local function lookup(m, ratings, as)
+  local r = risk_of(m)
+  local cell, why = cell_of(m, ratings)
   if not cell then return nil, why, "INPUT" end
   local rank = r.ranks[cell]
-  return decimal.to_number(r.scores[cell]), r.levels[rank].name, rank
+  return as(r.scores[cell]), r.levels[rank].name, rank
 end
 
+--- Scores one risk from its ratings, e.g. { S = 3, O = "Frequent", D = 2 }.
+-- @treturn number,string,integer the score, level name and rank; or nil, reason
+function methods:score(ratings) return lookup(self, ratings, decimal.to_number) end
+
 --- The score as exact decimal text ("2.5"), with level and rank.
-function methods:score_text(ratings)
-  local r = risk_of(self)
-  local cell, why = cell_of(self, ratings)
-  if not cell then return nil, why, "INPUT" end
-  local rank = r.ranks[cell]
-  return decimal.format(r.scores[cell]), r.levels[rank].name, rank
-end
+function methods:score_text(ratings) return lookup(self, ratings, decimal.format) end
 
 --- A two-factor method as a grid of level names:
 -- { rows = factor, columns = factor, cells = { { level, ... }, ... },

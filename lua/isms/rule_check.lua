@@ -11,6 +11,13 @@ function M.fail(file, decl, field, reason)
                                           field and (field .. ": ") or "", reason) })
 end
 
+--- A list as a set: { "a", "b" } -> { a = true, b = true }.
+function M.set(list)
+  local t = {}
+  for _, v in ipairs(list) do t[v] = true end
+  return t
+end
+
 function M.is_int(v) return type(v) == "number" and v == math.floor(v) end
 
 --- Unknown fields are errors, so a typo such as `lable` is caught.

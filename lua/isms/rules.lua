@@ -5,6 +5,7 @@
 local cjson = require "cjson.safe"
 local b = require "isms._ffi"
 local paths = require "isms._paths"
+local format = require "isms.format"
 
 local ffi, C = b.ffi, b.C
 local M = {}
@@ -84,14 +85,7 @@ local function serialize(v, out)
     out[#out + 1] = "{"
     local n = #v
     for k = 1, n do serialize(v[k], out); out[#out + 1] = "," end
-    local keys = {}
-    for k in pairs(v) do
-      if not (type(k) == "number" and k >= 1 and k <= n and k == math.floor(k)) then
-        keys[#keys + 1] = k
-      end
-    end
-    table.sort(keys, function(x, y) return tostring(x) < tostring(y) end)
-    for _, k in ipairs(keys) do
+    for _, k in ipairs(format.extra_keys(v, n)) do
       out[#out + 1] = "["
       serialize(k, out)
       out[#out + 1] = "]="
