@@ -14,7 +14,10 @@
 ** acceptance -- one bit of the record picked by the risk's class kind and
 ** obligations when the rules allow (ctx_ok, risk_score.c), else rule masks
 ** ANDed -- one count per cell (the levels and the score sum come from the
-** counts), and one compare against the top k's threshold. The general path (eval_general) takes any columns and fills
+** counts), and one compare against the top k's threshold. Once no risk of
+** a block can enter the top k, a method of at most 32 cells only counts
+** the block's risks per (cell, context) in L1-resident tables (lean_block):
+** acceptance then comes from those counts. The general path (eval_general) takes any columns and fills
 ** per-risk outputs. Both give exactly what the separate kernels give
 ** (tests/c/test_risk_score.c checks them against a per-row path).
 **
@@ -215,6 +218,35 @@ static inline __attribute__((always_inline)) void cells_of(
   }
 }
 
+/* Lean blocks count risks per (cell, context) in a table of
+** (ncells + 1) * 64 counters: up to LEAN_CELLS cells it stays in L1. The
+** index part that needs no lookup (cell * 64 + obligations) is computed in
+** vector code; the class's context offset is added per risk. The counts
+** fit in 32 bits: a slice is at most UINT32_MAX rows (risk numbers). */
+#define LEAN_CELLS 32
+#define LEAN_COPIES 4  /* risks in turn count into 4 tables: no chain of increments */
+static inline __attribute__((always_inline)) void lean_block(
+    const uint16_t *cell, const uint8_t *cl, const uint8_t *ob, const uint8_t *ctx_class,
+    size_t len, uint32_t *hist, size_t span) {
+  uint16_t idx[BLOCK];
+  size_t i = 0;
+  const u16x8 seven = (u16x8){0} + 7;
+  for (; i + 8 <= len; i += 8) {
+    u16x8 c;
+    memcpy(&c, cell + i, sizeof c);
+    const u16x8 v = (c << 6) + (widen8(ob + i) & seven);
+    memcpy(idx + i, &v, sizeof v);
+  }
+  for (; i < len; i++) idx[i] = (uint16_t)((cell[i] << 6) + (ob[i] & 7u));
+  for (i = 0; i + 4 <= len; i += 4) {
+    hist[idx[i] + ctx_class[cl[i]]]++;
+    hist[span + idx[i + 1] + ctx_class[cl[i + 1]]]++;
+    hist[2 * span + idx[i + 2] + ctx_class[cl[i + 2]]]++;
+    hist[3 * span + idx[i + 3] + ctx_class[cl[i + 3]]]++;
+  }
+  for (; i < len; i++) hist[idx[i] + ctx_class[cl[i]]]++;
+}
+
 /* The fast slice: no per-risk outputs, at most FAST_CELLS cells, and of
 ** the context columns only asset class and obligations matter (the rules
 ** of this kind test no type, category or predicate, or those columns are
@@ -242,6 +274,11 @@ static inline __attribute__((always_inline)) void eval_fast(const eval_job *J, c
   uint32_t cnt[FAST_CELLS];
   uint16_t cell[BLOCK];
   memset(cnt, 0, (s->ncells + 1) * sizeof cnt[0]);
+  /* the (cell, context) counts of lean blocks: with few cells only */
+  const int lean = s->ncells + 1 <= LEAN_CELLS;
+  uint32_t hist[LEAN_COPIES * LEAN_CELLS * 64];
+  const size_t span = (s->ncells + 1) * 64;
+  if (bits && lean) memset(hist, 0, LEAN_COPIES * span * sizeof hist[0]);
   uint64_t acc = 0;
   for (size_t b0 = J->lo; b0 < J->hi; b0 += BLOCK) {
     const size_t len = J->hi - b0 < BLOCK ? J->hi - b0 : BLOCK;
@@ -257,8 +294,15 @@ static inline __attribute__((always_inline)) void eval_fast(const eval_job *J, c
     ** (with few cells, many risks reach that key, and the branch would
     ** guess wrong on each). */
     uint64_t gate = top->thr;
-    if (top->k && top->m == top->k && gate >= s->max_key && top->h[0].idx < idx0)
+    if (!top->k || (top->m == top->k && gate >= s->max_key && top->h[0].idx < idx0))
       gate = UINT64_MAX;
+    /* Nothing of the block can enter the top k and acceptance is one bit
+    ** of the cell's record: only count the risks per (cell, context); the
+    ** acceptable count comes from those counts at the end. */
+    if (bits && lean && gate == UINT64_MAX) {
+      lean_block(cell, cl, ob, ctx_class, len, hist, (s->ncells + 1) * 64);
+      continue;
+    }
     for (size_t i = 0; i < len; i++) {
       const isms__cell *ce = &cells[cell[i]];
       const unsigned o = ob[i];
@@ -274,6 +318,18 @@ static inline __attribute__((always_inline)) void eval_fast(const eval_job *J, c
       if (__builtin_expect((ce->key | 3u) >= gate, 0)) {
         isms__topk_offer(top, ce->key | ((0xE994u >> ((o & 7u) * 2)) & 3u), idx0 + (uint32_t)i);
         gate = top->thr;
+      }
+    }
+  }
+  if (bits && lean) {
+    for (size_t k = 0; k <= s->ncells; k++) {
+      const uint64_t ok = cells[k].accept;
+      for (unsigned x = 0; x < 64; x++) {
+        const size_t at = k * 64 + x;
+        const uint64_t h = (uint64_t)hist[at] + hist[span + at] + hist[2 * span + at] +
+                           hist[3 * span + at];
+        cnt[k] += (uint32_t)h;
+        acc += (uint64_t)h * ((ok >> x) & 1u);
       }
     }
   }

@@ -332,6 +332,9 @@ static void test_random(void) {
   check_case(3, 10, RULES_SIMPLE, 4, 20000, 1 | 8, "one-bit path");
   check_case(1, 15, RULES_SIMPLE, 3, 5000, 1 | 8, "one factor");
   check_case(2, 5, RULES_SIMPLE, 6, 5000, 1 | 8, "two factors");
+  /* few cells, the top k soon full of the highest key: lean blocks */
+  check_case(2, -5, RULES_SIMPLE, 6, 200000, 1 | 8, "two factors, lean blocks");
+  check_case(1, -4, RULES_SIMPLE, 3, 50000, 1, "one factor, lean blocks");
   check_case(4, 7, RULES_SIMPLE, 5, 5000, 1 | 8, "four factors");
   check_case(3, 10, RULES_SIMPLE, 4, 5000, 1, "no obligations column");
   check_case(3, 10, RULES_SIMPLE, 4, 5000, 8, "no class column");
