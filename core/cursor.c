@@ -48,16 +48,47 @@ static const char *const view_sql[] = {
         " WHERE ?1 IS NULL OR r.asset = ?1 ORDER BY r.ref",
     [ISMS_VIEW_THREATS] =
         "SELECT id, class, title, catalog FROM threats ORDER BY id",
+    [ISMS_VIEW_TREATMENTS] =
+        "SELECT t.risk, t.option, t.rationale, t.shared_with, t.rr1, t.rr2, t.rr3, t.rr4,"
+        " t.residual_score, t.residual_level, t.residual_rank, t.residual_acceptable,"
+        " t.override_by, t.override_at, t.override_reason, t.decided_by, t.decided_at,"
+        " (SELECT group_concat(control, ' ') FROM (SELECT control FROM treatment_controls c"
+        "   WHERE c.risk = t.risk ORDER BY control)) AS controls"
+        " FROM treatments t WHERE ?1 IS NULL OR t.risk = ?1 ORDER BY t.risk",
+    [ISMS_VIEW_ACCEPTANCES] =
+        "SELECT risk, role, who, at, rationale FROM acceptances"
+        " WHERE ?1 IS NULL OR risk = ?1 ORDER BY risk, role, who",
+    [ISMS_VIEW_SOA] =
+        "SELECT s.control, s.applicable, s.reasons, s.justification, s.status, s.owner,"
+        " (SELECT count(*) FROM treatment_controls c WHERE c.control = s.control) AS risks"
+        " FROM soa s WHERE ?1 IS NULL OR s.control = ?1 ORDER BY s.control",
+    [ISMS_VIEW_SOA_REVISIONS] =
+        "SELECT rev, edition, issued_at, approved_by, note, entries FROM soa_revisions"
+        " WHERE ?1 IS NULL OR rev = CAST(?1 AS INTEGER) ORDER BY rev",
+    [ISMS_VIEW_TASKS] =
+        "SELECT k.id, k.risk, k.control, k.title, k.owner, k.due, k.status, k.done_at,"
+        " (SELECT count(*) FROM rtp_delays d WHERE d.task = k.id) AS delays,"
+        " coalesce((SELECT old_due FROM rtp_delays d WHERE d.task = k.id AND d.seq = 1),"
+        "   k.due) AS first_due"
+        " FROM rtp_tasks k WHERE ?1 IS NULL OR k.risk = ?1 ORDER BY k.id",
+    [ISMS_VIEW_DELAYS] =
+        "SELECT task, seq, reason, old_due, revised_due, approved_by, recorded_at"
+        " FROM rtp_delays WHERE ?1 IS NULL OR task = ?1 ORDER BY task, seq",
+    [ISMS_VIEW_CONTROL_RISKS] =
+        "SELECT control, risk FROM treatment_controls WHERE control = ?1 ORDER BY risk",
+    [ISMS_VIEW_SELECTED] =
+        "SELECT control, count(*) AS risks FROM treatment_controls GROUP BY control"
+        " ORDER BY control",
 };
 
 ISMS_API int isms_cursor_open(isms_db *db, int view, const char *filter, isms_cursor **out) {
   if (!db || !out) return ISMS_MISUSE;
   *out = NULL;
   isms__clear_error(db);
-  if (view < 0 || view > ISMS_VIEW_THREATS)
+  if (view < 0 || view > ISMS_VIEW_SELECTED)
     return isms__fail(db, ISMS_MISUSE, "unknown view %d", view);
-  if (view == ISMS_VIEW_ASSET && !filter)
-    return isms__fail(db, ISMS_MISUSE, "the asset view needs an id");
+  if ((view == ISMS_VIEW_ASSET || view == ISMS_VIEW_CONTROL_RISKS) && !filter)
+    return isms__fail(db, ISMS_MISUSE, "this view needs an id");
   isms_cursor *cur = calloc(1, sizeof *cur);
   if (!cur) return isms__fail(db, ISMS_NOMEM, "out of memory");
   cur->db = db;
@@ -65,7 +96,7 @@ ISMS_API int isms_cursor_open(isms_db *db, int view, const char *filter, isms_cu
     free(cur);
     return isms__fail_sql(db, "opening view");
   }
-  if (view != ISMS_VIEW_BATCHES && view != ISMS_VIEW_THREATS)
+  if (view != ISMS_VIEW_BATCHES && view != ISMS_VIEW_THREATS && view != ISMS_VIEW_SELECTED)
     sqlite3_bind_text(cur->st, 1, filter, -1, SQLITE_TRANSIENT);
   *out = cur;
   return ISMS_OK;

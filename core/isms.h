@@ -417,6 +417,32 @@ int isms_asset_set(isms_db *db, const char *id, const char *field,
                    const char *value, const char *reason);
 int isms_asset_delete(isms_db *db, const char *id, const char *reason);
 
+/* ------------------------------------- treatment, SoA and RTP records
+** Treatments, the controls they select, acceptances, SoA entries, SoA
+** revisions, RTP tasks and their delays, as named text fields (read back
+** through the cursor views below). Kinds and their fields, key first:
+**   treatment          risk | option rationale shared_with rr1..rr4
+**                      residual_score residual_level residual_rank
+**                      residual_acceptable override_by override_at
+**                      override_reason decided_by decided_at
+**   treatment_control  risk control |
+**   acceptance         risk role who | at rationale
+**   soa                control | applicable reasons justification status owner
+**   soa_revision       rev | edition issued_at approved_by note entries
+**   task               id | risk control title owner due status done_at
+**   delay              task seq | reason old_due revised_due approved_by recorded_at
+** A put creates the record or changes the fields given; a delete needs
+** the key fields. A batch is one transaction and one change batch; every
+** created record, changed field and deleted record is logged. */
+typedef struct isms_records isms_records;
+int isms_records_begin(isms_db *db, const char *command, const char *source,
+                       const char *reason, isms_records **out /* OUT */);
+int isms_records_put(isms_records *rec, const char *kind, int n, const char *const *names,
+                     const char *const *values);
+int isms_records_delete(isms_records *rec, const char *kind, int n, const char *const *names,
+                        const char *const *values);
+int isms_records_end(isms_records *rec, int commit, isms_import_report *rep /* OUT, may be NULL */);
+
 /* -------------------------------------------------------------- cursors
 ** Read-only views of the register. Column values are text (NULL for SQL
 ** NULL), valid until the next isms_cursor_next. */
@@ -426,7 +452,15 @@ enum isms_view {
   ISMS_VIEW_BATCHES = 2,   /* filter: unused */
   ISMS_VIEW_ASSET   = 3,   /* filter: one asset id */
   ISMS_VIEW_RISKS   = 4,   /* filter: asset id, or NULL for all */
-  ISMS_VIEW_THREATS = 5    /* filter: unused */
+  ISMS_VIEW_THREATS = 5,   /* filter: unused */
+  ISMS_VIEW_TREATMENTS  = 6,   /* filter: risk ref, or NULL for all; with controls */
+  ISMS_VIEW_ACCEPTANCES = 7,   /* filter: risk ref, or NULL for all */
+  ISMS_VIEW_SOA         = 8,   /* filter: control id, or NULL; with linked risk counts */
+  ISMS_VIEW_SOA_REVISIONS = 9, /* filter: revision number, or NULL for all */
+  ISMS_VIEW_TASKS       = 10,  /* filter: risk ref, or NULL; with delay counts */
+  ISMS_VIEW_DELAYS      = 11,  /* filter: task id, or NULL for all */
+  ISMS_VIEW_CONTROL_RISKS = 12, /* filter: control id: the risks whose treatments select it */
+  ISMS_VIEW_SELECTED    = 13   /* filter: unused: every selected control, with its risk count */
 };
 int isms_cursor_open(isms_db *db, int view, const char *filter,
                      isms_cursor **out /* OUT */);
@@ -467,6 +501,41 @@ int isms_rules_eval_buffer(const char *text, size_t len, const char *chunkname,
 int isms_rules_call(const char *path, const char *calls, const isms_rule_limits *limits,
                     char **json /* OUT */, char **errmsg /* OUT */);
 void isms_free(void *p);
+
+/* ------------------------------------------------------- XLSX reports
+** A workbook of sheets, each a header row and rows, written with
+** libxlsxwriter in constant-memory mode (one row in memory at a time), so
+** a register of millions of risks streams from SQLite to the file. A
+** sheet's rows come either from a read-only query over the register
+** (its result columns, ncols of them, in order) or from texts in memory.
+** Headers are bold and frozen, every sheet has an autofilter; a sheet
+** longer than a worksheet allows (1,048,575 rows under the header) goes
+** on in sheets "NAME (2)", "NAME (3)", ... . Confidential columns are
+** marked on their header cell and the sheet carries a CONFIDENTIAL
+** header/footer. The file is written beside path and renamed into place:
+** on any failure no file (and no partial file) is left at path. */
+enum isms_cell_kind {
+  ISMS_CELL_TEXT   = 0,
+  ISMS_CELL_NUMBER = 1   /* written as a number when the value is one, else as text */
+};
+typedef struct isms_sheet {
+  const char *name;               /* at most 31 characters, none of []:*?/\ */
+  int ncols;
+  const char *const *titles;      /* ncols column titles */
+  const uint8_t *kinds;           /* ncols enum isms_cell_kind; NULL = all text */
+  const uint8_t *confidential;    /* ncols flags, 1 = confidential; NULL = none */
+  const char *query;              /* a read-only SELECT over the register, or NULL */
+  size_t nrows;                   /* without a query: rows of cells */
+  const char *const *cells;       /* nrows * ncols texts, row by row; NULL = blank */
+  const char *const *fills;       /* optional, like cells: "#RRGGBB" background or NULL */
+} isms_sheet;
+
+/* Writes the sheets to path; title goes in the workbook's properties.
+** db may be NULL when no sheet has a query. Errors: ISMS_MISUSE for a
+** bad sheet (name, columns, a query that writes or has another number of
+** columns), ISMS_STORAGE for a failing query, ISMS_IO for the file. */
+int isms_report_xlsx(isms_db *db, const char *path, const char *title, int nsheets,
+                     const isms_sheet *sheets);
 
 /* ISMS-FFI-END */
 

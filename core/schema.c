@@ -128,6 +128,86 @@ static const char *const migrations[] = {
     "  updated_batch INTEGER"
     ") WITHOUT ROWID;"
     "CREATE INDEX risks_asset ON risks(asset);",
+
+    /* 3: treatment, Statement of Applicability, Risk Treatment Plan.
+    ** A treatment belongs to one risk; its controls are rows of their own
+    ** so the SoA finds every risk a control treats by index. Residual
+    ** ratings (rr1..rr4) are on the register's risk factors like r1..r4;
+    ** residual_score is in millionths. Acceptance of a risk is recorded
+    ** once per person and role (top management, each risk owner). The SoA
+    ** holds the current entry per control of the register's edition
+    ** (setting soa_edition); each issued revision keeps a JSON snapshot.
+    ** RTP tasks carry their current due date; every re-dating is a delay
+    ** row with its reason, the dates and who approved it. Dates are
+    ** YYYY-MM-DD. */
+    "CREATE TABLE treatments("
+    "  risk                TEXT PRIMARY KEY REFERENCES risks(ref),"
+    "  option              TEXT NOT NULL CHECK (option IN ('modify', 'retain', 'avoid', 'share')),"
+    "  rationale           TEXT,"
+    "  shared_with         TEXT,"
+    "  rr1 INTEGER, rr2 INTEGER, rr3 INTEGER, rr4 INTEGER,"
+    "  residual_score      INTEGER,"
+    "  residual_level      TEXT,"
+    "  residual_rank       INTEGER,"
+    "  residual_acceptable INTEGER CHECK (residual_acceptable IN (0, 1)),"
+    "  override_by         TEXT,"
+    "  override_at         TEXT,"
+    "  override_reason     TEXT,"
+    "  decided_by          TEXT,"
+    "  decided_at          TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE treatment_controls("
+    "  risk    TEXT NOT NULL REFERENCES treatments(risk),"
+    "  control TEXT NOT NULL,"
+    "  PRIMARY KEY (risk, control)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX treatment_controls_control ON treatment_controls(control);"
+    "CREATE TABLE acceptances("
+    "  risk      TEXT NOT NULL REFERENCES risks(ref),"
+    "  role      TEXT NOT NULL CHECK (role IN ('management', 'owner')),"
+    "  who       TEXT NOT NULL,"
+    "  at        TEXT NOT NULL,"
+    "  rationale TEXT NOT NULL,"
+    "  PRIMARY KEY (risk, role, who)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE soa("
+    "  control       TEXT PRIMARY KEY,"
+    "  applicable    INTEGER NOT NULL CHECK (applicable IN (0, 1)),"
+    "  reasons       INTEGER NOT NULL DEFAULT 0 CHECK (reasons BETWEEN 0 AND 15),"
+    "  justification TEXT,"
+    "  status        TEXT CHECK (status IN ('not_started', 'planned', 'partial', 'implemented')),"
+    "  owner         TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE soa_revisions("
+    "  rev         INTEGER PRIMARY KEY CHECK (rev >= 1),"
+    "  edition     TEXT NOT NULL,"
+    "  issued_at   TEXT NOT NULL,"
+    "  approved_by TEXT NOT NULL,"
+    "  note        TEXT,"
+    "  entries     TEXT NOT NULL"
+    ");"
+    "CREATE TABLE rtp_tasks("
+    "  id      TEXT PRIMARY KEY,"
+    "  risk    TEXT NOT NULL REFERENCES treatments(risk),"
+    "  control TEXT,"
+    "  title   TEXT NOT NULL,"
+    "  owner   TEXT NOT NULL,"
+    "  due     TEXT NOT NULL,"
+    "  status  TEXT NOT NULL DEFAULT 'planned'"
+    "          CHECK (status IN ('planned', 'in_progress', 'done', 'cancelled')),"
+    "  done_at TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX rtp_tasks_risk ON rtp_tasks(risk);"
+    "CREATE TABLE rtp_delays("
+    "  task        TEXT NOT NULL REFERENCES rtp_tasks(id),"
+    "  seq         INTEGER NOT NULL CHECK (seq >= 1),"
+    "  reason      TEXT NOT NULL,"
+    "  old_due     TEXT NOT NULL,"
+    "  revised_due TEXT NOT NULL,"
+    "  approved_by TEXT NOT NULL,"
+    "  recorded_at TEXT NOT NULL,"
+    "  PRIMARY KEY (task, seq)"
+    ") WITHOUT ROWID;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

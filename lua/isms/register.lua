@@ -12,7 +12,9 @@ Register.__index = Register
 local db_out = ffi.new("isms_db *[1]")
 local cur_out = ffi.new("isms_cursor *[1]")
 
-local VIEWS = { assets = 0, changes = 1, batches = 2, asset = 3, risks = 4, threats = 5 }
+local VIEWS = { assets = 0, changes = 1, batches = 2, asset = 3, risks = 4, threats = 5,
+                treatments = 6, acceptances = 7, soa = 8, soa_revisions = 9, tasks = 10,
+                delays = 11, control_risks = 12, selected_controls = 13 }
 
 local function failure(self, rc)
   return nil, ffi.string(C.isms_errmsg(self.db)), b.code_names[rc] or "ERROR"
@@ -193,7 +195,7 @@ function Register:rows(view, filter)
   local names = {}
   for k = 0, n - 1 do names[k + 1] = ffi.string(C.isms_cursor_name(cur, k)) end
   local asset_like = view == "assets" or view == "asset"
-  local text_ids = asset_like or view == "threats"
+  local text_ids = view ~= "changes" and view ~= "batches"
   local function next_row()
     if cur == nil then return nil end
     local step = C.isms_cursor_next(cur)
@@ -284,5 +286,9 @@ end
 
 -- The risk register: risks, put_risks, generate_risks, score_risks, ...
 for name, fn in pairs(require("isms.risk_register").methods) do Register[name] = fn end
+-- Treatment, the Statement of Applicability and the Risk Treatment Plan.
+for _, mod in ipairs { "isms.treatment", "isms.soa", "isms.rtp" } do
+  for name, fn in pairs(require(mod).methods) do Register[name] = fn end
+end
 
 return M

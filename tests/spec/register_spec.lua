@@ -6,7 +6,7 @@ local isms = require "isms"
 describe("register", function()
   it("creates a register at the current schema version", function()
     local reg = H.register()
-    assert.are.equal(2, reg:schema_version())
+    assert.are.equal(3, reg:schema_version())
     assert.are.equal("qism-fmea", reg:setting("methodology"))
   end)
 

@@ -1,0 +1,301 @@
+/*
+** record_store.c -- writing the records of treatment, the SoA and the RTP.
+**
+** Treatments, their controls, acceptances, SoA entries and revisions, RTP
+** tasks and their delays are small records with a key of one to three
+** fields. One table of descriptors says which; a single put/delete pair
+** serves them all, the way isms_risk_put serves risks: a batch is one
+** transaction and one change batch, every created record, changed field
+** and deleted record is logged (entity = the kind, entity_id = the key
+** fields joined by " / "), and a failure anywhere leaves the register as
+** it was. Values are text, as from CSV and the Lua layer (which checks
+** them against the methodology and catalogs first); the schema's CHECKs
+** and references stand behind it.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isms_internal.h"
+
+#define MAX_FIELDS 20
+
+typedef struct kind_desc {
+  const char *name;    /* the kind callers and the change log use */
+  const char *table;
+  const char *refers;  /* what a broken reference means, for messages */
+  int nkeys;           /* fields[0 .. nkeys) form the key */
+  const char *const fields[MAX_FIELDS];  /* NULL-terminated, in table order */
+} kind_desc;
+
+static const kind_desc kinds[] = {
+    {"treatment", "treatments", "no risk with that ref in the register", 1,
+     {"risk", "option", "rationale", "shared_with", "rr1", "rr2", "rr3", "rr4",
+      "residual_score", "residual_level", "residual_rank", "residual_acceptable",
+      "override_by", "override_at", "override_reason", "decided_by", "decided_at", NULL}},
+    {"treatment_control", "treatment_controls", "the risk has no treatment", 2,
+     {"risk", "control", NULL}},
+    {"acceptance", "acceptances", "no risk with that ref in the register", 3,
+     {"risk", "role", "who", "at", "rationale", NULL}},
+    {"soa", "soa", "", 1,
+     {"control", "applicable", "reasons", "justification", "status", "owner", NULL}},
+    {"soa_revision", "soa_revisions", "", 1,
+     {"rev", "edition", "issued_at", "approved_by", "note", "entries", NULL}},
+    {"task", "rtp_tasks", "the risk has no treatment", 1,
+     {"id", "risk", "control", "title", "owner", "due", "status", "done_at", NULL}},
+    {"delay", "rtp_delays", "no task with that id", 2,
+     {"task", "seq", "reason", "old_due", "revised_due", "approved_by", "recorded_at", NULL}},
+};
+#define NKINDS ((int)(sizeof kinds / sizeof kinds[0]))
+
+struct isms_records {
+  isms_db *db;
+  int64_t batch;
+  int64_t created, updated, deleted;
+};
+
+static const kind_desc *kind_of(const char *name) {
+  for (int k = 0; name && k < NKINDS; k++)
+    if (strcmp(kinds[k].name, name) == 0) return &kinds[k];
+  return NULL;
+}
+
+static int nfields(const kind_desc *d) {
+  int n = 0;
+  while (d->fields[n]) n++;
+  return n;
+}
+
+static int field_of(const kind_desc *d, const char *name) {
+  for (int f = 0; d->fields[f]; f++)
+    if (strcmp(d->fields[f], name) == 0) return f;
+  return -1;
+}
+
+static int same(const char *x, const char *y) { return x == y || (x && y && strcmp(x, y) == 0); }
+
+/* Empty text means "no value" (NULL), as in CSV files. */
+static const char *norm(const char *v) { return v && *v ? v : NULL; }
+
+ISMS_API int isms_records_begin(isms_db *db, const char *command, const char *source,
+                                const char *reason, isms_records **out) {
+  if (out) *out = NULL;
+  if (!db || !out || !command) return ISMS_MISUSE;
+  isms__clear_error(db);
+  isms_records *rec = calloc(1, sizeof *rec);
+  if (!rec) return isms__fail(db, ISMS_NOMEM, "out of memory");
+  rec->db = db;
+  int rc = isms__begin(db);
+  if (!rc) rc = isms__batch_open(db, command, source, reason, &rec->batch);
+  if (rc) {
+    isms__rollback(db);
+    free(rec);
+    return rc;
+  }
+  *out = rec;
+  return ISMS_OK;
+}
+
+/* A request's fields by index: want[f] (NULL = no value) where given[f].
+** The key fields must all be given and non-empty. The key, joined by
+** " / ", goes to id (for messages and the change log). */
+typedef struct request {
+  const kind_desc *d;
+  int n;
+  const char *want[MAX_FIELDS];
+  int given[MAX_FIELDS];
+  char id[512];
+} request;
+
+static int parse(isms_db *db, const char *kind, int n, const char *const *names,
+                 const char *const *values, request *q) {
+  memset(q, 0, sizeof *q);
+  if (n < 0 || (n && (!names || !values))) return ISMS_MISUSE;
+  q->d = kind_of(kind);
+  if (!q->d) return isms__fail(db, ISMS_MISUSE, "unknown record kind '%s'", kind ? kind : "");
+  q->n = nfields(q->d);
+  for (int k = 0; k < n; k++) {
+    int f = field_of(q->d, names[k]);
+    if (f < 0) return isms__fail(db, ISMS_INPUT, "%s: unknown field '%s'", kind, names[k]);
+    q->want[f] = norm(values[k]);
+    q->given[f] = 1;
+  }
+  for (int f = 0; f < q->d->nkeys; f++) {
+    if (!q->want[f])
+      return isms__fail(db, ISMS_INPUT, "%s: the key field '%s' is missing", kind,
+                        q->d->fields[f]);
+    size_t used = strlen(q->id);
+    snprintf(q->id + used, sizeof q->id - used, "%s%s", f ? " / " : "", q->want[f]);
+  }
+  return ISMS_OK;
+}
+
+/* Appends " WHERE k1 = ?1 AND k2 = ?2 ..." and binds the key at 1..nkeys. */
+static void where_key(const request *q, char *sql, size_t size) {
+  for (int f = 0; f < q->d->nkeys; f++) {
+    size_t used = strlen(sql);
+    snprintf(sql + used, size - used, "%s%s = ?%d", f ? " AND " : " WHERE ", q->d->fields[f],
+             f + 1);
+  }
+}
+
+static void bind_key(const request *q, sqlite3_stmt *st) {
+  for (int f = 0; f < q->d->nkeys; f++) sqlite3_bind_text(st, f + 1, q->want[f], -1, SQLITE_STATIC);
+}
+
+/* The stored row of the request's key into old[] (malloc'd texts);
+** returns 1 when there is one, 0 when not, or a negative error. */
+static int read_old(isms_db *db, const request *q, char **old) {
+  char sql[1024] = "SELECT ";
+  for (int f = 0; f < q->n; f++) {
+    strcat(sql, q->d->fields[f]);
+    strcat(sql, f + 1 < q->n ? ", " : " FROM ");
+  }
+  strcat(sql, q->d->table);
+  where_key(q, sql, sizeof sql);
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK) {
+    isms__fail_sql(db, "reading records");
+    return -1;
+  }
+  bind_key(q, st);
+  int s = sqlite3_step(st), found = s == SQLITE_ROW;
+  for (int f = 0; f < q->n; f++) {
+    const unsigned char *t = found ? sqlite3_column_text(st, f) : NULL;
+    old[f] = t ? strdup((const char *)t) : NULL;
+  }
+  sqlite3_finalize(st);
+  if (s != SQLITE_ROW && s != SQLITE_DONE) {
+    isms__fail_sql(db, "reading records");
+    return -1;
+  }
+  return found;
+}
+
+/* A statement the schema refused is the caller's input. */
+static int refused(isms_db *db, const request *q) {
+  const char *why = sqlite3_errmsg(db->sql);
+  int ec = sqlite3_errcode(db->sql) & 0xff;
+  if (ec != SQLITE_CONSTRAINT) return isms__fail_sql(db, "writing records");
+  if (strstr(why, "FOREIGN KEY"))
+    return isms__fail(db, ISMS_INPUT, "%s %s: %s", q->d->name, q->id,
+                      *q->d->refers ? q->d->refers : why);
+  return isms__fail(db, ISMS_INPUT, "%s %s: %s", q->d->name, q->id, why);
+}
+
+static int run(isms_db *db, const request *q, const char *sql, const char *const *binds,
+               int nbinds) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
+    return isms__fail_sql(db, "writing records");
+  for (int b = 0; b < nbinds; b++) sqlite3_bind_text(st, b + 1, binds[b], -1, SQLITE_STATIC);
+  int s = sqlite3_step(st);
+  int rc = s == SQLITE_DONE ? ISMS_OK : refused(db, q);
+  sqlite3_finalize(st);
+  return rc;
+}
+
+ISMS_API int isms_records_put(isms_records *rec, const char *kind, int n,
+                              const char *const *names, const char *const *values) {
+  if (!rec) return ISMS_MISUSE;
+  isms_db *db = rec->db;
+  request q;
+  int rc = parse(db, kind, n, names, values, &q);
+  if (rc) return rc;
+  char *old[MAX_FIELDS];
+  int found = read_old(db, &q, old);
+  if (found < 0) rc = ISMS_STORAGE;
+  char sql[2048];
+  const char *binds[MAX_FIELDS];
+  int nb = 0;
+  if (!rc && !found) {
+    /* INSERT the given fields; the rest take their defaults. */
+    char vals[256] = "";
+    snprintf(sql, sizeof sql, "INSERT INTO %s(", q.d->table);
+    for (int f = 0; f < q.n; f++) {
+      if (!q.given[f]) continue;
+      char ph[16];
+      snprintf(ph, sizeof ph, "%s?%d", nb ? ", " : "", nb + 1);
+      strcat(vals, ph);
+      if (nb) strcat(sql, ", ");
+      strcat(sql, q.d->fields[f]);
+      binds[nb++] = q.want[f];
+    }
+    strcat(sql, ") VALUES(");
+    strcat(sql, vals);
+    strcat(sql, ")");
+    rc = run(db, &q, sql, binds, nb);
+    if (!rc) rc = isms__log_change(db, rec->batch, q.d->name, q.id, "create", NULL, NULL, NULL);
+    if (!rc) rec->created++;
+  } else if (!rc) {
+    /* UPDATE the fields that change, logging each: the key first binds. */
+    snprintf(sql, sizeof sql, "UPDATE %s SET ", q.d->table);
+    for (int f = 0; f < q.d->nkeys; f++) binds[nb++] = q.want[f];
+    int changed = 0;
+    for (int f = q.d->nkeys; f < q.n; f++) {
+      if (!q.given[f] || same(old[f], q.want[f])) continue;
+      char set[64];
+      snprintf(set, sizeof set, "%s%s = ?%d", changed ? ", " : "", q.d->fields[f], nb + 1);
+      strcat(sql, set);
+      binds[nb++] = q.want[f];
+      changed++;
+    }
+    where_key(&q, sql, sizeof sql);
+    if (changed) rc = run(db, &q, sql, binds, nb);
+    for (int f = q.d->nkeys; !rc && f < q.n; f++)
+      if (q.given[f] && !same(old[f], q.want[f]))
+        rc = isms__log_change(db, rec->batch, q.d->name, q.id, "update", q.d->fields[f], old[f],
+                              q.want[f]);
+    if (!rc && changed) rec->updated++;
+  }
+  for (int f = 0; f < q.n; f++) free(old[f]);
+  return rc;
+}
+
+ISMS_API int isms_records_delete(isms_records *rec, const char *kind, int n,
+                                 const char *const *names, const char *const *values) {
+  if (!rec) return ISMS_MISUSE;
+  isms_db *db = rec->db;
+  request q;
+  int rc = parse(db, kind, n, names, values, &q);
+  if (rc) return rc;
+  char *old[MAX_FIELDS];
+  int found = read_old(db, &q, old);
+  if (found < 0) rc = ISMS_STORAGE;
+  else if (!found) rc = isms__fail(db, ISMS_NOTFOUND, "no %s '%s' in the register", q.d->name, q.id);
+  /* A deleted record logs every field it had, so it can be reconstructed. */
+  for (int f = 0; !rc && f < q.n; f++)
+    if (old[f])
+      rc = isms__log_change(db, rec->batch, q.d->name, q.id, "delete", q.d->fields[f], old[f],
+                            NULL);
+  if (!rc) {
+    char sql[512];
+    snprintf(sql, sizeof sql, "DELETE FROM %s", q.d->table);
+    where_key(&q, sql, sizeof sql);
+    const char *binds[MAX_FIELDS];
+    for (int f = 0; f < q.d->nkeys; f++) binds[f] = q.want[f];
+    rc = run(db, &q, sql, binds, q.d->nkeys);
+    if (!rc) rec->deleted++;
+  }
+  for (int f = 0; f < q.n; f++) free(old[f]);
+  return rc;
+}
+
+ISMS_API int isms_records_end(isms_records *rec, int commit, isms_import_report *rep) {
+  if (!rec) return ISMS_MISUSE;
+  isms_db *db = rec->db;
+  int rc = ISMS_OK;
+  if (commit) {
+    rc = isms__batch_close(db, rec->batch, rec->created, rec->updated, rec->deleted);
+    if (!rc) rc = isms__commit(db);
+  }
+  if (!commit || rc) isms__rollback(db);
+  if (rep && commit && !rc) {
+    memset(rep, 0, sizeof *rep);
+    rep->created = rec->created;
+    rep->updated = rec->updated;
+    rep->batch = rec->batch;
+  }
+  free(rec);
+  return rc;
+}
