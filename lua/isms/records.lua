@@ -24,7 +24,7 @@ local function arrays(fields)
   local cn = ffi.new("const char *[?]", math.max(n, 1))
   local cv = ffi.new("const char *[?]", math.max(n, 1))
   for k = 1, n do cn[k - 1], cv[k - 1] = names[k], values[k] end
-  return n, cn, cv, values  -- values: keep the strings alive for the call
+  return n, cn, cv, values  -- values: the caller keeps the strings alive over the call
 end
 
 --- Runs fn(w) in one batch. `w.put(kind, fields)` writes a record,
@@ -45,9 +45,9 @@ function M.run(reg, command, reason, fn, source)
     error(stop, 0)
   end
   local function call(f, kind, fields)
-    local n, cn, cv, keep = arrays(fields)
+    local n, cn, cv, values = arrays(fields)
     local frc = f(rec, kind, n, cn, cv)
-    keep = nil  -- luacheck: ignore 311 (the strings live until here)
+    assert(values)  -- the strings cv points into live until here
     if frc ~= 0 then
       stop.msg, stop.code = ffi.string(C.isms_errmsg(reg.db)), b.code_names[frc] or "ERROR"
       error(stop, 0)
@@ -87,13 +87,13 @@ end
 --- Today as YYYY-MM-DD (UTC), unless the caller fixes it.
 function M.today(given) return given or os.date("!%Y-%m-%d") end
 
---- Days from date a to date b (both YYYY-MM-DD).
-function M.days(a, b)
+--- Days from one date to another (both YYYY-MM-DD).
+function M.days(from, to)
   local function t(s)
     local y, m, d = s:match("^(%d+)%-(%d+)%-(%d+)$")
     return os.time({ year = tonumber(y), month = tonumber(m), day = tonumber(d), hour = 12 })
   end
-  return math.floor((t(b) - t(a)) / 86400 + 0.5)
+  return math.floor((t(to) - t(from)) / 86400 + 0.5)
 end
 
 --- A non-empty string field, or nil and a reason.

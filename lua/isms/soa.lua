@@ -257,7 +257,8 @@ end
 
 --- One issued revision with its entries as they were.
 function S:soa_revision(rev)
-  for row in self:rows("soa_revisions", tostring(rev)) do
+  local row = self:rows("soa_revisions", tostring(rev))()
+  if row then
     row.rev = tonumber(row.rev)
     row.entries = cjson.decode(row.entries)
     return row
