@@ -102,6 +102,39 @@ ISMS_API int isms_cursor_open(isms_db *db, int view, const char *filter, isms_cu
   return ISMS_OK;
 }
 
+ISMS_API int isms_cursor_query(isms_db *db, const char *sql, int nparams,
+                               const char *const *params, isms_cursor **out) {
+  if (!db || !out || !sql || nparams < 0 || (nparams && !params)) return ISMS_MISUSE;
+  *out = NULL;
+  isms__clear_error(db);
+  sqlite3_stmt *st;
+  const char *tail = NULL;
+  if (sqlite3_prepare_v2(db->sql, sql, -1, &st, &tail) != SQLITE_OK)
+    return isms__fail(db, ISMS_INPUT, "query: %s", sqlite3_errmsg(db->sql));
+  while (tail && (*tail == ' ' || *tail == '\n' || *tail == '\t' || *tail == '\r' || *tail == ';'))
+    tail++;
+  const char *why = !st                          ? "no statement"
+                    : tail && *tail              ? "one statement only"
+                    : !sqlite3_stmt_readonly(st) ? "a query must be read-only"
+                    : sqlite3_bind_parameter_count(st) > nparams ? "missing parameters"
+                                                                 : NULL;
+  if (why) {
+    sqlite3_finalize(st);
+    return isms__fail(db, ISMS_MISUSE, "query: %s", why);
+  }
+  for (int k = 0; k < nparams && k < sqlite3_bind_parameter_count(st); k++)
+    sqlite3_bind_text(st, k + 1, params[k], -1, SQLITE_TRANSIENT);
+  isms_cursor *cur = calloc(1, sizeof *cur);
+  if (!cur) {
+    sqlite3_finalize(st);
+    return isms__fail(db, ISMS_NOMEM, "out of memory");
+  }
+  cur->db = db;
+  cur->st = st;
+  *out = cur;
+  return ISMS_OK;
+}
+
 ISMS_API int isms_cursor_next(isms_cursor *cur) {
   if (!cur) return ISMS_MISUSE;
   int rc = sqlite3_step(cur->st);

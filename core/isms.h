@@ -464,6 +464,11 @@ enum isms_view {
 };
 int isms_cursor_open(isms_db *db, int view, const char *filter,
                      isms_cursor **out /* OUT */);
+/* A cursor over one read-only SQL statement of the caller's (reports,
+** scripts, the REPL), with text parameters ?1..?n. A statement that could
+** write, or more than one statement, is refused (ISMS_MISUSE). */
+int isms_cursor_query(isms_db *db, const char *sql, int nparams, const char *const *params,
+                      isms_cursor **out /* OUT */);
 int isms_cursor_next(isms_cursor *cur);      /* ISMS_ROW, ISMS_DONE or error */
 int isms_cursor_columns(isms_cursor *cur);
 const char *isms_cursor_name(isms_cursor *cur, int col);

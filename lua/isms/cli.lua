@@ -321,6 +321,7 @@ local kit = { command = command, commands = commands, out = out, err = err, EXIT
               with_register = with_register, render = render, check_format = check_format }
 require("isms.cli_methodology")(kit)
 require("isms.cli_risk")(kit)
+require("isms.cli_treatment")(kit)
 
 command("run", {
   usage = "isms run SCRIPT.lua [ARGS...]",

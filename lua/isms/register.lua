@@ -221,6 +221,40 @@ function Register:rows(view, filter)
   return next_row, names
 end
 
+--- Iterates the rows of a read-only SQL query of the caller's (reports,
+-- scripts, the REPL): for row in reg:query("SELECT ...", p1, ...) do … end.
+-- Values are text (nil for NULL); a statement that writes is refused.
+function Register:query(sql, ...)
+  check_open(self, "query")
+  local np = select("#", ...)
+  local params = ffi.new("const char *[?]", math.max(np, 1))
+  local keep = {}
+  for k = 1, np do
+    keep[k] = tostring((select(k, ...)))
+    params[k - 1] = keep[k]
+  end
+  local rc = C.isms_cursor_query(self.db, sql, np, params, cur_out)
+  keep = nil  -- luacheck: ignore 311 (the strings live until here)
+  if rc ~= 0 then return error(ffi.string(C.isms_errmsg(self.db)), 2) end
+  local cur = ffi.gc(cur_out[0], C.isms_cursor_close)
+  local n = C.isms_cursor_columns(cur)
+  local names = {}
+  for k = 0, n - 1 do names[k + 1] = ffi.string(C.isms_cursor_name(cur, k)) end
+  return function()
+    if cur == nil then return nil end
+    local step = C.isms_cursor_next(cur)
+    if step ~= 100 then
+      C.isms_cursor_close(ffi.gc(cur, nil))
+      cur = nil
+      if step ~= 101 then error(ffi.string(C.isms_errmsg(self.db)), 2) end
+      return nil
+    end
+    local row = {}
+    for k = 1, n do row[names[k]] = b.str(C.isms_cursor_text(cur, k - 1)) end
+    return row
+  end, names
+end
+
 local function collect(self, view, filter)
   local list = {}
   local iter, names = self:rows(view, filter)
