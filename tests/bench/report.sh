@@ -31,7 +31,7 @@ if [ ! -s "$DB" ] || [ "$(sqlite3 "$DB" 'PRAGMA user_version')" != \
   echo "report    building the register: $ASSETS assets x $THREATS threats (once; kept in $DB)"
   "$ISMS" init "$DB" --methodology qism-fmea >/dev/null
   "$ISMS" --db "$DB" import assets "$CSV" >/dev/null
-  sqlite3 "$DB" <<EOF
+  sqlite3 "$DB" >/dev/null <<EOF
 PRAGMA journal_mode = OFF;
 PRAGMA synchronous = OFF;
 BEGIN;

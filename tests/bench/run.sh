@@ -4,10 +4,12 @@
 # same file into a plain table, measured in the same run (best of 3 each).
 # Goal (issue #2): at least 2x the speed of sqlite3 .import, peak memory
 # under 300 MB. Then the risk-scoring bench (issue #3): tests/bench/risks.sh.
-# ISMS_BENCH=risks runs only the risk part.
+# ISMS_BENCH=risks runs only the risk part, ISMS_BENCH=report only the report part
+# (tests/bench/report.sh: SoA + RTP + HTML + XLSX of 3,000,000 risks).
 set -eu
 BUILD=${1:-build}
 if [ "${ISMS_BENCH:-}" = risks ]; then exec sh tests/bench/risks.sh "$BUILD"; fi
+if [ "${ISMS_BENCH:-}" = report ]; then exec sh tests/bench/report.sh "$BUILD"; fi
 ROWS=${ISMS_BENCH_ROWS:-1000000}
 DIR="$BUILD/bench"
 CSV="$DIR/assets-$ROWS.csv"
@@ -49,3 +51,6 @@ awk -v sq="$sq_s" -v sqkb="$sq_kb" -v is="$is_s" -v iskb="$is_kb" -v rv="$rv" -v
 
 # ---------------------------------------------------------- risks (issue #3)
 sh tests/bench/risks.sh "$BUILD"
+
+# ---------------------------------------------------- reports (issue #4)
+sh tests/bench/report.sh "$BUILD"
