@@ -195,20 +195,31 @@ static int run(isms_db *db, const request *q, const char *sql, const char *const
   return rc;
 }
 
+/* The request of a put or delete and the stored record of its key:
+** returns ISMS_OK with *found 1 or 0 (old[] then to be freed), or an error
+** (nothing to free). */
+static int prepare(isms_records *rec, const char *kind, int n, const char *const *names,
+                   const char *const *values, request *q, char **old, int *found) {
+  if (!rec) return ISMS_MISUSE;
+  int rc = parse(rec->db, kind, n, names, values, q);
+  if (rc) return rc;
+  *found = read_old(rec->db, q, old);
+  if (*found < 0) return ISMS_STORAGE;  /* read_old keeps nothing on failure */
+  return ISMS_OK;
+}
+
 ISMS_API int isms_records_put(isms_records *rec, const char *kind, int n,
                               const char *const *names, const char *const *values) {
-  if (!rec) return ISMS_MISUSE;
-  isms_db *db = rec->db;
   request q;
-  int rc = parse(db, kind, n, names, values, &q);
-  if (rc) return rc;
   char *old[MAX_FIELDS];
-  int found = read_old(db, &q, old);
-  if (found < 0) rc = ISMS_STORAGE;
+  int found;
+  int rc = prepare(rec, kind, n, names, values, &q, old, &found);
+  if (rc) return rc;
+  isms_db *db = rec->db;
   char sql[2048];
   const char *binds[MAX_FIELDS];
   int nb = 0;
-  if (!rc && !found) {
+  if (!found) {
     /* INSERT the given fields; the rest take their defaults. */
     char vals[256] = "";
     snprintf(sql, sizeof sql, "INSERT INTO %s(", q.d->table);
@@ -227,7 +238,7 @@ ISMS_API int isms_records_put(isms_records *rec, const char *kind, int n,
     rc = run(db, &q, sql, binds, nb);
     if (!rc) rc = isms__log_change(db, rec->batch, q.d->name, q.id, "create", NULL, NULL, NULL);
     if (!rc) rec->created++;
-  } else if (!rc) {
+  } else {
     /* UPDATE the fields that change, logging each: the key first binds. */
     snprintf(sql, sizeof sql, "UPDATE %s SET ", q.d->table);
     for (int f = 0; f < q.d->nkeys; f++) binds[nb++] = q.want[f];
@@ -254,15 +265,13 @@ ISMS_API int isms_records_put(isms_records *rec, const char *kind, int n,
 
 ISMS_API int isms_records_delete(isms_records *rec, const char *kind, int n,
                                  const char *const *names, const char *const *values) {
-  if (!rec) return ISMS_MISUSE;
-  isms_db *db = rec->db;
   request q;
-  int rc = parse(db, kind, n, names, values, &q);
-  if (rc) return rc;
   char *old[MAX_FIELDS];
-  int found = read_old(db, &q, old);
-  if (found < 0) rc = ISMS_STORAGE;
-  else if (!found) rc = isms__fail(db, ISMS_NOTFOUND, "no %s '%s' in the register", q.d->name, q.id);
+  int found;
+  int rc = prepare(rec, kind, n, names, values, &q, old, &found);
+  if (rc) return rc;
+  isms_db *db = rec->db;
+  if (!found) rc = isms__fail(db, ISMS_NOTFOUND, "no %s '%s' in the register", q.d->name, q.id);
   /* A deleted record logs every field it had, so it can be reconstructed. */
   for (int f = 0; !rc && f < q.n; f++)
     if (old[f])

@@ -181,21 +181,14 @@ local NUMERIC = { units = true, c = true, i = true, a = true, value = true, batc
                   created_batch = true, updated_batch = true }
 local FLAG = { outsourced = true, group = true }
 
---- Iterates the rows of a view: for row in reg:rows("assets", filter) do … end.
--- Rows are tables keyed by column name, with a `columns` order list in
--- the iterator's second value.
-function Register:rows(view, filter)
-  check_open(self, "rows")
-  local v = VIEWS[view]
-  if not v then error("rows: unknown view '" .. tostring(view) .. "'", 2) end
-  local rc = C.isms_cursor_open(self.db, v, filter, cur_out)
-  if rc ~= 0 then error(ffi.string(C.isms_errmsg(self.db)), 2) end
+-- An iterator over an open cursor (cur_out[0]): each row is a table keyed
+-- by column name, each value passed through convert(text, name); the
+-- cursor closes at the end (or when collected). Returns it and the names.
+local function iterate(self, convert)
   local cur = ffi.gc(cur_out[0], C.isms_cursor_close)
   local n = C.isms_cursor_columns(cur)
   local names = {}
   for k = 0, n - 1 do names[k + 1] = ffi.string(C.isms_cursor_name(cur, k)) end
-  local asset_like = view == "assets" or view == "asset"
-  local text_ids = view ~= "changes" and view ~= "batches"
   local function next_row()
     if cur == nil then return nil end
     local step = C.isms_cursor_next(cur)
@@ -208,17 +201,30 @@ function Register:rows(view, filter)
     local row = {}
     for k = 1, n do
       local s = b.str(C.isms_cursor_text(cur, k - 1))
-      local name = names[k]
-      if s ~= nil and (NUMERIC[name] or (name == "id" and not text_ids)) then
-        s = tonumber(s)
-      elseif s ~= nil and FLAG[name] and asset_like then
-        s = s == "1"
-      end
-      row[name] = s
+      if s ~= nil and convert then s = convert(s, names[k]) end
+      row[names[k]] = s
     end
     return row
   end
   return next_row, names
+end
+
+--- Iterates the rows of a view: for row in reg:rows("assets", filter) do … end.
+-- Rows are tables keyed by column name, with a `columns` order list in
+-- the iterator's second value.
+function Register:rows(view, filter)
+  check_open(self, "rows")
+  local v = VIEWS[view]
+  if not v then error("rows: unknown view '" .. tostring(view) .. "'", 2) end
+  local rc = C.isms_cursor_open(self.db, v, filter, cur_out)
+  if rc ~= 0 then error(ffi.string(C.isms_errmsg(self.db)), 2) end
+  local asset_like = view == "assets" or view == "asset"
+  local text_ids = view ~= "changes" and view ~= "batches"
+  return iterate(self, function(s, name)
+    if NUMERIC[name] or (name == "id" and not text_ids) then return tonumber(s) end
+    if FLAG[name] and asset_like then return s == "1" end
+    return s
+  end)
 end
 
 --- Iterates the rows of a read-only SQL query of the caller's (reports,
@@ -234,25 +240,9 @@ function Register:query(sql, ...)
     params[k - 1] = keep[k]
   end
   local rc = C.isms_cursor_query(self.db, sql, np, params, cur_out)
-  keep = nil  -- luacheck: ignore 311 (the strings live until here)
-  if rc ~= 0 then return error(ffi.string(C.isms_errmsg(self.db)), 2) end
-  local cur = ffi.gc(cur_out[0], C.isms_cursor_close)
-  local n = C.isms_cursor_columns(cur)
-  local names = {}
-  for k = 0, n - 1 do names[k + 1] = ffi.string(C.isms_cursor_name(cur, k)) end
-  return function()
-    if cur == nil then return nil end
-    local step = C.isms_cursor_next(cur)
-    if step ~= 100 then
-      C.isms_cursor_close(ffi.gc(cur, nil))
-      cur = nil
-      if step ~= 101 then error(ffi.string(C.isms_errmsg(self.db)), 2) end
-      return nil
-    end
-    local row = {}
-    for k = 1, n do row[names[k]] = b.str(C.isms_cursor_text(cur, k - 1)) end
-    return row
-  end, names
+  assert(keep)  -- the strings params points into live until here
+  if rc ~= 0 then error(ffi.string(C.isms_errmsg(self.db)), 2) end
+  return iterate(self, nil)
 end
 
 local function collect(self, view, filter)

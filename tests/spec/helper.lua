@@ -85,6 +85,16 @@ function H.snapshot(reg)
   return table.concat(parts, "\n")
 end
 
+--- How many times needle occurs in s (plain text, not overlapping).
+function H.count(s, needle)
+  local n, i = 0, 1
+  while true do
+    local _, e = s:find(needle, i, true)
+    if not e then return n end
+    n, i = n + 1, e + 1
+  end
+end
+
 local function shell_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
 H.shell_quote = shell_quote
 

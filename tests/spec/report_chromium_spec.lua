@@ -72,14 +72,7 @@ local function page_messages(stderr, url)
   return found
 end
 
-local function count(s, needle)
-  local n, i = 0, 1
-  while true do
-    local b, e = s:find(needle, i, true)
-    if not b then return n end
-    n, i = n + 1, e + 1
-  end
-end
+local count = H.count
 
 local function be32(s, at)
   local a, b, c, d = s:byte(at, at + 3)

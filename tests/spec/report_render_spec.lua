@@ -5,6 +5,7 @@
 -- back and byte-stable, Markdown cells intact, HTML tags balanced with
 -- every value escaped, one SVG rect and tooltip per heat-map cell, and the
 -- confidential marks present exactly when a column is confidential.
+local H = require "helper"
 local cjson = require "cjson"
 local F = require "report_fixture"
 local text = require "isms.report_text"
@@ -21,14 +22,7 @@ local function lines(s)
   return out
 end
 
-local function count(s, needle)
-  local n, i = 0, 1
-  while true do
-    local b, e = s:find(needle, i, true)
-    if not b then return n end
-    n, i = n + 1, e + 1
-  end
-end
+local count = H.count
 
 local function index_of(list, pred)
   for i, v in ipairs(list) do if pred(v) then return i end end

@@ -54,14 +54,7 @@ local function unzip(path, member)
   return data
 end
 
-local function count(s, needle)
-  local n, i = 0, 1
-  while true do
-    local _, e = s:find(needle, i, true)
-    if not e then return n end
-    n, i = n + 1, e + 1
-  end
-end
+local count = H.count
 
 -- The workbook's sheet names, in order, and sheet N's XML by name.
 local function workbook(path)
