@@ -86,18 +86,50 @@ end
 
 -- ------------------------------------------------------------ heat maps
 
--- Counts per (first factor, second factor) tier and the highest level
--- rank in each, before treatment or after (residual ratings where a
--- treatment gives them, the current ones otherwise; avoided risks leave).
-local HEAT_SQL = {
-  before = [[SELECT r1, r2, count(*) AS n, max(level_rank) AS rank FROM risks
-             WHERE r1 IS NOT NULL GROUP BY r1, r2]],
-  after = [[SELECT coalesce(t.rr1, r.r1) AS r1, coalesce(t.rr2, r.r2) AS r2, count(*) AS n,
-                   max(coalesce(t.residual_rank, r.level_rank)) AS rank
-            FROM risks r LEFT JOIN treatments t ON t.risk = r.ref
-            WHERE r.r1 IS NOT NULL AND (t.option IS NULL OR t.option <> 'avoid')
-            GROUP BY 1, 2]],
-}
+-- Heat maps count risks per (first factor, second factor) tier with the
+-- highest level rank in each cell. Before treatment: from the risk table's
+-- columns, one pass in LuaJIT over the arrays, into counts per (cell,
+-- rank). After: the same counts with each treated risk moved to its
+-- residual cell and rank (avoided risks leave), from one aggregate query
+-- over the treatments -- exact, because the counts are kept per rank.
+local MAXR = 33  -- ranks 0..32
+local AFTER_SQL = [[SELECT r.r1, r.r2, r.level_rank AS rank, t.rr1, t.rr2, t.residual_rank,
+    t.option = 'avoid' AS gone, count(*) AS n
+  FROM treatments t JOIN risks r ON r.ref = t.risk WHERE r.r1 IS NOT NULL
+  GROUP BY 1, 2, 3, 4, 5, 6, 7]]
+
+-- Counts per (first rating, second rating, rank) and the number unrated.
+local function cell_counts(t, nfactors)
+  local counts = ffi.new("uint32_t[?]", 256 * 256 * MAXR)
+  local c = t.c
+  local r1, rank = c.ratings[0], c.level_rank
+  local r2 = nfactors > 1 and c.ratings[1] or ffi.new("uint8_t[?]", math.max(tonumber(t.n), 1))
+  local unrated = 0
+  for i = 0, tonumber(t.n) - 1 do
+    local a = r1[i]
+    if a > 0 then
+      local at = (a * 256 + r2[i]) * MAXR + rank[i]
+      counts[at] = counts[at] + 1
+    else
+      unrated = unrated + 1
+    end
+  end
+  return counts, unrated
+end
+
+local function move_treated(reg, counts)
+  local function at(a, b2, rank) return (a * 256 + b2) * MAXR + rank end
+  for row in reg:query(AFTER_SQL) do
+    local n = tonumber(row.n)
+    local a, b2, rank = tonumber(row.r1), tonumber(row.r2) or 0, tonumber(row.rank) or 0
+    counts[at(a, b2, rank)] = counts[at(a, b2, rank)] - n
+    if row.gone ~= "1" then
+      local na, nb = tonumber(row.rr1) or a, tonumber(row.rr2) or b2
+      local nr = tonumber(row.residual_rank) or rank
+      counts[at(na, nb, nr)] = counts[at(na, nb, nr)] + n
+    end
+  end
+end
 
 local function tier_labels(m, factor)
   local list = {}
@@ -107,31 +139,31 @@ local function tier_labels(m, factor)
   return list
 end
 
-local function heatmap(reg, m, which, title)
+local function heatmap(m, counts, title)
   local factors = m:factors()
   local rows_f, cols_f = factors[1], factors[2]
   local row_labels = tier_labels(m, rows_f)
   local col_labels = cols_f and tier_labels(m, cols_f) or { "all" }
   local levels = m:levels()
-  local cells, total = {}, 0
   local nr, nc = #row_labels, #col_labels
+  local cells, total = {}, 0
   for r = 1, nr do
+    local tier1 = nr - r + 1  -- highest tier on top
     cells[r] = {}
-    for c = 1, nc do cells[r][c] = { count = 0 } end
-  end
-  for row in reg:query(HEAT_SQL[which]) do
-    local r1, r2 = tonumber(row.r1), tonumber(row.r2) or 1
-    if not cols_f then r2 = 1 end
-    local n, rank = tonumber(row.n), tonumber(row.rank)
-    if r1 and r1 >= 1 and r1 <= nr and r2 >= 1 and r2 <= nc then
-      local cell = cells[nr - r1 + 1][r2]  -- highest tier on top
-      cell.count = cell.count + n
-      local lv = rank and levels[rank]
-      if lv and (not cell.rank or rank > cell.rank) then cell.rank, cell.level = rank, lv.name end
-      total = total + n
+    for c = 1, nc do
+      local cell = { count = 0 }
+      local tier2 = cols_f and c or 0
+      for rank = 0, MAXR - 1 do
+        local n = counts[(tier1 * 256 + tier2) * MAXR + rank]
+        if n > 0 then
+          cell.count = cell.count + n
+          if rank > 0 and levels[rank] then cell.level = levels[rank].name end
+        end
+      end
+      total = total + cell.count
+      cells[r][c] = cell
     end
   end
-  for r = 1, nr do for c = 1, nc do cells[r][c].rank = nil end end
   local labels = {}
   for r = 1, nr do labels[r] = row_labels[nr - r + 1] end
   local map = { title = title, row_title = rows_f, col_title = cols_f or "", rows = labels,
@@ -143,11 +175,12 @@ local function heatmap(reg, m, which, title)
   return map
 end
 
-local function heatmaps_section(reg, m)
-  local before = heatmap(reg, m, "before", "Before treatment")
-  local after = heatmap(reg, m, "after", "After treatment")
+local function heatmaps_section(reg, m, t)
+  local counts, unrated = cell_counts(t, #m:factors())
+  local before = heatmap(m, counts, "Before treatment")
+  move_treated(reg, counts)
+  local after = heatmap(m, counts, "After treatment")
   local avoided = count_of(reg, "SELECT count(*) AS n FROM treatments WHERE option = 'avoid'")
-  local unrated = count_of(reg, "SELECT count(*) AS n FROM risks WHERE r1 IS NULL")
   if unrated > 0 then before.note = (before.note and before.note .. "; " or "")
     .. ("%d risk(s) not rated"):format(unrated) end
   if avoided > 0 then after.note = (after.note and after.note .. "; " or "")
@@ -164,9 +197,7 @@ end
 
 -- The `limit` most urgent risks (stored level, score, obligations, ref;
 -- ordered in C) with their treatments.
-local function top_risks(reg, m, limit)
-  local t, err, code = reg:risk_table()
-  if not t then return nil, err, code end
+local function top_risks(reg, m, t, limit)
   local n = t.n
   local k = math.min(limit, n)
   local out = ffi.new("uint32_t[?]", math.max(k, 1))
@@ -295,9 +326,12 @@ local TASK_SQL = [[SELECT k.id, k.risk, k.control, k.title, k.owner, k.status, k
   FROM rtp_tasks k]]
 local OPEN = "k.status NOT IN ('done', 'cancelled')"
 
+-- The first `limit` tasks that match, in order: chosen on the bare table
+-- first, so the per-task subqueries run for those rows only.
 local function task_rows(reg, where, order, limit, today, ...)
   local rows = {}
-  local sql = TASK_SQL .. " WHERE " .. where .. " ORDER BY " .. order .. " LIMIT " .. limit
+  local sql = TASK_SQL .. " JOIN (SELECT k.id AS pick FROM rtp_tasks k WHERE " .. where
+    .. " ORDER BY " .. order .. " LIMIT " .. limit .. ") ON pick = k.id ORDER BY " .. order
   for row in reg:query(sql, today, ...) do
     row.delays, row.days_overdue = tonumber(row.delays), tonumber(row.days_overdue)
     rows[#rows + 1] = row
@@ -328,7 +362,7 @@ local function rtp_sections(reg, opts)
   end
   facts[#facts + 1] = { label = "Overdue", value = n_overdue }
   facts[#facts + 1] = { label = "Slipping", value = n_slipping }
-  local overdue = task_rows(reg, overdue_where, "days_overdue DESC, k.id", limit, today)
+  local overdue = task_rows(reg, overdue_where, "k.due, k.id", limit, today)  -- most overdue first
   local slipping = task_rows(reg, slipping_where, "k.due, k.id", limit, today)
   local all = task_rows(reg, "1", "k.id", limit, today)
   return {
@@ -366,8 +400,9 @@ function M.full(reg, opts)
     if not m then return nil, err, code end
   end
   local limit = opts.limit or M.LIMIT
-  local risks, rerr, rcode = top_risks(reg, m, limit)
-  if not risks then return nil, rerr, rcode end
+  local t, terr, tcode = reg:risk_table()
+  if not t then return nil, terr, tcode end
+  local risks = top_risks(reg, m, t, limit)
   local acceptance, awaiting = acceptance_section(reg, limit)
   local soa_model, problems = M.soa(reg, opts)
   if not soa_model then return nil, problems end
@@ -400,7 +435,7 @@ function M.full(reg, opts)
   } do facts[#facts + 1] = f end
   local sections = {
     { id = "summary", title = "Summary", kind = "facts", facts = facts },
-    heatmaps_section(reg, m),
+    heatmaps_section(reg, m, t),
     risks,
     acceptance,
     soa_model.sections[2],
