@@ -11,8 +11,7 @@ local M = { methods = {} }
 local P = M.methods
 
 M.STATUSES = { "planned", "in_progress", "done", "cancelled" }
-local STATUS = {}
-for _, s in ipairs(M.STATUSES) do STATUS[s] = true end
+local STATUS = require("isms.rule_check").set(M.STATUSES)
 M.WARN_DAYS = 14  -- "due soon" for a task not started yet
 
 local function finished(status) return status == "done" or status == "cancelled" end

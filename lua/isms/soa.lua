@@ -21,8 +21,7 @@ local S = M.methods
 M.REASONS = { "risk", "legal", "contractual", "business" }
 local REASON_BIT = { risk = 1, legal = 2, contractual = 4, business = 8 }
 M.STATUSES = { "not_started", "planned", "partial", "implemented" }
-local STATUS = {}
-for _, s in ipairs(M.STATUSES) do STATUS[s] = true end
+local STATUS = require("isms.rule_check").set(M.STATUSES)
 M.DEFAULT_CATALOGS = "iso27001-2022"
 
 --- The reasons of a bit mask, in M.REASONS order.

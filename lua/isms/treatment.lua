@@ -17,8 +17,7 @@ local M = { methods = {} }
 local T = M.methods
 
 M.OPTIONS = { "modify", "retain", "avoid", "share" }
-local OPTION = {}
-for _, o in ipairs(M.OPTIONS) do OPTION[o] = true end
+local OPTION = require("isms.rule_check").set(M.OPTIONS)
 M.ROLES = { "management", "owner" }
 
 local KNOWN = { option = true, controls = true, residual = true, rationale = true,
