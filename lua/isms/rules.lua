@@ -105,6 +105,14 @@ local function serialize(v, out)
   end
 end
 
+--- Plain data as Lua source text, keys in a fixed order: the same data
+-- gives the same text (what tests compare, unlike cjson's hash order).
+function M.serialize(v)
+  local out = {}
+  serialize(v, out)
+  return table.concat(out)
+end
+
 --- Evaluates a rule file and calls functions it declared.
 -- @tparam string path
 -- @tparam table calls list of `{ decl = index, field = name, args = { ... } }`
