@@ -181,6 +181,19 @@ local function impacts_of(text)
   return t
 end
 
+--- A stored risk row's context as the methodology's acceptance sees it
+-- (risk_view.view): category, impacts, obligations and asset, plus the
+-- given fields (ratings, or rank and score).
+function M.risk_context(row, fields)
+  local view = fields or {}
+  view.category, view.impacts = row.category, impacts_of(row.impacts)
+  view.obligations = obligation_flags(row.obligations or 0)
+  view.asset = { class = row.asset_class, type = row.asset_type,
+                 value = tonumber(row.asset_value), outsourced = row.asset_outsourced == "1",
+                 group = row.asset_group == "1" }
+  return view
+end
+
 --- Scores, evaluates and orders risks under a methodology in the C kernels,
 -- without storing anything.
 -- @param rows risk rows (reg:risks()); their ratings are by factor name
@@ -226,13 +239,8 @@ function M.evaluate(m, rows)
     for i = 1, n do
       if rank[i - 1] > 0 then
         local row = rows[i]
-        local view = risk_view.view(m, {
-          rank = rank[i - 1], score = decimal.to_number(tonumber(score[i - 1])),
-          category = row.category, impacts = impacts_of(row.impacts),
-          obligations = obligation_flags(row.obligations or 0),
-          asset = { class = row.asset_class, type = row.asset_type,
-                    value = tonumber(row.asset_value), outsourced = row.asset_outsourced == "1",
-                    group = row.asset_group == "1" } })
+        local view = risk_view.view(m, M.risk_context(row, {
+          rank = rank[i - 1], score = decimal.to_number(tonumber(score[i - 1])) }))
         view.ratings = {}
         for _, f in ipairs(r.factors) do view.ratings[f.name] = rows[i].ratings[f.name] end
         local key = risk_view.key(view)

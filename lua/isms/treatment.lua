@@ -12,6 +12,7 @@
 -- accepted when all of them have.
 local records = require "isms.records"
 local decimal = require "isms.decimal"
+local risk_context = require("isms.risk_register").risk_context
 
 local M = { methods = {} }
 local T = M.methods
@@ -42,17 +43,9 @@ local function method_for(self, m)
 end
 
 -- The risk as the methodology judges it: ratings by factor name and its
--- context (asset, obligations, category, impacts).
+-- stored context.
 local function view_of(risk, ratings)
-  local ob = risk.obligations or 0
-  local impacts = {}
-  for k in (risk.impacts or ""):gmatch("[^,%s]+") do impacts[k] = true end
-  return { ratings = ratings, category = risk.category, impacts = impacts,
-           obligations = { legal = ob % 2 == 1, regulatory = math.floor(ob / 2) % 2 == 1,
-                           contractual = math.floor(ob / 4) % 2 == 1 },
-           asset = { class = risk.asset_class, type = risk.asset_type,
-                     value = tonumber(risk.asset_value), outsourced = risk.asset_outsourced == "1",
-                     group = risk.asset_group == "1" } }
+  return risk_context(risk, { ratings = ratings })
 end
 
 -- Residual ratings given by factor name (numbers or tier labels), all of
