@@ -9,6 +9,7 @@ local b = require "isms._ffi"
 local decimal = require "isms.decimal"
 local records = require "isms.records"
 local treatment = require "isms.treatment"
+local report_text = require "isms.report_text"
 
 local ffi, C = b.ffi, b.C
 local M = {}
@@ -267,7 +268,7 @@ local function soa_rows(soa)
   local rows = {}
   for k, e in ipairs(soa.entries) do
     rows[k] = { control = e.control, title = e.title, group = e.group,
-                applicable = e.decided and e.applicable or nil,
+                applicable = e.applicable,  -- nil while undecided
                 reasons = table.concat(e.reasons, ", "), justification = e.justification,
                 status = e.status, owner = e.owner, risks = e.risks,
                 linked = table.concat(e.linked, " ") }
@@ -552,11 +553,10 @@ local function section_sheets(s, sheets)
   end
 end
 
+-- A cell as the text formats write it; empty is a blank cell.
 local function cell_text(v)
-  if v == nil or v == false then return nil end
-  if v == true then return "yes" end
-  if type(v) == "number" then return require("isms.format").number(v) end
-  return tostring(v)
+  local s = report_text.cell_text(v)
+  return s ~= "" and s or nil
 end
 
 --- Writes sheets (`{ name, cols = { { expr, title, number, confidential } },

@@ -77,6 +77,9 @@ describe("report models", function()
     for _, r in ipairs(t.rows) do if r.control == "A.8.7" then a87 = r end end
     assert.are.same({ true, "risk", "partial", 1, srv[1] },
                     { a87.applicable, a87.reasons, a87.status, a87.risks, a87.linked })
+    local a51
+    for _, r in ipairs(t.rows) do if r.control == "A.5.1" then a51 = r end end
+    assert.are.same({ false, "out of scope" }, { a51.applicable, a51.justification })
     -- Excluding a selected control shows up as a problem of the model.
     assert(reg:set_soa("A.8.13", { applicable = false, justification = "no" }))
     t = section(assert(report.soa(reg)), "soa")
@@ -166,6 +169,8 @@ describe("isms soa / rtp / report", function()
     -- every risk (header + rows), every SoA control, the task and its delay
     assert.are.equal(nrisks + 1, count(sheets.Risks, "<row "))
     assert.are.equal(94, count(sheets["Statement of Applicability"], "<row "))
+    -- an excluded control reads "no", as in the text formats
+    assert.truthy(sheets["Statement of Applicability"]:find(">no<", 1, true))
     assert.are.equal(2, count(sheets.Tasks, "<row "))
     assert.are.equal(2, count(sheets.Delays, "<row "))
     assert.truthy(sheets.Delays:find("supplier late", 1, true))
