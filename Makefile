@@ -88,9 +88,10 @@ bench: deps all $(BUILD)/bench/risks_engine.so
 	@sh tests/bench/run.sh $(BUILD)
 
 # The risk bench's generator, loaded by tests/bench/risks_engine.lua.
-$(BUILD)/bench/risks_engine.so: tests/bench/risks_engine.c tests/bench/risks_engine.h core/isms.h $(BUILD)/libisms.so
+RISKS_ENGINE_SRC := tests/bench/risks_engine.c tests/bench/risks_gen.c
+$(BUILD)/bench/risks_engine.so: $(RISKS_ENGINE_SRC) tests/bench/risks_engine.h tests/bench/risks_gen.h core/isms.h $(BUILD)/libisms.so
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -shared -o $@ $< -L$(BUILD) -lisms -Wl,-rpath,'$$ORIGIN/..' -lpthread
+	$(CC) $(ALL_CFLAGS) -shared -o $@ $(RISKS_ENGINE_SRC) -L$(BUILD) -lisms -Wl,-rpath,'$$ORIGIN/..' -lpthread
 
 # ---------------------------------------------------------------- install
 install: all

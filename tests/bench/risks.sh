@@ -100,6 +100,14 @@ for spec in qism 5x5; do
   fi
 done
 
+# The baseline copies (SSE2 generator, libisms's baseline kernels), which
+# an AVX2 machine never runs by itself: untimed, the same digests.
+for spec in qism 5x5; do
+  want=$(sed -n 2p "$DIR/engine-$spec.out")
+  got=$(ISMS_DISABLE_AVX2=1 luajit $B/risks_engine.lua "$B/risks-$spec.json" | sed -n 2p)
+  [ "$got" = "$want" ] || mismatch "$spec: with ISMS_DISABLE_AVX2=1 the digest differs"
+done
+
 if [ "${ISMS_BENCH_UNFUSED:-}" = 1 ]; then  # for comparison: the separate kernels
   for spec in qism 5x5; do
     best "unfused-$spec" luajit $B/risks_engine.lua "$B/risks-$spec.json" --unfused
