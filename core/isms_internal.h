@@ -14,6 +14,18 @@
 #define ISMS_API __attribute__((visibility("default")))
 #define ISMS_HIDDEN __attribute__((visibility("hidden")))
 
+/* Bulk kernels compiled twice, for AVX2 and for the baseline, so the
+** package runs on any x86-64 yet uses the wider vectors where the machine
+** has them (as NumPy and glibc's string functions do). ISMS_AVX2_TARGET
+** marks the AVX2 copy; isms__use_avx2 (cpu.c) says, once, which copy to
+** run: the CPU's answer, unless the environment sets ISMS_DISABLE_AVX2
+** (the tests run the baseline copy that way too). Elsewhere, one copy. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define ISMS_HAVE_AVX2 1
+#define ISMS_AVX2_TARGET __attribute__((target("avx2")))
+#endif
+int isms__use_avx2(void);
+
 /* Contract checks in the manner of Lua's api_check: compiled away unless
 ** ISMS_DEBUG_API is defined; user errors are returned as codes instead. */
 #ifdef ISMS_DEBUG_API

@@ -177,74 +177,129 @@ static void eval_general(const eval_job *J) {
 }
 
 /* The cells of a block of risks, as 16-bit numbers (fast path: at most
-** FAST_CELLS cells), eight risks at a time in the compiler's generic
-** vectors (SSE2, NEON, or plain code elsewhere). Any rating outside its
-** factor's tiers (0 = unrated) sends the risk to the all-zero cell `none`;
-** uint16_t arithmetic wraps only for such a rating. */
-typedef uint16_t u16x8 __attribute__((vector_size(16)));
-typedef uint8_t u8x8 __attribute__((vector_size(8)));
+** FAST_CELLS cells), sixteen risks at a time in the compiler's generic
+** vectors (AVX2 in eval_run's AVX2 copy, two SSE2 or NEON registers
+** elsewhere). Any rating outside its factor's tiers (0 = unrated) sends the
+** risk to the all-zero cell `none`; uint16_t arithmetic wraps only for
+** such a rating. */
+#if defined(__GNUC__) && !defined(__clang__)
+/* the helpers below pass 32-byte vectors, but are always inlined: no call
+** ever crosses the ABI GCC warns about */
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+typedef uint16_t u16x16 __attribute__((vector_size(32)));
+typedef int16_t s16x16 __attribute__((vector_size(32)));
+typedef uint8_t u8x16 __attribute__((vector_size(16)));
 
-static inline __attribute__((always_inline)) u16x8 widen8(const uint8_t *p) {
-  u8x8 b;
+static inline __attribute__((always_inline)) u16x16 widen16(const uint8_t *p) {
+  u8x16 b;
   memcpy(&b, p, sizeof b);
-  return __builtin_convertvector(b, u16x8);
+  return __builtin_convertvector(b, u16x16);
 }
 
-static inline __attribute__((always_inline)) void cells_of(
-    const uint8_t *const *r, const uint16_t *nt, const uint16_t *st, uint16_t none, size_t len,
-    uint16_t *out, const int nf) {
+/* A method's tiers and strides, in every lane. */
+typedef struct cell_consts {
+  u16x16 nt[ISMS_MAX_FACTORS], st[ISMS_MAX_FACTORS], none;
+  uint16_t nt1[ISMS_MAX_FACTORS], st1[ISMS_MAX_FACTORS], none1;
+} cell_consts;
+
+static void cell_consts_init(cell_consts *k, const isms_scorer *s) {
+  memset(k, 0, sizeof *k);
+  for (int f = 0; f < s->nfactors; f++) {
+    k->nt1[f] = (uint16_t)s->ntiers[f];
+    k->st1[f] = (uint16_t)s->stride[f];
+    k->nt[f] = (u16x16){0} + k->nt1[f];
+    k->st[f] = (u16x16){0} + k->st1[f];
+  }
+  k->none1 = (uint16_t)s->ncells;
+  k->none = (u16x16){0} + k->none1;
+}
+
+/* The cells of risks i .. i + 15 of the block. A rating r is bad unless
+** 1 <= r <= tiers: (r - 1) | (tiers - r) is then negative as an int16_t,
+** and its sign bit, spread by an arithmetic shift, is the lane's mask (no
+** vector compare: GCC splits shifts and arithmetic of a vector twice the
+** machine's width into two halves, but compares into single lanes). */
+static inline __attribute__((always_inline)) u16x16 cells16(const cell_consts *k,
+                                                            const uint8_t *const *r, size_t i,
+                                                            const int nf) {
+  const s16x16 one = (s16x16){0} + 1;
+  s16x16 v = (s16x16)widen16(r[0] + i);
+  s16x16 bad = (v - one) | ((s16x16)k->nt[0] - v);
+  u16x16 cell = (u16x16)(v - one);
+  for (int f = 1; f < nf; f++) {
+    v = (s16x16)widen16(r[f] + i);
+    bad |= (v - one) | ((s16x16)k->nt[f] - v);
+    cell += (u16x16)(v - one) * k->st[f];
+  }
+  const u16x16 mask = (u16x16)(bad >> 15);
+  return (cell & ~mask) | (k->none & mask);
+}
+
+/* The cell of risk i of the block, one at a time (a block's tail). */
+static inline __attribute__((always_inline)) uint16_t cell1(const cell_consts *k,
+                                                           const uint8_t *const *r, size_t i,
+                                                           const int nf) {
+  uint16_t t = (uint16_t)(r[0][i] - 1), bad = t >= k->nt1[0], cell = t;
+  for (int f = 1; f < nf; f++) {
+    t = (uint16_t)(r[f][i] - 1);
+    bad |= t >= k->nt1[f];
+    cell = (uint16_t)(cell + t * k->st1[f]);
+  }
+  return bad ? k->none1 : cell;
+}
+
+static inline __attribute__((always_inline)) void cells_of(const cell_consts *k,
+                                                           const uint8_t *const *r, size_t len,
+                                                           uint16_t *out, const int nf) {
   size_t i = 0;
-  const u16x8 one = (u16x8){0} + 1, nonev = (u16x8){0} + none;
-  const u16x8 nt0 = (u16x8){0} + nt[0], nt1 = (u16x8){0} + nt[1], nt2 = (u16x8){0} + nt[2];
-  const u16x8 nt3 = (u16x8){0} + nt[3], st1 = (u16x8){0} + st[1], st2 = (u16x8){0} + st[2];
-  const u16x8 st3 = (u16x8){0} + st[3];
-  for (; i + 8 <= len; i += 8) {
-    u16x8 t = widen8(r[0] + i) - one, cell = t;
-    u16x8 bad = (u16x8)(t >= nt0);
-    if (nf > 1) { t = widen8(r[1] + i) - one; bad |= (u16x8)(t >= nt1); cell += t * st1; }
-    if (nf > 2) { t = widen8(r[2] + i) - one; bad |= (u16x8)(t >= nt2); cell += t * st2; }
-    if (nf > 3) { t = widen8(r[3] + i) - one; bad |= (u16x8)(t >= nt3); cell += t * st3; }
-    cell = (cell & ~bad) | (nonev & bad);
+  for (; i + 16 <= len; i += 16) {
+    const u16x16 cell = cells16(k, r, i, nf);
     memcpy(out + i, &cell, sizeof cell);
   }
-  for (; i < len; i++) {
-    uint16_t t = (uint16_t)(r[0][i] - 1), bad = t >= nt[0], cell = t;
-    for (int f = 1; f < nf; f++) {
-      t = (uint16_t)(r[f][i] - 1);
-      bad |= t >= nt[f];
-      cell = (uint16_t)(cell + t * st[f]);
-    }
-    out[i] = bad ? none : cell;
-  }
+  for (; i < len; i++) out[i] = cell1(k, r, i, nf);
 }
 
-/* Lean blocks count risks per (cell, context) in a table of
-** (ncells + 1) * 64 counters: up to LEAN_CELLS cells it stays in L1. The
-** index part that needs no lookup (cell * 64 + obligations) is computed in
-** vector code; the class's context offset is added per risk. The counts
-** fit in 32 bits: a slice is at most UINT32_MAX rows (risk numbers). */
+/* Lean blocks count risks per (cell, asset class byte, obligations) in a
+** table of (ncells + 1) * 64 counters: up to LEAN_CELLS cells it stays in
+** L1. The whole index -- cell * 64 + (class + 1) * 8 + obligations -- is
+** computed in vector code straight from the ratings, so each risk then
+** costs one increment; the class bytes become contexts (ctx_class) once,
+** when the counts are folded. That needs every class of the block in
+** -1..6: lean_block returns 0, having counted nothing, when one is not
+** (the caller then takes the block risk by risk). The counts fit in 32
+** bits: a slice is at most UINT32_MAX rows (risk numbers). */
 #define LEAN_CELLS 32
 #define LEAN_COPIES 4  /* risks in turn count into 4 tables: no chain of increments */
-static inline __attribute__((always_inline)) void lean_block(
-    const uint16_t *cell, const uint8_t *cl, const uint8_t *ob, const uint8_t *ctx_class,
-    size_t len, uint32_t *hist, size_t span) {
+static inline __attribute__((always_inline)) int lean_block(
+    const cell_consts *k, const uint8_t *const *r, const uint8_t *cl, const uint8_t *ob,
+    size_t len, uint32_t *hist, size_t span, const int nf) {
   uint16_t idx[BLOCK];
   size_t i = 0;
-  const u16x8 seven = (u16x8){0} + 7;
-  for (; i + 8 <= len; i += 8) {
-    u16x8 c;
-    memcpy(&c, cell + i, sizeof c);
-    const u16x8 v = (c << 6) + (widen8(ob + i) & seven);
+  const u16x16 seven = (u16x16){0} + 7, one = (u16x16){0} + 1, byte = (u16x16){0} + 0xff;
+  u16x16 off = {0};  /* lanes whose class + 1 is past 7 */
+  for (; i + 16 <= len; i += 16) {
+    const u16x16 cls = (widen16(cl + i) + one) & byte;
+    off |= cls & ~seven;
+    const u16x16 v = (cells16(k, r, i, nf) << 6) + (cls << 3) + (widen16(ob + i) & seven);
     memcpy(idx + i, &v, sizeof v);
   }
-  for (; i < len; i++) idx[i] = (uint16_t)((cell[i] << 6) + (ob[i] & 7u));
-  for (i = 0; i + 4 <= len; i += 4) {
-    hist[idx[i] + ctx_class[cl[i]]]++;
-    hist[span + idx[i + 1] + ctx_class[cl[i + 1]]]++;
-    hist[2 * span + idx[i + 2] + ctx_class[cl[i + 2]]]++;
-    hist[3 * span + idx[i + 3] + ctx_class[cl[i + 3]]]++;
+  unsigned bad = 0;
+  for (int x = 0; x < 16; x++) bad |= off[x];
+  for (; i < len; i++) {
+    const unsigned cls = (uint8_t)(cl[i] + 1u);
+    bad |= cls & ~7u;
+    idx[i] = (uint16_t)((cell1(k, r, i, nf) << 6) + (cls << 3) + (ob[i] & 7u));
   }
-  for (; i < len; i++) hist[idx[i] + ctx_class[cl[i]]]++;
+  if (bad) return 0;
+  for (i = 0; i + 4 <= len; i += 4) {
+    hist[idx[i]]++;
+    hist[span + idx[i + 1]]++;
+    hist[2 * span + idx[i + 2]]++;
+    hist[3 * span + idx[i + 3]]++;
+  }
+  for (; i < len; i++) hist[idx[i]]++;
+  return 1;
 }
 
 /* The fast slice: no per-risk outputs, at most FAST_CELLS cells, and of
@@ -265,11 +320,8 @@ static inline __attribute__((always_inline)) void eval_fast(const eval_job *J, c
   const uint64_t *bc = J->bc, *bo = J->bo;
   const uint64_t base = J->base;
   const uint8_t *ctx_class = s->ctx_class[res];
-  uint16_t nt[ISMS_MAX_FACTORS] = {0}, st[ISMS_MAX_FACTORS] = {0};
-  for (int f = 0; f < nf; f++) {
-    nt[f] = (uint16_t)s->ntiers[f];
-    st[f] = (uint16_t)s->stride[f];
-  }
+  cell_consts kc;
+  cell_consts_init(&kc, s);
   isms__topk *top = &J->t->top;
   uint32_t cnt[FAST_CELLS];
   uint16_t cell[BLOCK];
@@ -284,7 +336,6 @@ static inline __attribute__((always_inline)) void eval_fast(const eval_job *J, c
     const size_t len = J->hi - b0 < BLOCK ? J->hi - b0 : BLOCK;
     const uint8_t *r[ISMS_MAX_FACTORS];
     for (int f = 0; f < nf; f++) r[f] = c->ratings[f] + b0;
-    cells_of(r, nt, st, (uint16_t)s->ncells, len, cell, nf);
     const uint8_t *cl = c->asset_class ? (const uint8_t *)c->asset_class + b0 : no_class;
     const uint8_t *ob = c->obligations ? c->obligations + b0 : zeros;
     const uint32_t idx0 = J->first + (uint32_t)b0;
@@ -299,10 +350,9 @@ static inline __attribute__((always_inline)) void eval_fast(const eval_job *J, c
     /* Nothing of the block can enter the top k and acceptance is one bit
     ** of the cell's record: only count the risks per (cell, context); the
     ** acceptable count comes from those counts at the end. */
-    if (bits && lean && gate == UINT64_MAX) {
-      lean_block(cell, cl, ob, ctx_class, len, hist, (s->ncells + 1) * 64);
+    if (bits && lean && gate == UINT64_MAX && lean_block(&kc, r, cl, ob, len, hist, span, nf))
       continue;
-    }
+    cells_of(&kc, r, len, cell, nf);
     for (size_t i = 0; i < len; i++) {
       const isms__cell *ce = &cells[cell[i]];
       const unsigned o = ob[i];
@@ -322,14 +372,22 @@ static inline __attribute__((always_inline)) void eval_fast(const eval_job *J, c
     }
   }
   if (bits && lean) {
+    /* per cell and class byte, the 8 obligation counts; the accept bits
+    ** of those 8 contexts are one byte of the cell's record */
     for (size_t k = 0; k <= s->ncells; k++) {
       const uint64_t ok = cells[k].accept;
-      for (unsigned x = 0; x < 64; x++) {
-        const size_t at = k * 64 + x;
-        const uint64_t h = (uint64_t)hist[at] + hist[span + at] + hist[2 * span + at] +
-                           hist[3 * span + at];
-        cnt[k] += (uint32_t)h;
-        acc += (uint64_t)h * ((ok >> x) & 1u);
+      for (unsigned cls = 0; cls < 8; cls++) {  /* the class byte + 1 */
+        const uint32_t *h0 = hist + k * 64 + cls * 8, *h1 = h0 + span, *h2 = h1 + span;
+        const uint32_t *h3 = h2 + span;
+        const unsigned bits8 = (unsigned)(ok >> ctx_class[(uint8_t)(cls - 1u)]) & 0xffu;
+        uint64_t all = 0, in = 0;
+        for (unsigned o = 0; o < 8; o++) {
+          const uint64_t h = (uint64_t)h0[o] + h1[o] + h2[o] + h3[o];
+          all += h;
+          in += h & (0 - (uint64_t)((bits8 >> o) & 1u));
+        }
+        cnt[k] += (uint32_t)all;
+        acc += in;
       }
     }
   }
@@ -347,7 +405,7 @@ static inline __attribute__((always_inline)) void eval_fast(const eval_job *J, c
   t->score_sum += sum;
 }
 
-static void *eval_run(void *arg) {
+static inline __attribute__((always_inline)) void *eval_body(void *arg) {
   const eval_job *J = arg;
   if (!J->fast) {
     eval_general(J);
@@ -365,6 +423,19 @@ static void *eval_run(void *arg) {
     default: eval_fast(J, 4, 1); break;
   }
   return NULL;
+}
+
+static void *eval_run_base(void *arg) { return eval_body(arg); }
+#if defined(ISMS_HAVE_AVX2)
+ISMS_AVX2_TARGET static void *eval_run_avx2(void *arg) { return eval_body(arg); }
+#endif
+
+/* One slice: the AVX2 copy of the kernels where the CPU has it. */
+static void *eval_run(void *arg) {
+#if defined(ISMS_HAVE_AVX2)
+  if (isms__use_avx2()) return eval_run_avx2(arg);
+#endif
+  return eval_run_base(arg);
 }
 
 /* ============================================================== threads */

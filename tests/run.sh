@@ -25,6 +25,16 @@ for t in "$BUILD"/tests/test_*; do
   count
 done
 
+# The bulk kernels' baseline copy, which a machine with AVX2 never runs
+# by itself (isms__use_avx2, core/cpu.c): the same checks with AVX2 off.
+t="$BUILD/tests/test_risk_score"
+echo "# $t with ISMS_DISABLE_AVX2=1"
+if ! ISMS_DISABLE_AVX2=1 "$t" >"$log" 2>&1; then
+  grep -q '^not ok ' "$log" || echo "not ok - $t (baseline copy) exited with an error" >>"$log"
+fi
+grep -E '^(not ok|#)' "$log" | head -40
+count
+
 echo "# busted specs"
 luajit /usr/bin/busted -o TAP >"$log" 2>&1
 status=$?
