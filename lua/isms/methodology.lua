@@ -269,7 +269,7 @@ local function load_decls(path, depth, seen)
   if type(parent) ~= "string" or parent == "" then
     check.fail(path, head, "extends", "expected the name or path of a methodology")
   end
-  local ppath, perr = rules.find("methodologies", parent)
+  local ppath, perr = rules.find("methodologies", parent, path)
   if not ppath then check.fail(path, head, "extends", perr) end
   local merged = load_decls(ppath, depth + 1, seen)
   local function key(d) return d.kind .. "\0" .. (SINGLE[d.kind] and "" or tostring(d.name)) end

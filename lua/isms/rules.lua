@@ -23,12 +23,19 @@ end
 local err_out = ffi.new("char *[1]")
 
 --- Finds a rule file by name within a kind of rules ("methodologies", …).
--- A name containing a slash or ending in .lua is taken as a path.
+-- A name containing a slash or ending in .lua is taken as a path; with
+-- `from` (the rule file that names it), a relative path is taken from
+-- that file's directory, as an #include "..." is, so a set of rule files
+-- works wherever it is run from.
 -- @treturn string|nil the path, or nil and a message listing where it looked
-function M.find(kind, name)
+function M.find(kind, name, from)
   if name:find("/", 1, true) or name:match("%.lua$") then
-    if paths.exists(name) then return name end
-    return nil, name .. ": no such rule file"
+    local path = name
+    if from and name:sub(1, 1) ~= "/" then
+      path = paths.normalize((from:match("^(.*)/[^/]*$") or ".") .. "/" .. name)
+    end
+    if paths.exists(path) then return path end
+    return nil, path .. ": no such rule file"
   end
   local looked = {}
   for _, dir in ipairs(paths.rules_dirs()) do

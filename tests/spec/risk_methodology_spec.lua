@@ -135,6 +135,31 @@ acceptance "class A assets" { remove = true }
     assert.is_true(m:values_assets())   -- asset valuation inherited
   end)
 
+  it("takes a relative path from the extending file's directory, not the current one", function()
+    local dir = H.tmp("org-rules")
+    assert(os.execute(("mkdir -p %q"):format(dir .. "/base")))
+    H.write(dir .. "/base/house.lua", [[
+methodology "house" { extends = "qism-fmea" }
+risk_level "Low" { range = { 1, 49 } }
+risk_level "Medium" { range = { 50, 149 } }
+risk_level "High" { range = { 150, 1000 } }
+]])
+    H.write(dir .. "/unit.lua", 'methodology "unit" { extends = "base/house.lua" }\n')
+    H.write(dir .. "/sibling.lua", 'methodology "sibling" { extends = "./base/../base/house.lua" }\n')
+    -- the specs run from the repository root: dir is elsewhere
+    for _, name in ipairs { "unit", "sibling" } do
+      local m = assert(isms.methodology.load(dir .. "/" .. name .. ".lua"))
+      local _, level = m:score { S = 10, O = 4, D = 4 }
+      assert.are.equal("High", level)   -- 160: the house bands, not qism-fmea's Medium
+    end
+    -- a missing parent is named by the path it resolved to
+    H.write(dir .. "/lost.lua", 'methodology "lost" { extends = "nowhere/house.lua" }\n')
+    local m, err = isms.methodology.load(dir .. "/lost.lua")
+    assert.is_nil(m)
+    assert.are.equal(dir .. "/lost.lua:1: methodology 'lost': extends: " .. dir ..
+                     "/nowhere/house.lua: no such rule file", err)
+  end)
+
   it("refuses a cycle", function()
     local a = H.tmp("a.lua")
     local bpath = H.tmp("b.lua")
