@@ -348,8 +348,9 @@ static inline __attribute__((always_inline)) void eval_fast(const eval_job *J, c
     if (!top->k || (top->m == top->k && gate >= s->max_key && top->h[0].idx < idx0))
       gate = UINT64_MAX;
     /* Nothing of the block can enter the top k and acceptance is one bit
-    ** of the cell's record: only count the risks per (cell, context); the
-    ** acceptable count comes from those counts at the end. */
+    ** of the cell's record: only count the risks per (cell, class,
+    ** obligations); the acceptable count comes from those counts at the
+    ** end. */
     if (bits && lean && gate == UINT64_MAX && lean_block(&kc, r, cl, ob, len, hist, span, nf))
       continue;
     cells_of(&kc, r, len, cell, nf);
