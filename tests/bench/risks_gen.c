@@ -21,7 +21,6 @@
 
 #define MULT 2654435761u
 
-
 enum { MAX_TABLE = 1 << 16 };
 
 /* n / d for any 32-bit n and 2 <= d < 2^32, as a multiply (Lemire, Kaser
@@ -87,12 +86,11 @@ static inline __attribute__((always_inline)) void gen_table(const gen *g, uint32
   }
 }
 
-/* With SSE2 and P_F < 2^15, gen_vec makes 16 risks at a time (gen_avx2:
-** 32): u = h mod P_F
-** advanced 16 risks a step by additions alone (h grows by 16 * MULT mod 2^32;
-** when that wraps, u loses 2^32 mod P_F), then the digits of u in 16-bit
-** lanes, each division a high multiply whose exactness over the digit's
-** whole range is checked here, once. */
+/* With SSE2 and P_F < 2^15, gen_vec makes 16 risks a step (gen_avx2: 32):
+** u = h mod P_F advanced a step by additions alone (h grows by 16 * MULT
+** mod 2^32; when that wraps, u loses 2^32 mod P_F), then the digits of u
+** in 16-bit lanes, each division a high multiply whose exactness over the
+** digit's whole range is checked here, once. */
 static void gen_vec_init(gen *g, uint64_t cells) {
   g->vec = 0;
 #if defined(__SSE2__)
