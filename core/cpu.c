@@ -6,6 +6,7 @@
 */
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "isms_internal.h"
 
@@ -14,9 +15,10 @@ static pthread_once_t avx2_once = PTHREAD_ONCE_INIT;
 
 static void avx2_init(void) {
 #if defined(ISMS_HAVE_AVX2)
-  const char *off = getenv("ISMS_DISABLE_AVX2");
+  const char *env = getenv("ISMS_DISABLE_AVX2");
+  const int off = env && *env && strcmp(env, "0") != 0;
   __builtin_cpu_init();
-  avx2 = __builtin_cpu_supports("avx2") && !(off && *off && !(off[0] == '0' && !off[1]));
+  avx2 = !off && __builtin_cpu_supports("avx2");
 #else
   avx2 = 0;
 #endif
@@ -26,3 +28,5 @@ int isms__use_avx2(void) {
   pthread_once(&avx2_once, avx2_init);
   return avx2;
 }
+
+ISMS_API const char *isms_kernels(void) { return isms__use_avx2() ? "avx2" : "baseline"; }

@@ -59,6 +59,9 @@ typedef struct isms_cursor isms_cursor;  /* rows of a register query */
 
 /* ------------------------------------------------------------- library */
 const char *isms_version(void);
+/* Which copy of the bulk scoring kernels this process runs: "avx2" or
+** "baseline" (ISMS_DISABLE_AVX2 in the environment forces the second). */
+const char *isms_kernels(void);
 const char *isms_errstr(int code);       /* static text for a code */
 const char *isms_cdef(void);             /* this block, for ffi.cdef */
 int isms_schema_version_supported(void);

@@ -15,25 +15,24 @@ count() {  # reads TAP from $log, adds to the totals
   failed=$((failed + f))
 }
 
-for t in "$BUILD"/tests/test_*; do
-  [ -x "$t" ] || continue
-  echo "# $t"
-  if ! "$t" >"$log" 2>&1; then
-    grep -q '^not ok ' "$log" || echo "not ok - $t exited with an error" >>"$log"
+c_test() {  # c_test LABEL COMMAND...: runs one C test, counts its TAP
+  label=$1; shift
+  echo "# $label"
+  if ! "$@" >"$log" 2>&1; then
+    grep -q '^not ok ' "$log" || echo "not ok - $label exited with an error" >>"$log"
   fi
   grep -E '^(not ok|#)' "$log" | head -40
   count
+}
+
+for t in "$BUILD"/tests/test_*; do
+  [ -x "$t" ] && c_test "$t" "$t"
 done
 
 # The bulk kernels' baseline copy, which a machine with AVX2 never runs
-# by itself (isms__use_avx2, core/cpu.c): the same checks with AVX2 off.
+# by itself (core/cpu.c): the same checks with AVX2 off.
 t="$BUILD/tests/test_risk_score"
-echo "# $t with ISMS_DISABLE_AVX2=1"
-if ! ISMS_DISABLE_AVX2=1 "$t" >"$log" 2>&1; then
-  grep -q '^not ok ' "$log" || echo "not ok - $t (baseline copy) exited with an error" >>"$log"
-fi
-grep -E '^(not ok|#)' "$log" | head -40
-count
+c_test "$t with ISMS_DISABLE_AVX2=1" env ISMS_DISABLE_AVX2=1 "$t"
 
 echo "# busted specs"
 luajit /usr/bin/busted -o TAP >"$log" 2>&1

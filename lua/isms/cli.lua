@@ -411,7 +411,7 @@ function M.main(argv)
     name = name or a:match("^%-%-(%w+)$")
     if a == "-h" or name == "help" then return M.help() end
     if name == "version" then
-      out("isms ", isms.version, "\n")
+      out("isms ", isms.version, " (scoring kernels: ", isms.kernels, ")\n")
       return EXIT.OK
     end
     if name == "db" or name == "actor" then

@@ -12,6 +12,9 @@ local isms = {}
 --- Library version, e.g. "0.1.0".
 isms.version = b.ffi.string(b.C.isms_version())
 
+--- The copy of the scoring kernels this process runs: "avx2" or "baseline".
+isms.kernels = b.ffi.string(b.C.isms_kernels())
+
 --- Opens (creating if needed) a register: see isms.register.
 isms.open = register.open
 

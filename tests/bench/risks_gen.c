@@ -17,6 +17,7 @@
 #include <immintrin.h>
 #endif
 
+#include "isms.h"
 #include "risks_gen.h"
 
 #define MULT 2654435761u
@@ -107,9 +108,8 @@ static void gen_vec_init(gen *g, uint64_t cells) {
   }
   g->vec = 1;
 #if defined(GEN_AVX2)
-  /* ISMS_DISABLE_AVX2 turns this off as it does libisms's AVX2 kernels */
-  const char *off = getenv("ISMS_DISABLE_AVX2");
-  if (__builtin_cpu_supports("avx2") && !(off && *off && strcmp(off, "0") != 0)) g->vec = 2;
+  /* AVX2 where libisms runs its AVX2 kernels (ISMS_DISABLE_AVX2 turns both off) */
+  if (__builtin_cpu_supports("avx2") && strcmp(isms_kernels(), "avx2") == 0) g->vec = 2;
 #endif
 #else
   (void)cells;

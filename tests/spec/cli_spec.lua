@@ -20,6 +20,24 @@ describe("isms executable", function()
                            1, true))
   end)
 
+  it("says its version and which copy of the scoring kernels runs", function()
+    local f = io.open("/proc/cpuinfo")
+    local has_avx2 = f and f:read("*a"):find("%savx2%s") ~= nil
+    if f then f:close() end
+    local out, _, code = H.run("--version")
+    assert.are.equal(0, code)
+    assert.are.equal("isms 0.1.0 (scoring kernels: " .. (has_avx2 and "avx2" or "baseline") .. ")\n",
+                     out)
+    -- ISMS_DISABLE_AVX2 (not "0") forces the baseline copy
+    for value, want in pairs { ["1"] = "baseline", yes = "baseline", ["0"] = has_avx2 and "avx2" or
+                               "baseline" } do
+      local p = io.popen("ISMS_DISABLE_AVX2=" .. value .. " " .. H.exe .. " --version")
+      local o = p:read("*a")
+      p:close()
+      assert.are.equal("isms 0.1.0 (scoring kernels: " .. want .. ")\n", o, value)
+    end
+  end)
+
   it("has --help on every command", function()
     for _, c in ipairs({ "init", "import", "assets", "value", "run", "repl", "export", "changes" }) do
       local out, _, code = H.run(c, "--help")
