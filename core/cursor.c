@@ -14,6 +14,14 @@ struct isms_cursor {
   sqlite3_stmt *st;
 };
 
+/* A task with its delay count and first due date (the plan and one task). */
+#define TASK_COLUMNS                                                                        \
+  "SELECT k.id, k.risk, k.control, k.title, k.owner, k.due, k.status, k.done_at,"           \
+  " (SELECT count(*) FROM rtp_delays d WHERE d.task = k.id) AS delays,"                    \
+  " coalesce((SELECT old_due FROM rtp_delays d WHERE d.task = k.id AND d.seq = 1),"         \
+  "   k.due) AS first_due"                                                                 \
+  " FROM rtp_tasks k"
+
 static const char *const view_sql[] = {
     [ISMS_VIEW_ASSETS] =
         "SELECT id, name, type, owner, custodian, location, outsourced, contract,"
@@ -65,12 +73,8 @@ static const char *const view_sql[] = {
     [ISMS_VIEW_SOA_REVISIONS] =
         "SELECT rev, edition, issued_at, approved_by, note, entries FROM soa_revisions"
         " WHERE ?1 IS NULL OR rev = CAST(?1 AS INTEGER) ORDER BY rev",
-    [ISMS_VIEW_TASKS] =
-        "SELECT k.id, k.risk, k.control, k.title, k.owner, k.due, k.status, k.done_at,"
-        " (SELECT count(*) FROM rtp_delays d WHERE d.task = k.id) AS delays,"
-        " coalesce((SELECT old_due FROM rtp_delays d WHERE d.task = k.id AND d.seq = 1),"
-        "   k.due) AS first_due"
-        " FROM rtp_tasks k WHERE ?1 IS NULL OR k.risk = ?1 ORDER BY k.id",
+    [ISMS_VIEW_TASKS] = TASK_COLUMNS " WHERE ?1 IS NULL OR k.risk = ?1 ORDER BY k.id",
+    [ISMS_VIEW_TASK] = TASK_COLUMNS " WHERE k.id = ?1",
     [ISMS_VIEW_DELAYS] =
         "SELECT task, seq, reason, old_due, revised_due, approved_by, recorded_at"
         " FROM rtp_delays WHERE ?1 IS NULL OR task = ?1 ORDER BY task, seq",
@@ -85,7 +89,7 @@ ISMS_API int isms_cursor_open(isms_db *db, int view, const char *filter, isms_cu
   if (!db || !out) return ISMS_MISUSE;
   *out = NULL;
   isms__clear_error(db);
-  if (view < 0 || view > ISMS_VIEW_SELECTED)
+  if (view < 0 || view > ISMS_VIEW_TASK)
     return isms__fail(db, ISMS_MISUSE, "unknown view %d", view);
   if ((view == ISMS_VIEW_ASSET || view == ISMS_VIEW_CONTROL_RISKS) && !filter)
     return isms__fail(db, ISMS_MISUSE, "this view needs an id");

@@ -463,7 +463,8 @@ enum isms_view {
   ISMS_VIEW_TASKS       = 10,  /* filter: risk ref, or NULL; with delay counts */
   ISMS_VIEW_DELAYS      = 11,  /* filter: task id, or NULL for all */
   ISMS_VIEW_CONTROL_RISKS = 12, /* filter: control id: the risks whose treatments select it */
-  ISMS_VIEW_SELECTED    = 13   /* filter: unused: every selected control, with its risk count */
+  ISMS_VIEW_SELECTED    = 13,  /* filter: unused: every selected control, with its risk count */
+  ISMS_VIEW_TASK        = 14   /* filter: one task id; the columns of ISMS_VIEW_TASKS */
 };
 int isms_cursor_open(isms_db *db, int view, const char *filter,
                      isms_cursor **out /* OUT */);

@@ -14,7 +14,7 @@ local cur_out = ffi.new("isms_cursor *[1]")
 
 local VIEWS = { assets = 0, changes = 1, batches = 2, asset = 3, risks = 4, threats = 5,
                 treatments = 6, acceptances = 7, soa = 8, soa_revisions = 9, tasks = 10,
-                delays = 11, control_risks = 12, selected_controls = 13 }
+                delays = 11, control_risks = 12, selected_controls = 13, task = 14 }
 
 local function failure(self, rc)
   return nil, ffi.string(C.isms_errmsg(self.db)), b.code_names[rc] or "ERROR"

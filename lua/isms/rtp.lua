@@ -19,12 +19,14 @@ local function finished(status) return status == "done" or status == "cancelled"
 local KNOWN = { id = true, risk = true, control = true, title = true, owner = true, due = true,
                 status = true, done_at = true }
 
--- The next free task id: RTP-0001, RTP-0002, ...
+-- The next free task id: RTP-0001, RTP-0002, ... (one past the highest
+-- RTP-<digits>; other ids are the user's own and do not count). One query,
+-- not a walk over the plan: a bulk plan adds many tasks.
 local function next_id(self)
   local max = 0
-  for row in self:rows("tasks") do
-    local n = tonumber(row.id:match("^RTP%-(%d+)$"))
-    if n and n > max then max = n end
+  for row in self:query([[SELECT max(CAST(substr(id, 5) AS INTEGER)) AS n FROM rtp_tasks
+                          WHERE id GLOB 'RTP-[0-9]*' AND substr(id, 5) NOT GLOB '*[^0-9]*']]) do
+    max = tonumber(row.n) or 0
   end
   return ("RTP-%04d"):format(max + 1)
 end
@@ -187,17 +189,18 @@ end
 --- One task with its delay history (`history`: { seq, reason, old_due,
 -- revised_due, approved_by, recorded_at }, oldest first), or nil.
 function P:task(id, opts)
-  for _, t in ipairs(self:tasks(opts)) do
-    if t.id == id then
-      t.history = {}
-      for d in self:rows("delays", id) do
-        d.seq = tonumber(d.seq)
-        t.history[#t.history + 1] = d
-      end
-      return t
-    end
+  opts = opts or {}
+  if type(id) ~= "string" then return nil end
+  local row
+  for r in self:rows("task", id) do row = r end  -- one row or none; the cursor closes
+  if not row then return nil end
+  local t = task_row(row, records.today(opts.today), opts.warn_days or M.WARN_DAYS)
+  t.history = {}
+  for d in self:rows("delays", id) do
+    d.seq = tonumber(d.seq)
+    t.history[#t.history + 1] = d
   end
-  return nil
+  return t
 end
 
 --- The plan: every task, and the overdue and slipping ones (most overdue

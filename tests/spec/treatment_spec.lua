@@ -349,6 +349,26 @@ describe("risk treatment plan", function()
     assert.is_false(t.overdue)
   end)
 
+  it("numbers new tasks one past the highest RTP-<digits>, whatever other ids there are", function()
+    local reg = setup()
+    local ref = treated(reg)
+    local function add(id)
+      return assert(reg:add_task({ id = id, risk = ref, title = "t", owner = "IT", due = "2026-12-01" }))
+    end
+    for _, id in ipairs { "RTP-0099", "RTP-12a", "FIX-7", "RTP-", "rtp-5000" } do add(id) end
+    assert.are.equal("RTP-0100", add(nil))
+    assert.are.equal("RTP-0101", add(nil))
+    add("RTP-10000")
+    assert.are.equal("RTP-10001", add(nil))
+    -- one task by id, with the plan's columns; none for an unknown id
+    local t = reg:task("RTP-12a", { today = "2026-11-20" })  -- due in 11 days: slipping
+    assert.are.same({ "RTP-12a", ref, "2026-12-01", 0, false, true },
+                    { t.id, t.risk, t.first_due, t.delays, t.overdue, t.slipping })
+    assert.is_nil(reg:task("RTP-9999"))
+    assert.is_nil(reg:task(nil))
+    assert.are.equal(9, #reg:tasks())
+  end)
+
   it("lists overdue and slipping tasks as of a date", function()
     local reg = setup()
     local ref = treated(reg)
