@@ -14,6 +14,19 @@ struct isms_cursor {
   sqlite3_stmt *st;
 };
 
+/* A view is two statements: `all` for a NULL filter, `one` for a filter
+** bound to ?1 (NULL: the view takes none and ignores it). They are two
+** because "?1 IS NULL OR col = ?1" is planned once, before the value is
+** known, as a scan of the whole table: a lookup by key would not use the
+** index the schema has for it. */
+typedef struct view_def {
+  const char *all, *one;
+} view_def;
+#define FILTERED(select, where, order) \
+  { select " ORDER BY " order, select " WHERE " where " ORDER BY " order }
+#define UNFILTERED(select) { select, NULL }
+#define KEYED(select, where) { NULL, select " WHERE " where } /* a filter is required */
+
 /* A task with its delay count and first due date (the plan and one task). */
 #define TASK_COLUMNS                                                                        \
   "SELECT k.id, k.risk, k.control, k.title, k.owner, k.due, k.status, k.done_at,"           \
@@ -22,25 +35,26 @@ struct isms_cursor {
   "   k.due) AS first_due"                                                                 \
   " FROM rtp_tasks k"
 
-static const char *const view_sql[] = {
-    [ISMS_VIEW_ASSETS] =
+static const view_def views[] = {
+    [ISMS_VIEW_ASSETS] = FILTERED(
         "SELECT id, name, type, owner, custodian, location, outsourced, contract,"
-        " is_group AS \"group\", units, c, i, a, value, class, notes"
-        " FROM asset_view WHERE ?1 IS NULL OR class = ?1 ORDER BY id",
-    [ISMS_VIEW_CHANGES] =
+        " is_group AS \"group\", units, c, i, a, value, class, notes FROM asset_view",
+        "class = ?1", "id"),
+    [ISMS_VIEW_CHANGES] = FILTERED(
         "SELECT l.id, b.id AS batch, b.at, b.actor, b.command, b.reason, l.entity,"
         " l.entity_id, l.action, l.field, l.old, l.new"
-        " FROM change_log l JOIN change_batches b ON b.id = l.batch"
-        " WHERE ?1 IS NULL OR l.entity_id = ?1 ORDER BY l.id",
-    [ISMS_VIEW_BATCHES] =
+        " FROM change_log l JOIN change_batches b ON b.id = l.batch",
+        "l.entity_id = ?1", "l.id"),
+    [ISMS_VIEW_BATCHES] = UNFILTERED(
         "SELECT id, at, actor, command, source, reason, created, updated, deleted"
-        " FROM change_batches ORDER BY id",
-    [ISMS_VIEW_ASSET] =
+        " FROM change_batches ORDER BY id"),
+    [ISMS_VIEW_ASSET] = KEYED(
         "SELECT v.id, v.name, v.type, v.owner, v.custodian, v.location, v.outsourced,"
         " v.contract, v.is_group AS \"group\", v.units, v.c, v.i, v.a, v.value, v.class,"
         " v.notes, a.created_batch, a.updated_batch"
-        " FROM asset_view v JOIN assets a ON a.id = v.id WHERE v.id = ?1",
-    [ISMS_VIEW_RISKS] =
+        " FROM asset_view v JOIN assets a ON a.id = v.id",
+        "v.id = ?1"),
+    [ISMS_VIEW_RISKS] = FILTERED(
         "SELECT r.ref, r.asset, r.threat, r.vulnerability, r.title, r.category, r.impacts,"
         " r.owners, r.controls, r.obligations, r.r1, r.r2, r.r3, r.r4, r.score, r.level,"
         " r.level_rank, r.acceptable, r.decision, r.decided_by, r.decided_at, r.rationale,"
@@ -52,56 +66,57 @@ static const char *const view_sql[] = {
         " t.title AS threat_title, v.title AS vulnerability_title"
         " FROM risks r JOIN assets a ON a.id = r.asset"
         " LEFT JOIN threats t ON t.id = r.threat"
-        " LEFT JOIN vulnerabilities v ON v.id = r.vulnerability"
-        " WHERE ?1 IS NULL OR r.asset = ?1 ORDER BY r.ref",
-    [ISMS_VIEW_THREATS] =
-        "SELECT id, class, title, catalog FROM threats ORDER BY id",
-    [ISMS_VIEW_TREATMENTS] =
+        " LEFT JOIN vulnerabilities v ON v.id = r.vulnerability",
+        "r.asset = ?1", "r.ref"),
+    [ISMS_VIEW_THREATS] = UNFILTERED("SELECT id, class, title, catalog FROM threats ORDER BY id"),
+    [ISMS_VIEW_TREATMENTS] = FILTERED(
         "SELECT t.risk, t.option, t.rationale, t.shared_with, t.rr1, t.rr2, t.rr3, t.rr4,"
         " t.residual_score, t.residual_level, t.residual_rank, t.residual_acceptable,"
         " t.override_by, t.override_at, t.override_reason, t.decided_by, t.decided_at,"
         " (SELECT group_concat(control, ' ') FROM (SELECT control FROM treatment_controls c"
         "   WHERE c.risk = t.risk ORDER BY control)) AS controls"
-        " FROM treatments t WHERE ?1 IS NULL OR t.risk = ?1 ORDER BY t.risk",
-    [ISMS_VIEW_ACCEPTANCES] =
-        "SELECT risk, role, who, at, rationale FROM acceptances"
-        " WHERE ?1 IS NULL OR risk = ?1 ORDER BY risk, role, who",
-    [ISMS_VIEW_SOA] =
+        " FROM treatments t",
+        "t.risk = ?1", "t.risk"),
+    [ISMS_VIEW_ACCEPTANCES] = FILTERED(
+        "SELECT risk, role, who, at, rationale FROM acceptances", "risk = ?1", "risk, role, who"),
+    [ISMS_VIEW_SOA] = FILTERED(
         "SELECT s.control, s.applicable, s.reasons, s.justification, s.status, s.owner,"
         " (SELECT count(*) FROM treatment_controls c WHERE c.control = s.control) AS risks"
-        " FROM soa s WHERE ?1 IS NULL OR s.control = ?1 ORDER BY s.control",
-    [ISMS_VIEW_SOA_REVISIONS] =
-        "SELECT rev, edition, issued_at, approved_by, note, entries FROM soa_revisions"
-        " WHERE ?1 IS NULL OR rev = CAST(?1 AS INTEGER) ORDER BY rev",
-    [ISMS_VIEW_TASKS] = TASK_COLUMNS " WHERE ?1 IS NULL OR k.risk = ?1 ORDER BY k.id",
-    [ISMS_VIEW_TASK] = TASK_COLUMNS " WHERE k.id = ?1",
-    [ISMS_VIEW_DELAYS] =
+        " FROM soa s",
+        "s.control = ?1", "s.control"),
+    [ISMS_VIEW_SOA_REVISIONS] = FILTERED(
+        "SELECT rev, edition, issued_at, approved_by, note, entries FROM soa_revisions",
+        "rev = CAST(?1 AS INTEGER)", "rev"),
+    [ISMS_VIEW_TASKS] = FILTERED(TASK_COLUMNS, "k.risk = ?1", "k.id"),
+    [ISMS_VIEW_TASK] = KEYED(TASK_COLUMNS, "k.id = ?1"),
+    [ISMS_VIEW_DELAYS] = FILTERED(
         "SELECT task, seq, reason, old_due, revised_due, approved_by, recorded_at"
-        " FROM rtp_delays WHERE ?1 IS NULL OR task = ?1 ORDER BY task, seq",
-    [ISMS_VIEW_CONTROL_RISKS] =
-        "SELECT control, risk FROM treatment_controls WHERE control = ?1 ORDER BY risk",
-    [ISMS_VIEW_SELECTED] =
+        " FROM rtp_delays",
+        "task = ?1", "task, seq"),
+    [ISMS_VIEW_CONTROL_RISKS] = KEYED(
+        "SELECT control, risk FROM treatment_controls", "control = ?1 ORDER BY risk"),
+    [ISMS_VIEW_SELECTED] = UNFILTERED(
         "SELECT control, count(*) AS risks FROM treatment_controls GROUP BY control"
-        " ORDER BY control",
+        " ORDER BY control"),
 };
 
 ISMS_API int isms_cursor_open(isms_db *db, int view, const char *filter, isms_cursor **out) {
   if (!db || !out) return ISMS_MISUSE;
   *out = NULL;
   isms__clear_error(db);
-  if (view < 0 || view > ISMS_VIEW_TASK)
+  if (view < 0 || view >= (int)(sizeof views / sizeof views[0]))
     return isms__fail(db, ISMS_MISUSE, "unknown view %d", view);
-  if ((view == ISMS_VIEW_ASSET || view == ISMS_VIEW_CONTROL_RISKS) && !filter)
-    return isms__fail(db, ISMS_MISUSE, "this view needs an id");
+  const view_def *v = &views[view];
+  if (!v->all && !filter) return isms__fail(db, ISMS_MISUSE, "this view needs an id");
+  const int keyed = filter && v->one;
   isms_cursor *cur = calloc(1, sizeof *cur);
   if (!cur) return isms__fail(db, ISMS_NOMEM, "out of memory");
   cur->db = db;
-  if (sqlite3_prepare_v2(db->sql, view_sql[view], -1, &cur->st, NULL) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(db->sql, keyed ? v->one : v->all, -1, &cur->st, NULL) != SQLITE_OK) {
     free(cur);
     return isms__fail_sql(db, "opening view");
   }
-  if (view != ISMS_VIEW_BATCHES && view != ISMS_VIEW_THREATS && view != ISMS_VIEW_SELECTED)
-    sqlite3_bind_text(cur->st, 1, filter, -1, SQLITE_TRANSIENT);
+  if (keyed) sqlite3_bind_text(cur->st, 1, filter, -1, SQLITE_TRANSIENT);
   *out = cur;
   return ISMS_OK;
 }
