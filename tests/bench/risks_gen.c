@@ -117,31 +117,44 @@ static void gen_vec_init(gen *g, uint64_t cells) {
 }
 
 #if defined(__SSE2__)
+/* The start of a vector walk of `lanes` risks a step from hash h, for both
+** copies: each lane's h (top bit flipped, so "h + step wrapped" is a signed
+** compare) and u = h mod P_F, and the step's constants: u advances by
+** ap = (step mod P_F) - P_F, less b = 2^32 mod P_F where h wrapped. */
+typedef struct gen_walk {
+  uint32_t step;
+  int32_t ap, b;
+} gen_walk;
+
+static inline gen_walk gen_walk_start(const gen *g, uint32_t h, uint32_t lanes, uint32_t *hh,
+                                      uint32_t *uu) {
+  const uint32_t P = g->cells;
+  for (uint32_t i = 0; i < lanes; i++) {
+    hh[i] = (h + i * MULT) ^ 0x80000000u;
+    uu[i] = mod_magic(h + i * MULT, g->cells_magic, P);
+  }
+  const uint32_t step = lanes * MULT;  /* mod 2^32 */
+  return (gen_walk){step, (int32_t)(step % P) - (int32_t)P,
+                    (int32_t)(uint32_t)(((uint64_t)1 << 32) % P)};
+}
+
 /* Ratings of risks from hash h on, 16 at a time; returns how many it made
 ** (n rounded down to 16), the caller makes the rest. */
 static inline __attribute__((always_inline)) size_t gen_vec_nf(const gen *g, uint32_t h,
                                                                size_t n, uint8_t *const *rat,
                                                                const int nf) {
-  const uint32_t P = g->cells;
-  const uint32_t step = 16u * MULT;  /* mod 2^32 */
-  /* h is kept with its top bit flipped, so "h + step wrapped", an unsigned
-  ** h + step < step, is a signed compare */
-  const __m128i vstep = _mm_set1_epi32((int)step);
-  const __m128i vstep_s = _mm_set1_epi32((int)(step ^ 0x80000000u));
-  const __m128i vAP = _mm_set1_epi32((int)(step % P) - (int)P);
-  const __m128i vB = _mm_set1_epi32((int)(uint32_t)(((uint64_t)1 << 32) % P));
-  const __m128i vP = _mm_set1_epi32((int)P), one16 = _mm_set1_epi16(1);
+  uint32_t hh[16], uu[16];
+  const gen_walk walk = gen_walk_start(g, h, 16, hh, uu);
+  const __m128i vstep = _mm_set1_epi32((int)walk.step);
+  const __m128i vstep_s = _mm_set1_epi32((int)(walk.step ^ 0x80000000u));
+  const __m128i vAP = _mm_set1_epi32(walk.ap), vB = _mm_set1_epi32(walk.b);
+  const __m128i vP = _mm_set1_epi32((int)g->cells), one16 = _mm_set1_epi16(1);
   __m128i vmul[GEN_MAX_FACTORS], vtier[GEN_MAX_FACTORS];
   for (int f = 0; f < GEN_MAX_FACTORS; f++) {
     vmul[f] = _mm_set1_epi16((short)g->vmul[f]);
     vtier[f] = _mm_set1_epi16((short)g->tiers[f]);
   }
   uint8_t *r0 = rat[0], *r1 = rat[nf > 1], *r2 = rat[nf > 2 ? 2 : 0], *r3 = rat[nf > 3 ? 3 : 0];
-  uint32_t hh[16], uu[16];
-  for (int i = 0; i < 16; i++) {
-    hh[i] = (h + (uint32_t)i * MULT) ^ 0x80000000u;
-    uu[i] = mod_magic(h + (uint32_t)i * MULT, g->cells_magic, P);
-  }
   /* 16 risks a step, in four vectors of 4: u's update is a chain of
   ** dependent operations, so two steps' worth run side by side */
   __m128i h0 = _mm_loadu_si128((const __m128i *)hh);
@@ -211,24 +224,18 @@ static size_t gen_vec(const gen *g, uint32_t h, size_t n, uint8_t *const *rat) {
 /* gen_vec_nf in AVX2: 32 risks a step, in four vectors of 8. */
 static inline __attribute__((always_inline, target("avx2"))) size_t gen_avx2_nf(
     const gen *g, uint32_t h, size_t n, uint8_t *const *rat, const int nf) {
-  const uint32_t P = g->cells;
-  const uint32_t step = 32u * MULT;  /* mod 2^32 */
-  const __m256i vstep = _mm256_set1_epi32((int)step);
-  const __m256i vstep_s = _mm256_set1_epi32((int)(step ^ 0x80000000u));
-  const __m256i vAP = _mm256_set1_epi32((int)(step % P) - (int)P);
-  const __m256i vB = _mm256_set1_epi32((int)(uint32_t)(((uint64_t)1 << 32) % P));
-  const __m256i vP = _mm256_set1_epi32((int)P), one16 = _mm256_set1_epi16(1);
+  uint32_t hh[32], uu[32];
+  const gen_walk walk = gen_walk_start(g, h, 32, hh, uu);
+  const __m256i vstep = _mm256_set1_epi32((int)walk.step);
+  const __m256i vstep_s = _mm256_set1_epi32((int)(walk.step ^ 0x80000000u));
+  const __m256i vAP = _mm256_set1_epi32(walk.ap), vB = _mm256_set1_epi32(walk.b);
+  const __m256i vP = _mm256_set1_epi32((int)g->cells), one16 = _mm256_set1_epi16(1);
   __m256i vmul[GEN_MAX_FACTORS], vtier[GEN_MAX_FACTORS];
   for (int f = 0; f < GEN_MAX_FACTORS; f++) {
     vmul[f] = _mm256_set1_epi16((short)g->vmul[f]);
     vtier[f] = _mm256_set1_epi16((short)g->tiers[f]);
   }
   uint8_t *r0 = rat[0], *r1 = rat[nf > 1], *r2 = rat[nf > 2 ? 2 : 0], *r3 = rat[nf > 3 ? 3 : 0];
-  uint32_t hh[32], uu[32];
-  for (int i = 0; i < 32; i++) {
-    hh[i] = (h + (uint32_t)i * MULT) ^ 0x80000000u;
-    uu[i] = mod_magic(h + (uint32_t)i * MULT, g->cells_magic, P);
-  }
   __m256i h0 = _mm256_loadu_si256((const __m256i *)hh);
   __m256i h1 = _mm256_loadu_si256((const __m256i *)(hh + 8));
   __m256i h2 = _mm256_loadu_si256((const __m256i *)(hh + 16));
