@@ -105,7 +105,8 @@ install: all
 	install -m 755 $(BUILD)/isms.installed $(DESTDIR)$(PREFIX)/bin/isms
 	install -m 644 core/isms.h $(DESTDIR)$(PREFIX)/include/isms.h
 	sed -e 's|@PREFIX@|$(PREFIX)|' core/isms.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/isms.pc
-	install -m 644 lua/isms/*.lua $(DESTDIR)$(LUADIR)/isms/
+	for f in $$(cd lua && find isms -name '*.lua'); do \
+	  install -D -m 644 lua/$$f $(DESTDIR)$(LUADIR)/$$f; done
 	cp -R rules $(DESTDIR)$(SHAREDIR)/
 	install -m 644 docs/isms.1 $(DESTDIR)$(PREFIX)/share/man/man1/isms.1
 

@@ -10,7 +10,7 @@
 -- or from a plain luajit after `make`:
 --   LUA_PATH="lua/?.lua;lua/?/init.lua;;" luajit scripts/gap_report.lua DB
 local isms = require "isms"
-local format = require "isms.format"
+local format = require "isms.store.format"
 
 local TYPES = { "information", "software", "physical", "service", "people", "intangible" }
 

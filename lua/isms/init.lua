@@ -2,10 +2,20 @@
 -- `local isms = require "isms"` works inside the `isms` executable (isms run,
 -- isms repl) and from a plain `luajit` with the package on LUA_PATH; see
 -- docs/lua-api.md.
-local b = require "isms._ffi"
-local register = require "isms.register"
-local methodology = require "isms.methodology"
+local b = require "isms.store._ffi"
+local register = require "isms.store.register"
+local methodology = require "isms.method.methodology"
 local rules = require "isms.rules"
+
+-- Each domain adds its methods to Register when it is loaded.
+require "isms.asset.register"
+require "isms.risk.register"
+require "isms.treat.treatment"
+require "isms.treat.soa"
+require "isms.treat.rtp"
+
+-- The flat module names of release 0.1 still load, for one release.
+require("isms._compat").install()
 
 local isms = {}
 
@@ -25,11 +35,11 @@ isms.methodology = methodology
 isms.rules = rules
 
 --- Threat and vulnerability catalogs: isms.catalog.load(name_or_path), .list().
-isms.catalog = require "isms.catalog"
+isms.catalog = require "isms.risk.catalog"
 
 --- Control catalogs (Annex A 2005, 2013, 2022, your own) and the mappings
 -- between editions: isms.controls.load(name), .load_mapping(name), ...
-isms.controls = require "isms.controls"
+isms.controls = require "isms.treat.controls"
 
 --- The register path given by --db or ISMS_DB, if any.
 function isms.default_db()

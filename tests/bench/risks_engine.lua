@@ -30,7 +30,7 @@ package.path = here .. "/?.lua;" .. here .. "/../../lua/?.lua;" .. package.path
 
 local ffi = require "ffi"
 local risks_spec = require "risks_spec"
-local b = require "isms._ffi"
+local b = require "isms.store._ffi"
 local C = b.C
 
 local floor = math.floor

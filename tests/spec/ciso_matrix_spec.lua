@@ -5,7 +5,7 @@
 local H = require "helper"
 local isms = require "isms"
 local lyaml = require "lyaml"
-local ciso = require "isms.ciso_matrix"
+local ciso = require "isms.method.ciso_matrix"
 
 local function external(name) return H.external("ciso-assistant/" .. name, pending) end
 local FILES = { "risk-matrix-3x3-mult.yaml", "risk-matrix-5x5-iso-27005.yaml" }
@@ -194,8 +194,8 @@ describe("the shipped CISO Assistant matrices", function()
   it("is deterministic: the same input gives the same bytes", function()
     for _, file in ipairs(FILES) do
       local a = convert_file(file)
-      package.loaded["isms.ciso_matrix"] = nil
-      local fresh = require "isms.ciso_matrix"
+      package.loaded["isms.method.ciso_matrix"] = nil
+      local fresh = require "isms.method.ciso_matrix"
       local b = assert(fresh.convert(H.read(external(file)), { source = file }))
       assert.are.equal(a, b)
       assert.are.equal(a, (convert_file(file)))

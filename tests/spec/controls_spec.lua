@@ -6,7 +6,7 @@
 -- when an SoA is carried; and every rejected file with its file:line message.
 local H = require "helper"
 local lyaml = require "lyaml"
-local controls = require "isms.controls"
+local controls = require "isms.treat.controls"
 
 -- ------------------------------------------------------------ expectations
 
@@ -570,7 +570,7 @@ describe("an organisation's own catalog", function()
       'control "IP-02" { group = "IP", title = "Tape-out sign-off" }',
     }, "\n") .. "\n")
     local script = H.file("org.lua", [[
-      local c = require "isms.controls"
+      local c = require "isms.treat.controls"
       local cat = assert(c.load("fab-code"))
       io.write(table.concat(c.list(), ","), "|", #cat.controls, "|", cat.group_by_id.IP.title, "|",
                cat.file)

@@ -18,7 +18,7 @@
 -- the check can fail uses an inline script.
 local H = require "helper"
 local F = require "report_fixture"
-local html = require "isms.report_html"
+local html = require "isms.report.html"
 
 local CHROMIUM = os.getenv("ISMS_CHROMIUM") or "/usr/bin/chromium"
 local q = H.shell_quote

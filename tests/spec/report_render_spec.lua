@@ -8,9 +8,10 @@
 local H = require "helper"
 local cjson = require "cjson"
 local F = require "report_fixture"
-local text = require "isms.report_text"
-local html = require "isms.report_html"
-local svg = require "isms.heatmap_svg"
+local text = require "isms.report"
+local html = require "isms.report.html"
+local svg = require "isms.report.svg"
+local colors = require "isms.report.colors"
 
 -- ----------------------------------------------------------------- helpers
 
@@ -403,35 +404,35 @@ end)
 describe("heatmap_svg", function()
   it("fills levels without a colour from green through amber to red by rank", function()
     assert.are.same({ Low = "#2E7D32", Mid = "#F9A825", Top = "#C62828" },
-                    svg.level_colors({ { name = "Top", rank = 9 }, { name = "Low", rank = 1 },
+                    colors.level_colors({ { name = "Top", rank = 9 }, { name = "Low", rank = 1 },
                                        { name = "Mid", rank = 5 } }))
-    local c = svg.level_colors(F.LEVELS)
+    local c = colors.level_colors(F.LEVELS)
     assert.are.equal("#2E7D32", c.Low)
     assert.are.equal("#B71C1C", c["Very high"])
-    assert.are.equal(svg.scale(1 / 3), c.Medium)
-    assert.are.equal(svg.scale(2 / 3), c.High)
+    assert.are.equal(colors.scale(1 / 3), c.Medium)
+    assert.are.equal(colors.scale(2 / 3), c.High)
     assert.matches("^#%x%x%x%x%x%x$", c.Medium)
     assert.are_not.equal(c.Medium, c.High)
     -- a lone level is amber; levels of one rank share a colour
-    assert.are.same({ Only = "#F9A825" }, svg.level_colors({ { name = "Only", rank = 1 } }))
-    local same = svg.level_colors({ { name = "a", rank = 1 }, { name = "b", rank = 1 }, { name = "c", rank = 2 } })
+    assert.are.same({ Only = "#F9A825" }, colors.level_colors({ { name = "Only", rank = 1 } }))
+    local same = colors.level_colors({ { name = "a", rank = 1 }, { name = "b", rank = 1 }, { name = "c", rank = 2 } })
     assert.are.equal(same.a, same.b)
     -- given colours come back as #RRGGBB; anything else is ignored
-    local given = svg.level_colors({ { name = "x", rank = 1, color = "red;background:url(https://e.x/)" },
+    local given = colors.level_colors({ { name = "x", rank = 1, color = "red;background:url(https://e.x/)" },
                                      { name = "y", rank = 2, color = "teal" },
                                      { name = "z", rank = 3, color = "#a1b" },
                                      { name = "w", rank = 4, color = "#c0ffee" } })
-    assert.are.same({ x = "#2E7D32", y = svg.scale(1 / 3), z = "#AA11BB", w = "#C0FFEE" }, given)
+    assert.are.same({ x = "#2E7D32", y = colors.scale(1 / 3), z = "#AA11BB", w = "#C0FFEE" }, given)
   end)
 
   it("picks the text colour with more contrast", function()
-    assert.are.equal("#FFFFFF", svg.text_color("#2E7D32"))
-    assert.are.equal("#FFFFFF", svg.text_color("#C62828"))
-    assert.are.equal("#000000", svg.text_color("#F9A825"))
-    assert.are.equal("#000000", svg.text_color(svg.EMPTY_FILL))
-    assert.are.equal("#000000", svg.text_color("#FFF"))
-    assert.are.equal("#FFFFFF", svg.text_color("#000"))
-    assert.are.equal("#000000", svg.text_color("not a colour"))
+    assert.are.equal("#FFFFFF", colors.text_color("#2E7D32"))
+    assert.are.equal("#FFFFFF", colors.text_color("#C62828"))
+    assert.are.equal("#000000", colors.text_color("#F9A825"))
+    assert.are.equal("#000000", colors.text_color(colors.EMPTY_FILL))
+    assert.are.equal("#000000", colors.text_color("#FFF"))
+    assert.are.equal("#FFFFFF", colors.text_color("#000"))
+    assert.are.equal("#000000", colors.text_color("not a colour"))
   end)
 
   local function grid(nrows, ncols, long)
@@ -484,10 +485,10 @@ describe("heatmap_svg", function()
     local map = { title = "a<b", row_title = "L&\"", col_title = "I'>", rows = { "r<1>" }, cols = { "c&1", "c2", "c3" },
                   cells = { { { count = 4, level = "High" }, { count = 0 }, { count = 2 } } } }
     local s = svg.render(map, F.LEVELS)
-    local high = svg.level_colors(F.LEVELS).High
+    local high = colors.level_colors(F.LEVELS).High
     assert.truthy(s:find('fill="' .. high .. '"', 1, true))
-    assert.truthy(s:find('fill="' .. svg.EMPTY_FILL .. '"', 1, true))
-    assert.truthy(s:find('fill="' .. svg.NO_LEVEL_FILL .. '"', 1, true))
+    assert.truthy(s:find('fill="' .. colors.EMPTY_FILL .. '"', 1, true))
+    assert.truthy(s:find('fill="' .. colors.NO_LEVEL_FILL .. '"', 1, true))
     assert.truthy(s:find("<title>r&lt;1&gt; x c&amp;1: 4 risks, High</title>", 1, true))
     assert.truthy(s:find("<title>r&lt;1&gt; x c2: 0 risks</title>", 1, true))
     assert.truthy(s:find("<title>r&lt;1&gt; x c3: 2 risks, no level</title>", 1, true))
@@ -594,10 +595,10 @@ describe("html", function()
     assert.truthy(page:find("<figcaption>Wide: " .. esc(NASTY) .. "</figcaption>", 1, true))
     assert.truthy(page:find('<p class="total">470 risks</p>', 1, true))
     assert.truthy(page:find('<p class="note">121 risks are not rated</p>', 1, true))
-    local colors = svg.level_colors(model.sections[5].levels)
+    local fills = colors.level_colors(model.sections[5].levels)
     for _, l in ipairs(model.sections[5].levels) do
       assert.truthy(page:find(('<li><span class="swatch" style="background:%s"></span>%s</li>')
-                              :format(colors[l.name], l.name), 1, true), l.name)
+                              :format(fills[l.name], l.name), 1, true), l.name)
     end
     assert.truthy(page:find("</span>No level</li>", 1, true))
     assert.truthy(page:find("</span>No risks</li>", 1, true))

@@ -4,7 +4,7 @@
 -- marks.
 local H = require "helper"
 local cjson = require "cjson"
-local report = require "isms.report"
+local report = require "isms.report.models"
 
 local q = H.shell_quote
 

@@ -329,9 +329,9 @@ acceptance "even values" { predicate = function(r) return r.asset.value % 2 == 0
 ]]))
     local views = {}
     for k = 1, 5000 do
-      views[k] = require("isms.risk_view").view(m, { ratings = { L = 1 }, asset = { value = k } })
+      views[k] = require("isms.method.risk_view").view(m, { ratings = { L = 1 }, asset = { value = k } })
     end
-    local bits = require("isms.risk_view").verdicts(m, views, false)
+    local bits = require("isms.method.risk_view").verdicts(m, views, false)
     assert.are.equal(5000, #bits)
     assert.are.equal(0, bits[4999])
     assert.are.equal(1, bits[5000])

@@ -304,7 +304,7 @@ acceptance "services" {
 end)
 
 describe("risk register in columns", function()
-  local risk_register = require "isms.risk_register"
+  local risk_register = require "isms.risk.register"
   local isms = require "isms"
 
   local function rated_register()

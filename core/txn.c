@@ -1,0 +1,53 @@
+/*
+** txn.c -- transactions and journal modes: every write of the library goes
+** through isms__begin / isms__commit / isms__rollback, and a bulk write may
+** switch the journal for its one large transaction.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isms_internal.h"
+
+/* ========================================================== transactions */
+
+int isms__exec(isms_db *db, const char *sql) {
+  if (sqlite3_exec(db->sql, sql, NULL, NULL, NULL) != SQLITE_OK)
+    return isms__fail_sql(db, sql);
+  return ISMS_OK;
+}
+
+/* IMMEDIATE takes the write lock up front, so a concurrent writer is
+** reported at BEGIN instead of half-way through a long import. */
+int isms__begin(isms_db *db) { return isms__exec(db, "BEGIN IMMEDIATE"); }
+
+int isms__commit(isms_db *db) { return isms__exec(db, "COMMIT"); }
+
+void isms__rollback(isms_db *db) {
+  if (!sqlite3_get_autocommit(db->sql))
+    sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* A bulk write (an import, a re-valuation) is one large transaction.
+** Through WAL every new page is written twice (to the log, then by the
+** checkpoint); through a rollback journal a new page is written once and
+** only changed pages are journaled, with the same atomicity. The switch
+** needs the register to ourselves: if another connection has it open the
+** write simply stays in WAL. Returns 1 if switched. */
+int isms__bulk_journal(isms_db *db) {
+  sqlite3_stmt *q;
+  int switched = 0;
+  if (sqlite3_prepare_v2(db->sql, "PRAGMA journal_mode = DELETE", -1, &q, NULL) != SQLITE_OK)
+    return 0;
+  if (sqlite3_step(q) == SQLITE_ROW)
+    switched = strcmp((const char *)sqlite3_column_text(q, 0), "delete") == 0;
+  sqlite3_finalize(q);
+  /* FULL: a rollback journal needs it to survive a power cut. */
+  if (switched) sqlite3_exec(db->sql, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+  return switched;
+}
+
+void isms__wal_journal(isms_db *db) {
+  sqlite3_exec(db->sql, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", NULL, NULL,
+               NULL);
+}

@@ -1,0 +1,154 @@
+--- The asset register (methods of Register): the methodology a register
+-- uses, asset import and export, valuation in C, and editing one asset.
+local b = require "isms.store._ffi"
+local store = require "isms.store.register"
+local methodology = require "isms.method.methodology"
+
+local ffi, C = b.ffi, b.C
+local failure, check_open, collect = store.failure, store.check_open, store.collect
+local Register = {}
+
+--- The register's methodology (setting "methodology"), loaded and compiled.
+-- @treturn Methodology|nil
+function Register:methodology()
+  local name = self:setting("methodology")
+  if not name then
+    return nil, "the register has no methodology; set one with isms init --methodology NAME",
+      "NOTFOUND"
+  end
+  if self._method and self._method_name == name then return self._method end
+  local m, err, code = methodology.load(name)
+  if not m then return nil, err, code end
+  self._method, self._method_name = m, name
+  return m
+end
+
+--- Chooses the register's methodology after checking it loads.
+function Register:set_methodology(name, reason)
+  local m, err, code = methodology.load(name)
+  if not m then return nil, err, code end
+  local ok, serr, scode = self:set_setting("methodology", name, reason)
+  if not ok then return nil, serr, scode end
+  self._method, self._method_name = m, name
+  return m
+end
+
+local function method_handle(self, m)
+  if m == nil then
+    local err, code
+    m, err, code = self:methodology()
+    if not m then return nil, err, code end
+  end
+  if getmetatable(m) == nil or m.spec == nil then
+    error("expected a methodology from isms.methodology.load", 3)
+  end
+  if m.handle == nil then
+    return nil, ("methodology %s does not value assets (no C, I, A and asset_class)")
+      :format(m:name()), "INPUT"
+  end
+  return m.handle
+end
+
+local import_report = ffi.new("isms_import_report")
+
+--- Imports an asset CSV (all or nothing).
+-- @tparam string path
+-- @tparam[opt] table opts `{reason=, source_name=, max_errors=, threads=, methodology=}`
+-- @treturn table|nil `{rows, created, updated, unchanged, batch}`, or nil,
+--   message (one "file:line:column: reason" line per error), code
+function Register:import_assets(path, opts)
+  check_open(self, "import_assets")
+  opts = opts or {}
+  local h, err, code = method_handle(self, opts.methodology)
+  -- A methodology that only scores risks still lets C, I and A be imported
+  -- as tier numbers; they are just not valued.
+  if not h and code ~= "INPUT" then return nil, err, code end
+  -- Keyed initialiser: a positional one would stop at the first nil.
+  local o = ffi.new("isms_import_opts", { reason = opts.reason, source_name = opts.source_name,
+                                          max_errors = opts.max_errors or 0,
+                                          threads = opts.threads or 0 })
+  local rc = C.isms_import_assets(self.db, path, h, o, import_report)
+  if rc ~= 0 then return failure(self, rc) end
+  local r = import_report
+  return { rows = tonumber(r.rows), created = tonumber(r.created),
+           updated = tonumber(r.updated), unchanged = tonumber(r.unchanged),
+           batch = tonumber(r.batch) }
+end
+
+--- Writes the register's assets as CSV in the import format.
+function Register:export_assets(path)
+  check_open(self, "export_assets")
+  local rc = C.isms_export_assets(self.db, path)
+  if rc ~= 0 then return failure(self, rc) end
+  return true
+end
+
+local value_report = ffi.new("isms_value_report")
+
+--- Values every asset (in C) with a methodology (default: the register's).
+-- @treturn table|nil `{assets, valued, unvalued, changed, batch}`
+function Register:value(m, reason)
+  check_open(self, "value")
+  local h, err, code = method_handle(self, m)
+  if not h then return nil, err, code end
+  local rc = C.isms_value_assets(self.db, h, reason, value_report)
+  if rc ~= 0 then return failure(self, rc) end
+  local r = value_report
+  return { assets = tonumber(r.assets), valued = tonumber(r.valued),
+           unvalued = tonumber(r.unvalued), changed = tonumber(r.changed),
+           batch = tonumber(r.batch) }
+end
+
+--- All assets (optionally of one class), ordered by id.
+-- @tparam[opt] table opts `{class = "A"}`
+-- @treturn table list of asset rows, and the column order
+function Register:assets(opts)
+  return collect(self, "assets", opts and opts.class)
+end
+
+--- One asset by id, or nil.
+function Register:asset(id)
+  local list = collect(self, "asset", id)
+  return list[1]
+end
+
+--- Changes one field of an asset; C, I and A changes re-value it.
+-- @treturn true|nil
+function Register:set_asset(id, field, value, reason)
+  check_open(self, "set_asset")
+  local text = value
+  if field == "c" or field == "i" or field == "a" then
+    if value ~= nil and value ~= "" and not tonumber(value) then
+      local m, err, code = self:methodology()
+      if not m then return nil, err, code end
+      local v, perr = m:parse(field:upper(), value)
+      if not v then return nil, field .. ": " .. perr, "INPUT" end
+      text = v
+    end
+  elseif type(value) == "boolean" then
+    text = value and "yes" or "no"
+  end
+  if text ~= nil then text = tostring(text) end
+  local rc = C.isms_asset_set(self.db, id, field, text, reason)
+  if rc ~= 0 then return failure(self, rc) end
+  if field == "c" or field == "i" or field == "a" then
+    local m = self:methodology()
+    if m then
+      local ok, err, code = self:value(m, reason)
+      if not ok then return nil, err, code end
+    end
+  end
+  return true
+end
+
+--- Deletes an asset; its last values stay in the change log.
+function Register:delete_asset(id, reason)
+  check_open(self, "delete_asset")
+  local rc = C.isms_asset_delete(self.db, id, reason)
+  if rc ~= 0 then return failure(self, rc) end
+  return true
+end
+
+store.extend(Register)
+
+return { methods = Register }

@@ -1,0 +1,217 @@
+--- Register and asset commands: `isms init`, `import`, `export`, `assets`,
+-- `value`, `changes` and `history`.
+local isms = require "isms"
+
+return function(kit)
+  local command, out, err, EXIT = kit.command, kit.out, kit.err, kit.EXIT
+  local exit_for, with_register, render = kit.exit_for, kit.with_register, kit.render
+  local check_format, open_path, commands = kit.check_format, kit.open_path, kit.commands
+
+  command("init", {
+    usage = "isms init DB [--methodology NAME]",
+    summary = "create a register (or change its methodology)",
+    help = [[
+Creates the register file DB (SQLite) with the current schema and records
+its methodology (default qism-fmea; any name on the rules path or a path to
+a rule file). On an existing register, --methodology changes the
+methodology, logged in the change log.]],
+    options = { methodology = "value", reason = "value" },
+    run = function(ctx, opts, pos)
+      local path = pos[1] or ctx.db
+      if not path or pos[2] then return nil, "usage: isms init DB [--methodology NAME]", "USAGE" end
+      local existed = io.open(path, "rb")
+      if existed then existed:close() end
+      local reg, e, code = open_path(ctx, path)
+      if not reg then return nil, e, code end
+      local current = reg:setting("methodology")
+      local wanted = opts.methodology or (not current and "qism-fmea") or nil
+      if wanted and wanted ~= current then
+        local m, merr, mcode = reg:set_methodology(wanted, opts.reason)
+        if not m then
+          reg:close()
+          if not existed then
+            os.remove(path)
+            os.remove(path .. "-wal")
+            os.remove(path .. "-shm")
+          end
+          return nil, merr, mcode
+        end
+      end
+      out(("%s register %s (schema %d, methodology %s)\n"):format(
+        existed and "updated" or "created", path, reg:schema_version(),
+        reg:setting("methodology")))
+      reg:close()
+      return true
+    end,
+  })
+
+  command("import", {
+    usage = "isms import assets|risks FILE [--reason TEXT] [--max-errors N]",
+    summary = "import an asset inventory CSV (all or nothing)",
+    help = [[
+Reads FILE (CSV with a header row; columns by name, any order, any case:
+id, name, type, owner, custodian, location, outsourced, contract, group,
+units, c, i, a, notes). C, I and A take tier numbers or the labels of the
+register's methodology ("Secret", "high"). Assets are created or updated by
+id and every change is logged. Any bad row rejects the whole file: each
+error is printed as FILE:LINE:COLUMN: reason and nothing is stored.
+`isms import risks FILE` is `isms risks import FILE`.]],
+    options = { reason = "value", ["max-errors"] = "value", threads = "value" },
+    run = function(ctx, opts, pos)
+      if pos[1] == "risks" and pos[2] and not pos[3] then
+        return commands.risks.run(ctx, opts, { "import", pos[2] })
+      end
+      if pos[1] ~= "assets" or not pos[2] or pos[3] then
+        return nil, "usage: isms import assets|risks FILE", "USAGE"
+      end
+      local max = opts["max-errors"] and tonumber(opts["max-errors"])
+      if opts["max-errors"] and (not max or max < 1) then
+        return nil, "--max-errors expects a positive number", "USAGE"
+      end
+      return with_register(ctx, function(reg)
+        local r, e, code = reg:import_assets(pos[2], {
+          reason = opts.reason, max_errors = max, threads = tonumber(opts.threads),
+        })
+        if not r then
+          io.stderr:write(e, "\n")
+          return exit_for(code)
+        end
+        out(("imported %s: %d rows; %d created, %d updated, %d unchanged (batch %d)\n"):format(
+          pos[2], r.rows, r.created, r.updated, r.unchanged, r.batch))
+        return EXIT.OK
+      end)
+    end,
+  })
+
+  command("export", {
+    usage = "isms export assets|risks FILE",
+    summary = "write the assets as CSV in the import format",
+    options = {},
+    run = function(ctx, opts, pos)
+      if pos[1] == "risks" and pos[2] and not pos[3] then
+        return commands.risks.run(ctx, opts, { "export", pos[2] })
+      end
+      if pos[1] ~= "assets" or not pos[2] or pos[3] then
+        return nil, "usage: isms export assets|risks FILE", "USAGE"
+      end
+      return with_register(ctx, function(reg)
+        local ok, e, code = reg:export_assets(pos[2])
+        if not ok then
+          err(e)
+          return exit_for(code)
+        end
+        return EXIT.OK
+      end)
+    end,
+  })
+
+  local ASSET_COLUMNS = { "id", "name", "type", "owner", "custodian", "location", "outsourced",
+                          "contract", "group", "units", "c", "i", "a", "value", "class", "notes" }
+  local ASSET_TABLE = { "id", { "name", "name", 34 }, "type", { "owner", "owner", 22 },
+                        { "c", "C" }, { "i", "I" }, { "a", "A" }, "value", "class" }
+
+  local function class_summary(rows)
+    local counts, names = {}, {}
+    for _, row in ipairs(rows) do
+      local cls = row.class or "unvalued"
+      if not counts[cls] then
+        counts[cls] = 0
+        names[#names + 1] = cls
+      end
+      counts[cls] = counts[cls] + 1
+    end
+    table.sort(names, function(x, y)
+      if x == "unvalued" or y == "unvalued" then return y == "unvalued" and x ~= y end
+      return x < y
+    end)
+    local parts = {}
+    for _, n in ipairs(names) do
+      parts[#parts + 1] = ("%s %d"):format(n == "unvalued" and n or ("class " .. n), counts[n])
+    end
+    return ("%d asset%s — %s\n"):format(#rows, #rows == 1 and "" or "s", table.concat(parts, ", "))
+  end
+
+  command("assets", {
+    usage = "isms assets [--class NAME] [--format table|csv|json]",
+    summary = "list the asset register",
+    options = { class = "value", format = "value" },
+    run = function(ctx, opts)
+      local ok, ferr = check_format(opts.format)
+      if not ok then return nil, ferr, "USAGE" end
+      return with_register(ctx, function(reg)
+        local rows = reg:assets({ class = opts.class })
+        out(render(rows, ASSET_COLUMNS, opts.format, ASSET_TABLE))
+        if not opts.format or opts.format == "table" then out(class_summary(rows)) end
+        return EXIT.OK
+      end)
+    end,
+  })
+
+  command("value", {
+    usage = "isms value [--methodology NAME] [--reason TEXT]",
+    summary = "value every asset with the methodology (in C)",
+    help = [[
+Computes each asset's value and class from its C, I and A with the
+register's methodology (or --methodology for this run only; the register
+keeps its own) and logs every change. Assets missing C, I or A are counted
+as unvalued.]],
+    options = { methodology = "value", reason = "value" },
+    run = function(ctx, opts)
+      return with_register(ctx, function(reg)
+        local m, e, code
+        if opts.methodology then
+          m, e, code = isms.methodology.load(opts.methodology)
+        else
+          m, e, code = reg:methodology()
+        end
+        if not m then
+          err(e)
+          return exit_for(code)
+        end
+        local r
+        r, e, code = reg:value(m, opts.reason)
+        if not r then
+          err(e)
+          return exit_for(code)
+        end
+        out(("valued %d assets with %s: %d valued, %d unvalued, %d changed (batch %d)\n"):format(
+          r.assets, m:name(), r.valued, r.unvalued, r.changed, r.batch))
+        return EXIT.OK
+      end)
+    end,
+  })
+
+  command("changes", {
+    usage = "isms changes [ID] [--format table|csv|json]",
+    summary = "show the change log (of one asset)",
+    options = { format = "value" },
+    run = function(ctx, opts, pos)
+      local ok, ferr = check_format(opts.format)
+      if not ok then return nil, ferr, "USAGE" end
+      return with_register(ctx, function(reg)
+        local rows, columns = reg:changes(pos[1])
+        out(render(rows, columns, opts.format,
+                   { "batch", "at", "actor", "command", "entity_id", "action", "field",
+                     { "old", "old", 24 }, { "new", "new", 24 }, { "reason", "reason", 30 } }))
+        return EXIT.OK
+      end)
+    end,
+  })
+
+  command("history", {
+    usage = "isms history [--format table|csv|json]",
+    summary = "show the change batches: who did what, when and why",
+    options = { format = "value" },
+    run = function(ctx, opts)
+      local ok, ferr = check_format(opts.format)
+      if not ok then return nil, ferr, "USAGE" end
+      return with_register(ctx, function(reg)
+        local rows, columns = reg:batches()
+        out(render(rows, columns, opts.format,
+                   { "id", "at", "actor", "command", { "source", "source", 30 },
+                     { "reason", "reason", 30 }, "created", "updated", "deleted" }))
+        return EXIT.OK
+      end)
+    end,
+  })
+end

@@ -1,0 +1,236 @@
+--- The `isms` command line. cli.main(argv) runs one command and returns
+-- the process exit code (documented in docs/isms.1):
+--   0 success, 1 failure, 2 usage error, 3 input rejected (CSV or rule
+--   file; nothing stored), 4 register problem (cannot open, newer schema,
+--   storage error, not found).
+local isms = require "isms"
+local format = require "isms.store.format"
+
+local M = {}
+
+local EXIT = { OK = 0, FAIL = 1, USAGE = 2, INPUT = 3, REGISTER = 4 }
+M.EXIT = EXIT
+
+local function exit_for(code)
+  if code == "INPUT" or code == "RULE" then return EXIT.INPUT end
+  if code == "SCHEMA" or code == "STORAGE" or code == "NOTFOUND" then return EXIT.REGISTER end
+  return EXIT.FAIL
+end
+
+local function out(...) io.stdout:write(...) end
+local function err(s) io.stderr:write("isms: ", s, "\n") end
+
+-- ------------------------------------------------------------ options
+
+-- Parses argv against spec {name = "value"|"flag"}; returns opts, positionals.
+local function parse_options(args, spec)
+  local opts, pos = {}, {}
+  local k = 1
+  while k <= #args do
+    local a = args[k]
+    if a == "--" then
+      for j = k + 1, #args do pos[#pos + 1] = args[j] end
+      break
+    end
+    local name, inline = a:match("^%-%-([%w-]+)=(.*)$")
+    name = name or a:match("^%-%-([%w-]+)$")
+    if a == "-h" then name = "help" end
+    if name then
+      local kind = spec[name]
+      if kind == nil then return nil, "unknown option --" .. name end
+      if kind == "flag" then
+        if inline then return nil, "option --" .. name .. " takes no value" end
+        opts[name] = true
+      else
+        local v = inline
+        if not v then
+          k = k + 1
+          v = args[k]
+          if v == nil then return nil, "option --" .. name .. " needs a value" end
+        end
+        opts[name] = v
+      end
+    else
+      pos[#pos + 1] = a
+    end
+    k = k + 1
+  end
+  return opts, pos
+end
+
+-- ------------------------------------------------------------ commands
+
+local commands, order = {}, {}
+
+local function command(name, def)
+  def.name = name
+  commands[name] = def
+  order[#order + 1] = name
+end
+
+local function open_path(ctx, path)
+  local reg, e, code = isms.open(path)
+  if reg and ctx.actor then reg:set_actor(ctx.actor) end
+  return reg, e, code
+end
+
+local function open_register(ctx)
+  local path = ctx.db or isms.default_db()
+  if not path then
+    return nil, "no register given; use --db FILE or set ISMS_DB", "USAGE"
+  end
+  return open_path(ctx, path)
+end
+
+local function with_register(ctx, fn)
+  local reg, e, code = open_register(ctx)
+  if not reg then
+    err(e)
+    return code == "USAGE" and EXIT.USAGE or EXIT.REGISTER
+  end
+  local rc = fn(reg)
+  reg:close()
+  return rc
+end
+
+local function render(rows, columns, fmt, table_columns)
+  if fmt == "csv" then return format.csv(rows, columns) end
+  if fmt == "json" then return format.json(rows, columns) end
+  return format.table(rows, table_columns or columns)
+end
+
+local function check_format(fmt)
+  if fmt and fmt ~= "table" and fmt ~= "csv" and fmt ~= "json" then
+    return nil, "unknown format '" .. fmt .. "'; expected table, csv or json"
+  end
+  return true
+end
+
+-- Each command family lives in its own file and gets the same helpers
+-- through this kit; the order here is the order of `isms help`.
+local kit = { command = command, commands = commands, out = out, err = err, EXIT = EXIT,
+              exit_for = exit_for, open_register = open_register, open_path = open_path,
+              with_register = with_register, render = render, check_format = check_format }
+require("isms.cli.assets")(kit)
+require("isms.cli.methodology")(kit)
+require("isms.cli.risk")(kit)
+require("isms.cli.treatment")(kit)
+require("isms.cli.script")(kit)
+
+command("help", {
+  usage = "isms help [COMMAND]",
+  summary = "show help",
+  options = {},
+  run = function(_, _, pos)
+    return M.help(pos[1])
+  end,
+})
+
+-- ------------------------------------------------------------ help
+
+local MAIN_USAGE = [[
+usage: isms [--db FILE] [--actor NAME] COMMAND [ARGS]
+
+The ISMS workbench: an asset register in SQLite, valued by rule-file
+methodologies (ISO/IEC 27001). --db (or ISMS_DB) picks the register.
+
+commands:
+]]
+
+function M.help(name)
+  if name then
+    local c = commands[name]
+    if not c then
+      err("unknown command '" .. name .. "'")
+      return EXIT.USAGE
+    end
+    out("usage: ", c.usage, "\n\n", c.summary, "\n")
+    if c.help then out("\n", c.help, "\n") end
+    return EXIT.OK
+  end
+  out(MAIN_USAGE)
+  for _, n in ipairs(order) do
+    out(("  %-12s %s\n"):format(n, commands[n].summary))
+  end
+  out("\nexit codes: 0 ok, 1 failure, 2 usage, 3 input rejected, 4 register problem\n")
+  out("see isms help COMMAND, man isms, and docs/ in the source tree\n")
+  return EXIT.OK
+end
+
+-- ------------------------------------------------------------ main
+
+--- Runs the command line; returns the exit code.
+function M.main(argv)
+  local ctx = {}
+  local k = 1
+  -- Global options come before the command.
+  while argv[k] and argv[k]:sub(1, 1) == "-" do
+    local a = argv[k]
+    local name, inline = a:match("^%-%-(%w+)=(.*)$")
+    name = name or a:match("^%-%-(%w+)$")
+    if a == "-h" or name == "help" then return M.help() end
+    if name == "version" then
+      out("isms ", isms.version, " (scoring kernels: ", isms.kernels, ")\n")
+      return EXIT.OK
+    end
+    if name == "db" or name == "actor" then
+      local v = inline
+      if not v then
+        k = k + 1
+        v = argv[k]
+      end
+      if not v then
+        err("option --" .. name .. " needs a value")
+        return EXIT.USAGE
+      end
+      ctx[name] = v
+    else
+      err("unknown option " .. a .. "; see isms --help")
+      return EXIT.USAGE
+    end
+    k = k + 1
+  end
+  local name = argv[k]
+  if not name then return M.help() end
+  local c = commands[name]
+  if not c then
+    err("unknown command '" .. name .. "'; see isms --help")
+    return EXIT.USAGE
+  end
+  local rest = {}
+  for j = k + 1, #argv do rest[#rest + 1] = argv[j] end
+  local opts, pos
+  if c.stop_at_positional then
+    -- isms run passes everything after the script to the script.
+    if rest[1] == "--help" or rest[1] == "-h" then return M.help(name) end
+    opts, pos = {}, rest
+  else
+    local spec = { help = "flag" }
+    for o, kind in pairs(c.options) do spec[o] = kind end
+    opts, pos = parse_options(rest, spec)
+    if not opts then
+      err(pos .. "; see isms help " .. name)
+      return EXIT.USAGE
+    end
+    if opts.help then return M.help(name) end
+  end
+  local ok, result, e, code = pcall(c.run, ctx, opts, pos)
+  if not ok then
+    -- Rule functions that fail while risks are evaluated raise {msg, code}.
+    if type(result) == "table" and result.msg then
+      err(result.msg)
+      return exit_for(result.code or "RULE")
+    end
+    err("internal error: " .. tostring(result))
+    return EXIT.FAIL
+  end
+  if result == nil then
+    err(e)
+    if code == "USAGE" then return EXIT.USAGE end
+    return exit_for(code)
+  end
+  if result == true then return EXIT.OK end
+  return result
+end
+
+return M

@@ -1,0 +1,405 @@
+--- Risk register commands: `isms risks ...`, `isms assess` (the guideline's
+-- assessment exercise, 6.2 a-j) and `isms whatif` (re-scoring under another
+-- methodology without changing anything).
+local isms = require "isms"
+local ffi_b = require "isms.store._ffi"
+local format = require "isms.store.format"
+local risk_register = require "isms.risk.register"
+
+local risk_csv = require "isms.risk.csv"
+
+local ffi, C = ffi_b.ffi, ffi_b.C
+
+local function obligations_text(mask)
+  local t = {}
+  if bit.band(mask or 0, 1) ~= 0 then t[#t + 1] = "legal" end
+  if bit.band(mask or 0, 2) ~= 0 then t[#t + 1] = "regulatory" end
+  if bit.band(mask or 0, 4) ~= 0 then t[#t + 1] = "contractual" end
+  return table.concat(t, ",")
+end
+
+local flat, csv_columns = risk_csv.flat, risk_csv.columns
+
+-- The prioritised register: the risks of a RiskTable in priority order
+-- with their position (the first `limit`, or all).
+local function prioritised(t, res, limit)
+  local list = {}
+  local order, k = res.order(limit or res.n)
+  for p = 1, k do
+    local i = order[p - 1]
+    local rank = res.rank[i]
+    list[p] = { priority = p, ref = t:ref(i), asset = t:asset_id(i), class = t:class(i),
+                threat = t:threat(i), level = rank > 0 and res.level_names[rank] or "unrated",
+                score = rank > 0 and format.number(tonumber(res.score[i]) / 1e6) or "",
+                obligations = obligations_text(t.c.obligations[i]),
+                acceptable = rank > 0 and (res.acceptable[i] == 1 and "yes" or "no") or "",
+                decision = t:decision(i) }
+  end
+  return list
+end
+
+-- Reads the register's risks into columns and evaluates them under m;
+-- raises what the kit reports (a failing rule function: {msg, code}).
+local function evaluated(reg, m, opts)
+  local t, err, code = reg:risk_table(opts)
+  if not t then error({ msg = err, code = code }) end
+  local res, eerr, ecode = risk_register.try_evaluate_table(m, t)
+  if not res then error({ msg = eerr, code = ecode }) end
+  return t, res
+end
+
+local PRIORITY_TABLE = { "priority", { "ref", "ref", 40 }, "class", "level", "score",
+                         "obligations", "acceptable", "decision" }
+local PRIORITY_COLUMNS = { "priority", "ref", "asset", "class", "threat", "level", "score",
+                           "obligations", "acceptable", "decision" }
+
+return function(kit)
+  local out, EXIT = kit.out, kit.EXIT
+
+  local function method_or_fail(reg)
+    local m, e, code = reg:methodology()
+    if not m then return nil, e, code end
+    if not m:scores_risks() then
+      return nil, ("methodology %s does not score risks; choose one that does with "
+                   .. "isms init DB --methodology NAME"):format(m:name()), "INPUT"
+    end
+    return m
+  end
+
+  -- Runs fn(reg, m) on the register with its risk-scoring methodology.
+  local function with_method(ctx, fn)
+    return kit.with_register(ctx, function(reg)
+      local m, e, code = method_or_fail(reg)
+      if not m then
+        kit.err(e)
+        return kit.exit_for(code)
+      end
+      return fn(reg, m)
+    end)
+  end
+
+  kit.command("risks", {
+    usage = "isms risks [list|generate CATALOG|set REF FIELD=VALUE...|delete REF...|score|"
+            .. "export FILE|import FILE]",
+    summary = "the risk register: list, generate from catalogs, edit, score, CSV",
+    help = [[
+list [--asset ID] [--top N] [--format F]
+                 the risks, by ref (or the N most urgent, in priority order)
+generate CATALOG one risk per asset, threat and vulnerability of the catalog
+                 that applies to the asset's type (catalogs/CATALOG.lua);
+                 existing risks are kept as they are
+set REF FIELD=VALUE ...
+                 change a risk: ratings by factor name (S=7, likelihood=High),
+                 category, impacts, owners, controls, obligations
+                 (legal,contractual), decision (accept|treat), decided_by,
+                 decided_at, rationale, title; the risk is re-scored
+delete REF ...   delete risks (their values stay in the change log)
+score            re-score every risk under the register's methodology
+export FILE      the risks as CSV (the import format)
+import FILE      create or update risks from CSV, all or nothing]],
+    options = { asset = "value", top = "value", format = "value", reason = "value",
+                ["max-errors"] = "value" },
+    run = function(ctx, opts, pos)
+      local sub = pos[1] or "list"
+      local ok, ferr = kit.check_format(opts.format)
+      if not ok then return nil, ferr, "USAGE" end
+      return with_method(ctx, function(reg, m)
+        local function fail(e, code)
+          kit.err(e)
+          return code == "USAGE" and EXIT.USAGE or kit.exit_for(code)
+        end
+        local factors = reg:risk_factors() or m:factors()
+        if sub == "list" then
+          if opts.top then
+            local t, res = evaluated(reg, m, { asset = opts.asset })
+            out(kit.render(prioritised(t, res, tonumber(opts.top)), PRIORITY_COLUMNS, opts.format,
+                           PRIORITY_TABLE))
+            return EXIT.OK
+          end
+          local rows = reg:risks({ asset = opts.asset })
+          local cols = { { "ref", "ref", 40 } }
+          for _, f in ipairs(factors) do cols[#cols + 1] = f end
+          for _, c in ipairs({ "score", "level", "acceptable", "decision",
+                               { "owners", "owners", 24 } }) do
+            cols[#cols + 1] = c
+          end
+          local all = csv_columns(factors)
+          local list = flat(rows, factors)
+          if opts.format == "csv" or opts.format == "json" then
+            out(kit.render(list, all, opts.format))
+          else
+            out(kit.render(list, all, opts.format, cols))
+          end
+          return EXIT.OK
+        elseif sub == "generate" then
+          if not pos[2] then return fail("usage: isms risks generate CATALOG", "USAGE") end
+          local rep, gerr, gcode = reg:generate_risks(pos[2], { reason = opts.reason })
+          if not rep then return fail(gerr, gcode) end
+          out(("generated %d risks from catalog %s (batch %d)\n"):format(rep.created, pos[2],
+                                                                        rep.batch))
+          return EXIT.OK
+        elseif sub == "set" then
+          local ref = pos[2]
+          if not ref or not pos[3] then
+            return fail("usage: isms risks set REF FIELD=VALUE ...", "USAGE")
+          end
+          local fields, ratings = {}, {}
+          local factor = {}
+          for _, f in ipairs(factors) do factor[f] = true end
+          for k = 3, #pos do
+            local key, value = pos[k]:match("^([%w_%-]+)=(.*)$")
+            if not key then return fail("expected FIELD=VALUE, got " .. pos[k], "USAGE") end
+            if factor[key] then ratings[key] = value
+            elseif key == "obligations" then
+              local ob = {}
+              for o in value:gmatch("[^,%s]+") do ob[o] = true end
+              fields.obligations = ob
+            else
+              fields[key] = value
+            end
+          end
+          if next(ratings) then fields.ratings = ratings end
+          local sok, serr, scode = reg:set_risk(ref, fields, opts.reason)
+          if not sok then return fail(serr, scode) end
+          local r = reg:risk(ref)
+          out(("%s: %s %s%s\n"):format(ref, r.level or "unrated", format.number(r.score),
+              r.acceptable and ", acceptable" or r.level and ", not acceptable" or ""))
+          return EXIT.OK
+        elseif sub == "delete" then
+          if not pos[2] then return fail("usage: isms risks delete REF ...", "USAGE") end
+          local refs = {}
+          for k = 2, #pos do refs[#refs + 1] = pos[k] end
+          local dok, derr, dcode = reg:delete_risks(refs, opts.reason)
+          if not dok then return fail(derr, dcode) end
+          out(("deleted %d risks\n"):format(#refs))
+          return EXIT.OK
+        elseif sub == "score" then
+          local n, serr, scode = reg:score_risks(nil, opts.reason)
+          if not n then return fail(serr, scode) end
+          out(("scored %d risks under %s; %d changed\n"):format(serr, m:name(), n))
+          return EXIT.OK
+        elseif sub == "export" then
+          if not pos[2] then return fail("usage: isms risks export FILE", "USAGE") end
+          local f, oerr = io.open(pos[2], "wb")
+          if not f then return fail(oerr, "IO") end
+          f:write(format.csv(flat(reg:risks(), factors), csv_columns(factors)))
+          f:close()
+          return EXIT.OK
+        elseif sub == "import" then
+          if not pos[2] then return fail("usage: isms risks import FILE", "USAGE") end
+          local max = opts["max-errors"] and tonumber(opts["max-errors"])
+          local rep, ierr, icode = risk_csv.import(reg, pos[2], { reason = opts.reason,
+                                                                 max_errors = max })
+          if not rep then
+            io.stderr:write(ierr, "\n")
+            return kit.exit_for(icode)
+          end
+          out(("imported %s: %d rows; %d created, %d updated (batch %d)\n"):format(pos[2],
+            rep.rows, rep.created, rep.updated, rep.batch))
+          return EXIT.OK
+        end
+        return fail("usage: " .. kit.commands.risks.usage, "USAGE")
+      end)
+    end,
+  })
+
+  kit.command("assess", {
+    usage = "isms assess [--top N] [--format table|csv|json]",
+    summary = "where the risk assessment stands (6.2 a-j) and the prioritised register",
+    help = [[
+Walks the assessment exercise of the guideline (6.2 a-j) over the register
+and says, for each step, what is done and what is missing: assets without
+an owner or a value, assets without risks, risks without impacts, owners or
+existing controls, unrated risks, risks whose stored level is out of date,
+unacceptable risks without a decision. Then prints the risks in priority
+order (level, score, then legal, regulatory and contractual obligations),
+the first --top N (default 20; 0 for all).]],
+    options = { top = "value", format = "value" },
+    run = function(ctx, opts)
+      local ok, ferr = kit.check_format(opts.format)
+      if not ok then return nil, ferr, "USAGE" end
+      return with_method(ctx, function(reg, m)
+        local t, res = evaluated(reg, m)
+        local c, n = t.c, t.n
+        local A = c.assets
+        local nassets = tonumber(A.n)
+        local no_owner, no_value, no_risk = 0, 0, 0
+        for a = 0, nassets - 1 do
+          if bit.band(A.flags[a], C.ISMS_ASSET_OWNED) == 0 then no_owner = no_owner + 1 end
+          if bit.band(A.flags[a], C.ISMS_ASSET_VALUED) == 0 then no_value = no_value + 1 end
+          if A.risks[a] == 0 then no_risk = no_risk + 1 end
+        end
+        -- A stored level is current when it names the level now computed:
+        -- the rank of each stored level name under m (0: none).
+        local rank_of_name = {}
+        for k, name in ipairs(res.level_names) do rank_of_name[name] = k end
+        local stored_rank = ffi.new("int16_t[?]", math.max(c.nlevels, 1))
+        for k = 0, c.nlevels - 1 do
+          stored_rank[k] = rank_of_name[ffi.string(c.level_names[k])] or -1
+        end
+        local cnt = { impacts = 0, owners = 0, controls = 0, unrated = 0, stale = 0,
+                      undecided = 0, unacceptable = 0 }
+        local OWNERS, CONTROLS = C.ISMS_RISK_OWNERS, C.ISMS_RISK_CONTROLS
+        local rank, acc = res.rank, res.acceptable
+        for i = 0, n - 1 do
+          local fl = c.flags[i]
+          if c.impacts[i] < 0 then cnt.impacts = cnt.impacts + 1 end
+          if bit.band(fl, OWNERS) == 0 then cnt.owners = cnt.owners + 1 end
+          if bit.band(fl, CONTROLS) == 0 then cnt.controls = cnt.controls + 1 end
+          local rk = rank[i]
+          if rk == 0 then cnt.unrated = cnt.unrated + 1
+          else
+            local lv = c.level[i]
+            if lv < 0 or stored_rank[lv] ~= rk or c.acceptable[i] ~= acc[i] then
+              cnt.stale = cnt.stale + 1
+            end
+            if acc[i] == 0 then
+              cnt.unacceptable = cnt.unacceptable + 1
+              if c.decision[i] == 0 then cnt.undecided = cnt.undecided + 1 end
+            end
+          end
+        end
+        local function step(id, what, done, missing)
+          return { step = id, what = what, status = missing == 0 and "done" or "missing",
+                   done = done, missing = missing }
+        end
+        local steps = {
+          step("a", "assets and owners", nassets - no_owner, no_owner),
+          step("b", "asset values", nassets - no_value, no_value),
+          step("c", "threats and vulnerabilities (assets with risks)", nassets - no_risk, no_risk),
+          step("d", "impacts identified", n - cnt.impacts, cnt.impacts),
+          step("e", "risks and risk owners", n - cnt.owners, cnt.owners),
+          step("f", "existing controls recorded", n - cnt.controls, cnt.controls),
+          step("g-h", "impact and likelihood rated", n - cnt.unrated, cnt.unrated),
+          step("i", "risk levels determined (stored level current)", n - cnt.unrated - cnt.stale,
+               cnt.stale + cnt.unrated),
+          step("j", "evaluated: unacceptable risks with a decision",
+               cnt.unacceptable - cnt.undecided, cnt.undecided),
+        }
+        if opts.format == "csv" or opts.format == "json" then
+          out(kit.render(prioritised(t, res, nil), PRIORITY_COLUMNS, opts.format, PRIORITY_TABLE))
+          return EXIT.OK
+        end
+        out(("assessment under %s: %d assets, %d risks\n\n"):format(m:name(), nassets, n))
+        out(format.table(steps, { "step", { "what", "what", 50 }, "status", "done",
+                                  "missing" }), "\n")
+        local top = tonumber(opts.top or 20)
+        out(("prioritised register%s:\n"):format(top > 0 and (" (top " .. top .. ")") or ""))
+        out(format.table(prioritised(t, res, top > 0 and top or nil), PRIORITY_TABLE))
+        return EXIT.OK
+      end)
+    end,
+  })
+
+  kit.command("whatif", {
+    usage = "isms whatif METHODOLOGY [--format table|csv|json]",
+    summary = "re-score the register under another methodology, changing nothing",
+    help = [[
+Scores every risk under METHODOLOGY (a name or path) and compares with the
+register's methodology: the risks whose level or acceptance would change,
+and a summary matrix of current level (rows) against the other level
+(columns). The register is not changed. Both methodologies must rate risks
+on the register's factors.]],
+    options = { format = "value", limit = "value" },
+    run = function(ctx, opts, pos)
+      if not pos[1] then return nil, "usage: isms whatif METHODOLOGY", "USAGE" end
+      local ok, ferr = kit.check_format(opts.format)
+      if not ok then return nil, ferr, "USAGE" end
+      local other, oerr, ocode = isms.methodology.load(pos[1])
+      if not other then return nil, oerr, ocode end
+      if not other:scores_risks() then
+        return nil, ("methodology %s does not score risks"):format(other:name()), "INPUT"
+      end
+      return with_method(ctx, function(reg, m)
+        local have = {}
+        for _, f in ipairs(reg:risk_factors() or m:factors()) do have[f] = true end
+        for _, f in ipairs(other:factors()) do
+          if not have[f] then
+            kit.err(("%s rates risks on %s; this register's ratings are on %s"):format(
+              other:name(), table.concat(other:factors(), ", "),
+              table.concat(reg:risk_factors() or m:factors(), ", ")))
+            return EXIT.INPUT
+          end
+        end
+        local t, now = evaluated(reg, m)
+        local next_, eerr, ecode = risk_register.try_evaluate_table(other, t)
+        if not next_ then error({ msg = eerr, code = ecode }) end
+        local n = t.n
+        -- Levels by name ("unrated" for rank 0); counts per pair of ranks.
+        local function names_of(res)
+          local list = { [0] = "unrated" }
+          for k, name in ipairs(res.level_names) do list[k] = name end
+          return list
+        end
+        local name_a, name_b = names_of(now), names_of(next_)
+        local nb = #name_b + 1
+        local pairs_n = ffi.new("int64_t[?]", (#name_a + 1) * nb)
+        local differ = ffi.new("uint8_t[?]", (#name_a + 1) * nb)
+        for a = 0, #name_a do
+          for b = 0, #name_b do differ[a * nb + b] = name_a[a] ~= name_b[b] and 1 or 0 end
+        end
+        local limit = tonumber(opts.limit or 50)
+        local all = opts.format == "csv" or opts.format == "json"
+        local changes, nchanges = {}, 0
+        local ra, rb, aa, ab = now.rank, next_.rank, now.acceptable, next_.acceptable
+        for i = 0, n - 1 do
+          local a, b = ra[i], rb[i]
+          pairs_n[a * nb + b] = pairs_n[a * nb + b] + 1
+          if differ[a * nb + b] == 1 or aa[i] ~= ab[i] then
+            nchanges = nchanges + 1
+            if all or nchanges <= limit then
+              changes[nchanges] = { ref = t:ref(i), level = name_a[a], ["whatif level"] = name_b[b],
+                                    acceptable = aa[i] == 1, ["whatif acceptable"] = ab[i] == 1,
+                                    score = format.number(tonumber(now.score[i]) / 1e6),
+                                    ["whatif score"] = format.number(tonumber(next_.score[i]) / 1e6) }
+            end
+          end
+        end
+        local grid = {}
+        for a = 0, #name_a do
+          for b = 0, #name_b do
+            local k = tonumber(pairs_n[a * nb + b])
+            if k > 0 then
+              local ga = grid[name_a[a]] or {}
+              grid[name_a[a]] = ga
+              ga[name_b[b]] = (ga[name_b[b]] or 0) + k
+            end
+          end
+        end
+        local cols = { { "ref", "ref", 40 }, "level", "score", "acceptable", "whatif level",
+                       "whatif score", "whatif acceptable" }
+        if opts.format == "csv" or opts.format == "json" then
+          local names = {}
+          for _, c in ipairs(cols) do names[#names + 1] = type(c) == "table" and c[1] or c end
+          out(kit.render(changes, names, opts.format))
+          return EXIT.OK
+        end
+        out(("what if %s replaced %s: %d of %d risks change level or acceptance\n\n")
+            :format(other:name(), m:name(), nchanges, n))
+        -- The summary matrix: current levels down, the other's across.
+        local across = {}
+        for _, lv in ipairs(other:levels()) do across[#across + 1] = lv.name end
+        across[#across + 1] = "unrated"
+        local mcols = { { "now", m:name() .. " \\ " .. other:name() } }
+        for _, name in ipairs(across) do mcols[#mcols + 1] = { "x" .. name, name } end
+        local mrows = {}
+        local down = {}
+        for _, lv in ipairs(m:levels()) do down[#down + 1] = lv.name end
+        down[#down + 1] = "unrated"
+        for _, a in ipairs(down) do
+          local row = { now = a }
+          for _, b in ipairs(across) do row["x" .. b] = grid[a] and grid[a][b] or 0 end
+          mrows[#mrows + 1] = row
+        end
+        out(format.table(mrows, mcols), "\n")
+        local shown = {}
+        for k = 1, math.min(nchanges, limit) do shown[k] = changes[k] end
+        out(format.table(shown, cols))
+        if nchanges > limit then
+          out(("... and %d more (--limit N, or --format csv for all)\n"):format(nchanges - limit))
+        end
+        return EXIT.OK
+      end)
+    end,
+  })
+end

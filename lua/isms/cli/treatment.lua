@@ -1,0 +1,282 @@
+--- Treatment, SoA, RTP and report commands: `isms treat`, `isms accept`,
+-- `isms soa ...`, `isms rtp ...` and `isms report`. Reports are built as
+-- models (isms.report.models) and rendered by format (isms.report): table,
+-- csv, json, markdown, html or xlsx (C, libxlsxwriter).
+local report = require "isms.report.models"
+local render = require("isms.report").render
+local FORMAT_NAMES = require("isms.report").FORMATS
+local records = require "isms.store.records"
+local format = require "isms.store.format"
+local treatment = require "isms.treat.treatment"
+
+local FORMATS = { table = true, csv = true, json = true, markdown = true, html = true, xlsx = true }
+
+local function list_of(text)
+  local list = {}
+  for item in (text or ""):gmatch("[^,]+") do
+    item = item:match("^%s*(.-)%s*$")
+    if item ~= "" then list[#list + 1] = item end
+  end
+  return list
+end
+
+-- "S=3,O=2" -> { S = "3", O = "2" }
+local function ratings_of(text)
+  local t = {}
+  for _, item in ipairs(list_of(text)) do
+    local k, v = item:match("^([^=]+)=(.+)$")
+    if not k then return nil, ("--residual: '%s' is not FACTOR=RATING"):format(item) end
+    t[k] = v
+  end
+  return t
+end
+
+return function(kit)
+  local out, EXIT = kit.out, kit.EXIT
+
+  local function fail(e, code)
+    kit.err(e)
+    return code == "USAGE" and EXIT.USAGE or kit.exit_for(code)
+  end
+
+  -- Renders a model to opts.out (or stdout) in opts.format.
+  local function emit(reg, model, opts, xlsx_opts)
+    local fmt = opts.format or "table"
+    if not FORMATS[fmt] then
+      return fail(("unknown format '%s'; expected %s"):format(fmt, FORMAT_NAMES), "USAGE")
+    end
+    if fmt == "xlsx" then
+      if not opts.out then return fail("--format xlsx needs --out FILE.xlsx", "USAGE") end
+      local ok, e, code = report.xlsx(reg, model, opts.out, xlsx_opts)
+      if not ok then return fail(e, code) end
+      return EXIT.OK
+    end
+    local text = render(model, fmt)
+    if opts.out then
+      local f, e = io.open(opts.out, "wb")
+      if not f then return fail(e, "IO") end
+      f:write(text)
+      f:close()
+    else
+      out(text)
+    end
+    return EXIT.OK
+  end
+
+  local REPORT_OPTIONS = { format = "value", out = "value", today = "value", limit = "value" }
+  local function report_opts(ctx, opts)
+    if opts.today then
+      local ok, why = records.date(opts.today, "--today")
+      if not ok then return nil, why end
+    end
+    local limit = opts.limit and tonumber(opts.limit)
+    if opts.limit and (not limit or limit < 0) then return nil, "--limit: expected a number" end
+    return { today = opts.today, limit = limit, register = ctx.db }
+  end
+
+  kit.command("treat", {
+    usage = "isms treat REF modify|retain|avoid|share [--controls IDS] [--residual F=R,...] "
+            .. "[--rationale TEXT] [--shared-with PARTY] [--override-by WHO --override-reason WHY]",
+    summary = "decide a risk's treatment (controls, expected residual ratings)",
+    help = [[
+modify   --controls A.8.7,A.8.13 --residual S=8,O=2,D=3: the controls that
+         modify the risk and the ratings expected once they work, re-scored
+         by the methodology and judged by its residual acceptance criteria
+retain   the risk as rated: it must meet the acceptance criteria, or carry
+         --override-by and --override-reason (a logged management override)
+avoid    --rationale: how the activity that causes the risk is given up
+share    --shared-with PARTY, optional --residual]],
+    options = { controls = "value", residual = "value", rationale = "value",
+                ["shared-with"] = "value", ["override-by"] = "value",
+                ["override-reason"] = "value", reason = "value" },
+    run = function(ctx, opts, pos)
+      if not pos[1] or not pos[2] or pos[3] then
+        return nil, "usage: " .. kit.commands.treat.usage, "USAGE"
+      end
+      local t = { option = pos[2], rationale = opts.rationale, shared_with = opts["shared-with"] }
+      if opts.controls then t.controls = list_of(opts.controls) end
+      if opts.residual then
+        local r, why = ratings_of(opts.residual)
+        if not r then return nil, why, "USAGE" end
+        t.residual = r
+      end
+      if opts["override-by"] or opts["override-reason"] then
+        t.override = { by = opts["override-by"], reason = opts["override-reason"] }
+      end
+      return kit.with_register(ctx, function(reg)
+        local tr, e, code = reg:treat(pos[1], t, { reason = opts.reason })
+        if not tr then return fail(e, code) end
+        out(("%s: %s"):format(tr.risk, tr.option))
+        if #tr.controls > 0 then out(" with ", table.concat(tr.controls, ", ")) end
+        if tr.residual_level then
+          out(("; residual %s (%s), %s"):format(tr.residual_level,
+            format.number(tr.residual_score),
+            tr.residual_acceptable and "acceptable" or "NOT acceptable"))
+        end
+        if tr.override then out("; management override by ", tr.override.by) end
+        out("\n")
+        return EXIT.OK
+      end)
+    end,
+  })
+
+  kit.command("accept", {
+    usage = "isms accept REF --role management|owner --who NAME --rationale TEXT [--at DATE]",
+    summary = "record acceptance of a treated risk's residual risk",
+    options = { role = "value", who = "value", rationale = "value", at = "value",
+                reason = "value" },
+    run = function(ctx, opts, pos)
+      if not pos[1] or pos[2] then return nil, "usage: " .. kit.commands.accept.usage, "USAGE" end
+      return kit.with_register(ctx, function(reg)
+        local ok, e, code = reg:accept_risk(pos[1], { role = opts.role, who = opts.who,
+          rationale = opts.rationale, at = opts.at }, opts.reason)
+        if not ok then return fail(e, code) end
+        local tr = reg:treatment(pos[1])
+        local state = treatment.acceptance_state(reg:risk(pos[1]), tr)
+        out(("%s: accepted by %s (%s)"):format(pos[1], opts.who, opts.role))
+        out(state.accepted and "; fully accepted\n"
+            or ("; still to accept: %s\n"):format(table.concat(state.missing, ", ")))
+        return EXIT.OK
+      end)
+    end,
+  })
+
+  kit.command("soa", {
+    usage = "isms soa [show|check|set CONTROL|issue|catalogs NAMES] [--format F] [--out FILE]",
+    summary = "the Statement of Applicability: show, check, set entries, issue revisions",
+    help = [[
+show        every control of the SoA's catalogs (default): applicability,
+            reasons, justification, status, linked risks; --format table,
+            csv, json, markdown, html or xlsx (with --out FILE)
+check       the consistency problems; exit 3 when there are any
+set CONTROL --applicable | --excluded, --reasons risk,legal,contractual,business,
+            --justification TEXT, --status not_started|planned|partial|implemented,
+            --owner NAME
+issue       --approved-by NAME [--note TEXT]: the next revision (refused while
+            the SoA has problems)
+catalogs NAMES
+            the catalogs the SoA covers, comma-separated, the Annex A edition
+            first (default iso27001-2022)]],
+    options = { format = "value", out = "value", today = "value", limit = "value",
+                applicable = "flag", excluded = "flag", reasons = "value",
+                justification = "value", status = "value", owner = "value",
+                ["approved-by"] = "value", note = "value", reason = "value" },
+    run = function(ctx, opts, pos)
+      local sub = pos[1] or "show"
+      return kit.with_register(ctx, function(reg)
+        if sub == "show" then
+          local ro, why = report_opts(ctx, opts)
+          if not ro then return fail(why, "USAGE") end
+          local model, e, code = report.soa(reg, ro)
+          if not model then return fail(e, code) end
+          return emit(reg, model, opts)
+        elseif sub == "check" then
+          local problems, e, code = reg:soa_problems()
+          if not problems then return fail(e, code) end
+          for _, p in ipairs(problems) do out("error: ", p, "\n") end
+          out(("%d problem(s)\n"):format(#problems))
+          return #problems == 0 and EXIT.OK or EXIT.INPUT
+        elseif sub == "set" then
+          if not pos[2] then return fail("usage: isms soa set CONTROL --applicable|--excluded ...",
+                                         "USAGE") end
+          if opts.applicable == opts.excluded then
+            return fail("isms soa set: give one of --applicable or --excluded", "USAGE")
+          end
+          local rep, e, code = reg:set_soa(pos[2], {
+            applicable = opts.applicable or false, reasons = list_of(opts.reasons),
+            justification = opts.justification, status = opts.status, owner = opts.owner },
+            opts.reason)
+          if not rep then return fail(e, code) end
+          out(("SoA %s: %s\n"):format(pos[2], opts.applicable and "applicable" or "excluded"))
+          return EXIT.OK
+        elseif sub == "issue" then
+          local rev, e, code = reg:issue_soa({ approved_by = opts["approved-by"], note = opts.note,
+                                               issued_at = opts.today }, opts.reason)
+          if not rev then return fail(e, code) end
+          out(("SoA revision %d issued\n"):format(rev))
+          return EXIT.OK
+        elseif sub == "catalogs" then
+          if not pos[2] then return fail("usage: isms soa catalogs NAMES", "USAGE") end
+          local ok, e, code = reg:set_soa_catalogs(list_of(pos[2]), opts.reason)
+          if not ok then return fail(e, code) end
+          out(("SoA catalogs: %s\n"):format(pos[2]))
+          return EXIT.OK
+        end
+        return fail("usage: " .. kit.commands.soa.usage, "USAGE")
+      end)
+    end,
+  })
+
+  kit.command("rtp", {
+    usage = "isms rtp [show|add|set ID|delay ID] [--today DATE] [--format F] [--out FILE]",
+    summary = "the Risk Treatment Plan: tasks, delays, overdue and slipping",
+    help = [[
+show        the plan as of --today (default today): summary, overdue and
+            slipping tasks, all tasks; formats as for isms report
+add         --risk REF --title TEXT --owner NAME --due DATE [--control ID]
+            [--id ID] [--status S]
+set ID      --status planned|in_progress|done|cancelled [--owner NAME] ...
+delay ID    --to DATE --why TEXT --approved-by NAME: a recorded re-dating]],
+    options = { format = "value", out = "value", today = "value", limit = "value",
+                risk = "value", title = "value", owner = "value", due = "value",
+                control = "value", id = "value", status = "value", to = "value",
+                why = "value", ["approved-by"] = "value", reason = "value" },
+    run = function(ctx, opts, pos)
+      local sub = pos[1] or "show"
+      return kit.with_register(ctx, function(reg)
+        if sub == "show" then
+          local ro, why = report_opts(ctx, opts)
+          if not ro then return fail(why, "USAGE") end
+          local model = report.rtp(reg, ro)
+          return emit(reg, model, opts, { full_tasks = true, today = ro.today })
+        elseif sub == "add" then
+          local id, e, code = reg:add_task({ id = opts.id, risk = opts.risk, title = opts.title,
+            owner = opts.owner, due = opts.due, control = opts.control, status = opts.status },
+            opts.reason)
+          if not id then return fail(e, code) end
+          out(("task %s added\n"):format(id))
+          return EXIT.OK
+        elseif sub == "set" and pos[2] then
+          local fields = {}
+          for _, k in ipairs { "title", "owner", "control", "status" } do fields[k] = opts[k] end
+          local ok, e, code = reg:set_task(pos[2], fields, opts.reason)
+          if not ok then return fail(e, code) end
+          out(("task %s updated\n"):format(pos[2]))
+          return EXIT.OK
+        elseif sub == "delay" and pos[2] then
+          local ok, e, code = reg:delay_task(pos[2], { reason = opts.why, revised_due = opts.to,
+            approved_by = opts["approved-by"], at = opts.today }, opts.reason)
+          if not ok then return fail(e, code) end
+          out(("task %s now due %s\n"):format(pos[2], opts.to))
+          return EXIT.OK
+        end
+        return fail("usage: " .. kit.commands.rtp.usage, "USAGE")
+      end)
+    end,
+  })
+
+  kit.command("report", {
+    usage = "isms report [--format table|csv|json|markdown|html|xlsx] [--out FILE] [--today DATE] "
+            .. "[--limit N]",
+    summary = "the risk report: summary, heat maps, urgent risks, acceptance, SoA, RTP",
+    help = [[
+One report of the register: a summary, the risk heat map before and after
+treatment, the most urgent risks (--limit, default 100) with their
+treatment, residual risk awaiting acceptance, the SoA with its problems and
+the RTP as of --today. HTML is one self-contained page (inline SVG heat
+maps, no script); XLSX has one sheet per register with every risk and every
+task, frozen headers and filters. Confidential columns are marked in every
+format.]],
+    options = REPORT_OPTIONS,
+    run = function(ctx, opts, pos)
+      if pos[1] then return nil, "usage: " .. kit.commands.report.usage, "USAGE" end
+      local ro, why = report_opts(ctx, opts)
+      if not ro then return nil, why, "USAGE" end
+      return kit.with_register(ctx, function(reg)
+        local model, e, code = report.full(reg, ro)
+        if not model then return fail(e, code) end
+        return emit(reg, model, opts, { full_risks = true, full_tasks = true, today = ro.today })
+      end)
+    end,
+  })
+end

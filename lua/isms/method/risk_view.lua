@@ -1,0 +1,310 @@
+--- Risk scoring methods of a loaded methodology (mixed into Methodology):
+-- factors, levels, score, matrix, acceptance of one risk, and running the
+-- rule file's acceptance predicates over risk views. The bulk paths (the
+-- register, what-if) call the C scorer directly; these serve the API, the
+-- REPL and `isms methodology show`.
+local b = require "isms.store._ffi"
+local decimal = require "isms.store.decimal"
+local risk_method = require "isms.method.risk_method"
+local rules = require "isms.rules"
+
+local C = b.C
+local M = { methods = {} }
+local methods = M.methods
+
+local function risk_of(m)
+  local r = m.spec.risk
+  if not r then error(m.spec.name .. " does not score risks (no risk_score)", 3) end
+  return r
+end
+
+--- Factor names in order, e.g. { "S", "O", "D" }.
+function methods:factors()
+  local list = {}
+  for k, f in ipairs(risk_of(self).factors) do list[k] = f.name end
+  return list
+end
+
+--- Risk levels, lowest first: list of { name, rank, title, description,
+-- color, range = { lo, hi } | nil, values = { ... } | nil } (numbers).
+function methods:levels()
+  local list = {}
+  for k, lv in ipairs(risk_of(self).levels) do
+    local values
+    if lv.values then
+      values = {}
+      for j, v in ipairs(lv.values) do values[j] = decimal.to_number(v) end
+    end
+    list[k] = { name = lv.name, rank = lv.rank, title = lv.title, description = lv.description,
+                color = lv.color, values = values,
+                range = lv.lo and { decimal.to_number(lv.lo), decimal.to_number(lv.hi) } or nil }
+  end
+  return list
+end
+
+--- How the factors combine: "product", "weighted", "matrix", "function", ...
+function methods:risk_combine() return risk_of(self).combine end
+
+--- Reads a rating on a factor: a tier value, label or alias, any case.
+-- @treturn integer|nil the tier value, or nil and the reason
+function methods:parse_rating(factor, text)
+  local scale = self.spec.scales[factor]
+  if not scale then return nil, ("no scale named '%s'"):format(tostring(factor)), "INPUT" end
+  local s = tostring(text)
+  local n = tonumber(s)
+  if n then
+    if n == math.floor(n) and n >= 1 and n <= #scale.tiers then return n end
+    return nil, ("%s is not a tier of %s (1-%d)"):format(s, factor, #scale.tiers), "INPUT"
+  end
+  local want = s:lower()
+  for _, t in ipairs(scale.tiers) do
+    if t.label:lower() == want then return t.value end
+    for _, a in ipairs(t.aliases or {}) do
+      if a:lower() == want then return t.value end
+    end
+  end
+  local labels = {}
+  for _, t in ipairs(scale.tiers) do labels[t.value] = t.label end
+  return nil, ("'%s' is not a tier of %s (%s, or 1-%d)")
+    :format(s, factor, table.concat(labels, ", "), #scale.tiers), "INPUT"
+end
+
+local function cell_of(m, ratings)
+  local r = risk_of(m)
+  local cell, stride = 0, 1
+  for _, f in ipairs(r.factors) do
+    local v = ratings[f.name]
+    if v == nil then return nil, ("no rating for %s"):format(f.name) end
+    local t, why = methods.parse_rating(m, f.name, v)
+    if not t then return nil, why end
+    cell = cell + (t - 1) * stride
+    stride = stride * f.ntiers
+  end
+  return cell
+end
+
+-- One risk's table cell: the score through `as`, level name and rank.
+local function lookup(m, ratings, as)
+  local r = risk_of(m)
+  local cell, why = cell_of(m, ratings)
+  if not cell then return nil, why, "INPUT" end
+  local rank = r.ranks[cell]
+  return as(r.scores[cell]), r.levels[rank].name, rank
+end
+
+--- Scores one risk from its ratings, e.g. { S = 3, O = "Frequent", D = 2 }.
+-- @treturn number,string,integer the score, level name and rank; or nil, reason
+function methods:score(ratings) return lookup(self, ratings, decimal.to_number) end
+
+--- The score as exact decimal text ("2.5"), with level and rank.
+function methods:score_text(ratings) return lookup(self, ratings, decimal.format) end
+
+--- A two-factor method as a grid of level names:
+-- { rows = factor, columns = factor, cells = { { level, ... }, ... },
+--   scores = { { number, ... }, ... } }. Nil for other shapes.
+function methods:matrix()
+  local r = risk_of(self)
+  if #r.factors ~= 2 then return nil end
+  local rows = r.matrix and r.matrix.rows or r.factors[2].name
+  local cols = r.matrix and r.matrix.columns or r.factors[1].name
+  local nrows, ncols = self.spec.scales[rows], self.spec.scales[cols]
+  local grid, scores = {}, {}
+  for i = 1, #nrows.tiers do
+    grid[i], scores[i] = {}, {}
+    for j = 1, #ncols.tiers do
+      local s, level = methods.score(self, { [rows] = i, [cols] = j })
+      grid[i][j], scores[i][j] = level, s
+    end
+  end
+  return { rows = rows, columns = cols, cells = grid, scores = scores }
+end
+
+--- The acceptance criteria: list of { name, residual, when, max_level,
+-- max_score, predicate (line or nil), description, line }.
+function methods:criteria()
+  local list = {}
+  for k, rule in ipairs(risk_of(self).rules) do
+    list[k] = { name = rule.name, residual = rule.residual, when = rule.when,
+                max_level = rule.max_level and rule.max_level.name,
+                max_score = rule.max_score and decimal.to_number(rule.max_score),
+                predicate = rule.predicate_line, description = rule.description,
+                line = rule.line }
+  end
+  return list
+end
+
+-- ------------------------------------------------------------ views
+
+local function flag(v) return v == true or v == 1 or v == "yes" end
+
+--- Normalises a risk for acceptance: scores it from `ratings` unless it
+-- has `rank`/`score`, and shapes it as docs/risk-rules.md describes.
+function M.view(m, risk)
+  local r = risk_of(m)
+  local score, rank = risk.score, risk.rank
+  if risk.ratings then
+    local cell, why = cell_of(m, risk.ratings)
+    if not cell then return nil, why end
+    score, rank = decimal.to_number(r.scores[cell]), r.ranks[cell]
+  elseif risk.level and not rank then
+    local lv = r.level_by_name[tostring(risk.level):lower()]
+    if not lv then return nil, ("no risk level named '%s'"):format(tostring(risk.level)) end
+    rank = lv.rank
+  end
+  if not rank or not score then return nil, "give ratings, or level and score" end
+  local ob = risk.obligations or {}
+  local asset = risk.asset or {}
+  local impacts = {}
+  for k, v in pairs(risk.impacts or {}) do
+    if type(k) == "number" then impacts[v] = true elseif v then impacts[k] = true end
+  end
+  local ratings = {}
+  for k, v in pairs(risk.ratings or {}) do ratings[k] = m:parse_rating(k, v) end
+  return {
+    level = r.levels[rank].name, rank = rank, score = score, ratings = ratings,
+    category = risk.category, impacts = impacts,
+    obligations = { legal = flag(ob.legal), regulatory = flag(ob.regulatory),
+                    contractual = flag(ob.contractual) },
+    asset = { class = asset.class, type = asset.type, value = asset.value,
+              outsourced = flag(asset.outsourced), group = flag(asset.group) },
+  }
+end
+
+-- A deterministic text key for a view, to run each distinct one once.
+function M.key(view)
+  local parts = { view.rank, view.score, view.category or "", view.asset.class or "",
+                  view.asset.type or "", tostring(view.asset.value),
+                  view.asset.outsourced and 1 or 0, view.asset.group and 1 or 0,
+                  view.obligations.legal and 1 or 0, view.obligations.regulatory and 1 or 0,
+                  view.obligations.contractual and 1 or 0 }
+  local keys = {}
+  for k in pairs(view.ratings) do keys[#keys + 1] = k end
+  table.sort(keys)
+  for _, k in ipairs(keys) do parts[#parts + 1] = k .. "=" .. view.ratings[k] end
+  keys = {}
+  for k in pairs(view.impacts) do keys[#keys + 1] = k end
+  table.sort(keys)
+  parts[#parts + 1] = table.concat(keys, "+")
+  return table.concat(parts, "|")
+end
+
+--- Runs the predicates of one kind of criterion over distinct views.
+-- @treturn table verdict bitmasks, one per view (bit = rule.predicate_bit),
+--   and the reasons failing predicates gave: reasons[view][rule name]
+function M.verdicts(m, views, residual)
+  local r = risk_of(m)
+  local calls, slots = {}, {}
+  for vi, view in ipairs(views) do
+    for _, rule in ipairs(r.rules) do
+      if rule.predicate_bit and rule.residual == (residual and true or false) then
+        calls[#calls + 1] = { decl = rule.decl, field = "predicate", args = { view } }
+        slots[#calls] = { vi, rule }
+      end
+    end
+  end
+  local out, reasons = {}, {}
+  for vi = 1, #views do out[vi], reasons[vi] = 0, {} end
+  if #calls == 0 then return out, reasons end
+  local results = rules.call_functions(calls)
+  for k, res in ipairs(results) do
+    local vi, rule = slots[k][1], slots[k][2]
+    if not res.ok then
+      local msg = res.error
+      if not msg:find("^.-:%d+:") then
+        msg = ("%s:%d: %s '%s': predicate: %s"):format(rule.decl.file, rule.predicate_line,
+                                                       rule.decl.kind, rule.name, msg)
+      end
+      error({ msg = msg, code = "RULE" })
+    end
+    if res.value then out[vi] = bit.bor(out[vi], bit.lshift(1, rule.predicate_bit))
+    elseif res.reason ~= nil then reasons[vi][rule.name] = tostring(res.reason) end
+  end
+  return out, reasons
+end
+
+-- Calls every predicate on a sample risk at load time, so one that fails
+-- on ordinary input is reported with its line before any register sees it.
+function M.check_predicates(m)
+  local r = m.spec.risk
+  local any = false
+  for _, rule in ipairs(r.rules) do if rule.predicate_bit then any = true end end
+  if not any then return end
+  local ratings = {}
+  for _, f in ipairs(r.factors) do ratings[f.name] = f.ntiers end
+  local classes = r.class_names
+  local sample = M.view(m, {
+    ratings = ratings, category = "operational", impacts = { "reputation" },
+    obligations = { legal = true, regulatory = true, contractual = true },
+    asset = { class = classes[1] or "A", type = "information", value = 1 },
+  })
+  M.verdicts(m, { sample }, false)
+  M.verdicts(m, { sample }, true)
+end
+
+local function class_index(r, name)
+  local k = name and r.class_idx[name]
+  return k or -1
+end
+
+--- Is one risk acceptable? `risk` as for M.view (ratings or level/score,
+-- asset, obligations, category, ...). residual: judge residual risk.
+-- @treturn boolean,string acceptable, and the reason when it is not
+function methods:acceptable(risk, residual)
+  local r = risk_of(self)
+  local view, why = M.view(self, risk)
+  if not view then return nil, why, "INPUT" end
+  local verdicts, reasons = M.verdicts(self, { view }, residual)
+  local verdict = verdicts[1]
+  local ob = 0
+  for name, bitv in pairs(risk_method.OBLIGATIONS) do
+    if view.obligations[name] then ob = ob + bitv end
+  end
+  local micro = decimal.round(view.score)
+  local rc = C.isms_scorer_accept_one(self.scorer, residual and 1 or 0, view.rank, micro,
+    class_index(r, view.asset.class), risk_method.TYPE_INDEX[view.asset.type or ""] or 0,
+    risk_method.CATEGORY_INDEX[view.category or ""] or 0, ob, verdict)
+  if rc == 1 then return true end
+  if rc == 0 then return false, "no acceptance criterion applies to this risk" end
+  local kind = residual and "residual_acceptance" or "acceptance"
+  for _, rule in ipairs(r.rules) do
+    if rule.residual == (residual and true or false) then
+      -- The C kernel reports only "no"; find the criterion that fails here.
+      local fails = (rule.max_level and view.rank > rule.max_level.rank)
+        or (rule.max_score and micro > rule.max_score)
+        or (rule.predicate_bit and bit.band(verdict, bit.lshift(1, rule.predicate_bit)) == 0)
+      if fails and M.applies(rule, view, r) then
+        return false, ("%s '%s'%s"):format(kind, rule.name,
+          reasons[1][rule.name] and (": " .. reasons[1][rule.name]) or
+          rule.description and (": " .. rule.description) or
+          rule.max_level and (": level " .. view.level .. " is above " .. rule.max_level.name) or
+          ": not met")
+      end
+    end
+  end
+  return false, "not acceptable"
+end
+
+-- Does a criterion concern this view? (mirrors rule_applies in C, for messages)
+function M.applies(rule, view, r)
+  local function within(list, v)
+    if not list then return true end
+    for _, x in ipairs(list) do if x == v then return true end end
+    return false
+  end
+  if not within(rule.classes, r.class_idx[view.asset.class or ""] or -1) then return false end
+  if not within(rule.types, risk_method.TYPE_INDEX[view.asset.type or ""]) then return false end
+  if not within(rule.categories, risk_method.CATEGORY_INDEX[view.category or ""]) then return false end
+  if not within(rule.levels, view.rank) then return false end
+  if rule.obligations then
+    local hit = false
+    for _, bitv in ipairs(rule.obligations) do
+      for name, v in pairs(risk_method.OBLIGATIONS) do
+        if v == bitv and view.obligations[name] then hit = true end
+      end
+    end
+    if not hit then return false end
+  end
+  return true
+end
+
+return M

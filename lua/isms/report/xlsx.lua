@@ -1,0 +1,120 @@
+--- A report model as an XLSX workbook: each section as a sheet (facts,
+-- tables, heat maps with their level fills), plus any sheets a builder
+-- streams straight from the register, written by isms_report_xlsx in C
+-- (libxlsxwriter, constant memory).
+-- @module isms.report.xlsx
+local b = require "isms.store._ffi"
+local contract = require "isms.report.contract"
+local colors = require "isms.report.colors"
+
+local ffi, C = b.ffi, b.C
+local M = {}
+
+--- A model section as in-memory sheets (facts, tables, heat maps).
+function M.section_sheets(s, sheets)
+  local function name(text) return (text:gsub("[%[%]:%*%?/\\]", " "):sub(1, 31)) end
+  if s.kind == "facts" then
+    local cells = {}
+    for _, f in ipairs(s.facts) do cells[#cells + 1] = { f.label, f.value } end
+    sheets[#sheets + 1] = { name = name(s.title), cols = { { "", "Item" }, { "", "Value" } },
+                            rows = cells }
+  elseif s.kind == "table" then
+    local cols, cells = {}, {}
+    for k, c in ipairs(s.columns) do
+      cols[k] = { "", c.title, number = c.numeric, confidential = c.confidential }
+    end
+    for _, p in ipairs(s.problems or {}) do
+      local row = { "Problem: " .. p }
+      cells[#cells + 1] = row
+    end
+    for _, r in ipairs(s.rows) do
+      local row = {}
+      for k, c in ipairs(s.columns) do row[k] = r[c.key] end
+      cells[#cells + 1] = row
+    end
+    sheets[#sheets + 1] = { name = name(s.title), cols = cols, rows = cells }
+  elseif s.kind == "heatmaps" then
+    local fills_of = colors.level_colors(s.levels)
+    for _, map in ipairs(s.maps) do
+      local cols = { { "", map.row_title .. " \\ " .. map.col_title } }
+      for _, label in ipairs(map.cols) do cols[#cols + 1] = { "", label, number = true } end
+      local cells, fills = {}, {}
+      for r, label in ipairs(map.rows) do
+        local row, fill = { label }, { false }
+        for c = 1, #map.cols do
+          local cell = map.cells[r][c]
+          row[c + 1] = cell.count
+          fill[c + 1] = cell.level and fills_of[cell.level] or false
+        end
+        cells[r], fills[r] = row, fill
+      end
+      sheets[#sheets + 1] = { name = name("Heat map " .. map.title:lower()), cols = cols,
+                              rows = cells, fills = fills }
+    end
+  end
+end
+
+-- A cell as the text formats write it; empty is a blank cell.
+local function cell_text(v)
+  local s = contract.cell_text(v)
+  return s ~= "" and s or nil
+end
+
+--- Writes sheets (`{ name, cols = { { expr, title, number, confidential } },
+-- query, params | rows, fills }`) to an XLSX file through isms_report_xlsx.
+function M.write(reg, path, title, sheets)
+  local n = #sheets
+  local cs = ffi.new("isms_sheet[?]", n)
+  local keep = {}
+  local function strings(list, len)
+    local arr = ffi.new("const char *[?]", math.max(len, 1))
+    for k = 1, len do
+      local v = list[k]
+      if v ~= nil then arr[k - 1] = v end
+    end
+    keep[#keep + 1] = arr
+    keep[#keep + 1] = list
+    return arr
+  end
+  for k, s in ipairs(sheets) do
+    local sh = cs[k - 1]
+    local nc = #s.cols
+    local titles, kinds, conf = {}, ffi.new("uint8_t[?]", nc), ffi.new("uint8_t[?]", nc)
+    for c, col in ipairs(s.cols) do
+      titles[c] = col[2]
+      kinds[c - 1] = col.number and 1 or 0
+      conf[c - 1] = col.confidential and 1 or 0
+    end
+    keep[#keep + 1] = kinds
+    keep[#keep + 1] = conf
+    keep[#keep + 1] = s.name
+    sh.name, sh.ncols = s.name, nc
+    sh.titles, sh.kinds, sh.confidential = strings(titles, nc), kinds, conf
+    if s.query then
+      local q = s.query
+      -- the report's queries take the date as ?1: inline it (isms_sheet
+      -- has no parameters); dates are checked YYYY-MM-DD text
+      for _, p in ipairs(s.params or {}) do q = q:gsub("%?1", "'" .. p .. "'") end
+      keep[#keep + 1] = q
+      sh.query = q
+    else
+      local texts, fills = {}, {}
+      local nr = #s.rows
+      for r, row in ipairs(s.rows) do
+        for c = 1, nc do
+          texts[(r - 1) * nc + c] = cell_text(row[c])
+          if s.fills then fills[(r - 1) * nc + c] = s.fills[r][c] or nil end
+        end
+      end
+      sh.nrows = nr
+      sh.cells = strings(texts, nr * nc)
+      if s.fills then sh.fills = strings(fills, nr * nc) end
+    end
+  end
+  local rc = C.isms_report_xlsx(reg.db, path, title, n, cs)
+  keep = nil  -- luacheck: ignore 311 (the arrays live until here)
+  if rc ~= 0 then return nil, ffi.string(C.isms_errmsg(reg.db)), b.code_names[rc] or "ERROR" end
+  return true
+end
+
+return M

@@ -1,0 +1,140 @@
+--- Threat and vulnerability catalogs (docs/risk-rules.md, "Catalogs"):
+-- rule files under catalogs/ declaring threat classes, threats and
+-- vulnerabilities, checked here with file:line like methodologies.
+local rules = require "isms.rules"
+local check = require "isms.rules.check"
+local risk_method = require "isms.method.risk_method"
+
+local fail = check.fail
+local M = {}
+
+local set = check.set
+
+local ALLOWED = {
+  catalog = set { "title", "description", "reference" },
+  threat_class = set { "title", "description" },
+  threat = set { "class", "title", "description", "applies_to", "vulnerabilities", "category",
+                 "impacts" },
+  vulnerability = set { "title", "description", "applies_to" },
+}
+
+local function types(file, d, field, v)
+  local list = check.strings(file, d, field, v, true)
+  for k, t in ipairs(list) do
+    if not risk_method.TYPE_INDEX[t] then
+      fail(file, d, ("%s[%d]"):format(field, k), ("unknown asset type '%s'; expected %s")
+           :format(t, table.concat(risk_method.TYPES, ", ")))
+    end
+  end
+  return list
+end
+
+local function validate(file, decls)
+  local cat = { file = file, classes = {}, threats = {}, vulnerabilities = {} }
+  local seen = { threat_class = {}, threat = {}, vulnerability = {} }
+  for _, d in ipairs(decls) do
+    local f = type(d.fields) == "table" and d.fields or {}
+    local allowed = ALLOWED[d.kind]
+    if not allowed then
+      fail(file, d, nil, "not a catalog word (catalog, threat_class, threat, vulnerability)")
+    end
+    check.fields(file, d, f, allowed)
+    check.string(file, d, "title", f.title, d.kind == "catalog" or d.kind == "threat_class")
+    check.string(file, d, "description", f.description, true)
+    if d.kind == "catalog" then
+      if cat.name then fail(file, d, nil, "a file declares one catalog") end
+      cat.name, cat.title = d.name, f.title
+    else
+      if seen[d.kind][d.name] then
+        fail(file, d, nil, ("declared twice (first at line %d)"):format(seen[d.kind][d.name].line))
+      end
+      seen[d.kind][d.name] = d
+      if d.kind == "threat_class" then
+        cat.classes[#cat.classes + 1] = { id = d.name, title = f.title, line = d.line }
+      elseif d.kind == "vulnerability" then
+        cat.vulnerabilities[#cat.vulnerabilities + 1] = {
+          id = d.name, title = f.title, description = f.description, line = d.line,
+          applies_to = f.applies_to ~= nil and types(file, d, "applies_to", f.applies_to) or nil }
+      else
+        check.string(file, d, "class", f.class)
+        if f.category ~= nil and not risk_method.CATEGORY_INDEX[f.category] then
+          fail(file, d, "category", ("unknown category '%s'; expected %s")
+               :format(tostring(f.category), table.concat(risk_method.CATEGORIES, ", ")))
+        end
+        local impacts = check.strings(file, d, "impacts", f.impacts, true)
+        for k, i in ipairs(impacts) do
+          if not risk_method.IMPACT_INDEX[i] then
+            fail(file, d, ("impacts[%d]"):format(k), ("unknown impact kind '%s'; expected %s")
+                 :format(i, table.concat(risk_method.IMPACTS, ", ")))
+          end
+        end
+        local applies = types(file, d, "applies_to", f.applies_to)
+        if #applies == 0 then fail(file, d, "applies_to", "expected a non-empty list of asset types") end
+        cat.threats[#cat.threats + 1] = {
+          id = d.name, class = f.class, title = f.title, description = f.description,
+          applies_to = applies, category = f.category, impacts = impacts, line = d.line,
+          decl = d,
+          vulnerabilities = check.strings(file, d, "vulnerabilities", f.vulnerabilities, true) }
+      end
+    end
+  end
+  if not cat.name then
+    error({ msg = file .. ":1: no catalog declared; start with catalog \"name\" { ... }" })
+  end
+  for _, t in ipairs(cat.threats) do
+    if not seen.threat_class[t.class] then
+      fail(file, t.decl, "class", ("no threat_class named '%s'"):format(t.class))
+    end
+    for k, v in ipairs(t.vulnerabilities) do
+      if not seen.vulnerability[v] then
+        fail(file, t.decl, ("vulnerabilities[%d]"):format(k), ("no vulnerability named '%s'"):format(v))
+      end
+    end
+    t.decl = nil
+  end
+  cat.vulnerability_by_id = {}
+  for _, v in ipairs(cat.vulnerabilities) do cat.vulnerability_by_id[v.id] = v end
+  return cat
+end
+
+--- Loads a catalog by name (catalogs/NAME.lua on the rules path) or path.
+-- @treturn table|nil { name, title, file, classes, threats, vulnerabilities }
+function M.load(name)
+  local path, err = rules.find("catalogs", name)
+  if not path then return nil, err, "NOTFOUND" end
+  local decls, eerr, code = rules.eval(path)
+  if not decls then return nil, eerr, code end
+  local ok, result = pcall(validate, path, decls)
+  if ok then return result end
+  if type(result) == "table" then return nil, result.msg, "RULE" end
+  error(result, 0)
+end
+
+--- The risks a catalog gives an asset of a type: list of
+-- { threat = t, vulnerability = v or nil }.
+function M.pairs_for(cat, asset_type)
+  local list = {}
+  for _, t in ipairs(cat.threats) do
+    local applies = false
+    for _, ty in ipairs(t.applies_to) do if ty == asset_type then applies = true end end
+    if applies then
+      local any = false
+      for _, vid in ipairs(t.vulnerabilities) do
+        local v = cat.vulnerability_by_id[vid]
+        local ok = v.applies_to == nil
+        for _, ty in ipairs(v.applies_to or {}) do if ty == asset_type then ok = true end end
+        if ok then
+          list[#list + 1] = { threat = t, vulnerability = v }
+          any = true
+        end
+      end
+      if not any and #t.vulnerabilities == 0 then list[#list + 1] = { threat = t } end
+    end
+  end
+  return list
+end
+
+--- Names of the catalogs on the rules path.
+function M.list() return rules.list("catalogs") end
+
+return M
