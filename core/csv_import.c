@@ -250,6 +250,7 @@ static int flush_batch(importer *im) {
 }
 
 static asset_batch *current_batch(importer *im) {
+  if (!im->take) return NULL;  /* still reading the header: no pipeline yet */
   if (!im->batch) {
     im->batch = im->take(im);
     if (im->batch) batch_reset(im, im->batch);
@@ -393,6 +394,15 @@ static void on_header_field(importer *im, const char *s, size_t n) {
     return;
   }
   im->ncols = k + 1;
+  /* A NUL or a byte that is not UTF-8 would cut or garble the name in the
+  ** message: say what is wrong with the cell instead of quoting it. */
+  size_t fault = isms__utf8_check((const unsigned char *)s, n);
+  if (fault) {
+    im->colmap[k] = -1;
+    row_error(im, k, "header cell %d %s at byte %zu", k + 1,
+              s[fault - 1] == 0 ? "contains a NUL byte" : "is not valid UTF-8", fault);
+    return;
+  }
   int col = header_lookup(s, n);
   im->colmap[k] = col;
   if (col < 0) {
@@ -412,6 +422,7 @@ static void on_field(void *s, size_t n, void *data) {
   importer *im = data;
   const char *text = s ? s : "";
   int k = im->nfields;
+  if (im->fatal) return;
   if (!im->header_done) {
     on_header_field(im, text, n);
     im->nfields++;
@@ -750,9 +761,10 @@ ISMS_API int isms_import_assets(isms_db *db, const char *path, isms_method *m,
     importer_free(&im);
     return isms__fail(db, ISMS_NOMEM, "out of memory");
   }
-  im.file = fopen(path, "rb");
+  char why[128];
+  im.file = isms__open_input(path, why, sizeof why);
   if (!im.file) {
-    int rc = isms__fail(db, ISMS_IO, "%s: cannot open: %s", im.source, strerror(errno));
+    int rc = isms__fail(db, ISMS_IO, "%s: %s", im.source, why);
     importer_free(&im);
     return rc;
   }
@@ -777,6 +789,19 @@ ISMS_API int isms_import_assets(isms_db *db, const char *path, isms_method *m,
       used++;
       if (c == '"') inq = !inq;
       if (c == '\n' && !inq) break;
+      /* A CR ends the header record too (CR LF, or old CR-only files):
+      ** stop there, so the header chunk holds the header alone and no data
+      ** row is parsed before the pipeline that stores rows exists. */
+      if (c == '\r' && !inq) {
+        int next = fgetc(im.file);
+        if (next == '\n') {
+          if (used < sizeof line) line[used] = (char)next;
+          used++;
+        } else if (next != EOF) {
+          ungetc(next, im.file);
+        }
+        break;
+      }
     }
     if (used > sizeof line) {
       fclose(im.file);

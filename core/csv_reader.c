@@ -116,9 +116,10 @@ ISMS_API int isms_csv_open(const char *path, isms_csv_reader **out) {
     return ISMS_NOMEM;
   }
   *out = r;
-  FILE *f = fopen(path, "rb");
+  char why[128];
+  FILE *f = isms__open_input(path, why, sizeof why);
   if (!f) {
-    snprintf(r->err, sizeof r->err, "%s: cannot open: %s", path, strerror(errno));
+    snprintf(r->err, sizeof r->err, "%s: %s", path, why);
     return ISMS_IO;
   }
   size_t cap = 0;

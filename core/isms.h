@@ -67,8 +67,14 @@ const char *isms_cdef(void);             /* this block, for ffi.cdef */
 int isms_schema_version_supported(void);
 
 /* ------------------------------------------------------------ register */
-/* Opens (creating if absent) the register at path and migrates its schema. */
+/* Opens (creating if nothing is at path) the register at path and migrates
+** its schema. Refused, each with its own message: a directory or other
+** non-file (ISMS_IO), an empty file, a file that is not SQLite, an SQLite
+** database that is not a register, a newer schema (ISMS_SCHEMA). */
 int isms_open(const char *path, isms_db **out /* OUT */);
+/* The same for a register that must exist already: nothing at path is
+** ISMS_NOTFOUND ("no register at PATH; create one with isms init PATH"). */
+int isms_open_existing(const char *path, isms_db **out /* OUT */);
 int isms_close(isms_db *db);
 const char *isms_errmsg(isms_db *db);
 int isms_errcode(isms_db *db);

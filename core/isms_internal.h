@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stdio.h>
 
 #include "isms.h"
 
@@ -90,6 +91,9 @@ ISMS_HIDDEN int isms__log_valuation(isms_db *db, int64_t batch, const char *id,
 /* Returns 0 when s[0..n) is valid UTF-8 without NUL bytes, else 1 + the
 ** byte offset of the fault. */
 ISMS_HIDDEN size_t isms__utf8_check(const unsigned char *s, size_t n);
+/* fopen(path, "rb") for input files, refusing directories; on failure
+** NULL and the reason ("cannot open: ...", "is a directory, not a file"). */
+ISMS_HIDDEN FILE *isms__open_input(const char *path, char *why, size_t whysize);
 
 /* ------------------------------------------------------------ asset_fields.c */
 /* The asset columns of the CSV format, in export order. */

@@ -122,8 +122,28 @@ static void test_misuse(void) {
   isms_close(db);
 }
 
+static void test_open_existing(void) {
+  isms_db *db = NULL;
+  const char *missing = path_of("missing.db");
+  is_int(isms_open_existing(missing, &db), ISMS_NOTFOUND, "open_existing: nothing at path");
+  ok(strstr(isms_errmsg(db), "no register at ") != NULL, "open_existing names the path");
+  isms_close(db);
+  ok(access(missing, F_OK) != 0, "open_existing creates no file");
+  FILE *f = fopen(path_of("empty.db"), "wb");
+  if (f) fclose(f);
+  is_int(isms_open(path_of("empty.db"), &db), ISMS_SCHEMA, "open refuses an empty file");
+  isms_close(db);
+  is_int(isms_open(fixture_dir, &db), ISMS_IO, "open refuses a directory");
+  isms_close(db);
+  isms_open(path_of("made.db"), &db);
+  isms_close(db);
+  is_int(isms_open_existing(path_of("made.db"), &db), ISMS_OK, "open_existing opens a register");
+  isms_close(db);
+}
+
 int main(void) {
   if (!mkdtemp(fixture_dir)) return 1;
+  test_open_existing();
   test_open_and_settings();
   test_newer_schema_refused();
   test_import_export();

@@ -21,7 +21,7 @@ methodology, logged in the change log.]],
       if not path or pos[2] then return nil, "usage: isms init DB [--methodology NAME]", "USAGE" end
       local existed = io.open(path, "rb")
       if existed then existed:close() end
-      local reg, e, code = open_path(ctx, path)
+      local reg, e, code = open_path(ctx, path, true)
       if not reg then return nil, e, code end
       local current = reg:setting("methodology")
       local wanted = opts.methodology or (not current and "qism-fmea") or nil
@@ -56,7 +56,7 @@ register's methodology ("Secret", "high"). Assets are created or updated by
 id and every change is logged. Any bad row rejects the whole file: each
 error is printed as FILE:LINE:COLUMN: reason and nothing is stored.
 `isms import risks FILE` is `isms risks import FILE`.]],
-    options = { reason = "value", ["max-errors"] = "value", threads = "value" },
+    options = { reason = "value", ["max-errors"] = "positive", threads = "count" },
     run = function(ctx, opts, pos)
       if pos[1] == "risks" and pos[2] and not pos[3] then
         return commands.risks.run(ctx, opts, { "import", pos[2] })
@@ -64,13 +64,9 @@ error is printed as FILE:LINE:COLUMN: reason and nothing is stored.
       if pos[1] ~= "assets" or not pos[2] or pos[3] then
         return nil, "usage: isms import assets|risks FILE", "USAGE"
       end
-      local max = opts["max-errors"] and tonumber(opts["max-errors"])
-      if opts["max-errors"] and (not max or max < 1) then
-        return nil, "--max-errors expects a positive number", "USAGE"
-      end
       return with_register(ctx, function(reg)
         local r, e, code = reg:import_assets(pos[2], {
-          reason = opts.reason, max_errors = max, threads = tonumber(opts.threads),
+          reason = opts.reason, max_errors = opts["max-errors"], threads = opts.threads,
         })
         if not r then
           io.stderr:write(e, "\n")

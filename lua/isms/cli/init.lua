@@ -22,7 +22,13 @@ local function err(s) io.stderr:write("isms: ", s, "\n") end
 
 -- ------------------------------------------------------------ options
 
--- Parses argv against spec {name = "value"|"flag"}; returns opts, positionals.
+-- Whole-number option kinds: the value is checked and converted here, so
+-- no command sees "--top -5" or "--max-errors x".
+local NUMBER_KINDS = { count = { 0, "a whole number, 0 or more" },
+                       positive = { 1, "a whole number, 1 or more" } }
+
+-- Parses argv against spec {name = "value"|"flag"|"count"|"positive"};
+-- returns opts, positionals.
 local function parse_options(args, spec)
   local opts, pos = {}, {}
   local k = 1
@@ -48,6 +54,14 @@ local function parse_options(args, spec)
           v = args[k]
           if v == nil then return nil, "option --" .. name .. " needs a value" end
         end
+        local kind_number = NUMBER_KINDS[kind]
+        if kind_number then
+          local n = tonumber(v)
+          if not n or n ~= math.floor(n) or n < kind_number[1] or n > 2 ^ 53 then
+            return nil, ("option --%s expects %s, got '%s'"):format(name, kind_number[2], v)
+          end
+          v = n
+        end
         opts[name] = v
       end
     else
@@ -68,8 +82,9 @@ local function command(name, def)
   order[#order + 1] = name
 end
 
-local function open_path(ctx, path)
-  local reg, e, code = isms.open(path)
+-- Every command but `init` opens a register that exists already.
+local function open_path(ctx, path, create)
+  local reg, e, code = isms.open(path, { create = create or false })
   if reg and ctx.actor then reg:set_actor(ctx.actor) end
   return reg, e, code
 end

@@ -97,8 +97,8 @@ delete REF ...   delete risks (their values stay in the change log)
 score            re-score every risk under the register's methodology
 export FILE      the risks as CSV (the import format)
 import FILE      create or update risks from CSV, all or nothing]],
-    options = { asset = "value", top = "value", format = "value", reason = "value",
-                ["max-errors"] = "value" },
+    options = { asset = "value", top = "count", format = "value", reason = "value",
+                ["max-errors"] = "positive" },
     run = function(ctx, opts, pos)
       local sub = pos[1] or "list"
       local ok, ferr = kit.check_format(opts.format)
@@ -112,7 +112,7 @@ import FILE      create or update risks from CSV, all or nothing]],
         if sub == "list" then
           if opts.top then
             local t, res = evaluated(reg, m, { asset = opts.asset })
-            out(kit.render(prioritised(t, res, tonumber(opts.top)), PRIORITY_COLUMNS, opts.format,
+            out(kit.render(prioritised(t, res, opts.top), PRIORITY_COLUMNS, opts.format,
                            PRIORITY_TABLE))
             return EXIT.OK
           end
@@ -187,9 +187,8 @@ import FILE      create or update risks from CSV, all or nothing]],
           return EXIT.OK
         elseif sub == "import" then
           if not pos[2] then return fail("usage: isms risks import FILE", "USAGE") end
-          local max = opts["max-errors"] and tonumber(opts["max-errors"])
           local rep, ierr, icode = risk_csv.import(reg, pos[2], { reason = opts.reason,
-                                                                 max_errors = max })
+                                                                 max_errors = opts["max-errors"] })
           if not rep then
             io.stderr:write(ierr, "\n")
             return kit.exit_for(icode)
@@ -214,7 +213,7 @@ existing controls, unrated risks, risks whose stored level is out of date,
 unacceptable risks without a decision. Then prints the risks in priority
 order (level, score, then legal, regulatory and contractual obligations),
 the first --top N (default 20; 0 for all).]],
-    options = { top = "value", format = "value" },
+    options = { top = "count", format = "value" },
     run = function(ctx, opts)
       local ok, ferr = kit.check_format(opts.format)
       if not ok then return nil, ferr, "USAGE" end
@@ -283,7 +282,7 @@ the first --top N (default 20; 0 for all).]],
         out(("assessment under %s: %d assets, %d risks\n\n"):format(m:name(), nassets, n))
         out(format.table(steps, { "step", { "what", "what", 50 }, "status", "done",
                                   "missing" }), "\n")
-        local top = tonumber(opts.top or 20)
+        local top = opts.top or 20
         out(("prioritised register%s:\n"):format(top > 0 and (" (top " .. top .. ")") or ""))
         out(format.table(prioritised(t, res, top > 0 and top or nil), PRIORITY_TABLE))
         return EXIT.OK

@@ -67,7 +67,7 @@ function M.run(opts)
   opts = opts or {}
   _G.isms = isms
   if opts.db then
-    local reg, err = isms.open(opts.db)
+    local reg, err = isms.open(opts.db, { create = false })
     if not reg then
       io.stderr:write("isms: ", err, "\n")
       return 4

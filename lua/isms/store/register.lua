@@ -25,11 +25,17 @@ local function check_open(self, fn)
   if not self.db then error(fn .. ": the register is closed", 3) end
 end
 
---- Opens (creating if needed) a register file and migrates its schema.
+--- Opens a register file and migrates its schema; creates it where no
+-- file is, unless `opts.create` is false (then a missing register is
+-- `nil, "no register at PATH; ...", "NOTFOUND"`).
+-- @tparam string path
+-- @tparam[opt] table opts `{ create = true }`
 -- @treturn Register|nil the register, or nil, message, code
-function M.open(path)
+function M.open(path, opts)
   if type(path) ~= "string" then error("isms.open: expected a path", 2) end
-  local rc = C.isms_open(path, db_out)
+  if opts ~= nil and type(opts) ~= "table" then error("isms.open: opts must be a table", 2) end
+  local create = not (opts and opts.create == false)
+  local rc = (create and C.isms_open or C.isms_open_existing)(path, db_out)
   local db = db_out[0]
   if rc ~= 0 then
     local msg = db ~= nil and ffi.string(C.isms_errmsg(db)) or "out of memory"
