@@ -70,6 +70,12 @@ echo
 echo "== isms rtp --today 2027-02-15"
 "$ISMS" --db "$DB" rtp --today 2027-02-15 | sed -n '1,24p'
 echo
+# The rest of the ISMS cycle, one part per area (scripts/demo.d/NN-area.sh,
+# run in name order with the same BUILD, ISMS and DB), before the report.
+for part in scripts/demo.d/*.sh; do
+  [ -e "$part" ] || continue
+  BUILD="$BUILD" ISMS="$ISMS" DB="$DB" sh "$part"
+done
 echo "== isms report (HTML with heat maps, XLSX with every register)"
 "$ISMS" --db "$DB" report --format html --out "$BUILD/demo-report.html" --today 2027-02-15
 "$ISMS" --db "$DB" report --format xlsx --out "$BUILD/demo-report.xlsx" --today 2027-02-15

@@ -4,12 +4,19 @@
 # same file into a plain table, measured in the same run (best of 3 each).
 # Goal (issue #2): at least 2x the speed of sqlite3 .import, peak memory
 # under 300 MB. Then the risk-scoring bench (issue #3): tests/bench/risks.sh.
-# ISMS_BENCH=risks runs only the risk part, ISMS_BENCH=report only the report part
-# (tests/bench/report.sh: SoA + RTP + HTML + XLSX of 3,000,000 risks).
+# (tests/bench/report.sh: SoA + RTP + HTML + XLSX of 3,000,000 risks), then
+# every area's part, tests/bench/area-*.sh.
 set -eu
 BUILD=${1:-build}
-if [ "${ISMS_BENCH:-}" = risks ]; then exec sh tests/bench/risks.sh "$BUILD"; fi
-if [ "${ISMS_BENCH:-}" = report ]; then exec sh tests/bench/report.sh "$BUILD"; fi
+# ISMS_BENCH=NAME runs only tests/bench/NAME.sh (risks, report, or an area's
+# part tests/bench/area-NAME.sh, e.g. ISMS_BENCH=gap).
+if [ -n "${ISMS_BENCH:-}" ]; then
+  for f in "tests/bench/$ISMS_BENCH.sh" "tests/bench/area-$ISMS_BENCH.sh"; do
+    if [ -f "$f" ]; then exec sh "$f" "$BUILD"; fi
+  done
+  echo "bench: no part named $ISMS_BENCH" >&2
+  exit 2
+fi
 ROWS=${ISMS_BENCH_ROWS:-1000000}
 DIR="$BUILD/bench"
 CSV="$DIR/assets-$ROWS.csv"
@@ -54,3 +61,9 @@ sh tests/bench/risks.sh "$BUILD"
 
 # ---------------------------------------------------- reports (issue #4)
 sh tests/bench/report.sh "$BUILD"
+
+# ------------------------------------- the other areas, one part each
+for part in tests/bench/area-*.sh; do
+  [ -e "$part" ] || continue
+  sh "$part" "$BUILD"
+done
