@@ -451,6 +451,13 @@ int isms_records_put(isms_records *rec, const char *kind, int n, const char *con
 int isms_records_delete(isms_records *rec, const char *kind, int n, const char *const *names,
                         const char *const *values);
 int isms_records_end(isms_records *rec, int commit, isms_import_report *rep /* OUT, may be NULL */);
+/* Defines (or redefines) a record kind on this handle: its table (which a
+** migration created), the number of key fields and the fields in the
+** order given, key first. Names are lower-case identifiers; every field
+** must be a column of the table. The kind "link" is built in: fields
+** kind id rel target, all key -- a many-to-many reference of any record. */
+int isms_records_define(isms_db *db, const char *kind, const char *table, int nkeys, int n,
+                        const char *const *fields);
 
 /* -------------------------------------------------------------- cursors
 ** Read-only views of the register. Column values are text (NULL for SQL

@@ -44,7 +44,11 @@ struct isms_db {
   char *errmsg;        /* heap; may hold many lines for import errors */
   char actor[128];
   sqlite3_stmt *st_log;  /* cached change_log insert */
+  struct isms_kinds *kinds;  /* record kinds defined at run time (record_store.c) */
 };
+#define ISMS_MAX_KINDS 128
+/* record_store.c: frees the run-time record kinds (isms_close). */
+ISMS_HIDDEN void isms__kinds_free(isms_db *db);
 
 /* ------------------------------------------------------------ db.c */
 ISMS_HIDDEN int isms__fail(isms_db *db, int code, const char *fmt, ...)

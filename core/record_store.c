@@ -18,14 +18,14 @@
 
 #include "isms_internal.h"
 
-#define MAX_FIELDS 20
+#define MAX_FIELDS 64
 
 typedef struct kind_desc {
   const char *name;    /* the kind callers and the change log use */
   const char *table;
   const char *refers;  /* what a broken reference means, for messages */
   int nkeys;           /* fields[0 .. nkeys) form the key */
-  const char *const fields[MAX_FIELDS];  /* NULL-terminated, in table order */
+  const char *fields[MAX_FIELDS + 1];  /* NULL-terminated, in table order */
 } kind_desc;
 
 static const kind_desc kinds[] = {
@@ -45,6 +45,9 @@ static const kind_desc kinds[] = {
      {"id", "risk", "control", "title", "owner", "due", "status", "done_at", NULL}},
     {"delay", "rtp_delays", "no task with that id", 2,
      {"task", "seq", "reason", "old_due", "revised_due", "approved_by", "recorded_at", NULL}},
+    /* A many-to-many reference of any record: (kind, id) --rel--> target.
+    ** All key: a put creates the link, a delete removes it. */
+    {"link", "record_links", "", 4, {"kind", "id", "rel", "target", NULL}},
 };
 #define NKINDS ((int)(sizeof kinds / sizeof kinds[0]))
 
@@ -54,10 +57,107 @@ struct isms_records {
   int64_t created, updated, deleted;
 };
 
-static const kind_desc *kind_of(const char *name) {
+/* Kinds defined at run time (isms_records_define), kept on the handle:
+** the registers of later areas (gap assessments, audits, incidents, ...)
+** are descriptors in the Lua layer over tables their migrations create. */
+struct isms_kinds {
+  int n;
+  kind_desc *d[ISMS_MAX_KINDS];
+};
+
+static const kind_desc *kind_of(isms_db *db, const char *name) {
   for (int k = 0; name && k < NKINDS; k++)
     if (strcmp(kinds[k].name, name) == 0) return &kinds[k];
+  for (int k = 0; name && db->kinds && k < db->kinds->n; k++)
+    if (strcmp(db->kinds->d[k]->name, name) == 0) return db->kinds->d[k];
   return NULL;
+}
+
+static void free_kind(kind_desc *d) {
+  if (!d) return;
+  free((char *)d->name);
+  free((char *)d->table);
+  for (int f = 0; d->fields[f]; f++) free((char *)d->fields[f]);
+  free(d);
+}
+
+void isms__kinds_free(isms_db *db) {
+  if (!db->kinds) return;
+  for (int k = 0; k < db->kinds->n; k++) free_kind(db->kinds->d[k]);
+  free(db->kinds);
+  db->kinds = NULL;
+}
+
+/* Names that go into SQL text unquoted: lower-case identifiers only. */
+static int identifier(const char *s) {
+  if (!s || !*s || strlen(s) > 63) return 0;
+  if (!((*s >= 'a' && *s <= 'z') || *s == '_')) return 0;
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_')) return 0;
+  return 1;
+}
+
+/* Is `column` a column of `table`? 1 yes, 0 no, -1 error. */
+static int has_column(isms_db *db, const char *table, const char *column) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db->sql, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1, &st,
+                         NULL) != SQLITE_OK)
+    return -1;
+  sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+  int s = sqlite3_step(st);
+  sqlite3_finalize(st);
+  return s == SQLITE_ROW ? 1 : s == SQLITE_DONE ? 0 : -1;
+}
+
+ISMS_API int isms_records_define(isms_db *db, const char *kind, const char *table, int nkeys,
+                                 int n, const char *const *fields) {
+  if (!db) return ISMS_MISUSE;
+  isms__clear_error(db);
+  if (!identifier(kind) || !identifier(table))
+    return isms__fail(db, ISMS_MISUSE, "record kind and table must be lower-case identifiers");
+  if (n < 1 || n > MAX_FIELDS || nkeys < 1 || nkeys > n || !fields)
+    return isms__fail(db, ISMS_MISUSE, "%s: between 1 and %d fields, the key first", kind,
+                      MAX_FIELDS);
+  for (int k = 0; k < NKINDS; k++)
+    if (strcmp(kinds[k].name, kind) == 0)
+      return isms__fail(db, ISMS_MISUSE, "%s: a built-in record kind", kind);
+  for (int f = 0; f < n; f++) {
+    if (!identifier(fields[f]))
+      return isms__fail(db, ISMS_MISUSE, "%s: field names must be lower-case identifiers",
+                        kind);
+    int has = has_column(db, table, fields[f]);
+    if (has < 0) return isms__fail_sql(db, "reading the schema");
+    if (!has)
+      return isms__fail(db, ISMS_SCHEMA, "%s: the register's table %s has no column %s", kind,
+                        table, fields[f]);
+  }
+  if (!db->kinds && !(db->kinds = calloc(1, sizeof *db->kinds)))
+    return isms__fail(db, ISMS_NOMEM, "out of memory");
+  kind_desc *d = calloc(1, sizeof *d);
+  int ok = d != NULL;
+  if (ok) {
+    d->name = strdup(kind);
+    d->table = strdup(table);
+    d->refers = "";
+    d->nkeys = nkeys;
+    ok = d->name && d->table;
+    for (int f = 0; ok && f < n; f++) ok = (d->fields[f] = strdup(fields[f])) != NULL;
+  }
+  int slot = 0;
+  while (slot < db->kinds->n && strcmp(db->kinds->d[slot]->name, kind) != 0) slot++;
+  if (ok && slot == ISMS_MAX_KINDS) {
+    free_kind(d);
+    return isms__fail(db, ISMS_MISUSE, "more than %d record kinds", ISMS_MAX_KINDS);
+  }
+  if (!ok) {
+    free_kind(d);
+    return isms__fail(db, ISMS_NOMEM, "out of memory");
+  }
+  if (slot < db->kinds->n) free_kind(db->kinds->d[slot]);  /* redefined: the new one holds */
+  else db->kinds->n++;
+  db->kinds->d[slot] = d;
+  return ISMS_OK;
 }
 
 static int nfields(const kind_desc *d) {
@@ -111,7 +211,7 @@ static int parse(isms_db *db, const char *kind, int n, const char *const *names,
                  const char *const *values, request *q) {
   memset(q, 0, sizeof *q);
   if (n < 0 || (n && (!names || !values))) return ISMS_MISUSE;
-  q->d = kind_of(kind);
+  q->d = kind_of(db, kind);
   if (!q->d) return isms__fail(db, ISMS_MISUSE, "unknown record kind '%s'", kind ? kind : "");
   q->n = nfields(q->d);
   for (int k = 0; k < n; k++) {
@@ -146,7 +246,7 @@ static void bind_key(const request *q, sqlite3_stmt *st) {
 /* The stored row of the request's key into old[] (malloc'd texts);
 ** returns 1 when there is one, 0 when not, or a negative error. */
 static int read_old(isms_db *db, const request *q, char **old) {
-  char sql[1024] = "SELECT ";
+  char sql[8192] = "SELECT ";
   for (int f = 0; f < q->n; f++) {
     strcat(sql, q->d->fields[f]);
     strcat(sql, f + 1 < q->n ? ", " : " FROM ");
@@ -216,12 +316,12 @@ ISMS_API int isms_records_put(isms_records *rec, const char *kind, int n,
   int rc = prepare(rec, kind, n, names, values, &q, old, &found);
   if (rc) return rc;
   isms_db *db = rec->db;
-  char sql[2048];
+  char sql[8192];
   const char *binds[MAX_FIELDS];
   int nb = 0;
   if (!found) {
     /* INSERT the given fields; the rest take their defaults. */
-    char vals[256] = "";
+    char vals[1024] = "";
     snprintf(sql, sizeof sql, "INSERT INTO %s(", q.d->table);
     for (int f = 0; f < q.n; f++) {
       if (!q.given[f]) continue;
@@ -245,7 +345,7 @@ ISMS_API int isms_records_put(isms_records *rec, const char *kind, int n,
     int changed = 0;
     for (int f = q.d->nkeys; f < q.n; f++) {
       if (!q.given[f] || same(old[f], q.want[f])) continue;
-      char set[64];
+      char set[128];
       snprintf(set, sizeof set, "%s%s = ?%d", changed ? ", " : "", q.d->fields[f], nb + 1);
       strcat(sql, set);
       binds[nb++] = q.want[f];
@@ -278,7 +378,7 @@ ISMS_API int isms_records_delete(isms_records *rec, const char *kind, int n,
       rc = isms__log_change(db, rec->batch, q.d->name, q.id, "delete", q.d->fields[f], old[f],
                             NULL);
   if (!rc) {
-    char sql[512];
+    char sql[1024];
     snprintf(sql, sizeof sql, "DELETE FROM %s", q.d->table);
     where_key(&q, sql, sizeof sql);
     const char *binds[MAX_FIELDS];

@@ -208,6 +208,19 @@ static const char *const migrations[] = {
     "  recorded_at TEXT NOT NULL,"
     "  PRIMARY KEY (task, seq)"
     ") WITHOUT ROWID;",
+
+    /* 4: links between records of any kind (record kind "link"): an audit
+    ** finding names the controls it concerns, an incident the assets it
+    ** touched. Kept apart from the records so "what points at X" is one
+    ** index lookup; logged like any record (entity "link"). */
+    "CREATE TABLE record_links("
+    "  kind   TEXT NOT NULL,"
+    "  id     TEXT NOT NULL,"
+    "  rel    TEXT NOT NULL,"
+    "  target TEXT NOT NULL,"
+    "  PRIMARY KEY (kind, id, rel, target)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX record_links_target ON record_links(rel, target);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

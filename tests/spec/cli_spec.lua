@@ -101,7 +101,7 @@ describe("isms executable", function()
     assert.are.equal(0, os.execute("sqlite3 " .. H.shell_quote(db) .. " 'PRAGMA user_version = 99'"))
     local _, err, code = H.run("--db", db, "assets")
     assert.are.equal(4, code)
-    assert.truthy(err:find("register schema version 99 is newer than this isms supports (3)", 1, true))
+    assert.truthy(err:find("register schema version 99 is newer than this isms supports %(%d+%)"))
   end)
 
   it("takes the register from ISMS_DB", function()

@@ -14,6 +14,7 @@
 local records = require "isms.store.records"
 local controls = require "isms.treat.controls"
 local cjson = require "cjson"
+local kind = require "isms.store.kind"
 
 local M = { methods = {} }
 local S = M.methods
@@ -60,6 +61,13 @@ function S:soa_catalog()
   catalog_cache[names] = merged
   return merged
 end
+
+-- Records of other kinds (audit findings, objectives, ...) refer to
+-- controls of the register's SoA catalogs.
+kind.resolver("control", function(reg, id)
+  local cat = reg:soa_catalog()
+  return cat ~= nil and cat.by_id[id] ~= nil
+end)
 
 --- Chooses the catalogs of the SoA (first: the Annex A edition). Refused
 -- while SoA entries or treatments name controls the new catalogs lack

@@ -1,0 +1,247 @@
+--- The same verbs for every record kind (isms.store.kind): one command per
+-- kind, named by its plural --
+--   isms NOUN list [--FIELD VALUE ...] [--format table|csv|json] [--json]
+--   isms NOUN show ID [--json]
+--   isms NOUN add FIELD=VALUE ...          isms NOUN set ID FIELD=VALUE ...
+--   isms NOUN delete ID [--force]          isms NOUN check [--json]
+--   isms NOUN import FILE [--max-errors N] isms NOUN export [FILE|-]
+-- Writes take --reason, which the change log keeps.
+local kind = require "isms.store.kind"
+local fields = require "isms.store.fields"
+local cjson = require "cjson"
+
+local M = {}
+
+local VERBS = { "list", "show", "add", "set", "delete", "import", "export", "check" }
+local COMMON = { format = "value", json = "flag", reason = "value", force = "flag",
+                 ["max-errors"] = "positive", out = "value" }
+
+-- A typed row as JSON, fields in descriptor order, lists always arrays.
+local function json_row(d, row)
+  local parts = {}
+  for k, f in ipairs(d.fields) do
+    local v = row[f.name]
+    local text
+    if type(v) == "table" then
+      local items = {}
+      for j, x in ipairs(v) do items[j] = cjson.encode(x) end
+      text = "[" .. table.concat(items, ",") .. "]"
+    else
+      text = v == nil and "null" or cjson.encode(v)
+    end
+    parts[k] = cjson.encode(f.name) .. ":" .. text
+  end
+  return "{" .. table.concat(parts, ",") .. "}"
+end
+
+-- FIELD=VALUE words of the command line as a values table.
+local function assignments(d, words)
+  local values = {}
+  for _, w in ipairs(words) do
+    local name, v = w:match("^([%w_%-]+)=(.*)$")
+    if not name then return nil, ("'%s' is not FIELD=VALUE"):format(w) end
+    name = name:lower():gsub("%-", "_")
+    if not d.by_name[name] then
+      local known = {}
+      for _, f in ipairs(d.fields) do known[#known + 1] = f.name end
+      return nil, ("%s have no field '%s'; they have %s"):format(d.plural, name,
+                   table.concat(known, ", "))
+    end
+    values[name] = v
+  end
+  return values
+end
+
+local function usage(d)
+  return ("isms %s list|show|add|set|delete|import|export|check [ARGS]"):format(d.plural)
+end
+
+local function help(d)
+  local lines = { d.title .. ".", "", "fields:" }
+  for _, f in ipairs(d.fields) do
+    local what = f.type
+    if f.values then what = what .. " (" .. table.concat(f.values, ", ") .. ")" end
+    if f.to then what = what .. " of " .. f.to end
+    if f.required or d.is_key[f.name] then what = what .. ", required" end
+    lines[#lines + 1] = ("  %-18s %s%s"):format(f.name, what,
+                                                 f.help and (" -- " .. f.help) or "")
+  end
+  lines[#lines + 1] = ""
+  lines[#lines + 1] = "verbs:"
+  lines[#lines + 1] = "  list [--FIELD VALUE ...]   records matching every filter given"
+  lines[#lines + 1] = "  show ID                    one record and its change history"
+  lines[#lines + 1] = "  add FIELD=VALUE ...        a new record" ..
+    (d.id_prefix and (" (ids " .. d.id_prefix .. "001, ... when none is given)") or "")
+  lines[#lines + 1] = "  set ID FIELD=VALUE ...     change fields (FIELD= clears one)"
+  lines[#lines + 1] = "  delete ID [--force]        refused while others refer to it"
+  lines[#lines + 1] = "  import FILE                CSV, a header of field names; all or nothing"
+  lines[#lines + 1] = "  export [FILE|-]            CSV of every record"
+  lines[#lines + 1] = "  check                      problems in the records (exit 1 if any)"
+  lines[#lines + 1] = "lists (links) take ids separated by ';'. Writes take --reason TEXT."
+  return table.concat(lines, "\n")
+end
+
+--- Adds one command per record kind to the kit's command table.
+function M.install(kit)
+  local out, EXIT = kit.out, kit.EXIT
+
+  local function fail(e, code)
+    kit.err(e)
+    return code == "USAGE" and EXIT.USAGE or kit.exit_for(code)
+  end
+
+  for _, d in ipairs(kind.all()) do
+    local options = {}
+    for k, v in pairs(COMMON) do options[k] = v end
+    local filter_option = {}
+    for _, f in ipairs(d.fields) do
+      local opt = f.name:gsub("_", "-")
+      if not options[opt] then
+        options[opt] = "value"
+        filter_option[opt] = f.name
+      end
+    end
+
+    local function list(reg, opts)
+      local filter = {}
+      for opt, name in pairs(filter_option) do
+        if opts[opt] then filter[name] = opts[opt] end
+      end
+      local coll = reg:records(d.kind)
+      local fmt = opts.json and "json" or opts.format or "table"
+      if fmt == "csv" then
+        local text, e, code = coll:csv(filter)
+        if not text then return fail(e, code) end
+        out(text)
+        return EXIT.OK
+      end
+      local ok, ferr = kit.check_format(fmt)
+      if not ok then return fail(ferr, "USAGE") end
+      local rows, e, code = coll:list(filter)
+      if not rows then return fail(e, code) end
+      if fmt == "json" then
+        local parts = {}
+        for k, row in ipairs(rows) do parts[k] = json_row(d, row) end
+        out("[", table.concat(parts, ",\n "), "]\n")
+        return EXIT.OK
+      end
+      local cells, columns = {}, d.list_columns
+      if not columns then
+        columns = {}
+        for _, f in ipairs(d.fields) do columns[#columns + 1] = f.name end
+      end
+      for k, row in ipairs(rows) do
+        local c = {}
+        for _, name in ipairs(columns) do c[name] = fields.cell(d.by_name[name], row[name]) end
+        cells[k] = c
+      end
+      out(kit.render(cells, columns, "table"))
+      return EXIT.OK
+    end
+
+    local function show(reg, opts, id)
+      if not id then return fail("usage: isms " .. d.plural .. " show ID", "USAGE") end
+      local coll = reg:records(d.kind)
+      local row = coll:get(id)
+      if not row then return fail(("no %s '%s' in the register"):format(d.kind, id), "NOTFOUND") end
+      local history = coll:history(id)
+      if opts.json or opts.format == "json" then
+        out(json_row(d, row):sub(1, -2), ',"history":',
+            #history > 0 and cjson.encode(history) or "[]", "}\n")
+        return EXIT.OK
+      end
+      local width = 0
+      for _, f in ipairs(d.fields) do width = math.max(width, #f.name) end
+      for _, f in ipairs(d.fields) do
+        out(("%-" .. width .. "s  %s\n"):format(f.name, fields.cell(f, row[f.name])))
+      end
+      if #history > 0 then
+        out("\nhistory:\n")
+        for _, h in ipairs(history) do
+          local what = h.action
+          if h.field then
+            what = ("%s %s: %s -> %s"):format(h.action, h.field, h.old or "", h.new or "")
+          end
+          out(("  %s  %s  %s%s\n"):format(h.at, h.actor, what,
+                                          h.reason and ("  (" .. h.reason .. ")") or ""))
+        end
+      end
+      return EXIT.OK
+    end
+
+    local function write(reg, opts, verb, pos)
+      local coll = reg:records(d.kind)
+      local wopts = { reason = opts.reason, command = d.plural .. " " .. verb }
+      local rep, e, code
+      if verb == "add" then
+        local values, verr = assignments(d, { unpack(pos, 2) })
+        if not values then return fail(verr, "USAGE") end
+        rep, e, code = coll:add(values, wopts)
+      elseif verb == "set" then
+        if not pos[2] then return fail("usage: isms " .. d.plural .. " set ID FIELD=VALUE ...",
+                                       "USAGE") end
+        local values, verr = assignments(d, { unpack(pos, 3) })
+        if not values then return fail(verr, "USAGE") end
+        if next(values) == nil then return fail("nothing to set; give FIELD=VALUE", "USAGE") end
+        rep, e, code = coll:set(pos[2], values, wopts)
+      elseif verb == "delete" then
+        if not pos[2] then return fail("usage: isms " .. d.plural .. " delete ID", "USAGE") end
+        wopts.force = opts.force
+        rep, e, code = coll:delete(pos[2], wopts)
+      else -- import
+        if not pos[2] then return fail("usage: isms " .. d.plural .. " import FILE", "USAGE") end
+        wopts.max_errors = opts["max-errors"]
+        wopts.command = "import " .. d.plural
+        rep, e, code = coll:import(pos[2], wopts)
+      end
+      if not rep then return fail(e, code) end
+      if verb == "add" then out(rep.id, "\n")
+      elseif verb == "import" then
+        out(("%s: %d rows, %d created, %d updated (batch %d)\n"):format(pos[2], rep.rows,
+            rep.created, rep.updated, rep.batch))
+      end
+      return EXIT.OK
+    end
+
+    local function check(reg, opts)
+      local problems = reg:records(d.kind):check()
+      if opts.json or opts.format == "json" then
+        out(cjson.encode(problems):gsub("^{}$", "[]"), "\n")
+      elseif #problems == 0 then
+        out(("%s: no problems\n"):format(d.plural))
+      else
+        out(kit.render(problems, { "id", "field", { "problem", "problem", 100 } }, "table"))
+      end
+      return #problems == 0 and EXIT.OK or EXIT.FAIL
+    end
+
+    kit.command(d.plural, {
+      usage = usage(d),
+      summary = d.summary or d.title,
+      help = help(d),
+      options = options,
+      run = function(ctx, opts, pos)
+        local verb = pos[1] or "list"
+        local known = false
+        for _, v in ipairs(VERBS) do known = known or v == verb end
+        if not known then
+          return fail(("unknown verb '%s'; expected %s"):format(verb, table.concat(VERBS, ", ")),
+                      "USAGE")
+        end
+        return kit.with_register(ctx, function(reg)
+          if verb == "list" then return list(reg, opts) end
+          if verb == "show" then return show(reg, opts, pos[2]) end
+          if verb == "check" then return check(reg, opts) end
+          if verb == "export" then
+            local ok, e, code = reg:records(d.kind):export(pos[2] or opts.out or "-")
+            if not ok then return fail(e, code) end
+            return EXIT.OK
+          end
+          return write(reg, opts, verb, pos)
+        end)
+      end,
+    })
+  end
+end
+
+return M

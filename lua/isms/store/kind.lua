@@ -1,0 +1,653 @@
+--- Record kinds: the one way a register gains a new kind of record.
+--
+-- A domain package describes its records once -- the table its migration
+-- created, the key, the fields and their types (isms.store.fields), a
+-- record check and a register check -- and gets, from this module:
+-- writes as one transaction and one change batch with every field logged
+-- (isms_records_* in C), typed Lua rows, all-or-nothing CSV import with
+-- file:line:column errors, CSV export, references checked against the
+-- register, and the same verbs on the command line (isms.cli.records):
+-- list, show, add, set, delete, import, export, check, --json.
+--
+--   local kind = require "isms.store.kind"
+--   kind.define {
+--     kind = "incident", plural = "incidents", table = "incidents",
+--     key = "id", id_prefix = "INC-", title = "Information security incidents",
+--     fields = {
+--       { name = "id", type = "id" },
+--       { name = "title", type = "text", required = true },
+--       { name = "severity", type = "enum", values = { "low", "medium", "high" } },
+--       { name = "assets", type = "links", to = "asset" },
+--     },
+--     validate = function(row, old, reg) return nil end,  -- or a reason
+--     check = function(reg, rows, problem) end,           -- whole-register checks
+--   }
+--   reg:records("incident"):add { title = "Laptop lost", severity = "high" }
+local b = require "isms.store._ffi"
+local fields = require "isms.store.fields"
+local records = require "isms.store.records"
+local register = require "isms.store.register"
+local csv_file = require "isms.store.csv_file"
+local format = require "isms.store.format"
+
+local ffi, C = b.ffi, b.C
+local M = {}
+
+local kinds, by_noun, order = {}, {}, {}
+local resolvers = {}
+
+-- Kinds the C store knows already (records.lua); not to be redefined.
+local BUILT_IN = { treatment = true, treatment_control = true, acceptance = true, soa = true,
+                   soa_revision = true, task = true, delay = true, link = true, asset = true,
+                   risk = true, threat = true, control = true }
+
+--- Defines a record kind (see the module comment); returns the descriptor.
+function M.define(d)
+  if type(d.kind) ~= "string" or not d.kind:match("^[a-z][a-z0-9_]*$") or BUILT_IN[d.kind] then
+    error("kind.define: kind must be a new lower-case name", 2)
+  end
+  if kinds[d.kind] then error("kind.define: kind '" .. d.kind .. "' defined twice", 2) end
+  if type(d.table) ~= "string" then error("kind.define: " .. d.kind .. " needs a table", 2) end
+  d.key = type(d.key) == "table" and d.key or { d.key or "id" }
+  d.plural = d.plural or d.kind .. "s"
+  d.title = d.title or d.plural
+  d.by_name = fields.validate_descriptor(d.kind, d.fields)
+  d.columns, d.link_fields, d.is_key = {}, {}, {}
+  for _, k in ipairs(d.key) do
+    local f = d.by_name[k]
+    if not f or f.type == "links" then error("kind.define: " .. d.kind .. ": bad key " .. k, 2) end
+    d.is_key[k] = true
+    d.columns[#d.columns + 1] = f
+  end
+  for _, f in ipairs(d.fields) do
+    if f.type == "links" then
+      d.link_fields[#d.link_fields + 1] = f
+    elseif not d.is_key[f.name] then
+      d.columns[#d.columns + 1] = f
+    end
+  end
+  if #d.link_fields > 0 and #d.key ~= 1 then
+    error("kind.define: " .. d.kind .. ": links need a single key field", 2)
+  end
+  kinds[d.kind] = d
+  by_noun[d.plural] = d
+  order[#order + 1] = d
+  return d
+end
+
+--- The descriptor of a kind, by kind or plural name (nil if none).
+function M.get(name) return kinds[name] or by_noun[name] end
+
+--- Every defined kind, in the order defined.
+function M.all() return order end
+
+--- Says how to tell whether a record of a kind the generic store does not
+-- hold exists (assets, risks, controls, ...): fn(reg, id) -> boolean.
+function M.resolver(kind, fn) resolvers[kind] = fn end
+
+local function sql_exists(sql)
+  return function(reg, id)
+    local next_row = reg:query(sql, id)
+    local found = next_row() ~= nil
+    if found then next_row() end  -- past the one row: the cursor closes now
+    return found
+  end
+end
+M.resolver("asset", sql_exists("SELECT 1 FROM assets WHERE id = ?1"))
+M.resolver("risk", sql_exists("SELECT 1 FROM risks WHERE ref = ?1"))
+M.resolver("threat", sql_exists("SELECT 1 FROM threats WHERE id = ?1"))
+M.resolver("task", sql_exists("SELECT 1 FROM rtp_tasks WHERE id = ?1"))
+M.resolver("treatment", sql_exists("SELECT 1 FROM treatments WHERE risk = ?1"))
+
+-- ------------------------------------------------------------ reading
+
+local Records = {}
+Records.__index = Records
+
+--- The records of one kind in a register (also reg:records(name)).
+function M.collection(reg, name)
+  register.check_open(reg, "records")
+  local d = M.get(name)
+  if not d then error(("records: unknown record kind '%s'"):format(tostring(name)), 2) end
+  reg._records = reg._records or {}
+  local coll = reg._records[d.kind]
+  if coll then return coll end
+  local names = ffi.new("const char *[?]", #d.columns)
+  for k, f in ipairs(d.columns) do names[k - 1] = f.name end
+  local rc = C.isms_records_define(reg.db, d.kind, d.table, #d.key, #d.columns, names)
+  if rc ~= 0 then error(ffi.string(C.isms_errmsg(reg.db)), 2) end
+  coll = setmetatable({ reg = reg, d = d }, Records)
+  reg._records[d.kind] = coll
+  return coll
+end
+
+register.extend({ records = M.collection })
+
+local function exists(reg, kind, id)
+  local r = resolvers[kind]
+  if r then return r(reg, id) end
+  if kinds[kind] then return M.collection(reg, kind):get(id) ~= nil end
+  error(("records: no way to look up records of kind '%s'"):format(kind), 3)
+end
+M.exists = exists
+
+-- The key of a row as one text (the change log's entity id).
+local function id_of(d, row)
+  local parts = {}
+  for k, name in ipairs(d.key) do
+    local v = row[name]
+    if v == nil or v == false or v == "" then return nil, name end
+    parts[k] = tostring(v)
+  end
+  return table.concat(parts, " / ")
+end
+
+local function column_list(d)
+  local names = {}
+  for k, f in ipairs(d.columns) do names[k] = f.name end
+  return table.concat(names, ", ")
+end
+
+local function key_order(d) return table.concat(d.key, ", ") end
+
+-- Rows of a SELECT over the kind's table as stored texts, links added.
+function Records:raw(where, ...)
+  local d, reg = self.d, self.reg
+  local list = {}
+  local sql = ("SELECT %s FROM %s%s ORDER BY %s"):format(column_list(d), d.table, where or "",
+                                                        key_order(d))
+  for row in reg:query(sql, ...) do list[#list + 1] = row end
+  if #d.link_fields > 0 then
+    local by_id = {}
+    for _, row in ipairs(list) do
+      by_id[row[d.key[1]]] = row
+      for _, f in ipairs(d.link_fields) do row[f.name] = {} end
+    end
+    local lsql = "SELECT id, rel, target FROM record_links WHERE kind = ?1"
+    local iter
+    if #list == 1 then
+      iter = reg:query(lsql .. " AND id = ?2", d.kind, list[1][d.key[1]])
+    else
+      iter = reg:query(lsql .. " ORDER BY id, rel, target", d.kind)
+    end
+    for l in iter do
+      local row = by_id[l.id]
+      if row and row[l.rel] then table.insert(row[l.rel], l.target) end
+    end
+  end
+  return list
+end
+
+local function typed(d, raw)
+  local row = {}
+  for _, f in ipairs(d.fields) do row[f.name] = fields.read(f, raw[f.name]) end
+  return row
+end
+
+--- Records as typed rows, ordered by key. filter: { field = value, ... }
+-- (values as a user would type them; a links field matches records that
+-- link to the value).
+function Records:list(filter)
+  local d = self.d
+  local where, args = {}, {}
+  for name, v in pairs(filter or {}) do
+    local f = d.by_name[name]
+    if not f then return nil, ("%s: unknown field '%s'"):format(d.plural, name), "USAGE" end
+    local s, e = fields.check(f, v)
+    if s == nil then return nil, e, "USAGE" end
+    if f.type == "links" then
+      for _, target in ipairs(s or {}) do
+        args[#args + 1] = target
+        where[#where + 1] = ("%s IN (SELECT id FROM record_links WHERE kind = '%s' AND "
+          .. "rel = '%s' AND target = ?%d)"):format(d.key[1], d.kind, f.name, #args)
+      end
+    elseif s == false then
+      where[#where + 1] = f.name .. " IS NULL"
+    else
+      args[#args + 1] = s
+      where[#where + 1] = ("%s = ?%d"):format(f.name, #args)
+    end
+  end
+  local clause = #where > 0 and " WHERE " .. table.concat(where, " AND ") or ""
+  local out = {}
+  for k, raw in ipairs(self:raw(clause, unpack(args))) do out[k] = typed(d, raw) end
+  return out
+end
+
+-- Key fields of an id text ("a / b" for two-field keys) as a WHERE clause.
+local function key_where(d, id)
+  local parts = {}
+  if #d.key == 1 then parts[1] = id
+  else
+    for p in (id .. " / "):gmatch("(.-) / ") do parts[#parts + 1] = p end
+    if #parts ~= #d.key then return nil end
+  end
+  local w = {}
+  for k, name in ipairs(d.key) do w[k] = ("%s = ?%d"):format(name, k) end
+  return " WHERE " .. table.concat(w, " AND "), parts
+end
+
+function Records:raw_one(id)
+  local clause, parts = key_where(self.d, tostring(id))
+  if not clause then return nil end
+  return self:raw(clause, unpack(parts))[1]
+end
+
+--- One record as a typed row, or nil.
+function Records:get(id)
+  local raw = self:raw_one(id)
+  return raw and typed(self.d, raw) or nil
+end
+
+--- The change-log entries of one record (its fields and its links),
+-- oldest first: { at, actor, command, reason, action, field, old, new }.
+function Records:history(id)
+  local d = self.d
+  local pattern = (d.kind .. " / " .. tostring(id) .. " / "):gsub("[%%_\\]", "\\%0") .. "%"
+  local out = {}
+  for row in self.reg:query(
+      "SELECT b.at, b.actor, b.command, b.reason, l.action, l.field, l.entity, l.entity_id, "
+      .. "l.old, l.new FROM change_log l JOIN change_batches b ON b.id = l.batch "
+      .. "WHERE (l.entity = ?1 AND l.entity_id = ?2) "
+      .. "OR (l.entity = 'link' AND l.entity_id LIKE ?3 ESCAPE '\\') ORDER BY l.id",
+      d.kind, tostring(id), pattern) do
+    if row.entity == "link" then
+      -- "kind / id / rel / target": the link shows as its field gaining or losing an id
+      local rest = row.entity_id:sub(#d.kind + #tostring(id) + 7)
+      local rel, target = rest:match("^(.-) / (.*)$")
+      row.field = rel
+      if row.action == "create" then row.new = target else row.old = target end
+      row.action = row.action == "create" and "link" or "unlink"
+    end
+    row.entity, row.entity_id = nil, nil
+    out[#out + 1] = row
+  end
+  return out
+end
+
+-- ------------------------------------------------------------ writing
+
+-- The next free id "PREFIX-NNN" for kinds with id_prefix.
+local function next_id(coll, taken)
+  local d = coll.d
+  local prefix = d.id_prefix
+  local most = 0
+  local pat = "^" .. prefix:gsub("%p", "%%%0") .. "(%d+)$"
+  for row in coll.reg:query(("SELECT %s AS id FROM %s WHERE %s LIKE ?1"):format(d.key[1],
+      d.table, d.key[1]), prefix:gsub("[%%_]", "") .. "%") do
+    local n = tonumber((row.id or ""):match(pat))
+    if n and n > most then most = n end
+  end
+  for id in pairs(taken) do
+    local n = tonumber(id:match(pat))
+    if n and n > most then most = n end
+  end
+  return ("%s%03d"):format(prefix, most + 1)
+end
+
+-- Checks one write (values: field -> value as given) against the stored
+-- record; returns an op { id, old, cols, links } or nil and a list of
+-- { field, reason }. mode: "add" (must be new), "set" (must exist),
+-- "put" (either). pending: ids this batch writes, for references between
+-- records of one file.
+local function prepare(coll, values, mode, pending)
+  local d, reg = coll.d, coll.reg
+  local errs = {}
+  local function bad(field, reason) errs[#errs + 1] = { field = field, reason = reason } end
+  local cols, links = {}, {}
+  for name, v in pairs(values) do
+    local f = d.by_name[name]
+    if not f then
+      local known = {}
+      for _, g in ipairs(d.fields) do known[#known + 1] = g.name end
+      bad(name, ("unknown field; %s has %s"):format(d.plural, table.concat(known, ", ")))
+    else
+      local s, e = fields.check(f, v)
+      if s == nil then bad(name, e:gsub("^" .. name .. ": ", ""))
+      elseif f.type == "links" then links[name] = s or {}
+      else cols[name] = s end
+    end
+  end
+  if mode ~= "set" and #d.key == 1 and not cols[d.key[1]] and d.id_prefix then
+    cols[d.key[1]] = next_id(coll, pending)
+  end
+  local id, missing = id_of(d, cols)
+  if not id then
+    errs[#errs + 1] = { field = missing, reason = "the key field is missing" }
+    return nil, errs
+  end
+  local old = coll:raw_one(id)
+  if mode == "add" and old then
+    return nil, { { field = d.key[1], reason = ("%s '%s' exists already"):format(d.kind, id) } },
+      "INPUT"
+  end
+  if mode == "set" and not old then
+    return nil, { { field = d.key[1], reason = ("no %s '%s' in the register"):format(d.kind, id) } },
+      "NOTFOUND"
+  end
+  -- The record as it will be: defaults on create, then the given fields.
+  local new = {}
+  for _, f in ipairs(d.fields) do
+    if old then new[f.name] = old[f.name]
+    elseif f.default ~= nil then
+      local s = fields.check(f, f.default)
+      new[f.name] = s or nil
+      if f.type ~= "links" and s then cols[f.name] = cols[f.name] == nil and s or cols[f.name] end
+    end
+  end
+  for name, s in pairs(cols) do new[name] = s or nil end
+  for name, list in pairs(links) do new[name] = list end
+  for _, f in ipairs(d.fields) do
+    local v = new[f.name]
+    if f.required and values[f.name] ~= nil or f.required and not old then
+      if v == nil or (type(v) == "table" and #v == 0) then bad(f.name, "required") end
+    end
+  end
+  -- References: to records in the register, or written by this batch.
+  for _, f in ipairs(d.fields) do
+    local given = f.type == "links" and links[f.name] or (f.type == "ref" and cols[f.name])
+    if given then
+      local targets = type(given) == "table" and given or { given }
+      for _, t in ipairs(targets) do
+        local here = f.to == d.kind and pending[t]
+        if not here and not exists(reg, f.to, t) then
+          bad(f.name, ("no %s '%s' in the register"):format(f.to, t))
+        end
+      end
+    end
+  end
+  if #errs == 0 and d.validate then
+    local typed_new, typed_old = typed(d, new), old and typed(d, old) or nil
+    local reason, field = d.validate(typed_new, typed_old, reg)
+    if reason then bad(field or "record", reason) end
+  end
+  if #errs > 0 then return nil, errs end
+  return { id = id, old = old, cols = cols, links = links }
+end
+
+-- Applies prepared ops in one batch; returns { created, updated, batch }.
+local function apply(coll, ops, command, reason, source)
+  local d = coll.d
+  local created, updated = 0, 0
+  local rep, e, code = records.run(coll.reg, command, reason, function(w)
+    for _, op in ipairs(ops) do
+      local put, changed = {}, false
+      for _, k in ipairs(d.key) do put[k] = op.cols[k] end
+      for name, s in pairs(op.cols) do
+        if not d.is_key[name] then
+          put[name] = s or ""
+          if not op.old or (op.old[name] or false) ~= s then changed = true end
+        end
+      end
+      w.put(d.kind, put)
+      for rel, list in pairs(op.links) do
+        local had = {}
+        for _, t in ipairs(op.old and op.old[rel] or {}) do had[t] = true end
+        local want = {}
+        for _, t in ipairs(list) do
+          want[t] = true
+          if not had[t] then
+            w.put("link", { kind = d.kind, id = op.id, rel = rel, target = t })
+            changed = true
+          end
+        end
+        for t in pairs(had) do
+          if not want[t] then
+            w.delete("link", { kind = d.kind, id = op.id, rel = rel, target = t })
+            changed = true
+          end
+        end
+      end
+      if not op.old then created = created + 1 elseif changed then updated = updated + 1 end
+    end
+  end, source)
+  if not rep then return nil, e, code end
+  return { created = created, updated = updated, batch = rep.batch }
+end
+
+local function joined(d, id, errs)
+  local lines = {}
+  for _, x in ipairs(errs) do
+    lines[#lines + 1] = ("%s %s: %s: %s"):format(d.kind, id or "(new)", x.field, x.reason)
+  end
+  return table.concat(lines, "\n")
+end
+
+local function write_one(coll, values, mode, opts)
+  opts = opts or {}
+  local d = coll.d
+  if type(values) ~= "table" then error(("%s: expected a table of fields"):format(d.kind), 3) end
+  local op, errs, code = prepare(coll, values, mode, {})
+  if not op then
+    return nil, joined(d, id_of(d, values), errs), code or "INPUT"
+  end
+  local rep, e, ecode = apply(coll, { op }, opts.command or (d.plural .. " " .. mode), opts.reason,
+                              opts.source)
+  if not rep then return nil, e, ecode end
+  rep.id = op.id
+  return rep
+end
+
+--- Adds a new record; returns { id, created, updated, batch } or nil,
+-- message, code. A kind with id_prefix numbers records without an id.
+function Records:add(values, opts) return write_one(self, values, "add", opts) end
+
+--- Changes fields of an existing record (nil or "" clears one).
+function Records:set(id, values, opts)
+  local v = {}
+  for k, x in pairs(values) do v[k] = x end
+  local parts = #self.d.key == 1 and { tostring(id) } or {}
+  if #self.d.key > 1 then for p in (tostring(id) .. " / "):gmatch("(.-) / ") do parts[#parts + 1] = p end end
+  for k, name in ipairs(self.d.key) do v[name] = parts[k] end
+  return write_one(self, v, "set", opts)
+end
+
+--- Adds or changes a record, by its key.
+function Records:put(values, opts) return write_one(self, values, "put", opts) end
+
+-- Who points at a record: { "kind id (field)", ... }.
+local function referrers(coll, id)
+  local d, reg = coll.d, coll.reg
+  local found = {}
+  for _, other in ipairs(order) do
+    for _, f in ipairs(other.fields) do
+      if f.to == d.kind then
+        local sql = f.type == "links"
+          and ("SELECT id FROM record_links WHERE kind = '%s' AND rel = '%s' AND target = ?1")
+            :format(other.kind, f.name)
+          or ("SELECT %s AS id FROM %s WHERE %s = ?1"):format(other.key[1], other.table, f.name)
+        for row in reg:query(sql, id) do
+          found[#found + 1] = ("%s %s (%s)"):format(other.kind, row.id, f.name)
+        end
+      end
+    end
+  end
+  return found
+end
+
+--- Deletes a record and its links. Refused while other records refer to
+-- it, unless opts.force (then `check` reports their dangling references).
+function Records:delete(id, opts)
+  opts = opts or {}
+  local d = self.d
+  id = tostring(id)
+  local old = self:raw_one(id)
+  if not old then return nil, ("no %s '%s' in the register"):format(d.kind, id), "NOTFOUND" end
+  if not opts.force then
+    local refs = referrers(self, id)
+    if #refs > 0 then
+      return nil, ("%s %s is referred to by %s; change those first or use force"):format(
+        d.kind, id, table.concat(refs, ", ", 1, math.min(#refs, 5))
+          .. (#refs > 5 and (" and %d more"):format(#refs - 5) or "")), "INPUT"
+    end
+  end
+  local rep, e, code = records.run(self.reg, opts.command or (d.plural .. " delete"), opts.reason,
+    function(w)
+      for _, f in ipairs(d.link_fields) do
+        for _, t in ipairs(old[f.name] or {}) do
+          w.delete("link", { kind = d.kind, id = id, rel = f.name, target = t })
+        end
+      end
+      local key = {}
+      for _, name in ipairs(d.key) do key[name] = old[name] end
+      w.delete(d.kind, key)
+    end)
+  if not rep then return nil, e, code end
+  return { deleted = 1, batch = rep.batch }
+end
+
+-- ------------------------------------------------------------ CSV
+
+-- Header names as people write them: any case, spaces or hyphens for '_'.
+local function canonical(name) return name:lower():gsub("[%s%-]+", "_") end
+
+--- Imports a CSV file (header row of field names; any order; absent
+-- columns left as they are, empty cells clear): every row is checked
+-- against the register and the rest of the file first, then all are
+-- written in one batch, or none. opts: reason, max_errors (20).
+-- @treturn table|nil { created, updated, batch, rows }, or nil, message, code
+function Records:import(path, opts)
+  opts = opts or {}
+  local d = self.d
+  local max_errors = opts.max_errors or 20
+  local rd, e, code = csv_file.open(path)
+  if not rd then return nil, e .. "\n" .. path .. ": rejected; nothing was stored", code end
+  local errors, more = {}, 0
+  local function report(where, field, reason)
+    if #errors < max_errors then
+      errors[#errors + 1] = ("%s: %s: %s"):format(where, field, reason)
+    else
+      more = more + 1
+    end
+  end
+  local col_of, field_at = {}, {}
+  for k, name in ipairs(rd.header) do
+    local f = d.by_name[canonical(name)]
+    if not f then
+      local known = {}
+      for _, g in ipairs(d.fields) do known[#known + 1] = g.name end
+      report(rd.header_at[k], "header", ("unknown column '%s'; %s has %s"):format(name, d.plural,
+             table.concat(known, ", ")))
+    elseif col_of[f.name] then
+      report(rd.header_at[k], "header", ("column '%s' appears twice"):format(name))
+    else
+      col_of[f.name], field_at[k] = k, f.name
+    end
+  end
+  for _, k in ipairs(d.key) do
+    if not col_of[k] and not (d.id_prefix and #d.key == 1) and #errors == 0 then
+      report(path .. ":1:1", "header", ("missing the key column '%s'"):format(k))
+    end
+  end
+  -- Pass 1: the file's rows and their ids (references inside the file).
+  local rows, pending, first_line = {}, {}, {}
+  if #errors == 0 then
+    for cells in rd.next, rd do
+      local values, where = {}, {}
+      for k, name in pairs(field_at) do
+        values[name] = cells[k] or ""
+        where[name] = rd:where(k)
+      end
+      local row = { values = values, where = where, at = rd:where(1) }
+      local id = id_of(d, values)
+      if id then
+        if first_line[id] then
+          report(where[d.key[1]] or row.at, d.key[1], ("'%s' is also on line %s"):format(id,
+                 first_line[id]))
+        else
+          first_line[id] = row.at:match(":(%d+):%d+$")
+          pending[id] = true
+        end
+      end
+      rows[#rows + 1] = row
+    end
+  end
+  rd:close()
+  -- Pass 2: each row against the register.
+  local ops = {}
+  for _, row in ipairs(rows) do
+    if #errors >= max_errors then more = more + 1 else
+      local op, errs = prepare(self, row.values, "put", pending)
+      if op then
+        ops[#ops + 1] = op
+        pending[op.id] = true
+      else
+        for _, x in ipairs(errs) do report(row.where[x.field] or row.at, x.field, x.reason) end
+      end
+    end
+  end
+  if #errors > 0 then
+    if more > 0 then errors[#errors + 1] = ("... and %d more problems"):format(more) end
+    errors[#errors + 1] = path .. ": rejected; nothing was stored"
+    return nil, table.concat(errors, "\n"), "INPUT"
+  end
+  local rep, werr, wcode = apply(self, ops, opts.command or ("import " .. d.plural), opts.reason,
+                                 path)
+  if not rep then return nil, werr, wcode end
+  rep.rows = #ops
+  return rep
+end
+
+--- The records as CSV text (every field, links as "a; b").
+function Records:csv(filter)
+  local d = self.d
+  local list, e, code = self:list(filter)
+  if not list then return nil, e, code end
+  local names, cells = {}, {}
+  for k, f in ipairs(d.fields) do names[k] = f.name end
+  for k, row in ipairs(list) do
+    local c = {}
+    for _, f in ipairs(d.fields) do c[f.name] = fields.cell(f, row[f.name]) end
+    cells[k] = c
+  end
+  return format.csv(cells, names)
+end
+
+--- Writes the records as CSV to path ("-" for standard output).
+function Records:export(path, filter)
+  local text, e, code = self:csv(filter)
+  if not text then return nil, e, code end
+  if path == "-" or path == nil then
+    io.stdout:write(text)
+    return true
+  end
+  local f, ferr = io.open(path, "wb")
+  if not f then return nil, ferr, "IO" end
+  f:write(text)
+  f:close()
+  return true
+end
+
+-- ------------------------------------------------------------ checks
+
+--- What is wrong with the records as they stand: required fields left
+-- empty, references to records no longer there, and the kind's own
+-- register checks. Returns a list of { id, field, problem }.
+function Records:check()
+  local d, reg = self.d, self.reg
+  local problems = {}
+  local function problem(id, field, text)
+    problems[#problems + 1] = { id = id, field = field, problem = text }
+  end
+  local rows = self:list()
+  for _, row in ipairs(rows) do
+    local id = id_of(d, row)
+    for _, f in ipairs(d.fields) do
+      local v = row[f.name]
+      if f.required and (v == nil or (type(v) == "table" and #v == 0)) then
+        problem(id, f.name, "required, but empty")
+      end
+      if fields.TYPES[f.type].ref and v ~= nil then
+        for _, t in ipairs(type(v) == "table" and v or { v }) do
+          if not exists(reg, f.to, t) then
+            problem(id, f.name, ("refers to %s '%s', which is not in the register"):format(f.to, t))
+          end
+        end
+      end
+    end
+  end
+  if d.check then d.check(reg, rows, problem) end
+  return problems
+end
+
+return M

@@ -1,0 +1,204 @@
+-- The record kit (isms.store.kind): a kind described once gets checked
+-- writes in one logged batch, typed rows, links, CSV import all or
+-- nothing with file:line:column, export, check and history. The kind here
+-- is a test's own ("gadget", over a table made with the sqlite3 shell);
+-- the shipped kinds have their own specs.
+local H = require "helper"
+local isms = require "isms"
+local kind = require "isms.store.kind"
+
+local _ = kind.get("gadget") or kind.define {
+  kind = "gadget", plural = "gadgets", table = "test_gadgets", key = "id", id_prefix = "G-",
+  title = "Test gadgets",
+  fields = {
+    { name = "id", type = "id" },
+    { name = "title", type = "text", required = true },
+    { name = "state", type = "enum", values = { "new", "in_use", "retired" }, default = "new" },
+    { name = "bought", type = "date" },
+    { name = "cost", type = "number", min = 0 },
+    { name = "count", type = "int", min = 1, max = 99 },
+    { name = "spare", type = "bool" },
+    { name = "tags", type = "list" },
+    { name = "parent", type = "ref", to = "gadget" },
+    { name = "assets", type = "links", to = "asset" },
+  },
+  validate = function(row)
+    if row.state == "retired" and not row.bought then return "a retired gadget was bought", "bought" end
+  end,
+  check = function(_, rows, problem)
+    for _, r in ipairs(rows) do
+      if r.cost and r.cost > 1000 then problem(r.id, "cost", "over budget") end
+    end
+  end,
+}
+
+local function new_register()
+  local reg, path = H.register()
+  reg:close()
+  assert(os.execute("sqlite3 " .. H.shell_quote(path) .. " \"CREATE TABLE test_gadgets(id TEXT "
+    .. "PRIMARY KEY, title TEXT NOT NULL, state TEXT, bought TEXT, cost REAL, count INTEGER, "
+    .. "spare INTEGER, tags TEXT, parent TEXT)\"") == 0)
+  reg = assert(isms.open(path))
+  assert(reg:import_assets(H.file("a.csv", H.GOOD)))
+  return reg, path
+end
+
+local function dump(path)
+  local p = io.popen("sqlite3 " .. H.shell_quote(path)
+    .. " 'SELECT * FROM test_gadgets ORDER BY id; SELECT * FROM record_links ORDER BY 1,2,3,4;"
+    .. " SELECT count(*) FROM change_log; SELECT count(*) FROM change_batches'")
+  local s = p:read("*a")
+  p:close()
+  return s
+end
+
+describe("record kinds", function()
+  local reg, path, coll
+  before_each(function()
+    reg, path = new_register()
+    coll = reg:records("gadgets")
+  end)
+  after_each(function() reg:close() end)
+
+  it("adds records with typed fields, defaults and numbered ids", function()
+    local rep = assert(coll:add({ title = "Laptop", cost = "1200.50", count = 3, spare = "yes",
+                                  tags = "it; mobile", assets = "AST-1, AST-2" }))
+    assert.are.equal("G-001", rep.id)
+    assert.are.equal(1, rep.created)
+    local g = coll:get("G-001")
+    assert.are.equal("Laptop", g.title)
+    assert.are.equal("new", g.state)
+    assert.are.equal(1200.5, g.cost)
+    assert.are.equal(3, g.count)
+    assert.is_true(g.spare)
+    assert.are.same({ "it", "mobile" }, g.tags)
+    assert.are.same({ "AST-1", "AST-2" }, g.assets)
+    assert.are.equal("G-002", assert(coll:add({ title = "Phone" })).id)
+  end)
+
+  it("refuses bad values, naming the field, and writes nothing", function()
+    local before = dump(path)
+    local cases = {
+      { { title = "x", state = "broken" }, "state: 'broken' is not one of new, in_use, retired" },
+      { { title = "x", bought = "2024-02-30" }, "bought: '2024-02-30' is not a date" },
+      { { title = "x", cost = "-1" }, "cost: -1 is below the least allowed, 0" },
+      { { title = "x", count = "2.5" }, "count: expected a whole number" },
+      { { title = "x", spare = "maybe" }, "spare: 'maybe' is not yes or no" },
+      { { state = "new" }, "title: required" },
+      { { title = "x", assets = "AST-1;NOPE" }, "assets: no asset 'NOPE' in the register" },
+      { { title = "x", parent = "G-404" }, "parent: no gadget 'G-404' in the register" },
+      { { title = "x", colour = "red" }, "colour: unknown field" },
+      { { title = "x", state = "retired" }, "bought: a retired gadget was bought" },
+      { { id = "a;b", title = "x" }, "is not an id" },
+    }
+    for _, c in ipairs(cases) do
+      local ok, err, code = coll:add(c[1])
+      assert.is_nil(ok)
+      assert.are.equal("INPUT", code)
+      assert.truthy(err:find(c[2], 1, true), err)
+    end
+    assert.are.equal(before, dump(path))
+  end)
+
+  it("sets, clears and links in one logged batch, and shows the history", function()
+    assert(coll:add({ id = "G-7", title = "Server", assets = "AST-1" }, { reason = "bought" }))
+    assert(coll:set("G-7", { state = "in_use", cost = 10, assets = "AST-2;AST-3" }, { reason = "racked" }))
+    assert(coll:set("G-7", { cost = "" }))
+    local g = coll:get("G-7")
+    assert.are.equal("in_use", g.state)
+    assert.is_nil(g.cost)
+    assert.are.same({ "AST-2", "AST-3" }, g.assets)
+    local h = coll:history("G-7")
+    local seen = {}
+    for _, e in ipairs(h) do seen[#seen + 1] = e.action .. ":" .. tostring(e.field) .. ":"
+      .. tostring(e.old) .. ">" .. tostring(e.new) end
+    local text = table.concat(seen, " ")
+    assert.truthy(text:find("create:nil:nil>nil", 1, true), text)
+    assert.truthy(text:find("link:assets:nil>AST-1", 1, true), text)
+    assert.truthy(text:find("update:state:new>in_use", 1, true), text)
+    assert.truthy(text:find("unlink:assets:AST-1>nil", 1, true), text)
+    assert.truthy(text:find("link:assets:nil>AST-3", 1, true), text)
+    assert.truthy(text:find("update:cost:10.0>nil", 1, true) or text:find("update:cost:10>nil", 1, true), text)
+    assert.are.equal("racked", h[3].reason)
+    local _, err, code = coll:set("G-404", { title = "x" })
+    assert.are.equal("NOTFOUND", code)
+    assert.truthy(err:find("no gadget 'G-404'", 1, true))
+  end)
+
+  it("filters lists by fields and by links", function()
+    assert(coll:add({ title = "a", state = "in_use", assets = "AST-1" }))
+    assert(coll:add({ title = "b", state = "in_use", assets = "AST-2" }))
+    assert(coll:add({ title = "c" }))
+    assert.are.equal(2, #coll:list({ state = "IN USE" }))
+    local l = coll:list({ assets = "AST-2" })
+    assert.are.equal(1, #l)
+    assert.are.equal("b", l[1].title)
+    local _, err = coll:list({ nope = 1 })
+    assert.truthy(err:find("unknown field 'nope'", 1, true))
+  end)
+
+  it("refuses to delete a record others refer to, unless forced", function()
+    assert(coll:add({ id = "P", title = "parent" }))
+    assert(coll:add({ id = "C", title = "child", parent = "P", assets = "AST-1" }))
+    local _, err, code = coll:delete("P")
+    assert.are.equal("INPUT", code)
+    assert.truthy(err:find("gadget C (parent)", 1, true), err)
+    assert(coll:delete("C"))
+    assert.are.equal(0, #coll:list({ assets = "AST-1" }))
+    assert(coll:delete("P"))
+    assert.are.equal(0, #coll:list())
+  end)
+
+  it("imports CSV all or nothing, with file:line:column for each problem", function()
+    assert(coll:add({ id = "KEEP", title = "kept" }))
+    local before = dump(path)
+    local bad = H.file("bad.csv", "ID,Title,State,Cost,Parent\n"
+      .. "G-1,one,new,5,\n"
+      .. "G-2,two,sold,5,G-1\n"
+      .. "G-3,,new,x,G-9\n"
+      .. "G-1,again,new,1,\n")
+    local ok, err, code = coll:import(bad)
+    assert.is_nil(ok)
+    assert.are.equal("INPUT", code)
+    assert.truthy(err:find(bad .. ":3:9: state: 'sold' is not one of", 1, true), err)
+    assert.truthy(err:find(bad .. ":4:10: cost: expected a number", 1, true), err)
+    assert.truthy(err:find(bad .. ":4:12: parent: no gadget 'G-9'", 1, true), err)
+    assert.truthy(err:find(bad .. ":4:5: title: required", 1, true), err)
+    assert.truthy(err:find(bad .. ":5:1: id: 'G-1' is also on line 2", 1, true), err)
+    assert.truthy(err:find(bad .. ": rejected; nothing was stored", 1, true))
+    assert.are.equal(before, dump(path))
+    local unknown = H.file("unknown.csv", "id,title,colour\nG-1,x,red\n")
+    ok, err = coll:import(unknown)
+    assert.is_nil(ok)
+    assert.truthy(err:find(unknown .. ":1:10: header: unknown column 'colour'", 1, true), err)
+    assert.are.equal(before, dump(path))
+  end)
+
+  it("round-trips through CSV export and import, references inside one file", function()
+    local good = H.file("good.csv", "id,title,parent,assets,tags,spare\n"
+      .. "G-2,child,G-1,AST-1;AST-2,\"x; y\",no\n"
+      .. "G-1,parent,,,,yes\n")
+    local rep = assert(coll:import(good, { reason = "inventory" }))
+    assert.are.equal(2, rep.created)
+    local out = H.tmp("export.csv")
+    assert(coll:export(out))
+    local text = H.read(out)
+    assert.truthy(text:find("^id,title,state,bought,cost,count,spare,tags,parent,assets\n"), text)
+    assert.truthy(text:find("G-2,child,new,,,,no,x; y,G-1,AST-1; AST-2\n", 1, true), text)
+    -- a second import of the export changes nothing
+    rep = assert(coll:import(out))
+    assert.are.equal(0, rep.created)
+    assert.are.equal(0, rep.updated)
+  end)
+
+  it("checks the records as they stand: dangling links and the kind's own rules", function()
+    assert(coll:add({ id = "G-1", title = "x", cost = 5000, assets = "AST-1" }))
+    assert(reg:delete_asset("AST-1", "gone"))
+    local problems = coll:check()
+    local text = {}
+    for _, p in ipairs(problems) do text[#text + 1] = p.id .. "|" .. p.field .. "|" .. p.problem end
+    text = table.concat(text, "\n")
+    assert.truthy(text:find("G-1|assets|refers to asset 'AST-1', which is not in the register", 1, true), text)
+    assert.truthy(text:find("G-1|cost|over budget", 1, true), text)
+  end)
+end)
