@@ -41,6 +41,13 @@ isms.catalog = require "isms.risk.catalog"
 -- between editions: isms.controls.load(name), .load_mapping(name), ...
 isms.controls = require "isms.treat.controls"
 
+--- The one action tracker over RTP tasks, corrective and review actions,
+-- gap remediation, ...: isms.actions.list(reg, opts), .source(name, fn).
+isms.actions = require "isms.actions"
+
+--- Record kinds (docs/records.md): isms.kinds.get(name), .all(), .define(desc).
+isms.kinds = require "isms.store.kind"
+
 --- The register path given by --db or ISMS_DB, if any.
 function isms.default_db()
   if isms.db_override then return isms.db_override end  -- set by `isms --db X run`

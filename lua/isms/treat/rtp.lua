@@ -6,6 +6,7 @@
 -- finished) and what is slipping (re-dated at least once, or due within
 -- the warning window and not started).
 local records = require "isms.store.records"
+local actions = require "isms.actions"
 
 local M = { methods = {} }
 local P = M.methods
@@ -185,6 +186,17 @@ function P:tasks(opts)
   end
   return list
 end
+
+-- RTP tasks are actions of the one tracker (isms.actions).
+actions.source("rtp", function(reg)
+  local list = {}
+  for _, t in ipairs(reg:tasks()) do
+    list[#list + 1] = { id = t.id, title = t.title, owner = t.owner, due = t.due,
+                        status = t.status, done = t.status == "done" or t.status == "cancelled",
+                        ref = "risk " .. t.risk }
+  end
+  return list
+end)
 
 --- One task with its delay history (`history`: { seq, reason, old_due,
 -- revised_due, approved_by, recorded_at }, oldest first), or nil.
