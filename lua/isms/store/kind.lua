@@ -509,16 +509,11 @@ local function canonical(name) return name:lower():gsub("[%s%-]+", "_") end
 function Records:import(path, opts)
   opts = opts or {}
   local d = self.d
-  local max_errors = opts.max_errors or 20
   local rd, e, code = csv_file.open(path)
   if not rd then return nil, e .. "\n" .. path .. ": rejected; nothing was stored", code end
-  local errors, more = {}, 0
+  local errors = {}
   local function report(where, field, reason)
-    if #errors < max_errors then
-      errors[#errors + 1] = ("%s: %s: %s"):format(where, field, reason)
-    else
-      more = more + 1
-    end
+    errors[#errors + 1] = ("%s: %s: %s"):format(where, field, reason)
   end
   local col_of, field_at = {}, {}
   for k, name in ipairs(rd.header) do
@@ -539,8 +534,7 @@ function Records:import(path, opts)
       report(path .. ":1:1", "header", ("missing the key column '%s'"):format(k))
     end
   end
-  -- Pass 1: the file's rows and their ids (references inside the file).
-  local rows, pending, first_line = {}, {}, {}
+  local rows = {}
   if #errors == 0 then
     for cells in rd.next, rd do
       local values, where = {}, {}
@@ -548,21 +542,51 @@ function Records:import(path, opts)
         values[name] = cells[k] or ""
         where[name] = rd:where(k)
       end
-      local row = { values = values, where = where, at = rd:where(1) }
-      local id = id_of(d, values)
-      if id then
-        if first_line[id] then
-          report(where[d.key[1]] or row.at, d.key[1], ("'%s' is also on line %s"):format(id,
-                 first_line[id]))
-        else
-          first_line[id] = row.at:match(":(%d+):%d+$")
-          pending[id] = true
-        end
-      end
-      rows[#rows + 1] = row
+      rows[#rows + 1] = { values = values, where = where, at = rd:where(1) }
     end
   end
   rd:close()
+  if #errors > 0 then
+    errors[#errors + 1] = path .. ": rejected; nothing was stored"
+    return nil, table.concat(errors, "\n"), "INPUT"
+  end
+  local o = { source = path }
+  for k, v in pairs(opts) do o[k] = v end
+  return self:import_rows(rows, o)
+end
+
+--- Imports rows read from any file (CSV, XLSX, a questionnaire): each
+-- { values = { field = text }, where = { field = "file:line:col" },
+-- at = "file:line:col" of the row }. Every row is checked against the
+-- register and the other rows first; then all are written in one batch,
+-- or none. opts: source (the file), reason, command, max_errors (20).
+function Records:import_rows(rows, opts)
+  opts = opts or {}
+  local d = self.d
+  local max_errors = opts.max_errors or 20
+  local source = opts.source or "input"
+  local errors, more = {}, 0
+  local function report(where, field, reason)
+    if #errors < max_errors then
+      errors[#errors + 1] = ("%s: %s: %s"):format(where, field, reason)
+    else
+      more = more + 1
+    end
+  end
+  -- Pass 1: the rows' ids (references inside the file, duplicates).
+  local pending, first_line = {}, {}
+  for _, row in ipairs(rows) do
+    local id = id_of(d, row.values)
+    if id then
+      if first_line[id] then
+        report(row.where[d.key[#d.key]] or row.at, d.key[#d.key],
+               ("'%s' is also on line %s"):format(id, first_line[id]))
+      else
+        first_line[id] = row.at:match(":(%d+):%d+$") or row.at:match("(%w+%d+)$") or row.at
+        pending[id] = true
+      end
+    end
+  end
   -- Pass 2: each row against the register.
   local ops = {}
   for _, row in ipairs(rows) do
@@ -578,11 +602,11 @@ function Records:import(path, opts)
   end
   if #errors > 0 then
     if more > 0 then errors[#errors + 1] = ("... and %d more problems"):format(more) end
-    errors[#errors + 1] = path .. ": rejected; nothing was stored"
+    errors[#errors + 1] = source .. ": rejected; nothing was stored"
     return nil, table.concat(errors, "\n"), "INPUT"
   end
   local rep, werr, wcode = apply(self, ops, opts.command or ("import " .. d.plural), opts.reason,
-                                 path)
+                                 source)
   if not rep then return nil, werr, wcode end
   rep.rows = #ops
   return rep
