@@ -83,6 +83,14 @@ end
 
 --- Adds one command per record kind to the kit's command table.
 function M.install(kit)
+  for _, d in ipairs(kind.all()) do
+    if d.cli ~= false then M.install_kind(kit, d) end
+  end
+end
+
+--- The command of one kind (for kinds whose own command family adds it
+-- under another name or with more verbs: d.cli = false, then this).
+function M.install_kind(kit, d, command_name)
   local out, EXIT = kit.out, kit.EXIT
 
   local function fail(e, code)
@@ -90,7 +98,7 @@ function M.install(kit)
     return code == "USAGE" and EXIT.USAGE or kit.exit_for(code)
   end
 
-  for _, d in ipairs(kind.all()) do
+  do
     local options = {}
     for k, v in pairs(COMMON) do options[k] = v end
     local filter_option = {}
@@ -215,7 +223,7 @@ function M.install(kit)
       return #problems == 0 and EXIT.OK or EXIT.FAIL
     end
 
-    kit.command(d.plural, {
+    kit.command(command_name or d.plural, {
       usage = usage(d),
       summary = d.summary or d.title,
       help = help(d),
