@@ -169,6 +169,7 @@ require("isms.cli.assets")(kit)
 require("isms.cli.methodology")(kit)
 require("isms.cli.risk")(kit)
 require("isms.cli.treatment")(kit)
+require("isms.cli.gap")(kit)
 require("isms.cli.script")(kit)
 -- One command per record kind the domain packages define (isms.store.kind).
 require("isms.cli.records").install(kit)

@@ -260,24 +260,39 @@ function M.prefill_from(reg, from_framework, source_answers, fm, to, tm, opts, w
     for _, c in ipairs(children[ref] or {}) do leaves(c, out) end
     return out
   end
-  local proposal = {}   -- target ref -> { status, maturity, from = { "src (rel)" } }
+  -- Per target: the sources that cover it whole (equal, superset) and
+  -- those that cover a part (subset, intersect). Whole covers decide
+  -- (the lowest of them); parts alone give at most a partial result.
+  local cover = {}   -- target ref -> { whole = { }, part = { }, from = { } }
   for _, p in ipairs(pairs_list) do
     local ans = source_answers[p.source]
     local status = ans and p.relation ~= "none" and carried(fm, ans.status, p.relation)
     if status then
-      for _, t in ipairs(leaves(p.target, {})) do
-        local s = tm.status_by_id[status] and status or carried(tm, status, "equal")
-        if s then
-          local cur = proposal[t]
-          local new_s = tm.status_by_id[s]
-          if not cur or (new_s.score or 1) < (tm.status_by_id[cur.status].score or 1) then
-            proposal[t] = { status = s, maturity = p.relation == "equal" and ans.maturity or nil,
-                            from = {} }
-          end
-          table.insert(proposal[t].from, ("%s (%s)"):format(p.source, p.relation))
+      local s = tm.status_by_id[status] and status or carried(tm, status, "equal")
+      if s then
+        for _, t in ipairs(leaves(p.target, {})) do
+          local c = cover[t] or { whole = {}, part = {}, from = {} }
+          cover[t] = c
+          local whole = p.relation == "equal" or p.relation == "superset"
+          table.insert(whole and c.whole or c.part, { status = s,
+            maturity = p.relation == "equal" and ans.maturity or nil })
+          table.insert(c.from, ("%s (%s)"):format(p.source, p.relation))
         end
       end
     end
+  end
+  local proposal = {}
+  for t, c in pairs(cover) do
+    local list, pick_lowest = #c.whole > 0 and c.whole or c.part, #c.whole > 0
+    local best
+    for _, x in ipairs(list) do
+      local score = tm.status_by_id[x.status].score or 1
+      if not best or (pick_lowest and score < best.score) or (not pick_lowest and score > best.score)
+      then
+        best = { status = x.status, maturity = x.maturity, score = score }
+      end
+    end
+    proposal[t] = { status = best.status, maturity = best.maturity, from = c.from }
   end
   local existing = reg:answers(to.id)
   local rows, kept = {}, 0
@@ -382,6 +397,36 @@ function R:credit_9001(to_id, opts)
   end
   rep.clause_requirements, rep.credited = clause_total, covered
   rep.share = clause_total > 0 and covered / clause_total or 0
+  -- The same at the standard's sub-clause level (4.1 ... 10.2, the deepest
+  -- numbered nodes): covered when any of its requirements is credited.
+  local numbered, has_numbered_child, parent_of = {}, {}, {}
+  for req in self:query("SELECT ref, parent FROM requirements WHERE framework = ?1 AND "
+      .. "control = 0 ORDER BY ord", to.framework) do
+    parent_of[req.ref] = req.parent
+    if req.ref:match("^%d+%.%d+[%.%d]*$") then
+      numbered[#numbered + 1] = req.ref
+      if req.parent and req.parent:match("^%d+[%.%d]*$") then has_numbered_child[req.parent] = true end
+    end
+  end
+  local credited_under = {}
+  for ref, a in pairs(now) do
+    if (a.origin or ""):find("^credited from") then
+      local p = ref
+      while p do
+        credited_under[p] = true
+        p = parent_of[p]
+      end
+    end
+  end
+  local subs, subs_covered = 0, 0
+  for _, ref in ipairs(numbered) do
+    if not has_numbered_child[ref] then
+      subs = subs + 1
+      if credited_under[ref] then subs_covered = subs_covered + 1 end
+    end
+  end
+  rep.subclauses, rep.subclauses_credited = subs, subs_covered
+  rep.subclause_share = subs > 0 and subs_covered / subs or 0
   return rep
 end
 

@@ -8,6 +8,10 @@ local M = {}
 M.catalog = require "isms.gap.catalog"
 M.method = require "isms.gap.method"
 M.kinds = require "isms.gap.kinds"
+M.report = require "isms.gap.report"
 require "isms.gap.framework"
+require "isms.gap.assess"
+require "isms.gap.results"
+M.readiness = require "isms.gap.readiness"
 
 return M
