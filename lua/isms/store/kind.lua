@@ -520,6 +520,26 @@ function M.batch(reg, opts, fn)
   return { created = created, updated = updated, batch = rep.batch, ids = ids }
 end
 
+--- Adds or changes several records, by their keys, in one batch: every
+-- record is checked first (references between them count), then all are
+-- written, or none. Returns { created, updated, batch, rows } or nil,
+-- message (one line per problem), code.
+function Records:put_all(list, opts)
+  opts = opts or {}
+  local d = self.d
+  if type(list) ~= "table" then error(("%s: expected a list of records"):format(d.kind), 2) end
+  local rows = {}
+  for k, values in ipairs(list) do
+    if type(values) ~= "table" then error(("%s: expected a list of records"):format(d.kind), 2) end
+    rows[k] = { values = values, where = {}, at = ("%s %s"):format(d.kind,
+                                                                 id_of(d, values) or "(new)") }
+  end
+  if #rows == 0 then return { created = 0, updated = 0, rows = 0 } end
+  return self:import_rows(rows, { source = opts.source or (d.plural .. " put"),
+    reason = opts.reason, command = opts.command or (d.plural .. " put"),
+    max_errors = opts.max_errors or 1000 })
+end
+
 -- Who points at a record: { "kind id (field)", ... }.
 local function referrers(coll, id)
   local d, reg = coll.d, coll.reg
