@@ -136,9 +136,7 @@ function R:import_answers(assessment_id, rows, opts)
         if c[f] ~= nil then values[f] = c[f] end
       end
       values.status = normal_status(m, values.status)
-      local where = { assessment = row.at }
-      for k, v in pairs(row.where) do where[k] = v end
-      out[#out + 1] = { values = values, where = where, at = row.at }
+      out[#out + 1] = { values = values, where = row.where, at = row.at }
     end
   end
   if #errors > 0 then
@@ -177,11 +175,9 @@ function R:import_questionnaire(assessment_id, path, opts)
   local rows = {}
   if #errors == 0 then
     for cells in rd.next, rd do
-      local row = { cells = {}, where = {}, at = rd:where(1) }
-      for n, k in pairs(col) do
-        row.cells[n] = cells[k]
-        row.where[n] = rd:where(k)
-      end
+      local where, at = rd:positions(col)
+      local row = { cells = {}, where = where, at = at }
+      for n, k in pairs(col) do row.cells[n] = cells[k] end
       if row.cells.assessment and row.cells.assessment:find("%S")
           and row.cells.assessment:match("^%s*(.-)%s*$") ~= assessment_id then
         errors[#errors + 1] = ("%s: assessment: '%s' is another assessment than %s")

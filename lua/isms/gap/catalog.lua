@@ -208,10 +208,9 @@ local function scalar(v)
 end
 
 local function from_ciso(path, doc)
-  local lyaml = require "lyaml"
   local objects = type(doc) == "table" and doc.objects
   local fw = type(objects) == "table" and objects.framework
-  if type(fw) ~= "table" or fw == lyaml.null then
+  if type(fw) ~= "table" then
     fault(path, nil, "not a CISO Assistant framework library (no objects.framework)")
   end
   local list = fw.requirement_nodes
@@ -359,6 +358,24 @@ end
 
 -- ------------------------------------------------------------ loading
 
+--- A YAML document as Lua data (libyaml in the core, decoded as JSON),
+-- or nil and "line:col: not valid YAML: reason".
+function M.yaml(text)
+  local b = require "isms.store._ffi"
+  local json_out, err_out = b.ffi.new("char *[1]"), b.ffi.new("char *[1]")
+  local rc = b.C.isms_yaml_to_json(text, #text, json_out, err_out)
+  local json, err = b.str(json_out[0]), b.str(err_out[0])
+  b.C.isms_free(json_out[0])
+  b.C.isms_free(err_out[0])
+  if rc ~= 0 then
+    local pos, why = (err or ""):match("^(%d+:%d+): (.*)$")
+    return nil, ("%s: not valid YAML: %s"):format(pos or "1:1", why or err or "unreadable")
+  end
+  local doc = require("cjson.safe").decode(json)
+  if doc == nil then return nil, "1:1: not valid YAML: too deeply nested" end
+  return doc
+end
+
 --- What a file is: "rules" (.lua), "ciso" (YAML with objects.framework),
 -- "ciso_mapping" (YAML with objects.requirement_mapping_set), "oscal"
 -- (JSON with catalog or profile); with the decoded document.
@@ -372,12 +389,8 @@ function M.sniff(path)
     if doc == nil then return nil, ("%s: not valid JSON: %s"):format(path, tostring(jerr)), "INPUT" end
     return "oscal", doc
   end
-  local lyaml = require "lyaml"
-  local ok, doc = pcall(lyaml.load, text)
-  if not ok then
-    return nil, ("%s: not valid YAML: %s"):format(path, tostring(doc):gsub("^.-:%d+: ", "")),
-      "INPUT"
-  end
+  local doc, yerr = M.yaml(text)
+  if doc == nil then return nil, ("%s:%s"):format(path, yerr), "INPUT" end
   if type(doc) ~= "table" then return nil, path .. ": not a framework or mapping file", "INPUT" end
   local objects = type(doc.objects) == "table" and doc.objects or {}
   if objects.framework then return "ciso", doc end

@@ -104,9 +104,24 @@ M.assessment = kind.define {
   end,
 }
 
--- The assessment of an answer, cached for one import.
-local function assessment_of(reg, id)
-  return reg:records("assessment"):get(id)
+-- What answers are checked against -- the assessment, its framework's
+-- requirements, its method -- looked up once per import: validate gets
+-- the same batch table for every row of one import, and keeps them under
+-- a key of its own.
+local MEMO = {}
+local function context_of(reg, id, batch)
+  local memo = batch and rawget(batch, MEMO)
+  if memo and memo.id == id then return memo end
+  local a = reg:records("assessment"):get(id)
+  if not a then return nil end
+  local reqs = {}
+  for r in reg:query("SELECT ref, assessable FROM requirements WHERE framework = ?1",
+                     a.framework) do
+    reqs[r.ref] = r.assessable == "1"
+  end
+  memo = { id = id, a = a, reqs = reqs, method = { method.load(a.method or "default") } }
+  if batch then rawset(batch, MEMO, memo) end
+  return memo
 end
 
 M.answer = kind.define {
@@ -128,19 +143,20 @@ M.answer = kind.define {
     { name = "notes", type = "text" },
     { name = "origin", type = "text", help = "where a pre-filled answer came from" },
   },
-  validate = function(row, _, reg)
-    local a = assessment_of(reg, row.assessment)
-    if not a then return ("no assessment '%s'"):format(tostring(row.assessment)), "assessment" end
-    local req = reg:records("requirement"):get(a.framework .. ":" .. row.requirement)
-    if not req then
+  validate = function(row, _, reg, batch)
+    local ctx = context_of(reg, row.assessment, batch)
+    if not ctx then return ("no assessment '%s'"):format(tostring(row.assessment)), "assessment" end
+    local a = ctx.a
+    local assessable = ctx.reqs[row.requirement]
+    if assessable == nil then
       return ("'%s' is not a requirement of %s"):format(row.requirement, a.framework),
         "requirement"
     end
-    if not req.assessable then
+    if not assessable then
       return ("'%s' is a heading of %s, not an assessable requirement"):format(row.requirement,
              a.framework), "requirement"
     end
-    local m, err = method.load(a.method or "default")
+    local m, err = ctx.method[1], ctx.method[2]
     if not m then return err, "status" end
     if row.status ~= nil then
       local s = method.status(m, row.status)

@@ -289,6 +289,43 @@ local function next_id(coll, taken)
   return ("%s%03d"):format(prefix, most + 1)
 end
 
+-- Private keys of an import's batch table: the stored rows it preloaded
+-- and the references it found, so a large import does not look up each
+-- row and each reference one query at a time.
+local PRELOADED, EXISTS = {}, {}
+
+-- Loads the stored rows an import's rows may change, a chunk of first-key
+-- values per query: { keys = { id = true }, rows = { id = raw } }.
+local function preload(coll, rows)
+  local d = coll.d
+  local first, firsts, keys = d.key[1], {}, {}
+  for _, row in ipairs(rows) do
+    local id = id_of(d, row.values)
+    if id then
+      keys[id] = true
+      local v = row.values[first]
+      if v ~= nil and not firsts[tostring(v)] then
+        firsts[tostring(v)] = true
+        firsts[#firsts + 1] = tostring(v)
+      end
+    end
+  end
+  local out = { keys = keys, rows = {} }
+  for i = 1, #firsts, 500 do
+    local chunk, marks = {}, {}
+    for j = i, math.min(#firsts, i + 499) do
+      chunk[#chunk + 1] = firsts[j]
+      marks[#marks + 1] = "?" .. #chunk
+    end
+    for _, raw in ipairs(coll:raw((" WHERE %s IN (%s)"):format(first, table.concat(marks, ",")),
+                                  unpack(chunk))) do
+      local id = id_of(d, raw)
+      if keys[id] then out.rows[id] = raw end
+    end
+  end
+  return out
+end
+
 -- Checks one write (values: field -> value as given) against the stored
 -- record; returns an op { id, old, cols, links } or nil and a list of
 -- { field, reason }. mode: "add" (must be new), "set" (must exist),
@@ -322,7 +359,10 @@ local function prepare(coll, values, mode, pending, batch)
     errs[#errs + 1] = { field = missing, reason = "the key field is missing" }
     return nil, errs
   end
-  local old = coll:raw_one(id)
+  -- The stored record: from the import's preloaded rows when it has them.
+  local old
+  local known = batch and rawget(batch, PRELOADED)
+  if known and known.keys[id] then old = known.rows[id] else old = coll:raw_one(id) end
   if mode == "add" and old then
     return nil, { { field = d.key[1], reason = ("%s '%s' exists already"):format(d.kind, id) } },
       "INPUT"
@@ -358,7 +398,14 @@ local function prepare(coll, values, mode, pending, batch)
       local targets = type(given) == "table" and given or { given }
       for _, t in ipairs(targets) do
         local here = f.to == d.kind and pending[t]
-        if not here and not exists(reg, f.to, t) then
+        local seen = batch and rawget(batch, EXISTS)
+        local key = f.to .. "\0" .. t
+        local found = here or (seen and seen[key])
+        if not found then
+          found = exists(reg, f.to, t)
+          if seen and found then seen[key] = true end
+        end
+        if not found then
           bad(f.name, ("no %s '%s' in the register"):format(f.to, t))
         end
       end
@@ -399,8 +446,14 @@ local function write_ops(coll, w, ops)
     for _, k in ipairs(d.key) do put[k] = op.cols[k] end
     for name, s in pairs(op.cols) do
       if not d.is_key[name] then
-        put[name] = s or ""
-        if not op.old or (op.old[name] or false) ~= s then changed = true end
+        local was = op.old and op.old[name] or false
+        -- A number column gives back "2.0" for "2": compare numbers as numbers.
+        local numeric = d.by_name[name].type == "number" or d.by_name[name].type == "int"
+        local same = was == s or (numeric and was and s and tonumber(was) == tonumber(s))
+        if not op.old or not same then
+          put[name] = s or ""
+          changed = true
+        end
       end
     end
     w.put(d.kind, put)
@@ -632,12 +685,10 @@ function Records:import(path, opts)
   local rows = {}
   if #errors == 0 then
     for cells in rd.next, rd do
-      local values, where = {}, {}
-      for k, name in pairs(field_at) do
-        values[name] = cells[k] or ""
-        where[name] = rd:where(k)
-      end
-      rows[#rows + 1] = { values = values, where = where, at = rd:where(1) }
+      local values = {}
+      for k, name in pairs(field_at) do values[name] = cells[k] or "" end
+      local where, at = rd:positions(col_of)
+      rows[#rows + 1] = { values = values, where = where, at = at }
     end
   end
   rd:close()
@@ -684,6 +735,10 @@ function Records:import_rows(rows, opts)
   end
   -- Pass 2: each row against the register and the rows before it.
   local ops, batch = {}, {}
+  if #rows > 20 then
+    rawset(batch, PRELOADED, preload(self, rows))
+    rawset(batch, EXISTS, {})
+  end
   for _, row in ipairs(rows) do
     if #errors >= max_errors then more = more + 1 else
       local op, errs = prepare(self, row.values, "put", pending, batch)
