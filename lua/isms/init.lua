@@ -42,6 +42,10 @@ isms.catalog = require "isms.risk.catalog"
 -- between editions: isms.controls.load(name), .load_mapping(name), ...
 isms.controls = require "isms.treat.controls"
 
+--- Gap analysis: isms.gap.catalog (requirement catalogs), .method,
+-- .report (the gap report model); register methods in docs/lua-api.md.
+isms.gap = require "isms.gap"
+
 --- The one action tracker over RTP tasks, corrective and review actions,
 -- gap remediation, ...: isms.actions.list(reg, opts), .source(name, fn).
 isms.actions = require "isms.actions"
