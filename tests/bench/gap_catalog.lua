@@ -5,10 +5,14 @@ local out = { "urn: urn:bench:library:big", "objects:", "  framework:",
   "    urn: urn:bench:framework:big", "    ref_id: BIG", "    name: Bench framework",
   "    requirement_nodes:" }
 local per = math.floor(n / 50)
+local SECTION = "    - urn: urn:bench:req:s%d\n      ref_id: 'S%d'\n      name: Section %d\n"
+  .. "      assessable: false\n      depth: 1"
+local NODE = "    - urn: urn:bench:req:s%d.%d\n      ref_id: 'S%d.%d'\n"
+  .. "      parent_urn: urn:bench:req:s%d\n      name: Requirement %d of section %d\n"
+  .. "      description: Do the thing number %d well and keep evidence of it.\n"
+  .. "      assessable: true\n      depth: 2"
 for s = 1, 50 do
-  out[#out + 1] = ("    - urn: urn:bench:req:s%d\n      ref_id: 'S%d'\n      name: Section %d\n      assessable: false\n      depth: 1"):format(s, s, s)
-  for r = 1, per - 1 do
-    out[#out + 1] = ("    - urn: urn:bench:req:s%d.%d\n      ref_id: 'S%d.%d'\n      parent_urn: urn:bench:req:s%d\n      name: Requirement %d of section %d\n      description: Do the thing number %d well and keep evidence of it.\n      assessable: true\n      depth: 2"):format(s, r, s, r, s, r, s, r)
-  end
+  out[#out + 1] = SECTION:format(s, s, s)
+  for r = 1, per - 1 do out[#out + 1] = NODE:format(s, r, s, r, s, r, s, r) end
 end
 io.write(table.concat(out, "\n"), "\n")
