@@ -6,7 +6,9 @@ local isms = require "isms"
 describe("register", function()
   it("creates a register at the current schema version", function()
     local reg = H.register()
-    assert.are.equal(3, reg:schema_version())
+    -- the library's latest (each area's migration moves it)
+    local C = require("isms.store._ffi").C
+    assert.are.equal(C.isms_schema_version_supported(), reg:schema_version())
     assert.are.equal("qism-fmea", reg:setting("methodology"))
   end)
 
