@@ -650,17 +650,19 @@ int isms_quant_exceedance(isms_quant *q, int after, size_t n, const double *loss
 int isms_quant_quantile(isms_quant *q, int after, double p, double *loss /* OUT */);
 
 /* Stores a finished run: one quant_runs row (method, currency, seed,
-** iterations, the portfolio before and after, the controls' cost),
-** npoints points of the exceedance curve, and per risk its statistics with
-** the level and acceptance given (level[i] NULL / acceptable[i] -1: none;
-** after_* likewise). One transaction, one change batch; *run gets its id. */
+** iterations, the portfolio before and after, the controls' cost), the
+** exceedance curve at the npoints losses curve_loss (before and after),
+** and per risk its statistics with the level and acceptance given
+** (level[i] NULL / acceptable[i] -1: none; after_* likewise). One
+** transaction, one change batch; *run gets its id. */
 typedef struct isms_quant_record {
   const char *method;
   const char *currency;
   const char *metric;           /* which statistic the levels band: "mean", "p90", ... */
   const char *reason;
   double control_cost;          /* yearly cost of the controls in the treatments */
-  size_t npoints;
+  size_t npoints;                   /* at most 1000 */
+  const double *curve_loss;
   const char *const *level;         /* per risk, before */
   const int8_t *acceptable;
   const char *const *after_level;   /* per risk, after */

@@ -7,10 +7,11 @@
 ** A risk's stream is keyed by the run's seed and its ref, never by its
 ** position: the same risk gets the same numbers whatever else is in the
 ** run, in whatever order, on however many threads. Within a risk, the
-** stream is split with jump() (2^128 steps each) into sub-streams for the
-** frequency, the primary and secondary magnitudes and the correlation
-** score, so that changing one estimate (a treatment) leaves the draws of
-** the others where they were.
+** stream is split with jump() (2^128 steps each) into sub-streams: 0 the
+** frequency (counts, years of events), 1 the primary magnitude, 2 the
+** secondary loss, 3 the correlation score, 4 the years' rates when they
+** vary -- so changing one estimate (a treatment) leaves the draws of the
+** others where they were.
 */
 #include <pthread.h>
 #include <string.h>

@@ -45,6 +45,7 @@ typedef struct model {
   int has_lef;
   isms__dist lef, tef, vuln, primary, sp, secondary;
   double rate;       /* the constant frequency, or -1 when it varies */
+  double rate_max;   /* the largest frequency it can take, or -1 when unbounded */
   double mean_rate;  /* for the run's size check */
 } model;
 
@@ -144,6 +145,17 @@ static int prepare(isms_quant *q, const char *ref, const char *field, const isms
   return ISMS_OK;
 }
 
+/* The largest value a distribution can draw, or -1 when it has no bound. */
+static double dist_max(const isms_dist *d) {
+  switch (d->kind) {
+  case ISMS_DIST_CONSTANT: return d->a;
+  case ISMS_DIST_UNIFORM: return d->b;
+  case ISMS_DIST_TRIANGULAR:
+  case ISMS_DIST_PERT: return d->c;
+  default: return -1;
+  }
+}
+
 static double dist_mean(const isms_dist *d) {
   double m = 0, v = 0;
   return isms_dist_moments(d, &m, &v) == ISMS_OK ? m : 0;
@@ -160,6 +172,7 @@ static int build(isms_quant *q, const isms_quant_risk *r, model *m) {
   if (m->has_lef) {
     if ((rc = prepare(q, ref, "lef", &r->lef, ISMS_ROLE_RATE, &m->lef))) return rc;
     m->rate = r->lef.kind == ISMS_DIST_CONSTANT ? r->lef.a : -1;
+    m->rate_max = dist_max(&r->lef);
     m->mean_rate = dist_mean(&r->lef);
   } else {
     if (r->tef.kind == ISMS_DIST_NONE)
@@ -173,6 +186,8 @@ static int build(isms_quant *q, const isms_quant_risk *r, model *m) {
     m->rate = r->tef.kind == ISMS_DIST_CONSTANT && r->vuln.kind == ISMS_DIST_CONSTANT
                   ? r->tef.a * r->vuln.a
                   : -1;
+    double tmax = dist_max(&r->tef), vmax = dist_max(&r->vuln);
+    m->rate_max = tmax >= 0 && vmax >= 0 ? tmax * vmax : -1;
     m->mean_rate = dist_mean(&r->tef) * dist_mean(&r->vuln);
   }
   if (r->primary.kind == ISMS_DIST_NONE)
@@ -293,12 +308,18 @@ static void draw_many(const isms__dist *d, isms__rng *r, size_t n, double *out) 
   }
 }
 
-/* Scratch of one worker for the simulation: chunk arrays. */
+/* Scratch of one worker for the simulation: chunk arrays, and the years'
+** rates of a block for thinning. */
+#define BLOCK 4096
 typedef struct sim_buf {
   uint32_t at[CHUNK];
   double a[CHUNK], b[CHUNK], x[CHUNK], p[CHUNK];
+  /* thinning: a year's rate, drawn when the year first has a candidate;
+  ** stamp[y] == block says it is drawn in the current block */
+  double rate[BLOCK];
+  uint32_t stamp[BLOCK];
+  uint32_t block;
 } sim_buf;
-#define BLOCK 4096
 
 /* The frequency of one year. */
 static inline double draw_rate(const model *m, isms__rng *f) {
@@ -315,6 +336,20 @@ static inline double draw_event(const model *m, isms__rng *g, isms__rng *h) {
     if (isms__rng_unit(h) < p) x += isms__dist_draw(&m->secondary, h);
   }
   return x;
+}
+
+/* The magnitudes of c events falling in the years buf->at[0..c) of block. */
+static void land_events(const model *m, isms__rng *g, isms__rng *h, sim_buf *buf, size_t c,
+                        double *block) {
+  if (c == 0) return;
+  double *x = buf->x;
+  draw_many(&m->primary, g, c, x);
+  if (m->secondary.kind != ISMS_DIST_NONE)
+    for (size_t e = 0; e < c; e++) {
+      double sp = isms__dist_draw(&m->sp, h);
+      if (isms__rng_unit(h) < sp) x[e] += isms__dist_draw(&m->secondary, h);
+    }
+  for (size_t e = 0; e < c; e++) block[buf->at[e]] += x[e];
 }
 
 /* Fills loss[0..n) with the annual losses of model m. */
@@ -358,17 +393,47 @@ static void simulate(const model *m, uint64_t key, size_t n, double *loss, sim_b
       uint64_t events = isms__poisson(&f, m->rate * (double)nb);
       while (events > 0) {
         size_t c = events < CHUNK ? (size_t)events : CHUNK;
-        uint32_t *at = buf->at;
-        for (size_t e = 0; e < c; e++) at[e] = (uint32_t)isms__rng_below(&f, nb);
-        double *x = buf->x;
-        draw_many(&m->primary, &g, c, x);
-        if (m->secondary.kind != ISMS_DIST_NONE)
-          for (size_t e = 0; e < c; e++) {
-            double sp = isms__dist_draw(&m->sp, &h);
-            if (isms__rng_unit(&h) < sp) x[e] += isms__dist_draw(&m->secondary, &h);
-          }
-        for (size_t e = 0; e < c; e++) block[at[e]] += x[e];
+        for (size_t e = 0; e < c; e++) buf->at[e] = (uint32_t)isms__rng_below(&f, nb);
+        land_events(m, &g, &h, buf, c, block);
         events -= c;
+      }
+    }
+    return;
+  }
+  if (m->rate_max >= 0) {
+    /* A rate that varies from year to year but has a maximum: thinning
+    ** (Lewis and Shedler, 1979). Candidates come at the maximum rate as
+    ** above, and one in year y is kept with probability rate_y / max --
+    ** which leaves Poisson(rate_y) events in the year. A year's rate is
+    ** drawn (from a stream of its own) only once the year has a candidate:
+    ** in a year without one, no rate would give it an event. */
+    isms__rng rr = h;
+    isms__rng_jump(&rr);
+    isms__rng_jump(&rr);
+    const double top = m->rate_max;
+    for (size_t y0 = 0; y0 < n; y0 += BLOCK) {
+      size_t nb = n - y0 < BLOCK ? n - y0 : BLOCK;
+      double *block = loss + y0;
+      memset(block, 0, nb * sizeof *block);
+      if (++buf->block == 0) {  /* the stamps wrapped: start them over */
+        memset(buf->stamp, 0, sizeof buf->stamp);
+        buf->block = 1;
+      }
+      uint64_t candidates = isms__poisson(&f, top * (double)nb);
+      while (candidates > 0) {
+        size_t c = candidates < CHUNK ? (size_t)candidates : CHUNK, kept = 0;
+        for (size_t e = 0; e < c; e++) {
+          uint32_t y = (uint32_t)isms__rng_below(&f, nb);
+          double u = isms__rng_unit(&f) * top;
+          if (buf->stamp[y] != buf->block) {
+            buf->stamp[y] = buf->block;
+            buf->rate[y] = draw_rate(m, &rr);
+          }
+          buf->at[kept] = y;
+          kept += u < buf->rate[y];
+        }
+        land_events(m, &g, &h, buf, kept, block);
+        candidates -= c;
       }
     }
     return;

@@ -1,7 +1,7 @@
 /*
 ** quant_store.c -- storing a finished quantitative run: one quant_runs row
 ** with the portfolio before and after treatment, the loss exceedance curve
-** on one log-spaced grid for both, and one quant_results row per risk with
+** at the caller's losses, before and after, and one quant_results row per risk with
 ** the level and acceptance the caller's bands and criteria gave it. One
 ** transaction and one change batch ("quant run"); the run is logged as one
 ** created record, its rows point at it.
@@ -30,23 +30,6 @@ static void bind_flag(sqlite3_stmt *st, int at, const int8_t *flags, size_t i) {
   else sqlite3_bind_null(st, at);
 }
 
-/* The curve's grid: npoints losses, log-spaced from about the smallest
-** loss of a year with any loss up to the worst year, before or after. */
-static void grid(isms_quant *q, size_t npoints, double *x) {
-  isms_quant_stats b, a;
-  isms_quant_portfolio(q, 0, &b);
-  isms_quant_portfolio(q, 1, &a);
-  double q0 = 1.0 - b.p_loss + 0.001, lo = 0;
-  if (q0 > 1) q0 = 1;
-  isms_quant_quantile(q, 0, q0, &lo);
-  double hi = b.max > a.max ? b.max : a.max;
-  if (lo < 1) lo = 1;
-  if (hi <= lo) hi = lo * 10;
-  for (size_t k = 0; k < npoints; k++)
-    x[k] = npoints > 1 ? exp(log(lo) + (log(hi) - log(lo)) * (double)k / (double)(npoints - 1))
-                       : hi;
-}
-
 static int fail(isms_db *db, int code, const char *msg) {
   return isms__fail(db, code, "quant: %s", msg);
 }
@@ -57,7 +40,8 @@ ISMS_API int isms_quant_save(isms_db *db, isms_quant *q, const isms_quant_record
   isms__clear_error(db);
   if (!q || !rec || !run || !rec->method) return fail(db, ISMS_MISUSE, "bad arguments");
   if (!isms__quant_ready(q)) return fail(db, ISMS_MISUSE, "the run has not finished");
-  if (rec->npoints > MAX_POINTS) return fail(db, ISMS_MISUSE, "too many curve points");
+  if (rec->npoints > MAX_POINTS || (rec->npoints && !rec->curve_loss))
+    return fail(db, ISMS_MISUSE, "bad curve points");
   const isms_quant_opts *o = isms__quant_opts(q);
   if (o->seed > (uint64_t)INT64_MAX) return fail(db, ISMS_INPUT, "seed above 2^63 - 1");
   size_t n = isms_quant_count(q);
@@ -101,8 +85,8 @@ ISMS_API int isms_quant_save(isms_db *db, isms_quant *q, const isms_quant_record
   *run = sqlite3_last_insert_rowid(db->sql);
 
   if (rec->npoints > 0) {
-    double x[MAX_POINTS], pb[MAX_POINTS], pa[MAX_POINTS];
-    grid(q, rec->npoints, x);
+    double pb[MAX_POINTS], pa[MAX_POINTS];
+    const double *x = rec->curve_loss;
     isms_quant_exceedance(q, 0, rec->npoints, x, pb);
     isms_quant_exceedance(q, 1, rec->npoints, x, pa);
     if (sqlite3_prepare_v2(db->sql,

@@ -121,6 +121,12 @@ local WORDS = {
   { "control_mapping",     "named", "iso27001-2013-to-2022" },
   { "maps",                "named", "A.5.1.1" },
   { "new_control",         "named", "A.5.7" },
+  { "quant_model",         "named", "fair" },
+  { "quant_frequency",     "named", "T-FIRE" },
+  { "quant_magnitude",     "named", "A" },
+  { "quant_risk",          "named", "ASSET/T-FIRE" },
+  { "quant_control",       "named", "A.8.13" },
+  { "quant_acceptance",    "named", "p90 below 100k" },
 }
 
 local decls = {}

@@ -278,6 +278,60 @@ static void test_bench_models(void) {
   }
 }
 
+static double mean_of(isms_dist d) {
+  double m = 0, v = 0;
+  isms_dist_moments(&d, &m, &v);
+  return m;
+}
+
+/* Each path of the simulation against the closed-form mean of its model:
+** E[annual loss] = E[frequency] (E[primary] + E[secondary probability]
+** E[secondary]) for Poisson events and for FAIR's product alike. */
+static void test_path_means(void) {
+  struct {
+    const char *name;
+    int events;
+    isms_dist lef, tef, vuln;
+  } paths[] = {
+      {"Poisson, constant rate (blocks of events)", ISMS_EVENTS_POISSON,
+       {ISMS_DIST_CONSTANT, 0.7, 0, 0, 0}, {0}, {0}},
+      {"Poisson, PERT rate (thinning)", ISMS_EVENTS_POISSON, {ISMS_DIST_PERT, 0.1, 0.5, 2, 4}, {0},
+       {0}},
+      {"Poisson, tef x vulnerability (thinning)", ISMS_EVENTS_POISSON, {0},
+       {ISMS_DIST_TRIANGULAR, 2, 5, 12, 0}, {ISMS_DIST_UNIFORM, 0.02, 0.1, 0, 0}},
+      {"Poisson, lognormal rate (year by year)", ISMS_EVENTS_POISSON,
+       {ISMS_DIST_LOGNORMAL, 0.2, 3, 0, 0.9}, {0}, {0}},
+      {"Poisson, large constant rate", ISMS_EVENTS_POISSON, {ISMS_DIST_CONSTANT, 40, 0, 0, 0},
+       {0}, {0}},
+      {"product, tef x vulnerability", ISMS_EVENTS_PRODUCT, {0},
+       {ISMS_DIST_PERT, 1, 4, 9, 4}, {ISMS_DIST_PERT, 0.1, 0.2, 0.5, 4}},
+  };
+  const int64_t n = 200000;
+  for (int k = 0; k < 6; k++) {
+    isms_quant *q;
+    isms_quant_new(&q);
+    isms_quant_risk r;
+    memset(&r, 0, sizeof r);
+    r.ref = "PATH";
+    r.events = paths[k].events;
+    r.lef = paths[k].lef, r.tef = paths[k].tef, r.vuln = paths[k].vuln;
+    r.primary = dist(ISMS_DIST_TRIANGULAR, 1000, 4000, 20000, 0);
+    r.secondary_p = dist(ISMS_DIST_PERT, 0.1, 0.3, 0.6, 4);
+    r.secondary = dist(ISMS_DIST_UNIFORM, 5000, 15000, 0, 0);
+    is_int(isms_quant_add(q, &r, NULL), ISMS_OK, "%s: add", paths[k].name);
+    isms_quant_opts o = options(31 + (uint64_t)k, n, 0);
+    is_int(isms_quant_run(q, &o), ISMS_OK, "%s: run", paths[k].name);
+    isms_quant_stats s;
+    isms_quant_risk_stats(q, 0, 0, &s);
+    double rate = r.lef.kind ? mean_of(r.lef) : mean_of(r.tef) * mean_of(r.vuln);
+    double want = rate * (mean_of(r.primary) + mean_of(r.secondary_p) * mean_of(r.secondary));
+    double se = s.sd / sqrt((double)n);
+    ok(fabs(s.mean - want) < 4 * se, "%s: mean %.1f vs exact %.1f (4 SE = %.1f)", paths[k].name,
+       s.mean, want, 4 * se);
+    isms_quant_free(q);
+  }
+}
+
 /* Percentiles of a risk whose annual loss is exactly lognormal (one event a
 ** year, product model) against the closed form. */
 static void test_percentiles_exact(void) {
@@ -599,6 +653,7 @@ int main(void) {
   test_moments_and_ks();
   test_poisson();
   test_bench_models();
+  test_path_means();
   test_percentiles_exact();
   test_percentiles_reference();
   test_independence();
