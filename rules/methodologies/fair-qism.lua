@@ -37,8 +37,8 @@ quant_model "fair" {
   iterations = 100000,      -- simulated years
   seed = 20260101,
   metric = "mean",          -- the annualised loss expectancy bands into the levels
-  bands = { Low = 0, Medium = 20000, High = 100000 },
-  threshold = 5000000,      -- the portfolio: how likely is a year above 5 M?
+  bands = { Low = 0, Medium = 5000, High = 40000 },
+  threshold = 3000000,      -- the portfolio: how likely is a year above 3 M?
   curve_points = 64,
 }
 
@@ -49,29 +49,29 @@ quant_model "fair" {
 -- Attacks: threat events are frequent, few get through.
 quant_frequency "T-MALWARE" {
   tef = { min = 1, most_likely = 4, max = 12 },
-  vulnerability = { min = 0.002, most_likely = 0.01, max = 0.05 },
+  vulnerability = { min = 0.0005, most_likely = 0.002, max = 0.01 },
   description = "Malware reaching the asset; most is stopped at the gateway and endpoints",
 }
 
 quant_frequency "T-INTRUSION" {
   tef = { min = 0.5, most_likely = 2, max = 8 },
-  vulnerability = { min = 0.002, most_likely = 0.01, max = 0.06 },
+  vulnerability = { min = 0.0005, most_likely = 0.002, max = 0.012 },
 }
 
 quant_frequency "T-SOCIAL-ENGINEERING" {
   tef = { min = 1, most_likely = 3, max = 10 },
-  vulnerability = { min = 0.002, most_likely = 0.01, max = 0.04 },
+  vulnerability = { min = 0.0005, most_likely = 0.002, max = 0.008 },
 }
 
 -- Accidents and failures: a loss event frequency directly.
 quant_frequency "T-FIRE" { lef = { min = 0.0005, most_likely = 0.002, max = 0.01 } }
 quant_frequency "T-FLOOD" { lef = { min = 0.0005, most_likely = 0.003, max = 0.015 } }
 quant_frequency "T-EM-PULSE" { lef = { min = 0.0002, most_likely = 0.001, max = 0.005 } }
-quant_frequency "T-POWER-LOSS" { lef = { min = 0.005, most_likely = 0.02, max = 0.1 } }
-quant_frequency "T-EQUIPMENT-FAILURE" { lef = { min = 0.005, most_likely = 0.02, max = 0.08 } }
+quant_frequency "T-POWER-LOSS" { lef = { min = 0.001, most_likely = 0.004, max = 0.02 } }
+quant_frequency "T-EQUIPMENT-FAILURE" { lef = { min = 0.001, most_likely = 0.004, max = 0.016 } }
 quant_frequency "T-EQUIPMENT-THEFT" { lef = { min = 0.001, most_likely = 0.005, max = 0.02 } }
-quant_frequency "T-DATA-CORRUPTION" { lef = { min = 0.002, most_likely = 0.01, max = 0.04 } }
-quant_frequency "T-ERROR-IN-USE" { lef = { min = 0.005, most_likely = 0.02, max = 0.1 } }
+quant_frequency "T-DATA-CORRUPTION" { lef = { min = 0.0005, most_likely = 0.002, max = 0.008 } }
+quant_frequency "T-ERROR-IN-USE" { lef = { min = 0.001, most_likely = 0.004, max = 0.02 } }
 quant_frequency "T-DISCLOSURE" { lef = { min = 0.001, most_likely = 0.004, max = 0.02 } }
 
 -- ------------------------------------------------------------ magnitude
@@ -99,14 +99,14 @@ quant_magnitude "C" {
 -- Risks the workshop estimated one by one (they replace the tables).
 
 quant_risk "IC-PHY-002/T-EM-PULSE/V-NO-SHIELDING" {
-  lef = { min = 0.005, most_likely = 0.02, max = 0.08 },
-  primary = { low = 150000, high = 2500000 },
+  lef = { min = 0.01, most_likely = 0.04, max = 0.12 },
+  primary = { low = 200000, high = 3000000 },
   description = "Unshielded lab equipment: a pulse destroys prototypes and test rigs",
 }
 
 quant_risk "IC-INF-014/T-FLOOD/V-NO-OFFSITE-BACKUP" {
-  lef = { min = 0.002, most_likely = 0.01, max = 0.04 },
-  primary = { low = 200000, high = 3000000 },
+  lef = { min = 0.005, most_likely = 0.02, max = 0.06 },
+  primary = { low = 300000, high = 4000000 },
   secondary_probability = { uniform = { 0.2, 0.5 } },
   secondary = { min = 100000, most_likely = 500000, max = 2000000 },
 }
@@ -145,8 +145,8 @@ quant_control "A.6.3" {
 -- applies holds.
 
 quant_acceptance "expected loss" {
-  metric = "mean", max = 50000,
-  description = "Retain a risk whose expected annual loss is below 50 k",
+  metric = "mean", max = 25000,
+  description = "Retain a risk whose expected annual loss is below 25 k",
 }
 
 quant_acceptance "class A tail" {
@@ -157,6 +157,6 @@ quant_acceptance "class A tail" {
 
 quant_acceptance "residual" {
   residual = true,
-  metric = "mean", max = 20000,
-  description = "After treatment the expected annual loss must be below 20 k",
+  metric = "mean", max = 10000,
+  description = "After treatment the expected annual loss must be below 10 k",
 }
