@@ -58,8 +58,9 @@ ISMS_API int isms_quant_save(isms_db *db, isms_quant *q, const isms_quant_record
       "INSERT INTO quant_runs(batch, method, currency, metric, seed, iterations, correlation, "
       "risks, threshold, control_cost, mean, sd, p50, p90, p95, p99, max, p_exceed, p_loss, "
       "after_mean, after_sd, after_p50, after_p90, after_p95, after_p99, after_max, "
-      "after_p_exceed, after_p_loss) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-      "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)";
+      "after_p_exceed, after_p_loss, risk_threshold) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+      "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, "
+      "?27, ?28, ?29)";
   if (sqlite3_prepare_v2(db->sql, sql_run, -1, &st, NULL) != SQLITE_OK) {
     rc = isms__fail_sql(db, "storing a quant run");
     goto out;
@@ -76,6 +77,8 @@ ISMS_API int isms_quant_save(isms_db *db, isms_quant *q, const isms_quant_record
   else sqlite3_bind_null(st, 9);
   sqlite3_bind_double(st, 10, rec->control_cost);
   bind_stats(st, bind_stats(st, 11, &before), &after);
+  if (o->risk_threshold >= 0) sqlite3_bind_double(st, 29, o->risk_threshold);
+  else sqlite3_bind_null(st, 29);
   if (sqlite3_step(st) != SQLITE_DONE) {
     rc = isms__fail_sql(db, "storing a quant run");
     goto out;

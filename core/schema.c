@@ -226,6 +226,7 @@ static const char *const migrations[] = {
     "  correlation  REAL NOT NULL DEFAULT 0,"
     "  risks        INTEGER NOT NULL,"
     "  threshold    REAL,"
+    "  risk_threshold REAL,"
     "  control_cost REAL,"
     "  mean REAL, sd REAL, p50 REAL, p90 REAL, p95 REAL, p99 REAL, max REAL,"
     "  p_exceed REAL, p_loss REAL,"

@@ -186,6 +186,7 @@ function methods:quant_result(id, opts)
                 currency = row.currency, metric = row.metric, seed = tonumber(row.seed),
                 iterations = tonumber(row.iterations), correlation = tonumber(row.correlation),
                 risks = tonumber(row.risks), threshold = tonumber(row.threshold),
+                risk_threshold = tonumber(row.risk_threshold),
                 control_cost = tonumber(row.control_cost), rows = {}, curve = {} }
   res.before, res.after = stats_of(row, ""), stats_of(row, "after_")
   res.reduction = res.before.mean - res.after.mean
