@@ -511,7 +511,7 @@ function M.acceptable(spec, stats, asset_class, residual)
     if not a.classes or (asset_class and a.classes[asset_class]) then
       applies = true
       if a.metric then
-        if not (stats[a.metric] < a.max) then holds = false end
+        if stats[a.metric] >= a.max then holds = false end
       elseif stats.p_exceed > a.max_probability then  -- the run's threshold is `above`
         holds = false
       end

@@ -142,6 +142,22 @@ end
 
 local STAT_COLS = { "mean", "sd", "p50", "p90", "p95", "p99", "max", "p_exceed", "p_loss" }
 
+-- Columns read as quote(col): SQLite's text of a REAL keeps 15 digits,
+-- quote() all that reading it back needs.
+local function exact(prefix, cols, as)
+  local list = {}
+  for k, c in ipairs(cols) do
+    list[k] = ("quote(%s%s) AS %s%s"):format(prefix, c, as or "", c)
+  end
+  return table.concat(list, ", ")
+end
+
+-- "1" true, "0" false, NULL nil
+local function flag(v)
+  if v == nil then return nil end
+  return v == "1"
+end
+
 local function stats_of(row, prefix)
   local s = {}
   for _, k in ipairs(STAT_COLS) do s[k] = tonumber(row[prefix .. k]) end
@@ -171,7 +187,10 @@ end
 function methods:quant_result(id, opts)
   check_open(self, "quant_result")
   opts = opts or {}
-  local sql = [[SELECT q.*, b.at, b.actor FROM quant_runs q JOIN change_batches b ON b.id = q.batch ]]
+  local sql = "SELECT q.id, q.method, q.currency, q.metric, q.seed, q.iterations, "
+    .. exact("q.", { "correlation", "risks", "threshold", "risk_threshold", "control_cost" }) .. ", "
+    .. exact("q.", STAT_COLS) .. ", " .. exact("q.after_", STAT_COLS, "after_")
+    .. ", b.at, b.actor FROM quant_runs q JOIN change_batches b ON b.id = q.batch "
   local row
   if id then
     row = self:query(sql .. "WHERE q.id = ?1", id)()
@@ -193,20 +212,22 @@ function methods:quant_result(id, opts)
   res.rosi = (res.control_cost or 0) > 0
     and (res.reduction - res.control_cost) / res.control_cost or nil
   local limit = opts.top and (" LIMIT " .. math.floor(opts.top)) or ""
-  for r in self:query("SELECT * FROM quant_results WHERE run = ?1 ORDER BY mean DESC, risk"
-                      .. limit, res.run) do
+  for r in self:query("SELECT risk, level, acceptable, after_level, after_acceptable, "
+                      .. exact("", STAT_COLS) .. ", " .. exact("after_", STAT_COLS, "after_")
+                      .. ", " .. exact("", { "cost" })
+                      .. " FROM quant_results WHERE run = ?1 ORDER BY quant_results.mean DESC, risk"
+                      .. limit,
+                      res.run) do
     local out = stats_of(r, "")
     out.ref, out.level, out.after_level = r.risk, r.level, r.after_level
-    out.acceptable = r.acceptable and r.acceptable == "1" or (r.acceptable == "0" and false) or nil
-    out.after_acceptable = r.after_acceptable and r.after_acceptable == "1"
-      or (r.after_acceptable == "0" and false) or nil
+    out.acceptable, out.after_acceptable = flag(r.acceptable), flag(r.after_acceptable)
     out.after = stats_of(r, "after_")
     out.cost = tonumber(r.cost)
     out.treated = out.after.mean ~= out.mean or out.cost ~= 0
     res.rows[#res.rows + 1] = out
   end
-  for p in self:query("SELECT loss, before, after FROM quant_curve WHERE run = ?1 ORDER BY point",
-                      res.run) do
+  for p in self:query("SELECT " .. exact("", { "loss", "before", "after" })
+                      .. " FROM quant_curve WHERE run = ?1 ORDER BY point", res.run) do
     res.curve[#res.curve + 1] = { loss = tonumber(p.loss), before = tonumber(p.before),
                                   after = tonumber(p.after) }
   end
