@@ -198,8 +198,11 @@ ISMS__HOT double isms__pert_std(const isms__pert_tab *t, isms__rng *r) {
     uint64_t u = isms__rng_next(r);
     unsigned k = (unsigned)(u & 0xff);
     if ((double)(u >> 11) * 0x1.0p-53 >= t->prob[k]) k = t->alias[k];
-    double x = ((double)k + isms__rng_unit(r)) * (1.0 / ISMS__PERT_CELLS);
-    double y = isms__rng_unit(r) * t->hi[k];
+    /* One more draw: its high half places the point in the cell (a step of
+    ** 2^-40 of the range), its low half its height (2^-32 of hi). */
+    uint64_t v = isms__rng_next(r);
+    double x = ((double)k + (double)(v >> 32) * 0x1.0p-32) * (1.0 / ISMS__PERT_CELLS);
+    double y = (double)(v & 0xffffffffu) * 0x1.0p-32 * t->hi[k];
     if (y < t->lo[k] || y < isms__pert_density(t, x)) return x;
   }
 }
