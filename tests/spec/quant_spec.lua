@@ -396,3 +396,46 @@ describe("isms quant", function()
     assert.is_truthy(err:find("no quantitative run in the register yet", 1, true))
   end)
 end)
+
+describe("quant in the report", function()
+  it("adds the latest run: annual loss, the drawn exceedance curve, the risks by loss", function()
+    local reg, path = setup()
+    local models = require "isms.report.models"
+    local render = require("isms.report").render
+    local before = assert(models.full(reg, { today = "2027-01-01" }))
+    for _, s in ipairs(before.sections) do assert.is_nil(s.id:match("^quant")) end
+    local res = assert(reg:quant_run({ method = method_file(BASE) }))
+    local model = assert(models.full(reg, { today = "2027-01-01", limit = 5 }))
+    local by = {}
+    for _, s in ipairs(model.sections) do by[s.id] = s end
+    assert.are.equal("facts", by["quant-summary"].kind)
+    local curve = by["quant-curve"]
+    assert.are.equal("table", curve.kind)
+    assert.are.equal(64, #curve.rows)
+    assert.are.equal("loss", curve.chart.x)
+    assert.are.equal(100000, curve.chart.marks[1].x)
+    local risks = by["quant-risks"]
+    assert.are.equal(5, #risks.rows)
+    assert.are.equal(res.risks, risks.total)
+    assert.are.equal(math.floor(res.rows[1].mean + 0.5), risks.rows[1].mean)
+    -- HTML: the curve drawn as SVG, two lines, the threshold; no table of points
+    local html = render(model, "html")
+    assert.are.equal(1, H.count(html, '<svg class="chart"'))
+    assert.are.equal(2, H.count(html, "<polyline "))
+    assert.is_truthy(html:find("threshold 100k", 1, true))
+    assert.is_truthy(html:find("Before treatment", 1, true))
+    -- text formats keep the points as a table
+    local md = render(model, "markdown")
+    assert.is_truthy(md:find("## Loss exceedance curve", 1, true))
+    -- XLSX: every risk of the run, streamed from the register
+    local xlsx = H.tmp("quant.xlsx")
+    local _, err, code = H.run("--db", path, "report", "--format", "xlsx", "--out", xlsx,
+                               "--today", "2027-01-01")
+    assert.are.equal(0, code, err)
+    local p = io.popen("unzip -p " .. H.shell_quote(xlsx) .. " xl/workbook.xml")
+    local wb = p:read("*a")
+    p:close()
+    assert.is_truthy(wb:find('name="Annual loss"', 1, true))
+    assert.is_truthy(wb:find('name="Loss exceedance curve"', 1, true))
+  end)
+end)
