@@ -414,6 +414,12 @@ describe("quant in the report", function()
     assert.are.equal(64, #curve.rows)
     assert.are.equal("loss", curve.chart.x)
     assert.are.equal(100000, curve.chart.marks[1].x)
+    local cross = by["quant-levels"]
+    local counted = 0
+    for _, row in ipairs(cross.rows) do
+      for k = 2, #cross.columns do counted = counted + (row[cross.columns[k].key] or 0) end
+    end
+    assert.are.equal(res.risks, counted)  -- every simulated risk in the cross-table once
     local risks = by["quant-risks"]
     assert.are.equal(5, #risks.rows)
     assert.are.equal(res.risks, risks.total)

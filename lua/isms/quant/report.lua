@@ -66,6 +66,34 @@ function M.sections(reg, opts)
                 after_acceptable = r.after_acceptable,
                 cost = (r.cost or 0) > 0 and money(r.cost) or nil }
   end
+  -- Rated level (rows) against quantitative level (columns), as whatif's
+  -- matrix: the two scales side by side.
+  -- Columns in band order: the bands rise with the statistic they band.
+  local metric = ({ mean = 1, p50 = 1, p90 = 1, p95 = 1, p99 = 1, max = 1 })[res.metric or ""]
+    and res.metric or "mean"
+  local levels = {}
+  for r in reg:query(("SELECT coalesce(level, 'none') AS level FROM quant_results WHERE run = ?1 "
+                      .. "GROUP BY 1 ORDER BY min(%s)"):format(metric), res.run) do
+    levels[#levels + 1] = r.level
+  end
+  local function level_col(name) return name or "none" end
+  local cross, order = {}, {}
+  for r in reg:query([[SELECT coalesce(k.level, 'unrated') AS rated, q.level AS quant,
+      min(coalesce(k.level_rank, 0)) AS rank, count(*) AS n
+    FROM quant_results q LEFT JOIN risks k ON k.ref = q.risk WHERE q.run = ?1
+    GROUP BY 1, 2 ORDER BY 3, 1]], res.run) do
+    if not cross[r.rated] then
+      cross[r.rated] = { rated = r.rated }
+      order[#order + 1] = r.rated
+    end
+    cross[r.rated][level_col(r.quant)] = tonumber(r.n)
+  end
+  local cross_cols = { { key = "rated", title = "Rated level \\ quantitative level" } }
+  for _, l in ipairs(levels) do
+    cross_cols[#cross_cols + 1] = { key = l, title = l, numeric = true }
+  end
+  local cross_rows = {}
+  for k, name in ipairs(order) do cross_rows[k] = cross[name] end
   local over = res.risk_threshold and ("P(year > %s)"):format(money(res.risk_threshold))
     or "P(year > threshold)"
   return {
@@ -82,6 +110,10 @@ function M.sections(reg, opts)
                 y_title = "Probability of a year above", log_x = true, marks = marks,
                 series = { { key = "before", name = "Before treatment", color = "#C62828" },
                            { key = "after", name = "After treatment", color = "#2E7D32" } } } },
+    { id = "quant-levels", title = "Rated and quantitative levels", kind = "table",
+      columns = cross_cols, rows = cross_rows, total = #cross_rows,
+      note = "Risks of the run by the level their ratings give (rows) and the level their "
+        .. "annual loss bands into (columns)" },
     { id = "quant-risks", title = "Risks by expected annual loss", kind = "table",
       columns = {
         { key = "ref", title = "Risk" }, { key = "level", title = "Level" },
