@@ -71,7 +71,7 @@ $(BUILD)/core $(BUILD)/gen $(BUILD)/host $(BUILD)/tests:
 
 # ------------------------------------------------------------------ tests
 $(BUILD)/tests/%: tests/c/%.c tests/c/tap.h $(BUILD)/libisms.so | $(BUILD)/tests
-	$(CC) $(ALL_CFLAGS) -Itests/c -o $@ $< -L$(BUILD) -lisms -Wl,-rpath,'$$ORIGIN/..' -lsqlite3
+	$(CC) $(ALL_CFLAGS) -Itests/c -o $@ $< -L$(BUILD) -lisms -Wl,-rpath,'$$ORIGIN/..' -lsqlite3 -lm
 
 test: deps all $(CTEST_BIN)
 	@sh tests/run.sh $(BUILD)

@@ -208,7 +208,9 @@ require("isms.cli.risk")(kit)
 require("isms.cli.treatment")(kit)
 require("isms.cli.gap")(kit)
 require("isms.cli.script")(kit)
--- One command per record kind the domain packages define (isms.store.kind).
+require("isms.cli.quant")(kit)
+-- One command per record kind the domain packages define (isms.store.kind),
+-- after the families (which may add verbs to them).
 require("isms.cli.records").install(kit)
 
 command("help", {
