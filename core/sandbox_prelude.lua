@@ -121,6 +121,7 @@ local WORDS = {
   { "control_mapping",     "named", "iso27001-2013-to-2022" },
   { "maps",                "named", "A.5.1.1" },
   { "new_control",         "named", "A.5.7" },
+  { "risk_stage",          "named", "likelihood" },
 }
 
 local decls = {}
