@@ -574,7 +574,8 @@ enum isms_stage_op {
   ISMS_OP_PRODUCT  = 4,  /* rounded to millionths after each multiplication */
   ISMS_OP_WEIGHTED = 5,  /* sum of weight x value, rounded once */
   ISMS_OP_COUNT    = 6,  /* how many inputs are at or above threshold (x 1000000) */
-  ISMS_OP_TABLE    = 7   /* table[cell] over the inputs' positions, first input fastest */
+  ISMS_OP_TABLE    = 7,  /* table[cell] over the inputs' positions, first input fastest */
+  ISMS_OP_FIRST    = 8   /* the first input that is rated (use X if known, else Y) */
 };
 
 /* A stage: op over ninputs earlier slots. mask >= 0 names a value slot

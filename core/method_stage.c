@@ -232,7 +232,7 @@ static int64_t sat_mul(int64_t a, int64_t b) { return clamp128((__int128)a * b);
 
 ISMS_API int isms_stages_add(isms_stages *p, const isms_stage_def *d, int *out) {
   if (!p || !d || !out) return ISMS_MISUSE;
-  if (d->op < ISMS_OP_SUM || d->op > ISMS_OP_TABLE)
+  if (d->op < ISMS_OP_SUM || d->op > ISMS_OP_FIRST)
     return sfail(p, ISMS_MISUSE, "unknown operation %d", d->op);
   if (d->ninputs < 1 || !d->inputs) return sfail(p, ISMS_INPUT, "a stage needs inputs");
   if (d->nedges < 0 || (d->nedges && !d->edges)) return ISMS_MISUSE;
@@ -241,7 +241,8 @@ ISMS_API int isms_stages_add(isms_stages *p, const isms_stage_def *d, int *out) 
     if (in < 0 || in >= p->nslots)
       return sfail(p, ISMS_INPUT, "input %d: slot %d is not an earlier slot", k + 1, in);
     if (p->slots[in].kind == K_RECORDS && (d->ninputs != 1 || d->op == ISMS_OP_TABLE ||
-                                           d->op == ISMS_OP_WEIGHTED || d->op == ISMS_OP_PRODUCT))
+                                           d->op == ISMS_OP_WEIGHTED || d->op == ISMS_OP_PRODUCT ||
+                                           d->op == ISMS_OP_FIRST))
       return sfail(p, ISMS_INPUT, "related records are aggregated alone, by sum, mean, min, "
                    "max or count");
     if (d->op == ISMS_OP_TABLE && p->slots[in].npos < 1)
@@ -484,6 +485,16 @@ static void run_op(const slot *s, const work *w, size_t len, int64_t *num) {
       return;
     }
     break;
+  case ISMS_OP_FIRST:
+    for (size_t r = 0; r < len; r++) {
+      uint64_t bits = ~(uint64_t)0;
+      if (mask && mask[r] != NR) bits = (uint64_t)mask[r];
+      int64_t v = NR;
+      for (int k = 0; k < ni && v == NR; k++)
+        if (!mask || (bits & s->pick[k])) v = w->val[in[k]][r];
+      num[r] = v;
+    }
+    return;
   case ISMS_OP_TABLE: {
     for (size_t r = 0; r < len; r++) {
       size_t cell = 0;

@@ -156,6 +156,15 @@ local function validate(file, decls, call)
   -- A file values assets if it declares classes or a combine rule, or all
   -- of C, I and A; a lone "I" may be a risk factor (impact).
   local all_cia = spec.scales.C and spec.scales.I and spec.scales.A
+  -- C, I and A rated as risk factors (CVSS's metrics) are not a valuation
+  for _, decl in ipairs(decls) do
+    local factors = decl.kind == "risk_score" and decl.fields.factors
+    if type(factors) == "table" then
+      for _, name in ipairs(factors) do
+        if DIMS[name] then all_cia = false end
+      end
+    end
+  end
   spec.valuation = (all_cia or #spec.classes > 0 or spec.value_line ~= nil) and true or false
   if spec.valuation then
     for _, d in ipairs(DIM_ORDER) do

@@ -156,17 +156,17 @@ local function score_micro(m, ratings, context)
     if not cell then return nil, why, code end
     return r.scores[cell], r.ranks[cell]
   end
-  for _, f in ipairs(r.factors) do
-    if ratings[f.name] == nil then return nil, ("no rating for %s"):format(f.name) end
-  end
   local row, why = staged_row(m, ratings, context)
   if not row then return nil, why end
-  for _, f in ipairs(r.factors) do
-    local nr = not_rated_tier(m, f.name, row[f.name])
-    if nr then return nil, ("not rated: %s is '%s'"):format(f.name, nr.label), "UNRATED" end
-  end
   local res = stages.run(r.program, { row })
   if res.rank[1] < 1 then
+    -- say which input left it unrated (a stage such as `first` may do
+    -- without some of them, so only now)
+    for _, f in ipairs(r.factors) do
+      if row[f.name] == nil then return nil, ("not rated: no rating for %s"):format(f.name), "UNRATED" end
+      local nr = not_rated_tier(m, f.name, row[f.name])
+      if nr then return nil, ("not rated: %s is '%s'"):format(f.name, nr.label), "UNRATED" end
+    end
     return nil, "not rated: an input the score reads is not given (asset, threat or records)",
       "UNRATED"
   end

@@ -33,8 +33,9 @@ local ALLOWED = set { "combine", "inputs", "weights", "at_least", "matrix", "ban
                       "properties", "affected", "reduce", "title", "description" }
 local BUILTIN = { sum = C.ISMS_OP_SUM, mean = C.ISMS_OP_MEAN, min = C.ISMS_OP_MIN,
                   max = C.ISMS_OP_MAX, product = C.ISMS_OP_PRODUCT,
-                  weighted = C.ISMS_OP_WEIGHTED, count = C.ISMS_OP_COUNT }
-local COMBINE_NAMES = "sum, mean, min, max, product, weighted, count, matrix, or a function"
+                  weighted = C.ISMS_OP_WEIGHTED, count = C.ISMS_OP_COUNT,
+                  first = C.ISMS_OP_FIRST }
+local COMBINE_NAMES = "sum, mean, min, max, product, weighted, count, first, matrix, or a function"
 local PROPS = { "C", "I", "A" }
 local PROP_BIT = { C = 0, I = 1, A = 2 }
 local REDUCE = { max = C.ISMS_OP_MAX, min = C.ISMS_OP_MIN, sum = C.ISMS_OP_SUM }
@@ -219,7 +220,7 @@ local function check_stage(ctx, file, d)
       fail(file, d, "inputs", "a per-property stage names asset.* among its inputs (the asset's " ..
            "rating on each property)")
     end
-    if st.combine == "matrix" or st.combine == "function" then
+    if st.combine == "matrix" or st.combine == "function" or st.combine == "first" then
       fail(file, d, "combine", "a per-property stage combines by sum, mean, min, max, product, " ..
            "weighted or count")
     end
@@ -368,6 +369,12 @@ local function reduce_span(op, list, weights, at_least)
   elseif op == "count" then
     local _ = at_least
     return span(0, n * UNIT, 1, true)
+  elseif op == "first" then
+    local lo, hi, whole = INF, -INF, true
+    for _, s in ipairs(list) do
+      lo, hi, whole = math.min(lo, s.lo), math.max(hi, s.hi), whole and s.whole
+    end
+    return span(lo, hi, 1, whole)
   end
 end
 
