@@ -415,4 +415,41 @@ end
 -- Risk scoring: factors, levels, score, acceptable, ... (isms.risk_view).
 for name, fn in pairs(Risk.methods) do Methodology[name] = fn end
 
+--- Explains one risk's result step by step (lua/isms/method/explain.lua):
+-- inputs, stages with formulas, level, acceptance criteria.
+-- @treturn table|nil the explanation, or nil and the reason
+function Methodology:explain(risk, opts) return require("isms.method.explain").explain(self, risk, opts) end
+
+--- The explanation as text.
+function Methodology:explain_text(risk, opts)
+  local explain = require "isms.method.explain"
+  local e, why = explain.explain(self, risk, opts)
+  if not e then return nil, why end
+  return explain.text(e)
+end
+
+--- How the score runs: one line per stage, saying which are lookups in
+-- a table and which are kernels over columns (see `isms methodology check`).
+function Methodology:plan()
+  local r = self.spec.risk
+  if not r then return {} end
+  local lines = {}
+  if r.tabulated then
+    local cells = 1
+    for _, f in ipairs(r.factors) do cells = cells * f.ntiers end
+    lines[1] = ("risk_score: a lookup in a table of %d cells (every combination of %s)")
+      :format(cells, table.concat(self:factors(), ", "))
+    return lines
+  end
+  for _, e in ipairs(r.program.slots) do
+    if e.kind == "stage" and not e.name:find("%[") then
+      local what = e.def.op == C.ISMS_OP_TABLE and ("a lookup in a table of %d cells"):format(#e.def.table)
+        or ("a kernel over %d columns"):format(#e.def.inputs)
+      lines[#lines + 1] = ("%s '%s': %s%s"):format(e == r.result and not e.stage and "risk_score"
+        or "risk_stage", e.name, what, e.variants and (", per property (" .. #e.variants .. ")") or "")
+    end
+  end
+  return lines
+end
+
 return M

@@ -599,7 +599,7 @@ local function check_coverage(file, score_decl, list, sp, warnings)
   -- need: the lowest score (as a numerator on the step grid) not yet in a level
   local need, prev = sp.lo, nil
   for _, iv in ipairs(list) do
-    if need > sp.hi then return end
+    if need > sp.hi or need == math.huge then return end
     local lo, hi = bounds(iv)
     if hi >= need then
       if lo > need then
@@ -616,7 +616,7 @@ local function check_coverage(file, score_decl, list, sp, warnings)
       prev = iv
     end
   end
-  if need <= sp.hi then
+  if need <= sp.hi and need ~= math.huge then
     fail(file, score_decl, nil, ("a score can be %s, above every risk_level%s")
          :format(show_num(need, den), prev and (" (the highest, '" .. prev.level.name ..
                  "', ends at " .. M.format_edge(prev.level.hi or list[#list].hi) .. ")") or ""))

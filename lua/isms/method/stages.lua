@@ -752,7 +752,7 @@ function M.build(file, prog, ctx, ordered, call)
       local variants, bits = {}, {}
       for _, p in ipairs(st.properties) do
         local ins = {}
-        for k, e in ipairs(entries) do ins[k] = e end
+        for k = 1, #st.refs do ins[k] = entries[k] end  -- entries[prop_at] is nil
         ins[prop_at] = input_of(prog, ctx, { kind = "asset", prop = p, name = "asset." .. p })
         local spans = {}
         for k, e in ipairs(ins) do spans[k] = value_span(e.span) end
