@@ -232,10 +232,26 @@ local function acceptance(m, risk, view, residual)
       local item = { name = rule.name, kind = KIND[rule.residual], line = rule.line }
       item.applies = risk_view.applies(rule, view, r)
       if not item.applies then
+        -- the first condition of `when` the risk does not meet, with its value
+        local have = { asset_class = view.asset.class, asset_type = view.asset.type,
+                       category = view.category, level = view.level }
         local why = {}
-        for key, names in pairs(rule.when) do why[#why + 1] = ("when.%s is %s"):format(key,
-          table.concat(names, ", ")) end
-        table.sort(why)
+        for _, key in ipairs({ "asset_class", "asset_type", "category", "level", "obligations" }) do
+          local names = rule.when[key]
+          if names then
+            local hit = false
+            for _, n in ipairs(names) do
+              if key == "obligations" then hit = hit or view.obligations[n:lower()]
+              elseif have[key] and tostring(have[key]):lower() == n:lower() then hit = true end
+            end
+            if not hit then
+              why[#why + 1] = key == "obligations"
+                and ("the risk carries none of the obligations %s"):format(table.concat(names, ", "))
+                or ("%s %s is not %s"):format(key:gsub("_", " "), have[key] or "(none)",
+                                              table.concat(names, " or "))
+            end
+          end
+        end
         item.why = "does not apply: " .. table.concat(why, "; ")
       else
         local fails = {}
@@ -322,6 +338,82 @@ function M.explain(m, risk, opts)
   out.acceptance = acceptance(m, risk, view, opts.residual)
   out.decision = out.acceptance.decision
   return out
+end
+
+--- Explains one asset's valuation: its C, I and A tiers, how they combine,
+-- the value and the class band it falls in.
+-- @tparam table asset `{ C =, I =, A = }` (tier values, labels or aliases;
+--   an asset row's c, i, a also do)
+-- @treturn table `{ methodology, inputs, formula, value, class, class_rule }`
+--   (valued = false when a tier is missing), or nil and the reason
+function M.explain_value(m, asset)
+  if not m:values_assets() then return nil, m:name() .. " does not value assets" end
+  local out = { methodology = m:name(), inputs = {}, combine = m:combine() }
+  local tiers, parts = {}, {}
+  for _, d in ipairs({ "C", "I", "A" }) do
+    local v = asset[d]
+    if v == nil then v = asset[d:lower()] end
+    local t, why
+    if v ~= nil and v ~= "" and v ~= 0 then
+      t, why = m:parse(d, v)
+      if not t then return nil, why end
+    end
+    local tier = t and m.spec.scales[d].positions[t]
+    out.inputs[#out.inputs + 1] = { name = d, value = t, label = tier and tier.label }
+    tiers[#tiers + 1] = t
+    parts[#parts + 1] = d .. " " .. tostring(t)
+  end
+  if #tiers < 3 then
+    out.valued = false
+    out.decision = "unvalued: C, I and A are all needed"
+    return out
+  end
+  local value, class = m:value(tiers[1], tiers[2], tiers[3])
+  out.valued, out.value, out.class = true, value, class
+  local spec = m.spec
+  local value_text = ("%.15g"):format(value)
+  if spec.weights then
+    local terms = {}
+    for k, d in ipairs({ "C", "I", "A" }) do
+      terms[k] = ("%s x %s %d"):format(fmt(spec.weights[d]), d, tiers[k])
+    end
+    out.formula = table.concat(terms, " + ") .. " = " .. value_text
+  elseif spec.combine == "sum" then
+    out.formula = table.concat(parts, " + ") .. " = " .. value_text
+  elseif spec.combine == "max" then
+    out.formula = ("max(%s) = %s"):format(table.concat(parts, ", "), value_text)
+  else
+    out.formula = table.concat(parts, " x ") .. " = " .. value_text
+  end
+  for _, c in ipairs(spec.classes) do
+    if c.name == class then
+      local rule = {}
+      if c.values then
+        local vs = {}
+        for k, v in ipairs(c.values) do vs[k] = ("%.15g"):format(v) end
+        rule[#rule + 1] = "values " .. table.concat(vs, ", ")
+      end
+      if c.range then rule[#rule + 1] = ("range %.15g to %.15g"):format(c.range[1], c.range[2]) end
+      out.class_rule = table.concat(rule, "; ")
+      out.class_line = c.line
+    end
+  end
+  out.decision = ("value %s: class %s (line %d: %s)"):format(value_text, class, out.class_line or 0,
+                                                            out.class_rule or "")
+  return out
+end
+
+--- A valuation explanation as text.
+function M.value_text(e)
+  local lines = { ("methodology %s"):format(e.methodology), "", "inputs:" }
+  for _, i in ipairs(e.inputs) do
+    lines[#lines + 1] = ("  %-4s %s"):format(i.name, i.value and ("%d (%s)"):format(i.value, i.label)
+                                              or "not valued")
+  end
+  lines[#lines + 1] = ""
+  if e.formula then lines[#lines + 1] = "asset value = " .. e.formula end
+  lines[#lines + 1] = e.decision
+  return table.concat(lines, "\n") .. "\n"
 end
 
 --- The explanation as lines of text, in the order an auditor checks them.

@@ -428,6 +428,11 @@ function Methodology:explain_text(risk, opts)
   return explain.text(e)
 end
 
+--- Explains one asset's valuation: tiers, formula, value, class band.
+function Methodology:explain_value(asset)
+  return require("isms.method.explain").explain_value(self, asset)
+end
+
 --- How the score runs: one line per stage, saying which are lookups in
 -- a table and which are kernels over columns (see `isms methodology check`).
 function Methodology:plan()
