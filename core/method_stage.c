@@ -47,6 +47,12 @@
 #define MAX_TABLE ((size_t)1 << 24)
 #define MAX_THREADS 64
 #define MIN_ROWS_PER_THREAD 65536
+/* A fused sum of at most FUSED_MAX tier values, each below FUSED_LIMIT in
+** size, stays above -2^59 unless a term is FUSED_NR: one compare at the
+** end finds a not rated input instead of one per term. */
+#define FUSED_LIMIT ((int64_t)1 << 53)
+#define FUSED_NR (-((int64_t)1 << 60))
+#define FUSED_MAX 64
 
 enum { K_TIERS, K_VALUES, K_RECORDS, K_STAGE };
 
@@ -55,6 +61,12 @@ typedef struct slot {
   int npos;              /* positions 1..npos (tiers, bands); 0: none */
   int64_t den;           /* the denominator of num (a mean's input count), else 1 */
   int opden;             /* the op's own denominator before band values replace it */
+  int need_val, need_pos; /* a later stage reads the rounded value, the position */
+  int need_arr;          /* K_TIERS: a stage reads the values as an array (not fused) */
+  int fused;             /* a sum or mean reading its tier inputs straight from the
+                            columns (tabs), without arrays of values in between */
+  int64_t *tabs;         /* K_TIERS: tab with FUSED_NR for not rated, for fused sums */
+  int in_num;            /* the op reads its inputs' numerators (all of one den) */
   /* K_TIERS: the value of each position; NR for 0, past the tiers, not rated */
   int64_t *tab;
   /* K_STAGE */
@@ -82,8 +94,12 @@ struct isms_stages {
   int result;            /* -1 until set */
   level *levels;
   int nlevels;
+  /* A result that is a table of at most MAX_CELL_RANKS cells: each cell's
+  ** level, so a row's level is one load (the OWASP severity matrix). */
+  uint8_t *cell_rank;
   char *errmsg;
 };
+#define MAX_CELL_RANKS ((size_t)1 << 20)
 
 /* ================================================================ errors */
 
@@ -111,6 +127,8 @@ ISMS_API const char *isms_stages_errmsg(const isms_stages *p) {
 /* num / den rounded half away from zero; den > 0. */
 static inline int64_t div_round(int64_t num, int64_t den) {
   if (den == 1) return num;
+  if (num > -((int64_t)1 << 61) && num < ((int64_t)1 << 61) && den < ((int64_t)1 << 30))
+    return num >= 0 ? (2 * num + den) / (2 * den) : -((-2 * num + den) / (2 * den));
   __int128 n = num, d = den;
   __int128 q = n >= 0 ? (2 * n + d) / (2 * d) : -((-2 * n + d) / (2 * d));
   return (int64_t)q;
@@ -140,6 +158,7 @@ ISMS_API int isms_stages_new(isms_stages **out) {
 
 static void slot_free(slot *s) {
   free(s->tab);
+  free(s->tabs);
   free(s->inputs);
   free(s->pick);
   free(s->weights);
@@ -155,6 +174,7 @@ ISMS_API void isms_stages_free(isms_stages *p) {
   for (int k = 0; k < p->nslots; k++) slot_free(&p->slots[k]);
   free(p->slots);
   free(p->levels);
+  free(p->cell_rank);
   free(p->errmsg);
   free(p);
 }
@@ -198,12 +218,20 @@ ISMS_API int isms_stages_add_tiers(isms_stages *p, int ntiers, const int64_t *va
   s->kind = K_TIERS;
   s->npos = ntiers;
   s->tab = malloc(256 * sizeof *s->tab);
-  if (!s->tab) return sfail(p, ISMS_NOMEM, "out of memory");
-  for (int v = 0; v < 256; v++) s->tab[v] = NR;
+  s->tabs = malloc(256 * sizeof *s->tabs);
+  if (!s->tab || !s->tabs) {
+    slot_free(s);
+    return sfail(p, ISMS_NOMEM, "out of memory");
+  }
+  for (int v = 0; v < 256; v++) s->tab[v] = s->tabs[v] = NR;
   for (int t = 0; t < ntiers; t++) {
-    if (values[t] == NR) return sfail(p, ISMS_MISUSE, "tier %d: no value", t + 1);
+    if (values[t] <= -FUSED_LIMIT || values[t] >= FUSED_LIMIT) {
+      slot_free(s);
+      return sfail(p, ISMS_INPUT, "tier %d: a value beyond 2^53 millionths", t + 1);
+    }
     if (!rated || rated[t]) s->tab[t + 1] = values[t];
   }
+  for (int v = 0; v < 256; v++) s->tabs[v] = s->tab[v] == NR ? FUSED_NR : s->tab[v];
   *out = p->nslots++;
   return ISMS_OK;
 }
@@ -275,6 +303,17 @@ ISMS_API int isms_stages_add(isms_stages *p, const isms_stage_def *d, int *out) 
   s->nedges = d->nedges;
   const int records = p->slots[d->inputs[0]].kind == K_RECORDS;
   s->opden = d->op == ISMS_OP_MEAN && !records ? d->ninputs : 1;
+  /* Sums, minima, maxima and firsts of means of one denominator stay
+  ** exact numerators of that denominator: no rounding, no division. */
+  const int64_t den0 = p->slots[d->inputs[0]].den;
+  int same = den0 > 1 && d->mask < 0 && !records &&
+             (d->op == ISMS_OP_SUM || d->op == ISMS_OP_MIN || d->op == ISMS_OP_MAX ||
+              d->op == ISMS_OP_FIRST);
+  for (int k = 1; same && k < d->ninputs; k++) same = p->slots[d->inputs[k]].den == den0;
+  if (same) {
+    s->in_num = 1;
+    s->opden = (int)den0;
+  }
   s->den = d->band_values ? 1 : s->opden;
   s->npos = d->nedges ? d->nedges + 1 : 0;
   s->inputs = malloc((size_t)d->ninputs * sizeof *s->inputs);
@@ -329,6 +368,20 @@ ISMS_API int isms_stages_add(isms_stages *p, const isms_stage_def *d, int *out) 
     return sfail(p, d->band_values && !d->nedges ? ISMS_MISUSE : ISMS_NOMEM,
                  "out of memory, or band values without edges");
   }
+  /* a sum or mean of tiers alone reads them straight from the columns */
+  s->fused = (d->op == ISMS_OP_SUM || d->op == ISMS_OP_MEAN) && d->mask < 0 &&
+             d->ninputs <= FUSED_MAX;
+  for (int k = 0; s->fused && k < d->ninputs; k++)
+    s->fused = p->slots[d->inputs[k]].kind == K_TIERS;
+  /* what this stage reads of its inputs: positions (a table), numerators
+  ** (in_num), else the rounded values */
+  for (int k = 0; k < d->ninputs; k++) {
+    slot *in = &p->slots[d->inputs[k]];
+    if (d->op == ISMS_OP_TABLE) in->need_pos = 1;
+    else if (!s->in_num) in->need_val = 1;
+    if (!s->fused) in->need_arr = 1;
+  }
+  if (d->mask >= 0) p->slots[d->mask].need_val = p->slots[d->mask].need_arr = 1;
   *out = p->nslots++;
   return ISMS_OK;
 }
@@ -340,7 +393,23 @@ ISMS_API int isms_stages_set_result(isms_stages *p, int slot_index) {
     return ISMS_MISUSE;
   p->result = slot_index;
   p->nlevels = 0;
+  free(p->cell_rank);
+  p->cell_rank = NULL;
   return ISMS_OK;
+}
+
+static int level_of(const isms_stages *p, int64_t num);
+
+/* Each cell's level, for a result that is a plain table (see cell_rank). */
+static void cell_ranks(isms_stages *p) {
+  const slot *s = &p->slots[p->result];
+  if (s->kind != K_STAGE || s->op != ISMS_OP_TABLE || s->band_values) return;
+  size_t cells = 1;
+  for (int k = 0; k < s->ninputs; k++) cells *= (size_t)p->slots[s->inputs[k]].npos;
+  if (cells > MAX_CELL_RANKS) return;
+  if (!p->cell_rank && !(p->cell_rank = malloc(cells))) return;  /* then rows band one by one */
+  for (size_t c = 0; c < cells; c++)
+    p->cell_rank[c] = (uint8_t)(s->table[c] == NR ? 0 : level_of(p, s->table[c]));
 }
 
 ISMS_API int isms_stages_add_level(isms_stages *p, int64_t lo, int64_t hi, int hi_open,
@@ -366,11 +435,18 @@ ISMS_API int isms_stages_add_level(isms_stages *p, int64_t lo, int64_t hi, int h
   lv[at].hi = shi;
   lv[at].rank = rank;
   p->nlevels++;
+  cell_ranks(p);
   return ISMS_OK;
 }
 
 /* The level of an exact result numerator; 0 if in none. */
-static inline int level_of(const isms_stages *p, int64_t num) {
+static int level_of(const isms_stages *p, int64_t num) {
+  if (p->nlevels <= 8) {  /* a few compares, no branches */
+    int rank = 0;
+    for (int l = 0; l < p->nlevels; l++)
+      rank += (num >= p->levels[l].lo && num <= p->levels[l].hi) * p->levels[l].rank;
+    return rank;
+  }
   int lo = 0, hi = p->nlevels - 1, found = -1;
   while (lo <= hi) {  /* the last interval starting at or below num */
     int mid = (lo + hi) / 2;
@@ -393,6 +469,7 @@ typedef struct work {
   const uint16_t **pos;
   int64_t *mem;
   uint16_t *pmem;
+  uint32_t cell[BLOCK];  /* the result table's cell of each row (cell_rank) */
 } work;
 
 static int work_init(const isms_stages *p, work *w) {
@@ -417,6 +494,13 @@ static void work_free(work *w) {
 static inline int64_t *wnum(const work *w, int s) { return w->mem + (size_t)s * 2 * BLOCK; }
 static inline int64_t *wval(const work *w, int s) { return w->mem + ((size_t)s * 2 + 1) * BLOCK; }
 static inline uint16_t *wpos(const work *w, int s) { return w->pmem + (size_t)s * BLOCK; }
+
+static const uint8_t none_tiers[BLOCK];
+static int64_t none_values[BLOCK];
+static pthread_once_t none_once = PTHREAD_ONCE_INIT;
+static void none_init(void) {
+  for (int r = 0; r < BLOCK; r++) none_values[r] = NR;
+}
 
 /* Reduction over the records of each row (a related-record aggregate). */
 static void run_records(const slot *s, const isms_stage_column *c, size_t b0, size_t len,
@@ -451,51 +535,107 @@ static void run_records(const slot *s, const isms_stage_column *c, size_t b0, si
 }
 
 /* The stage's op over a block, into num (exact numerator, NR when not rated). */
-static void run_op(const slot *s, const work *w, size_t len, int64_t *num) {
+static void run_op(const isms_stages *p, const slot *s, work *w,
+                   const isms_stage_column *cols, size_t b0, size_t len, int64_t *num) {
   const int ni = s->ninputs;
   const int *in = s->inputs;
+  if (s->fused) {
+    /* row by row, the terms straight from the rating columns */
+    const uint8_t *t[FUSED_MAX];
+    const int64_t *tb[FUSED_MAX];
+    for (int k = 0; k < ni; k++) {
+      t[k] = cols[in[k]].tiers ? cols[in[k]].tiers + b0 : none_tiers;
+      tb[k] = p->slots[in[k]].tabs;
+    }
+    size_t r = 0;
+    for (; r + 4 <= len; r += 4) {  /* four rows at once: the pointers load once */
+      int64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+      for (int k = 0; k < ni; k++) {
+        const uint8_t *tk = t[k] + r;
+        const int64_t *bk = tb[k];
+        a0 += bk[tk[0]];
+        a1 += bk[tk[1]];
+        a2 += bk[tk[2]];
+        a3 += bk[tk[3]];
+      }
+      num[r] = a0 < FUSED_NR / 2 ? NR : a0;
+      num[r + 1] = a1 < FUSED_NR / 2 ? NR : a1;
+      num[r + 2] = a2 < FUSED_NR / 2 ? NR : a2;
+      num[r + 3] = a3 < FUSED_NR / 2 ? NR : a3;
+    }
+    for (; r < len; r++) {
+      int64_t acc = 0;
+      for (int k = 0; k < ni; k++) acc += tb[k][t[k][r]];
+      num[r] = acc < FUSED_NR / 2 ? NR : acc;
+    }
+    return;
+  }
   const int64_t *mask = s->mask >= 0 ? w->val[s->mask] : NULL;
+  const int64_t *const *src = s->in_num ? w->num : w->val;
+  uint8_t nr[BLOCK];  /* rows with an input not rated */
   switch (s->op) {
   case ISMS_OP_SUM:
   case ISMS_OP_MEAN:
     if (!mask) {
-      const int64_t *v0 = w->val[in[0]];
-      for (size_t r = 0; r < len; r++) num[r] = v0[r];
-      for (int k = 1; k < ni; k++) {
-        const int64_t *v = w->val[in[k]];
-        for (size_t r = 0; r < len; r++)
-          num[r] = (num[r] == NR || v[r] == NR) ? NR : num[r] + v[r];
+      /* column by column, not rated kept aside: loops the compiler vectorises */
+      const int64_t *v0 = src[in[0]];
+      for (size_t r = 0; r < len; r++) {
+        num[r] = v0[r];
+        nr[r] = v0[r] == NR;
       }
+      for (int k = 1; k < ni; k++) {
+        const int64_t *v = src[in[k]];
+        for (size_t r = 0; r < len; r++) {
+          num[r] = (int64_t)((uint64_t)num[r] + (uint64_t)v[r]);
+          nr[r] |= v[r] == NR;
+        }
+      }
+      for (size_t r = 0; r < len; r++) num[r] = nr[r] ? NR : num[r];
       return;
     }
     break;
   case ISMS_OP_MIN:
   case ISMS_OP_MAX:
     if (!mask) {
-      const int64_t *v0 = w->val[in[0]];
+      const int64_t *v0 = src[in[0]];
       const int max = s->op == ISMS_OP_MAX;
-      for (size_t r = 0; r < len; r++) num[r] = v0[r];
+      for (size_t r = 0; r < len; r++) {
+        num[r] = v0[r];
+        nr[r] = v0[r] == NR;
+      }
       for (int k = 1; k < ni; k++) {
-        const int64_t *v = w->val[in[k]];
+        const int64_t *v = src[in[k]];
         for (size_t r = 0; r < len; r++) {
           const int64_t a = num[r], b = v[r];
-          num[r] = (a == NR || b == NR) ? NR : (max ? (b > a ? b : a) : (b < a ? b : a));
+          num[r] = max ? (b > a ? b : a) : (b < a ? b : a);
+          nr[r] |= b == NR;
         }
       }
+      for (size_t r = 0; r < len; r++) num[r] = nr[r] ? NR : num[r];
       return;
     }
     break;
   case ISMS_OP_FIRST:
+    if (!mask) {
+      const int64_t *v0 = src[in[0]];
+      for (size_t r = 0; r < len; r++) num[r] = v0[r];
+      for (int k = 1; k < ni; k++) {
+        const int64_t *v = src[in[k]];
+        for (size_t r = 0; r < len; r++) num[r] = num[r] == NR ? v[r] : num[r];
+      }
+      return;
+    }
     for (size_t r = 0; r < len; r++) {
       uint64_t bits = ~(uint64_t)0;
-      if (mask && mask[r] != NR) bits = (uint64_t)mask[r];
+      if (mask[r] != NR) bits = (uint64_t)mask[r];
       int64_t v = NR;
       for (int k = 0; k < ni && v == NR; k++)
-        if (!mask || (bits & s->pick[k])) v = w->val[in[k]][r];
+        if (bits & s->pick[k]) v = src[in[k]][r];
       num[r] = v;
     }
     return;
   case ISMS_OP_TABLE: {
+    const int keep = p->cell_rank && s == &p->slots[p->result];
     for (size_t r = 0; r < len; r++) {
       size_t cell = 0;
       int bad = 0;
@@ -505,6 +645,7 @@ static void run_op(const slot *s, const work *w, size_t len, int64_t *num) {
         cell += (size_t)(ps - 1u) * s->stride[k];
       }
       num[r] = bad ? NR : s->table[cell];
+      if (keep) w->cell[r] = bad ? UINT32_MAX : (uint32_t)cell;
     }
     return;
   }
@@ -545,26 +686,19 @@ static void run_op(const slot *s, const work *w, size_t len, int64_t *num) {
   }
 }
 
-static const uint8_t none_tiers[BLOCK];
-static int64_t none_values[BLOCK];
-static pthread_once_t none_once = PTHREAD_ONCE_INIT;
-static void none_init(void) {
-  for (int r = 0; r < BLOCK; r++) none_values[r] = NR;
-}
-
 /* Runs rows [b0, b0 + len) through every slot of the program. */
 static void run_block(const isms_stages *p, work *w, const isms_stage_column *cols, size_t b0,
-                      size_t len) {
+                      size_t len, int trace) {
   for (int si = 0; si < p->nslots; si++) {
     const slot *s = &p->slots[si];
     if (s->kind == K_TIERS) {
       const uint8_t *t = cols[si].tiers ? cols[si].tiers + b0 : none_tiers;
       int64_t *v = wnum(w, si);
       uint16_t *ps = wpos(w, si);
-      for (size_t r = 0; r < len; r++) {
-        v[r] = s->tab[t[r]];
-        ps[r] = (uint16_t)(v[r] == NR ? 0 : t[r]);
-      }
+      if (s->need_arr || trace)
+        for (size_t r = 0; r < len; r++) v[r] = s->tab[t[r]];
+      if (s->need_pos || trace)
+        for (size_t r = 0; r < len; r++) ps[r] = (uint16_t)(v[r] == NR ? 0 : t[r]);
       w->num[si] = w->val[si] = v;
       w->pos[si] = ps;
     } else if (s->kind == K_VALUES) {
@@ -580,7 +714,7 @@ static void run_block(const isms_stages *p, work *w, const isms_stage_column *co
       } else if (first->kind == K_RECORDS) {
         run_records(s, &cols[s->inputs[0]], b0, len, num);
       } else {
-        run_op(s, w, len, num);
+        run_op(p, s, w, cols, b0, len, num);
       }
       w->num[si] = num;
       w->val[si] = num;
@@ -600,7 +734,7 @@ static void run_block(const isms_stages *p, work *w, const isms_stage_column *co
           continue;
         }
       }
-      if (s->opden > 1) {
+      if (s->opden > 1 && (s->need_val || trace || si == p->result)) {
         int64_t *v = wval(w, si);
         for (size_t r = 0; r < len; r++) v[r] = num[r] == NR ? NR : div_round(num[r], s->opden);
         w->val[si] = v;
@@ -634,8 +768,15 @@ static void *run_slice(void *arg) {
   const int n = p->nslots;
   for (size_t b0 = J->lo; b0 < J->hi; b0 += BLOCK) {
     const size_t len = J->hi - b0 < BLOCK ? J->hi - b0 : BLOCK;
-    run_block(p, &w, J->cols, b0, len);
-    if (J->score || J->rank) {
+    run_block(p, &w, J->cols, b0, len, J->trace_num != NULL);
+    if ((J->score || J->rank) && p->cell_rank) {
+      const int64_t *val = w.val[res];
+      for (size_t r = 0; r < len; r++) {
+        const int lv = w.cell[r] == UINT32_MAX ? 0 : p->cell_rank[w.cell[r]];
+        if (J->score) J->score[b0 + r] = lv ? val[r] : 0;
+        if (J->rank) J->rank[b0 + r] = (int16_t)lv;
+      }
+    } else if (J->score || J->rank) {
       const int64_t *num = w.num[res], *val = w.val[res];
       for (size_t r = 0; r < len; r++) {
         const int lv = num[r] == NR ? 0 : level_of(p, num[r]);
