@@ -112,9 +112,10 @@ local function check_bands(file, d, bands)
     if k % 2 == 1 then
       local label, value, description = v, nil, nil
       if type(v) == "table" then
-        label, value, description = v[1], v.value, v.description
+        -- { "Low", value = 1 } arrives from the sandbox with the label at "1"
+        label, value, description = v[1] or v["1"], v.value, v.description
         for key in pairs(v) do
-          if key ~= 1 and key ~= "value" and key ~= "description" then
+          if key ~= 1 and key ~= "1" and key ~= "value" and key ~= "description" then
             fail(file, d, at .. "." .. tostring(key), "unknown field; expected a label, value, description")
           end
         end
