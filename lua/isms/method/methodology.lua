@@ -449,7 +449,7 @@ function Methodology:plan()
   for _, e in ipairs(r.program.slots) do
     if e.kind == "stage" and not e.name:find("%[") then
       local what = e.def.op == C.ISMS_OP_TABLE and ("a lookup in a table of %d cells"):format(#e.def.table)
-        or ("a kernel over %d columns"):format(#e.def.inputs)
+        or ("a kernel over %d column%s"):format(#e.def.inputs, #e.def.inputs == 1 and "" or "s")
       lines[#lines + 1] = ("%s '%s': %s%s"):format(e == r.result and not e.stage and "risk_score"
         or "risk_stage", e.name, what, e.variants and (", per property (" .. #e.variants .. ")") or "")
     end
