@@ -50,7 +50,8 @@ enum isms_limits_const { ISMS_MAX_TIER = 15, ISMS_MAX_FACTORS = 4, ISMS_MAX_LEVE
 enum isms_combine {
   ISMS_COMBINE_PRODUCT = 0,  /* C x I x A (QISM class value) */
   ISMS_COMBINE_SUM     = 1,
-  ISMS_COMBINE_MAX     = 2
+  ISMS_COMBINE_MAX     = 2,
+  ISMS_COMBINE_WEIGHTED = 3  /* wC x C + wI x I + wA x A: isms_method_set_weights */
 };
 
 typedef struct isms_db isms_db;          /* an open register */
@@ -99,6 +100,8 @@ int isms_method_add_tier(isms_method *m, int dim, int value, const char *label);
 /* Another accepted spelling for an existing tier, e.g. "high" -> 3. */
 int isms_method_add_alias(isms_method *m, int dim, int value, const char *alias);
 int isms_method_set_combine(isms_method *m, int combine);
+/* The weighted sum, weights in millionths (0.5 = 500000), 0 .. 2^40. */
+int isms_method_set_weights(isms_method *m, int64_t c, int64_t i, int64_t a);
 /* Adds a class (band) and returns its index in *out. */
 int isms_method_add_class(isms_method *m, const char *name, int *out /* OUT */);
 /* A class holds either explicit values or inclusive ranges (or both). */
@@ -684,6 +687,91 @@ typedef struct isms_quant_record {
 } isms_quant_record;
 int isms_quant_save(isms_db *db, isms_quant *q, const isms_quant_record *rec,
                     int64_t *run /* OUT */);
+/* ------------------------------------------------- staged risk scores
+** A score that does not fit a table of every tier combination (more than
+** four factors, scales of many tiers, inputs from the asset, the threat or
+** related records) runs as a program of stages over columns
+** (core/method_stage.c; the Lua loader builds it from risk_stage
+** declarations, docs/risk-rules.md). Slots are numbered in the order they
+** are added: inputs (columns the caller gives) and stages (computed from
+** earlier slots). Values are int64 millionths; INT64_MIN in a value column
+** means "not rated", which propagates to a not rated result (rank 0). */
+typedef struct isms_stages isms_stages;
+
+enum isms_stage_op {
+  ISMS_OP_SUM      = 0,
+  ISMS_OP_MEAN     = 1,  /* exact: bands and levels compare sum against edge * count */
+  ISMS_OP_MIN      = 2,
+  ISMS_OP_MAX      = 3,
+  ISMS_OP_PRODUCT  = 4,  /* rounded to millionths after each multiplication */
+  ISMS_OP_WEIGHTED = 5,  /* sum of weight x value, rounded once */
+  ISMS_OP_COUNT    = 6,  /* how many inputs are at or above threshold (x 1000000) */
+  ISMS_OP_TABLE    = 7,  /* table[cell] over the inputs' positions, first input fastest */
+  ISMS_OP_FIRST    = 8   /* the first input that is rated (use X if known, else Y) */
+};
+
+/* A stage: op over ninputs earlier slots. mask >= 0 names a value slot
+** whose bits (a plain integer, not millionths) pick the inputs each row
+** reduces (bit bits[k] picks input k; INT64_MIN = all). nedges rising edges band
+** the result: band = 1 + the number of edges at or below it; with
+** band_values (nedges + 1) the stage then takes its band's value. */
+typedef struct isms_stage_def {
+  int op;
+  int ninputs;
+  const int *inputs;
+  const int64_t *weights;      /* ISMS_OP_WEIGHTED: one per input */
+  int64_t threshold;           /* ISMS_OP_COUNT */
+  const int64_t *table;        /* ISMS_OP_TABLE: product of the inputs' positions */
+  int mask;
+  const int *bits;             /* with mask: the bit picking each input (NULL: bit k) */
+  int nedges;
+  const int64_t *edges;
+  const int64_t *band_values;
+} isms_stage_def;
+
+/* The column of an input slot: tiers (positions 1..ntiers, 0 = not
+** rated), values, or related records: row i's are values[offsets[i] ..
+** offsets[i + 1]). Stage slots' entries are not read. */
+typedef struct isms_stage_column {
+  const uint8_t *tiers;
+  const int64_t *values;
+  const uint32_t *offsets;
+} isms_stage_column;
+
+int isms_stages_new(isms_stages **out /* OUT */);
+void isms_stages_free(isms_stages *p);
+const char *isms_stages_errmsg(const isms_stages *p);
+int isms_stages_count(const isms_stages *p);
+/* An input of ntiers positions: values[k] is position k + 1's value;
+** rated[k] == 0 marks a "not rated" tier (rated may be NULL). */
+int isms_stages_add_tiers(isms_stages *p, int ntiers, const int64_t *values,
+                          const uint8_t *rated, int *slot /* OUT */);
+int isms_stages_add_values(isms_stages *p, int *slot /* OUT */);
+int isms_stages_add_records(isms_stages *p, int *slot /* OUT */);
+int isms_stages_add(isms_stages *p, const isms_stage_def *def, int *slot /* OUT */);
+/* A slot's denominator (a mean's input count, else 1) and positions (tiers
+** or bands; 0 if none). */
+int isms_stages_slot_den(const isms_stages *p, int slot);
+int isms_stages_slot_positions(const isms_stages *p, int slot);
+/* The slot whose value is the score; levels band it: [lo, hi], or [lo, hi)
+** when hi_open. Intervals must not overlap; a value in none is not rated. */
+int isms_stages_set_result(isms_stages *p, int slot);
+int isms_stages_add_level(isms_stages *p, int64_t lo, int64_t hi, int hi_open, int rank);
+/* Scores n rows: cols has one entry per slot. score is the result's value
+** rounded to millionths (0 when not rated), rank its level (0 = not rated).
+** Large n is split over the cores. */
+int isms_stages_run(const isms_stages *p, size_t n, const isms_stage_column *cols,
+                    int64_t *score /* OUT */, int16_t *rank /* OUT */);
+/* Every slot of n rows, for explaining a result: num[i * count + s] is
+** slot s's exact numerator (divide by its den), pos its tier or band. */
+int isms_stages_trace(const isms_stages *p, size_t n, const isms_stage_column *cols,
+                      int64_t *num /* OUT */, uint16_t *pos /* OUT */);
+/* A scorer whose scores come from p: factor f's ratings (cols->ratings[f],
+** so at most four through isms_scorer_score) are p's slot slots[f]; the
+** other inputs read as not rated. The criteria are added as for any
+** scorer; p must outlive the scorer. */
+int isms_scorer_new_staged(const isms_stages *p, int nfactors, const int *slots,
+                           isms_scorer **out /* OUT */);
 
 /* ISMS-FFI-END */
 

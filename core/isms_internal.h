@@ -193,7 +193,15 @@ struct isms_scorer {
   int ctx_ok[2];
   uint8_t ctx_class[2][256];  /* 8 * the kind of class of the byte */
   uint64_t ctx_rule[ISMS__MAX_RULES];  /* contexts each rule applies in */
+  /* A staged scorer (isms_scorer_new_staged) scores with a program of
+  ** stages instead of the cell table; factor f is the program's slot
+  ** stage_slot[f]. Not owned. */
+  const isms_stages *stages;
+  int *stage_slot;
 };
+/* Scores rows [lo, lo + n) of c with a staged scorer's program. */
+ISMS_HIDDEN int isms__scorer_stage_score(const isms_scorer *s, const isms_risk_cols *c,
+                                         size_t lo, size_t n, int64_t *score, int16_t *rank);
 
 /* ------------------------------------------------------------ risk_order.c */
 /* A risk's priority as one number, larger = more urgent: rank, then

@@ -137,6 +137,7 @@ local WORDS = {
   { "quant_risk",          "named", "ASSET/T-FIRE" },
   { "quant_control",       "named", "A.8.13" },
   { "quant_acceptance",    "named", "p90 below 100k" },
+  { "risk_stage",          "named", "likelihood" },
 }
 
 local decls = {}

@@ -144,14 +144,15 @@ error is printed as FILE:LINE:COLUMN: reason and nothing is stored.
   })
 
   command("value", {
-    usage = "isms value [--methodology NAME] [--reason TEXT]",
+    usage = "isms value [--methodology NAME] [--reason TEXT] [--explain ASSET [--format json]]",
     summary = "value every asset with the methodology (in C)",
     help = [[
 Computes each asset's value and class from its C, I and A with the
 register's methodology (or --methodology for this run only; the register
 keeps its own) and logs every change. Assets missing C, I or A are counted
-as unvalued.]],
-    options = { methodology = "value", reason = "value" },
+as unvalued. --explain ASSET changes nothing: it shows how that asset's
+value and class come about (tiers, formula, class band).]],
+    options = { methodology = "value", reason = "value", explain = "value", format = "value" },
     run = function(ctx, opts)
       return with_register(ctx, function(reg)
         local m, e, code
@@ -163,6 +164,22 @@ as unvalued.]],
         if not m then
           err(e)
           return exit_for(code)
+        end
+        if opts.explain then
+          local a = reg:asset(opts.explain)
+          if not a then
+            err(("no asset '%s' in the register"):format(opts.explain))
+            return exit_for("NOTFOUND")
+          end
+          local x, xerr = m:explain_value(a)
+          if not x then
+            err(xerr)
+            return exit_for("INPUT")
+          end
+          x.asset = a.id
+          if opts.format == "json" then out(require("cjson").encode(x), "\n")
+          else out("asset ", a.id, "\n", require("isms.method.explain").value_text(x)) end
+          return EXIT.OK
         end
         local r
         r, e, code = reg:value(m, opts.reason)

@@ -134,6 +134,10 @@ import FILE    convert a CISO Assistant risk_matrix library (YAML) into an
                                      count(q.risks), count(q.controls))
         end
         out(("%s: ok: methodology %s (%s)\n"):format(pos[2], m:name(), table.concat(parts, "; ")))
+        -- a staged score: which stages are table lookups, which kernels
+        if m:scores_risks() and m.spec.risk.staged then
+          for _, line in ipairs(m:plan()) do out("runs: ", line, "\n") end
+        end
         return EXIT.OK
       elseif sub == "import" then
         if not pos[2] then return nil, "usage: isms methodology import FILE.yaml", "USAGE" end
