@@ -44,12 +44,16 @@ struct isms_db {
   char *errmsg;        /* heap; may hold many lines for import errors */
   char actor[128];
   sqlite3_stmt *st_log;  /* cached change_log insert */
+  int busy_ms;           /* busy timeout: how long to wait for another process's lock */
 };
 
 /* ------------------------------------------------------------ db.c */
 ISMS_HIDDEN int isms__fail(isms_db *db, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 ISMS_HIDDEN int isms__fail_sql(isms_db *db, const char *what);
+/* "WHAT: register PATH is busy: ..." (ISMS_STORAGE): another process held
+** the lock past the busy timeout. isms__fail_sql says it for SQLITE_BUSY. */
+ISMS_HIDDEN int isms__fail_busy(isms_db *db, const char *what);
 ISMS_HIDDEN void isms__clear_error(isms_db *db);
 /* Takes ownership of a heap message (may be NULL for "no detail"). */
 ISMS_HIDDEN int isms__fail_owned(isms_db *db, int code, char *msg);
