@@ -7,31 +7,7 @@
 -- system libsqlite3 through the FFI), so the tests decide exactly when
 -- the register is locked and when it is released.
 local H = require "helper"
-local ffi = require "ffi"
-
-pcall(ffi.cdef, [[
-typedef struct sqlite3 sqlite3;
-int sqlite3_open(const char *filename, sqlite3 **ppDb);
-int sqlite3_exec(sqlite3 *, const char *sql, void *callback, void *arg, char **errmsg);
-int sqlite3_close(sqlite3 *);
-const char *sqlite3_errmsg(sqlite3 *);
-]])
-local sqlite = ffi.load("sqlite3")
-
--- A raw connection to path: :exec(sql) raises on failure, :close().
-local function connect(path)
-  local out = ffi.new("sqlite3*[1]")
-  assert(sqlite.sqlite3_open(path, out) == 0)
-  local conn = out[0]
-  return {
-    exec = function(_, sql)
-      if sqlite.sqlite3_exec(conn, sql, nil, nil, nil) ~= 0 then
-        error(ffi.string(sqlite.sqlite3_errmsg(conn)), 2)
-      end
-    end,
-    close = function() sqlite.sqlite3_close(conn) end,
-  }
-end
+local connect = require("sqlite_ffi").connect
 
 -- An inventory of n assets PREFIX-1..n; `extra` lines are appended.
 local function inventory(prefix, n, extra)

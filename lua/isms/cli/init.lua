@@ -131,6 +131,7 @@ require("isms.cli.methodology")(kit)
 require("isms.cli.risk")(kit)
 require("isms.cli.treatment")(kit)
 require("isms.cli.script")(kit)
+require("isms.cli.backup")(kit)
 
 command("help", {
   usage = "isms help [COMMAND]",
