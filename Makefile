@@ -171,3 +171,14 @@ test-build: all $(CTEST_BIN) $(FUZZ_BIN)
 check-asan: deps
 	$(MAKE) BUILD=$(ASAN_BUILD) CC="$(ASAN_CC)" CFLAGS="-O1 -g" test-build
 	@sh tests/fuzz/check-asan.sh $(ASAN_BUILD)
+
+# ----------------------------------------------------------------- stress
+# Crash safety at scale: kill -9 at random moments of imports,
+# re-valuations and risk generations (STRESS_ROUNDS each, registers
+# STRESS_SCALE times those of make test); tests/stress/run.sh.
+STRESS_ROUNDS ?= 30
+STRESS_SCALE  ?= 10
+.PHONY: stress
+stress: deps all
+	@sh tests/stress/run.sh $(BUILD) $(STRESS_ROUNDS) $(STRESS_SCALE)
+
