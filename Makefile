@@ -170,7 +170,7 @@ test-build: all $(CTEST_BIN) $(FUZZ_BIN)
 
 check-asan: deps
 	$(MAKE) BUILD=$(ASAN_BUILD) CC="$(ASAN_CC)" CFLAGS="-O1 -g" test-build
-	@sh tests/fuzz/check-asan.sh $(ASAN_BUILD)
+	@ISMS_TEST_CC="$(ASAN_CC)" sh tests/fuzz/check-asan.sh $(ASAN_BUILD)
 
 # ----------------------------------------------------------------- stress
 # Crash safety at scale: kill -9 at random moments of imports,
@@ -182,3 +182,18 @@ STRESS_SCALE  ?= 10
 stress: deps all
 	@sh tests/stress/run.sh $(BUILD) $(STRESS_ROUNDS) $(STRESS_SCALE)
 
+# ------------------------------------------------------ install: completion
+# bash and zsh completion (core/host/completion/), installed with the rest.
+# The executable finds its Lua package relative to itself at run time
+# (core/host/main.c), so PREFIX can be any folder.
+BASH_COMPLETION_DIR ?= $(PREFIX)/share/bash-completion/completions
+ZSH_COMPLETION_DIR  ?= $(PREFIX)/share/zsh/site-functions
+.PHONY: install-completion uninstall-completion
+install: install-completion
+install-completion:
+	install -D -m 644 core/host/completion/isms.bash $(DESTDIR)$(BASH_COMPLETION_DIR)/isms
+	install -D -m 644 core/host/completion/_isms $(DESTDIR)$(ZSH_COMPLETION_DIR)/_isms
+
+uninstall: uninstall-completion
+uninstall-completion:
+	rm -f $(DESTDIR)$(BASH_COMPLETION_DIR)/isms $(DESTDIR)$(ZSH_COMPLETION_DIR)/_isms
