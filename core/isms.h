@@ -244,6 +244,7 @@ typedef struct isms_import_opts {
   const char *source_name; /* the name used in error messages; default path */
   int max_errors;          /* errors listed before giving up; 0 = 50 */
   int threads;             /* 0 = automatic (parse and store in parallel) */
+  const char *encoding;    /* the file's encoding (iconv name, e.g. "cp1252"); NULL = UTF-8 */
 } isms_import_opts;
 
 typedef struct isms_import_report {

@@ -98,6 +98,17 @@ ISMS_HIDDEN size_t isms__utf8_check(const unsigned char *s, size_t n);
 /* fopen(path, "rb") for input files, refusing directories; on failure
 ** NULL and the reason ("cannot open: ...", "is a directory, not a file"). */
 ISMS_HIDDEN FILE *isms__open_input(const char *path, char *why, size_t whysize);
+/* The same, read as text in encoding (iconv name, e.g. "cp1252"; NULL, ""
+** or UTF-8 read as is): converted to UTF-8 into a temporary file, which is
+** returned at its start. On failure NULL, the reason (naming a byte the
+** encoding does not have, or an encoding iconv does not know) and *code:
+** ISMS_IO for the file, ISMS_INPUT for its text or the encoding. */
+ISMS_HIDDEN FILE *isms__open_input_as(const char *path, const char *encoding, char *why,
+                                      size_t whysize, int *code);
+/* The field delimiter of a CSV file from its header line: ';' when the
+** line has semicolons and no comma outside quotes (spreadsheets in much
+** of Europe write that), else ','. */
+ISMS_HIDDEN char isms__csv_delimiter(const char *line, size_t n);
 
 /* ------------------------------------------------------------ asset_fields.c */
 /* The asset columns of the CSV format, in export order. */
