@@ -7,9 +7,11 @@
 ** processes go on reading and writing meanwhile, and the copy is the
 ** register as of one commit. It is written beside the target and renamed
 ** into place, so a failure leaves no partial file at the target.
-** A restore writes the copy into the open register in one write
-** transaction of SQLite's, so it is atomic like any other write: a crash
-** or a failure half-way leaves the register as it was.
+** A restore first makes the restored state in a file beside the register
+** (the copy, migrated, with its "restore" change batch), then writes it
+** into the open register in one write transaction of SQLite's, so it is
+** atomic like any other write: a crash or a failure half-way leaves the
+** register as it was.
 */
 #include <errno.h>
 #include <fcntl.h>
@@ -103,6 +105,32 @@ static void sync_path(const char *path) {
 
 /* ================================================================ backup */
 
+/* Copies src's main database into a new file made from the mkstemp
+** template tmp (its name is left in tmp): one self-contained file (a
+** rollback journal, no -wal) that passes quick_check. On failure nothing
+** is left there. */
+static int copy_to_new_file(isms_db *db, sqlite3 *src, char *tmp, const char *what) {
+  int fd = mkstemp(tmp);
+  if (fd < 0) return isms__fail(db, ISMS_IO, "%s: cannot write: %s", what, strerror(errno));
+  close(fd);
+  sqlite3 *dst = NULL;
+  int rc = ISMS_OK;
+  if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+    rc = isms__fail(db, ISMS_IO, "%s: %s", what, dst ? sqlite3_errmsg(dst) : "out of memory");
+  } else {
+    rc = copy_pages(db, dst, src, what);
+    char check[512];
+    if (!rc && sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) != SQLITE_OK)
+      rc = isms__fail(db, ISMS_IO, "%s: %s", what, sqlite3_errmsg(dst));
+    if (!rc && !check_pages(dst, "PRAGMA quick_check", check, sizeof check))
+      rc = isms__fail(db, ISMS_STORAGE, "%s: the copy does not check out: %s", what, check);
+  }
+  if (dst && sqlite3_close(dst) != SQLITE_OK && !rc)
+    rc = isms__fail(db, ISMS_IO, "%s: cannot close the copy", what);
+  if (rc) unlink(tmp);
+  return rc;
+}
+
 ISMS_API int isms_backup(isms_db *db, const char *path, int overwrite) {
   if (!db || !path || !*path) return ISMS_MISUSE;
   isms__clear_error(db);
@@ -120,36 +148,19 @@ ISMS_API int isms_backup(isms_db *db, const char *path, int overwrite) {
   char tmp[PATH_MAX];
   if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp)
     return isms__fail(db, ISMS_IO, "%s: path too long", path);
-  int fd = mkstemp(tmp);
-  if (fd < 0) return isms__fail(db, ISMS_IO, "cannot write %s: %s", path, strerror(errno));
-  close(fd);
-
   char what[1024];
-  snprintf(what, sizeof what, "backup to %s", path);
-  sqlite3 *dst = NULL;
-  int rc = ISMS_OK;
-  if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-    rc = isms__fail(db, ISMS_IO, "%s: %s", what, dst ? sqlite3_errmsg(dst) : "out of memory");
-  } else {
-    rc = copy_pages(db, dst, db->sql, what);
-    /* The copy is one self-contained file: a rollback journal, no -wal. */
-    char check[512];
-    if (!rc && sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) != SQLITE_OK)
-      rc = isms__fail(db, ISMS_IO, "%s: %s", what, sqlite3_errmsg(dst));
-    if (!rc && !check_pages(dst, "PRAGMA quick_check", check, sizeof check))
-      rc = isms__fail(db, ISMS_STORAGE, "%s: the copy does not check out: %s", what, check);
+  snprintf(what, sizeof what, "cannot write %s", path);
+  /* the copy is checked before it takes the name */
+  int rc = copy_to_new_file(db, db->sql, tmp, what);
+  if (rc) return rc;
+  sync_path(tmp);
+  if (rename(tmp, path) != 0) {
+    rc = isms__fail(db, ISMS_IO, "%s: cannot rename into place: %s", what, strerror(errno));
+    unlink(tmp);
+    return rc;
   }
-  if (dst && sqlite3_close(dst) != SQLITE_OK && !rc)
-    rc = isms__fail(db, ISMS_IO, "%s: cannot close the copy", what);
-  if (!rc) {
-    sync_path(tmp);
-    if (rename(tmp, path) != 0)
-      rc = isms__fail(db, ISMS_IO, "%s: cannot rename into place: %s", what, strerror(errno));
-    else
-      sync_path(path);
-  }
-  if (rc) unlink(tmp);
-  return rc;
+  sync_path(path);
+  return ISMS_OK;
 }
 
 /* =============================================================== restore */
@@ -191,6 +202,39 @@ static int check_copy(isms_db *db, sqlite3 *src, const char *path) {
   return ISMS_OK;
 }
 
+/* Makes the restored state in a file of its own beside the register, tmp:
+** the copy, migrated to the current schema, with its "restore" change
+** batch. So the register itself then changes in one step. */
+static int stage_restore(isms_db *db, sqlite3 *src, char *tmp, const char *path,
+                         const char *reason, const char *what) {
+  int rc = copy_to_new_file(db, src, tmp, what);
+  if (rc) return rc;
+  isms_db *stage = NULL;
+  rc = isms_open(tmp, &stage);
+  if (!rc) rc = isms_set_actor(stage, db->actor);
+  int64_t batch;
+  if (!rc && !(rc = isms__begin(stage))) {
+    if ((rc = isms__batch_open(stage, "restore", path, reason, &batch)) ||
+        (rc = isms__batch_close(stage, batch, 0, 0, 0)) || (rc = isms__commit(stage)))
+      isms__rollback(stage);
+  }
+  if (rc)
+    rc = isms__fail(db, rc, "%s: %s", what, stage ? isms_errmsg(stage) : "out of memory");
+  isms_close(stage);
+  return rc;
+}
+
+static void remove_stage(const char *tmp) {
+  char side[PATH_MAX + 8];
+  unlink(tmp);
+  snprintf(side, sizeof side, "%s-wal", tmp);
+  unlink(side);
+  snprintf(side, sizeof side, "%s-shm", tmp);
+  unlink(side);
+  snprintf(side, sizeof side, "%s-journal", tmp);
+  unlink(side);
+}
+
 ISMS_API int isms_restore(isms_db *db, const char *path, const char *reason) {
   if (!db || !path || !*path) return ISMS_MISUSE;
   isms__clear_error(db);
@@ -206,7 +250,8 @@ ISMS_API int isms_restore(isms_db *db, const char *path, const char *reason) {
     return isms__fail(db, ISMS_INPUT, "%s is not an isms register (not an SQLite database)",
                       path);
   const char *self = sqlite3_db_filename(db->sql, "main");
-  if (self && same_file(self, path))
+  if (!self || !*self) return isms__fail(db, ISMS_MISUSE, "an in-memory register cannot be restored");
+  if (same_file(self, path))
     return isms__fail(db, ISMS_INPUT, "%s is the register itself", path);
 
   sqlite3 *src = NULL;
@@ -217,27 +262,28 @@ ISMS_API int isms_restore(isms_db *db, const char *path, const char *reason) {
     return rc;
   }
   sqlite3_busy_timeout(src, db->busy_ms);
-  int rc = check_copy(db, src, path);
   char what[1024];
   snprintf(what, sizeof what, "restore from %s", path);
-  if (!rc) {
-    /* Alone with the register, the copy goes in through a rollback
-    ** journal, which also lets the page size change (WAL does not). */
-    int bulk = isms__bulk_journal(db);
-    rc = copy_pages(db, db->sql, src, what);
-    if (bulk) isms__wal_journal(db);
-  }
+  char tmp[PATH_MAX];
+  int rc = check_copy(db, src, path);
+  if (!rc && snprintf(tmp, sizeof tmp, "%s.restore-XXXXXX", self) >= (int)sizeof tmp)
+    rc = isms__fail(db, ISMS_IO, "%s: path too long", what);
+  if (!rc) rc = stage_restore(db, src, tmp, path, reason, what);
   sqlite3_close(src);
   if (rc) return rc;
-  /* A copy of an older schema is brought up to date, and the restore is
-  ** recorded in the register it made. */
-  if ((rc = isms__migrate(db))) return rc;
-  int64_t batch;
-  if ((rc = isms__begin(db))) return rc;
-  if ((rc = isms__batch_open(db, "restore", path, reason, &batch)) ||
-      (rc = isms__batch_close(db, batch, 0, 0, 0)) || (rc = isms__commit(db))) {
-    isms__rollback(db);
-    return rc;
+
+  sqlite3 *staged = NULL;
+  if (sqlite3_open_v2(tmp, &staged, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+    rc = isms__fail(db, ISMS_IO, "%s: %s", what, staged ? sqlite3_errmsg(staged) : "out of memory");
+  } else {
+    /* One write transaction of the backup API: the register is the old one
+    ** or the restored one, never a mix. Alone with the register, it goes
+    ** through a rollback journal, which also lets the page size change. */
+    int bulk = isms__bulk_journal(db);
+    rc = copy_pages(db, db->sql, staged, what);
+    if (bulk) isms__wal_journal(db);
   }
-  return ISMS_OK;
+  sqlite3_close(staged);
+  remove_stage(tmp);
+  return rc;
 }

@@ -1,6 +1,6 @@
 -- Crash safety (issue #18, point 2): `isms` killed with SIGKILL at a random
--- moment of a large import, a re-valuation of every asset and a risk
--- generation. After each kill the register passes PRAGMA integrity_check
+-- moment of a large import, a re-valuation of every asset, a risk
+-- generation and a restore. After each kill the register passes PRAGMA integrity_check
 -- and holds either the whole old state or the whole new one, never a mix.
 --
 -- `make test` runs a few kills of each on modest registers; `make stress`
@@ -166,5 +166,11 @@ describe("crash safety (kill -9)", function()
       local _, sig = check(mid)
       return { sig }
     end)
+  end)
+
+  it("during a restore", function()
+    local backup = register(40000 * SCALE)
+    local base = register(500 * SCALE)
+    crash_rounds("restore", base, function(db) return { "--db", db, "restore", backup } end)
   end)
 end)
