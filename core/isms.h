@@ -86,6 +86,16 @@ int isms_set_actor(isms_db *db, const char *actor);
 int isms_setting_set(isms_db *db, const char *key, const char *value, const char *reason);
 /* Copies the value into buf (NUL-terminated); ISMS_NOTFOUND if unset. */
 int isms_setting_get(isms_db *db, const char *key, char *buf, size_t bufsize);
+/* Copies the register to path with SQLite's online backup API: one
+** consistent snapshot while other processes go on reading and writing,
+** written beside path and renamed into place (a failure leaves no file
+** there). An existing path is refused (ISMS_IO) unless overwrite. */
+int isms_backup(isms_db *db, const char *path, int overwrite);
+/* Replaces the register's whole content with the copy at path, in one
+** transaction: a crash or failure leaves the register as it was. The copy
+** must be an intact isms register of this or an older schema (else
+** ISMS_INPUT); it is migrated, and a "restore" change batch recorded. */
+int isms_restore(isms_db *db, const char *path, const char *reason);
 
 /* ------------------------------------------------------------ methodology
 ** A methodology is declared in a rule file, validated by the rule loader and
@@ -237,6 +247,7 @@ typedef struct isms_import_opts {
   const char *source_name; /* the name used in error messages; default path */
   int max_errors;          /* errors listed before giving up; 0 = 50 */
   int threads;             /* 0 = automatic (parse and store in parallel) */
+  const char *encoding;    /* the file's encoding (iconv name, e.g. "cp1252"); NULL = UTF-8 */
 } isms_import_opts;
 
 typedef struct isms_import_report {

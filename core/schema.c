@@ -335,6 +335,16 @@ int isms__migrate(isms_db *db) {
                       version, MIGRATION_COUNT);
   while (version < MIGRATION_COUNT) {
     if ((rc = isms__begin(db))) return rc;
+    /* Another process may have migrated while this one waited for the
+    ** lock: read the version again under it. */
+    if ((rc = read_version(db, &version))) {
+      isms__rollback(db);
+      return rc;
+    }
+    if (version >= MIGRATION_COUNT) {
+      isms__rollback(db);
+      break;
+    }
     if (sqlite3_exec(db->sql, migrations[version], NULL, NULL, NULL) != SQLITE_OK) {
       rc = isms__fail(db, ISMS_SCHEMA, "migration to schema version %d failed: %s",
                       version + 1, sqlite3_errmsg(db->sql));
