@@ -125,6 +125,22 @@ describe("record kinds", function()
     assert.truthy(err:find("no gadget 'G-404'", 1, true))
   end)
 
+  it("puts several records in one batch, or none of them", function()
+    local rep = assert(coll:put_all({ { id = "G-1", title = "a" }, { id = "G-2", title = "b",
+                                        parent = "G-1" } }, { reason = "two at once" }))
+    assert.are.equal(2, rep.created)
+    assert.are.equal(2, rep.rows)
+    assert.are.equal("G-1", coll:get("G-2").parent)
+    local before = dump(path)
+    local ok, err, code = coll:put_all({ { id = "G-1", title = "changed" },
+                                         { id = "G-3", title = "x", state = "broken" } })
+    assert.is_nil(ok)
+    assert.are.equal("INPUT", code)
+    assert.truthy(err:find("gadget G-3: state:", 1, true), err)
+    assert.are.equal(before, dump(path))
+    assert.are.equal(0, assert(coll:put_all({})).rows)
+  end)
+
   it("filters lists by fields and by links", function()
     assert(coll:add({ title = "a", state = "in_use", assets = "AST-1" }))
     assert(coll:add({ title = "b", state = "in_use", assets = "AST-2" }))

@@ -445,6 +445,34 @@ end
 --- Adds or changes a record, by its key.
 function Records:put(values, opts) return write_one(self, values, "put", opts) end
 
+--- Adds or changes several records, by their keys, in one batch: every
+-- record is checked first (references between them count), then all are
+-- written, or none. Returns { created, updated, batch, rows } or nil,
+-- message (one line per problem), code.
+function Records:put_all(list, opts)
+  opts = opts or {}
+  local d = self.d
+  if type(list) ~= "table" then error(("%s: expected a list of records"):format(d.kind), 2) end
+  local pending, ops, lines = {}, {}, {}
+  for _, values in ipairs(list) do
+    if type(values) ~= "table" then error(("%s: expected a list of records"):format(d.kind), 2) end
+    local id = id_of(d, values)
+    if id then pending[id] = true end
+  end
+  for _, values in ipairs(list) do
+    local op, errs = prepare(self, values, "put", pending)
+    if op then ops[#ops + 1] = op
+    else lines[#lines + 1] = joined(d, id_of(d, values), errs) end
+  end
+  if #lines > 0 then return nil, table.concat(lines, "\n"), "INPUT" end
+  if #ops == 0 then return { created = 0, updated = 0, rows = 0 } end
+  local rep, e, code = apply(self, ops, opts.command or (d.plural .. " put"), opts.reason,
+                             opts.source)
+  if not rep then return nil, e, code end
+  rep.rows = #ops
+  return rep
+end
+
 -- Who points at a record: { "kind id (field)", ... }.
 local function referrers(coll, id)
   local d, reg = coll.d, coll.reg
