@@ -187,17 +187,25 @@ end
 -- register view: counts and query results) reaches the rule through
 -- proxies: reading works at any depth, writing raises, naming the path;
 -- pairs, ipairs and next walk the data behind a proxy (# does not: it
--- gives 0). Other tables are untouched.
+-- gives 0). The tables whose paths the host lists as `strict` raise on
+-- a key they lack (a misspelt count), the others give nil (a map). Other
+-- tables are untouched.
 local rawnext = G.next
 local view_data = setmetatable({}, { __mode = "k" })   -- proxy -> { data, path }
 local view_proxy = setmetatable({}, { __mode = "k" })  -- data -> proxy
+local view_strict = {}                                 -- path -> true
 
 local function view_of(v, path)
   if type(v) ~= "table" then return v end
   local p = view_proxy[v]
   if p then return p end
+  local strict_here = view_strict[path]
   p = setmetatable({}, {
-    __index = function(_, k) return view_of(v[k], path .. "." .. tostring(k)) end,
+    __index = function(_, k)
+      local x = v[k]
+      if x == nil and strict_here then raise(format("unknown name '%s.%s'", path, tostring(k))) end
+      return view_of(x, path .. "." .. tostring(k))
+    end,
     __newindex = function(_, k)
       raise(format("cannot modify '%s.%s': the register view is read-only", path, tostring(k)))
     end,
@@ -264,9 +272,10 @@ end
 local unpack, select = G.unpack, G.select
 local PLAIN = { number = true, boolean = true, string = true, ["nil"] = true }
 -- A call with view = true gets the list's `view` data, read-only, as its
--- first argument.
+-- first argument (`strict`: the paths of its tables that refuse unknown keys).
 local function run_calls(list, calls)
   local results = {}
+  for _, path in ipairs(calls.strict or {}) do view_strict[path] = true end
   local view = calls.view ~= nil and view_of(calls.view, "register") or nil
   for k, call in ipairs(calls) do
     local d = list[call.decl]
