@@ -104,9 +104,9 @@ end
 local function run_sql(reg, sql, ...)
   local args = { ... }
   local ok, res = pcall(function()
-    local rows, ncols = {}, 0
+    local rows = {}
     local iter, names = reg:query(sql, unpack(args))
-    ncols = #names
+    local ncols = #names
     for row in iter do
       local list = {}
       for k, name in ipairs(names) do list[k] = row[name] end
