@@ -102,7 +102,9 @@ function M.compute(wf, opts)
       else
         es[i], ef[i] = at, at + d
       end
-      fdate[i] = ef[i] > es[i] and tl:day(ef[i] - 1) or tl:day(es[i])
+      -- A milestone is dated the day the work it waits for ends.
+      local milestone_after = ef[i] == es[i] and by and es[i] > 0 and ef[by] == es[i]
+      fdate[i] = (ef[i] > es[i] or milestone_after) and tl:day(ef[i] - 1) or tl:day(es[i])
     end
     if s.deadline then
       for _, w in ipairs(s.deadline) do
@@ -148,9 +150,9 @@ function M.compute(wf, opts)
   -- The critical path: back from the pending step that finishes last,
   -- through the predecessors that drive each start.
   local last
-  for i = 1, n do
+  for _, i in ipairs(order) do
     if slack[i] ~= nil and (not last or ef[i] > ef[last]
-        or (ef[i] == ef[last] and slack[i] < slack[last])) then
+        or (ef[i] == ef[last] and slack[i] <= slack[last])) then
       last = i
     end
   end
@@ -182,7 +184,7 @@ end
 --- A step's dates as text: start, finish, late start, late finish.
 function M.dates(S, i)
   local tl, fmt = S.tl, calendar.format
-  local sdate = S.state[i] == "done" and S.es[i] == S.ef[i] and S.fdate[i] or tl:day(S.es[i])
+  local sdate = S.es[i] == S.ef[i] and S.fdate[i] or tl:day(S.es[i])
   local out = { start = fmt(sdate), finish = fmt(S.fdate[i]) }
   if S.slack[i] ~= nil then
     out.late_start = fmt(tl:day(math.max(S.ls[i], 0)))
