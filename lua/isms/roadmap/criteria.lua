@@ -165,6 +165,10 @@ end
 -- ------------------------------------------------------------ evaluation
 
 local CALLS_PER_RUN = 1000
+-- A sandbox run of criteria: the file's evaluation and up to CALLS_PER_RUN
+-- predicates, each reading a few counts. Tighter than a loader's limits,
+-- so a runaway predicate is found (by halving, below) in a second or two.
+M.LIMITS = { time_ms = 1000, instructions = 50000000 }
 
 -- Calls list[first..last] (each { decl = criterion decl, args = }) in one
 -- sandbox run of file; on a failure of the whole run (a limit struck, the
@@ -176,7 +180,7 @@ local function call_range(file, list, first, last, view, out)
     local c = list[j]
     calls[#calls + 1] = { decl = c.decl.index, field = "check", view = true, args = c.args }
   end
-  local _, res = rules.call(file, calls)
+  local _, res = rules.call(file, calls, M.LIMITS)
   if _ then
     for j = first, last do
       out[j] = res[j - first + 1] or { ok = false, error = "no result" }
