@@ -21,8 +21,10 @@ phase "identify" { title = "Identify", description = "a-f" }
 phase "analyse" { title = "Analyse", description = "g-i" }
 phase "evaluate" { title = "Evaluate", description = "j" }
 
-local function none_left(count, words)
+-- "None of the `of` left without it": false on an empty register too.
+local function none_left(of, count, words)
   return function(r)
+    if r.count[of] == 0 then return false, "no " .. of .. " in the register" end
     local n = r.count[count]
     return n == 0, n .. " " .. words
   end
@@ -39,8 +41,8 @@ criterion "assets-owned" {
 
 criterion "assets-valued" {
   text = "every asset has a value",
-  counts = { "assets_unvalued" },
-  check = none_left("assets_unvalued", "assets without a value"),
+  counts = { "assets", "assets_unvalued" },
+  check = none_left("assets", "assets_unvalued", "assets without a value"),
 }
 
 criterion "risks-identified" {
@@ -54,38 +56,38 @@ criterion "risks-identified" {
 
 criterion "impacts" {
   text = "every risk names its impacts",
-  counts = { "risks_without_impacts" },
-  check = none_left("risks_without_impacts", "risks without impacts"),
+  counts = { "risks", "risks_without_impacts" },
+  check = none_left("risks", "risks_without_impacts", "risks without impacts"),
 }
 
 criterion "risk-owners" {
   text = "every risk has an owner",
-  counts = { "risks_without_owners" },
-  check = none_left("risks_without_owners", "risks without an owner"),
+  counts = { "risks", "risks_without_owners" },
+  check = none_left("risks", "risks_without_owners", "risks without an owner"),
 }
 
 criterion "controls" {
   text = "every risk records its existing controls",
-  counts = { "risks_without_controls" },
-  check = none_left("risks_without_controls", "risks without existing controls"),
+  counts = { "risks", "risks_without_controls" },
+  check = none_left("risks", "risks_without_controls", "risks without existing controls"),
 }
 
 criterion "rated" {
   text = "every risk is rated on the methodology's factors",
-  counts = { "risks_unrated" },
-  check = none_left("risks_unrated", "risks not rated"),
+  counts = { "risks", "risks_unrated" },
+  check = none_left("risks", "risks_unrated", "risks not rated"),
 }
 
 criterion "levels" {
   text = "every risk has its level",
-  counts = { "risks_without_level" },
-  check = none_left("risks_without_level", "risks without a level"),
+  counts = { "risks", "risks_without_level" },
+  check = none_left("risks", "risks_without_level", "risks without a level"),
 }
 
 criterion "evaluated" {
   text = "every unacceptable risk has a decision",
-  counts = { "risks_undecided" },
-  check = none_left("risks_undecided", "unacceptable risks without a decision"),
+  counts = { "risks", "risks_undecided" },
+  check = none_left("risks", "risks_undecided", "unacceptable risks without a decision"),
 }
 
 step "a" {

@@ -67,12 +67,24 @@ local function json_status(model)
   }
 end
 
--- cjson writes an empty table as {}; lists should read as [].
+-- JSON with keys in a fixed order; an empty table is an empty list (every
+-- object here has fields, every list may be empty), which cjson would
+-- write as {}.
 local function encode(v)
-  cjson.encode_empty_table_as_object(false)
-  local s = cjson.encode(v)
-  cjson.encode_empty_table_as_object(true)
-  return s
+  if type(v) ~= "table" then return cjson.encode(v) end
+  if next(v) == nil then return "[]" end
+  local n = #v
+  if n > 0 then
+    local items = {}
+    for k = 1, n do items[k] = encode(v[k]) end
+    return "[" .. table.concat(items, ",") .. "]"
+  end
+  local keys = {}
+  for k in pairs(v) do keys[#keys + 1] = tostring(k) end
+  table.sort(keys)
+  local items = {}
+  for k, key in ipairs(keys) do items[k] = cjson.encode(key) .. ":" .. encode(v[key]) end
+  return "{" .. table.concat(items, ",") .. "}"
 end
 
 local function list_of(text)

@@ -114,7 +114,11 @@ local function run_sql(reg, sql, ...)
     end
     return { rows = rows, ncols = ncols }
   end)
-  if not ok then return nil, tostring(type(res) == "table" and res.msg or res) end
+  if not ok then
+    -- The register's own words, without the Lua position of the call.
+    local msg = tostring(type(res) == "table" and res.msg or res)
+    return nil, (msg:gsub("^[^\n]-:%d+: ", ""):gsub("^query: ", ""))
+  end
   return res
 end
 M.run_sql = run_sql
