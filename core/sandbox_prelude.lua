@@ -273,6 +273,9 @@ local unpack, select = G.unpack, G.select
 local PLAIN = { number = true, boolean = true, string = true, ["nil"] = true }
 -- A call with view = true gets the list's `view` data, read-only, as its
 -- first argument (`strict`: the paths of its tables that refuse unknown keys).
+-- With results_only = true on the list, the declarations do not travel
+-- back with the results (the host has them from the evaluation already;
+-- a programme of thousands of steps would send megabytes for nothing).
 local function run_calls(list, calls)
   local results = {}
   for _, path in ipairs(calls.strict or {}) do view_strict[path] = true end
@@ -300,6 +303,9 @@ local function run_calls(list, calls)
       end
     end
     results[k] = r
+  end
+  if calls.results_only then
+    for k = #list, 1, -1 do list[k] = nil end
   end
   return results
 end

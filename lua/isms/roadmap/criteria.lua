@@ -179,7 +179,8 @@ M.LIMITS = { time_ms = 1000, instructions = 50000000 }
 -- file no longer loading), halves the range until the calls that fail
 -- are found, so one runaway criterion does not sink the others.
 local function call_range(file, list, first, last, view, out)
-  local calls = { view = view, strict = { "register", "register.count", "register.sql" } }
+  local calls = { view = view, strict = { "register", "register.count", "register.sql" },
+                  results_only = true }
   for j = first, last do
     local c = list[j]
     calls[#calls + 1] = { decl = c.decl.index, field = "check", view = true, args = c.args }
