@@ -384,8 +384,10 @@ function M.status(reg, run, opts)
       for _, x in ipairs(item.entry) do blocked = blocked or x.state ~= "holds" end
       if s.earliest and S.es[i] > S.T then blocked = true end
       item.status = st == "started" and "started" or (blocked and "blocked" or "ready")
-      local due = B.fdate[i]
-      if S.deadline[i] and S.deadline[i] < due then due = S.deadline[i] end
+      -- Due: by its deadline (computed from the dates recorded so far)
+      -- if it has one, else by its planned finish (the plan from the
+      -- run's start, before any progress).
+      local due = S.deadline[i] or B.fdate[i]
       item.due = calendar.format(due)
       item.overdue = today > due
       local miss = schedule.deadline_miss(S, i)
