@@ -3,9 +3,10 @@
 -- top management's approval, roles and responsibilities, training, and
 -- the standards. The guideline notes the order need not be exact; the
 -- dependencies below are the ones each step's inputs imply. Durations are
--- estimates in working days. Every step is completed by hand with its
--- evidence (the scope, gap and roles registers will give some of them
--- criteria of their own).
+-- estimates in working days. The gap analysis completes when the register
+-- holds a gap assessment with answers (isms gap); the other steps are
+-- completed by hand with their evidence (the scope and roles registers
+-- will give some of them criteria of their own).
 roadmap "pre-implementation" {
   title = "ISMS pre-implementation (guideline chapter 4)",
   description = "From the security requirements to an approved, staffed and trained ISMS project",
@@ -20,6 +21,16 @@ role "implementation-team" { title = "ISMS implementation team", description = "
 phase "define" { title = "Define", description = "Requirements, scope and gap (4.1-4.3)" }
 phase "approve" { title = "Approve", description = "Business case and approval (4.4)" }
 phase "organise" { title = "Organise", description = "Roles, training, standards (4.5-4.7)" }
+
+criterion "gap-assessed" {
+  text = "a gap assessment with answers is on record",
+  sql = { gap_assessments = "SELECT count(*) FROM assessments a WHERE EXISTS "
+                            .. "(SELECT 1 FROM answers w WHERE w.assessment = a.id "
+                            .. "AND w.status IS NOT NULL)" },
+  check = function(r)
+    return r.sql.gap_assessments > 0, "isms gap new, then answers (docs/gap-analysis.md)"
+  end,
+}
 
 step "requirements" {
   phase = "define", role = "lead-team", duration = { 5, 10 },
@@ -45,6 +56,7 @@ step "gap-analysis" {
   description = "Against the mandatory requirements, Annex A and the management systems in place "
     .. "(e.g. ISO 9001); estimates timeline and resources",
   evidence = { "Gap analysis report" },
+  exit = { "gap-assessed" },
 }
 
 step "business-case" {

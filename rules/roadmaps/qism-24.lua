@@ -6,7 +6,8 @@
 -- a file of your own that extends this one.
 --
 -- Steps whose outcome the register shows complete by themselves when
--- their exit criteria hold: 10 (a methodology chosen), 15 (the risk
+-- their exit criteria hold: 1 (a gap assessment with answers), 10 (a
+-- methodology chosen), 15 (the risk
 -- assessment 6.2 a-j done), 16 (risks treated, SoA issued, RTP planned),
 -- 22 (the RTP carried out) and 23 (a certificate recorded by a
 -- certification run). The others are completed by hand with evidence.
@@ -29,6 +30,16 @@ phase "implementation" { title = "Implementation" }
 phase "validation" { title = "Validation" }
 
 -- ---------------------------------------------------------------- criteria
+
+criterion "gap-assessed" {
+  text = "a gap assessment with answers is on record",
+  sql = { gap_assessments = "SELECT count(*) FROM assessments a WHERE EXISTS "
+                            .. "(SELECT 1 FROM answers w WHERE w.assessment = a.id "
+                            .. "AND w.status IS NOT NULL)" },
+  check = function(r)
+    return r.sql.gap_assessments > 0, "isms gap new, then answers (isms gap credit credits ISO 9001)"
+  end,
+}
 
 criterion "methodology-chosen" {
   text = "a risk methodology is set for the register",
@@ -110,8 +121,10 @@ criterion "certified" {
 step "1" {
   phase = "awareness", role = "quality-unit", duration = { 5, 10 },
   title = "Increase awareness of ISMS in the QMS environment; understand the gap",
-  description = "Awareness sessions on ISO/IEC 27001; the gap between ISO 9001 and ISO 27001",
-  evidence = { "Awareness session records", "ISO 9001 / ISO 27001 gap note" },
+  description = "Awareness sessions on ISO/IEC 27001; the gap between ISO 9001 and ISO 27001 "
+    .. "(a gap assessment in the register, credited from the QMS)",
+  evidence = { "Awareness session records", "ISO 9001 / ISO 27001 gap assessment" },
+  exit = { "gap-assessed" },
 }
 
 step "2" {

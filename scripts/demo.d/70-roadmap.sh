@@ -1,7 +1,7 @@
 #!/bin/sh
 # Roadmaps (issue #15): the case study's 24-step QISM roadmap as a run in
-# the demo register, where the register has already done some steps
-# (methodology, risks rated and treated, SoA issued, RTP planned); the
+# the demo register, where the register has already done some steps (the
+# gap assessment, the methodology; risks are rated in part); the
 # rest recorded by hand with evidence; the status, the schedule with its
 # Gantt chart (text and HTML), what a delay does, and the certification
 # cycle with its dates computed from the ones recorded.
@@ -15,7 +15,7 @@ echo
 echo "== isms roadmap start qism-24 (started 2026-09-01, target 2027-09-30)"
 "$ISMS" --db "$DB" roadmap start qism-24 --start 2026-09-01 --target 2027-09-30 \
   --title "QISM roll-out, IC design centre" --reason "ISMS project approved (demo)"
-for d in 1:2026-09-11 2:2026-09-18 3:2026-09-24 4:2026-09-29 5:2026-10-02 6:2026-10-23 \
+for d in 2:2026-09-18 3:2026-09-24 4:2026-09-29 5:2026-10-02 6:2026-10-23 \
          7:2026-10-16 8:2026-11-06 9:2026-11-13 11:2026-11-27 12:2026-12-04 13:2026-12-18; do
   "$ISMS" --db "$DB" roadmap complete "${d%%:*}" --date "${d#*:}" \
     --evidence "minutes and records of step ${d%%:*} (demo)" >/dev/null

@@ -154,7 +154,7 @@ step "b" { phase = "one", role = "lead", title = "B", duration = 1, depends = { 
     assert.are.equal(0, select(3, run("--db", db, "roadmap", "start", "qism-24", "--start",
                                       "2027-01-04", "--target", "2027-09-30", "--title",
                                       "QISM <roll-out> & \"friends\"")))
-    assert.are.equal(0, select(3, run("--db", db, "roadmap", "complete", "1", "--evidence", "x",
+    assert.are.equal(0, select(3, run("--db", db, "roadmap", "complete", "2", "--evidence", "x",
                                       "--date", "2027-01-08")))
     local svg = H.tmp("gantt.svg")
     local _, err, code = run("--db", db, "roadmap", "schedule", "--today", "2027-03-01",

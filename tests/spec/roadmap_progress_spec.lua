@@ -49,14 +49,14 @@ describe("roadmap runs", function()
   it("record steps by hand with evidence, and refuse what the register decides", function()
     local reg = fresh()
     local id = assert(roadmap.start(reg, "qism-24", { start = "2027-01-04" }))
-    local _, err, code = roadmap.complete(reg, id, "1", { date = "2027-01-12" })
+    local _, err, code = roadmap.complete(reg, id, "4", { date = "2027-01-12" })
     assert.are.equal("INPUT", code)
     assert.truthy(err:find("evidence: a step completed by hand needs evidence", 1, true), err)
     local before = batches(reg)
-    assert(roadmap.complete(reg, id, "1", { date = "2027-01-12", evidence = { "attendance list" },
+    assert(roadmap.complete(reg, id, "4", { date = "2027-01-12", evidence = { "attendance list" },
                                            by = "QSU", reason = "sessions held" }))
     assert.are.equal(before + 1, batches(reg))
-    local rec = reg:records("roadmap_step"):get(id .. " / 1")
+    local rec = reg:records("roadmap_step"):get(id .. " / 4")
     assert.are.same({ "done", "2027-01-12", "hand", "QSU" },
                     { rec.status, rec.done_on, rec.how, rec.completed_by })
     assert.are.same({ "attendance list" }, rec.evidence)
@@ -159,7 +159,7 @@ describe("roadmap runs", function()
 end)
 
 -- The case study's organisation: the register grows, and the roadmap
--- follows. Steps with exit criteria (10, 15, 16, 22, 23) are never ticked:
+-- follows. Steps with exit criteria (1, 10, 15, 16, 22, 23) are never ticked:
 -- they complete when the register shows their outcome. The others have
 -- no register to show it yet and are completed by hand with evidence.
 describe("the 24-step QISM roadmap followed through the register", function()
@@ -184,7 +184,14 @@ describe("the 24-step QISM roadmap followed through the register", function()
     assert.are.equal(0, st.done)
     assert.are.equal("ready", item(st, "1").status)
     assert.are.equal("fails", item(st, "10").exit[1].state)
-    by_hand({ "1", "2", "3", "4", "5", "6", "7", "8", "9" })
+    -- Step 1: understanding the gap is a gap assessment with answers.
+    assert.are.equal("fails", item(st, "1").exit[1].state)
+    assert(reg:import_requirements("iso27001-2022"))
+    local gap = assert(reg:new_assessment({ framework = "iso27001-2022", assessed_on = "2027-01-05",
+                                            assessor = "Quality System Unit" }))
+    assert(reg:answer(gap, "6.1.2 a) 1)", { status = "met" }))
+    assert.are.equal("done", item(status(), "1").status)
+    by_hand({ "2", "3", "4", "5", "6", "7", "8", "9" })
     -- Step 10: the register gets its methodology.
     assert.are.equal("fails", item(status(), "10").exit[1].state)
     assert(reg:set_methodology("qism-fmea"))
@@ -253,10 +260,10 @@ DOC-1,Design files,information,Engineering,4,3,2
     assert.are.equal(24, st.done)
     for _, ph in ipairs(st.phases) do assert.are.equal("done", ph.status) end
     assert.are.same({}, st.next_actions)
-    -- Five steps were decided by the register, never by hand.
+    -- Six steps were decided by the register, never by hand.
     local how = {}
     for _, s in ipairs(st.steps) do how[#how + 1] = s.how == "criteria" and s.id or nil end
-    assert.are.same({ "10", "15", "16", "22", "23" }, how)
+    assert.are.same({ "1", "10", "15", "16", "22", "23" }, how)
     -- The register moves back: the record stays, the status says so.
     assert(reg:import_assets(H.file("more.csv", "id,name,type,owner\nNEW-1,New laptop,physical,IT\n")))
     st = status()
