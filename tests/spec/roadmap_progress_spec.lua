@@ -83,6 +83,35 @@ describe("roadmap runs", function()
     reg:close()
   end)
 
+  it("are checked against the rule file as it is now", function()
+    local reg = fresh()
+    local dir = H.tmp("rm")
+    os.execute("mkdir -p " .. H.shell_quote(dir))
+    local path = H.write(dir .. "/mine.lua", [[
+roadmap "mine" { }
+role "r" { }
+step "a" { role = "r", title = "A", duration = 1 }
+step "b" { role = "r", title = "B", duration = 1, optional = true }
+]])
+    local id = assert(roadmap.start(reg, path, { start = "2027-01-04" }))
+    assert(roadmap.complete(reg, id, "a", { date = "2027-01-04", evidence = { "x" } }))
+    assert(roadmap.complete(reg, id, "b", { status = "skipped" }))
+    assert.are.same({}, reg:records("roadmap_step"):check())
+    H.write(path, 'roadmap "mine" { }\nrole "r" { }\nstep "b" { role = "r", title = "B", duration = 1 }\n')
+    require("isms.roadmap.progress").reload()
+    local problems = reg:records("roadmap_step"):check()
+    assert.are.equal(2, #problems)
+    assert.are.same({ id .. " / a", "step", "workflow mine has no step 'a' any more" },
+                    { problems[1].id, problems[1].field, problems[1].problem })
+    assert.are.equal("step b is skipped but no longer optional", problems[2].problem)
+    H.write(path, "roadmap {")
+    require("isms.roadmap.progress").reload()
+    problems = reg:records("roadmap_run"):check()
+    assert.are.equal("workflow", problems[1].field)
+    require("isms.roadmap.progress").reload()
+    reg:close()
+  end)
+
   it("say why a step is blocked, what is overdue, and what each role does next", function()
     local reg = fresh()
     local id = assert(roadmap.start(reg, "certification", { start = "2027-01-04" }))

@@ -60,6 +60,12 @@ kind.define {
       if cerr then return cerr, "calendar" end
     end
   end,
+  check = function(_, rows, problem)
+    for _, row in ipairs(rows) do
+      local _, err = workflow_of(row.workflow)
+      if err then problem(row.id, "workflow", err) end
+    end
+  end,
 }
 
 local function run_workflow(reg, run_id)
@@ -109,6 +115,20 @@ kind.define {
     end
     if row.status == "done" and row.how == "hand" and #(row.evidence or {}) == 0 then
       return "a step completed by hand needs evidence", "evidence"
+    end
+  end,
+  -- The rule file may have changed since a step was recorded.
+  check = function(reg, rows, problem)
+    for _, row in ipairs(rows) do
+      local wf, err = run_workflow(reg, row.run)
+      local id = row.run .. " / " .. row.step
+      if not wf then
+        if err then problem(id, "run", err) end
+      elseif not wf.by_id[row.step] then
+        problem(id, "step", ("workflow %s has no step '%s' any more"):format(wf.name, row.step))
+      elseif row.status == "skipped" and not wf.by_id[row.step].optional then
+        problem(id, "status", ("step %s is skipped but no longer optional"):format(row.step))
+      end
     end
   end,
 }
