@@ -161,8 +161,9 @@ end
 
 --- Reads a duration: working days, or a range { low, high } or
 -- { low, likely, high }; returns { lo, mid, hi }.
+local function whole(x) return check.is_int(x) and x >= 0 and x <= MAX_DURATION end
+
 local function duration_of(file, decl, v)
-  local function whole(x) return check.is_int(x) and x >= 0 and x <= MAX_DURATION end
   if whole(v) then return { lo = v, mid = v, hi = v } end
   if type(v) == "table" and (#v == 2 or #v == 3) and next(v, #v) == nil then
     local ok = true
