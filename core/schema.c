@@ -302,6 +302,35 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (run, risk)"
     ") WITHOUT ROWID;"
     "CREATE INDEX quant_results_risk ON quant_results(risk);",
+
+    /* 7: roadmap progress (record kinds roadmap_run and roadmap_step, in
+    ** lua/isms/roadmap/): a run follows one workflow rule file from a start
+    ** date towards an optional target; a step record says a step of a run
+    ** was started, done (by hand with evidence, or because its exit
+    ** criteria held) or skipped, and when. Steps without a record are
+    ** pending; the schedule is computed, never stored. */
+    "CREATE TABLE roadmap_runs("
+    "  id       TEXT PRIMARY KEY,"
+    "  workflow TEXT NOT NULL,"
+    "  title    TEXT,"
+    "  started  TEXT NOT NULL,"
+    "  target   TEXT,"
+    "  calendar TEXT,"
+    "  status   TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'closed')),"
+    "  notes    TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE roadmap_steps("
+    "  run          TEXT NOT NULL REFERENCES roadmap_runs(id),"
+    "  step         TEXT NOT NULL,"
+    "  status       TEXT NOT NULL CHECK (status IN ('started', 'done', 'skipped')),"
+    "  started_on   TEXT,"
+    "  done_on      TEXT,"
+    "  how          TEXT CHECK (how IN ('hand', 'criteria')),"
+    "  completed_by TEXT,"
+    "  evidence     TEXT,"
+    "  note         TEXT,"
+    "  PRIMARY KEY (run, step)"
+    ") WITHOUT ROWID;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

@@ -54,6 +54,10 @@ isms.actions = require "isms.actions"
 --- Record kinds (docs/records.md): isms.kinds.get(name), .all(), .define(desc).
 isms.kinds = require "isms.store.kind"
 
+--- Roadmaps: workflows as rule files, their schedule and runs in the
+-- register: isms.roadmap.load(name), .start(reg, name, opts), .status(reg, run).
+isms.roadmap = require "isms.roadmap"
+
 --- The register path given by --db or ISMS_DB, if any.
 function isms.default_db()
   if isms.db_override then return isms.db_override end  -- set by `isms --db X run`
