@@ -32,12 +32,33 @@ local _ = kind.get("gadget") or kind.define {
   end,
 }
 
+-- A kind whose rule spans records: serial numbers are unique, in the
+-- register and among the rows of one import (validate's batch).
+_ = kind.get("widget") or kind.define {
+  kind = "widget", plural = "widgets", table = "test_widgets", key = "id",
+  fields = { { name = "id", type = "id" }, { name = "serial", type = "text", required = true } },
+  validate = function(row, _, reg, batch)
+    for id, other in pairs(batch) do
+      if id ~= row.id and other.serial == row.serial then
+        return ("serial %s is also widget %s's"):format(row.serial, id), "serial"
+      end
+    end
+    for r in reg:query("SELECT id FROM test_widgets WHERE serial = ?1 AND id <> ?2", row.serial,
+                       row.id) do
+      if not batch[r.id] then
+        return ("serial %s is also widget %s's"):format(row.serial, r.id), "serial"
+      end
+    end
+  end,
+}
+
 local function new_register()
   local reg, path = H.register()
   reg:close()
   assert(os.execute("sqlite3 " .. H.shell_quote(path) .. " \"CREATE TABLE test_gadgets(id TEXT "
     .. "PRIMARY KEY, title TEXT NOT NULL, state TEXT, bought TEXT, cost REAL, count INTEGER, "
-    .. "spare INTEGER, tags TEXT, parent TEXT)\"") == 0)
+    .. "spare INTEGER, tags TEXT, parent TEXT); CREATE TABLE test_widgets(id TEXT PRIMARY KEY, "
+    .. "serial TEXT)\"") == 0)
   reg = assert(isms.open(path))
   assert(reg:import_assets(H.file("a.csv", H.GOOD)))
   return reg, path
@@ -200,5 +221,64 @@ describe("record kinds", function()
     text = table.concat(text, "\n")
     assert.truthy(text:find("G-1|assets|refers to asset 'AST-1', which is not in the register", 1, true), text)
     assert.truthy(text:find("G-1|cost|over budget", 1, true), text)
+  end)
+
+  it("lets validate see the rows an import accepted before (rules across records)", function()
+    local widgets = reg:records("widgets")
+    assert(widgets:add({ id = "W-1", serial = "S1" }))
+    local _, err = widgets:add({ id = "W-2", serial = "S1" })
+    assert.truthy(err:find("serial: serial S1 is also widget W-1's", 1, true), err)
+    local before = dump(path)
+    local bad = H.file("w.csv", "id,serial\nW-3,S3\nW-4,S3\n")
+    local ok
+    ok, err = widgets:import(bad)
+    assert.is_nil(ok)
+    assert.truthy(err:find(bad .. ":3:5: serial: serial S3 is also widget W-3's", 1, true), err)
+    assert.are.equal(before, dump(path))
+    -- a file may move a serial from one record to another
+    local swap = H.file("swap.csv", "id,serial\nW-1,S9\nW-5,S1\n")
+    assert(widgets:import(swap))
+    assert.are.equal("S1", widgets:get("W-5").serial)
+  end)
+end)
+
+describe("record kinds on the command line: verbs a command family adds", function()
+  local records_cli = require "isms.cli.records"
+  it("adds a verb with its own options, replaces a generic one, and refuses strays", function()
+    local reg = new_register()
+    assert(reg:records("gadgets"):add({ id = "G-1", title = "one" }))
+    local seen
+    records_cli.verb("gadgets", "count", {
+      usage = "count [--min N]", summary = "how many gadgets", options = { min = "value" },
+      run = function(r, opts, args)
+        seen = { n = #r:records("gadgets"):list(), min = opts.min, args = args }
+        return 0
+      end,
+    })
+    records_cli.verb("gadgets", "check", {
+      summary = "a richer check",
+      run = function() return nil, "found 1 problem", "INPUT" end,
+    })
+    local cmds, errs = {}, {}
+    local kit = { command = function(name, def) cmds[name] = def end, out = function() end,
+                  err = function(e) errs[#errs + 1] = e end,
+                  EXIT = { OK = 0, FAIL = 1, USAGE = 2, INPUT = 3, REGISTER = 4 },
+                  exit_for = function(code) return code == "INPUT" and 3 or 1 end,
+                  with_register = function(_, fn) return fn(reg) end,
+                  render = function() return "" end, check_format = function() return true end }
+    records_cli.install(kit)
+    local g = cmds.gadgets
+    assert.truthy(g.usage:find("|count", 1, true), g.usage)
+    assert.truthy(g.help:find("how many gadgets", 1, true))
+    assert.are.equal(0, g.run({}, { min = "2" }, { "count", "x" }))
+    assert.are.same({ n = 1, min = "2", args = { "x" } }, seen)
+    assert.are.equal(3, g.run({}, {}, { "check" }))
+    assert.are.equal("found 1 problem", errs[#errs])
+    assert.are.equal(2, g.run({}, { min = "2" }, { "list" }))
+    assert.truthy(errs[#errs]:find("option --min is not for 'gadgets list'", 1, true), errs[#errs])
+    assert.are.equal(2, g.run({}, {}, { "frobnicate" }))
+    assert.truthy(errs[#errs]:find("expected list, show, add, set, delete, import, export, "
+                                   .. "check, count", 1, true), errs[#errs])
+    reg:close()
   end)
 end)

@@ -5,12 +5,35 @@
 --   isms NOUN add FIELD=VALUE ...          isms NOUN set ID FIELD=VALUE ...
 --   isms NOUN delete ID [--force]          isms NOUN check [--json]
 --   isms NOUN import FILE [--max-errors N] isms NOUN export [FILE|-]
--- Writes take --reason, which the change log keeps.
+-- Writes take --reason, which the change log keeps. A command family adds
+-- verbs of its own to a kind's command with M.verb (reports, approvals),
+-- and may replace a generic one (a richer `check`).
 local kind = require "isms.store.kind"
 local fields = require "isms.store.fields"
 local cjson = require "cjson"
 
 local M = {}
+
+-- noun -> { verb = def, ... } from M.verb, and the order they were given.
+local extra_verbs, extra_order = {}, {}
+
+--- Adds a verb to the command of the record kind named `noun` (its
+-- plural), or replaces a generic one. def: { usage = "VERB ARGS", summary
+-- = "...", options = { name = kind, ... } (as for kit.command; --json,
+-- --format and --reason are there already), run = function(reg, opts,
+-- args) -> exit code | nil, message, code }. args are the words after the
+-- verb. Called by cli family files before install.
+function M.verb(noun, name, def)
+  if type(def) ~= "table" or type(def.run) ~= "function" then
+    error("records.verb: " .. tostring(noun) .. " " .. tostring(name) .. ": needs a run function", 2)
+  end
+  if not extra_verbs[noun] then
+    extra_verbs[noun] = {}
+    extra_order[noun] = {}
+  end
+  if not extra_verbs[noun][name] then table.insert(extra_order[noun], name) end
+  extra_verbs[noun][name] = def
+end
 
 local VERBS = { "list", "show", "add", "set", "delete", "import", "export", "check" }
 local COMMON = { format = "value", json = "flag", reason = "value", force = "flag",
@@ -56,7 +79,7 @@ local function usage(d)
   return ("isms %s list|show|add|set|delete|import|export|check [ARGS]"):format(d.plural)
 end
 
-local function help(d)
+local function help(d, extra, extra_names)
   local lines = { d.title .. ".", "", "fields:" }
   for _, f in ipairs(d.fields) do
     local what = f.type
@@ -77,6 +100,10 @@ local function help(d)
   lines[#lines + 1] = "  import FILE                CSV, a header of field names; all or nothing"
   lines[#lines + 1] = "  export [FILE|-]            CSV of every record"
   lines[#lines + 1] = "  check                      problems in the records (exit 1 if any)"
+  for _, name in ipairs(extra_names) do
+    local def = extra[name]
+    lines[#lines + 1] = ("  %-26s %s"):format(def.usage or name, def.summary or "")
+  end
   lines[#lines + 1] = "lists (links) take ids separated by ';'. Writes take --reason TEXT."
   return table.concat(lines, "\n")
 end
@@ -90,13 +117,30 @@ function M.install(kit)
     return code == "USAGE" and EXIT.USAGE or kit.exit_for(code)
   end
 
+  for noun in pairs(extra_verbs) do
+    if not kind.get(noun) then error("records.verb: no record kind '" .. noun .. "'") end
+  end
+
   for _, d in ipairs(kind.all()) do
+    local extra, extra_names = extra_verbs[d.plural] or {}, extra_order[d.plural] or {}
     local options = {}
     for k, v in pairs(COMMON) do options[k] = v end
+    -- Options only an added verb takes, and which verb: no other verb
+    -- accepts them silently.
+    local own_option = {}
+    for _, name in ipairs(extra_names) do
+      for opt, okind in pairs(extra[name].options or {}) do
+        if not options[opt] then
+          options[opt] = okind
+          own_option[opt] = own_option[opt] or {}
+          own_option[opt][name] = true
+        end
+      end
+    end
     local filter_option = {}
     for _, f in ipairs(d.fields) do
       local opt = f.name:gsub("_", "-")
-      if not options[opt] then
+      if not options[opt] or own_option[opt] then
         options[opt] = "value"
         filter_option[opt] = f.name
       end
@@ -215,18 +259,44 @@ function M.install(kit)
       return #problems == 0 and EXIT.OK or EXIT.FAIL
     end
 
+    local verbs = {}
+    for _, v in ipairs(VERBS) do verbs[#verbs + 1] = v end
+    for _, v in ipairs(extra_names) do
+      local generic = false
+      for _, g in ipairs(VERBS) do generic = generic or g == v end
+      if not generic then verbs[#verbs + 1] = v end
+    end
+    local usage_text = usage(d)
+    if #verbs > #VERBS then
+      usage_text = ("isms %s %s [ARGS]"):format(d.plural, table.concat(verbs, "|"))
+    end
+
     kit.command(d.plural, {
-      usage = usage(d),
+      usage = usage_text,
       summary = d.summary or d.title,
-      help = help(d),
+      help = help(d, extra, extra_names),
       options = options,
       run = function(ctx, opts, pos)
         local verb = pos[1] or "list"
         local known = false
-        for _, v in ipairs(VERBS) do known = known or v == verb end
+        for _, v in ipairs(verbs) do known = known or v == verb end
         if not known then
-          return fail(("unknown verb '%s'; expected %s"):format(verb, table.concat(VERBS, ", ")),
+          return fail(("unknown verb '%s'; expected %s"):format(verb, table.concat(verbs, ", ")),
                       "USAGE")
+        end
+        for opt, owners in pairs(own_option) do
+          if opts[opt] ~= nil and not owners[verb] and not filter_option[opt] then
+            return fail(("option --%s is not for '%s %s'"):format(opt, d.plural, verb), "USAGE")
+          end
+        end
+        local def = extra[verb]
+        if def then
+          return kit.with_register(ctx, function(reg)
+            local rc, e, code = def.run(reg, opts, { unpack(pos, 2) })
+            if rc == nil then return fail(e, code) end
+            if rc == true then return EXIT.OK end
+            return rc
+          end)
         end
         return kit.with_register(ctx, function(reg)
           if verb == "list" then return list(reg, opts) end

@@ -19,7 +19,7 @@
 --       { name = "severity", type = "enum", values = { "low", "medium", "high" } },
 --       { name = "assets", type = "links", to = "asset" },
 --     },
---     validate = function(row, old, reg) return nil end,  -- or a reason
+--     validate = function(row, old, reg, batch) return nil end,  -- or a reason
 --     check = function(reg, rows, problem) end,           -- whole-register checks
 --   }
 --   reg:records("incident"):add { title = "Laptop lost", severity = "high" }
@@ -289,8 +289,9 @@ end
 -- record; returns an op { id, old, cols, links } or nil and a list of
 -- { field, reason }. mode: "add" (must be new), "set" (must exist),
 -- "put" (either). pending: ids this batch writes, for references between
--- records of one file.
-local function prepare(coll, values, mode, pending)
+-- records of one file; batch: the typed rows this batch has accepted so
+-- far, by id (what validate sees besides the register).
+local function prepare(coll, values, mode, pending, batch)
   local d, reg = coll.d, coll.reg
   local errs = {}
   local function bad(field, reason) errs[#errs + 1] = { field = field, reason = reason } end
@@ -356,13 +357,14 @@ local function prepare(coll, values, mode, pending)
       end
     end
   end
+  local typed_new
   if #errs == 0 and d.validate then
-    local typed_new, typed_old = typed(d, new), old and typed(d, old) or nil
-    local reason, field = d.validate(typed_new, typed_old, reg)
+    typed_new = typed(d, new)
+    local reason, field = d.validate(typed_new, old and typed(d, old) or nil, reg, batch or {})
     if reason then bad(field or "record", reason) end
   end
   if #errs > 0 then return nil, errs end
-  return { id = id, old = old, cols = cols, links = links }
+  return { id = id, old = old, cols = cols, links = links, row = typed_new }
 end
 
 -- Applies prepared ops in one batch; returns { created, updated, batch }.
@@ -417,7 +419,7 @@ local function write_one(coll, values, mode, opts)
   opts = opts or {}
   local d = coll.d
   if type(values) ~= "table" then error(("%s: expected a table of fields"):format(d.kind), 3) end
-  local op, errs, code = prepare(coll, values, mode, {})
+  local op, errs, code = prepare(coll, values, mode, {}, {})
   if not op then
     return nil, joined(d, id_of(d, values), errs), code or "INPUT"
   end
@@ -563,14 +565,15 @@ function Records:import(path, opts)
     end
   end
   rd:close()
-  -- Pass 2: each row against the register.
-  local ops = {}
+  -- Pass 2: each row against the register and the rows before it.
+  local ops, batch = {}, {}
   for _, row in ipairs(rows) do
     if #errors >= max_errors then more = more + 1 else
-      local op, errs = prepare(self, row.values, "put", pending)
+      local op, errs = prepare(self, row.values, "put", pending, batch)
       if op then
         ops[#ops + 1] = op
         pending[op.id] = true
+        batch[op.id] = op.row
       else
         for _, x in ipairs(errs) do report(row.where[x.field] or row.at, x.field, x.reason) end
       end
