@@ -121,6 +121,8 @@ local WORDS = {
   { "control_mapping",     "named", "iso27001-2013-to-2022" },
   { "maps",                "named", "A.5.1.1" },
   { "new_control",         "named", "A.5.7" },
+  { "role",                "named", "top-management" },
+  { "programme",           "named", "general-awareness" },
 }
 
 local decls = {}

@@ -13,6 +13,7 @@ require "isms.risk.register"
 require "isms.treat.treatment"
 require "isms.treat.soa"
 require "isms.treat.rtp"
+require "isms.people"
 
 -- The flat module names of release 0.1 still load, for one release.
 require("isms._compat").install()
@@ -47,6 +48,10 @@ isms.actions = require "isms.actions"
 
 --- Record kinds (docs/records.md): isms.kinds.get(name), .all(), .define(desc).
 isms.kinds = require "isms.store.kind"
+
+--- People, ISMS roles, competence, training and awareness (clauses 5.3,
+-- 7.2-7.3): isms.people.check(reg, opts), .config(reg), .holders(...).
+isms.people = require "isms.people"
 
 --- The register path given by --db or ISMS_DB, if any.
 function isms.default_db()
