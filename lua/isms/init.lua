@@ -14,6 +14,7 @@ require "isms.treat.treatment"
 require "isms.treat.soa"
 require "isms.treat.rtp"
 require "isms.people"
+require "isms.context"
 
 -- The flat module names of release 0.1 still load, for one release.
 require("isms._compat").install()
@@ -52,6 +53,11 @@ isms.kinds = require "isms.store.kind"
 --- People, ISMS roles, competence, training and awareness (clauses 5.3,
 -- 7.2-7.3): isms.people.check(reg, opts), .config(reg), .holders(...).
 isms.people = require "isms.people"
+require "isms.context"
+
+--- Context, scope, objectives, business case and communication (clauses
+-- 4, 5, 6.2, 7.4): isms.context.scope.out_of_scope(reg), .objectives.status(reg), ...
+isms.context = require "isms.context"
 
 --- The register path given by --db or ISMS_DB, if any.
 function isms.default_db()
