@@ -130,8 +130,8 @@ function M.install(kit)
     local own_option = {}
     for _, name in ipairs(extra_names) do
       for opt, okind in pairs(extra[name].options or {}) do
-        if not options[opt] then
-          options[opt] = okind
+        if not COMMON[opt] then
+          options[opt] = options[opt] or okind
           own_option[opt] = own_option[opt] or {}
           own_option[opt][name] = true
         end
