@@ -99,7 +99,9 @@ local function help(d, extra, extra_names)
   lines[#lines + 1] = "  delete ID [--force]        refused while others refer to it"
   lines[#lines + 1] = "  import FILE                CSV, a header of field names; all or nothing"
   lines[#lines + 1] = "  export [FILE|-]            CSV of every record"
-  lines[#lines + 1] = "  check                      problems in the records (exit 1 if any)"
+  if not extra.check then
+    lines[#lines + 1] = "  check                      problems in the records (exit 1 if any)"
+  end
   for _, name in ipairs(extra_names) do
     local def = extra[name]
     lines[#lines + 1] = ("  %-26s %s"):format(def.usage or name, def.summary or "")
