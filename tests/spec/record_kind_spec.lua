@@ -188,6 +188,11 @@ describe("record kinds", function()
     assert.truthy(err:find(bad .. ":5:1: id: 'G-1' is also on line 2", 1, true), err)
     assert.truthy(err:find(bad .. ": rejected; nothing was stored", 1, true))
     assert.are.equal(before, dump(path))
+    -- a required field with a bad value is reported once, for its value
+    local _, once = coll:add({ title = "a\0b" })
+    assert.are.equal(1, H.count(once, "title:"), once)
+    assert.truthy(once:find("title: title: holds a NUL byte", 1, true) or
+                  once:find("title: holds a NUL byte", 1, true), once)
     local unknown = H.file("unknown.csv", "id,title,colour\nG-1,x,red\n")
     ok, err = coll:import(unknown)
     assert.is_nil(ok)

@@ -338,9 +338,11 @@ local function prepare(coll, values, mode, pending, batch)
   end
   for name, s in pairs(cols) do new[name] = s or nil end
   for name, list in pairs(links) do new[name] = list end
+  local refused = {}  -- a bad value is reported once, not again as missing
+  for _, x in ipairs(errs) do refused[x.field] = true end
   for _, f in ipairs(d.fields) do
     local v = new[f.name]
-    if f.required and values[f.name] ~= nil or f.required and not old then
+    if (f.required and values[f.name] ~= nil or f.required and not old) and not refused[f.name] then
       if v == nil or (type(v) == "table" and #v == 0) then bad(f.name, "required") end
     end
   end
