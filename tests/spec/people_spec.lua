@@ -388,6 +388,7 @@ describe("the people check", function()
     local rep = cjson.decode(out)
     assert.are.equal(3, rep.trained.people)
     assert.are.equal("2026-06-01", rep.today)
+    local _
     _, err, code = H.run("--db", path, "people", "check", "--today", "June")
     assert.are.equal(2, code)
     assert.truthy(err:find("--today: 'June' is not a date", 1, true), err)
@@ -396,8 +397,8 @@ describe("the people check", function()
     assert.truthy(err:find("option --today is not for 'people list'", 1, true), err)
     out = H.run("--db", path, "people", "roles", "--json")
     assert.truthy(out:find('"role":"steering-committee"', 1, true), out)
-    out, err, code = H.run("--db", path, "role-assignments", "add", "person=P-3", "role=ciso",
-                           "held_from=2026-05-04")
+    _, err, code = H.run("--db", path, "role-assignments", "add", "person=P-3", "role=ciso",
+                         "held_from=2026-05-04")
     assert.are.equal(3, code)
     assert.truthy(err:find("ciso is held by P-1", 1, true), err)
     reg = assert(isms.open(path))
