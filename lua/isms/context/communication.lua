@@ -91,9 +91,9 @@ function M.schedule(reg, opts)
 end
 
 --- Plan entries as actions of the tracker (due on their next date).
-function M.actions(reg)
+function M.actions(reg, opts)
   local out = {}
-  for _, r in ipairs(M.schedule(reg)) do
+  for _, r in ipairs(M.schedule(reg, { today = opts and opts.today })) do
     out[#out + 1] = { id = r.id, title = "communicate: " .. r.what, owner = r.responsible,
                       due = r.next_due, status = r.status, done = r.status == "done",
                       ref = "communication plan " .. r.id }

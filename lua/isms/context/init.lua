@@ -299,8 +299,8 @@ communication.define()
 
 -- Objectives falling due, communications due, reviews of parties,
 -- issues and obligations join the one action tracker.
-actions.source("objectives", function(reg) return objectives.actions(reg) end)
-actions.source("communications", function(reg) return communication.actions(reg) end)
+actions.source("objectives", function(reg, opts) return objectives.actions(reg, opts) end)
+actions.source("communications", function(reg, opts) return communication.actions(reg, opts) end)
 actions.source("context-reviews", function(reg)
   local out = {}
   for _, t in ipairs({ { "interested_parties", "interested party", "name" },

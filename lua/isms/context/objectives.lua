@@ -171,9 +171,9 @@ function M.status(reg, opts)
 end
 
 --- Objectives as actions of the tracker: done once met.
-function M.actions(reg)
+function M.actions(reg, opts)
   local out = {}
-  for _, o in ipairs(M.status(reg)) do
+  for _, o in ipairs(M.status(reg, { today = opts and opts.today })) do
     out[#out + 1] = { id = o.id, title = o.title, owner = o.owner, due = o.due,
                       status = o.status, done = o.met, ref = "objective " .. o.id }
   end

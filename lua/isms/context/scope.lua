@@ -162,13 +162,20 @@ local SELECT = "SELECT a.id, a.name, l.name AS location, p.name AS owner%s FROM 
 function M.out_of_scope(reg, opts)
   opts = opts or {}
   local with, cond, params, loose, explicit_out = M.condition(reg)
-  local limit = opts.limit and (" LIMIT " .. ("%d"):format(opts.limit)) or ""
-  -- One pass over the assets with the loose condition: the window counts
-  -- every row outside, the LIMIT keeps few.
-  local rows = run(reg, with .. "\n" .. SELECT:format(", count(*) OVER () AS outside")
-    .. loose .. " IS NOT TRUE ORDER BY a.id" .. limit, params)
-  local count = rows[1] and tonumber(rows[1].outside) or 0
-  for _, r in ipairs(rows) do r.outside = nil end
+  local rows, count
+  if opts.limit == 0 then
+    rows = {}
+    count = tonumber(run(reg, with .. "\nSELECT count(*) AS n FROM assets a WHERE " .. loose
+      .. " IS NOT TRUE", params)[1].n)
+  else
+    -- One pass over the assets with the loose condition: the window
+    -- counts every row outside, the LIMIT keeps few.
+    local limit = opts.limit and (" LIMIT " .. ("%d"):format(opts.limit)) or ""
+    rows = run(reg, with .. "\n" .. SELECT:format(", count(*) OVER () AS outside")
+      .. loose .. " IS NOT TRUE ORDER BY a.id" .. limit, params)
+    count = rows[1] and tonumber(rows[1].outside) or 0
+    for _, r in ipairs(rows) do r.outside = nil end
+  end
   -- The few assets left out by id that the loose pass took for inside.
   if explicit_out then
     local extra = run(reg, with .. "\n" .. SELECT:format("") .. "a.id IN (SELECT v FROM ids "
@@ -191,6 +198,10 @@ function M.members(reg, id, opts)
   opts = opts or {}
   local with, cond, params = M.condition(reg, id)
   if not with then return nil, ("no scope '%s' in the register"):format(id), "NOTFOUND" end
+  if opts.limit == 0 then
+    return { scope = id, assets = {}, count = tonumber(run(reg, with
+      .. "\nSELECT count(*) AS n FROM assets a WHERE " .. cond, params)[1].n) }
+  end
   local limit = opts.limit and (" LIMIT " .. ("%d"):format(opts.limit)) or ""
   local rows = run(reg, with .. "\n" .. SELECT:format(", count(*) OVER () AS inside") .. cond
     .. " ORDER BY a.id" .. limit, params)
