@@ -304,10 +304,7 @@ static const char *const migrations[] = {
     "  id TEXT PRIMARY KEY, communication TEXT NOT NULL, sent_on TEXT NOT NULL, sent_by TEXT,"
     "  audience TEXT, evidence TEXT, note TEXT"
     ") WITHOUT ROWID;"
-    "CREATE INDEX communications_sent_plan ON communications_sent(communication, sent_on);"
-    /* The out-of-scope report groups assets by where they are and who
-    ** owns them, and reads no asset row to do it. */
-    "CREATE INDEX assets_location_owner ON assets(location, owner);",
+    "CREATE INDEX communications_sent_plan ON communications_sent(communication, sent_on);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

@@ -162,19 +162,17 @@ local SELECT = "SELECT a.id, a.name, l.name AS location, p.name AS owner%s FROM 
 function M.out_of_scope(reg, opts)
   opts = opts or {}
   local with, cond, params, loose, explicit_out = M.condition(reg)
-  local rows, count
-  if opts.limit == 0 then
-    rows = {}
-    count = tonumber(run(reg, with .. "\nSELECT count(*) AS n FROM assets a WHERE " .. loose
-      .. " IS NOT TRUE", params)[1].n)
-  else
-    -- One pass over the assets with the loose condition: the window
-    -- counts every row outside, the LIMIT keeps few.
-    local limit = opts.limit and (" LIMIT " .. ("%d"):format(opts.limit)) or ""
-    rows = run(reg, with .. "\n" .. SELECT:format(", count(*) OVER () AS outside")
-      .. loose .. " IS NOT TRUE ORDER BY a.id" .. limit, params)
-    count = rows[1] and tonumber(rows[1].outside) or 0
-    for _, r in ipairs(rows) do r.outside = nil end
+  -- One pass over the assets counts them all and those the loose
+  -- condition leaves outside; a second lists the first few outside,
+  -- stopping at the last one it needs.
+  local counts = run(reg, with .. "\nSELECT count(*) AS total, count(*) FILTER (WHERE " .. loose
+    .. " IS NOT TRUE) AS outside FROM assets a", params)[1]
+  local total, count = tonumber(counts.total), tonumber(counts.outside)
+  local rows = {}
+  local want = opts.limit and math.min(opts.limit, count) or count
+  if want > 0 then
+    rows = run(reg, with .. "\n" .. SELECT:format("") .. loose .. " IS NOT TRUE ORDER BY a.id"
+      .. (" LIMIT %d"):format(want), params)
   end
   -- The few assets left out by id that the loose pass took for inside.
   if explicit_out then
@@ -187,8 +185,6 @@ function M.out_of_scope(reg, opts)
       while opts.limit and #rows > opts.limit do rows[#rows] = nil end
     end
   end
-  local total = 0
-  for row in reg:query("SELECT count(*) AS n FROM assets") do total = tonumber(row.n) end
   return { total = total, count = count, scopes = #params, assets = rows }
 end
 

@@ -89,7 +89,7 @@ st AS (
          ELSE coalesce(min(coalesce(by_kickoff, by_induction), coalesce(by_induction, by_kickoff)),
                        ?2) END AS due_on
   FROM due)
-SELECT person, programme, last, joined, due_on,
+SELECT person, programme, last, joined, due_on, (SELECT count(DISTINCT person) FROM req) AS required,
   CASE WHEN last IS NULL AND due_on <= ?2 THEN 'missing'
        WHEN last IS NULL THEN 'due'
        WHEN due_on < ?2 THEN 'overdue'
@@ -225,7 +225,11 @@ function M.run(reg, config, opts)
       n_lacking = n_lacking + 1
     end
   end
-  local n = tonumber(all(reg, REQUIRED_COUNT, pj, today)[1].n)
+  -- Every row carries the count of people with a requirement (req is
+  -- built once); without rows, ask for it.
+  local n = rep.programmes[1] and tonumber(rep.programmes[1].required)
+    or tonumber(all(reg, REQUIRED_COUNT, pj, today)[1].n)
+  for _, p in ipairs(rep.programmes) do p.required = nil end
   rep.trained = { people = n, trained = n - n_lacking, share = n > 0 and (n - n_lacking) / n or 1 }
   return rep
 end
