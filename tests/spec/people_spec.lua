@@ -349,6 +349,13 @@ describe("the people check", function()
     assert.truthy(probs:find("P-4|implementation-team|left on 2026-03-31 but RA-", 1, true), probs)
     -- trained: of P-1, P-2, P-3 only P-3 (still within induction) lacks nothing overdue
     assert.are.same({ people = 3, trained = 1, share = 1 / 3 }, rep.trained)
+    -- what the record check finds: a forced delete leaves dangling references
+    assert(reg:records("people"):delete("P-2", { force = true }))
+    rep = assert(people.check(reg, { today = "2026-06-01", within = 30 }))
+    probs = messages(rep.problems, function(x) return x.person .. "|" .. tostring(x.role) .. "|"
+      .. x.problem end)
+    assert.truthy(probs:find("P-2|internal-auditors|RA-003 names a person not in the people "
+                             .. "register", 1, true), probs)
   end)
 
   it("clears as records arrive, and competence records with expiry count", function()

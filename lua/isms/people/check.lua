@@ -166,6 +166,19 @@ local UNKNOWN_ROLES = [[
 SELECT id, person, role FROM role_assignments
 WHERE role NOT IN (SELECT json_extract(value, '$.id') FROM json_each(?1)) ORDER BY id]]
 
+-- What the generic record check would find in people and role
+-- assignments, as two statements: links to parties no longer in the asset
+-- register, assignments of people no longer in the people register.
+local DANGLING = [[
+SELECT l.id AS person, NULL AS role, 'acts as ' || l.target
+       || ', which is not a party of the asset register' AS problem
+FROM record_links l WHERE l.kind = 'person' AND l.rel = 'acts_as'
+  AND NOT EXISTS (SELECT 1 FROM parties p WHERE p.name = l.target)
+UNION ALL
+SELECT a.person, a.role, a.id || ' names a person not in the people register'
+FROM role_assignments a WHERE NOT EXISTS (SELECT 1 FROM people p WHERE p.id = a.person)
+ORDER BY 1, 2]]
+
 local function all(reg, sql, ...)
   local out = {}
   for row in reg:query(sql, ...) do out[#out + 1] = row end
@@ -215,6 +228,7 @@ function M.run(reg, config, opts)
     problems[#problems + 1] = { person = r.person, role = r.role, problem =
       ("%s names a role %s does not declare"):format(r.id, config.roles.file) }
   end
+  for _, r in ipairs(all(reg, DANGLING)) do problems[#problems + 1] = r end
   rep.problems = problems
   -- The share trained: people with a requirement and none missing or overdue.
   local lacking = {}
