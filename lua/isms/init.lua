@@ -13,6 +13,7 @@ require "isms.risk.register"
 require "isms.treat.treatment"
 require "isms.treat.soa"
 require "isms.treat.rtp"
+require "isms.gap"
 require "isms.people"
 require "isms.context"
 
@@ -43,6 +44,10 @@ isms.catalog = require "isms.risk.catalog"
 -- between editions: isms.controls.load(name), .load_mapping(name), ...
 isms.controls = require "isms.treat.controls"
 
+--- Gap analysis: isms.gap.catalog (requirement catalogs), .method,
+-- .report (the gap report model); register methods in docs/lua-api.md.
+isms.gap = require "isms.gap"
+
 --- The one action tracker over RTP tasks, corrective and review actions,
 -- gap remediation, ...: isms.actions.list(reg, opts), .source(name, fn).
 isms.actions = require "isms.actions"
@@ -53,7 +58,6 @@ isms.kinds = require "isms.store.kind"
 --- People, ISMS roles, competence, training and awareness (clauses 5.3,
 -- 7.2-7.3): isms.people.check(reg, opts), .config(reg), .holders(...).
 isms.people = require "isms.people"
-require "isms.context"
 
 --- Context, scope, objectives, business case and communication (clauses
 -- 4, 5, 6.2, 7.4): isms.context.scope.out_of_scope(reg), .objectives.status(reg), ...

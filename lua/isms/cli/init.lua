@@ -121,15 +121,55 @@ local function check_format(fmt)
   return true
 end
 
+-- Renders a report model (docs/report-model.md) to opts.out (or stdout)
+-- in opts.format: table, csv, json, markdown, html or xlsx.
+local REPORT_FORMATS = { table = true, csv = true, json = true, markdown = true, html = true,
+                         xlsx = true }
+local function emit(reg, model, opts, xlsx_opts)
+  local report = require "isms.report"
+  local fmt = opts.format or "table"
+  if not REPORT_FORMATS[fmt] then
+    err(("unknown format '%s'; expected %s"):format(fmt, report.FORMATS))
+    return EXIT.USAGE
+  end
+  if fmt == "xlsx" then
+    if not opts.out then
+      err("--format xlsx needs --out FILE.xlsx")
+      return EXIT.USAGE
+    end
+    local ok, e, code = require("isms.report.models").xlsx(reg, model, opts.out, xlsx_opts)
+    if not ok then
+      err(e)
+      return exit_for(code)
+    end
+    return EXIT.OK
+  end
+  local text = report.render(model, fmt)
+  if opts.out and opts.out ~= "-" then
+    local f, e = io.open(opts.out, "wb")
+    if not f then
+      err(e)
+      return EXIT.FAIL
+    end
+    f:write(text)
+    f:close()
+  else
+    out(text)
+  end
+  return EXIT.OK
+end
+
 -- Each command family lives in its own file and gets the same helpers
 -- through this kit; the order here is the order of `isms help`.
 local kit = { command = command, commands = commands, out = out, err = err, EXIT = EXIT,
               exit_for = exit_for, open_register = open_register, open_path = open_path,
-              with_register = with_register, render = render, check_format = check_format }
+              with_register = with_register, render = render, check_format = check_format,
+              emit = emit }
 require("isms.cli.assets")(kit)
 require("isms.cli.methodology")(kit)
 require("isms.cli.risk")(kit)
 require("isms.cli.treatment")(kit)
+require("isms.cli.gap")(kit)
 require("isms.cli.script")(kit)
 require("isms.cli.context")(kit)
 -- One command per record kind the domain packages define (isms.store.kind).

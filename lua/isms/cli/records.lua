@@ -17,12 +17,13 @@ local M = {}
 -- noun -> { verb = def, ... } from M.verb, and the order they were given.
 local extra_verbs, extra_order = {}, {}
 
---- Adds a verb to the command of the record kind named `noun` (its
--- plural), or replaces a generic one. def: { usage = "VERB ARGS", summary
+--- Adds a verb to the command of a record kind (named by its kind, plural
+-- or noun), or replaces a generic one. def: { usage = "VERB ARGS", summary
 -- = "...", options = { name = kind, ... } (as for kit.command; --json,
--- --format and --reason are there already), run = function(reg, opts,
--- args) -> exit code | nil, message, code }. args are the words after the
--- verb. Called by cli family files before install.
+-- --format and --reason are there already), no_register = true for a verb
+-- that opens none, run = function(reg, opts, args, ctx) -> exit code |
+-- true | nil, message, code }. args are the words after the verb. Called
+-- by cli family files before install.
 function M.verb(noun, name, def)
   if type(def) ~= "table" or type(def.run) ~= "function" then
     error("records.verb: " .. tostring(noun) .. " " .. tostring(name) .. ": needs a run function", 2)
@@ -76,7 +77,7 @@ local function assignments(d, words)
 end
 
 local function usage(d)
-  return ("isms %s list|show|add|set|delete|import|export|check [ARGS]"):format(d.plural)
+  return ("isms %s list|show|add|set|delete|import|export|check [ARGS]"):format(d.noun or d.plural)
 end
 
 local function help(d, extra, extra_names)
@@ -110,8 +111,20 @@ local function help(d, extra, extra_names)
   return table.concat(lines, "\n")
 end
 
---- Adds one command per record kind to the kit's command table.
+--- Adds one command per record kind to the kit's command table (kinds
+-- with cli = false are left to their own family, which may call
+-- install_kind under another name).
 function M.install(kit)
+  for noun in pairs(extra_verbs) do
+    if not kind.get(noun) then error("records.verb: no record kind '" .. noun .. "'") end
+  end
+  for _, d in ipairs(kind.all()) do
+    if d.cli ~= false then M.install_kind(kit, d) end
+  end
+end
+
+--- The command of one kind, named command_name, d.noun or d.plural.
+function M.install_kind(kit, d, command_name)
   local out, EXIT = kit.out, kit.EXIT
 
   local function fail(e, code)
@@ -119,12 +132,16 @@ function M.install(kit)
     return code == "USAGE" and EXIT.USAGE or kit.exit_for(code)
   end
 
-  for noun in pairs(extra_verbs) do
-    if not kind.get(noun) then error("records.verb: no record kind '" .. noun .. "'") end
-  end
-
-  for _, d in ipairs(kind.all()) do
-    local extra, extra_names = extra_verbs[d.plural] or {}, extra_order[d.plural] or {}
+  do
+    local noun = command_name or d.noun or d.plural
+    -- Verbs added under the kind's name, its plural or its noun.
+    local extra, extra_names = {}, {}
+    for _, key in ipairs({ d.kind, d.plural, d.noun or false }) do
+      for _, name in ipairs(key and extra_order[key] or {}) do
+        if not extra[name] then extra_names[#extra_names + 1] = name end
+        extra[name] = extra_verbs[key][name]
+      end
+    end
     local options = {}
     for k, v in pairs(COMMON) do options[k] = v end
     -- Options only an added verb takes, and which verb: no other verb
@@ -270,10 +287,10 @@ function M.install(kit)
     end
     local usage_text = usage(d)
     if #verbs > #VERBS then
-      usage_text = ("isms %s %s [ARGS]"):format(d.plural, table.concat(verbs, "|"))
+      usage_text = ("isms %s %s [ARGS]"):format(noun, table.concat(verbs, "|"))
     end
 
-    kit.command(d.plural, {
+    kit.command(noun, {
       usage = usage_text,
       summary = d.summary or d.title,
       help = help(d, extra, extra_names),
@@ -293,12 +310,15 @@ function M.install(kit)
         end
         local def = extra[verb]
         if def then
-          return kit.with_register(ctx, function(reg)
-            local rc, e, code = def.run(reg, opts, { unpack(pos, 2) })
+          local function run_verb(reg)
+            local rc, e, code = def.run(reg, opts, { unpack(pos, 2) }, ctx)
             if rc == nil then return fail(e, code) end
             if rc == true then return EXIT.OK end
             return rc
-          end)
+          end
+          -- A verb that needs no register (a template, a rule file check).
+          if def.no_register then return run_verb(nil) end
+          return kit.with_register(ctx, run_verb)
         end
         return kit.with_register(ctx, function(reg)
           if verb == "list" then return list(reg, opts) end
