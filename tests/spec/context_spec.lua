@@ -417,12 +417,30 @@ describe("the business case", function()
     assert.truthy(md:find("| 1 | visible top management support |", 1, true), md)
     assert.truthy(md:find("General ISMS awareness", 1, true), md)
     assert.truthy(md:find("**Status:** awaiting approval by top management", 1, true), md)
+    assert.truthy(md:find("**Gap analysis:** no gap analysis on record yet", 1, true), md)
     local html = render(model, "html")
     assert.truthy(html:find("<!DOCTYPE html>", 1, true) or html:find("<html", 1, true))
     assert.truthy(html:find("a) ISMS governing structure", 1, true))
     local _, err, code = context.business_case.model(reg, "BC-9")
     assert.are.equal("NOTFOUND", code)
     assert.truthy(err:find("no business case 'BC-9'", 1, true))
+  end)
+
+  it("takes the gap analysis of its scope: what is met, the gaps and their effort", function()
+    assert(reg:import_framework("iso27001-2022"))
+    local a = assert(reg:new_assessment({ framework = "iso27001-2022", assessed_on = "2026-01-10",
+                                          assessor = "P-2", title = "Baseline", scope = "HQ" }))
+    assert(reg:answer(a, "4.1", { status = "met", maturity = 3 }))
+    assert(reg:answer(a, "4.2 a)", { status = "partially met", maturity = 2, effort = 3,
+                                     remediation = "list the interested parties" }))
+    local md = render(assert(context.business_case.model(reg, "BC-1", { today = "2026-02-01" })),
+                      "markdown")
+    assert.truthy(md:find("**Gap analysis:** assessment " .. a .. " (iso27001-2022, 2026-01-10): ",
+                          1, true), md)
+    assert.truthy(md:find("remediation 3 person-days estimated", 1, true), md)
+    assert.truthy(md:find("## e) The largest gaps, in priority order", 1, true), md)
+    assert.truthy(md:find("| \\# | Requirement | Title | Status | Remediation | Days | Owner |\n"
+                          .. "| ---: | --- | --- | --- | --- | ---: | --- |\n| 1 | ", 1, true), md)
   end)
 
   it("records top management's approval, refusing others and half approvals", function()

@@ -137,8 +137,26 @@ function M.model(reg, id, opts)
   local treated = one(reg, "SELECT count(*) AS n FROM treatments").n
   local soa = one(reg, "SELECT count(*) AS n, sum(applicable) AS applicable, "
     .. "sum(status = 'implemented') AS implemented FROM soa")
-  local gap = one(reg, "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' "
-    .. "AND name LIKE 'gap%'")
+  -- The gap analysis: the latest assessment of this scope, else the latest.
+  local gap_text, gap_rows = "no gap analysis on record yet", nil
+  local latest = one(reg, "SELECT id FROM assessments ORDER BY (scope IS ?1) DESC, "
+    .. "assessed_on DESC, id DESC LIMIT 1", bc.scope or "")
+  local results = latest and reg.gap_results and reg:gap_results(latest.id)
+  if results then
+    local c = results.total.counts
+    gap_text = ("assessment %s (%s, %s): %s of %s applicable requirements met, %s gaps; "
+      .. "remediation %s person-days estimated (about %s weeks for one person)%s"):format(
+      latest.id, results.framework, results.assessment.assessed_on or "undated", num(c.met),
+      num(c.applicable), num(#results.gaps), num(results.effort),
+      num(math.floor(results.weeks * 10 + 0.5) / 10),
+      results.unestimated > 0 and ("; %d gaps not estimated"):format(results.unestimated) or "")
+    gap_rows = {}
+    for k = 1, math.min(10, #results.gaps) do
+      local g = results.gaps[k]
+      gap_rows[k] = { priority = g.priority, ref = g.ref, title = g.title, status = g.status_title,
+                      remediation = g.remediation, effort = g.effort, owner = g.owner }
+    end
+  end
   local timeline
   if bc.start_on and bc.target_on then
     local m = months(bc.start_on, bc.target_on)
@@ -155,13 +173,18 @@ function M.model(reg, id, opts)
       .. "SoA: %s of %s controls applicable, %s implemented"):format(num(tonumber(risks.n)),
       num(tonumber(risks.rated)), num(tonumber(risks.unacceptable) or 0), num(tonumber(treated)),
       num(tonumber(soa.applicable) or 0), num(tonumber(soa.n)), num(tonumber(soa.implemented) or 0)) },
-    { "Gap analysis", tonumber(gap.n) > 0 and "see the gap analysis report (isms gap)"
-      or "no gap analysis on record yet" },
+    { "Gap analysis", gap_text },
     { "v) Timeline", timeline },
     { "Effort", bc.effort_days and (num(bc.effort_days) .. " person-days") },
     { "vi) Expected costs", bc.costs and (num(bc.costs) .. (bc.currency and (" " .. bc.currency)
       or "")) },
   }))
+  if gap_rows then
+    add(tbl("gaps", "e) The largest gaps, in priority order", { { "priority", "#", true },
+      { "ref", "Requirement" }, { "title", "Title" }, { "status", "Status" },
+      { "remediation", "Remediation" }, { "effort", "Days", true }, { "owner", "Owner" } },
+      gap_rows))
+  end
   local training = {}
   for _, p in ipairs(config.programmes.programmes) do
     training[#training + 1] = { programme = p.title, audience = table.concat(p.audience, ", "),
