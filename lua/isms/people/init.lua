@@ -70,7 +70,11 @@ function M.configure(reg, opts, reason)
     if not ok then return nil, e, "INPUT" end
   end
   -- Roles in use must still be declared.
-  for row in reg:query("SELECT DISTINCT role FROM role_assignments") do
+  local in_use = {}
+  for row in reg:query("SELECT DISTINCT role FROM role_assignments ORDER BY role") do
+    in_use[#in_use + 1] = row
+  end
+  for _, row in ipairs(in_use) do
     if not roles.by_id[row.role] then
       return nil, ("%s: no role '%s', which role assignments use; keep it or reassign them first")
         :format(roles.file, row.role), "INPUT"
@@ -181,8 +185,15 @@ kind.define {
       local why = clash(other)
       if why then return why, "held_from" end
     end
-    for other in reg:query("SELECT id, person, role, held_from, held_to FROM role_assignments "
-                           .. "WHERE role = ?1 AND id <> ?2", row.role, row.id) do
+    -- Only the person's own periods matter where the role allows overlap.
+    local sql = "SELECT id, person, role, held_from, held_to FROM role_assignments "
+      .. "WHERE role = ?1 AND id <> ?2" .. (role.overlap and " AND person = ?3" or "")
+    local iter
+    if role.overlap then iter = reg:query(sql, row.role, row.id, row.person)
+    else iter = reg:query(sql, row.role, row.id) end
+    local others = {}  -- read to the end first: the cursor closes
+    for other in iter do others[#others + 1] = other end
+    for _, other in ipairs(others) do
       if not batch[other.id] then
         local why = clash(other)
         if why then return why, "held_from" end
