@@ -27,7 +27,8 @@ mkdir -p "$DIR"
 [ -s "$CSV" ] || awk -v n="$ASSETS" -f tests/bench/gen_assets.awk > "$CSV"
 
 # Rebuilt when the schema moved on (a migration was added since).
-"$ISMS" init "$DIR/context-version.db" >/dev/null 2>&1 || true
+rm -f "$DIR/context-version.db"
+"$ISMS" init "$DIR/context-version.db" >/dev/null
 if [ ! -s "$DB" ] || [ "$(sqlite3 "$DB" 'PRAGMA user_version')" != \
      "$(sqlite3 "$DIR/context-version.db" 'PRAGMA user_version')" ]; then
   rm -f "$DB" "$DB-wal" "$DB-shm"
