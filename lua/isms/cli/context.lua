@@ -11,6 +11,7 @@
 --   isms scopes assets ID [--limit N]              the assets of one scope
 --   isms scopes approve ID --by PERSON [--on D] [--note T]
 --   isms scopes status                             versions and approvals
+--   isms scopes statement ID                       a statement drafted in Appendix A form
 --   isms business-cases render ID [--format markdown|html] [--out F]
 --   isms business-cases approve ID --by PERSON [--on D]
 --   isms objectives status [--today D]             status from the metrics
@@ -308,6 +309,19 @@ return function(kit)
       if not rep then return nil, e, code end
       if opts.json then return json(rep) end
       out(("%s: version %d approved (batch %d)\n"):format(rep.scope, rep.version, rep.batch))
+      return EXIT.OK
+    end,
+  })
+
+  records_cli.verb("scopes", "statement", {
+    usage = "statement ID",
+    summary = "a scope statement drafted from the register (the guideline's Appendix A form)",
+    run = function(reg, opts, args)
+      if not args[1] then return nil, "usage: isms scopes statement ID", "USAGE" end
+      local text, e, code = context.scope.draft_statement(reg, args[1])
+      if not text then return nil, e, code end
+      if opts.json then return json({ scope = args[1], statement = text }) end
+      out(text, "\n")
       return EXIT.OK
     end,
   })

@@ -216,6 +216,37 @@ function M.contains(reg, asset, scope)
   return rows[1] ~= nil and rows[1].inside == "1"
 end
 
+-- ------------------------------------------------------------ statement
+
+--- A scope statement drafted from the register in the form of the
+-- guideline's Appendix A ("ISMS for ... at ... This is in accordance with
+-- Statement of Applicability revision N dated D."): the scope's title,
+-- its locations, and the SoA revision it names (else the latest issued).
+-- Returns the text, or nil, message, "NOTFOUND".
+function M.draft_statement(reg, id)
+  local s = reg:records("scope"):get(id)
+  if not s then return nil, ("no scope '%s' in the register"):format(tostring(id)), "NOTFOUND" end
+  local text = "ISMS for " .. s.title
+  if #s.locations > 0 then text = text .. " at " .. table.concat(s.locations, ", ") end
+  text = text .. "."
+  local rev
+  for row in reg:query("SELECT rev, issued_at FROM soa_revisions ORDER BY (CAST(rev AS TEXT) = ?1) "
+      .. "DESC, rev DESC LIMIT 1", s.soa_revision or "") do
+    rev = row
+  end
+  if rev then
+    text = text .. (" This is in accordance with Statement of Applicability revision %s dated %s.")
+      :format(rev.rev, rev.issued_at:sub(1, 10))
+  elseif s.soa_revision then
+    text = text .. (" This is in accordance with Statement of Applicability revision %s.")
+      :format(s.soa_revision)
+  else
+    text = text .. " This is in accordance with Statement of Applicability revision [number] "
+      .. "dated [date]."
+  end
+  return text
+end
+
 -- ------------------------------------------------------------ versions
 
 -- The scope as approved: its fields, links and exclusions, as one text
