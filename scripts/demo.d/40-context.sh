@@ -137,6 +137,8 @@ echo "-- an exclusion without a justification is refused:"
 run scope-exclusions add scope=SCOPE-HQ what="Company website" || true
 run scopes approve SCOPE-HQ --by P-001 --on 2026-03-02 --note "approved at the kick-off"
 run scopes status
+echo "-- the statement drafted in the guideline's Appendix A form:"
+run scopes statement SCOPE-HQ
 echo "-- isms scopes check (assets outside every scope)"
 run scopes check || true
 echo
