@@ -144,6 +144,8 @@ local WORDS = {
   { "step",                "named", "1" },
   { "role",                "named", "lead-team" },
   { "calendar",            "named", "weekdays" },
+  -- ISMS roles and competence programmes (docs/context-and-support.md)
+  { "programme",           "named", "general-awareness" },
 }
 
 local decls = {}
