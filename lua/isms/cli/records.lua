@@ -127,10 +127,7 @@ end
 function M.install_kind(kit, d, command_name)
   local out, EXIT = kit.out, kit.EXIT
 
-  local function fail(e, code)
-    kit.err(e)
-    return code == "USAGE" and EXIT.USAGE or kit.exit_for(code)
-  end
+  local fail = kit.fail
 
   do
     local noun = command_name or d.noun or d.plural

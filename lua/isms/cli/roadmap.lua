@@ -87,15 +87,6 @@ local function encode(v)
   return "{" .. table.concat(items, ",") .. "}"
 end
 
-local function list_of(text)
-  local list = {}
-  for item in (text or ""):gmatch("[^;]+") do
-    item = item:match("^%s*(.-)%s*$")
-    if item ~= "" then list[#list + 1] = item end
-  end
-  return list
-end
-
 local function duration_text(d)
   if d.lo == d.hi then return tostring(d.lo) end
   if d.mid ~= math.ceil((d.lo + d.hi) / 2) then return ("%d-%d-%d"):format(d.lo, d.mid, d.hi) end
@@ -113,10 +104,8 @@ end
 return function(kit)
   local out, EXIT = kit.out, kit.EXIT
 
-  local function fail(e, code)
-    kit.err(e)
-    return code == "USAGE" and EXIT.USAGE or kit.exit_for(code)
-  end
+  local fail = kit.fail
+  local function list_of(text) return kit.list_of(text, ";") end
 
   local function check_date(opts, name)
     if opts[name] and not records.date(opts[name], "--" .. name) then
