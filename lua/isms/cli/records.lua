@@ -127,7 +127,10 @@ end
 function M.install_kind(kit, d, command_name)
   local out, EXIT = kit.out, kit.EXIT
 
-  local fail = kit.fail
+  local function fail(e, code)  -- (kit.fail, spelled out: tests install into a kit of their own)
+    kit.err(e)
+    return code == "USAGE" and EXIT.USAGE or kit.exit_for(code)
+  end
 
   do
     local noun = command_name or d.noun or d.plural
