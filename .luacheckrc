@@ -8,7 +8,7 @@ local rule_files = {
                    "risk_matrix", "risk_level", "acceptance", "residual_acceptance", "catalog",
                    "threat_class", "threat", "vulnerability", "roadmap_step",
                    "control_catalog", "control_group", "control", "control_mapping", "maps",
-                   "new_control" },
+                   "new_control", "incident_history", "review_cycle", "trigger" },
 }
 files["rules"] = rule_files
 files["demo"] = rule_files
