@@ -21,6 +21,10 @@ local _ = kind.get("gadget") or kind.define {
     { name = "tags", type = "list" },
     { name = "parent", type = "ref", to = "gadget" },
     { name = "assets", type = "links", to = "asset" },
+    { name = "size", type = "text", check = function(v)
+        local sizes = { s = "S", small = "S", m = "M", l = "L", large = "L" }
+        return sizes[v:lower()] or nil, ("'%s' is not a size (S, M, L)"):format(v)
+      end },
   },
   validate = function(row)
     if row.state == "retired" and not row.bought then return "a retired gadget was bought", "bought" end
@@ -37,7 +41,7 @@ local function new_register()
   reg:close()
   assert(os.execute("sqlite3 " .. H.shell_quote(path) .. " \"CREATE TABLE test_gadgets(id TEXT "
     .. "PRIMARY KEY, title TEXT NOT NULL, state TEXT, bought TEXT, cost REAL, count INTEGER, "
-    .. "spare INTEGER, tags TEXT, parent TEXT)\"") == 0)
+    .. "spare INTEGER, tags TEXT, parent TEXT, size TEXT)\"") == 0)
   reg = assert(isms.open(path))
   assert(reg:import_assets(H.file("a.csv", H.GOOD)))
   return reg, path
@@ -97,6 +101,18 @@ describe("record kinds", function()
       assert.are.equal("INPUT", code)
       assert.truthy(err:find(c[2], 1, true), err)
     end
+    assert.are.equal(before, dump(path))
+  end)
+
+  it("normalises a value through the field's own check, or refuses it", function()
+    assert(coll:add({ id = "G-1", title = "x", size = "large" }))
+    assert.are.equal("L", coll:get("G-1").size)
+    assert.are.equal(1, #coll:list({ size = "l" }))
+    local before = dump(path)
+    local ok, err, code = coll:add({ title = "y", size = "huge" })
+    assert.is_nil(ok)
+    assert.are.equal("INPUT", code)
+    assert.truthy(err:find("size: 'huge' is not a size (S, M, L)", 1, true), err)
     assert.are.equal(before, dump(path))
   end)
 
@@ -183,8 +199,8 @@ describe("record kinds", function()
     local out = H.tmp("export.csv")
     assert(coll:export(out))
     local text = H.read(out)
-    assert.truthy(text:find("^id,title,state,bought,cost,count,spare,tags,parent,assets\n"), text)
-    assert.truthy(text:find("G-2,child,new,,,,no,x; y,G-1,AST-1; AST-2\n", 1, true), text)
+    assert.truthy(text:find("^id,title,state,bought,cost,count,spare,tags,parent,assets,size\n"), text)
+    assert.truthy(text:find("G-2,child,new,,,,no,x; y,G-1,AST-1; AST-2,\n", 1, true), text)
     -- a second import of the export changes nothing
     rep = assert(coll:import(out))
     assert.are.equal(0, rep.created)

@@ -19,6 +19,8 @@
 --       { name = "severity", type = "enum", values = { "low", "medium", "high" } },
 --       { name = "assets", type = "links", to = "asset" },
 --     },
+--     -- a field may carry check = function(stored, reg) -> stored | nil, reason
+--     -- (a value on a scale of the register's rule files, normalised)
 --     validate = function(row, old, reg) return nil end,  -- or a reason
 --     check = function(reg, rows, problem) end,           -- whole-register checks
 --   }
@@ -194,6 +196,7 @@ function Records:list(filter)
     local f = d.by_name[name]
     if not f then return nil, ("%s: unknown field '%s'"):format(d.plural, name), "USAGE" end
     local s, e = fields.check(f, v)
+    if s and f.check then s, e = f.check(s, self.reg) end
     if s == nil then return nil, e, "USAGE" end
     if f.type == "links" then
       for _, target in ipairs(s or {}) do
@@ -303,7 +306,8 @@ local function prepare(coll, values, mode, pending)
       bad(name, ("unknown field; %s has %s"):format(d.plural, table.concat(known, ", ")))
     else
       local s, e = fields.check(f, v)
-      if s == nil then bad(name, e:gsub("^" .. name .. ": ", ""))
+      if s and f.check then s, e = f.check(s, reg) end  -- the kind's own rule for the value
+      if s == nil then bad(name, (e:gsub("^" .. name .. ": ", "")))
       elseif f.type == "links" then links[name] = s or {}
       else cols[name] = s end
     end
