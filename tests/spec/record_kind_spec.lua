@@ -113,6 +113,10 @@ describe("record kinds", function()
     assert.is_nil(ok)
     assert.are.equal("INPUT", code)
     assert.truthy(err:find("size: 'huge' is not a size (S, M, L)", 1, true), err)
+    -- a required field refused for its value is not also called missing
+    ok, err = coll:add({ title = "a\0b" })
+    assert.is_nil(ok)
+    assert.are.equal("gadget (new): title: holds a NUL byte", err)
     assert.are.equal(before, dump(path))
   end)
 

@@ -341,9 +341,11 @@ local function prepare(coll, values, mode, pending)
   end
   for name, s in pairs(cols) do new[name] = s or nil end
   for name, list in pairs(links) do new[name] = list end
+  local refused = {}  -- fields refused above are not "required" as well
+  for _, x in ipairs(errs) do refused[x.field] = true end
   for _, f in ipairs(d.fields) do
     local v = new[f.name]
-    if f.required and values[f.name] ~= nil or f.required and not old then
+    if f.required and not refused[f.name] and (values[f.name] ~= nil or not old) then
       if v == nil or (type(v) == "table" and #v == 0) then bad(f.name, "required") end
     end
   end
