@@ -13,6 +13,7 @@ require "isms.risk.register"
 require "isms.treat.treatment"
 require "isms.treat.soa"
 require "isms.treat.rtp"
+require "isms.incident"
 
 -- The flat module names of release 0.1 still load, for one release.
 require("isms._compat").install()
@@ -47,6 +48,11 @@ isms.actions = require "isms.actions"
 
 --- Record kinds (docs/records.md): isms.kinds.get(name), .all(), .define(desc).
 isms.kinds = require "isms.store.kind"
+
+--- The incident register: statistics, incidents beside likelihood, the
+-- incident rule file (docs/keeping-current.md): isms.incidents.stats(reg,
+-- opts), .beside_likelihood(reg, ref), .history(reg, opts), .rules.
+isms.incidents = require "isms.incident"
 
 --- The register path given by --db or ISMS_DB, if any.
 function isms.default_db()
