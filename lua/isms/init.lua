@@ -14,6 +14,8 @@ require "isms.treat.treatment"
 require "isms.treat.soa"
 require "isms.treat.rtp"
 require "isms.incident"
+require "isms.supplier"
+require "isms.currency"
 
 -- The flat module names of release 0.1 still load, for one release.
 require("isms._compat").install()
@@ -53,6 +55,16 @@ isms.kinds = require "isms.store.kind"
 -- incident rule file (docs/keeping-current.md): isms.incidents.stats(reg,
 -- opts), .beside_likelihood(reg, ref), .history(reg, opts), .rules.
 isms.incidents = require "isms.incident"
+require "isms.supplier"
+require "isms.currency"
+
+--- Suppliers: contracts, certifications, held assets, risk roll-up:
+-- isms.suppliers.risks(reg, id), .outsourced(reg), .link_assets(reg, opts).
+isms.suppliers = require "isms.supplier"
+
+--- Keeping the register current: isms.currency.stale(reg, opts),
+-- .stale_summary(reg, opts), .review(reg, kind, id, opts), .audits(reg, opts).
+isms.currency = require "isms.currency"
 
 --- The register path given by --db or ISMS_DB, if any.
 function isms.default_db()
