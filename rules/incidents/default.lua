@@ -7,12 +7,14 @@
 scale "severity" {
   title = "Incident severity",
   tiers = {
-    { value = 1, label = "low", description = "No information affected; a near miss or a blocked attempt" },
-    { value = 2, label = "medium", description = "Internal information or one service affected for hours",
-      aliases = { "moderate" } },
-    { value = 3, label = "high", description = "Confidential information exposed, or a key service down for a day" },
-    { value = 4, label = "critical", description = "Secret information exposed, customers or the law involved",
-      aliases = { "severe" } },
+    { value = 1, label = "low",
+      description = "No information affected; a near miss or a blocked attempt" },
+    { value = 2, label = "medium", aliases = { "moderate" },
+      description = "Internal information or one service affected for hours" },
+    { value = 3, label = "high",
+      description = "Confidential information exposed, or a key service down for a day" },
+    { value = 4, label = "critical", aliases = { "severe" },
+      description = "Secret information exposed, customers or the law involved" },
   },
 }
 

@@ -115,8 +115,8 @@ local function trigger_of(file, d)
   end
   local tk = M.TRIGGERS[f.on]
   if not tk then
-    fail(file, d, "on", ("unknown trigger kind '%s'; expected one of %s"):format(tostring(f.on),
-                                                                              table.concat(TRIGGER_NAMES, ", ")))
+    fail(file, d, "on", ("unknown trigger kind '%s'; expected one of %s"):format(
+      tostring(f.on), table.concat(TRIGGER_NAMES, ", ")))
   end
   for field, only in pairs(ONLY) do
     if f[field] ~= nil and f.on ~= only then

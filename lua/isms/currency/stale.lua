@@ -76,10 +76,10 @@ local INCIDENT_LINKS = "entity = 'link' AND action = 'create' AND substr(entity_
 
 -- Changes per asset (valuation, scope) joined to the asset's risks.
 local function per_asset(index, where)
-  return function(reg, t, ti, ctx)
+  return function(reg, _, ti, ctx)
     if not changed(reg, index, where, ctx.lo) then return nil end
     return ([[SELECT 'risk' AS kind, r.ref AS id, %d AS trig, e.batch AS batch,
-  r.assessed_batch AS since, e.asset AS detail, NULL AS months
+  r.assessed_batch AS since, e.asset AS detail, NULL AS months, NULL AS grp
 FROM (SELECT entity_id AS asset, max(batch) AS batch FROM change_log INDEXED BY %s
       WHERE %s AND batch > %d GROUP BY entity_id) e
 CROSS JOIN risks r ON r.asset = e.asset WHERE r.assessed_batch < e.batch]]):format(
@@ -94,7 +94,7 @@ PART.threat = function(reg, _, ti, ctx)
     return nil
   end
   return ([[SELECT 'risk' AS kind, r.ref AS id, %d AS trig, e.batch AS batch,
-  r.assessed_batch AS since, e.threat AS detail, NULL AS months
+  r.assessed_batch AS since, e.threat AS detail, NULL AS months, NULL AS grp
 FROM (SELECT entity_id AS threat, max(batch) AS batch FROM change_log INDEXED BY change_log_catalog
       WHERE %s AND entity = 'threat' AND batch > %d GROUP BY entity_id) e
 CROSS JOIN risks r ON r.threat = e.threat WHERE r.assessed_batch < e.batch]]):format(
@@ -108,7 +108,7 @@ PART.vulnerability = function(reg, _, ti, ctx)
     return nil
   end
   return ([[SELECT 'risk' AS kind, r.ref AS id, %d AS trig, e.batch AS batch,
-  r.assessed_batch AS since, e.vulnerability AS detail, NULL AS months
+  r.assessed_batch AS since, e.vulnerability AS detail, NULL AS months, NULL AS grp
 FROM risks r CROSS JOIN (SELECT entity_id AS vulnerability, max(batch) AS batch
       FROM change_log INDEXED BY change_log_catalog
       WHERE %s AND entity = 'vulnerability' AND batch > %d GROUP BY entity_id) e
@@ -119,7 +119,7 @@ end
 PART.control_status = function(reg, _, ti, ctx)
   if not changed(reg, "change_log_soa_status", SOA_STATUS, ctx.lo) then return nil end
   return ([[SELECT 'risk' AS kind, r.ref AS id, %d AS trig, e.batch AS batch,
-  r.assessed_batch AS since, e.control AS detail, NULL AS months
+  r.assessed_batch AS since, e.control AS detail, NULL AS months, NULL AS grp
 FROM (SELECT entity_id AS control, max(batch) AS batch FROM change_log INDEXED BY change_log_soa_status
       WHERE %s AND batch > %d GROUP BY entity_id) e
 CROSS JOIN treatment_controls tc ON tc.control = e.control
@@ -133,7 +133,7 @@ PART.methodology = function(reg, _, ti, ctx)
   if not m then return nil end
   local detail = (m.old or "none") .. " -> " .. (m.new or "none")
   return ([[SELECT 'risk' AS kind, ref AS id, %d AS trig, %d AS batch, assessed_batch AS since,
-  %s AS detail, NULL AS months
+  %s AS detail, NULL AS months, NULL AS grp
 FROM risks INDEXED BY risks_assessed WHERE assessed_batch IS NOT NULL AND assessed_batch < %d]])
     :format(ti, tonumber(m.batch), quote(detail), tonumber(m.batch))
 end
@@ -180,22 +180,22 @@ PART.incident = function(reg, t, ti, ctx)
   local parts = {}
   if t.match == "asset and threat" then
     parts[#parts + 1] = head .. ([[max(a.batch, h.batch) AS batch, r.assessed_batch AS since,
-  a.inc AS detail, NULL AS months FROM %s a JOIN %s h ON h.inc = a.inc AND h.rel = 'threats'
+  a.inc AS detail, NULL AS months, NULL AS grp FROM %s a JOIN %s h ON h.inc = a.inc AND h.rel = 'threats'
 CROSS JOIN risks r ON r.asset = a.target AND r.threat = h.target
 WHERE a.rel = 'assets' AND r.assessed_batch < max(a.batch, h.batch)]]):format(cte, cte)
   end
   if t.match == "asset" or t.match == "asset or threat" then
-    parts[#parts + 1] = head .. ([[a.batch AS batch, r.assessed_batch AS since, a.inc AS detail, NULL AS months
-FROM %s a CROSS JOIN risks r ON r.asset = a.target
+    parts[#parts + 1] = head .. ([[a.batch AS batch, r.assessed_batch AS since, a.inc AS detail,
+  NULL AS months, NULL AS grp FROM %s a CROSS JOIN risks r ON r.asset = a.target
 WHERE a.rel = 'assets' AND r.assessed_batch < a.batch]]):format(cte)
   end
   if t.match == "threat" or t.match == "asset or threat" then
-    parts[#parts + 1] = head .. ([[h.batch AS batch, r.assessed_batch AS since, h.inc AS detail, NULL AS months
-FROM %s h CROSS JOIN risks r ON r.threat = h.target
+    parts[#parts + 1] = head .. ([[h.batch AS batch, r.assessed_batch AS since, h.inc AS detail,
+  NULL AS months, NULL AS grp FROM %s h CROSS JOIN risks r ON r.threat = h.target
 WHERE h.rel = 'threats' AND r.assessed_batch < h.batch]]):format(cte)
   end
-  parts[#parts + 1] = head .. ([[k.batch AS batch, r.assessed_batch AS since, k.inc AS detail, NULL AS months
-FROM %s k CROSS JOIN risks r ON r.ref = k.target
+  parts[#parts + 1] = head .. ([[k.batch AS batch, r.assessed_batch AS since, k.inc AS detail,
+  NULL AS months, NULL AS grp FROM %s k CROSS JOIN risks r ON r.ref = k.target
 WHERE k.rel = 'risks' AND r.assessed_batch < k.batch]]):format(cte)
   return table.concat(parts, "\nUNION ALL\n")
 end
@@ -221,14 +221,14 @@ local function risk_reviews(reg, cycle, ti, ctx)
   local parts = {}
   if most > 0 then
     parts[#parts + 1] = ([[SELECT 'risk' AS kind, ref AS id, %d AS trig, NULL AS batch,
-  assessed_batch AS since, coalesce(level, 'unrated') AS detail, %s AS months
+  assessed_batch AS since, coalesce(level, 'unrated') AS detail, %s AS months, level AS grp
 FROM risks INDEXED BY risks_assessed WHERE assessed_batch IS NOT NULL AND assessed_batch <= %d
   AND assessed_batch <= %s
   AND ref NOT IN (SELECT record FROM reviews WHERE kind = 'risk' AND next_review IS NOT NULL)]])
       :format(ti, months_of("level", cycle), most, bound)
   end
   parts[#parts + 1] = ([[SELECT 'risk' AS kind, v.record AS id, %d AS trig, NULL AS batch,
-  r.assessed_batch AS since, 'next review ' || v.next_review AS detail, NULL AS months
+  r.assessed_batch AS since, 'next review ' || v.next_review AS detail, NULL AS months, NULL AS grp
 FROM reviews v JOIN risks r ON r.ref = v.record
 WHERE v.kind = 'risk' AND v.next_review < %s AND r.assessed_batch IS NOT NULL]]):format(
     ti, quote(ctx.today))
@@ -240,16 +240,17 @@ end
 -- table, its key, the column of the shorter cycles (by) and an SQL
 -- expression of the record's creating batch over alias x.
 local function record_reviews(reg, cycle, ti, ctx, spec)
-  local months_sql = months_of(spec.by and ("x." .. spec.by) or "NULL", cycle)
+  local grp = spec.by and ("x." .. spec.by) or "NULL"
+  local months_sql = months_of(grp, cycle)
   local parts = {}
   -- reviewed: the review's next date, else the date of the review + cycle
   parts[#parts + 1] = ([[SELECT %s AS kind, v.record AS id, %d AS trig, NULL AS batch,
   NULL AS since, 'last reviewed ' || v.reviewed || coalesce(', next review ' || v.next_review, '')
-  AS detail, %s AS months
+  AS detail, %s AS months, %s AS grp
 FROM reviews v JOIN %s x ON x.%s = v.record
 WHERE v.kind = %s AND CASE WHEN v.next_review IS NOT NULL THEN v.next_review < %s
   ELSE date(v.reviewed, '+' || %s || ' months') < %s END]]):format(
-    quote(cycle.kind), ti, months_sql, spec.table, spec.key, quote(cycle.kind), quote(ctx.today),
+    quote(cycle.kind), ti, months_sql, grp, spec.table, spec.key, quote(cycle.kind), quote(ctx.today),
     months_sql, quote(ctx.today))
   -- never reviewed: created in a batch before the cut-off of its cycle
   local cuts, most = {}, 0
@@ -264,11 +265,11 @@ WHERE v.kind = %s AND CASE WHEN v.next_review IS NOT NULL THEN v.next_review < %
                      most)
   if most > 0 and made then
     parts[#parts + 1] = ([[SELECT %s AS kind, x.%s AS id, %d AS trig, NULL AS batch,
-  %s AS since, 'never reviewed' AS detail, %s AS months
+  %s AS since, 'never reviewed' AS detail, %s AS months, %s AS grp
 FROM %s x WHERE %s <= %s
   AND x.%s NOT IN (SELECT record FROM reviews WHERE kind = %s)]]):format(
-      quote(cycle.kind), spec.key, ti, spec.created, months_sql, spec.table, spec.created, cut_sql,
-      spec.key, quote(cycle.kind))
+      quote(cycle.kind), spec.key, ti, spec.created, months_sql, grp, spec.table, spec.created,
+      cut_sql, spec.key, quote(cycle.kind))
   end
   return table.concat(parts, "\nUNION ALL\n")
 end
@@ -289,7 +290,7 @@ end
 -- the SoA, whichever is later; never issued nor reviewed: not due.
 local function soa_reviews(_, cycle, ti, ctx)
   return ([[SELECT 'soa' AS kind, control AS id, %d AS trig, NULL AS batch, NULL AS since,
-  'last reviewed ' || last AS detail, %d AS months FROM (
+  'last reviewed ' || last AS detail, %d AS months, NULL AS grp FROM (
   SELECT s.control, v.next_review, max(coalesce(v.reviewed, ''),
     coalesce((SELECT substr(max(issued_at), 1, 10) FROM soa_revisions), '')) AS last
   FROM soa s LEFT JOIN reviews v ON v.kind = 'soa' AND v.record = s.control)
@@ -372,20 +373,23 @@ local REASON = {
                                                      (i.detected or "?"):sub(1, 10)) or ""
     return ("incident %s%s touched it%s"):format(r.detail, what, batch_words(b)) .. after(r)
   end,
-  review_due = function(r, _, ctx)
+  review_due = function(r, _, ctx, q)
     local every = ("every %s months"):format(r.months or "?")
+    local c = q.cycles.cycles[r.kind]
+    local who = (r.kind == "soa" and "SoA entries" or r.kind:gsub("_", " ") .. "s")
+    if c and c.by and r.grp then who = ("%s of %s %s"):format(who, c.by, r.grp) end
     if r.kind == "risk" then
       if r.detail:match("^next review ") then return ("review due: %s passed"):format(r.detail) end
       local b = ctx.batches[tonumber(r.since)]
-      return ("review due: last assessed %s (batch %s); %s risks are reviewed %s")
-        :format(b and b.at:sub(1, 10) or "?", r.since, r.detail, every)
+      return ("review due: last assessed %s (batch %s); %s are reviewed %s")
+        :format(b and b.at:sub(1, 10) or "?", r.since, who, every)
     end
     if r.detail == "never reviewed" then
       local b = ctx.batches[tonumber(r.since)]
-      return ("review due: never reviewed since recorded %s (batch %s); reviewed %s")
-        :format(b and b.at:sub(1, 10) or "?", r.since or "?", every)
+      return ("review due: never reviewed since recorded %s (batch %s); %s are reviewed %s")
+        :format(b and b.at:sub(1, 10) or "?", r.since or "?", who, every)
     end
-    return ("review due: %s; reviewed %s"):format(r.detail, every)
+    return ("review due: %s; %s are reviewed %s"):format(r.detail, who, every)
   end,
 }
 
@@ -502,7 +506,7 @@ function M.list(reg, opts)
   if not q then return nil, err, code end
   local rows = {}
   if q.body then
-    for row in reg:query(with(q, "s") .. "SELECT kind, id, trig, batch, since, detail, months "
+    for row in reg:query(with(q, "s") .. "SELECT kind, id, trig, batch, since, detail, months, grp "
                          .. "FROM s ORDER BY kind, id, trig, batch") do
       rows[#rows + 1] = row
     end
@@ -518,7 +522,7 @@ function M.list(reg, opts)
   local ctx = { batches = {}, incidents = {} }
   local bids, iids, seen = {}, {}, {}
   for _, r in ipairs(rows) do
-    for _, b in ipairs({ r.batch, r.since }) do
+    for _, b in pairs({ r.batch or false, r.since or false }) do  -- either may be NULL
       if b and not seen["b" .. b] then seen["b" .. b] = true; bids[#bids + 1] = b end
     end
     if q.triggers.triggers[tonumber(r.trig)].on == "incident" and not seen["i" .. r.detail] then
@@ -540,7 +544,7 @@ function M.list(reg, opts)
     local t = q.triggers.triggers[tonumber(r.trig)]
     local b = ctx.batches[tonumber(r.batch)]
     last.reasons[#last.reasons + 1] = {
-      trigger = t.name, on = t.on, reason = REASON[t.on](r, b, ctx), batch = tonumber(r.batch),
+      trigger = t.name, on = t.on, reason = REASON[t.on](r, b, ctx, q), batch = tonumber(r.batch),
       at = b and b.at, command = b and b.command, actor = b and b.actor,
     }
   end
