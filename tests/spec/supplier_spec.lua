@@ -108,6 +108,24 @@ describe("supplier register", function()
     assert.truthy(open["CERT-002"] and open["MSA-17"])
   end)
 
+  it("schedules supplier reviews by the criticality's cycle, in the action tracker", function()
+    assert(suppliers:add({ id = "SUP-1", name = "Foundry", criticality = "critical", owner = "Ops" }))
+    assert(suppliers:add({ id = "SUP-2", name = "Cleaners", criticality = "low" }))
+    local today = os.date("!%Y-%m-%d")
+    local function due(months)
+      return reg:query("SELECT date(?1, ?2) AS d", today, ("+%d months"):format(months))().d
+    end
+    local by = {}
+    for _, a in ipairs(actions.list(reg, { source = "supplier-reviews" })) do by[a.id] = a end
+    assert.are.equal(due(6), by["supplier SUP-1"].due)   -- critical: every 6 months
+    assert.are.equal(due(12), by["supplier SUP-2"].due)  -- the default: every 12
+    assert.are.equal("Review supplier Foundry (every 6 months)", by["supplier SUP-1"].title)
+    assert(isms.currency.review(reg, "supplier", "SUP-2", { next = due(2) }))
+    by = {}
+    for _, a in ipairs(actions.list(reg, { source = "supplier-reviews" })) do by[a.id] = a end
+    assert.are.equal(due(2), by["supplier SUP-2"].due)
+  end)
+
   it("migrates registers that only flagged outsourced assets: linked by their contract", function()
     -- AST-3 is outsourced under MSA-17 and names no supplier yet
     assert(suppliers:add({ id = "SUP-1", name = "Foundry", criticality = "high" }))

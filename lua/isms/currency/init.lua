@@ -253,15 +253,17 @@ function M.next_reviews(reg)
   return out
 end
 
--- Due supplier and rule-file reviews in the one action tracker (never
--- done: each review sets the next).
-actions.source("reviews", function(reg)
+-- Due supplier reviews in the one action tracker (never done: each
+-- review sets the next). Rule files' reviews are shown by `isms current`
+-- and found by `isms stale`.
+actions.source("supplier-reviews", function(reg)
   local out = {}
   for _, r in ipairs(M.next_reviews(reg)) do
-    out[#out + 1] = { id = r.kind .. " " .. r.id, title = ("Review %s %s (every %d months)")
-                        :format(r.kind:gsub("_", " "), r.name, r.months),
-                      owner = r.owner, due = r.next, status = "scheduled", done = false,
-                      ref = r.kind .. " " .. r.id }
+    if r.kind == "supplier" then
+      out[#out + 1] = { id = "supplier " .. r.id, owner = r.owner, due = r.next, status = "scheduled",
+                        done = false, ref = "supplier " .. r.id,
+                        title = ("Review supplier %s (every %d months)"):format(r.name, r.months) }
+    end
   end
   return out
 end)
