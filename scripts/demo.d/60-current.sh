@@ -46,7 +46,7 @@ echo "== isms suppliers / contracts / certifications (three suppliers of outsour
   data_locations="EU; Taiwan"
 "$ISMS" --db "$DB" contracts add id=FDY-MPW-2024-002 supplier=SUP-003 title="MPW shuttle" \
   starts=2024-01-01 ends=2026-12-31 security_clauses="NDA; mask data destroyed after run"
-"$ISMS" --db "$DB" certifications add supplier=SUP-001 standard="ISO/IEC 27001:2013" \
+"$ISMS" --db "$DB" certifications add supplier=SUP-001 standard="ISO/IEC 27001:2022" \
   body="TW-Cert" issued=2024-02-01 expires=2027-01-31
 "$ISMS" --db "$DB" certifications add supplier=SUP-002 standard="ISO/IEC 27001:2022" \
   body="EuroCert" issued=2025-06-01 expires=2028-05-31
