@@ -333,7 +333,9 @@ static const char *const migrations[] = {
     " END;"
     "CREATE INDEX risks_assessed ON risks(assessed_batch, level)"
     " WHERE assessed_batch IS NOT NULL;"
-    "CREATE INDEX risks_threat ON risks(threat);"
+    /* Risks by threat (and asset): the incident and threat triggers;
+    ** covering, with the assessment, for the incidents' asset and threat. */
+    "CREATE INDEX risks_threat ON risks(threat, asset, assessed_batch);"
 
     /* Catalog threats and vulnerabilities were loaded without a field
     ** log; a change of one is now logged against the batch that loads
@@ -366,8 +368,28 @@ static const char *const migrations[] = {
     " WHERE entity IN ('threat', 'vulnerability');"
     "CREATE INDEX change_log_soa_status ON change_log(batch, entity_id, entity, field)"
     " WHERE entity = 'soa' AND field IN ('status', 'applicable');"
-    "CREATE INDEX change_log_incident_links ON change_log(batch, entity_id, entity, action)"
-    " WHERE entity = 'link' AND action = 'create' AND substr(entity_id, 1, 11) = 'incident / ';",
+    /* What each incident touched (its assets, threats and risks links)
+    ** and the batch that linked it, kept by triggers on record_links, so
+    ** that the incidents after a risk's assessment are a join of columns.
+    ** Incidents are new in this schema: there is nothing to carry over. */
+    "CREATE TABLE incident_touches("
+    "  incident TEXT NOT NULL,"
+    "  rel      TEXT NOT NULL,"
+    "  target   TEXT NOT NULL,"
+    "  batch    INTEGER NOT NULL,"
+    "  PRIMARY KEY (incident, rel, target)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX incident_touches_batch ON incident_touches(batch);"
+    "CREATE TRIGGER incident_touches_link AFTER INSERT ON record_links"
+    " WHEN NEW.kind = 'incident' AND NEW.rel IN ('assets', 'threats', 'risks') BEGIN"
+    "  INSERT OR REPLACE INTO incident_touches(incident, rel, target, batch)"
+    "   VALUES (NEW.id, NEW.rel, NEW.target, (SELECT max(id) FROM change_batches));"
+    " END;"
+    "CREATE TRIGGER incident_touches_unlink AFTER DELETE ON record_links"
+    " WHEN OLD.kind = 'incident' BEGIN"
+    "  DELETE FROM incident_touches WHERE incident = OLD.id AND rel = OLD.rel"
+    "   AND target = OLD.target;"
+    " END;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

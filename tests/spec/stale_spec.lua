@@ -355,7 +355,8 @@ describe("schema migration 5", function()
       .. "DROP TABLE supplier_contracts; DROP TABLE supplier_certifications; DROP TABLE reviews; "
       .. "DROP TRIGGER threats_log; DROP TRIGGER vulnerabilities_log; DROP INDEX change_log_valuation; "
       .. "DROP INDEX change_log_scope; DROP INDEX change_log_catalog; DROP INDEX change_log_soa_status; "
-      .. "DROP INDEX change_log_incident_links; PRAGMA user_version = 4")
+      .. "DROP TRIGGER incident_touches_link; DROP TRIGGER incident_touches_unlink; "
+      .. "DROP TABLE incident_touches; PRAGMA user_version = 4")
     reg = assert(isms.open(path))
     assert.are.equal(5, reg:schema_version())
     local got = {}

@@ -71,8 +71,6 @@ local VALUATION = "entity = 'asset' AND field IN ('c', 'i', 'a', 'class', 'value
 local SCOPE = "entity = 'asset' AND field = 'scope'"
 local CATALOG = "entity IN ('threat', 'vulnerability')"
 local SOA_STATUS = "entity = 'soa' AND field IN ('status', 'applicable')"
-local INCIDENT_LINKS = "entity = 'link' AND action = 'create' AND substr(entity_id, 1, 11) = "
-  .. "'incident / '"
 
 -- Changes per asset (valuation, scope) joined to the asset's risks.
 local function per_asset(index, where)
@@ -138,12 +136,15 @@ FROM risks INDEXED BY risks_assessed WHERE assessed_batch IS NOT NULL AND assess
     :format(ti, tonumber(m.batch), quote(detail), tonumber(m.batch))
 end
 
--- An incident touches a risk through the links it gained (assets,
--- threats, risks), each link as of the batch that made it; links since
--- removed do not count. The trigger's match says which links must meet.
+-- An incident touches a risk through what it links (assets, threats,
+-- risks), each as of the batch that linked it (incident_touches, kept by
+-- the schema's triggers; links since removed are gone from it). The
+-- trigger's match says which must meet; min_severity keeps the incidents
+-- at or above a tier of the severity scale.
 PART.incident = function(reg, t, ti, ctx)
-  if not changed(reg, "change_log_incident_links", INCIDENT_LINKS, ctx.lo) then return nil end
-  local cte = "inc" .. ti
+  if not first(reg, ("SELECT 1 AS x FROM incident_touches WHERE batch > %d LIMIT 1"):format(ctx.lo)) then
+    return nil
+  end
   local severity = ""
   if t.min_severity then
     local spec, err = irules.of(reg)
@@ -158,45 +159,34 @@ PART.incident = function(reg, t, ti, ctx)
     for _, tier in ipairs(sc.tiers) do
       if tier.value >= least then labels[#labels + 1] = quote(tier.label) end
     end
-    severity = (" JOIN incidents i ON i.id = l.inc AND i.severity IN (%s)"):format(
+    severity = (" AND %%s.incident IN (SELECT id FROM incidents WHERE severity IN (%s))"):format(
       table.concat(labels, ", "))
   end
-  ctx.ctes[#ctx.ctes + 1] = ([[%s AS MATERIALIZED (
-  SELECT l.inc, l.rel, l.target, max(l.batch) AS batch FROM (
-    SELECT substr(e, 12, p - 12) AS inc, rel, substr(e, p + length(sep)) AS target, batch FROM (
-      SELECT e, batch, 'assets' AS rel, ' / assets / ' AS sep, instr(e, ' / assets / ') AS p FROM il
-      UNION ALL SELECT e, batch, 'threats', ' / threats / ', instr(e, ' / threats / ') FROM il
-      UNION ALL SELECT e, batch, 'risks', ' / risks / ', instr(e, ' / risks / ') FROM il)
-    WHERE p > 0) l
-  JOIN record_links rl ON rl.kind = 'incident' AND rl.id = l.inc AND rl.rel = l.rel
-    AND rl.target = l.target%s
-  GROUP BY l.inc, l.rel, l.target)]]):format(cte, severity)
-  if not ctx.il then
-    ctx.il = true
-    table.insert(ctx.ctes, 1, ([[il AS (SELECT entity_id AS e, batch FROM change_log
-  INDEXED BY change_log_incident_links WHERE %s AND batch > %d)]]):format(INCIDENT_LINKS, ctx.lo))
-  end
+  local function sev(alias) return severity ~= "" and severity:format(alias) or "" end
   local head = ("SELECT 'risk' AS kind, r.ref AS id, %d AS trig, "):format(ti)
+  local tail = ", NULL AS months, NULL AS grp"
   local parts = {}
   if t.match == "asset and threat" then
     parts[#parts + 1] = head .. ([[max(a.batch, h.batch) AS batch, r.assessed_batch AS since,
-  a.inc AS detail, NULL AS months, NULL AS grp FROM %s a JOIN %s h ON h.inc = a.inc AND h.rel = 'threats'
-CROSS JOIN risks r ON r.asset = a.target AND r.threat = h.target
-WHERE a.rel = 'assets' AND r.assessed_batch < max(a.batch, h.batch)]]):format(cte, cte)
+  a.incident AS detail%s
+FROM incident_touches a CROSS JOIN incident_touches h ON h.incident = a.incident AND h.rel = 'threats'
+CROSS JOIN risks r INDEXED BY risks_threat ON r.threat = h.target AND r.asset = a.target
+WHERE a.rel = 'assets' AND max(a.batch, h.batch) > %d AND r.assessed_batch < max(a.batch, h.batch)%s]])
+      :format(tail, ctx.lo, sev("a"))
   end
   if t.match == "asset" or t.match == "asset or threat" then
-    parts[#parts + 1] = head .. ([[a.batch AS batch, r.assessed_batch AS since, a.inc AS detail,
-  NULL AS months, NULL AS grp FROM %s a CROSS JOIN risks r ON r.asset = a.target
-WHERE a.rel = 'assets' AND r.assessed_batch < a.batch]]):format(cte)
+    parts[#parts + 1] = head .. ([[a.batch AS batch, r.assessed_batch AS since, a.incident AS detail%s
+FROM incident_touches a CROSS JOIN risks r ON r.asset = a.target
+WHERE a.rel = 'assets' AND a.batch > %d AND r.assessed_batch < a.batch%s]]):format(tail, ctx.lo, sev("a"))
   end
   if t.match == "threat" or t.match == "asset or threat" then
-    parts[#parts + 1] = head .. ([[h.batch AS batch, r.assessed_batch AS since, h.inc AS detail,
-  NULL AS months, NULL AS grp FROM %s h CROSS JOIN risks r ON r.threat = h.target
-WHERE h.rel = 'threats' AND r.assessed_batch < h.batch]]):format(cte)
+    parts[#parts + 1] = head .. ([[h.batch AS batch, r.assessed_batch AS since, h.incident AS detail%s
+FROM incident_touches h CROSS JOIN risks r INDEXED BY risks_threat ON r.threat = h.target
+WHERE h.rel = 'threats' AND h.batch > %d AND r.assessed_batch < h.batch%s]]):format(tail, ctx.lo, sev("h"))
   end
-  parts[#parts + 1] = head .. ([[k.batch AS batch, r.assessed_batch AS since, k.inc AS detail,
-  NULL AS months, NULL AS grp FROM %s k CROSS JOIN risks r ON r.ref = k.target
-WHERE k.rel = 'risks' AND r.assessed_batch < k.batch]]):format(cte)
+  parts[#parts + 1] = head .. ([[k.batch AS batch, r.assessed_batch AS since, k.incident AS detail%s
+FROM incident_touches k CROSS JOIN risks r ON r.ref = k.target
+WHERE k.rel = 'risks' AND k.batch > %d AND r.assessed_batch < k.batch%s]]):format(tail, ctx.lo, sev("k"))
   return table.concat(parts, "\nUNION ALL\n")
 end
 

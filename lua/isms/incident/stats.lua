@@ -36,22 +36,49 @@ local function rows(reg, sql, args)
 end
 
 -- Mean, median and 90th percentile (nearest rank) of the hours from
--- detection to `field`, over the incidents that have both times.
-local function durations(reg, field, where, args)
+-- detection to containment and to closure, over the incidents that have
+-- both times: one pass over the incidents, one sort per measure.
+local function durations(reg, where, args)
+  local function ranked(col)
+    return ("SELECT '%s' AS what, %s AS h, row_number() OVER (ORDER BY %s) AS k, count(*) OVER () AS n "
+            .. "FROM d WHERE %s IS NOT NULL"):format(col, col, col, col)
+  end
   local sql = ([[
-WITH d AS (
-  SELECT (julianday(i.%s) - julianday(i.detected)) * 24.0 AS h
-  FROM incidents i WHERE i.%s IS NOT NULL AND i.detected IS NOT NULL%s),
-r AS (SELECT h, row_number() OVER (ORDER BY h) AS k, count(*) OVER () AS n FROM d
-      WHERE h IS NOT NULL)
-SELECT max(n) AS n, avg(h) AS mean,
+WITH d AS MATERIALIZED (
+  SELECT (julianday(i.contained) - julianday(i.detected)) * 24.0 AS contain,
+         (julianday(i.closed) - julianday(i.detected)) * 24.0 AS close
+  FROM incidents i WHERE (i.contained IS NOT NULL OR i.closed IS NOT NULL)%s),
+r AS (%s UNION ALL %s)
+SELECT what, max(n) AS n, avg(h) AS mean,
        avg(CASE WHEN k IN ((n + 1) / 2, (n + 2) / 2) THEN h END) AS median,
        min(CASE WHEN k >= (n * 9 + 9) / 10 THEN h END) AS p90
-FROM r]]):format(field, field, where)
-  local row = rows(reg, sql, args)[1] or {}
+FROM r GROUP BY what]]):format(where, ranked("contain"), ranked("close"))
   local function hours(v) return v and math.floor(tonumber(v) * 100 + 0.5) / 100 or nil end
-  return { n = tonumber(row.n) or 0, mean = hours(row.mean), median = hours(row.median),
-           p90 = hours(row.p90) }
+  local out = { contain = { n = 0 }, close = { n = 0 } }
+  for _, row in ipairs(rows(reg, sql, args)) do
+    out[row.what] = { n = tonumber(row.n) or 0, mean = hours(row.mean), median = hours(row.median),
+                      p90 = hours(row.p90) }
+  end
+  return out
+end
+
+-- Counts of one field as a list, in the order of its scale, then the
+-- values no longer on it ("" as "(none)").
+local function in_scale_order(found, scale, name)
+  local list = {}
+  for _, label in ipairs(scale.labels) do
+    if found[label] then
+      list[#list + 1] = { [name] = label, count = found[label] }
+      found[label] = nil
+    end
+  end
+  local rest = {}
+  for key in pairs(found) do rest[#rest + 1] = key end
+  table.sort(rest)
+  for _, key in ipairs(rest) do
+    list[#list + 1] = { [name] = key == "" and "(none)" or key, count = found[key] }
+  end
+  return list
 end
 
 local function counts(list, name)
@@ -62,6 +89,9 @@ end
 
 --- Statistics of the incidents detected within opts.from..opts.to (dates,
 -- both optional). opts.period: "month" (default), "quarter" or "year".
+-- Severity, category and period come from one pass over the incidents;
+-- threats and asset classes from the links in the order of their
+-- targets (so the assets are read in key order).
 -- @treturn table|nil { total, by_period, by_severity, by_category,
 --   by_threat, by_class, contain = { n, mean, median, p90 }, close = {...} }
 --   (hours), or nil, message, code
@@ -81,42 +111,34 @@ function M.stats(reg, opts)
   local spec, err, code = irules.of(reg)
   if not spec then return nil, err, code end
   local where, args = window(opts)
-  local out = {}
-  out.total = tonumber(rows(reg, "SELECT count(*) AS n FROM incidents i WHERE 1" .. where, args)[1].n)
-  out.by_period = counts(rows(reg, ("SELECT %s AS key, count(*) AS n FROM incidents i WHERE "
-    .. "i.detected IS NOT NULL%s GROUP BY key ORDER BY key"):format(period, where), args), "period")
-  for _, name in ipairs({ "severity", "category" }) do
-    local found = {}
-    for _, row in ipairs(rows(reg, ("SELECT coalesce(i.%s, '') AS key, count(*) AS n FROM "
-        .. "incidents i WHERE 1%s GROUP BY key"):format(name, where), args)) do
-      found[row.key] = tonumber(row.n)
-    end
-    -- in the order of the scale, then anything no longer on it
-    local list = {}
-    for _, label in ipairs(spec.scales[name].labels) do
-      if found[label] then
-        list[#list + 1] = { [name] = label, count = found[label] }
-        found[label] = nil
-      end
-    end
-    local rest = {}
-    for key in pairs(found) do rest[#rest + 1] = key end
-    table.sort(rest)
-    for _, key in ipairs(rest) do
-      list[#list + 1] = { [name] = key == "" and "(none)" or key, count = found[key] }
-    end
-    out["by_" .. name] = list
+  local out = { total = 0, period = opts.period or "month" }
+  local sev, cat, per = {}, {}, {}
+  for _, row in ipairs(rows(reg, ("SELECT coalesce(i.severity, '') AS s, coalesce(i.category, '') AS c, "
+      .. "%s AS p, count(*) AS n FROM incidents i WHERE 1%s GROUP BY 1, 2, 3"):format(period, where),
+      args)) do
+    local n = tonumber(row.n)
+    out.total = out.total + n
+    sev[row.s] = (sev[row.s] or 0) + n
+    cat[row.c] = (cat[row.c] or 0) + n
+    if row.p then per[row.p] = (per[row.p] or 0) + n end
   end
-  out.by_threat = counts(rows(reg, ("SELECT l.target AS key, count(*) AS n FROM record_links l "
-    .. "JOIN incidents i ON i.id = l.id WHERE l.kind = 'incident' AND l.rel = 'threats'%s "
-    .. "GROUP BY l.target ORDER BY n DESC, key"):format(where), args), "threat")
-  out.by_class = counts(rows(reg, ("SELECT coalesce(a.class, '(unvalued)') AS key, "
-    .. "count(DISTINCT l.id) AS n FROM record_links l JOIN incidents i ON i.id = l.id "
-    .. "JOIN assets a ON a.id = l.target WHERE l.kind = 'incident' AND l.rel = 'assets'%s "
-    .. "GROUP BY key ORDER BY key"):format(where), args), "class")
-  out.contain = durations(reg, "contained", where, args)
-  out.close = durations(reg, "closed", where, args)
-  out.period = opts.period or "month"
+  out.by_severity = in_scale_order(sev, spec.scales.severity, "severity")
+  out.by_category = in_scale_order(cat, spec.scales.category, "category")
+  local periods = {}
+  for p in pairs(per) do periods[#periods + 1] = p end
+  table.sort(periods)
+  out.by_period = {}
+  for k, p in ipairs(periods) do out.by_period[k] = { period = p, count = per[p] } end
+  local only = where ~= "" and (" AND l.id IN (SELECT i.id FROM incidents i WHERE 1" .. where .. ")") or ""
+  out.by_threat = counts(rows(reg, "SELECT l.target AS key, count(*) AS n FROM record_links l "
+    .. "INDEXED BY record_links_target WHERE l.rel = 'threats' AND l.kind = 'incident'" .. only
+    .. " GROUP BY l.target ORDER BY n DESC, key", args), "threat")
+  out.by_class = counts(rows(reg, "SELECT coalesce(a.class, '(unvalued)') AS key, "
+    .. "count(DISTINCT l.id) AS n FROM record_links l INDEXED BY record_links_target "
+    .. "JOIN assets a ON a.id = l.target WHERE l.rel = 'assets' AND l.kind = 'incident'" .. only
+    .. " GROUP BY key ORDER BY key", args), "class")
+  local d = durations(reg, where, args)
+  out.contain, out.close = d.contain, d.close
   return out
 end
 
