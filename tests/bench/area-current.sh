@@ -103,6 +103,8 @@ INSERT INTO incidents(id, title, detected, reported, contained, closed, category
 INSERT INTO record_links(kind, id, rel, target)
   SELECT 'incident', id, 'assets', asset FROM inc UNION ALL
   SELECT 'incident', id, 'threats', threat FROM inc;
+-- the schema's trigger dates each link by the newest batch; these were made in 1000002
+UPDATE incident_touches SET batch = 1000002;
 INSERT INTO change_log(batch, entity, entity_id, action)
   SELECT 1000002, 'incident', id, 'create' FROM inc UNION ALL
   SELECT 1000002, 'link', 'incident / ' || id || ' / assets / ' || asset, 'create' FROM inc UNION ALL
