@@ -204,11 +204,19 @@ describe("stale risks", function()
     local later = assert(reg:query("SELECT date(?1, '+1 day') AS d", today)()).d
     assert.truthy(stale(reg, { today = later })[one].review.reason:find("next review " .. today
                                                                         .. " passed", 1, true))
-    -- two years on, every record with a cycle is due, the rule files too
+    -- two years on, every record with a cycle is due, the rule files too; the two
+    -- risks re-valued are both stale and due, and counted once
+    assert(reg:set_asset("AST-1", "c", "Confidential"))
     local far = assert(reg:query("SELECT date('now', '+25 months') AS d")()).d
     local summary = assert(currency.stale_summary(reg, { today = far }))
     local all = assert(currency.stale(reg, { today = far }))
     assert.are.equal(#all, summary.total)
+    local reasons = 0
+    for _, r in ipairs(all) do reasons = reasons + #r.reasons end
+    assert.are.equal(#all + 2, reasons)
+    local per = 0
+    for _, t in ipairs(summary.by_trigger) do per = per + t.reasons end
+    assert.are.equal(reasons, per)
     local kinds = {}
     for _, r in ipairs(all) do kinds[r.kind] = (kinds[r.kind] or 0) + 1 end
     assert.are.equal(3, kinds.asset)

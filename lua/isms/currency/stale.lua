@@ -77,7 +77,7 @@ local function per_asset(index, where)
   return function(reg, _, ti, ctx)
     if not changed(reg, index, where, ctx.lo) then return nil end
     return ([[SELECT 'risk' AS kind, r.ref AS id, %d AS trig, e.batch AS batch,
-  r.assessed_batch AS since, e.asset AS detail, NULL AS months, NULL AS grp
+  r.assessed_batch AS since, e.asset AS detail, NULL AS months, r.level AS grp
 FROM (SELECT entity_id AS asset, max(batch) AS batch FROM change_log INDEXED BY %s
       WHERE %s AND batch > %d GROUP BY entity_id) e
 CROSS JOIN risks r ON r.asset = e.asset WHERE r.assessed_batch < e.batch]]):format(
@@ -92,7 +92,7 @@ PART.threat = function(reg, _, ti, ctx)
     return nil
   end
   return ([[SELECT 'risk' AS kind, r.ref AS id, %d AS trig, e.batch AS batch,
-  r.assessed_batch AS since, e.threat AS detail, NULL AS months, NULL AS grp
+  r.assessed_batch AS since, e.threat AS detail, NULL AS months, r.level AS grp
 FROM (SELECT entity_id AS threat, max(batch) AS batch FROM change_log INDEXED BY change_log_catalog
       WHERE %s AND entity = 'threat' AND batch > %d GROUP BY entity_id) e
 CROSS JOIN risks r ON r.threat = e.threat WHERE r.assessed_batch < e.batch]]):format(
@@ -106,7 +106,7 @@ PART.vulnerability = function(reg, _, ti, ctx)
     return nil
   end
   return ([[SELECT 'risk' AS kind, r.ref AS id, %d AS trig, e.batch AS batch,
-  r.assessed_batch AS since, e.vulnerability AS detail, NULL AS months, NULL AS grp
+  r.assessed_batch AS since, e.vulnerability AS detail, NULL AS months, r.level AS grp
 FROM risks r CROSS JOIN (SELECT entity_id AS vulnerability, max(batch) AS batch
       FROM change_log INDEXED BY change_log_catalog
       WHERE %s AND entity = 'vulnerability' AND batch > %d GROUP BY entity_id) e
@@ -117,7 +117,7 @@ end
 PART.control_status = function(reg, _, ti, ctx)
   if not changed(reg, "change_log_soa_status", SOA_STATUS, ctx.lo) then return nil end
   return ([[SELECT 'risk' AS kind, r.ref AS id, %d AS trig, e.batch AS batch,
-  r.assessed_batch AS since, e.control AS detail, NULL AS months, NULL AS grp
+  r.assessed_batch AS since, e.control AS detail, NULL AS months, r.level AS grp
 FROM (SELECT entity_id AS control, max(batch) AS batch FROM change_log INDEXED BY change_log_soa_status
       WHERE %s AND batch > %d GROUP BY entity_id) e
 CROSS JOIN treatment_controls tc ON tc.control = e.control
@@ -131,7 +131,7 @@ PART.methodology = function(reg, _, ti, ctx)
   if not m then return nil end
   local detail = (m.old or "none") .. " -> " .. (m.new or "none")
   return ([[SELECT 'risk' AS kind, ref AS id, %d AS trig, %d AS batch, assessed_batch AS since,
-  %s AS detail, NULL AS months, NULL AS grp
+  %s AS detail, NULL AS months, level AS grp
 FROM risks INDEXED BY risks_assessed WHERE assessed_batch IS NOT NULL AND assessed_batch < %d]])
     :format(ti, tonumber(m.batch), quote(detail), tonumber(m.batch))
 end
@@ -164,7 +164,7 @@ PART.incident = function(reg, t, ti, ctx)
   end
   local function sev(alias) return severity ~= "" and severity:format(alias) or "" end
   local head = ("SELECT 'risk' AS kind, r.ref AS id, %d AS trig, "):format(ti)
-  local tail = ", NULL AS months, NULL AS grp"
+  local tail = ", NULL AS months, r.level AS grp"
   local parts = {}
   if t.match == "asset and threat" then
     parts[#parts + 1] = head .. ([[max(a.batch, h.batch) AS batch, r.assessed_batch AS since,
@@ -201,27 +201,42 @@ end
 -- an explicit next review date (then that date decides).
 local function risk_reviews(reg, cycle, ti, ctx)
   local cuts, most = {}, 0
-  local bound = by_value("level", cycle, function(months)
+  local function cut(months)
     if not cuts[months] then
       cuts[months] = batch_before(reg, months_ago(reg, ctx.today, months))
       if cuts[months] > most then most = cuts[months] end
     end
     return tostring(cuts[months])
-  end)
+  end
+  local bound = by_value("level", cycle, cut)
   local parts = {}
+  local explicit = "SELECT record FROM reviews WHERE kind = 'risk' AND next_review IS NOT NULL"
+  local passed = ("SELECT record FROM reviews WHERE kind = 'risk' AND next_review < %s"):format(
+    quote(ctx.today))
   if most > 0 then
     parts[#parts + 1] = ([[SELECT 'risk' AS kind, ref AS id, %d AS trig, NULL AS batch,
   assessed_batch AS since, coalesce(level, 'unrated') AS detail, %s AS months, level AS grp
 FROM risks INDEXED BY risks_assessed WHERE assessed_batch IS NOT NULL AND assessed_batch <= %d
-  AND assessed_batch <= %s
-  AND ref NOT IN (SELECT record FROM reviews WHERE kind = 'risk' AND next_review IS NOT NULL)]])
-      :format(ti, months_of("level", cycle), most, bound)
+  AND assessed_batch <= %s AND ref NOT IN (%s)]]):format(ti, months_of("level", cycle), most, bound,
+                                                         explicit)
   end
   parts[#parts + 1] = ([[SELECT 'risk' AS kind, v.record AS id, %d AS trig, NULL AS batch,
   r.assessed_batch AS since, 'next review ' || v.next_review AS detail, NULL AS months, NULL AS grp
 FROM reviews v JOIN risks r ON r.ref = v.record
 WHERE v.kind = 'risk' AND v.next_review < %s AND r.assessed_batch IS NOT NULL]]):format(
     ti, quote(ctx.today))
+  -- The same test over a row of another trigger (its since, grp and id),
+  -- so a summary counts a risk due for review and stale for a change once.
+  local case = by_value("\1", cycle, cut)
+  ctx.risk_due = function(since, grp, id)
+    local tests = {}
+    if most > 0 then
+      tests[1] = ("(%s <= %d AND %s <= %s AND %s NOT IN (%s))"):format(since, most, since,
+        (case:gsub("\1", function() return grp end)), id, explicit)
+    end
+    tests[#tests + 1] = ("%s IN (%s)"):format(id, passed)
+    return "(" .. table.concat(tests, " OR ") .. ")"
+  end
   return table.concat(parts, "\nUNION ALL\n")
 end
 
@@ -399,31 +414,38 @@ local function build(reg, opts)
   local lo = tonumber(first(reg, "SELECT min(assessed_batch) AS b FROM risks "
                               .. "INDEXED BY risks_assessed WHERE assessed_batch IS NOT NULL").b)
   local ctx = { today = today, lo = lo or 0, ctes = {}, file = triggers.file }
-  local parts, extra = {}, {}
+  local events, reviews, extra = {}, {}, {}
   for ti, t in ipairs(triggers.triggers) do
     if t.stale and (not opts.trigger or opts.trigger == t.name) then
       if t.on == "review_due" then
         for _, name in ipairs(cycles.order) do
           local c = cycles.cycles[name]
           if not opts.kind or opts.kind == name then
-            if name == "risk" then parts[#parts + 1] = risk_reviews(reg, c, ti, ctx)
-            elseif name == "soa" then parts[#parts + 1] = soa_reviews(reg, c, ti, ctx)
+            local sql
+            if name == "risk" then sql = risk_reviews(reg, c, ti, ctx)
+            elseif name == "soa" then sql = soa_reviews(reg, c, ti, ctx)
             elseif name == "rule_file" then
               for _, row in ipairs(rule_file_rows(reg, c, ti, ctx)) do extra[#extra + 1] = row end
             else
               local spec = kind_spec(name)
-              if spec then parts[#parts + 1] = record_reviews(reg, c, ti, ctx, spec) end
+              if spec then sql = record_reviews(reg, c, ti, ctx, spec) end
             end
+            if sql then reviews[#reviews + 1] = { sql = sql, trig = ti } end
           end
         end
       elseif lo and (not opts.kind or opts.kind == "risk") then
         local sql = PART[t.on](reg, t, ti, ctx)
-        if sql then parts[#parts + 1] = sql end
+        if sql then events[#events + 1] = sql end
       end
     end
   end
-  return { ctes = ctx.ctes, body = #parts > 0 and table.concat(parts, "\nUNION ALL\n") or nil,
-           extra = extra, triggers = triggers, cycles = cycles, today = today }
+  local all = {}
+  for _, e in ipairs(events) do all[#all + 1] = e end
+  for _, r in ipairs(reviews) do all[#all + 1] = r.sql end
+  return { ctes = ctx.ctes, body = #all > 0 and table.concat(all, "\nUNION ALL\n") or nil,
+           events = #events > 0 and table.concat(events, "\nUNION ALL\n") or nil,
+           reviews = reviews, risk_due = ctx.risk_due, extra = extra, triggers = triggers,
+           cycles = cycles, today = today }
 end
 
 local function built(reg, opts)
@@ -435,16 +457,19 @@ local function built(reg, opts)
   return q, err, code
 end
 
--- "WITH ctes, name AS MATERIALIZED (body)" or "WITH name AS ...".
-local function with(q, name)
+-- "WITH ctes, name AS MATERIALIZED (body)" (body: q.body unless given).
+local function with(q, name, body)
   local list = {}
   for k, c in ipairs(q.ctes) do list[k] = c end
-  list[#list + 1] = name .. " AS MATERIALIZED (" .. q.body .. ")"
+  list[#list + 1] = name .. " AS MATERIALIZED (" .. (body or q.body) .. ")"
   return "WITH " .. table.concat(list, ",\n") .. "\n"
 end
 
 --- How many records are stale, per trigger and in all, counted in SQL
--- (no row reaches Lua). opts: today, kind, trigger.
+-- (no row reaches Lua). The changes' rows (few) are counted once per
+-- record; the records due for review (possibly every record) are counted
+-- by their ranges, and a risk both stale for a change and due for review
+-- once. opts: today, kind, trigger.
 -- @treturn table|nil { total, by_trigger = { { trigger, on, records,
 --   reasons } }, today }, or nil, message, code
 function M.summary(reg, opts)
@@ -457,19 +482,25 @@ function M.summary(reg, opts)
     item.records, item.reasons = item.records + records_n, item.reasons + reasons
     by[ti] = item
   end
-  if q.body then
-    for row in reg:query(with(q, "s")
-        .. "SELECT trig, count(*) AS reasons, count(DISTINCT kind || ' ' || id) AS records FROM s "
-        .. "GROUP BY trig UNION ALL SELECT -1, 0, count(*) FROM (SELECT DISTINCT kind, id FROM s)") do
+  for _, r in ipairs(q.reviews) do
+    local n = 0
+    for row in reg:query("SELECT count(*) AS n FROM (" .. r.sql .. ")") do n = tonumber(row.n) end
+    if n > 0 then count(r.trig, n, n) end
+    total = total + n
+  end
+  if q.events then
+    local due = q.risk_due and ("NOT " .. q.risk_due("e.since", "e.grp", "e.id")) or "1"
+    for row in reg:query(with(q, "e", q.events)
+        .. "SELECT trig, count(*) AS reasons, count(DISTINCT id) AS records FROM e GROUP BY trig "
+        .. "UNION ALL SELECT -1, 0, count(DISTINCT id) FROM e WHERE " .. due) do
       local ti = tonumber(row.trig)
       if ti < 0 then total = total + tonumber(row.records)
       else count(ti, tonumber(row.records), tonumber(row.reasons)) end
     end
   end
-  local seen = {}
   for _, row in ipairs(q.extra) do
     count(row.trig, 1, 1)
-    if not seen[row.id] then total, seen[row.id] = total + 1, true end
+    total = total + 1
   end
   local list = {}
   for ti = 1, #q.triggers.triggers do if by[ti] then list[#list + 1] = by[ti] end end
