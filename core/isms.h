@@ -268,6 +268,12 @@ int64_t isms_csv_line(isms_csv_reader *r);
 /* 1-based column where field k of the current record starts; *line gets
 ** its line (a record may span lines). */
 int isms_csv_column(isms_csv_reader *r, int k, int64_t *line /* OUT */);
+/* A YAML document (libyaml) as JSON text, for the Lua importers to decode
+** in one call. Plain scalars are typed (null, booleans, numbers that read
+** back the same), quoted ones are strings; anchors and aliases, and more
+** than one document, are refused with "line:col: reason" in *err. Free
+** both outputs with isms_free. */
+int isms_yaml_to_json(const char *text, size_t len, char **json /* OUT */, char **err /* OUT */);
 const char *isms_csv_error(isms_csv_reader *r);
 void isms_csv_close(isms_csv_reader *r);
 
@@ -558,6 +564,126 @@ typedef struct isms_sheet {
 ** columns), ISMS_STORAGE for a failing query, ISMS_IO for the file. */
 int isms_report_xlsx(isms_db *db, const char *path, const char *title, int nsheets,
                      const isms_sheet *sheets);
+
+/* --------------------------------------------------- quantitative risk
+** FAIR-style Monte Carlo (docs/quant.md): per risk, calibrated estimates
+** of loss event frequency and loss magnitude, simulated as annual loss;
+** per-risk and portfolio statistics before and after treatment. Every
+** risk draws from its own stream, derived from the run's seed and the
+** risk's ref, so results do not depend on the thread count or on the
+** order the risks were added in. */
+enum isms_dist_kind {
+  ISMS_DIST_NONE       = 0,  /* not given: draws 0 */
+  ISMS_DIST_CONSTANT   = 1,  /* a */
+  ISMS_DIST_UNIFORM    = 2,  /* a .. b */
+  ISMS_DIST_TRIANGULAR = 3,  /* min a, most likely b, max c */
+  ISMS_DIST_PERT       = 4,  /* modified PERT: min a, most likely b, max c, shape gamma */
+  ISMS_DIST_LOGNORMAL  = 5,  /* low a and high b of a central interval of confidence shape */
+  ISMS_DIST_POISSON    = 6   /* mean a; only for isms_dist_sample and the moments */
+};
+/* What a quantity is, for its checks: a rate (events a year, >= 0), a
+** probability (0..1) or an amount of money (>= 0). */
+enum isms_dist_role { ISMS_ROLE_RATE = 0, ISMS_ROLE_PROBABILITY = 1, ISMS_ROLE_AMOUNT = 2 };
+typedef struct isms_dist {
+  int kind;           /* enum isms_dist_kind */
+  double a, b, c;
+  double shape;       /* PERT: gamma (0 = 4); lognormal: confidence (0 = 0.9) */
+} isms_dist;
+
+/* Annual loss of a risk: with ISMS_EVENTS_POISSON a year has K ~
+** Poisson(frequency) loss events, each costing primary + (with probability
+** secondary_p) secondary; with ISMS_EVENTS_PRODUCT (FAIR's LEF x LM) the
+** year's loss is frequency x (primary + secondary_p x secondary). The
+** frequency is lef, or tef x vuln when lef is NONE; it is drawn once a
+** year. */
+enum isms_quant_events { ISMS_EVENTS_POISSON = 0, ISMS_EVENTS_PRODUCT = 1 };
+typedef struct isms_quant_risk {
+  const char *ref;        /* with the seed, the key of the risk's stream */
+  int events;             /* enum isms_quant_events */
+  isms_dist lef;          /* loss event frequency, a year */
+  isms_dist tef, vuln;    /* threat event frequency and vulnerability, when lef is NONE */
+  isms_dist primary;      /* primary loss magnitude, per event */
+  isms_dist secondary_p;  /* probability of a secondary loss, per event (NONE = 0) */
+  isms_dist secondary;    /* secondary loss magnitude */
+} isms_quant_risk;
+
+typedef struct isms_quant_opts {
+  uint64_t seed;
+  int64_t iterations;     /* simulated years, 1 .. 10,000,000 */
+  int threads;            /* 0 = one per core */
+  double correlation;     /* 0..1: one-factor rank correlation between risks */
+  double threshold;       /* portfolio: probability of a year above it */
+  double risk_threshold;  /* per risk: likewise */
+} isms_quant_opts;
+
+typedef struct isms_quant_stats {
+  double mean, sd, p50, p90, p95, p99, max;
+  double p_exceed;        /* share of years above the threshold */
+  double p_loss;          /* share of years with any loss */
+} isms_quant_stats;
+
+typedef struct isms_quant isms_quant;
+
+/* Checks a distribution for a role; ISMS_INPUT with the reason in why
+** ("min 5 > most likely 3", ...). */
+int isms_dist_check(const isms_dist *d, int role, char *why /* OUT */, size_t whysize);
+/* The distribution's mean and variance, in closed form. */
+int isms_dist_moments(const isms_dist *d, double *mean /* OUT */, double *var /* OUT */);
+/* P(X <= x). */
+int isms_dist_cdf(const isms_dist *d, double x, double *p /* OUT */);
+/* n draws from the stream of key seed (tests, what-ifs). */
+int isms_dist_sample(const isms_dist *d, uint64_t seed, size_t n, double *out /* OUT */);
+
+int isms_quant_new(isms_quant **out /* OUT */);
+void isms_quant_free(isms_quant *q);
+const char *isms_quant_errmsg(isms_quant *q);
+/* Adds a risk: its estimates before treatment and, if treated, after
+** (NULL: the same). Refs must be unique. Checked here too. */
+int isms_quant_add(isms_quant *q, const isms_quant_risk *before, const isms_quant_risk *after);
+size_t isms_quant_count(isms_quant *q);
+/* Runs the simulation on threads of its own and returns at once; poll
+** with isms_quant_wait. */
+int isms_quant_start(isms_quant *q, const isms_quant_opts *opts);
+/* Waits up to timeout_ms for the run; *progress gets the share of risks
+** done (0..1), *finished 1 once the results are ready. A failed run
+** returns its code. */
+int isms_quant_wait(isms_quant *q, int timeout_ms, double *progress /* OUT */,
+                    int *finished /* OUT */);
+/* isms_quant_start and isms_quant_wait until finished. */
+int isms_quant_run(isms_quant *q, const isms_quant_opts *opts);
+/* Statistics of risk i (in the order added) or of the portfolio, before
+** (after = 0) or after (1) treatment. */
+int isms_quant_risk_stats(isms_quant *q, size_t i, int after, isms_quant_stats *out /* OUT */);
+int isms_quant_portfolio(isms_quant *q, int after, isms_quant_stats *out /* OUT */);
+/* The loss exceedance curve: prob[k] = share of simulated years whose
+** portfolio loss is above loss[k]. */
+int isms_quant_exceedance(isms_quant *q, int after, size_t n, const double *loss,
+                          double *prob /* OUT */);
+/* The portfolio loss at quantile p (0..1), interpolated as NumPy does. */
+int isms_quant_quantile(isms_quant *q, int after, double p, double *loss /* OUT */);
+
+/* Stores a finished run: one quant_runs row (method, currency, seed,
+** iterations, the portfolio before and after, the controls' cost), the
+** exceedance curve at the npoints losses curve_loss (before and after),
+** and per risk its statistics with the level and acceptance given
+** (level[i] NULL / acceptable[i] -1: none; after_* likewise). One
+** transaction, one change batch; *run gets its id. */
+typedef struct isms_quant_record {
+  const char *method;
+  const char *currency;
+  const char *metric;           /* which statistic the levels band: "mean", "p90", ... */
+  const char *reason;
+  double control_cost;          /* yearly cost of the controls in the treatments */
+  size_t npoints;                   /* at most 1000 */
+  const double *curve_loss;
+  const char *const *level;         /* per risk, before */
+  const int8_t *acceptable;
+  const char *const *after_level;   /* per risk, after */
+  const int8_t *after_acceptable;
+  const double *cost;               /* per risk: its controls' yearly cost (NULL: 0) */
+} isms_quant_record;
+int isms_quant_save(isms_db *db, isms_quant *q, const isms_quant_record *rec,
+                    int64_t *run /* OUT */);
 
 /* ISMS-FFI-END */
 

@@ -222,7 +222,88 @@ static const char *const migrations[] = {
     ") WITHOUT ROWID;"
     "CREATE INDEX record_links_target ON record_links(rel, target);",
 
-    /* 5: keeping the ISMS current (lua/isms/incident, supplier, currency):
+    /* 5: gap analysis. Requirement catalogs (frameworks) imported into the
+    ** register from rule files, CISO Assistant libraries or OSCAL
+    ** catalogs; their nodes keyed "framework:ref"; mapping sets between
+    ** frameworks; assessments and one answer per requirement assessed. */
+    "CREATE TABLE frameworks("
+    "  id TEXT PRIMARY KEY, title TEXT NOT NULL, standard TEXT, edition TEXT, version TEXT,"
+    "  urn TEXT, format TEXT, source TEXT, nodes INTEGER, imported_at TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE requirements("
+    "  id TEXT PRIMARY KEY, framework TEXT NOT NULL, ref TEXT NOT NULL, parent TEXT,"
+    "  depth INTEGER, ord INTEGER, title TEXT, text TEXT, assessable INTEGER, mandatory INTEGER,"
+    "  groups TEXT, urn TEXT, control INTEGER"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX requirements_framework ON requirements(framework, ord);"
+    "CREATE INDEX requirements_urn ON requirements(urn);"
+    "CREATE TABLE requirement_mappings("
+    "  id TEXT PRIMARY KEY, title TEXT, source_framework TEXT NOT NULL,"
+    "  target_framework TEXT NOT NULL, format TEXT, source TEXT, pairs INTEGER, imported_at TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE requirement_maps("
+    "  id TEXT PRIMARY KEY, mapping TEXT NOT NULL, source_ref TEXT NOT NULL,"
+    "  target_ref TEXT NOT NULL, relation TEXT NOT NULL, note TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX requirement_maps_mapping ON requirement_maps(mapping);"
+    "CREATE TABLE assessments("
+    "  id TEXT PRIMARY KEY, framework TEXT NOT NULL, title TEXT, scope TEXT, assessed_on TEXT,"
+    "  assessor TEXT, method TEXT, state TEXT, based_on TEXT, notes TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE answers("
+    "  assessment TEXT NOT NULL, requirement TEXT NOT NULL, status TEXT, maturity INTEGER,"
+    "  target INTEGER, justification TEXT, evidence TEXT, owner TEXT, remediation TEXT,"
+    "  effort REAL, due TEXT, notes TEXT, origin TEXT,"
+    "  PRIMARY KEY (assessment, requirement)"
+    ") WITHOUT ROWID;",
+
+    /* 6: quantitative risk (docs/quant.md): one row per simulation run, with
+    ** the portfolio's annual loss before and after treatment (money, in the
+    ** method's currency), the loss exceedance curve on a shared grid, and
+    ** per risk its statistics, the level its loss bands into and its
+    ** acceptance. Results keep the risk's ref as it was (no reference): a
+    ** run is a record of what was computed, and stays when a risk goes. */
+    "CREATE TABLE quant_runs("
+    "  id           INTEGER PRIMARY KEY,"
+    "  batch        INTEGER NOT NULL REFERENCES change_batches(id),"
+    "  method       TEXT NOT NULL,"
+    "  currency     TEXT,"
+    "  metric       TEXT,"
+    "  seed         INTEGER NOT NULL,"
+    "  iterations   INTEGER NOT NULL CHECK (iterations >= 1),"
+    "  correlation  REAL NOT NULL DEFAULT 0,"
+    "  risks        INTEGER NOT NULL,"
+    "  threshold    REAL,"
+    "  risk_threshold REAL,"
+    "  control_cost REAL,"
+    "  mean REAL, sd REAL, p50 REAL, p90 REAL, p95 REAL, p99 REAL, max REAL,"
+    "  p_exceed REAL, p_loss REAL,"
+    "  after_mean REAL, after_sd REAL, after_p50 REAL, after_p90 REAL, after_p95 REAL,"
+    "  after_p99 REAL, after_max REAL, after_p_exceed REAL, after_p_loss REAL"
+    ");"
+    "CREATE TABLE quant_curve("
+    "  run    INTEGER NOT NULL REFERENCES quant_runs(id),"
+    "  point  INTEGER NOT NULL,"
+    "  loss   REAL NOT NULL,"
+    "  before REAL NOT NULL,"
+    "  after  REAL NOT NULL,"
+    "  PRIMARY KEY (run, point)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE quant_results("
+    "  run  INTEGER NOT NULL REFERENCES quant_runs(id),"
+    "  risk TEXT NOT NULL,"
+    "  mean REAL, sd REAL, p50 REAL, p90 REAL, p95 REAL, p99 REAL, max REAL,"
+    "  p_exceed REAL, p_loss REAL,"
+    "  level TEXT, acceptable INTEGER CHECK (acceptable IN (0, 1)),"
+    "  after_mean REAL, after_sd REAL, after_p50 REAL, after_p90 REAL, after_p95 REAL,"
+    "  after_p99 REAL, after_max REAL, after_p_exceed REAL, after_p_loss REAL,"
+    "  after_level TEXT, after_acceptable INTEGER CHECK (after_acceptable IN (0, 1)),"
+    "  cost REAL,"
+    "  PRIMARY KEY (run, risk)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX quant_results_risk ON quant_results(risk);",
+
+    /* 7: keeping the ISMS current (lua/isms/incident, supplier, currency):
     ** the incident register and its timeline, suppliers with their
     ** contracts and certifications, and the last review of any record.
     ** Record kinds of the kit: one column per field, links (assets,

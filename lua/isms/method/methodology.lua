@@ -155,7 +155,8 @@ local function validate(file, decls, call)
       spec.classes[#spec.classes + 1] = { name = decl.name, line = decl.line, kind = kind,
                                           file = decl.file, values = f.values, range = f.range,
                                           description = f.description, title = f.title }
-    elseif not risk_method.KINDS[kind] and kind ~= "roadmap_step" then
+    elseif not risk_method.KINDS[kind] and kind ~= "roadmap_step"
+        and not kind:match("^quant_") then  -- quantitative words: isms.quant.model
       fail(file, decl, nil, "not a methodology word; catalogs and roadmaps have files of their own")
     end
   end
@@ -303,7 +304,7 @@ function M.load(spec)
   local ok, result = pcall(function()
     local decls = load_decls(path, 1, {})
     local s = validate(path, decls, call_functions)
-    local m = setmetatable({ spec = s }, Methodology)
+    local m = setmetatable({ spec = s, decls = decls }, Methodology)
     if s.valuation then m.handle = compile(s) end
     if s.risk then
       m.scorer = risk_method.compile(s.risk)

@@ -6,6 +6,7 @@
 local text = require "isms.report.contract"
 local colors = require "isms.report.colors"
 local svg = require "isms.report.svg"
+local chart = require "isms.report.chart"
 
 local M = {}
 
@@ -56,6 +57,8 @@ p.shown, p.total { margin: .4rem 0 0; color: #57606a; font-size: .9em; }
 figure.heatmap { margin: 0; max-width: 100%; }
 figure.heatmap figcaption { margin-bottom: .35rem; font-weight: 600; }
 svg.heatmap { display: block; max-width: 100%; height: auto; overflow: visible; }
+figure.chart { margin: 0; max-width: 100%; }
+svg.chart { display: block; max-width: 100%; height: auto; }
 ul.legend { display: flex; flex-wrap: wrap; gap: .4rem 1.25rem; margin: 1rem 0 0; padding: 0;
   list-style: none; }
 .swatch { display: inline-block; width: 1em; height: 1em; margin-right: .4rem; border-radius: 2px;
@@ -126,7 +129,18 @@ local function data_table(s, put)
     local cells = {}
     for k, c in ipairs(s.columns) do
       local class = c.numeric and ' class="num"' or ""
-      cells[k] = ("<td%s>%s</td>"):format(class, esc(cell_text(row[c.key])))
+      local v = row[c.key]
+      local bar = ""
+      if c.bar and type(v) == "number" then
+        -- A bar of v out of c.bar, as inline SVG beside the number.
+        local w = math.max(0, math.min(1, v / c.bar)) * 100
+        bar = ('<svg class="bar" width="104" height="12" role="img" aria-label="%s of %s">'
+          .. '<rect x="0" y="1" width="100" height="10" fill="#e0e0e0"/>'
+          .. '<rect x="0" y="1" width="%.1f" height="10" fill="%s"/></svg> '):format(
+          esc(cell_text(v)), esc(cell_text(c.bar)), w, w >= 80 and "#2E7D32" or w >= 50
+          and "#F9A825" or "#C62828")
+      end
+      cells[k] = ("<td%s>%s%s</td>"):format(class, bar, esc(cell_text(v)))
     end
     put("<tr>" .. table.concat(cells) .. "</tr>")
   end
@@ -232,7 +246,11 @@ function M.render(model)
     if s.kind == "facts" then
       facts(s, put)
     elseif s.kind == "table" then
-      data_table(s, put)
+      -- a table with a chart (the loss exceedance curve) is drawn, its
+      -- rows being the chart's points
+      local drawn = s.chart and chart.render(s)
+      if drawn then put('<figure class="chart">' .. drawn .. "</figure>")
+      else data_table(s, put) end
     else
       heatmaps(s, put)
     end

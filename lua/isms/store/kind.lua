@@ -21,7 +21,7 @@
 --     },
 --     -- a field may carry check = function(stored, reg) -> stored | nil, reason
 --     -- (a value on a scale of the register's rule files, normalised)
---     validate = function(row, old, reg) return nil end,  -- or a reason
+--     validate = function(row, old, reg, batch) return nil end,  -- or a reason
 --     check = function(reg, rows, problem) end,           -- whole-register checks
 --   }
 --   reg:records("incident"):add { title = "Laptop lost", severity = "high" }
@@ -73,6 +73,7 @@ function M.define(d)
   end
   kinds[d.kind] = d
   by_noun[d.plural] = d
+  if d.noun then by_noun[d.noun] = d end  -- the command's name, when not the plural
   order[#order + 1] = d
   return d
 end
@@ -288,12 +289,50 @@ local function next_id(coll, taken)
   return ("%s%03d"):format(prefix, most + 1)
 end
 
+-- Private keys of an import's batch table: the stored rows it preloaded
+-- and the references it found, so a large import does not look up each
+-- row and each reference one query at a time.
+local PRELOADED, EXISTS = {}, {}
+
+-- Loads the stored rows an import's rows may change, a chunk of first-key
+-- values per query: { keys = { id = true }, rows = { id = raw } }.
+local function preload(coll, rows)
+  local d = coll.d
+  local first, firsts, keys = d.key[1], {}, {}
+  for _, row in ipairs(rows) do
+    local id = id_of(d, row.values)
+    if id then
+      keys[id] = true
+      local v = row.values[first]
+      if v ~= nil and not firsts[tostring(v)] then
+        firsts[tostring(v)] = true
+        firsts[#firsts + 1] = tostring(v)
+      end
+    end
+  end
+  local out = { keys = keys, rows = {} }
+  for i = 1, #firsts, 500 do
+    local chunk, marks = {}, {}
+    for j = i, math.min(#firsts, i + 499) do
+      chunk[#chunk + 1] = firsts[j]
+      marks[#marks + 1] = "?" .. #chunk
+    end
+    for _, raw in ipairs(coll:raw((" WHERE %s IN (%s)"):format(first, table.concat(marks, ",")),
+                                  unpack(chunk))) do
+      local id = id_of(d, raw)
+      if keys[id] then out.rows[id] = raw end
+    end
+  end
+  return out
+end
+
 -- Checks one write (values: field -> value as given) against the stored
 -- record; returns an op { id, old, cols, links } or nil and a list of
 -- { field, reason }. mode: "add" (must be new), "set" (must exist),
 -- "put" (either). pending: ids this batch writes, for references between
--- records of one file.
-local function prepare(coll, values, mode, pending)
+-- records of one file; batch: the typed rows this batch has accepted so
+-- far, by id (what validate sees besides the register).
+local function prepare(coll, values, mode, pending, batch)
   local d, reg = coll.d, coll.reg
   local errs = {}
   local function bad(field, reason) errs[#errs + 1] = { field = field, reason = reason } end
@@ -320,7 +359,10 @@ local function prepare(coll, values, mode, pending)
     errs[#errs + 1] = { field = missing, reason = "the key field is missing" }
     return nil, errs
   end
-  local old = coll:raw_one(id)
+  -- The stored record: from the import's preloaded rows when it has them.
+  local old
+  local known = batch and rawget(batch, PRELOADED)
+  if known and known.keys[id] then old = known.rows[id] else old = coll:raw_one(id) end
   if mode == "add" and old then
     return nil, { { field = d.key[1], reason = ("%s '%s' exists already"):format(d.kind, id) } },
       "INPUT"
@@ -356,56 +398,93 @@ local function prepare(coll, values, mode, pending)
       local targets = type(given) == "table" and given or { given }
       for _, t in ipairs(targets) do
         local here = f.to == d.kind and pending[t]
-        if not here and not exists(reg, f.to, t) then
+        local seen = batch and rawget(batch, EXISTS)
+        local key = f.to .. "\0" .. t
+        local found = here or (seen and seen[key])
+        if not found then
+          found = exists(reg, f.to, t)
+          if seen and found then seen[key] = true end
+        end
+        if not found then
           bad(f.name, ("no %s '%s' in the register"):format(f.to, t))
         end
       end
     end
   end
+  -- Fields the kind works out itself (a file's digest, a next review
+  -- date): derive(row, old, reg) -> { field = value } | nil, reason, field.
+  if #errs == 0 and d.derive then
+    local more, why, wfield = d.derive(typed(d, new), old and typed(d, old) or nil, reg)
+    if why then bad(wfield or "record", why) end
+    for name, v in pairs(more or {}) do
+      local f = d.by_name[name]
+      if not f or f.type == "links" then
+        error(("kind %s: derive gave an unknown column field '%s'"):format(d.kind, name))
+      end
+      local s, e = fields.check(f, v)
+      if s == nil then bad(name, (e:gsub("^" .. name .. ": ", "")))
+      else cols[name], new[name] = s, s or nil end
+    end
+  end
+  local typed_new
   if #errs == 0 and d.validate then
-    local typed_new, typed_old = typed(d, new), old and typed(d, old) or nil
-    local reason, field = d.validate(typed_new, typed_old, reg)
+    typed_new = typed(d, new)
+    local reason, field = d.validate(typed_new, old and typed(d, old) or nil, reg, batch or {})
     if reason then bad(field or "record", reason) end
   end
   if #errs > 0 then return nil, errs end
-  return { id = id, old = old, cols = cols, links = links }
+  return { id = id, old = old, cols = cols, links = links, row = typed_new }
+end
+
+-- Writes prepared ops through an open batch writer w; returns the
+-- counts of created and updated records.
+local function write_ops(coll, w, ops)
+  local d = coll.d
+  local created, updated = 0, 0
+  for _, op in ipairs(ops) do
+    local put, changed = {}, false
+    for _, k in ipairs(d.key) do put[k] = op.cols[k] end
+    for name, s in pairs(op.cols) do
+      if not d.is_key[name] then
+        local was = op.old and op.old[name] or false
+        -- A number column gives back "2.0" for "2": compare numbers as numbers.
+        local numeric = d.by_name[name].type == "number" or d.by_name[name].type == "int"
+        local same = was == s or (numeric and was and s and tonumber(was) == tonumber(s))
+        if not op.old or not same then
+          put[name] = s or ""
+          changed = true
+        end
+      end
+    end
+    w.put(d.kind, put)
+    for rel, list in pairs(op.links) do
+      local had = {}
+      for _, t in ipairs(op.old and op.old[rel] or {}) do had[t] = true end
+      local want = {}
+      for _, t in ipairs(list) do
+        want[t] = true
+        if not had[t] then
+          w.put("link", { kind = d.kind, id = op.id, rel = rel, target = t })
+          changed = true
+        end
+      end
+      for t in pairs(had) do
+        if not want[t] then
+          w.delete("link", { kind = d.kind, id = op.id, rel = rel, target = t })
+          changed = true
+        end
+      end
+    end
+    if not op.old then created = created + 1 elseif changed then updated = updated + 1 end
+  end
+  return created, updated
 end
 
 -- Applies prepared ops in one batch; returns { created, updated, batch }.
 local function apply(coll, ops, command, reason, source)
-  local d = coll.d
   local created, updated = 0, 0
   local rep, e, code = records.run(coll.reg, command, reason, function(w)
-    for _, op in ipairs(ops) do
-      local put, changed = {}, false
-      for _, k in ipairs(d.key) do put[k] = op.cols[k] end
-      for name, s in pairs(op.cols) do
-        if not d.is_key[name] then
-          put[name] = s or ""
-          if not op.old or (op.old[name] or false) ~= s then changed = true end
-        end
-      end
-      w.put(d.kind, put)
-      for rel, list in pairs(op.links) do
-        local had = {}
-        for _, t in ipairs(op.old and op.old[rel] or {}) do had[t] = true end
-        local want = {}
-        for _, t in ipairs(list) do
-          want[t] = true
-          if not had[t] then
-            w.put("link", { kind = d.kind, id = op.id, rel = rel, target = t })
-            changed = true
-          end
-        end
-        for t in pairs(had) do
-          if not want[t] then
-            w.delete("link", { kind = d.kind, id = op.id, rel = rel, target = t })
-            changed = true
-          end
-        end
-      end
-      if not op.old then created = created + 1 elseif changed then updated = updated + 1 end
-    end
+    created, updated = write_ops(coll, w, ops)
   end, source)
   if not rep then return nil, e, code end
   return { created = created, updated = updated, batch = rep.batch }
@@ -423,7 +502,7 @@ local function write_one(coll, values, mode, opts)
   opts = opts or {}
   local d = coll.d
   if type(values) ~= "table" then error(("%s: expected a table of fields"):format(d.kind), 3) end
-  local op, errs, code = prepare(coll, values, mode, {})
+  local op, errs, code = prepare(coll, values, mode, {}, {})
   if not op then
     return nil, joined(d, id_of(d, values), errs), code or "INPUT"
   end
@@ -438,18 +517,81 @@ end
 -- message, code. A kind with id_prefix numbers records without an id.
 function Records:add(values, opts) return write_one(self, values, "add", opts) end
 
---- Changes fields of an existing record (nil or "" clears one).
-function Records:set(id, values, opts)
+-- The values of a set: the given fields and the key fields of id.
+local function set_values(d, id, values)
   local v = {}
   for k, x in pairs(values) do v[k] = x end
-  local parts = #self.d.key == 1 and { tostring(id) } or {}
-  if #self.d.key > 1 then for p in (tostring(id) .. " / "):gmatch("(.-) / ") do parts[#parts + 1] = p end end
-  for k, name in ipairs(self.d.key) do v[name] = parts[k] end
-  return write_one(self, v, "set", opts)
+  local parts = #d.key == 1 and { tostring(id) } or {}
+  if #d.key > 1 then for p in (tostring(id) .. " / "):gmatch("(.-) / ") do parts[#parts + 1] = p end end
+  for k, name in ipairs(d.key) do v[name] = parts[k] end
+  return v
+end
+
+--- Changes fields of an existing record (nil or "" clears one).
+function Records:set(id, values, opts)
+  if type(values) ~= "table" then error(("%s: expected a table of fields"):format(self.d.kind), 2) end
+  return write_one(self, set_values(self.d, id, values), "set", opts)
 end
 
 --- Adds or changes a record, by its key.
 function Records:put(values, opts) return write_one(self, values, "put", opts) end
+
+--- Writes records of several kinds in one batch (one transaction, one
+-- change-log batch): fn(tx) calls tx.add(kind, values), tx.set(kind, id,
+-- values) and tx.put(kind, values), each checked as Records:add/set/put
+-- against the register as the batch has left it so far; each returns the
+-- record's id. The first refused write gives the batch up: nothing is
+-- written. opts: command, reason, source.
+-- @treturn table|nil { created, updated, batch, ids = { id, ... } }, or
+--   nil, message, code
+function M.batch(reg, opts, fn)
+  opts = opts or {}
+  local created, updated, ids = 0, 0, {}
+  local rep, e, code = records.run(reg, opts.command or "records", opts.reason, function(w)
+    local function write(name, values, mode)
+      local coll = M.collection(reg, name)
+      if type(values) ~= "table" then error(("%s: expected a table of fields"):format(name), 3) end
+      local op, errs, ecode = prepare(coll, values, mode, {})
+      if not op then w.fail(joined(coll.d, id_of(coll.d, values), errs), ecode or "INPUT") end
+      local c, u = write_ops(coll, w, { op })
+      created, updated = created + c, updated + u
+      ids[#ids + 1] = op.id
+      return op.id
+    end
+    local tx = {
+      add = function(name, values) return write(name, values, "add") end,
+      put = function(name, values) return write(name, values, "put") end,
+      set = function(name, id, values)
+        local d = M.get(name)
+        if not d then error(("records: unknown record kind '%s'"):format(tostring(name)), 2) end
+        return write(name, set_values(d, id, values), "set")
+      end,
+    }
+    fn(tx)
+  end, opts.source)
+  if not rep then return nil, e, code end
+  return { created = created, updated = updated, batch = rep.batch, ids = ids }
+end
+
+--- Adds or changes several records, by their keys, in one batch: every
+-- record is checked first (references between them count), then all are
+-- written, or none. Returns { created, updated, batch, rows } or nil,
+-- message (one line per problem), code.
+function Records:put_all(list, opts)
+  opts = opts or {}
+  local d = self.d
+  if type(list) ~= "table" then error(("%s: expected a list of records"):format(d.kind), 2) end
+  local rows = {}
+  for k, values in ipairs(list) do
+    if type(values) ~= "table" then error(("%s: expected a list of records"):format(d.kind), 2) end
+    rows[k] = { values = values, where = {}, at = ("%s %s"):format(d.kind,
+                                                                 id_of(d, values) or "(new)") }
+  end
+  if #rows == 0 then return { created = 0, updated = 0, rows = 0 } end
+  return self:import_rows(rows, { source = opts.source or (d.plural .. " put"),
+    reason = opts.reason, command = opts.command or (d.plural .. " put"),
+    max_errors = opts.max_errors or 1000 })
+end
 
 -- Who points at a record: { "kind id (field)", ... }.
 local function referrers(coll, id)
@@ -515,16 +657,11 @@ local function canonical(name) return name:lower():gsub("[%s%-]+", "_") end
 function Records:import(path, opts)
   opts = opts or {}
   local d = self.d
-  local max_errors = opts.max_errors or 20
   local rd, e, code = csv_file.open(path)
   if not rd then return nil, e .. "\n" .. path .. ": rejected; nothing was stored", code end
-  local errors, more = {}, 0
+  local errors = {}
   local function report(where, field, reason)
-    if #errors < max_errors then
-      errors[#errors + 1] = ("%s: %s: %s"):format(where, field, reason)
-    else
-      more = more + 1
-    end
+    errors[#errors + 1] = ("%s: %s: %s"):format(where, field, reason)
   end
   local col_of, field_at = {}, {}
   for k, name in ipairs(rd.header) do
@@ -545,38 +682,70 @@ function Records:import(path, opts)
       report(path .. ":1:1", "header", ("missing the key column '%s'"):format(k))
     end
   end
-  -- Pass 1: the file's rows and their ids (references inside the file).
-  local rows, pending, first_line = {}, {}, {}
+  local rows = {}
   if #errors == 0 then
     for cells in rd.next, rd do
-      local values, where = {}, {}
-      for k, name in pairs(field_at) do
-        values[name] = cells[k] or ""
-        where[name] = rd:where(k)
-      end
-      local row = { values = values, where = where, at = rd:where(1) }
-      local id = id_of(d, values)
-      if id then
-        if first_line[id] then
-          report(where[d.key[1]] or row.at, d.key[1], ("'%s' is also on line %s"):format(id,
-                 first_line[id]))
-        else
-          first_line[id] = row.at:match(":(%d+):%d+$")
-          pending[id] = true
-        end
-      end
-      rows[#rows + 1] = row
+      local values = {}
+      for k, name in pairs(field_at) do values[name] = cells[k] or "" end
+      local where, at = rd:positions(col_of)
+      rows[#rows + 1] = { values = values, where = where, at = at }
     end
   end
   rd:close()
-  -- Pass 2: each row against the register.
-  local ops = {}
+  if #errors > 0 then
+    errors[#errors + 1] = path .. ": rejected; nothing was stored"
+    return nil, table.concat(errors, "\n"), "INPUT"
+  end
+  local o = { source = path }
+  for k, v in pairs(opts) do o[k] = v end
+  return self:import_rows(rows, o)
+end
+
+--- Imports rows read from any file (CSV, XLSX, a questionnaire): each
+-- { values = { field = text }, where = { field = "file:line:col" },
+-- at = "file:line:col" of the row }. Every row is checked against the
+-- register and the other rows first; then all are written in one batch,
+-- or none. opts: source (the file), reason, command, max_errors (20).
+function Records:import_rows(rows, opts)
+  opts = opts or {}
+  local d = self.d
+  local max_errors = opts.max_errors or 20
+  local source = opts.source or "input"
+  local errors, more = {}, 0
+  local function report(where, field, reason)
+    if #errors < max_errors then
+      errors[#errors + 1] = ("%s: %s: %s"):format(where, field, reason)
+    else
+      more = more + 1
+    end
+  end
+  -- Pass 1: the rows' ids (references inside the file, duplicates).
+  local pending, first_line = {}, {}
+  for _, row in ipairs(rows) do
+    local id = id_of(d, row.values)
+    if id then
+      if first_line[id] then
+        report(row.where[d.key[#d.key]] or row.at, d.key[#d.key],
+               ("'%s' is also on line %s"):format(id, first_line[id]))
+      else
+        first_line[id] = row.at:match(":(%d+):%d+$") or row.at:match("(%w+%d+)$") or row.at
+        pending[id] = true
+      end
+    end
+  end
+  -- Pass 2: each row against the register and the rows before it.
+  local ops, batch = {}, {}
+  if #rows > 20 then
+    rawset(batch, PRELOADED, preload(self, rows))
+    rawset(batch, EXISTS, {})
+  end
   for _, row in ipairs(rows) do
     if #errors >= max_errors then more = more + 1 else
-      local op, errs = prepare(self, row.values, "put", pending)
+      local op, errs = prepare(self, row.values, "put", pending, batch)
       if op then
         ops[#ops + 1] = op
         pending[op.id] = true
+        batch[op.id] = op.row
       else
         for _, x in ipairs(errs) do report(row.where[x.field] or row.at, x.field, x.reason) end
       end
@@ -584,11 +753,11 @@ function Records:import(path, opts)
   end
   if #errors > 0 then
     if more > 0 then errors[#errors + 1] = ("... and %d more problems"):format(more) end
-    errors[#errors + 1] = path .. ": rejected; nothing was stored"
+    errors[#errors + 1] = source .. ": rejected; nothing was stored"
     return nil, table.concat(errors, "\n"), "INPUT"
   end
   local rep, werr, wcode = apply(self, ops, opts.command or ("import " .. d.plural), opts.reason,
-                                 path)
+                                 source)
   if not rep then return nil, werr, wcode end
   rep.rows = #ops
   return rep
