@@ -265,6 +265,11 @@ risks whose rating the history contradicts (the file's flag rules).]],
           out("\nhighest:\n")
           out(kit.render(r.top, { { "ref", "ref", 60 }, "level", "score", "acceptable" }, "table"))
         end
+        if #r.assessments > 0 then
+          out("\nassessments:\n")
+          out(kit.render(r.assessments, { "id", "framework", "assessed_on", "state", "value", "met",
+                                          "requirements", "gaps" }, "table"))
+        end
         return EXIT.OK
       end)
     end,

@@ -37,6 +37,8 @@ M.kind = kind.define {
       help = "on the criticality scale of the incident rule file" },
     { name = "owner", type = "text", help = "who manages the relationship" },
     { name = "assets", type = "links", to = "asset", help = "assets it holds or processes" },
+    { name = "assessments", type = "links", to = "assessment",
+      help = "gap assessments run as its questionnaires (isms gap, any requirement catalog)" },
     { name = "notes", type = "text" },
   },
   check = function(reg, rows, problem)
@@ -220,9 +222,28 @@ function M.link_assets(reg, opts)
   return { linked = todo, left = left, batch = rep.batch }
 end
 
+--- The supplier's assessments: the gap assessments (isms.gap) it names,
+-- each a questionnaire of a requirement catalog answered by or about the
+-- supplier, summed up: { id, framework, title, assessed_on, state, value
+-- (the method's roll-up, e.g. percent met), requirements, met, gaps }.
+function M.assessments(reg, id)
+  local sup = reg:records("suppliers"):get(id)
+  if not sup then return nil, ("no supplier '%s' in the register"):format(id), "NOTFOUND" end
+  local list = {}
+  for _, aid in ipairs(sup.assessments) do
+    local res, err, code = reg:gap_results(aid)
+    if not res then return nil, err, code end
+    local a, c = res.assessment, res.total.counts
+    list[#list + 1] = { id = aid, framework = res.framework, title = a.title,
+                        assessed_on = a.assessed_on, state = a.state, value = res.total.value,
+                        requirements = c.requirements, met = c.met, gaps = c.gaps }
+  end
+  return list
+end
+
 --- A supplier's risk roll-up: the risks on the assets it holds, counted
--- per level (highest first), with the unacceptable and unrated counts and
--- the five highest risks. nil, message, "NOTFOUND" for an unknown supplier.
+-- per level (highest first), with the unacceptable and unrated counts,
+-- the five highest risks and its assessments. nil, message, "NOTFOUND" for an unknown supplier.
 function M.risks(reg, id)
   local sup = reg:records("suppliers"):get(id)
   if not sup then return nil, ("no supplier '%s' in the register"):format(id), "NOTFOUND" end
@@ -244,6 +265,9 @@ function M.risks(reg, id)
     r.score = r.score and tonumber(r.score) / 1e6
     r.acceptable = r.acceptable == "1"
   end
+  local assessed, aerr, acode = M.assessments(reg, id)
+  if not assessed then return nil, aerr, acode end
+  out.assessments = assessed
   return out
 end
 
