@@ -78,6 +78,14 @@ echo "== re-rating the tape risk and reviewing the phishing one clears them"
 "$ISMS" --db "$DB" review risk "$PHISH" --by CISO --note "MFA in place; rating stands"
 "$ISMS" --db "$DB" stale
 echo
+echo "== a supplier questionnaire: a gap assessment of the vault company against Annex A"
+Q=$("$ISMS" --db "$DB" gap new --framework iso27001-2022 --assessor "IT Manager" \
+  --date 2026-12-01 --title "Vaultline Records 2026 questionnaire" --scope "vault and courier")
+"$ISMS" --db "$DB" gap answer "$Q" A.5.10 status=met maturity=3 evidence="vault handling procedure"
+"$ISMS" --db "$DB" gap answer "$Q" A.7.10 status=partially_met maturity=2 \
+  remediation="sealed transit cases" effort=2
+"$ISMS" --db "$DB" suppliers set SUP-001 assessments="$Q" --reason "2026 supplier review"
+echo
 echo "== isms supplier-risks SUP-001"
 "$ISMS" --db "$DB" supplier-risks SUP-001
 echo

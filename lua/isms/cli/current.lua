@@ -267,6 +267,9 @@ risks whose rating the history contradicts (the file's flag rules).]],
         end
         if #r.assessments > 0 then
           out("\nassessments:\n")
+          for _, a in ipairs(r.assessments) do
+            a.value = a.value and ("%.1f"):format(a.value) or nil
+          end
           out(kit.render(r.assessments, { "id", "framework", "assessed_on", "state", "value", "met",
                                           "requirements", "gaps" }, "table"))
         end
