@@ -13,6 +13,7 @@ local rules = require "isms.rules"
 local actions = require "isms.actions"
 local crules = require "isms.currency.rules"
 local stale = require "isms.currency.stale"
+local sql_read = require "isms.incident._sql"
 require "isms.supplier"  -- suppliers have review cycles by criticality
 
 local M = {}
@@ -22,11 +23,7 @@ M.stale = stale.list
 M.stale_summary = stale.summary
 M.rule_files = stale.rule_files
 
-local function first(reg, sql, ...)
-  local row
-  for r in reg:query(sql, ...) do row = row or r end
-  return row
-end
+local first, rows = sql_read.first, sql_read.all
 
 -- ------------------------------------------------------------ reviews
 
@@ -109,12 +106,6 @@ function M.review(reg, what, id, opts)
 end
 
 -- ------------------------------------------------------------ audits
-
-local function rows(reg, sql, ...)
-  local list = {}
-  for r in reg:query(sql, ...) do list[#list + 1] = r end
-  return list
-end
 
 -- The events of one audit trigger since a date: a count and a few ids.
 local EVENTS = {

@@ -16,16 +16,13 @@ local crules = require "isms.currency.rules"
 local irules = require "isms.incident.rules"
 local kind = require "isms.store.kind"
 local records = require "isms.store.records"
+local sql_read = require "isms.incident._sql"
 
 local M = {}
 
 -- ------------------------------------------------------------ helpers
 
-local function first(reg, sql, ...)
-  local row
-  for r in reg:query(sql, ...) do row = row or r end
-  return row
-end
+local first = sql_read.first
 
 local function quote(s) return "'" .. tostring(s):gsub("'", "''") .. "'" end
 
@@ -472,7 +469,7 @@ end
 -- once. opts: today, kind, trigger.
 -- @treturn table|nil { total, by_trigger = { { trigger, on, records,
 --   reasons } }, today }, or nil, message, code
-function M.summary(reg, opts)
+local function summary(reg, opts)
   local q, err, code = built(reg, opts)
   if not q then return nil, err, code end
   local by, total = {}, 0
@@ -506,6 +503,7 @@ function M.summary(reg, opts)
   for ti = 1, #q.triggers.triggers do if by[ti] then list[#list + 1] = by[ti] end end
   return { total = total, by_trigger = list, today = q.today }
 end
+function M.summary(reg, opts) return sql_read.mapped(reg, summary, reg, opts) end
 
 -- Looks up the batches and incidents the reasons name, 500 at a time.
 local function look_up(reg, ids, sql, into, key)
@@ -521,7 +519,7 @@ end
 -- reason, batch, at, command, actor } } }, ordered by kind and id.
 -- opts: today (YYYY-MM-DD), kind, trigger (a trigger's name), limit
 -- (records).
-function M.list(reg, opts)
+local function list(reg, opts)
   opts = opts or {}
   local q, err, code = built(reg, opts)
   if not q then return nil, err, code end
@@ -571,5 +569,7 @@ function M.list(reg, opts)
   end
   return out
 end
+
+function M.list(reg, opts) return sql_read.mapped(reg, list, reg, opts) end
 
 return M

@@ -6,6 +6,7 @@
 -- the rating. One SQL query finds the incidents of every risk at once.
 local irules = require "isms.incident.rules"
 local records = require "isms.store.records"
+local sql_read = require "isms.incident._sql"
 
 local M = {}
 
@@ -82,12 +83,7 @@ local function text_of(f, tier, count, months)
   return rating and (rating .. "; " .. inc) or inc
 end
 
--- The first row of a query (the cursor read to its end, so it closes).
-local function first(reg, sql, ...)
-  local row
-  for r in reg:query(sql, ...) do row = row or r end
-  return row
-end
+local first = sql_read.first
 
 local function window_start(reg, opts, months)
   local today = records.today(opts.today)
@@ -99,8 +95,7 @@ end
 -- tier, label, text, flag (a reason, or nil) }, ordered by ref.
 -- opts: today (YYYY-MM-DD), flagged (only risks the history contradicts),
 -- ref.
-function M.history(reg, opts)
-  opts = opts or {}
+local function history(reg, opts)
   local spec, err, code = irules.of(reg)
   if not spec then return nil, err, code end
   local h = spec.history
@@ -125,6 +120,8 @@ function M.history(reg, opts)
   end
   return list
 end
+
+function M.history(reg, opts) return sql_read.mapped(reg, history, reg, opts or {}) end
 
 --- The incidents beside one risk's likelihood (a risk with none in the
 -- window gets count 0): { ref, count, incidents, factor, tier, label,

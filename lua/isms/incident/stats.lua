@@ -5,6 +5,7 @@
 -- list of metrics for the measurement programme and the review pack.
 local irules = require "isms.incident.rules"
 local records = require "isms.store.records"
+local sql_read = require "isms.incident._sql"
 
 local M = {}
 
@@ -29,11 +30,7 @@ local function window(opts)
   return #where > 0 and (" AND " .. table.concat(where, " AND ")) or "", args
 end
 
-local function rows(reg, sql, args)
-  local list = {}
-  for row in reg:query(sql, unpack(args)) do list[#list + 1] = row end
-  return list
-end
+local function rows(reg, sql, args) return sql_read.all(reg, sql, unpack(args)) end
 
 -- Mean, median and 90th percentile (nearest rank) of the hours from
 -- detection to containment and to closure, over the incidents that have
@@ -95,8 +92,7 @@ end
 -- @treturn table|nil { total, by_period, by_severity, by_category,
 --   by_threat, by_class, contain = { n, mean, median, p90 }, close = {...} }
 --   (hours), or nil, message, code
-function M.stats(reg, opts)
-  opts = opts or {}
+local function stats(reg, opts)
   for _, name in ipairs({ "from", "to" }) do
     if opts[name] then
       local ok, e = records.date(opts[name], name)
@@ -141,6 +137,7 @@ function M.stats(reg, opts)
   out.contain, out.close = d.contain, d.close
   return out
 end
+function M.stats(reg, opts) return sql_read.mapped(reg, stats, reg, opts or {}) end
 
 --- The statistics as metrics { name, value, unit } for the measurement
 -- programme and the management review pack.

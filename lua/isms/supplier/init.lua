@@ -13,15 +13,9 @@ local kind = require "isms.store.kind"
 local records = require "isms.store.records"
 local actions = require "isms.actions"
 local irules = require "isms.incident.rules"
+local all = require("isms.incident._sql").all
 
 local M = {}
-
--- The rows of a query as a list.
-local function all(reg, sql, ...)
-  local list = {}
-  for row in reg:query(sql, ...) do list[#list + 1] = row end
-  return list
-end
 
 --- The supplier kind (reg:records("suppliers")).
 M.kind = kind.define {
