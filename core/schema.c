@@ -383,40 +383,37 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (kind, record)"
     ") WITHOUT ROWID;"
 
-    /* A risk is current as of the batch that last rated or reviewed it
-    ** (assessed_batch), kept by triggers so that `isms stale` compares
-    ** columns instead of searching the change log per risk. A risk
-    ** created with ratings was assessed by its creating batch; reviews
-    ** write in a batch of their own, the newest one. Existing registers:
-    ** the last batch that changed a rating, else the creating batch. */
+    /* A rated risk is current as of its assessment: the batch that last
+    ** rated or reviewed it (assessed_batch, kept by triggers), or, never
+    ** re-rated since, the batch that created it (created_batch), so that
+    ** `isms stale` compares columns instead of searching the change log
+    ** per risk. Risks are rated when they have a level; the indexes hold
+    ** the rated ones only, so generating unrated risks costs nothing more.
+    ** Existing registers: the last batch that changed a rating. */
     "ALTER TABLE risks ADD COLUMN assessed_batch INTEGER;"
-    "UPDATE risks SET assessed_batch = coalesce("
-    "  (SELECT max(l.batch) FROM change_log l WHERE l.entity = 'risk'"
-    "   AND l.entity_id = risks.ref AND l.field IN ('r1', 'r2', 'r3', 'r4')), created_batch)"
-    " WHERE coalesce(r1, r2, r3, r4) IS NOT NULL;"
-    "CREATE TRIGGER risks_assessed_insert AFTER INSERT ON risks"
-    " WHEN coalesce(NEW.r1, NEW.r2, NEW.r3, NEW.r4) IS NOT NULL BEGIN"
-    "  UPDATE risks SET assessed_batch = NEW.created_batch WHERE ref = NEW.ref;"
-    " END;"
+    "UPDATE risks SET assessed_batch = x.batch FROM ("
+    "  SELECT entity_id, max(batch) AS batch FROM change_log"
+    "  WHERE entity = 'risk' AND field IN ('r1', 'r2', 'r3', 'r4') GROUP BY entity_id) x"
+    " WHERE risks.ref = x.entity_id;"
     "CREATE TRIGGER risks_assessed_rating AFTER UPDATE OF r1, r2, r3, r4 ON risks"
     " WHEN NEW.r1 IS NOT OLD.r1 OR NEW.r2 IS NOT OLD.r2 OR NEW.r3 IS NOT OLD.r3"
     "   OR NEW.r4 IS NOT OLD.r4 BEGIN"
-    "  UPDATE risks SET assessed_batch = CASE WHEN coalesce(NEW.r1, NEW.r2, NEW.r3, NEW.r4)"
-    "    IS NULL THEN NULL ELSE NEW.updated_batch END WHERE ref = NEW.ref;"
+    "  UPDATE risks SET assessed_batch = NEW.updated_batch WHERE ref = NEW.ref;"
     " END;"
     "CREATE TRIGGER reviews_assess_insert AFTER INSERT ON reviews WHEN NEW.kind = 'risk' BEGIN"
     "  UPDATE risks SET assessed_batch = (SELECT max(id) FROM change_batches)"
-    "   WHERE ref = NEW.record AND coalesce(r1, r2, r3, r4) IS NOT NULL;"
+    "   WHERE ref = NEW.record;"
     " END;"
     "CREATE TRIGGER reviews_assess_update AFTER UPDATE ON reviews WHEN NEW.kind = 'risk' BEGIN"
     "  UPDATE risks SET assessed_batch = (SELECT max(id) FROM change_batches)"
-    "   WHERE ref = NEW.record AND coalesce(r1, r2, r3, r4) IS NOT NULL;"
+    "   WHERE ref = NEW.record;"
     " END;"
-    "CREATE INDEX risks_assessed ON risks(assessed_batch, level)"
-    " WHERE assessed_batch IS NOT NULL;"
-    /* Risks by threat (and asset): the incident and threat triggers;
+    "CREATE INDEX risks_assessed ON risks(assessed_batch, created_batch, level)"
+    " WHERE level IS NOT NULL;"
+    /* Rated risks by threat (and asset): the incident and threat triggers;
     ** covering, with the assessment, for the incidents' asset and threat. */
-    "CREATE INDEX risks_threat ON risks(threat, asset, assessed_batch);"
+    "CREATE INDEX risks_threat ON risks(threat, asset, assessed_batch, created_batch, level)"
+    " WHERE level IS NOT NULL;"
 
     /* Catalog threats and vulnerabilities were loaded without a field
     ** log; a change of one is now logged against the batch that loads

@@ -57,6 +57,12 @@ describe("stale risks", function()
     s = stale(reg)
     assert.is_nil(s[F.MALWARE])
     assert.truthy(s[F.MALWARE2])
+    -- a risk created with its ratings is assessed by the batch that created it
+    assert(reg:put_risks({ { ref = "AST-2/OWN-1", asset = "AST-2", threat = "T-MALWARE",
+                             ratings = { S = 3, O = 3, D = 3 } } }))
+    assert.is_nil(stale(reg)["AST-2/OWN-1"])
+    assert(reg:set_asset("AST-2", "i", "High"))
+    assert.truthy(stale(reg)["AST-2/OWN-1"].valuation)
   end)
 
   it("incident: one on the risk's asset and threat, recorded after the rating", function()
@@ -358,7 +364,7 @@ describe("the keeping-current schema migration", function()
     end
     reg:close()
     -- back to the schema before, as a register made before this one was
-    F.sql(path, "DROP TRIGGER risks_assessed_insert; DROP TRIGGER risks_assessed_rating; "
+    F.sql(path, "DROP TRIGGER risks_assessed_rating; "
       .. "DROP INDEX risks_assessed; DROP INDEX risks_threat; ALTER TABLE risks DROP COLUMN "
       .. "assessed_batch; DROP TABLE incidents; DROP TABLE incident_events; DROP TABLE suppliers; "
       .. "DROP TABLE supplier_contracts; DROP TABLE supplier_certifications; DROP TABLE reviews; "

@@ -59,6 +59,9 @@ end
 -- oldest assessment): then the part is left out, and no risk is read.
 local PART = {}
 
+-- A rated risk's assessment over alias r ({assessed} in the parts below).
+local ASSESSED = "coalesce(r.assessed_batch, r.created_batch)"
+
 local function changed(reg, index, where, lo)
   return first(reg, ("SELECT 1 AS x FROM change_log INDEXED BY %s WHERE %s AND batch > %d LIMIT 1")
                  :format(index, where, lo)) ~= nil
@@ -74,10 +77,10 @@ local function per_asset(index, where)
   return function(reg, _, ti, ctx)
     if not changed(reg, index, where, ctx.lo) then return nil end
     return ([[SELECT 'risk' AS kind, r.ref AS id, %d AS trig, e.batch AS batch,
-  r.assessed_batch AS since, e.asset AS detail, NULL AS months, r.level AS grp
+  {assessed} AS since, e.asset AS detail, NULL AS months, r.level AS grp
 FROM (SELECT entity_id AS asset, max(batch) AS batch FROM change_log INDEXED BY %s
       WHERE %s AND batch > %d GROUP BY entity_id) e
-CROSS JOIN risks r ON r.asset = e.asset WHERE r.assessed_batch < e.batch]]):format(
+CROSS JOIN risks r ON r.asset = e.asset WHERE r.level IS NOT NULL AND {assessed} < e.batch]]):format(
       ti, index, where, ctx.lo)
   end
 end
@@ -89,10 +92,11 @@ PART.threat = function(reg, _, ti, ctx)
     return nil
   end
   return ([[SELECT 'risk' AS kind, r.ref AS id, %d AS trig, e.batch AS batch,
-  r.assessed_batch AS since, e.threat AS detail, NULL AS months, r.level AS grp
+  {assessed} AS since, e.threat AS detail, NULL AS months, r.level AS grp
 FROM (SELECT entity_id AS threat, max(batch) AS batch FROM change_log INDEXED BY change_log_catalog
       WHERE %s AND entity = 'threat' AND batch > %d GROUP BY entity_id) e
-CROSS JOIN risks r ON r.threat = e.threat WHERE r.assessed_batch < e.batch]]):format(
+CROSS JOIN risks r INDEXED BY risks_threat ON r.threat = e.threat
+WHERE r.level IS NOT NULL AND {assessed} < e.batch]]):format(
     ti, CATALOG, ctx.lo)
 end
 
@@ -103,22 +107,22 @@ PART.vulnerability = function(reg, _, ti, ctx)
     return nil
   end
   return ([[SELECT 'risk' AS kind, r.ref AS id, %d AS trig, e.batch AS batch,
-  r.assessed_batch AS since, e.vulnerability AS detail, NULL AS months, r.level AS grp
+  {assessed} AS since, e.vulnerability AS detail, NULL AS months, r.level AS grp
 FROM risks r CROSS JOIN (SELECT entity_id AS vulnerability, max(batch) AS batch
       FROM change_log INDEXED BY change_log_catalog
       WHERE %s AND entity = 'vulnerability' AND batch > %d GROUP BY entity_id) e
-  ON r.vulnerability = e.vulnerability WHERE r.assessed_batch < e.batch]]):format(
+  ON r.vulnerability = e.vulnerability WHERE r.level IS NOT NULL AND {assessed} < e.batch]]):format(
     ti, CATALOG, ctx.lo)
 end
 
 PART.control_status = function(reg, _, ti, ctx)
   if not changed(reg, "change_log_soa_status", SOA_STATUS, ctx.lo) then return nil end
   return ([[SELECT 'risk' AS kind, r.ref AS id, %d AS trig, e.batch AS batch,
-  r.assessed_batch AS since, e.control AS detail, NULL AS months, r.level AS grp
+  {assessed} AS since, e.control AS detail, NULL AS months, r.level AS grp
 FROM (SELECT entity_id AS control, max(batch) AS batch FROM change_log INDEXED BY change_log_soa_status
       WHERE %s AND batch > %d GROUP BY entity_id) e
 CROSS JOIN treatment_controls tc ON tc.control = e.control
-CROSS JOIN risks r ON r.ref = tc.risk WHERE r.assessed_batch < e.batch]]):format(
+CROSS JOIN risks r ON r.ref = tc.risk WHERE r.level IS NOT NULL AND {assessed} < e.batch]]):format(
     ti, SOA_STATUS, ctx.lo)
 end
 
@@ -127,10 +131,14 @@ PART.methodology = function(reg, _, ti, ctx)
                     .. "entity_id = 'methodology' AND batch > ?1 ORDER BY batch DESC LIMIT 1", ctx.lo)
   if not m then return nil end
   local detail = (m.old or "none") .. " -> " .. (m.new or "none")
-  return ([[SELECT 'risk' AS kind, ref AS id, %d AS trig, %d AS batch, assessed_batch AS since,
-  %s AS detail, NULL AS months, level AS grp
-FROM risks INDEXED BY risks_assessed WHERE assessed_batch IS NOT NULL AND assessed_batch < %d]])
-    :format(ti, tonumber(m.batch), quote(detail), tonumber(m.batch))
+  -- two ranges of risks_assessed: assessed before the change, or never
+  -- re-assessed and created before it
+  local head = ("SELECT 'risk' AS kind, ref AS id, %d AS trig, %d AS batch, "
+    .. "coalesce(assessed_batch, created_batch) AS since, %s AS detail, NULL AS months, level AS grp "
+    .. "FROM risks INDEXED BY risks_assessed WHERE level IS NOT NULL AND "):format(
+      ti, tonumber(m.batch), quote(detail))
+  return head .. ("assessed_batch < %d\nUNION ALL\n"):format(tonumber(m.batch)) .. head
+    .. ("assessed_batch IS NULL AND created_batch < %d"):format(tonumber(m.batch))
 end
 
 -- An incident touches a risk through what it links (assets, threats,
@@ -164,26 +172,30 @@ PART.incident = function(reg, t, ti, ctx)
   local tail = ", NULL AS months, r.level AS grp"
   local parts = {}
   if t.match == "asset and threat" then
-    parts[#parts + 1] = head .. ([[max(a.batch, h.batch) AS batch, r.assessed_batch AS since,
+    parts[#parts + 1] = head .. ([[max(a.batch, h.batch) AS batch, {assessed} AS since,
   a.incident AS detail%s
 FROM incident_touches a CROSS JOIN incident_touches h ON h.incident = a.incident AND h.rel = 'threats'
 CROSS JOIN risks r INDEXED BY risks_threat ON r.threat = h.target AND r.asset = a.target
-WHERE a.rel = 'assets' AND max(a.batch, h.batch) > %d AND r.assessed_batch < max(a.batch, h.batch)%s]])
+WHERE a.rel = 'assets' AND max(a.batch, h.batch) > %d AND r.level IS NOT NULL
+  AND {assessed} < max(a.batch, h.batch)%s]])
       :format(tail, ctx.lo, sev("a"))
   end
   if t.match == "asset" or t.match == "asset or threat" then
-    parts[#parts + 1] = head .. ([[a.batch AS batch, r.assessed_batch AS since, a.incident AS detail%s
+    parts[#parts + 1] = head .. ([[a.batch AS batch, {assessed} AS since, a.incident AS detail%s
 FROM incident_touches a CROSS JOIN risks r ON r.asset = a.target
-WHERE a.rel = 'assets' AND a.batch > %d AND r.assessed_batch < a.batch%s]]):format(tail, ctx.lo, sev("a"))
+WHERE a.rel = 'assets' AND a.batch > %d AND r.level IS NOT NULL AND {assessed} < a.batch%s]])
+      :format(tail, ctx.lo, sev("a"))
   end
   if t.match == "threat" or t.match == "asset or threat" then
-    parts[#parts + 1] = head .. ([[h.batch AS batch, r.assessed_batch AS since, h.incident AS detail%s
+    parts[#parts + 1] = head .. ([[h.batch AS batch, {assessed} AS since, h.incident AS detail%s
 FROM incident_touches h CROSS JOIN risks r INDEXED BY risks_threat ON r.threat = h.target
-WHERE h.rel = 'threats' AND h.batch > %d AND r.assessed_batch < h.batch%s]]):format(tail, ctx.lo, sev("h"))
+WHERE h.rel = 'threats' AND h.batch > %d AND r.level IS NOT NULL AND {assessed} < h.batch%s]])
+      :format(tail, ctx.lo, sev("h"))
   end
-  parts[#parts + 1] = head .. ([[k.batch AS batch, r.assessed_batch AS since, k.incident AS detail%s
+  parts[#parts + 1] = head .. ([[k.batch AS batch, {assessed} AS since, k.incident AS detail%s
 FROM incident_touches k CROSS JOIN risks r ON r.ref = k.target
-WHERE k.rel = 'risks' AND k.batch > %d AND r.assessed_batch < k.batch%s]]):format(tail, ctx.lo, sev("k"))
+WHERE k.rel = 'risks' AND k.batch > %d AND r.level IS NOT NULL AND {assessed} < k.batch%s]])
+    :format(tail, ctx.lo, sev("k"))
   return table.concat(parts, "\nUNION ALL\n")
 end
 
@@ -211,17 +223,21 @@ local function risk_reviews(reg, cycle, ti, ctx)
   local passed = ("SELECT record FROM reviews WHERE kind = 'risk' AND next_review < %s"):format(
     quote(ctx.today))
   if most > 0 then
-    parts[#parts + 1] = ([[SELECT 'risk' AS kind, ref AS id, %d AS trig, NULL AS batch,
-  assessed_batch AS since, coalesce(level, 'unrated') AS detail, %s AS months, level AS grp
-FROM risks INDEXED BY risks_assessed WHERE assessed_batch IS NOT NULL AND assessed_batch <= %d
-  AND assessed_batch <= %s AND ref NOT IN (%s)]]):format(ti, months_of("level", cycle), most, bound,
-                                                         explicit)
+    -- two ranges of risks_assessed: assessed, or never re-assessed since created
+    for _, col in ipairs({ "assessed_batch", "created_batch" }) do
+      parts[#parts + 1] = ([[SELECT 'risk' AS kind, ref AS id, %d AS trig, NULL AS batch,
+  %s AS since, level AS detail, %s AS months, level AS grp
+FROM risks INDEXED BY risks_assessed WHERE level IS NOT NULL AND %s%s <= %d
+  AND %s <= %s AND ref NOT IN (%s)]]):format(ti, col, months_of("level", cycle),
+        col == "created_batch" and "assessed_batch IS NULL AND " or "", col, most, col, bound,
+        explicit)
+    end
   end
   parts[#parts + 1] = ([[SELECT 'risk' AS kind, v.record AS id, %d AS trig, NULL AS batch,
-  r.assessed_batch AS since, 'next review ' || v.next_review AS detail, NULL AS months, NULL AS grp
+  coalesce(r.assessed_batch, r.created_batch) AS since, 'next review ' || v.next_review AS detail,
+  NULL AS months, NULL AS grp
 FROM reviews v JOIN risks r ON r.ref = v.record
-WHERE v.kind = 'risk' AND v.next_review < %s AND r.assessed_batch IS NOT NULL]]):format(
-    ti, quote(ctx.today))
+WHERE v.kind = 'risk' AND v.next_review < %s AND r.level IS NOT NULL]]):format(ti, quote(ctx.today))
   -- The same test over a row of another trigger (its since, grp and id),
   -- so a summary counts a risk due for review and stale for a change once.
   local case = by_value("\1", cycle, cut)
@@ -408,8 +424,14 @@ local function build(reg, opts)
   local cycles, cerr, ccode = crules.cycles_of(reg)
   if not cycles then return nil, cerr, ccode end
   local today = records.today(opts.today)
-  local lo = tonumber(first(reg, "SELECT min(assessed_batch) AS b FROM risks "
-                              .. "INDEXED BY risks_assessed WHERE assessed_batch IS NOT NULL").b)
+  -- the oldest assessment of a rated risk: the first entry of either range of risks_assessed
+  local lo
+  for _, w in ipairs({ "assessed_batch IS NOT NULL", "assessed_batch IS NULL" }) do
+    local col = w:find("NOT", 1, true) and "assessed_batch" or "created_batch"
+    local b = tonumber(first(reg, ("SELECT min(%s) AS b FROM risks INDEXED BY risks_assessed "
+                                   .. "WHERE level IS NOT NULL AND %s"):format(col, w)).b)
+    if b and (not lo or b < lo) then lo = b end
+  end
   local ctx = { today = today, lo = lo or 0, ctes = {}, file = triggers.file }
   local events, reviews, extra = {}, {}, {}
   for ti, t in ipairs(triggers.triggers) do
@@ -432,7 +454,7 @@ local function build(reg, opts)
         end
       elseif lo and (not opts.kind or opts.kind == "risk") then
         local sql = PART[t.on](reg, t, ti, ctx)
-        if sql then events[#events + 1] = sql end
+        if sql then events[#events + 1] = sql:gsub("{assessed}", ASSESSED) end
       end
     end
   end
