@@ -146,6 +146,10 @@ local WORDS = {
   { "calendar",            "named", "weekdays" },
   -- ISMS roles and competence programmes (docs/context-and-support.md)
   { "programme",           "named", "general-awareness" },
+  -- keeping current (docs/keeping-current.md)
+  { "incident_history",    "anonymous" },
+  { "review_cycle",        "named", "risk" },
+  { "trigger",             "named", "incident" },
 }
 
 local decls = {}

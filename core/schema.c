@@ -414,6 +414,172 @@ static const char *const migrations[] = {
     "  audience TEXT, evidence TEXT, note TEXT"
     ") WITHOUT ROWID;"
     "CREATE INDEX communications_sent_plan ON communications_sent(communication, sent_on);",
+
+    /* 9: keeping the ISMS current (lua/isms/incident, supplier, currency):
+    ** the incident register and its timeline, suppliers with their
+    ** contracts and certifications, and the last review of any record.
+    ** Record kinds of the kit: one column per field, links (assets,
+    ** threats, controls, ...) in record_links. */
+    "CREATE TABLE incidents("
+    "  id            TEXT PRIMARY KEY,"
+    "  title         TEXT NOT NULL,"
+    "  description   TEXT,"
+    "  detected      TEXT,"
+    "  reported      TEXT,"
+    "  contained     TEXT,"
+    "  closed        TEXT,"
+    "  category      TEXT,"
+    "  severity      TEXT,"
+    "  affected      TEXT,"
+    "  owner         TEXT,"
+    "  lessons       TEXT,"
+    "  evidence      TEXT,"
+    "  nonconformity TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX incidents_detected ON incidents(detected);"
+    "CREATE TABLE incident_events("
+    "  id       TEXT PRIMARY KEY,"
+    "  incident TEXT NOT NULL,"
+    "  at       TEXT NOT NULL,"
+    "  type     TEXT NOT NULL,"
+    "  text     TEXT NOT NULL,"
+    "  actor    TEXT,"
+    "  owner    TEXT,"
+    "  due      TEXT,"
+    "  done     TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX incident_events_incident ON incident_events(incident);"
+    "CREATE TABLE suppliers("
+    "  id          TEXT PRIMARY KEY,"
+    "  name        TEXT NOT NULL,"
+    "  services    TEXT,"
+    "  contacts    TEXT,"
+    "  criticality TEXT,"
+    "  owner       TEXT,"
+    "  notes       TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE supplier_contracts("
+    "  id               TEXT PRIMARY KEY,"
+    "  supplier         TEXT NOT NULL,"
+    "  title            TEXT,"
+    "  starts           TEXT NOT NULL,"
+    "  ends             TEXT,"
+    "  notice_days      INTEGER,"
+    "  status           TEXT,"
+    "  security_clauses TEXT,"
+    "  right_to_audit   INTEGER,"
+    "  data_locations   TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX supplier_contracts_supplier ON supplier_contracts(supplier);"
+    "CREATE TABLE supplier_certifications("
+    "  id          TEXT PRIMARY KEY,"
+    "  supplier    TEXT NOT NULL,"
+    "  standard    TEXT NOT NULL,"
+    "  certificate TEXT,"
+    "  body        TEXT,"
+    "  scope       TEXT,"
+    "  issued      TEXT,"
+    "  expires     TEXT NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX supplier_certifications_supplier ON supplier_certifications(supplier);"
+    /* The last review of any record (kind 'risk', 'asset', 'supplier',
+    ** 'soa', 'rule_file', ...); its history is the change log's. */
+    "CREATE TABLE reviews("
+    "  kind        TEXT NOT NULL,"
+    "  record      TEXT NOT NULL,"
+    "  reviewed    TEXT NOT NULL,"
+    "  reviewer    TEXT,"
+    "  note        TEXT,"
+    "  next_review TEXT,"
+    "  count       INTEGER,"
+    "  PRIMARY KEY (kind, record)"
+    ") WITHOUT ROWID;"
+
+    /* A rated risk is current as of its assessment: the batch that last
+    ** rated or reviewed it (assessed_batch, kept by triggers), or, never
+    ** re-rated since, the batch that created it (created_batch), so that
+    ** `isms stale` compares columns instead of searching the change log
+    ** per risk. Risks are rated when they have a level; the indexes hold
+    ** the rated ones only, so generating unrated risks costs nothing more.
+    ** Existing registers: the last batch that changed a rating. */
+    "ALTER TABLE risks ADD COLUMN assessed_batch INTEGER;"
+    "UPDATE risks SET assessed_batch = x.batch FROM ("
+    "  SELECT entity_id, max(batch) AS batch FROM change_log"
+    "  WHERE entity = 'risk' AND field IN ('r1', 'r2', 'r3', 'r4') GROUP BY entity_id) x"
+    " WHERE risks.ref = x.entity_id;"
+    "CREATE TRIGGER risks_assessed_rating AFTER UPDATE OF r1, r2, r3, r4 ON risks"
+    " WHEN NEW.r1 IS NOT OLD.r1 OR NEW.r2 IS NOT OLD.r2 OR NEW.r3 IS NOT OLD.r3"
+    "   OR NEW.r4 IS NOT OLD.r4 BEGIN"
+    "  UPDATE risks SET assessed_batch = NEW.updated_batch WHERE ref = NEW.ref;"
+    " END;"
+    "CREATE TRIGGER reviews_assess_insert AFTER INSERT ON reviews WHEN NEW.kind = 'risk' BEGIN"
+    "  UPDATE risks SET assessed_batch = (SELECT max(id) FROM change_batches)"
+    "   WHERE ref = NEW.record;"
+    " END;"
+    "CREATE TRIGGER reviews_assess_update AFTER UPDATE ON reviews WHEN NEW.kind = 'risk' BEGIN"
+    "  UPDATE risks SET assessed_batch = (SELECT max(id) FROM change_batches)"
+    "   WHERE ref = NEW.record;"
+    " END;"
+    "CREATE INDEX risks_assessed ON risks(assessed_batch, created_batch, level)"
+    " WHERE level IS NOT NULL;"
+    /* Rated risks by threat (and asset): the incident and threat triggers;
+    ** covering, with the assessment, for the incidents' asset and threat. */
+    "CREATE INDEX risks_threat ON risks(threat, asset, assessed_batch, created_batch, level)"
+    " WHERE level IS NOT NULL;"
+
+    /* Catalog threats and vulnerabilities were loaded without a field
+    ** log; a change of one is now logged against the batch that loads
+    ** it (the newest), so the risks that use it can be found stale. */
+    "CREATE TRIGGER threats_log AFTER UPDATE ON threats"
+    " WHEN OLD.title IS NOT NEW.title OR OLD.class IS NOT NEW.class BEGIN"
+    "  INSERT INTO change_log(batch, entity, entity_id, action, field, old, new)"
+    "   SELECT (SELECT max(id) FROM change_batches), 'threat', NEW.id, 'update', 'title',"
+    "   OLD.title, NEW.title WHERE OLD.title IS NOT NEW.title;"
+    "  INSERT INTO change_log(batch, entity, entity_id, action, field, old, new)"
+    "   SELECT (SELECT max(id) FROM change_batches), 'threat', NEW.id, 'update', 'class',"
+    "   OLD.class, NEW.class WHERE OLD.class IS NOT NEW.class;"
+    " END;"
+    "CREATE TRIGGER vulnerabilities_log AFTER UPDATE ON vulnerabilities"
+    " WHEN OLD.title IS NOT NEW.title BEGIN"
+    "  INSERT INTO change_log(batch, entity, entity_id, action, field, old, new)"
+    "   SELECT max(id), 'vulnerability', NEW.id, 'update', 'title', OLD.title, NEW.title"
+    "   FROM change_batches;"
+    " END;"
+
+    /* The changes that make records stale, each found by a range of its
+    ** own small index from the oldest assessment on (partial indexes:
+    ** the rest of the log does not enter them; covering, so the log's
+    ** rows are not read). */
+    "CREATE INDEX change_log_valuation ON change_log(batch, entity_id, entity, field)"
+    " WHERE entity = 'asset' AND field IN ('c', 'i', 'a', 'class', 'value');"
+    "CREATE INDEX change_log_scope ON change_log(batch, entity_id, entity, field)"
+    " WHERE entity = 'asset' AND field = 'scope';"
+    "CREATE INDEX change_log_catalog ON change_log(batch, entity, entity_id)"
+    " WHERE entity IN ('threat', 'vulnerability');"
+    "CREATE INDEX change_log_soa_status ON change_log(batch, entity_id, entity, field)"
+    " WHERE entity = 'soa' AND field IN ('status', 'applicable');"
+    /* What each incident touched (its assets, threats and risks links)
+    ** and the batch that linked it, kept by triggers on record_links, so
+    ** that the incidents after a risk's assessment are a join of columns.
+    ** Incidents are new in this schema: there is nothing to carry over. */
+    "CREATE TABLE incident_touches("
+    "  incident TEXT NOT NULL,"
+    "  rel      TEXT NOT NULL,"
+    "  target   TEXT NOT NULL,"
+    "  batch    INTEGER NOT NULL,"
+    "  PRIMARY KEY (incident, rel, target)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX incident_touches_batch ON incident_touches(batch);"
+    "CREATE TRIGGER incident_touches_link AFTER INSERT ON record_links"
+    " WHEN NEW.kind = 'incident' AND NEW.rel IN ('assets', 'threats', 'risks') BEGIN"
+    "  INSERT OR REPLACE INTO incident_touches(incident, rel, target, batch)"
+    "   VALUES (NEW.id, NEW.rel, NEW.target, (SELECT max(id) FROM change_batches));"
+    " END;"
+    "CREATE TRIGGER incident_touches_unlink AFTER DELETE ON record_links"
+    " WHEN OLD.kind = 'incident' BEGIN"
+    "  DELETE FROM incident_touches WHERE incident = OLD.id AND rel = OLD.rel"
+    "   AND target = OLD.target;"
+    " END;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

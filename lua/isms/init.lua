@@ -17,6 +17,9 @@ require "isms.gap"
 require "isms.quant.register"
 require "isms.people"
 require "isms.context"
+require "isms.incident"
+require "isms.supplier"
+require "isms.currency"
 
 -- The flat module names of release 0.1 still load, for one release.
 require("isms._compat").install()
@@ -66,6 +69,20 @@ isms.people = require "isms.people"
 --- Context, scope, objectives, business case and communication (clauses
 -- 4, 5, 6.2, 7.4): isms.context.scope.out_of_scope(reg), .objectives.status(reg), ...
 isms.context = require "isms.context"
+--- The incident register: statistics, incidents beside likelihood, the
+-- incident rule file (docs/keeping-current.md): isms.incidents.stats(reg,
+-- opts), .beside_likelihood(reg, ref), .history(reg, opts), .rules.
+isms.incidents = require "isms.incident"
+require "isms.supplier"
+require "isms.currency"
+
+--- Suppliers: contracts, certifications, held assets, risk roll-up:
+-- isms.suppliers.risks(reg, id), .outsourced(reg), .link_assets(reg, opts).
+isms.suppliers = require "isms.supplier"
+
+--- Keeping the register current: isms.currency.stale(reg, opts),
+-- .stale_summary(reg, opts), .review(reg, kind, id, opts), .audits(reg, opts).
+isms.currency = require "isms.currency"
 
 --- The register path given by --db or ISMS_DB, if any.
 function isms.default_db()

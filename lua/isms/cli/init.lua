@@ -228,6 +228,7 @@ require("isms.cli.backup")(kit)
 require("isms.cli.quant")(kit)
 require("isms.cli.roadmap")(kit)
 require("isms.cli.context")(kit)
+require("isms.cli.current")(kit)
 -- One command per record kind the domain packages define (isms.store.kind),
 -- after the families (which may add verbs to them).
 require("isms.cli.records").install(kit)

@@ -413,6 +413,11 @@ function Methodology:value(c, i, a)
   return value_out[0], ffi.string(C.isms_method_class_name(self.handle, class_out[0]))
 end
 
+--- Checks one `scale` declaration (tiers 1..N, unique labels and aliases)
+-- for the other registers' rule files that rate on scales (incidents,
+-- suppliers); raises { msg } like the loader.
+M.check_scale = scales.check
+
 -- Risk scoring: factors, levels, score, acceptable, ... (isms.risk_view).
 for name, fn in pairs(Risk.methods) do Methodology[name] = fn end
 

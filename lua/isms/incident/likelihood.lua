@@ -1,0 +1,147 @@
+--- Incidents beside likelihood (guideline 6.2 h): wherever a risk is
+-- listed, explained or reported, the incidents detected on its asset and
+-- threat within the window of the incident rule file stand beside its
+-- likelihood rating -- "O = 2 (Remote); 3 incidents in the last 12
+-- months" -- and the file's flag rules say when the history contradicts
+-- the rating. One SQL query finds the incidents of every risk at once.
+local irules = require "isms.incident.rules"
+local records = require "isms.store.records"
+local sql_read = require "isms.incident._sql"
+
+local M = {}
+
+-- The likelihood factor of the register: the first of the rule file's
+-- factor names the register rates risks on; its column and its tiers.
+local function factor_of(reg, history)
+  local factors = reg:risk_factors() or {}
+  for _, want in ipairs(history.factor) do
+    for k, name in ipairs(factors) do
+      if name:lower() == want:lower() then
+        local labels = {}
+        local m = reg:methodology()
+        local ok, tiers = pcall(function() return m and m:tiers(name) end)
+        for _, t in ipairs(ok and tiers or {}) do labels[t.value] = t.label end
+        return { name = name, column = "r" .. k, labels = labels }
+      end
+    end
+  end
+  return nil
+end
+
+-- The incident/risk pairs of the incidents detected from `from` on, for
+-- the rule file's match; args[1] is `from`. `only` limits the risks to
+-- one ref (args[2]).
+local function hits_sql(match, only)
+  local inc = "SELECT id FROM incidents WHERE detected >= ?1"
+  local ia = "SELECT l.id, l.target AS asset FROM record_links l JOIN inc ON inc.id = l.id "
+    .. "WHERE l.kind = 'incident' AND l.rel = 'assets'"
+  local it = "SELECT l.id, l.target AS threat FROM record_links l JOIN inc ON inc.id = l.id "
+    .. "WHERE l.kind = 'incident' AND l.rel = 'threats'"
+  local restrict = only and " AND r.ref = ?2" or ""
+  local parts = {}
+  if match == "asset and threat" then
+    parts[#parts + 1] = "SELECT r.ref, ia.id FROM ia JOIN it ON it.id = ia.id JOIN risks r "
+      .. "ON r.asset = ia.asset AND r.threat = it.threat WHERE 1" .. restrict
+  end
+  if match == "asset" or match == "asset or threat" then
+    parts[#parts + 1] = "SELECT r.ref, ia.id FROM ia JOIN risks r ON r.asset = ia.asset WHERE 1"
+      .. restrict
+  end
+  if match == "threat" or match == "asset or threat" then
+    parts[#parts + 1] = "SELECT r.ref, it.id FROM it JOIN risks r ON r.threat = it.threat WHERE 1"
+      .. restrict
+  end
+  -- an incident that names the risk itself always counts
+  parts[#parts + 1] = "SELECT l.target AS ref, l.id FROM record_links l JOIN inc ON inc.id = l.id "
+    .. "WHERE l.kind = 'incident' AND l.rel = 'risks'" .. (only and " AND l.target = ?2" or "")
+  return ("WITH inc AS (%s), ia AS (%s), it AS (%s), hits AS (%s) "):format(inc, ia, it,
+    table.concat(parts, " UNION "))
+end
+
+-- The first flag rule the count and the tier meet.
+local function flag_of(history, count, tier)
+  if not tier then return nil end
+  for _, rule in ipairs(history.flag) do
+    if count >= rule.incidents_at_least and tier <= rule.rated_at_most then
+      return rule.reason or ("%d incidents in the window, yet rated %d"):format(count, tier)
+    end
+  end
+end
+
+local function months_text(n) return n == 1 and "month" or (n .. " months") end
+
+-- The words beside the likelihood.
+local function text_of(f, tier, count, months)
+  local rating
+  if f and tier then
+    rating = ("%s = %d%s"):format(f.name, tier, f.labels[tier] and (" (" .. f.labels[tier] .. ")") or "")
+  elseif f then
+    rating = f.name .. " not rated"
+  end
+  local inc = ("%d incident%s in the last %s"):format(count, count == 1 and "" or "s",
+                                                     months_text(months))
+  return rating and (rating .. "; " .. inc) or inc
+end
+
+local first = sql_read.first
+
+local function window_start(reg, opts, months)
+  local today = records.today(opts.today)
+  return first(reg, "SELECT date(?1, ?2) AS d", today, ("-%d months"):format(months)).d
+end
+
+--- Incidents beside likelihood for every risk that has any in the window
+-- (or only opts.ref): a list of { ref, count, incidents (ids), factor,
+-- tier, label, text, flag (a reason, or nil) }, ordered by ref.
+-- opts: today (YYYY-MM-DD), flagged (only risks the history contradicts),
+-- ref.
+local function history(reg, opts)
+  local spec, err, code = irules.of(reg)
+  if not spec then return nil, err, code end
+  local h = spec.history
+  local f = factor_of(reg, h)
+  local from = window_start(reg, opts, h.window_months)
+  local sql = hits_sql(h.match, opts.ref ~= nil)
+    .. ("SELECT hits.ref, group_concat(DISTINCT hits.id) AS ids, count(DISTINCT hits.id) AS n, "
+    .. "%s AS tier FROM hits JOIN risks r ON r.ref = hits.ref GROUP BY hits.ref ORDER BY hits.ref")
+      :format(f and ("r." .. f.column) or "NULL")
+  local list = {}
+  local args = { from, opts.ref }
+  for row in reg:query(sql, unpack(args, 1, opts.ref and 2 or 1)) do
+    local n, tier = tonumber(row.n), tonumber(row.tier)
+    local ids = {}
+    for id in (row.ids or ""):gmatch("[^,]+") do ids[#ids + 1] = id end
+    table.sort(ids)
+    local item = { ref = row.ref, count = n, incidents = ids, factor = f and f.name, tier = tier,
+                   label = f and tier and f.labels[tier], window_months = h.window_months,
+                   since = from, flag = flag_of(h, n, tier) }
+    item.text = text_of(f, tier, n, h.window_months)
+    if not opts.flagged or item.flag then list[#list + 1] = item end
+  end
+  return list
+end
+
+function M.history(reg, opts) return sql_read.mapped(reg, history, reg, opts or {}) end
+
+--- The incidents beside one risk's likelihood (a risk with none in the
+-- window gets count 0): { ref, count, incidents, factor, tier, label,
+-- text, flag }; nil, message, "NOTFOUND" for an unknown risk.
+function M.beside_likelihood(reg, ref, opts)
+  opts = opts or {}
+  local spec, err, code = irules.of(reg)
+  if not spec then return nil, err, code end
+  local h = spec.history
+  local f = factor_of(reg, h)
+  local risk = first(reg, ("SELECT ref, %s AS tier FROM risks WHERE ref = ?1"):format(
+    f and f.column or "NULL"), ref)
+  if not risk then return nil, ("no risk '%s' in the register"):format(ref), "NOTFOUND" end
+  local found = M.history(reg, { ref = ref, today = opts.today })[1]
+  if found then return found end
+  local tier = tonumber(risk.tier)
+  return { ref = ref, count = 0, incidents = {}, factor = f and f.name, tier = tier,
+           label = f and tier and f.labels[tier], window_months = h.window_months,
+           since = window_start(reg, opts, h.window_months), flag = flag_of(h, 0, tier),
+           text = text_of(f, tier, 0, h.window_months) }
+end
+
+return M

@@ -1,0 +1,293 @@
+-- The incident register (isms.incident): incidents and their timelines
+-- as record kinds, checked against the incident rule file's scales and
+-- the register; statistics in SQL; incidents beside likelihood. Every
+-- refused input leaves the register as it was.
+local H = require "helper"
+local F = require "current_fixture"
+local isms = require "isms"
+local actions = require "isms.actions"
+
+local function incident(over)
+  local t = { title = "Malware on the design server", detected = "2026-11-02T08:00",
+              severity = "high", category = "malware", assets = "AST-1", threats = "T-MALWARE" }
+  for k, v in pairs(over or {}) do t[k] = v end
+  return t
+end
+
+describe("incident register", function()
+  local reg, path, incidents
+  before_each(function()
+    reg, path = F.register()
+    incidents = reg:records("incidents")
+  end)
+  after_each(function() reg:close() end)
+
+  it("adds an incident with its scales normalised, links and C/I/A affected", function()
+    local rep = assert(incidents:add(incident({
+      severity = "SEVERE", category = "ransomware", affected = "c; a", reported = "2026-11-02T09:30Z",
+      contained = "2026-11-02T14:00+01:00", risks = F.MALWARE, vulnerabilities = "V-NO-ANTIMALWARE",
+      controls_failed = "A.8.7", controls_worked = "A.8.13", evidence = "EDR-4411; mail 2026-11-02",
+      nonconformity = "NC-007", lessons = "patch within 7 days" })))
+    assert.are.equal("INC-001", rep.id)
+    local i = incidents:get("INC-001")
+    assert.are.equal("critical", i.severity)   -- an alias of the scale
+    assert.are.equal("malware", i.category)
+    assert.are.same({ "C", "A" }, i.affected)
+    assert.are.same({ "AST-1" }, i.assets)
+    assert.are.same({ "T-MALWARE" }, i.threats)
+    assert.are.same({ "A.8.7" }, i.controls_failed)
+    assert.are.same({ "EDR-4411", "mail 2026-11-02" }, i.evidence)
+    assert.are.equal("NC-007", i.nonconformity)
+    assert.are.equal(2, #incidents:list({ severity = "Critical" }) + #incidents:list({ assets = "AST-1" }))
+  end)
+
+  it("refuses every bad input with a clear message and writes nothing", function()
+    local cases = {
+      { { reported = "2026-11-01T08:00" }, "reported (2026-11-01T08:00) is before detected "
+        .. "(2026-11-02T08:00); times run detected <= reported <= contained <= closed" },
+      { { contained = "2026-11-03", closed = "2026-11-02T23:00" }, "closed (2026-11-02T23:00) is "
+        .. "before contained (2026-11-03)" },
+      -- time zones count: 09:00+02:00 is 07:00 UTC, before detection at 08:00 UTC
+      { { detected = "2026-11-02T08:00Z", reported = "2026-11-02T09:00+02:00" },
+        "reported (2026-11-02T09:00+02:00) is before detected" },
+      { { severity = "apocalyptic" }, "severity: 'apocalyptic' is not on the Incident severity scale "
+        .. "(low, medium, high, critical)" },
+      { { category = "aliens" }, "category: 'aliens' is not on the Incident category scale" },
+      { { assets = "AST-1; NOPE" }, "assets: no asset 'NOPE' in the register" },
+      { { threats = "T-NONE" }, "threats: no threat 'T-NONE' in the register" },
+      { { vulnerabilities = "V-NONE" }, "vulnerabilities: no vulnerability 'V-NONE' in the register" },
+      { { risks = "AST-1/T-NONE" }, "risks: no risk 'AST-1/T-NONE' in the register" },
+      { { controls_failed = "A.99.1" }, "controls_failed: no control 'A.99.1' in the register" },
+      { { detected = "" }, "detected: required" },
+      { { detected = "2026-02-30" }, "detected: '2026-02-30' is not a time" },
+      { { affected = "C; X" }, "affected: 'X' is not one of C, I, A" },
+      { { nonconformity = "NC 1; NC 2" }, "nonconformity: 'NC 1; NC 2' is not an id" },
+    }
+    for _, c in ipairs(cases) do
+      F.refused(path, c[2], function() return incidents:add(incident(c[1])) end)
+    end
+    -- a change that would put the times out of order is refused the same way
+    assert(incidents:add(incident({ contained = "2026-11-02T12:00" })))
+    F.refused(path, "contained (2026-11-02T12:00) is before detected (2026-11-03)", function()
+      return incidents:set("INC-001", { detected = "2026-11-03" })
+    end)
+  end)
+
+  it("imports CSV all or nothing, naming file, line and column", function()
+    local bad = H.file("incidents.csv", "title,detected,reported,severity,assets\n"
+      .. "Phish,2026-10-01T08:00,2026-10-01T09:00,medium,AST-1\n"
+      .. "Theft,2026-10-05,2026-10-04,high,AST-2\n"
+      .. "Flood,2026-10-07,,biblical,AST-9\n")
+    local err = F.refused(path, "rejected; nothing was stored", function()
+      return incidents:import(bad)
+    end)
+    assert.truthy(err:find(bad .. ":3:18: reported: reported", 1, true), err)
+    assert.truthy(err:find("reported (2026-10-04) is before detected (2026-10-05)", 1, true), err)
+    assert.truthy(err:find(bad .. ":4:19: severity: 'biblical' is not on", 1, true), err)
+    assert.truthy(err:find(bad .. ":4:28: assets: no asset 'AST-9'", 1, true), err)
+    local good = H.file("good.csv", "id,title,detected,severity,category,assets,threats\n"
+      .. "INC-010,Phish,2026-10-01T08:00,Moderate,phishing,AST-1,T-SOCIAL-ENGINEERING\n")
+    local rep = assert(incidents:import(good))
+    assert.are.equal(1, rep.created)
+    assert.are.equal("medium", incidents:get("INC-010").severity)
+    -- its export imports back unchanged
+    local out = H.tmp("export.csv")
+    assert(incidents:export(out))
+    rep = assert(incidents:import(out))
+    assert.are.equal(0, rep.created + rep.updated)
+  end)
+
+  it("keeps a timeline whose response actions are in the action tracker", function()
+    assert(incidents:add(incident()))
+    local events = reg:records("incident-events")
+    assert(events:add({ incident = "INC-001", at = "2026-11-02T08:05", type = "detection",
+                        text = "EDR alert", actor = "SOC" }))
+    assert(events:add({ incident = "INC-001", at = "2026-11-02T10:00", type = "action",
+                        text = "Re-image the server", owner = "IT Operations", due = "2026-11-10" }))
+    F.refused(path, "due: a response action needs a due date", function()
+      return events:add({ incident = "INC-001", at = "2026-11-02T10:00", type = "action", text = "x" })
+    end)
+    F.refused(path, "due: only a response action (type action) has a due or done date", function()
+      return events:add({ incident = "INC-001", at = "2026-11-02T10:00", text = "x", due = "2026-12-01" })
+    end)
+    F.refused(path, "incident: no incident 'INC-404' in the register", function()
+      return events:add({ incident = "INC-404", at = "2026-11-02T10:00", text = "x" })
+    end)
+    local list = actions.list(reg, { source = "incidents", today = "2026-11-20", overdue = true })
+    assert.are.equal(1, #list)
+    assert.are.equal("Re-image the server", list[1].title)
+    assert.are.equal("incident INC-001", list[1].ref)
+    assert.are.equal(10, list[1].overdue_days)
+    assert(events:set("EV-002", { done = "2026-11-09" }))
+    assert.are.equal(0, #actions.list(reg, { source = "incidents", today = "2026-11-20", open = true }))
+    -- an incident with a timeline is not deleted unless forced
+    local _, err = incidents:delete("INC-001")
+    assert.truthy(err:find("referred to by incident_event EV-001", 1, true), err)
+  end)
+
+  it("checks the register: closed without lessons or containment, values off the scale", function()
+    assert(incidents:add(incident({ contained = "2026-11-02T12:00", closed = "2026-11-04" })))
+    assert(incidents:add(incident({ closed = "2026-11-05", lessons = "segment the network" })))
+    local scale = H.file("strict.lua", [[
+scale "severity" { tiers = { { value = 1, label = "minor" }, { value = 2, label = "major" } } }
+scale "category" { tiers = { { value = 1, label = "malware" } } }
+scale "criticality" { tiers = { { value = 1, label = "low" } } }
+]])
+    assert(reg:set_setting("incident_rules", scale))
+    local text = {}
+    for _, p in ipairs(incidents:check()) do text[#text + 1] = p.id .. "|" .. p.field .. "|" .. p.problem end
+    text = table.concat(text, "\n")
+    assert.truthy(text:find("INC-001|lessons|closed without lessons learned", 1, true), text)
+    assert.truthy(text:find("INC-002|contained|closed, but no time of containment", 1, true), text)
+    assert.truthy(text:find("INC-001|severity|'high' is no longer on the severity scale", 1, true), text)
+    -- and the new scale decides new writes
+    assert.are.equal("major", incidents:get(assert(incidents:add(incident({ severity = "MAJOR" }))).id)
+      .severity)
+  end)
+
+  it("counts per period, severity, category, threat and asset class, and times them", function()
+    -- contained after 1, 2, 3 and 10 hours; closed after 24 and 48
+    local list = {
+      { detected = "2026-01-10T08:00", contained = "2026-01-10T09:00", closed = "2026-01-11T08:00",
+        severity = "low", category = "phishing", assets = "AST-1", threats = "T-SOCIAL-ENGINEERING" },
+      { detected = "2026-02-10T08:00", contained = "2026-02-10T10:00", severity = "high",
+        assets = "AST-1; AST-2", threats = "T-MALWARE" },
+      { detected = "2026-02-20T08:00Z", contained = "2026-02-20T12:00+01:00",
+        closed = "2026-02-22T08:00", severity = "high", assets = "AST-3" },
+      { detected = "2026-04-01", contained = "2026-04-01T10:00", severity = "critical",
+        category = "phishing", threats = "T-MALWARE" },
+      { detected = "2025-12-31", severity = "medium" },
+    }
+    for _, i in ipairs(list) do
+      i.title = "incident"
+      i.lessons = "x"
+      assert(incidents:add(i))
+    end
+    local s = assert(isms.incidents.stats(reg, { from = "2026-01-01", to = "2026-12-31" }))
+    assert.are.equal(4, s.total)
+    assert.are.same({ { period = "2026-01", count = 1 }, { period = "2026-02", count = 2 },
+                      { period = "2026-04", count = 1 } }, s.by_period)
+    assert.are.same({ { severity = "low", count = 1 }, { severity = "high", count = 2 },
+                      { severity = "critical", count = 1 } }, s.by_severity)
+    assert.are.same({ { category = "phishing", count = 2 }, { category = "(none)", count = 2 } },
+                    s.by_category)
+    assert.are.same({ { threat = "T-MALWARE", count = 2 }, { threat = "T-SOCIAL-ENGINEERING", count = 1 } },
+                    s.by_threat)
+    assert.are.same({ { class = "A", count = 2 }, { class = "B", count = 1 }, { class = "C", count = 1 } },
+                    s.by_class)
+    assert.are.same({ n = 4, mean = 4, median = 2.5, p90 = 10 }, s.contain)
+    assert.are.same({ n = 2, mean = 36, median = 36, p90 = 48 }, s.close)
+    local q = assert(isms.incidents.stats(reg, { period = "quarter" }))
+    assert.are.same({ { period = "2025-Q4", count = 1 }, { period = "2026-Q1", count = 3 },
+                      { period = "2026-Q2", count = 1 } }, q.by_period)
+    local m = assert(isms.incidents.metrics(reg, { from = "2026-01-01" }))
+    local by = {}
+    for _, x in ipairs(m) do by[x.name] = x.value end
+    assert.are.equal(4, by.incidents)
+    assert.are.equal(2.5, by["incidents.time_to_contain.median"])
+    local _, err, code = isms.incidents.stats(reg, { period = "week" })
+    assert.are.equal("USAGE", code)
+    assert.truthy(err:find("unknown period 'week'", 1, true))
+  end)
+
+  it("stands incidents beside likelihood and flags a rating they contradict", function()
+    -- F.MALWARE is rated O = 2; three incidents on AST-1 and T-MALWARE in the window
+    for k, day in ipairs({ "2026-03-01", "2026-06-01", "2026-09-01", "2025-01-01" }) do
+      assert(incidents:add(incident({ detected = day, title = "malware " .. k })))
+    end
+    local b = assert(isms.incidents.beside_likelihood(reg, F.MALWARE, { today = "2026-12-01" }))
+    assert.are.equal(3, b.count)
+    assert.are.same({ "INC-001", "INC-002", "INC-003" }, b.incidents)
+    assert.truthy(b.text:find("^O = 2 %(.+%); 3 incidents in the last 12 months$"), b.text)
+    assert.are.equal("three or more incidents in the window, yet rated among the least likely", b.flag)
+    -- F.MALWARE2 is rated O = 6: the same history, no flag
+    b = assert(isms.incidents.beside_likelihood(reg, F.MALWARE2, { today = "2026-12-01" }))
+    assert.are.equal(3, b.count)
+    assert.is_nil(b.flag)
+    -- no incident on its asset and threat
+    b = assert(isms.incidents.beside_likelihood(reg, F.THEFT, { today = "2026-12-01" }))
+    assert.are.equal(0, b.count)
+    assert.truthy(b.text:find("; 0 incidents in the last 12 months", 1, true), b.text)
+    local flagged = assert(isms.incidents.history(reg, { today = "2026-12-01", flagged = true }))
+    assert.are.equal(1, #flagged)
+    assert.are.equal(F.MALWARE, flagged[1].ref)
+    local _, err, code = isms.incidents.beside_likelihood(reg, "AST-1/T-NONE")
+    assert.are.equal("NOTFOUND", code)
+    assert.truthy(err:find("no risk 'AST-1/T-NONE'", 1, true))
+  end)
+
+  it("matches incidents to risks as the rule file says", function()
+    assert(incidents:add(incident({ detected = "2026-11-01", threats = "T-EQUIPMENT-THEFT" })))
+    local function with_match(match)
+      local file = H.file("m.lua", H.read("rules/incidents/default.lua")
+        :gsub('match = "asset and threat"', 'match = "' .. match .. '"'))
+      assert(reg:set_setting("incident_rules", file))
+      local refs = {}
+      for _, r in ipairs(assert(isms.incidents.history(reg, { today = "2026-12-01" }))) do
+        refs[r.ref] = true
+      end
+      return refs
+    end
+    -- asset and threat: AST-1's theft risks only
+    local refs = with_match("asset and threat")
+    assert.truthy(refs["AST-1/T-EQUIPMENT-THEFT/V-NO-ENCRYPTION"])
+    assert.is_nil(refs[F.MALWARE])
+    assert.is_nil(refs[F.THEFT])
+    refs = with_match("asset")
+    assert.truthy(refs[F.MALWARE])
+    assert.is_nil(refs[F.THEFT])
+    refs = with_match("threat")
+    assert.truthy(refs[F.THEFT])
+    assert.is_nil(refs[F.MALWARE])
+    refs = with_match("asset or threat")
+    assert.truthy(refs[F.THEFT] and refs[F.MALWARE])
+  end)
+
+  it("refuses incident rule files that break the rules, naming file and line", function()
+    local cases = {
+      { 'scale "severity" { tiers = { { value = 1, label = "low" } } }\n'
+        .. 'scale "colour" { tiers = { { value = 1, label = "red" } } }\n',
+        ":2: scale 'colour': unknown scale" },
+      { 'scale "severity" { tiers = { { value = 1, label = "low" } } }\n',
+        ':1: no scale "category" declared' },
+      { 'incident_history { match = "nearby" }\n', ":1: incident_history: match: unknown match 'nearby'" },
+      { 'incident_history { flag = { { incidents_at_least = 0, rated_at_most = 1 } } }\n',
+        "flag[1].incidents_at_least: expected a whole number, 1 or more" },
+      { 'incident_history { window = 12 }\n', "window: unknown field" },
+      { 'scale "severity" { tiers = { { value = 2, label = "low" } } }\n',
+        "tiers must run 1..1 without gaps" },
+    }
+    for _, c in ipairs(cases) do
+      local file = H.file("bad.lua", c[1])
+      local spec, err, code = isms.incidents.rules.load(file)
+      assert.is_nil(spec)
+      assert.are.equal("RULE", code)
+      assert.truthy(err:find(c[2], 1, true), err)
+    end
+  end)
+end)
+
+describe("incident commands", function()
+  it("add refuses bad input (exit 3), and stats and likelihood answer in JSON", function()
+    local reg, path = F.register()
+    reg:close()
+    local _, err, code = H.run("--db", path, "incidents", "add", "title=x", "detected=2026-11-02",
+                               "severity=apocalyptic")
+    assert.are.equal(3, code)
+    assert.truthy(err:find("severity: 'apocalyptic' is not on the Incident severity scale", 1, true), err)
+    local out
+    out, err, code = H.run("--db", path, "incidents", "add", "title=Malware", "detected=2026-11-02",
+                           "severity=high", "assets=AST-1", "threats=T-MALWARE")
+    assert.are.equal(0, code, err)
+    assert.are.equal("INC-001\n", out)
+    out, _, code = H.run("--db", path, "incident-stats", "--json")
+    assert.are.equal(0, code)
+    local s = require("cjson").decode(out)
+    assert.are.equal(1, s.total)
+    out, _, code = H.run("--db", path, "likelihood", F.MALWARE, "--today", "2026-12-01")
+    assert.are.equal(0, code)
+    assert.truthy(out:find("O = 2 (", 1, true), out)
+    assert.truthy(out:find("1 incident in the last 12 months", 1, true), out)
+    assert.is_nil(out:find("yet rated", 1, true))  -- O = 2 with one incident: no flag
+  end)
+end)
