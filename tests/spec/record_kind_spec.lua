@@ -32,12 +32,28 @@ local _ = kind.get("gadget") or kind.define {
   end,
 }
 
+-- A second test kind: fields it derives itself, a command noun of its own.
+local _ = kind.get("widget") or kind.define {
+  kind = "widget", plural = "widgets", noun = "wids", table = "test_widgets", key = "id",
+  fields = {
+    { name = "id", type = "id" },
+    { name = "title", type = "text", required = true },
+    { name = "label", type = "text" },
+    { name = "gadget", type = "ref", to = "gadget" },
+  },
+  derive = function(row)
+    if row.title == "bad" then return nil, "not a widget's title", "title" end
+    return { label = row.title:upper() }
+  end,
+}
+
 local function new_register()
   local reg, path = H.register()
   reg:close()
   assert(os.execute("sqlite3 " .. H.shell_quote(path) .. " \"CREATE TABLE test_gadgets(id TEXT "
     .. "PRIMARY KEY, title TEXT NOT NULL, state TEXT, bought TEXT, cost REAL, count INTEGER, "
-    .. "spare INTEGER, tags TEXT, parent TEXT)\"") == 0)
+    .. "spare INTEGER, tags TEXT, parent TEXT); CREATE TABLE test_widgets(id TEXT PRIMARY KEY, "
+    .. "title TEXT NOT NULL, label TEXT, gadget TEXT)\"") == 0)
   reg = assert(isms.open(path))
   assert(reg:import_assets(H.file("a.csv", H.GOOD)))
   return reg, path
@@ -200,5 +216,73 @@ describe("record kinds", function()
     text = table.concat(text, "\n")
     assert.truthy(text:find("G-1|assets|refers to asset 'AST-1', which is not in the register", 1, true), text)
     assert.truthy(text:find("G-1|cost|over budget", 1, true), text)
+  end)
+
+  it("fills the fields a kind derives, or refuses the record with the derive hook's reason", function()
+    local widgets = reg:records("wids")
+    assert.are.equal(widgets, reg:records("widget"))
+    assert(widgets:add({ id = "W-1", title = "small" }))
+    assert.are.equal("SMALL", widgets:get("W-1").label)
+    assert(widgets:set("W-1", { title = "large" }))
+    assert.are.equal("LARGE", widgets:get("W-1").label)
+    local before = dump(path)
+    local ok, err, code = widgets:add({ id = "W-2", title = "bad" })
+    assert.is_nil(ok)
+    assert.are.equal("INPUT", code)
+    assert.truthy(err:find("widget W-2: title: not a widget's title", 1, true), err)
+    assert.are.equal(before, dump(path))
+  end)
+
+  it("writes records of several kinds in one batch, or none of them", function()
+    local rep = assert(kind.batch(reg, { command = "test batch", reason = "both" }, function(tx)
+      local g = tx.add("gadget", { title = "hub" })
+      tx.add("widget", { id = "W-1", title = "port", gadget = g })  -- refers to the batch's own
+      tx.set("gadget", g, { state = "in_use" })
+    end))
+    assert.are.equal(2, rep.created)
+    assert.are.equal(1, rep.updated)
+    assert.are.same({ "G-001", "W-1", "G-001" }, rep.ids)
+    assert.are.equal("in_use", coll:get("G-001").state)
+    assert.are.equal("G-001", reg:records("widget"):get("W-1").gadget)
+    local batches = 0
+    for row in reg:query("SELECT count(*) AS n FROM change_batches WHERE command = 'test batch'") do
+      batches = tonumber(row.n)
+    end
+    assert.are.equal(1, batches)
+    local before = dump(path)
+    local ok, err, code = kind.batch(reg, { command = "test batch" }, function(tx)
+      tx.add("gadget", { title = "second" })
+      tx.add("widget", { id = "W-2", title = "x", gadget = "G-404" })
+    end)
+    assert.is_nil(ok)
+    assert.are.equal("INPUT", code)
+    assert.truthy(err:find("widget W-2: gadget: no gadget 'G-404' in the register", 1, true), err)
+    assert.are.equal(before, dump(path))
+    assert.is_nil(coll:get("G-002"))
+  end)
+
+  it("gives a kind's command its own noun and the verbs a command family adds", function()
+    local cli_records = require "isms.cli.records"
+    cli_records.verb("widget", "shout", {
+      usage = "shout ID", summary = "the label, loud", options = { times = "positive" },
+      run = function(r, opts, pos) return r:records("widget"):get(pos[2]).label .. (opts.times or 1) end,
+    })
+    local cmds, printed = {}, {}
+    local fake = { out = function(...) printed[#printed + 1] = table.concat({ ... }) end,
+                   err = function(e) printed[#printed + 1] = e end, EXIT = { OK = 0, USAGE = 2, FAIL = 1 },
+                   exit_for = function() return 3 end, check_format = function() return true end,
+                   render = function() return "" end,
+                   command = function(name, def) cmds[name] = def end,
+                   with_register = function(_, fn) return fn(reg) end }
+    cli_records.install(fake)
+    assert.is_nil(cmds.widgets)
+    local wids = assert(cmds.wids)
+    assert.truthy(wids.usage:find("isms wids list|show|add|set|delete|import|export|check|shout", 1, true))
+    assert.truthy(wids.help:find("shout ID", 1, true))
+    assert.are.equal("positive", wids.options.times)
+    assert(reg:records("widget"):add({ id = "W-9", title = "hi" }))
+    assert.are.equal("HI3", wids.run({}, { times = 3 }, { "shout", "W-9" }))
+    assert.are.equal(2, wids.run({}, {}, { "dance" }))
+    assert.truthy(printed[#printed]:find("expected list, show, add, set, delete, import, export, check, shout", 1, true))
   end)
 end)

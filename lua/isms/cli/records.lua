@@ -12,6 +12,21 @@ local cjson = require "cjson"
 
 local M = {}
 
+-- Verbs a domain's command family adds to a kind's command (M.verb).
+local extra = {}
+
+--- Adds a verb to the command of a record kind, or replaces a generic one
+-- (a domain's faster or fuller `check`, say). Called by a CLI family file
+-- before install. def: { usage = "verify [ID ...]", summary = "...",
+-- options = { name = kind, ... }, run = function(reg, opts, pos, ctx) ->
+-- exit code }; pos[1] is the verb. def.no_register: run(nil, opts, pos, ctx).
+function M.verb(kind_name, verb, def)
+  extra[kind_name] = extra[kind_name] or { order = {} }
+  local e = extra[kind_name]
+  if not e[verb] then e.order[#e.order + 1] = verb end
+  e[verb] = def
+end
+
 local VERBS = { "list", "show", "add", "set", "delete", "import", "export", "check" }
 local COMMON = { format = "value", json = "flag", reason = "value", force = "flag",
                  ["max-errors"] = "positive", out = "value" }
@@ -53,7 +68,13 @@ local function assignments(d, words)
 end
 
 local function usage(d)
-  return ("isms %s list|show|add|set|delete|import|export|check [ARGS]"):format(d.plural)
+  local verbs = table.concat(VERBS, "|")
+  for _, v in ipairs(extra[d.kind] and extra[d.kind].order or {}) do
+    local generic = false
+    for _, g in ipairs(VERBS) do generic = generic or g == v end
+    if not generic then verbs = verbs .. "|" .. v end
+  end
+  return ("isms %s %s [ARGS]"):format(d.noun or d.plural, verbs)
 end
 
 local function help(d)
@@ -77,6 +98,10 @@ local function help(d)
   lines[#lines + 1] = "  import FILE                CSV, a header of field names; all or nothing"
   lines[#lines + 1] = "  export [FILE|-]            CSV of every record"
   lines[#lines + 1] = "  check                      problems in the records (exit 1 if any)"
+  for _, v in ipairs(extra[d.kind] and extra[d.kind].order or {}) do
+    local def = extra[d.kind][v]
+    lines[#lines + 1] = ("  %-26s %s"):format(def.usage or v, def.summary or "")
+  end
   lines[#lines + 1] = "lists (links) take ids separated by ';'. Writes take --reason TEXT."
   return table.concat(lines, "\n")
 end
@@ -91,8 +116,13 @@ function M.install(kit)
   end
 
   for _, d in ipairs(kind.all()) do
+    local more = extra[d.kind] or { order = {} }
+    local noun = d.noun or d.plural
     local options = {}
     for k, v in pairs(COMMON) do options[k] = v end
+    for _, v in ipairs(more.order) do
+      for k, kind_of in pairs(more[v].options or {}) do options[k] = kind_of end
+    end
     local filter_option = {}
     for _, f in ipairs(d.fields) do
       local opt = f.name:gsub("_", "-")
@@ -140,7 +170,7 @@ function M.install(kit)
     end
 
     local function show(reg, opts, id)
-      if not id then return fail("usage: isms " .. d.plural .. " show ID", "USAGE") end
+      if not id then return fail("usage: isms " .. noun .. " show ID", "USAGE") end
       local coll = reg:records(d.kind)
       local row = coll:get(id)
       if not row then return fail(("no %s '%s' in the register"):format(d.kind, id), "NOTFOUND") end
@@ -178,18 +208,18 @@ function M.install(kit)
         if not values then return fail(verr, "USAGE") end
         rep, e, code = coll:add(values, wopts)
       elseif verb == "set" then
-        if not pos[2] then return fail("usage: isms " .. d.plural .. " set ID FIELD=VALUE ...",
+        if not pos[2] then return fail("usage: isms " .. noun .. " set ID FIELD=VALUE ...",
                                        "USAGE") end
         local values, verr = assignments(d, { unpack(pos, 3) })
         if not values then return fail(verr, "USAGE") end
         if next(values) == nil then return fail("nothing to set; give FIELD=VALUE", "USAGE") end
         rep, e, code = coll:set(pos[2], values, wopts)
       elseif verb == "delete" then
-        if not pos[2] then return fail("usage: isms " .. d.plural .. " delete ID", "USAGE") end
+        if not pos[2] then return fail("usage: isms " .. noun .. " delete ID", "USAGE") end
         wopts.force = opts.force
         rep, e, code = coll:delete(pos[2], wopts)
       else -- import
-        if not pos[2] then return fail("usage: isms " .. d.plural .. " import FILE", "USAGE") end
+        if not pos[2] then return fail("usage: isms " .. noun .. " import FILE", "USAGE") end
         wopts.max_errors = opts["max-errors"]
         wopts.command = "import " .. d.plural
         rep, e, code = coll:import(pos[2], wopts)
@@ -215,17 +245,25 @@ function M.install(kit)
       return #problems == 0 and EXIT.OK or EXIT.FAIL
     end
 
-    kit.command(d.plural, {
+    kit.command(d.noun or d.plural, {
       usage = usage(d),
       summary = d.summary or d.title,
       help = help(d),
       options = options,
       run = function(ctx, opts, pos)
         local verb = pos[1] or "list"
+        local own = more[verb]
+        if own then
+          if own.no_register then return own.run(nil, opts, pos, ctx) end
+          return kit.with_register(ctx, function(reg) return own.run(reg, opts, pos, ctx) end)
+        end
         local known = false
         for _, v in ipairs(VERBS) do known = known or v == verb end
         if not known then
-          return fail(("unknown verb '%s'; expected %s"):format(verb, table.concat(VERBS, ", ")),
+          local all = {}
+          for _, v in ipairs(VERBS) do all[#all + 1] = v end
+          for _, v in ipairs(more.order) do all[#all + 1] = v end
+          return fail(("unknown verb '%s'; expected %s"):format(verb, table.concat(all, ", ")),
                       "USAGE")
         end
         return kit.with_register(ctx, function(reg)

@@ -71,6 +71,7 @@ function M.define(d)
   end
   kinds[d.kind] = d
   by_noun[d.plural] = d
+  if d.noun then by_noun[d.noun] = d end  -- the command's name, when not the plural
   order[#order + 1] = d
   return d
 end
@@ -356,6 +357,21 @@ local function prepare(coll, values, mode, pending)
       end
     end
   end
+  -- Fields the kind works out itself (a file's digest, a next review
+  -- date): derive(row, old, reg) -> { field = value } | nil, reason, field.
+  if #errs == 0 and d.derive then
+    local more, why, wfield = d.derive(typed(d, new), old and typed(d, old) or nil, reg)
+    if why then bad(wfield or "record", why) end
+    for name, v in pairs(more or {}) do
+      local f = d.by_name[name]
+      if not f or f.type == "links" then
+        error(("kind %s: derive gave an unknown column field '%s'"):format(d.kind, name))
+      end
+      local s, e = fields.check(f, v)
+      if s == nil then bad(name, (e:gsub("^" .. name .. ": ", "")))
+      else cols[name], new[name] = s, s or nil end
+    end
+  end
   if #errs == 0 and d.validate then
     local typed_new, typed_old = typed(d, new), old and typed(d, old) or nil
     local reason, field = d.validate(typed_new, typed_old, reg)
@@ -365,41 +381,49 @@ local function prepare(coll, values, mode, pending)
   return { id = id, old = old, cols = cols, links = links }
 end
 
--- Applies prepared ops in one batch; returns { created, updated, batch }.
-local function apply(coll, ops, command, reason, source)
+-- Writes prepared ops through an open batch writer w; returns the
+-- counts of created and updated records.
+local function write_ops(coll, w, ops)
   local d = coll.d
   local created, updated = 0, 0
-  local rep, e, code = records.run(coll.reg, command, reason, function(w)
-    for _, op in ipairs(ops) do
-      local put, changed = {}, false
-      for _, k in ipairs(d.key) do put[k] = op.cols[k] end
-      for name, s in pairs(op.cols) do
-        if not d.is_key[name] then
-          put[name] = s or ""
-          if not op.old or (op.old[name] or false) ~= s then changed = true end
-        end
+  for _, op in ipairs(ops) do
+    local put, changed = {}, false
+    for _, k in ipairs(d.key) do put[k] = op.cols[k] end
+    for name, s in pairs(op.cols) do
+      if not d.is_key[name] then
+        put[name] = s or ""
+        if not op.old or (op.old[name] or false) ~= s then changed = true end
       end
-      w.put(d.kind, put)
-      for rel, list in pairs(op.links) do
-        local had = {}
-        for _, t in ipairs(op.old and op.old[rel] or {}) do had[t] = true end
-        local want = {}
-        for _, t in ipairs(list) do
-          want[t] = true
-          if not had[t] then
-            w.put("link", { kind = d.kind, id = op.id, rel = rel, target = t })
-            changed = true
-          end
-        end
-        for t in pairs(had) do
-          if not want[t] then
-            w.delete("link", { kind = d.kind, id = op.id, rel = rel, target = t })
-            changed = true
-          end
-        end
-      end
-      if not op.old then created = created + 1 elseif changed then updated = updated + 1 end
     end
+    w.put(d.kind, put)
+    for rel, list in pairs(op.links) do
+      local had = {}
+      for _, t in ipairs(op.old and op.old[rel] or {}) do had[t] = true end
+      local want = {}
+      for _, t in ipairs(list) do
+        want[t] = true
+        if not had[t] then
+          w.put("link", { kind = d.kind, id = op.id, rel = rel, target = t })
+          changed = true
+        end
+      end
+      for t in pairs(had) do
+        if not want[t] then
+          w.delete("link", { kind = d.kind, id = op.id, rel = rel, target = t })
+          changed = true
+        end
+      end
+    end
+    if not op.old then created = created + 1 elseif changed then updated = updated + 1 end
+  end
+  return created, updated
+end
+
+-- Applies prepared ops in one batch; returns { created, updated, batch }.
+local function apply(coll, ops, command, reason, source)
+  local created, updated = 0, 0
+  local rep, e, code = records.run(coll.reg, command, reason, function(w)
+    created, updated = write_ops(coll, w, ops)
   end, source)
   if not rep then return nil, e, code end
   return { created = created, updated = updated, batch = rep.batch }
@@ -432,18 +456,61 @@ end
 -- message, code. A kind with id_prefix numbers records without an id.
 function Records:add(values, opts) return write_one(self, values, "add", opts) end
 
---- Changes fields of an existing record (nil or "" clears one).
-function Records:set(id, values, opts)
+-- The values of a set: the given fields and the key fields of id.
+local function set_values(d, id, values)
   local v = {}
   for k, x in pairs(values) do v[k] = x end
-  local parts = #self.d.key == 1 and { tostring(id) } or {}
-  if #self.d.key > 1 then for p in (tostring(id) .. " / "):gmatch("(.-) / ") do parts[#parts + 1] = p end end
-  for k, name in ipairs(self.d.key) do v[name] = parts[k] end
-  return write_one(self, v, "set", opts)
+  local parts = #d.key == 1 and { tostring(id) } or {}
+  if #d.key > 1 then for p in (tostring(id) .. " / "):gmatch("(.-) / ") do parts[#parts + 1] = p end end
+  for k, name in ipairs(d.key) do v[name] = parts[k] end
+  return v
+end
+
+--- Changes fields of an existing record (nil or "" clears one).
+function Records:set(id, values, opts)
+  if type(values) ~= "table" then error(("%s: expected a table of fields"):format(self.d.kind), 2) end
+  return write_one(self, set_values(self.d, id, values), "set", opts)
 end
 
 --- Adds or changes a record, by its key.
 function Records:put(values, opts) return write_one(self, values, "put", opts) end
+
+--- Writes records of several kinds in one batch (one transaction, one
+-- change-log batch): fn(tx) calls tx.add(kind, values), tx.set(kind, id,
+-- values) and tx.put(kind, values), each checked as Records:add/set/put
+-- against the register as the batch has left it so far; each returns the
+-- record's id. The first refused write gives the batch up: nothing is
+-- written. opts: command, reason, source.
+-- @treturn table|nil { created, updated, batch, ids = { id, ... } }, or
+--   nil, message, code
+function M.batch(reg, opts, fn)
+  opts = opts or {}
+  local created, updated, ids = 0, 0, {}
+  local rep, e, code = records.run(reg, opts.command or "records", opts.reason, function(w)
+    local function write(name, values, mode)
+      local coll = M.collection(reg, name)
+      if type(values) ~= "table" then error(("%s: expected a table of fields"):format(name), 3) end
+      local op, errs, ecode = prepare(coll, values, mode, {})
+      if not op then w.fail(joined(coll.d, id_of(coll.d, values), errs), ecode or "INPUT") end
+      local c, u = write_ops(coll, w, { op })
+      created, updated = created + c, updated + u
+      ids[#ids + 1] = op.id
+      return op.id
+    end
+    local tx = {
+      add = function(name, values) return write(name, values, "add") end,
+      put = function(name, values) return write(name, values, "put") end,
+      set = function(name, id, values)
+        local d = M.get(name)
+        if not d then error(("records: unknown record kind '%s'"):format(tostring(name)), 2) end
+        return write(name, set_values(d, id, values), "set")
+      end,
+    }
+    fn(tx)
+  end, opts.source)
+  if not rep then return nil, e, code end
+  return { created = created, updated = updated, batch = rep.batch, ids = ids }
+end
 
 -- Who points at a record: { "kind id (field)", ... }.
 local function referrers(coll, id)
