@@ -8,7 +8,8 @@ local rule_files = {
                    "risk_matrix", "risk_level", "acceptance", "residual_acceptance", "catalog",
                    "threat_class", "threat", "vulnerability", "roadmap_step",
                    "control_catalog", "control_group", "control", "control_mapping", "maps",
-                   "new_control" },
+                   "new_control", "document_list", "mandatory", "metric_set", "metric",
+                   "workflow", "state", "transition" },
 }
 files["rules"] = rule_files
 files["demo"] = rule_files

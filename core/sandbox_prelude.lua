@@ -121,6 +121,13 @@ local WORDS = {
   { "control_mapping",     "named", "iso27001-2013-to-2022" },
   { "maps",                "named", "A.5.1.1" },
   { "new_control",         "named", "A.5.7" },
+  { "document_list",       "named", "iso27001" },
+  { "mandatory",           "named", "scope" },
+  { "metric_set",          "named", "iso27001" },
+  { "metric",              "named", "M-RISK-TREATED" },
+  { "workflow",            "named", "nonconformity" },
+  { "state",               "named", "open" },
+  { "transition",          "named", "plan" },
 }
 
 local decls = {}

@@ -13,6 +13,10 @@ require "isms.risk.register"
 require "isms.treat.treatment"
 require "isms.treat.soa"
 require "isms.treat.rtp"
+require "isms.docs"
+require "isms.measure"
+require "isms.audit"
+require "isms.review"
 
 -- The flat module names of release 0.1 still load, for one release.
 require("isms._compat").install()
@@ -47,6 +51,17 @@ isms.actions = require "isms.actions"
 
 --- Record kinds (docs/records.md): isms.kinds.get(name), .all(), .define(desc).
 isms.kinds = require "isms.store.kind"
+
+--- Running the ISMS (docs/operations.md): documented information
+-- (isms.docs: check, verify, revise, the mandatory list), the measurement
+-- programme (isms.measure: collect, record, view), internal audit and
+-- nonconformities (isms.audit: programme, independence, checklist, report
+-- model; isms.audit.nonconformity: workflow, trends) and management review
+-- (isms.review: the review pack).
+isms.docs = require "isms.docs"
+isms.measure = require "isms.measure"
+isms.audit = require "isms.audit"
+isms.review = require "isms.review"
 
 --- The register path given by --db or ISMS_DB, if any.
 function isms.default_db()

@@ -131,6 +131,7 @@ require("isms.cli.methodology")(kit)
 require("isms.cli.risk")(kit)
 require("isms.cli.treatment")(kit)
 require("isms.cli.script")(kit)
+require("isms.cli.operations")(kit)
 -- One command per record kind the domain packages define (isms.store.kind).
 require("isms.cli.records").install(kit)
 
