@@ -60,9 +60,9 @@ local function section_previous_actions(reg, p)
     rows[#rows + 1] = row
   end
   return {
-    { id = "previous-actions-status", title = "a. Actions from previous reviews: status",
+    { id = "previous-actions-status", title = "a. Previous review actions",
       kind = "facts", facts = #counts > 0 and counts or { { label = "actions", value = 0 } } },
-    { id = "previous-actions", title = "a. Actions from previous reviews still open", kind = "table",
+    { id = "previous-actions", title = "a. Open previous review actions", kind = "table",
       columns = { { key = "id", title = "Action" }, { key = "review", title = "Review" },
                   { key = "title", title = "Title" }, { key = "owner", title = "Owner" },
                   { key = "due", title = "Due" }, { key = "status", title = "Status" },
