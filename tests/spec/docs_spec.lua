@@ -183,6 +183,7 @@ mandatory "competence" { remove = true }
     assert.truthy(err:find(bad .. ":2: mandatory 'x': clause: unknown field", 1, true), err)
     local none = H.file("none.lua", 'document_list "n" { title = "N" }\nmandatory "x" { title = "X" }\n')
     ok, err = docs.mandatory.load(none)
+    assert.is_nil(ok)
     assert.truthy(err:find("needs clause_2013 or clause_2022", 1, true), err)
     -- the register uses the organisation's list
     local out, _, code2 = F.run(path, "docs", "mandatory", "--use", own)

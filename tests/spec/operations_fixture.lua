@@ -3,7 +3,6 @@
 -- inventory, a dump of every table these registers write (to show that a
 -- refused input wrote nothing), and a check that a write was refused.
 local H = require "helper"
-local isms = require "isms"
 
 local F = {}
 
