@@ -220,7 +220,8 @@ function M.raise_from_finding(reg, finding_id, fields, opts)
     return nil, ("finding %s already has nonconformity %s"):format(f.id, f.nonconformity), "INPUT"
   end
   if f.class ~= "major" and f.class ~= "minor" then
-    return nil, ("finding %s is an %s, not a nonconformity"):format(f.id, f.class), "INPUT"
+    local what = f.class == "ofi" and "an opportunity for improvement" or "an observation"
+    return nil, ("finding %s is %s, not a nonconformity"):format(f.id, what), "INPUT"
   end
   local id
   local rep, err, code = kind.batch(reg, { command = "findings raise", reason = opts.reason }, function(tx)
