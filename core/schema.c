@@ -254,6 +254,11 @@ static const char *const migrations[] = {
     "  fulfils          TEXT,"
     "  clauses          TEXT"
     ") WITHOUT ROWID;"
+    /* docs check and the review pack read drafts, reviews due, retention
+    ** ended and the mandatory items by these, not by a scan. */
+    "CREATE INDEX documents_status ON documents(status, next_review);"
+    "CREATE INDEX documents_fulfils ON documents(fulfils, status) WHERE fulfils IS NOT NULL;"
+    "CREATE INDEX documents_retain ON documents(retain_until) WHERE retain_until IS NOT NULL;"
     "CREATE TABLE document_versions("
     "  document    TEXT NOT NULL,"
     "  version     TEXT NOT NULL,"
@@ -305,6 +310,7 @@ static const char *const migrations[] = {
     "  report_approved    TEXT,"
     "  distribution       TEXT"
     ") WITHOUT ROWID;"
+    "CREATE INDEX audits_start ON audits(start_date);"
     "CREATE TABLE findings("
     "  id            TEXT PRIMARY KEY,"
     "  audit         TEXT NOT NULL,"
@@ -317,7 +323,8 @@ static const char *const migrations[] = {
     "  raised        TEXT,"
     "  nonconformity TEXT"
     ") WITHOUT ROWID;"
-    "CREATE INDEX findings_audit ON findings(audit);"
+    "CREATE INDEX findings_audit ON findings(audit, class);"
+    "CREATE INDEX findings_class ON findings(class, raised);"
     "CREATE TABLE nonconformities("
     "  id           TEXT PRIMARY KEY,"
     "  title        TEXT NOT NULL,"
@@ -337,6 +344,7 @@ static const char *const migrations[] = {
     "  closed       TEXT,"
     "  closed_by    TEXT"
     ") WITHOUT ROWID;"
+    "CREATE INDEX nonconformities_raised ON nonconformities(raised);"
     "CREATE TABLE corrective_actions("
     "  id            TEXT PRIMARY KEY,"
     "  nonconformity TEXT NOT NULL,"
@@ -349,6 +357,8 @@ static const char *const migrations[] = {
     "  result        TEXT"
     ") WITHOUT ROWID;"
     "CREATE INDEX corrective_actions_nc ON corrective_actions(nonconformity);"
+    /* the action tracker lists what is open and due by these */
+    "CREATE INDEX corrective_actions_due ON corrective_actions(status, due);"
     "CREATE TABLE reviews("
     "  id          TEXT PRIMARY KEY,"
     "  title       TEXT NOT NULL,"
@@ -373,7 +383,8 @@ static const char *const migrations[] = {
     "  done   TEXT,"
     "  note   TEXT"
     ") WITHOUT ROWID;"
-    "CREATE INDEX review_actions_review ON review_actions(review);"
+    "CREATE INDEX review_actions_review ON review_actions(review, status, due);"
+    "CREATE INDEX review_actions_due ON review_actions(status, due);"
     "CREATE TABLE feedback("
     "  id            TEXT PRIMARY KEY,"
     "  party         TEXT NOT NULL,"
@@ -382,7 +393,8 @@ static const char *const migrations[] = {
     "  summary       TEXT NOT NULL,"
     "  response      TEXT,"
     "  nonconformity TEXT"
-    ") WITHOUT ROWID;",
+    ") WITHOUT ROWID;"
+    "CREATE INDEX feedback_received ON feedback(received);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

@@ -8,31 +8,31 @@
 -- may lower them); one that fails or runs over is recorded as failed and
 -- the other metrics are still collected.
 --
+-- Every query here reads at most one pass over one table, so a register of
+-- 3,000,000 risks is measured in well under a second. The share of
+-- unacceptable risks that have a treatment joins the two registers and costs
+-- more; docs/operations.md shows it as a metric to add.
+--
 -- Extend it: metric_set "acme" { title = "...", extends = "iso27001" }
 metric_set "iso27001" {
   title = "ISMS measurement programme (ISO/IEC 27001 9.1)",
 }
 
-metric "M-RISK-TREATED" {
-  title = "Unacceptable risks with a treatment decided",
-  measures = "the share of risks above the acceptance criteria that have a treatment",
-  method = "objective", unit = "%", frequency = "monthly",
-  target = 95, warning = 80, direction = "higher",
-  owner = "CISO", clause = "6.1.3",
-  query = [[
-    SELECT CASE WHEN n = 0 THEN 100.0 ELSE round(100.0 * t / n, 1) END
-    FROM (SELECT (SELECT count(*) FROM risks WHERE acceptable = 0) AS n,
-                 (SELECT count(*) FROM treatments x JOIN risks r ON r.ref = x.risk
-                   WHERE r.acceptable = 0) AS t)
-  ]],
-}
-
 metric "M-RISK-UNACCEPTABLE" {
   title = "Risks above the acceptance criteria",
-  measures = "how many risks the methodology finds unacceptable",
+  measures = "how many risks the methodology finds unacceptable (the trend matters)",
   method = "objective", unit = "risks", frequency = "monthly",
   direction = "lower", owner = "CISO", clause = "8.2",
   query = [[SELECT count(*) FROM risks WHERE acceptable = 0]],
+}
+
+metric "M-RESIDUAL-UNACCEPTABLE" {
+  title = "Treatments whose expected residual risk is still unacceptable",
+  measures = "treatments whose planned controls leave the risk above the residual criteria",
+  method = "objective", unit = "treatments", frequency = "monthly",
+  target = 0, warning = 10, direction = "lower",
+  owner = "CISO", clause = "6.1.3",
+  query = [[SELECT count(*) FROM treatments WHERE residual_acceptable = 0]],
 }
 
 metric "M-RTP-OVERDUE" {

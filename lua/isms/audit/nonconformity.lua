@@ -10,8 +10,9 @@
 local kind = require "isms.store.kind"
 local records = require "isms.store.records"
 local actions = require "isms.actions"
-local workflow = require "isms.audit.workflow"
+local action_sql = require "isms.actions.sql"
 local dates = require "isms.docs.dates"
+local workflow = require "isms.audit.workflow"
 
 local M = {}
 
@@ -197,9 +198,11 @@ M.action_kind = kind.define {
 }
 
 -- Corrective actions are actions of the one tracker.
-actions.source("corrective", function(reg)
+actions.source("corrective", function(reg, opts)
   local list = {}
-  for row in reg:query("SELECT id, nonconformity, title, owner, due, status FROM corrective_actions") do
+  local where, args = action_sql.where(opts, { "planned", "in_progress" })
+  for row in reg:query("SELECT id, nonconformity, title, owner, due, status FROM corrective_actions"
+                       .. where, unpack(args)) do
     list[#list + 1] = { id = row.id, title = row.title, owner = row.owner, due = row.due,
                         status = row.status,
                         done = row.status == "done" or row.status == "cancelled",
@@ -238,7 +241,8 @@ function M.raise_from_finding(reg, finding_id, fields, opts)
 end
 
 --- Nonconformity trends: counts by source, by clause, by quarter raised,
--- and the open ones by age. opts: { today, from, to } (raised within).
+-- and the open ones by age, from one grouped pass. opts: { today, from,
+-- to } (raised within).
 function M.trends(reg, opts)
   opts = opts or {}
   local today = records.today(opts.today)
@@ -246,36 +250,47 @@ function M.trends(reg, opts)
   local wf = M.workflow(reg)
   local finals = {}
   for _, s in ipairs(wf and wf.states or {}) do if s.final then finals[#finals + 1] = s.id end end
-  local final_set = {}
-  for _, s in ipairs(finals) do final_set[s] = true end
+  if #finals == 0 then finals[1] = "closed" end
+  local ph = {}
+  for k = 1, #finals do ph[k] = "?" .. (k + 6) end
+  local open = ("state NOT IN (%s)"):format(table.concat(ph, ", "))
   local out = { by_source = {}, by_clause = {}, by_quarter = {}, by_age = {}, total = 0, open = 0 }
-  local by_clause, by_quarter = {}, {}
-  local ages = { { "0-30 days", 30 }, { "31-90 days", 90 }, { "91-180 days", 180 },
-                 { "over 180 days", math.huge } }
+  local by_source, by_clause, by_quarter = {}, {}, {}
+  local ages = { "0-30 days", "31-90 days", "91-180 days", "over 180 days" }
   local age_n = { 0, 0, 0, 0 }
-  local by_source = {}
-  for row in reg:query("SELECT source, clauses, raised, state, count(*) AS n FROM nonconformities "
-      .. "WHERE raised >= ?1 AND raised <= ?2 GROUP BY source, clauses, raised, state", from, to) do
-    local n = tonumber(row.n)
-    local open = not final_set[row.state]
+  -- one pass over the period's nonconformities, grouped by everything the
+  -- trends count
+  -- ages as dates to compare with, not date arithmetic per row
+  local d30, d90, d180 = dates.add_days(today, -30), dates.add_days(today, -90),
+                         dates.add_days(today, -180)
+  local quarters = {}
+  for row in reg:query("SELECT source, clauses, substr(raised, 1, 7) AS month, " .. open
+      .. " AS open, CASE WHEN raised >= ?4 THEN 1 WHEN raised >= ?5 THEN 2 WHEN raised >= ?6 "
+      .. "THEN 3 ELSE 4 END AS bucket, count(*) AS n FROM nonconformities WHERE raised >= ?1 AND "
+      .. "raised <= ?2 AND ?3 = ?3 GROUP BY 1, 2, 3, 4, 5", from, to, today, d30, d90, d180,
+      unpack(finals)) do
+    local q = quarters[row.month]
+    if not q then
+      q = dates.quarter(row.month .. "-01")
+      quarters[row.month] = q
+    end
+    row.quarter = q
+    local n, is_open = tonumber(row.n), row.open == "1"
     out.total = out.total + n
     local s = by_source[row.source] or { source = row.source, total = 0, open = 0 }
     by_source[row.source] = s
     s.total = s.total + n
-    if open then
+    if is_open then
       s.open = s.open + n
       out.open = out.open + n
-      local age = dates.days(row.raised, today)
-      for k, a in ipairs(ages) do
-        if age <= a[2] then age_n[k] = age_n[k] + n; break end
-      end
+      local b = tonumber(row.bucket)
+      age_n[b] = age_n[b] + n
     end
     for c in (row.clauses or ""):gmatch("[^;]+") do
       c = c:match("^%s*(.-)%s*$")
       by_clause[c] = (by_clause[c] or 0) + n
     end
-    local q = dates.quarter(row.raised)
-    by_quarter[q] = (by_quarter[q] or 0) + n
+    by_quarter[row.quarter] = (by_quarter[row.quarter] or 0) + n
   end
   for _, src in ipairs(M.SOURCES) do
     if by_source[src] then out.by_source[#out.by_source + 1] = by_source[src] end
@@ -286,7 +301,7 @@ function M.trends(reg, opts)
   end)
   for q, n in pairs(by_quarter) do out.by_quarter[#out.by_quarter + 1] = { quarter = q, total = n } end
   table.sort(out.by_quarter, function(a, b) return a.quarter < b.quarter end)
-  for k, a in ipairs(ages) do out.by_age[k] = { age = a[1], open = age_n[k] } end
+  for k, a in ipairs(ages) do out.by_age[k] = { age = a, open = age_n[k] } end
   return out
 end
 

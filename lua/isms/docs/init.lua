@@ -268,9 +268,17 @@ function M.coverage(reg)
   local list, err, code = mandatory.of(reg)
   if not list then return nil, err, code end
   local out = { list = list, items = {} }
+  -- one pass: approved documents by the items they fulfil
+  local fulfilled = {}
+  for row in reg:query("SELECT fulfils, count(*) AS n FROM documents WHERE status = 'approved' "
+                       .. "AND fulfils IS NOT NULL GROUP BY fulfils") do
+    for id in row.fulfils:gmatch("[^;]+") do
+      id = id:match("^%s*(.-)%s*$")
+      fulfilled[id] = (fulfilled[id] or 0) + tonumber(row.n)
+    end
+  end
   for _, item in ipairs(list.items) do
-    local n = count(reg, "SELECT count(*) AS n FROM documents WHERE status = 'approved' AND "
-                    .. "instr('; ' || fulfils || '; ', ?1) > 0", "; " .. item.id .. "; ")
+    local n = fulfilled[item.id] or 0
     local nrec, unknown = 0, nil
     if item.records then
       local tbl = records_table(item.records)
@@ -328,17 +336,19 @@ function M.check(reg, opts)
   for row in reg:query("SELECT id FROM documents WHERE status = 'draft' ORDER BY id") do
     problem("unapproved", row.id, "status", "a draft: not approved")
   end
-  for row in reg:query("SELECT id, next_review, review_months FROM documents WHERE status = "
-      .. "'approved' AND (next_review IS NULL OR next_review < ?1) ORDER BY next_review, id", today) do
-    if row.next_review then
-      problem("review", row.id, "next_review", ("review overdue since %s (%d days)"):format(
-        row.next_review, dates.days(row.next_review, today)))
-    else
-      problem("review", row.id, "review_months", "approved without a review cycle or next review date")
-    end
+  -- two range reads of documents_status(status, next_review)
+  for row in reg:query("SELECT id FROM documents WHERE status = 'approved' AND next_review IS NULL "
+                       .. "ORDER BY id") do
+    problem("review", row.id, "review_months", "approved without a review cycle or next review date")
   end
-  for row in reg:query("SELECT id, retain_until FROM documents WHERE status <> 'disposed' AND "
-      .. "retain_until < ?1 ORDER BY retain_until, id", today) do
+  for row in reg:query("SELECT id, next_review, CAST(julianday(?1) - julianday(next_review) AS "
+      .. "INTEGER) AS days FROM documents WHERE status = 'approved' AND next_review < ?1 "
+      .. "ORDER BY next_review, id", today) do
+    problem("review", row.id, "next_review", ("review overdue since %s (%s days)"):format(
+      row.next_review, row.days))
+  end
+  for row in reg:query("SELECT id, retain_until FROM documents WHERE retain_until < ?1 AND "
+      .. "status <> 'disposed' ORDER BY retain_until, id", today) do
     problem("retention", row.id, "retain_until", ("retained until %s: dispose of it (disposed, "
             .. "disposed_by, disposal_reason) or extend the retention"):format(row.retain_until))
   end
@@ -378,9 +388,11 @@ end
 function M.summary(reg, opts)
   opts = opts or {}
   local today = records.today(opts.today)
-  local r = first(reg, "SELECT count(*) AS n, sum(status = 'approved') AS approved, sum(status = "
-    .. "'draft') AS drafts, sum(status = 'approved' AND next_review < ?1) AS review, "
-    .. "sum(status <> 'disposed' AND retain_until < ?1) AS retention FROM documents", today)
+  local r = first(reg, "SELECT (SELECT count(*) FROM documents) AS n, (SELECT count(*) FROM "
+    .. "documents WHERE status = 'approved') AS approved, (SELECT count(*) FROM documents WHERE "
+    .. "status = 'draft') AS drafts, (SELECT count(*) FROM documents WHERE status = 'approved' AND "
+    .. "next_review < ?1) AS review, (SELECT count(*) FROM documents WHERE retain_until < ?1 AND "
+    .. "status <> 'disposed') AS retention", today)
   local cov, err, code = M.coverage(reg)
   if not cov then return nil, err, code end
   local met, missing = 0, {}

@@ -6,6 +6,7 @@
 local kind = require "isms.store.kind"
 local records = require "isms.store.records"
 local actions = require "isms.actions"
+local action_sql = require "isms.actions.sql"
 local pack = require "isms.review.pack"
 
 local M = {}
@@ -95,9 +96,11 @@ M.feedback_kind = kind.define {
 }
 
 -- Review actions are actions of the one tracker.
-actions.source("review", function(reg)
+actions.source("review", function(reg, opts)
   local list = {}
-  for row in reg:query("SELECT id, review, title, owner, due, status FROM review_actions") do
+  local where, args = action_sql.where(opts, { "open", "in_progress" })
+  for row in reg:query("SELECT id, review, title, owner, due, status FROM review_actions" .. where,
+                       unpack(args)) do
     list[#list + 1] = { id = row.id, title = row.title, owner = row.owner, due = row.due,
                         status = row.status,
                         done = row.status == "done" or row.status == "cancelled",

@@ -44,20 +44,33 @@ M.CONTEXT_ENTITIES = { "scope", "setting", "interested_party", "obligation", "is
 
 local function section_previous_actions(reg, p)
   local today = p.today
-  local where = "FROM review_actions a JOIN reviews r ON r.id = a.review WHERE "
-    .. "coalesce(r.held, r.period_to) <= ?1"
-  local counts = {}
-  for row in reg:query("SELECT a.status, count(*) AS n " .. where .. " GROUP BY a.status", p.to) do
+  -- Previous reviews: held (or ending) by the end of the period. Usually
+  -- that is every review, and the counts come from review_actions_due
+  -- alone; a pack of an earlier period leaves the later reviews out.
+  local later = n_of(reg, "SELECT count(*) AS n FROM reviews WHERE coalesce(held, period_to) IS "
+                     .. "NULL OR coalesce(held, period_to) > ?1", p.to)
+  local previous = later == 0 and "?1 = ?1"
+    or "review IN (SELECT id FROM reviews WHERE coalesce(held, period_to) <= ?1)"
+  local counts, open_total = {}, 0
+  for row in reg:query("SELECT status, count(*) AS n FROM review_actions WHERE " .. previous
+                       .. " GROUP BY status ORDER BY status", p.to) do
     counts[#counts + 1] = { label = row.status, value = tonumber(row.n) }
+    if row.status == "open" or row.status == "in_progress" then
+      open_total = open_total + tonumber(row.n)
+    end
   end
-  local open_total = n_of(reg, "SELECT count(*) AS n " .. where
-                          .. " AND a.status IN ('open', 'in_progress')", p.to)
+  -- the first due of each open status, by review_actions_due(status, due), merged
   local rows = {}
-  for _, row in ipairs(rows_of(reg, M.LIMIT, "SELECT a.id, a.review, a.title, a.owner, a.due, "
-      .. "a.status " .. where .. " AND a.status IN ('open', 'in_progress') ORDER BY a.due, a.id",
-      p.to)) do
+  for _, status in ipairs { "open", "in_progress" } do
+    for _, row in ipairs(rows_of(reg, M.LIMIT, "SELECT id, review, title, owner, due, status FROM "
+        .. "review_actions WHERE status = ?2 AND " .. previous .. " ORDER BY due, id", p.to, status)) do
+      rows[#rows + 1] = row
+    end
+  end
+  table.sort(rows, function(a, b) return a.due < b.due or a.due == b.due and a.id < b.id end)
+  for k = #rows, M.LIMIT + 1, -1 do rows[k] = nil end
+  for _, row in ipairs(rows) do
     row.overdue = row.due < today and dates.days(row.due, today) or nil
-    rows[#rows + 1] = row
   end
   return {
     { id = "previous-actions-status", title = "a. Previous review actions",
@@ -171,14 +184,27 @@ local function section_audits(reg, p)
   local where = "FROM audits a WHERE coalesce(a.end_date, a.start_date) >= ?1 AND "
     .. "coalesce(a.start_date, a.end_date) <= ?2"
   local total = n_of(reg, "SELECT count(*) AS n " .. where, p.from, p.to)
-  local rows = rows_of(reg, M.LIMIT, "SELECT a.id, a.title, a.start_date, a.end_date, a.status, "
-    .. "(SELECT count(*) FROM findings f WHERE f.audit = a.id AND f.class = 'major') AS major, "
-    .. "(SELECT count(*) FROM findings f WHERE f.audit = a.id AND f.class = 'minor') AS minor, "
-    .. "(SELECT count(*) FROM findings f WHERE f.audit = a.id AND f.class = 'ofi') AS ofi, "
-    .. "(SELECT count(*) FROM findings f WHERE f.audit = a.id AND f.class = 'observation') AS obs "
+  local rows = rows_of(reg, M.LIMIT, "SELECT a.id, a.title, a.start_date, a.end_date, a.status "
     .. where .. " ORDER BY a.start_date, a.id", p.from, p.to)
+  local by_id, ids = {}, {}
   for _, r in ipairs(rows) do
-    for _, k in ipairs { "major", "minor", "ofi", "obs" } do r[k] = tonumber(r[k]) end
+    r.major, r.minor, r.ofi, r.obs = 0, 0, 0, 0
+    by_id[r.id] = r
+    ids[#ids + 1] = r.id
+  end
+  local KEY = { major = "major", minor = "minor", ofi = "ofi", observation = "obs" }
+  -- the findings of the audits shown, by class: findings_audit(audit, class)
+  for k = 1, #ids, 200 do
+    local slice, ph = {}, {}
+    for j = k, math.min(#ids, k + 199) do
+      slice[#slice + 1] = ids[j]
+      ph[#ph + 1] = "?" .. #slice
+    end
+    for row in reg:query("SELECT audit, class, count(*) AS n FROM findings WHERE audit IN ("
+        .. table.concat(ph, ", ") .. ") GROUP BY audit, class", unpack(slice)) do
+      local key, r = KEY[row.class], by_id[row.audit]
+      if key and r then r[key] = tonumber(row.n) end
+    end
   end
   local programme = audit.programme(reg, { today = p.today })
   local due = 0
