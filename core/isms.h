@@ -268,6 +268,12 @@ int64_t isms_csv_line(isms_csv_reader *r);
 /* 1-based column where field k of the current record starts; *line gets
 ** its line (a record may span lines). */
 int isms_csv_column(isms_csv_reader *r, int k, int64_t *line /* OUT */);
+/* A YAML document (libyaml) as JSON text, for the Lua importers to decode
+** in one call. Plain scalars are typed (null, booleans, numbers that read
+** back the same), quoted ones are strings; anchors and aliases, and more
+** than one document, are refused with "line:col: reason" in *err. Free
+** both outputs with isms_free. */
+int isms_yaml_to_json(const char *text, size_t len, char **json /* OUT */, char **err /* OUT */);
 const char *isms_csv_error(isms_csv_reader *r);
 void isms_csv_close(isms_csv_reader *r);
 

@@ -51,11 +51,49 @@ static const kind_desc kinds[] = {
 };
 #define NKINDS ((int)(sizeof kinds / sizeof kinds[0]))
 
+/* Statements of a batch, kept by their SQL text: an import puts
+** thousands of records of one kind with the same few statements. */
+#define STMT_CACHE 24
+
 struct isms_records {
   isms_db *db;
   int64_t batch;
   int64_t created, updated, deleted;
+  char *sql[STMT_CACHE];
+  sqlite3_stmt *st[STMT_CACHE];
+  int next_slot;
 };
+
+/* The prepared statement of sql, reset and unbound; NULL on failure. */
+static sqlite3_stmt *statement(isms_records *rec, const char *sql) {
+  for (int k = 0; k < STMT_CACHE; k++)
+    if (rec->sql[k] && strcmp(rec->sql[k], sql) == 0) {
+      sqlite3_reset(rec->st[k]);
+      sqlite3_clear_bindings(rec->st[k]);
+      return rec->st[k];
+    }
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(rec->db->sql, sql, -1, &st, NULL) != SQLITE_OK) return NULL;
+  char *copy = strdup(sql);
+  if (!copy) {
+    sqlite3_finalize(st);
+    return NULL;
+  }
+  int k = rec->next_slot;
+  rec->next_slot = (k + 1) % STMT_CACHE;
+  sqlite3_finalize(rec->st[k]);
+  free(rec->sql[k]);
+  rec->sql[k] = copy;
+  rec->st[k] = st;
+  return st;
+}
+
+static void statements_free(isms_records *rec) {
+  for (int k = 0; k < STMT_CACHE; k++) {
+    sqlite3_finalize(rec->st[k]);
+    free(rec->sql[k]);
+  }
+}
 
 /* Kinds defined at run time (isms_records_define), kept on the handle:
 ** the registers of later areas (gap assessments, audits, incidents, ...)
@@ -245,7 +283,8 @@ static void bind_key(const request *q, sqlite3_stmt *st) {
 
 /* The stored row of the request's key into old[] (malloc'd texts);
 ** returns 1 when there is one, 0 when not, or a negative error. */
-static int read_old(isms_db *db, const request *q, char **old) {
+static int read_old(isms_records *rec, const request *q, char **old) {
+  isms_db *db = rec->db;
   char sql[8192] = "SELECT ";
   for (int f = 0; f < q->n; f++) {
     strcat(sql, q->d->fields[f]);
@@ -253,8 +292,8 @@ static int read_old(isms_db *db, const request *q, char **old) {
   }
   strcat(sql, q->d->table);
   where_key(q, sql, sizeof sql);
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK) {
+  sqlite3_stmt *st = statement(rec, sql);
+  if (!st) {
     isms__fail_sql(db, "reading records");
     return -1;
   }
@@ -264,7 +303,7 @@ static int read_old(isms_db *db, const request *q, char **old) {
     const unsigned char *t = found ? sqlite3_column_text(st, f) : NULL;
     old[f] = t ? strdup((const char *)t) : NULL;
   }
-  sqlite3_finalize(st);
+  sqlite3_reset(st);
   if (s != SQLITE_ROW && s != SQLITE_DONE) {
     isms__fail_sql(db, "reading records");
     return -1;
@@ -283,15 +322,15 @@ static int refused(isms_db *db, const request *q) {
   return isms__fail(db, ISMS_INPUT, "%s %s: %s", q->d->name, q->id, why);
 }
 
-static int run(isms_db *db, const request *q, const char *sql, const char *const *binds,
+static int run(isms_records *rec, const request *q, const char *sql, const char *const *binds,
                int nbinds) {
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
-    return isms__fail_sql(db, "writing records");
+  isms_db *db = rec->db;
+  sqlite3_stmt *st = statement(rec, sql);
+  if (!st) return isms__fail_sql(db, "writing records");
   for (int b = 0; b < nbinds; b++) sqlite3_bind_text(st, b + 1, binds[b], -1, SQLITE_STATIC);
   int s = sqlite3_step(st);
   int rc = s == SQLITE_DONE ? ISMS_OK : refused(db, q);
-  sqlite3_finalize(st);
+  sqlite3_reset(st);
   return rc;
 }
 
@@ -303,7 +342,7 @@ static int prepare(isms_records *rec, const char *kind, int n, const char *const
   if (!rec) return ISMS_MISUSE;
   int rc = parse(rec->db, kind, n, names, values, q);
   if (rc) return rc;
-  *found = read_old(rec->db, q, old);
+  *found = read_old(rec, q, old);
   if (*found < 0) return ISMS_STORAGE;  /* read_old keeps nothing on failure */
   return ISMS_OK;
 }
@@ -335,7 +374,7 @@ ISMS_API int isms_records_put(isms_records *rec, const char *kind, int n,
     strcat(sql, ") VALUES(");
     strcat(sql, vals);
     strcat(sql, ")");
-    rc = run(db, &q, sql, binds, nb);
+    rc = run(rec, &q, sql, binds, nb);
     if (!rc) rc = isms__log_change(db, rec->batch, q.d->name, q.id, "create", NULL, NULL, NULL);
     if (!rc) rec->created++;
   } else {
@@ -352,7 +391,7 @@ ISMS_API int isms_records_put(isms_records *rec, const char *kind, int n,
       changed++;
     }
     where_key(&q, sql, sizeof sql);
-    if (changed) rc = run(db, &q, sql, binds, nb);
+    if (changed) rc = run(rec, &q, sql, binds, nb);
     for (int f = q.d->nkeys; !rc && f < q.n; f++)
       if (q.given[f] && !same(old[f], q.want[f]))
         rc = isms__log_change(db, rec->batch, q.d->name, q.id, "update", q.d->fields[f], old[f],
@@ -383,7 +422,7 @@ ISMS_API int isms_records_delete(isms_records *rec, const char *kind, int n,
     where_key(&q, sql, sizeof sql);
     const char *binds[MAX_FIELDS];
     for (int f = 0; f < q.d->nkeys; f++) binds[f] = q.want[f];
-    rc = run(db, &q, sql, binds, q.d->nkeys);
+    rc = run(rec, &q, sql, binds, q.d->nkeys);
     if (!rc) rec->deleted++;
   }
   for (int f = 0; f < q.n; f++) free(old[f]);
@@ -393,6 +432,7 @@ ISMS_API int isms_records_delete(isms_records *rec, const char *kind, int n,
 ISMS_API int isms_records_end(isms_records *rec, int commit, isms_import_report *rep) {
   if (!rec) return ISMS_MISUSE;
   isms_db *db = rec->db;
+  statements_free(rec);
   int rc = ISMS_OK;
   if (commit) {
     rc = isms__batch_close(db, rec->batch, rec->created, rec->updated, rec->deleted);

@@ -121,6 +121,17 @@ local WORDS = {
   { "control_mapping",     "named", "iso27001-2013-to-2022" },
   { "maps",                "named", "A.5.1.1" },
   { "new_control",         "named", "A.5.7" },
+  -- gap analysis (docs/gap-analysis.md)
+  { "requirement_catalog", "named", "iso27001-2022" },
+  { "requirement",         "named", "6.1.2 c) 1)" },
+  { "requirement_mapping", "named", "iso9001-2015-to-iso27001-2022" },
+  { "new_requirement",     "named", "6.1.2" },
+  { "gap_method",          "named", "default" },
+  { "answer_status",       "named", "met" },
+  { "maturity_level",      "named", "3" },
+  { "readiness",           "named", "default" },
+  { "criterion",           "named", "internal_audit" },
+  -- running the ISMS (docs/operations.md)
   { "document_list",       "named", "iso27001" },
   { "mandatory",           "named", "scope" },
   { "metric_set",          "named", "iso27001" },

@@ -222,7 +222,42 @@ static const char *const migrations[] = {
     ") WITHOUT ROWID;"
     "CREATE INDEX record_links_target ON record_links(rel, target);",
 
-    /* 5: running the ISMS (clauses 7.5, 9 and 10; issue #14): documented
+    /* 5: gap analysis. Requirement catalogs (frameworks) imported into the
+    ** register from rule files, CISO Assistant libraries or OSCAL
+    ** catalogs; their nodes keyed "framework:ref"; mapping sets between
+    ** frameworks; assessments and one answer per requirement assessed. */
+    "CREATE TABLE frameworks("
+    "  id TEXT PRIMARY KEY, title TEXT NOT NULL, standard TEXT, edition TEXT, version TEXT,"
+    "  urn TEXT, format TEXT, source TEXT, nodes INTEGER, imported_at TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE requirements("
+    "  id TEXT PRIMARY KEY, framework TEXT NOT NULL, ref TEXT NOT NULL, parent TEXT,"
+    "  depth INTEGER, ord INTEGER, title TEXT, text TEXT, assessable INTEGER, mandatory INTEGER,"
+    "  groups TEXT, urn TEXT, control INTEGER"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX requirements_framework ON requirements(framework, ord);"
+    "CREATE INDEX requirements_urn ON requirements(urn);"
+    "CREATE TABLE requirement_mappings("
+    "  id TEXT PRIMARY KEY, title TEXT, source_framework TEXT NOT NULL,"
+    "  target_framework TEXT NOT NULL, format TEXT, source TEXT, pairs INTEGER, imported_at TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE requirement_maps("
+    "  id TEXT PRIMARY KEY, mapping TEXT NOT NULL, source_ref TEXT NOT NULL,"
+    "  target_ref TEXT NOT NULL, relation TEXT NOT NULL, note TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX requirement_maps_mapping ON requirement_maps(mapping);"
+    "CREATE TABLE assessments("
+    "  id TEXT PRIMARY KEY, framework TEXT NOT NULL, title TEXT, scope TEXT, assessed_on TEXT,"
+    "  assessor TEXT, method TEXT, state TEXT, based_on TEXT, notes TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE answers("
+    "  assessment TEXT NOT NULL, requirement TEXT NOT NULL, status TEXT, maturity INTEGER,"
+    "  target INTEGER, justification TEXT, evidence TEXT, owner TEXT, remediation TEXT,"
+    "  effort REAL, due TEXT, notes TEXT, origin TEXT,"
+    "  PRIMARY KEY (assessment, requirement)"
+    ") WITHOUT ROWID;",
+
+    /* 6: running the ISMS (clauses 7.5, 9 and 10; issue #14): documented
     ** information and its versions, measurements of the metrics that rule
     ** files define, the audit programme, audits and their findings,
     ** nonconformities and corrective actions, management reviews, their

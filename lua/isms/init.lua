@@ -13,6 +13,7 @@ require "isms.risk.register"
 require "isms.treat.treatment"
 require "isms.treat.soa"
 require "isms.treat.rtp"
+require "isms.gap"
 require "isms.docs"
 require "isms.measure"
 require "isms.audit"
@@ -44,6 +45,10 @@ isms.catalog = require "isms.risk.catalog"
 --- Control catalogs (Annex A 2005, 2013, 2022, your own) and the mappings
 -- between editions: isms.controls.load(name), .load_mapping(name), ...
 isms.controls = require "isms.treat.controls"
+
+--- Gap analysis: isms.gap.catalog (requirement catalogs), .method,
+-- .report (the gap report model); register methods in docs/lua-api.md.
+isms.gap = require "isms.gap"
 
 --- The one action tracker over RTP tasks, corrective and review actions,
 -- gap remediation, ...: isms.actions.list(reg, opts), .source(name, fn).

@@ -21,6 +21,10 @@ local _ = kind.get("gadget") or kind.define {
     { name = "tags", type = "list" },
     { name = "parent", type = "ref", to = "gadget" },
     { name = "assets", type = "links", to = "asset" },
+    { name = "size", type = "text", check = function(v)
+        local sizes = { s = "S", small = "S", m = "M", l = "L", large = "L" }
+        return sizes[v:lower()] or nil, ("'%s' is not a size (S, M, L)"):format(v)
+      end },
   },
   validate = function(row)
     if row.state == "retired" and not row.bought then return "a retired gadget was bought", "bought" end
@@ -47,13 +51,34 @@ local _ = kind.get("widget") or kind.define {
   end,
 }
 
+-- A kind whose rule spans records: serial numbers are unique, in the
+-- register and among the rows of one import (validate's batch).
+_ = kind.get("sprocket") or kind.define {
+  kind = "sprocket", plural = "sprockets", table = "test_sprockets", key = "id",
+  fields = { { name = "id", type = "id" }, { name = "serial", type = "text", required = true } },
+  validate = function(row, _, reg, batch)
+    for id, other in pairs(batch) do
+      if id ~= row.id and other.serial == row.serial then
+        return ("serial %s is also sprocket %s's"):format(row.serial, id), "serial"
+      end
+    end
+    for r in reg:query("SELECT id FROM test_sprockets WHERE serial = ?1 AND id <> ?2", row.serial,
+                       row.id) do
+      if not batch[r.id] then
+        return ("serial %s is also sprocket %s's"):format(row.serial, r.id), "serial"
+      end
+    end
+  end,
+}
+
 local function new_register()
   local reg, path = H.register()
   reg:close()
   assert(os.execute("sqlite3 " .. H.shell_quote(path) .. " \"CREATE TABLE test_gadgets(id TEXT "
     .. "PRIMARY KEY, title TEXT NOT NULL, state TEXT, bought TEXT, cost REAL, count INTEGER, "
-    .. "spare INTEGER, tags TEXT, parent TEXT); CREATE TABLE test_widgets(id TEXT PRIMARY KEY, "
-    .. "title TEXT NOT NULL, label TEXT, gadget TEXT)\"") == 0)
+    .. "spare INTEGER, tags TEXT, parent TEXT, size TEXT); CREATE TABLE test_widgets(id TEXT PRIMARY KEY, "
+    .. "title TEXT NOT NULL, label TEXT, gadget TEXT); CREATE TABLE test_sprockets(id TEXT PRIMARY KEY, "
+    .. "serial TEXT)\"") == 0)
   reg = assert(isms.open(path))
   assert(reg:import_assets(H.file("a.csv", H.GOOD)))
   return reg, path
@@ -116,6 +141,22 @@ describe("record kinds", function()
     assert.are.equal(before, dump(path))
   end)
 
+  it("normalises a value through the field's own check, or refuses it", function()
+    assert(coll:add({ id = "G-1", title = "x", size = "large" }))
+    assert.are.equal("L", coll:get("G-1").size)
+    assert.are.equal(1, #coll:list({ size = "l" }))
+    local before = dump(path)
+    local ok, err, code = coll:add({ title = "y", size = "huge" })
+    assert.is_nil(ok)
+    assert.are.equal("INPUT", code)
+    assert.truthy(err:find("size: 'huge' is not a size (S, M, L)", 1, true), err)
+    -- a required field refused for its value is not also called missing
+    ok, err = coll:add({ title = "a\0b" })
+    assert.is_nil(ok)
+    assert.are.equal("gadget (new): title: holds a NUL byte", err)
+    assert.are.equal(before, dump(path))
+  end)
+
   it("sets, clears and links in one logged batch, and shows the history", function()
     assert(coll:add({ id = "G-7", title = "Server", assets = "AST-1" }, { reason = "bought" }))
     assert(coll:set("G-7", { state = "in_use", cost = 10, assets = "AST-2;AST-3" }, { reason = "racked" }))
@@ -139,6 +180,22 @@ describe("record kinds", function()
     local _, err, code = coll:set("G-404", { title = "x" })
     assert.are.equal("NOTFOUND", code)
     assert.truthy(err:find("no gadget 'G-404'", 1, true))
+  end)
+
+  it("puts several records in one batch, or none of them", function()
+    local rep = assert(coll:put_all({ { id = "G-1", title = "a" }, { id = "G-2", title = "b",
+                                        parent = "G-1" } }, { reason = "two at once" }))
+    assert.are.equal(2, rep.created)
+    assert.are.equal(2, rep.rows)
+    assert.are.equal("G-1", coll:get("G-2").parent)
+    local before = dump(path)
+    local ok, err, code = coll:put_all({ { id = "G-1", title = "changed" },
+                                         { id = "G-3", title = "x", state = "broken" } })
+    assert.is_nil(ok)
+    assert.are.equal("INPUT", code)
+    assert.truthy(err:find("gadget G-3: state:", 1, true), err)
+    assert.are.equal(before, dump(path))
+    assert.are.equal(0, assert(coll:put_all({})).rows)
   end)
 
   it("filters lists by fields and by links", function()
@@ -199,8 +256,8 @@ describe("record kinds", function()
     local out = H.tmp("export.csv")
     assert(coll:export(out))
     local text = H.read(out)
-    assert.truthy(text:find("^id,title,state,bought,cost,count,spare,tags,parent,assets\n"), text)
-    assert.truthy(text:find("G-2,child,new,,,,no,x; y,G-1,AST-1; AST-2\n", 1, true), text)
+    assert.truthy(text:find("^id,title,state,bought,cost,count,spare,tags,parent,assets,size\n"), text)
+    assert.truthy(text:find("G-2,child,new,,,,no,x; y,G-1,AST-1; AST-2,\n", 1, true), text)
     -- a second import of the export changes nothing
     rep = assert(coll:import(out))
     assert.are.equal(0, rep.created)
@@ -265,7 +322,7 @@ describe("record kinds", function()
     local cli_records = require "isms.cli.records"
     cli_records.verb("widget", "shout", {
       usage = "shout ID", summary = "the label, loud", options = { times = "positive" },
-      run = function(r, opts, pos) return r:records("widget"):get(pos[2]).label .. (opts.times or 1) end,
+      run = function(r, opts, args) return r:records("widget"):get(args[1]).label .. (opts.times or 1) end,
     })
     local cmds, printed = {}, {}
     local fake = { out = function(...) printed[#printed + 1] = table.concat({ ... }) end,
@@ -284,5 +341,64 @@ describe("record kinds", function()
     assert.are.equal("HI3", wids.run({}, { times = 3 }, { "shout", "W-9" }))
     assert.are.equal(2, wids.run({}, {}, { "dance" }))
     assert.truthy(printed[#printed]:find("expected list, show, add, set, delete, import, export, check, shout", 1, true))
+  end)
+
+  it("lets validate see the rows an import accepted before (rules across records)", function()
+    local widgets = reg:records("sprockets")
+    assert(widgets:add({ id = "W-1", serial = "S1" }))
+    local _, err = widgets:add({ id = "W-2", serial = "S1" })
+    assert.truthy(err:find("serial: serial S1 is also sprocket W-1's", 1, true), err)
+    local before = dump(path)
+    local bad = H.file("w.csv", "id,serial\nW-3,S3\nW-4,S3\n")
+    local ok
+    ok, err = widgets:import(bad)
+    assert.is_nil(ok)
+    assert.truthy(err:find(bad .. ":3:5: serial: serial S3 is also sprocket W-3's", 1, true), err)
+    assert.are.equal(before, dump(path))
+    -- a file may move a serial from one record to another
+    local swap = H.file("swap.csv", "id,serial\nW-1,S9\nW-5,S1\n")
+    assert(widgets:import(swap))
+    assert.are.equal("S1", widgets:get("W-5").serial)
+  end)
+end)
+
+describe("record kinds on the command line: verbs a command family adds", function()
+  local records_cli = require "isms.cli.records"
+  it("adds a verb with its own options, replaces a generic one, and refuses strays", function()
+    local reg = new_register()
+    assert(reg:records("gadgets"):add({ id = "G-1", title = "one" }))
+    local seen
+    records_cli.verb("gadgets", "count", {
+      usage = "count [--min N]", summary = "how many gadgets", options = { min = "value" },
+      run = function(r, opts, args)
+        seen = { n = #r:records("gadgets"):list(), min = opts.min, args = args }
+        return 0
+      end,
+    })
+    records_cli.verb("gadgets", "check", {
+      summary = "a richer check",
+      run = function() return nil, "found 1 problem", "INPUT" end,
+    })
+    local cmds, errs = {}, {}
+    local kit = { command = function(name, def) cmds[name] = def end, out = function() end,
+                  err = function(e) errs[#errs + 1] = e end,
+                  EXIT = { OK = 0, FAIL = 1, USAGE = 2, INPUT = 3, REGISTER = 4 },
+                  exit_for = function(code) return code == "INPUT" and 3 or 1 end,
+                  with_register = function(_, fn) return fn(reg) end,
+                  render = function() return "" end, check_format = function() return true end }
+    records_cli.install(kit)
+    local g = cmds.gadgets
+    assert.truthy(g.usage:find("|count", 1, true), g.usage)
+    assert.truthy(g.help:find("how many gadgets", 1, true))
+    assert.are.equal(0, g.run({}, { min = "2" }, { "count", "x" }))
+    assert.are.same({ n = 1, min = "2", args = { "x" } }, seen)
+    assert.are.equal(3, g.run({}, {}, { "check" }))
+    assert.are.equal("found 1 problem", errs[#errs])
+    assert.are.equal(2, g.run({}, { min = "2" }, { "list" }))
+    assert.truthy(errs[#errs]:find("option --min is not for 'gadgets list'", 1, true), errs[#errs])
+    assert.are.equal(2, g.run({}, {}, { "frobnicate" }))
+    assert.truthy(errs[#errs]:find("expected list, show, add, set, delete, import, export, "
+                                   .. "check, count", 1, true), errs[#errs])
+    reg:close()
   end)
 end)

@@ -22,6 +22,37 @@ local function err(s) io.stderr:write("isms: ", s, "\n") end
 
 -- ------------------------------------------------------------ options
 
+-- Edit distance (insertions, deletions, substitutions, adjacent swaps),
+-- for "did you mean" on mistyped commands and options.
+local function distance(a, b)
+  local d = {}
+  for i = 0, #a do d[i] = { [0] = i } end
+  for j = 0, #b do d[0][j] = j end
+  for i = 1, #a do
+    for j = 1, #b do
+      local cost = a:sub(i, i) == b:sub(j, j) and 0 or 1
+      d[i][j] = math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+      if i > 1 and j > 1 and a:sub(i, i) == b:sub(j - 1, j - 1) and a:sub(i - 1, i - 1) == b:sub(j, j) then
+        d[i][j] = math.min(d[i][j], d[i - 2][j - 2] + 1)
+      end
+    end
+  end
+  return d[#a][#b]
+end
+
+--- The closest of names to word (within a third of its length), or nil.
+local function closest(word, names)
+  local best, best_d
+  for _, n in ipairs(names) do
+    local dd = distance(word, n)
+    if (not best_d or dd < best_d) and dd <= math.max(1, math.floor(#word / 3)) then
+      best, best_d = n, dd
+    end
+  end
+  return best
+end
+M.closest = closest
+
 -- Whole-number option kinds: the value is checked and converted here, so
 -- no command sees "--top -5" or "--max-errors x".
 local NUMBER_KINDS = { count = { 0, "a whole number, 0 or more" },
@@ -43,7 +74,13 @@ local function parse_options(args, spec)
     if a == "-h" then name = "help" end
     if name then
       local kind = spec[name]
-      if kind == nil then return nil, "unknown option --" .. name end
+      if kind == nil then
+        local names = {}
+        for n in pairs(spec) do names[#names + 1] = n end
+        table.sort(names)
+        local near = closest(name, names)
+        return nil, "unknown option --" .. name .. (near and ("; did you mean --" .. near .. "?") or "")
+      end
       if kind == "flag" then
         if inline then return nil, "option --" .. name .. " takes no value" end
         opts[name] = true
@@ -121,15 +158,55 @@ local function check_format(fmt)
   return true
 end
 
+-- Renders a report model (docs/report-model.md) to opts.out (or stdout)
+-- in opts.format: table, csv, json, markdown, html or xlsx.
+local REPORT_FORMATS = { table = true, csv = true, json = true, markdown = true, html = true,
+                         xlsx = true }
+local function emit(reg, model, opts, xlsx_opts)
+  local report = require "isms.report"
+  local fmt = opts.format or "table"
+  if not REPORT_FORMATS[fmt] then
+    err(("unknown format '%s'; expected %s"):format(fmt, report.FORMATS))
+    return EXIT.USAGE
+  end
+  if fmt == "xlsx" then
+    if not opts.out then
+      err("--format xlsx needs --out FILE.xlsx")
+      return EXIT.USAGE
+    end
+    local ok, e, code = require("isms.report.models").xlsx(reg, model, opts.out, xlsx_opts)
+    if not ok then
+      err(e)
+      return exit_for(code)
+    end
+    return EXIT.OK
+  end
+  local text = report.render(model, fmt)
+  if opts.out and opts.out ~= "-" then
+    local f, e = io.open(opts.out, "wb")
+    if not f then
+      err(e)
+      return EXIT.FAIL
+    end
+    f:write(text)
+    f:close()
+  else
+    out(text)
+  end
+  return EXIT.OK
+end
+
 -- Each command family lives in its own file and gets the same helpers
 -- through this kit; the order here is the order of `isms help`.
 local kit = { command = command, commands = commands, out = out, err = err, EXIT = EXIT,
               exit_for = exit_for, open_register = open_register, open_path = open_path,
-              with_register = with_register, render = render, check_format = check_format }
+              with_register = with_register, render = render, check_format = check_format,
+              emit = emit }
 require("isms.cli.assets")(kit)
 require("isms.cli.methodology")(kit)
 require("isms.cli.risk")(kit)
 require("isms.cli.treatment")(kit)
+require("isms.cli.gap")(kit)
 require("isms.cli.script")(kit)
 require("isms.cli.operations")(kit)
 -- One command per record kind the domain packages define (isms.store.kind).
@@ -212,7 +289,9 @@ function M.main(argv)
   if not name then return M.help() end
   local c = commands[name]
   if not c then
-    err("unknown command '" .. name .. "'; see isms --help")
+    local near = closest(name, order)
+    err("unknown command '" .. name .. "'" .. (near and ("; did you mean '" .. near .. "'?") or "")
+        .. "; see isms --help")
     return EXIT.USAGE
   end
   local rest = {}

@@ -118,14 +118,14 @@ return function(kit)
   records_cli.verb("document", "verify", {
     usage = "verify [ID ...] [--all]", options = { all = "flag" },
     summary = "which registered files changed or vanished since (SHA-256)",
-    run = function(reg, opts, pos)
-      local res, e, code = docs.verify(reg, { ids = { unpack(pos, 2) } })
+    run = function(reg, opts, args)
+      local res, e, code = docs.verify(reg, { ids = args })
       if not res then return fail(e, code) end
       local bad, shown = 0, {}
       for _, r in ipairs(res) do
         local wrong = r.status == "changed" or r.status == "missing" or r.status == "unreadable"
         if wrong then bad = bad + 1 end
-        if opts.all or r.status ~= "ok" or #pos > 1 then shown[#shown + 1] = r end
+        if opts.all or r.status ~= "ok" or #args > 0 then shown[#shown + 1] = r end
       end
       if opts.json or opts.format == "json" then
         out(format.json(res, { "id", "path", "status", "recorded", "actual" }))
@@ -144,25 +144,25 @@ return function(kit)
     usage = "revise ID --version V --reason WHY [--approved-by WHO] [--author A] [--path P] [--date D]",
     options = { ["approved-by"] = "value", date = "value" },
     summary = "a new version: digest taken again, history entry with the reason",
-    run = function(reg, opts, pos)
-      if not pos[2] then return fail("usage: isms docs revise ID --version V --reason WHY", "USAGE") end
-      local rep, e, code = docs.revise(reg, pos[2], {
+    run = function(reg, opts, args)
+      if not args[1] then return fail("usage: isms docs revise ID --version V --reason WHY", "USAGE") end
+      local rep, e, code = docs.revise(reg, args[1], {
         version = opts.version, reason = opts.reason, approved_by = opts["approved-by"],
         author = opts.author, path = opts.path, date = opts.date })
       if not rep then return fail(e, code) end
-      out(("%s: version %s recorded (batch %d)\n"):format(pos[2], opts.version, rep.batch))
+      out(("%s: version %s recorded (batch %d)\n"):format(args[1], opts.version, rep.batch))
       return EXIT.OK
     end,
   })
 
   records_cli.verb("document", "versions", {
     usage = "versions ID", summary = "the version history with the reason for each change",
-    run = function(reg, opts, pos)
-      if not pos[2] then return fail("usage: isms docs versions ID", "USAGE") end
-      if not reg:records("document"):get(pos[2]) then
-        return fail(("no document '%s' in the register"):format(pos[2]), "NOTFOUND")
+    run = function(reg, opts, args)
+      if not args[1] then return fail("usage: isms docs versions ID", "USAGE") end
+      if not reg:records("document"):get(args[1]) then
+        return fail(("no document '%s' in the register"):format(args[1]), "NOTFOUND")
       end
-      return table_out(docs.versions(reg, pos[2]),
+      return table_out(docs.versions(reg, args[1]),
                        { "version", "date", "author", "approved_by", { "reason", "reason", 60 },
                          "sha256" }, opts)
     end,
@@ -212,9 +212,9 @@ return function(kit)
 
   records_cli.verb("audit", "independence", {
     usage = "independence ID", summary = "auditors who own something the audit covers (exit 1)",
-    run = function(reg, opts, pos)
-      if not pos[2] then return fail("usage: isms audits independence ID", "USAGE") end
-      local res, e, code = audit.independence(reg, pos[2])
+    run = function(reg, opts, args)
+      if not args[1] then return fail("usage: isms audits independence ID", "USAGE") end
+      local res, e, code = audit.independence(reg, args[1])
       if not res then return fail(e, code) end
       if opts.json or opts.format == "json" then
         out(cjson.encode({ audit = res.audit, team = res.team, conflicts = res.conflicts })
@@ -234,9 +234,9 @@ return function(kit)
   records_cli.verb("audit", "checklist", {
     usage = "checklist ID [--format table|csv|json|markdown|html] [--out FILE]",
     summary = "the checklist from the requirement clauses and the SoA",
-    run = function(reg, opts, pos)
-      if not pos[2] then return fail("usage: isms audits checklist ID", "USAGE") end
-      local ck, e, code = audit.checklist(reg, pos[2])
+    run = function(reg, opts, args)
+      if not args[1] then return fail("usage: isms audits checklist ID", "USAGE") end
+      local ck, e, code = audit.checklist(reg, args[1])
       if not ck then return fail(e, code) end
       local model = { title = ("Audit checklist %s: %s"):format(ck.audit.id, ck.audit.title),
                       generated_at = records.today(), sections = { {
@@ -253,11 +253,11 @@ return function(kit)
     usage = "report ID [--format markdown|html|...] [--out FILE] [--today D]",
     options = { today = "value" },
     summary = "the audit report: plan a-g, findings, independence, checklist, approval",
-    run = function(reg, opts, pos, ctx)
-      if not pos[2] then return fail("usage: isms audits report ID --format html", "USAGE") end
+    run = function(reg, opts, args, ctx)
+      if not args[1] then return fail("usage: isms audits report ID --format html", "USAGE") end
       local today, terr = today_of(opts)
       if not today then return fail(terr, "USAGE") end
-      local model, e, code = audit.report_model(reg, pos[2], { today = today, register = ctx.db })
+      local model, e, code = audit.report_model(reg, args[1], { today = today, register = ctx.db })
       if not model then return fail(e, code) end
       return emit_model(reg, model, opts, "markdown")
     end,
@@ -266,9 +266,9 @@ return function(kit)
   records_cli.verb("finding", "raise", {
     usage = "raise ID [--by WHO] [--raised D]", options = { by = "value" },
     summary = "raise the nonconformity of a major or minor finding",
-    run = function(reg, opts, pos)
-      if not pos[2] then return fail("usage: isms findings raise ID --by WHO", "USAGE") end
-      local rep, e, code = audit.nonconformity.raise_from_finding(reg, pos[2], {
+    run = function(reg, opts, args)
+      if not args[1] then return fail("usage: isms findings raise ID --by WHO", "USAGE") end
+      local rep, e, code = audit.nonconformity.raise_from_finding(reg, args[1], {
         raised_by = opts.by, raised = opts.raised }, { reason = opts.reason })
       if not rep then return fail(e, code) end
       out(rep.id, "\n")

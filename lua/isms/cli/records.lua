@@ -5,26 +5,35 @@
 --   isms NOUN add FIELD=VALUE ...          isms NOUN set ID FIELD=VALUE ...
 --   isms NOUN delete ID [--force]          isms NOUN check [--json]
 --   isms NOUN import FILE [--max-errors N] isms NOUN export [FILE|-]
--- Writes take --reason, which the change log keeps.
+-- Writes take --reason, which the change log keeps. A command family adds
+-- verbs of its own to a kind's command with M.verb (reports, approvals),
+-- and may replace a generic one (a richer `check`).
 local kind = require "isms.store.kind"
 local fields = require "isms.store.fields"
 local cjson = require "cjson"
 
 local M = {}
 
--- Verbs a domain's command family adds to a kind's command (M.verb).
-local extra = {}
+-- noun -> { verb = def, ... } from M.verb, and the order they were given.
+local extra_verbs, extra_order = {}, {}
 
---- Adds a verb to the command of a record kind, or replaces a generic one
--- (a domain's faster or fuller `check`, say). Called by a CLI family file
--- before install. def: { usage = "verify [ID ...]", summary = "...",
--- options = { name = kind, ... }, run = function(reg, opts, pos, ctx) ->
--- exit code }; pos[1] is the verb. def.no_register: run(nil, opts, pos, ctx).
-function M.verb(kind_name, verb, def)
-  extra[kind_name] = extra[kind_name] or { order = {} }
-  local e = extra[kind_name]
-  if not e[verb] then e.order[#e.order + 1] = verb end
-  e[verb] = def
+--- Adds a verb to the command of a record kind (named by its kind, plural
+-- or noun), or replaces a generic one. def: { usage = "VERB ARGS", summary
+-- = "...", options = { name = kind, ... } (as for kit.command; --json,
+-- --format and --reason are there already), no_register = true for a verb
+-- that opens none, run = function(reg, opts, args, ctx) -> exit code |
+-- true | nil, message, code }. args are the words after the verb. Called
+-- by cli family files before install.
+function M.verb(noun, name, def)
+  if type(def) ~= "table" or type(def.run) ~= "function" then
+    error("records.verb: " .. tostring(noun) .. " " .. tostring(name) .. ": needs a run function", 2)
+  end
+  if not extra_verbs[noun] then
+    extra_verbs[noun] = {}
+    extra_order[noun] = {}
+  end
+  if not extra_verbs[noun][name] then table.insert(extra_order[noun], name) end
+  extra_verbs[noun][name] = def
 end
 
 local VERBS = { "list", "show", "add", "set", "delete", "import", "export", "check" }
@@ -68,16 +77,10 @@ local function assignments(d, words)
 end
 
 local function usage(d)
-  local verbs = table.concat(VERBS, "|")
-  for _, v in ipairs(extra[d.kind] and extra[d.kind].order or {}) do
-    local generic = false
-    for _, g in ipairs(VERBS) do generic = generic or g == v end
-    if not generic then verbs = verbs .. "|" .. v end
-  end
-  return ("isms %s %s [ARGS]"):format(d.noun or d.plural, verbs)
+  return ("isms %s list|show|add|set|delete|import|export|check [ARGS]"):format(d.noun or d.plural)
 end
 
-local function help(d)
+local function help(d, extra, extra_names)
   local lines = { d.title .. ".", "", "fields:" }
   for _, f in ipairs(d.fields) do
     local what = f.type
@@ -98,16 +101,28 @@ local function help(d)
   lines[#lines + 1] = "  import FILE                CSV, a header of field names; all or nothing"
   lines[#lines + 1] = "  export [FILE|-]            CSV of every record"
   lines[#lines + 1] = "  check                      problems in the records (exit 1 if any)"
-  for _, v in ipairs(extra[d.kind] and extra[d.kind].order or {}) do
-    local def = extra[d.kind][v]
-    lines[#lines + 1] = ("  %-26s %s"):format(def.usage or v, def.summary or "")
+  for _, name in ipairs(extra_names) do
+    local def = extra[name]
+    lines[#lines + 1] = ("  %-26s %s"):format(def.usage or name, def.summary or "")
   end
   lines[#lines + 1] = "lists (links) take ids separated by ';'. Writes take --reason TEXT."
   return table.concat(lines, "\n")
 end
 
---- Adds one command per record kind to the kit's command table.
+--- Adds one command per record kind to the kit's command table (kinds
+-- with cli = false are left to their own family, which may call
+-- install_kind under another name).
 function M.install(kit)
+  for noun in pairs(extra_verbs) do
+    if not kind.get(noun) then error("records.verb: no record kind '" .. noun .. "'") end
+  end
+  for _, d in ipairs(kind.all()) do
+    if d.cli ~= false then M.install_kind(kit, d) end
+  end
+end
+
+--- The command of one kind, named command_name, d.noun or d.plural.
+function M.install_kind(kit, d, command_name)
   local out, EXIT = kit.out, kit.EXIT
 
   local function fail(e, code)
@@ -115,18 +130,34 @@ function M.install(kit)
     return code == "USAGE" and EXIT.USAGE or kit.exit_for(code)
   end
 
-  for _, d in ipairs(kind.all()) do
-    local more = extra[d.kind] or { order = {} }
-    local noun = d.noun or d.plural
+  do
+    local noun = command_name or d.noun or d.plural
+    -- Verbs added under the kind's name, its plural or its noun.
+    local extra, extra_names = {}, {}
+    for _, key in ipairs({ d.kind, d.plural, d.noun or false }) do
+      for _, name in ipairs(key and extra_order[key] or {}) do
+        if not extra[name] then extra_names[#extra_names + 1] = name end
+        extra[name] = extra_verbs[key][name]
+      end
+    end
     local options = {}
     for k, v in pairs(COMMON) do options[k] = v end
-    for _, v in ipairs(more.order) do
-      for k, kind_of in pairs(more[v].options or {}) do options[k] = kind_of end
+    -- Options only an added verb takes, and which verb: no other verb
+    -- accepts them silently.
+    local own_option = {}
+    for _, name in ipairs(extra_names) do
+      for opt, okind in pairs(extra[name].options or {}) do
+        if not options[opt] then
+          options[opt] = okind
+          own_option[opt] = own_option[opt] or {}
+          own_option[opt][name] = true
+        end
+      end
     end
     local filter_option = {}
     for _, f in ipairs(d.fields) do
       local opt = f.name:gsub("_", "-")
-      if not options[opt] then
+      if not options[opt] or own_option[opt] then
         options[opt] = "value"
         filter_option[opt] = f.name
       end
@@ -170,7 +201,7 @@ function M.install(kit)
     end
 
     local function show(reg, opts, id)
-      if not id then return fail("usage: isms " .. noun .. " show ID", "USAGE") end
+      if not id then return fail("usage: isms " .. d.plural .. " show ID", "USAGE") end
       local coll = reg:records(d.kind)
       local row = coll:get(id)
       if not row then return fail(("no %s '%s' in the register"):format(d.kind, id), "NOTFOUND") end
@@ -208,18 +239,18 @@ function M.install(kit)
         if not values then return fail(verr, "USAGE") end
         rep, e, code = coll:add(values, wopts)
       elseif verb == "set" then
-        if not pos[2] then return fail("usage: isms " .. noun .. " set ID FIELD=VALUE ...",
+        if not pos[2] then return fail("usage: isms " .. d.plural .. " set ID FIELD=VALUE ...",
                                        "USAGE") end
         local values, verr = assignments(d, { unpack(pos, 3) })
         if not values then return fail(verr, "USAGE") end
         if next(values) == nil then return fail("nothing to set; give FIELD=VALUE", "USAGE") end
         rep, e, code = coll:set(pos[2], values, wopts)
       elseif verb == "delete" then
-        if not pos[2] then return fail("usage: isms " .. noun .. " delete ID", "USAGE") end
+        if not pos[2] then return fail("usage: isms " .. d.plural .. " delete ID", "USAGE") end
         wopts.force = opts.force
         rep, e, code = coll:delete(pos[2], wopts)
       else -- import
-        if not pos[2] then return fail("usage: isms " .. noun .. " import FILE", "USAGE") end
+        if not pos[2] then return fail("usage: isms " .. d.plural .. " import FILE", "USAGE") end
         wopts.max_errors = opts["max-errors"]
         wopts.command = "import " .. d.plural
         rep, e, code = coll:import(pos[2], wopts)
@@ -245,26 +276,47 @@ function M.install(kit)
       return #problems == 0 and EXIT.OK or EXIT.FAIL
     end
 
-    kit.command(d.noun or d.plural, {
-      usage = usage(d),
+    local verbs = {}
+    for _, v in ipairs(VERBS) do verbs[#verbs + 1] = v end
+    for _, v in ipairs(extra_names) do
+      local generic = false
+      for _, g in ipairs(VERBS) do generic = generic or g == v end
+      if not generic then verbs[#verbs + 1] = v end
+    end
+    local usage_text = usage(d)
+    if #verbs > #VERBS then
+      usage_text = ("isms %s %s [ARGS]"):format(noun, table.concat(verbs, "|"))
+    end
+
+    kit.command(noun, {
+      usage = usage_text,
       summary = d.summary or d.title,
-      help = help(d),
+      help = help(d, extra, extra_names),
       options = options,
       run = function(ctx, opts, pos)
         local verb = pos[1] or "list"
-        local own = more[verb]
-        if own then
-          if own.no_register then return own.run(nil, opts, pos, ctx) end
-          return kit.with_register(ctx, function(reg) return own.run(reg, opts, pos, ctx) end)
-        end
         local known = false
-        for _, v in ipairs(VERBS) do known = known or v == verb end
+        for _, v in ipairs(verbs) do known = known or v == verb end
         if not known then
-          local all = {}
-          for _, v in ipairs(VERBS) do all[#all + 1] = v end
-          for _, v in ipairs(more.order) do all[#all + 1] = v end
-          return fail(("unknown verb '%s'; expected %s"):format(verb, table.concat(all, ", ")),
+          return fail(("unknown verb '%s'; expected %s"):format(verb, table.concat(verbs, ", ")),
                       "USAGE")
+        end
+        for opt, owners in pairs(own_option) do
+          if opts[opt] ~= nil and not owners[verb] and not filter_option[opt] then
+            return fail(("option --%s is not for '%s %s'"):format(opt, d.plural, verb), "USAGE")
+          end
+        end
+        local def = extra[verb]
+        if def then
+          local function run_verb(reg)
+            local rc, e, code = def.run(reg, opts, { unpack(pos, 2) }, ctx)
+            if rc == nil then return fail(e, code) end
+            if rc == true then return EXIT.OK end
+            return rc
+          end
+          -- A verb that needs no register (a template, a rule file check).
+          if def.no_register then return run_verb(nil) end
+          return kit.with_register(ctx, run_verb)
         end
         return kit.with_register(ctx, function(reg)
           if verb == "list" then return list(reg, opts) end

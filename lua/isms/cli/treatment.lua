@@ -3,13 +3,10 @@
 -- models (isms.report.models) and rendered by format (isms.report): table,
 -- csv, json, markdown, html or xlsx (C, libxlsxwriter).
 local report = require "isms.report.models"
-local render = require("isms.report").render
-local FORMAT_NAMES = require("isms.report").FORMATS
 local records = require "isms.store.records"
 local format = require "isms.store.format"
 local treatment = require "isms.treat.treatment"
 
-local FORMATS = { table = true, csv = true, json = true, markdown = true, html = true, xlsx = true }
 
 local function list_of(text)
   local list = {}
@@ -39,29 +36,7 @@ return function(kit)
     return code == "USAGE" and EXIT.USAGE or kit.exit_for(code)
   end
 
-  -- Renders a model to opts.out (or stdout) in opts.format.
-  local function emit(reg, model, opts, xlsx_opts)
-    local fmt = opts.format or "table"
-    if not FORMATS[fmt] then
-      return fail(("unknown format '%s'; expected %s"):format(fmt, FORMAT_NAMES), "USAGE")
-    end
-    if fmt == "xlsx" then
-      if not opts.out then return fail("--format xlsx needs --out FILE.xlsx", "USAGE") end
-      local ok, e, code = report.xlsx(reg, model, opts.out, xlsx_opts)
-      if not ok then return fail(e, code) end
-      return EXIT.OK
-    end
-    local text = render(model, fmt)
-    if opts.out then
-      local f, e = io.open(opts.out, "wb")
-      if not f then return fail(e, "IO") end
-      f:write(text)
-      f:close()
-    else
-      out(text)
-    end
-    return EXIT.OK
-  end
+  local emit = kit.emit
 
   local REPORT_OPTIONS = { format = "value", out = "value", today = "value", limit = "value" }
   local function report_opts(ctx, opts)

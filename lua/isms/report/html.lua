@@ -126,7 +126,18 @@ local function data_table(s, put)
     local cells = {}
     for k, c in ipairs(s.columns) do
       local class = c.numeric and ' class="num"' or ""
-      cells[k] = ("<td%s>%s</td>"):format(class, esc(cell_text(row[c.key])))
+      local v = row[c.key]
+      local bar = ""
+      if c.bar and type(v) == "number" then
+        -- A bar of v out of c.bar, as inline SVG beside the number.
+        local w = math.max(0, math.min(1, v / c.bar)) * 100
+        bar = ('<svg class="bar" width="104" height="12" role="img" aria-label="%s of %s">'
+          .. '<rect x="0" y="1" width="100" height="10" fill="#e0e0e0"/>'
+          .. '<rect x="0" y="1" width="%.1f" height="10" fill="%s"/></svg> '):format(
+          esc(cell_text(v)), esc(cell_text(c.bar)), w, w >= 80 and "#2E7D32" or w >= 50
+          and "#F9A825" or "#C62828")
+      end
+      cells[k] = ("<td%s>%s%s</td>"):format(class, bar, esc(cell_text(v)))
     end
     put("<tr>" .. table.concat(cells) .. "</tr>")
   end

@@ -66,6 +66,24 @@ function Reader:where(k)
   return ("%s:%d:%d"):format(self.path, tonumber(self.line_out[0]), col)
 end
 
+--- Where the cells of the current row are, as a table field -> "path:
+-- line:col" that formats a position only when one is read (a message
+-- needs a few; an import of thousands of rows would pay for all).
+-- column_of: field name -> cell index k.
+function Reader:positions(column_of)
+  local cols, line = {}, nil
+  for name, k in pairs(column_of) do
+    cols[name] = C.isms_csv_column(self.r, math.min(k, self.n) - 1, self.line_out)
+    line = line or tonumber(self.line_out[0])
+  end
+  line = line or tonumber(C.isms_csv_line(self.r))
+  local path = self.path
+  return setmetatable({}, { __index = function(_, name)
+    local col = cols[name]
+    if col then return ("%s:%d:%d"):format(path, line, col) end
+  end }), ("%s:%d:1"):format(path, line)
+end
+
 function Reader:close()
   if self.r then
     C.isms_csv_close(ffi.gc(self.r, nil))

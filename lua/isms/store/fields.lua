@@ -223,6 +223,9 @@ function M.validate_descriptor(kind, fields)
     if f.type == "enum" and (type(f.values) ~= "table" or #f.values == 0) then
       error(("kind %s: enum field %s needs values"):format(kind, f.name), 3)
     end
+    if f.check ~= nil and type(f.check) ~= "function" then
+      error(("kind %s: field %s: check must be a function"):format(kind, f.name), 3)
+    end
     if TYPES[f.type].ref and type(f.to) ~= "string" then
       error(("kind %s: field %s needs to = KIND"):format(kind, f.name), 3)
     end

@@ -19,7 +19,9 @@
 --       { name = "severity", type = "enum", values = { "low", "medium", "high" } },
 --       { name = "assets", type = "links", to = "asset" },
 --     },
---     validate = function(row, old, reg) return nil end,  -- or a reason
+--     -- a field may carry check = function(stored, reg) -> stored | nil, reason
+--     -- (a value on a scale of the register's rule files, normalised)
+--     validate = function(row, old, reg, batch) return nil end,  -- or a reason
 --     check = function(reg, rows, problem) end,           -- whole-register checks
 --   }
 --   reg:records("incident"):add { title = "Laptop lost", severity = "high" }
@@ -195,6 +197,7 @@ function Records:list(filter)
     local f = d.by_name[name]
     if not f then return nil, ("%s: unknown field '%s'"):format(d.plural, name), "USAGE" end
     local s, e = fields.check(f, v)
+    if s and f.check then s, e = f.check(s, self.reg) end
     if s == nil then return nil, e, "USAGE" end
     if f.type == "links" then
       for _, target in ipairs(s or {}) do
@@ -286,12 +289,50 @@ local function next_id(coll, taken)
   return ("%s%03d"):format(prefix, most + 1)
 end
 
+-- Private keys of an import's batch table: the stored rows it preloaded
+-- and the references it found, so a large import does not look up each
+-- row and each reference one query at a time.
+local PRELOADED, EXISTS = {}, {}
+
+-- Loads the stored rows an import's rows may change, a chunk of first-key
+-- values per query: { keys = { id = true }, rows = { id = raw } }.
+local function preload(coll, rows)
+  local d = coll.d
+  local first, firsts, keys = d.key[1], {}, {}
+  for _, row in ipairs(rows) do
+    local id = id_of(d, row.values)
+    if id then
+      keys[id] = true
+      local v = row.values[first]
+      if v ~= nil and not firsts[tostring(v)] then
+        firsts[tostring(v)] = true
+        firsts[#firsts + 1] = tostring(v)
+      end
+    end
+  end
+  local out = { keys = keys, rows = {} }
+  for i = 1, #firsts, 500 do
+    local chunk, marks = {}, {}
+    for j = i, math.min(#firsts, i + 499) do
+      chunk[#chunk + 1] = firsts[j]
+      marks[#marks + 1] = "?" .. #chunk
+    end
+    for _, raw in ipairs(coll:raw((" WHERE %s IN (%s)"):format(first, table.concat(marks, ",")),
+                                  unpack(chunk))) do
+      local id = id_of(d, raw)
+      if keys[id] then out.rows[id] = raw end
+    end
+  end
+  return out
+end
+
 -- Checks one write (values: field -> value as given) against the stored
 -- record; returns an op { id, old, cols, links } or nil and a list of
 -- { field, reason }. mode: "add" (must be new), "set" (must exist),
 -- "put" (either). pending: ids this batch writes, for references between
--- records of one file.
-local function prepare(coll, values, mode, pending)
+-- records of one file; batch: the typed rows this batch has accepted so
+-- far, by id (what validate sees besides the register).
+local function prepare(coll, values, mode, pending, batch)
   local d, reg = coll.d, coll.reg
   local errs = {}
   local function bad(field, reason) errs[#errs + 1] = { field = field, reason = reason } end
@@ -304,7 +345,8 @@ local function prepare(coll, values, mode, pending)
       bad(name, ("unknown field; %s has %s"):format(d.plural, table.concat(known, ", ")))
     else
       local s, e = fields.check(f, v)
-      if s == nil then bad(name, e:gsub("^" .. name .. ": ", ""))
+      if s and f.check then s, e = f.check(s, reg) end  -- the kind's own rule for the value
+      if s == nil then bad(name, (e:gsub("^" .. name .. ": ", "")))
       elseif f.type == "links" then links[name] = s or {}
       else cols[name] = s end
     end
@@ -317,7 +359,10 @@ local function prepare(coll, values, mode, pending)
     errs[#errs + 1] = { field = missing, reason = "the key field is missing" }
     return nil, errs
   end
-  local old = coll:raw_one(id)
+  -- The stored record: from the import's preloaded rows when it has them.
+  local old
+  local known = batch and rawget(batch, PRELOADED)
+  if known and known.keys[id] then old = known.rows[id] else old = coll:raw_one(id) end
   if mode == "add" and old then
     return nil, { { field = d.key[1], reason = ("%s '%s' exists already"):format(d.kind, id) } },
       "INPUT"
@@ -338,9 +383,11 @@ local function prepare(coll, values, mode, pending)
   end
   for name, s in pairs(cols) do new[name] = s or nil end
   for name, list in pairs(links) do new[name] = list end
+  local refused = {}  -- fields refused above are not "required" as well
+  for _, x in ipairs(errs) do refused[x.field] = true end
   for _, f in ipairs(d.fields) do
     local v = new[f.name]
-    if f.required and values[f.name] ~= nil or f.required and not old then
+    if f.required and not refused[f.name] and (values[f.name] ~= nil or not old) then
       if v == nil or (type(v) == "table" and #v == 0) then bad(f.name, "required") end
     end
   end
@@ -351,7 +398,14 @@ local function prepare(coll, values, mode, pending)
       local targets = type(given) == "table" and given or { given }
       for _, t in ipairs(targets) do
         local here = f.to == d.kind and pending[t]
-        if not here and not exists(reg, f.to, t) then
+        local seen = batch and rawget(batch, EXISTS)
+        local key = f.to .. "\0" .. t
+        local found = here or (seen and seen[key])
+        if not found then
+          found = exists(reg, f.to, t)
+          if seen and found then seen[key] = true end
+        end
+        if not found then
           bad(f.name, ("no %s '%s' in the register"):format(f.to, t))
         end
       end
@@ -372,13 +426,14 @@ local function prepare(coll, values, mode, pending)
       else cols[name], new[name] = s, s or nil end
     end
   end
+  local typed_new
   if #errs == 0 and d.validate then
-    local typed_new, typed_old = typed(d, new), old and typed(d, old) or nil
-    local reason, field = d.validate(typed_new, typed_old, reg)
+    typed_new = typed(d, new)
+    local reason, field = d.validate(typed_new, old and typed(d, old) or nil, reg, batch or {})
     if reason then bad(field or "record", reason) end
   end
   if #errs > 0 then return nil, errs end
-  return { id = id, old = old, cols = cols, links = links }
+  return { id = id, old = old, cols = cols, links = links, row = typed_new }
 end
 
 -- Writes prepared ops through an open batch writer w; returns the
@@ -391,8 +446,14 @@ local function write_ops(coll, w, ops)
     for _, k in ipairs(d.key) do put[k] = op.cols[k] end
     for name, s in pairs(op.cols) do
       if not d.is_key[name] then
-        put[name] = s or ""
-        if not op.old or (op.old[name] or false) ~= s then changed = true end
+        local was = op.old and op.old[name] or false
+        -- A number column gives back "2.0" for "2": compare numbers as numbers.
+        local numeric = d.by_name[name].type == "number" or d.by_name[name].type == "int"
+        local same = was == s or (numeric and was and s and tonumber(was) == tonumber(s))
+        if not op.old or not same then
+          put[name] = s or ""
+          changed = true
+        end
       end
     end
     w.put(d.kind, put)
@@ -441,7 +502,7 @@ local function write_one(coll, values, mode, opts)
   opts = opts or {}
   local d = coll.d
   if type(values) ~= "table" then error(("%s: expected a table of fields"):format(d.kind), 3) end
-  local op, errs, code = prepare(coll, values, mode, {})
+  local op, errs, code = prepare(coll, values, mode, {}, {})
   if not op then
     return nil, joined(d, id_of(d, values), errs), code or "INPUT"
   end
@@ -512,6 +573,26 @@ function M.batch(reg, opts, fn)
   return { created = created, updated = updated, batch = rep.batch, ids = ids }
 end
 
+--- Adds or changes several records, by their keys, in one batch: every
+-- record is checked first (references between them count), then all are
+-- written, or none. Returns { created, updated, batch, rows } or nil,
+-- message (one line per problem), code.
+function Records:put_all(list, opts)
+  opts = opts or {}
+  local d = self.d
+  if type(list) ~= "table" then error(("%s: expected a list of records"):format(d.kind), 2) end
+  local rows = {}
+  for k, values in ipairs(list) do
+    if type(values) ~= "table" then error(("%s: expected a list of records"):format(d.kind), 2) end
+    rows[k] = { values = values, where = {}, at = ("%s %s"):format(d.kind,
+                                                                 id_of(d, values) or "(new)") }
+  end
+  if #rows == 0 then return { created = 0, updated = 0, rows = 0 } end
+  return self:import_rows(rows, { source = opts.source or (d.plural .. " put"),
+    reason = opts.reason, command = opts.command or (d.plural .. " put"),
+    max_errors = opts.max_errors or 1000 })
+end
+
 -- Who points at a record: { "kind id (field)", ... }.
 local function referrers(coll, id)
   local d, reg = coll.d, coll.reg
@@ -576,16 +657,11 @@ local function canonical(name) return name:lower():gsub("[%s%-]+", "_") end
 function Records:import(path, opts)
   opts = opts or {}
   local d = self.d
-  local max_errors = opts.max_errors or 20
   local rd, e, code = csv_file.open(path)
   if not rd then return nil, e .. "\n" .. path .. ": rejected; nothing was stored", code end
-  local errors, more = {}, 0
+  local errors = {}
   local function report(where, field, reason)
-    if #errors < max_errors then
-      errors[#errors + 1] = ("%s: %s: %s"):format(where, field, reason)
-    else
-      more = more + 1
-    end
+    errors[#errors + 1] = ("%s: %s: %s"):format(where, field, reason)
   end
   local col_of, field_at = {}, {}
   for k, name in ipairs(rd.header) do
@@ -606,38 +682,70 @@ function Records:import(path, opts)
       report(path .. ":1:1", "header", ("missing the key column '%s'"):format(k))
     end
   end
-  -- Pass 1: the file's rows and their ids (references inside the file).
-  local rows, pending, first_line = {}, {}, {}
+  local rows = {}
   if #errors == 0 then
     for cells in rd.next, rd do
-      local values, where = {}, {}
-      for k, name in pairs(field_at) do
-        values[name] = cells[k] or ""
-        where[name] = rd:where(k)
-      end
-      local row = { values = values, where = where, at = rd:where(1) }
-      local id = id_of(d, values)
-      if id then
-        if first_line[id] then
-          report(where[d.key[1]] or row.at, d.key[1], ("'%s' is also on line %s"):format(id,
-                 first_line[id]))
-        else
-          first_line[id] = row.at:match(":(%d+):%d+$")
-          pending[id] = true
-        end
-      end
-      rows[#rows + 1] = row
+      local values = {}
+      for k, name in pairs(field_at) do values[name] = cells[k] or "" end
+      local where, at = rd:positions(col_of)
+      rows[#rows + 1] = { values = values, where = where, at = at }
     end
   end
   rd:close()
-  -- Pass 2: each row against the register.
-  local ops = {}
+  if #errors > 0 then
+    errors[#errors + 1] = path .. ": rejected; nothing was stored"
+    return nil, table.concat(errors, "\n"), "INPUT"
+  end
+  local o = { source = path }
+  for k, v in pairs(opts) do o[k] = v end
+  return self:import_rows(rows, o)
+end
+
+--- Imports rows read from any file (CSV, XLSX, a questionnaire): each
+-- { values = { field = text }, where = { field = "file:line:col" },
+-- at = "file:line:col" of the row }. Every row is checked against the
+-- register and the other rows first; then all are written in one batch,
+-- or none. opts: source (the file), reason, command, max_errors (20).
+function Records:import_rows(rows, opts)
+  opts = opts or {}
+  local d = self.d
+  local max_errors = opts.max_errors or 20
+  local source = opts.source or "input"
+  local errors, more = {}, 0
+  local function report(where, field, reason)
+    if #errors < max_errors then
+      errors[#errors + 1] = ("%s: %s: %s"):format(where, field, reason)
+    else
+      more = more + 1
+    end
+  end
+  -- Pass 1: the rows' ids (references inside the file, duplicates).
+  local pending, first_line = {}, {}
+  for _, row in ipairs(rows) do
+    local id = id_of(d, row.values)
+    if id then
+      if first_line[id] then
+        report(row.where[d.key[#d.key]] or row.at, d.key[#d.key],
+               ("'%s' is also on line %s"):format(id, first_line[id]))
+      else
+        first_line[id] = row.at:match(":(%d+):%d+$") or row.at:match("(%w+%d+)$") or row.at
+        pending[id] = true
+      end
+    end
+  end
+  -- Pass 2: each row against the register and the rows before it.
+  local ops, batch = {}, {}
+  if #rows > 20 then
+    rawset(batch, PRELOADED, preload(self, rows))
+    rawset(batch, EXISTS, {})
+  end
   for _, row in ipairs(rows) do
     if #errors >= max_errors then more = more + 1 else
-      local op, errs = prepare(self, row.values, "put", pending)
+      local op, errs = prepare(self, row.values, "put", pending, batch)
       if op then
         ops[#ops + 1] = op
         pending[op.id] = true
+        batch[op.id] = op.row
       else
         for _, x in ipairs(errs) do report(row.where[x.field] or row.at, x.field, x.reason) end
       end
@@ -645,11 +753,11 @@ function Records:import(path, opts)
   end
   if #errors > 0 then
     if more > 0 then errors[#errors + 1] = ("... and %d more problems"):format(more) end
-    errors[#errors + 1] = path .. ": rejected; nothing was stored"
+    errors[#errors + 1] = source .. ": rejected; nothing was stored"
     return nil, table.concat(errors, "\n"), "INPUT"
   end
   local rep, werr, wcode = apply(self, ops, opts.command or ("import " .. d.plural), opts.reason,
-                                 path)
+                                 source)
   if not rep then return nil, werr, wcode end
   rep.rows = #ops
   return rep
