@@ -4,6 +4,8 @@
 -- the 2022 edition (which moved nonconformity from 10.1 to 10.2 and split
 -- 9.2 and 9.3 into sub-clauses). `isms docs check` reports an item no
 -- approved document fulfils (a document's `fulfils` field names item ids).
+-- Clauses are written as the requirement catalogs of the gap analysis
+-- write them (rules/requirements/: "6.1.3 d)"), so a checklist finds them.
 -- An item with `records` is also met by records of that kind in the
 -- register (an audit on record is the audit programme's result).
 --
@@ -22,7 +24,7 @@ mandatory "scope" {
 }
 mandatory "policy" {
   title = "Information security policy",
-  clause_dis = "5.2 e", clause_2013 = "5.2 e", clause_2022 = "5.2 e",
+  clause_dis = "5.2 e)", clause_2013 = "5.2 e)", clause_2022 = "5.2 e)",
 }
 mandatory "risk-assessment-process" {
   title = "Information security risk assessment process",
@@ -38,7 +40,7 @@ mandatory "objectives" {
 }
 mandatory "competence" {
   title = "Evidence of competence",
-  clause_dis = "7.2", clause_2013 = "7.2 d", clause_2022 = "7.2 d",
+  clause_dis = "7.2", clause_2013 = "7.2 d)", clause_2022 = "7.2 d)",
 }
 mandatory "operational-planning" {
   title = "Operational planning and control: evidence processes ran as planned",
@@ -51,12 +53,12 @@ mandatory "risk-assessment-results" {
 }
 mandatory "soa" {
   title = "Statement of Applicability",
-  clause_dis = "6.1.2 d", clause_2013 = "6.1.3 d", clause_2022 = "6.1.3 d",
+  clause_dis = "6.1.2 d)", clause_2013 = "6.1.3 d)", clause_2022 = "6.1.3 d)",
   records = "soa_revision",
 }
 mandatory "risk-treatment-plan" {
   title = "Information security risk treatment plan",
-  clause_dis = "6.1.2 e", clause_2013 = "6.1.3 e", clause_2022 = "6.1.3 e",
+  clause_dis = "6.1.2 e)", clause_2013 = "6.1.3 e)", clause_2022 = "6.1.3 e)",
   records = "task",
 }
 mandatory "risk-treatment-results" {
@@ -71,7 +73,7 @@ mandatory "monitoring-results" {
 }
 mandatory "audit-programme" {
   title = "Audit programme(s) and the audit results",
-  clause_dis = "9.2", clause_2013 = "9.2 g", clause_2022 = "9.2.2",
+  clause_dis = "9.2", clause_2013 = "9.2 g)", clause_2022 = "9.2.2",
   records = "audit",
 }
 mandatory "management-review" {
@@ -81,11 +83,11 @@ mandatory "management-review" {
 }
 mandatory "nonconformities" {
   title = "Nature of the nonconformities and any subsequent actions taken",
-  clause_dis = "10.1 f", clause_2013 = "10.1 f", clause_2022 = "10.2 f",
+  clause_dis = "10.1 f)", clause_2013 = "10.1 f)", clause_2022 = "10.2 f)",
   records = "nonconformity",
 }
 mandatory "corrective-action-results" {
   title = "Results of any corrective action",
-  clause_dis = "10.1 g", clause_2013 = "10.1 g", clause_2022 = "10.2 g",
+  clause_dis = "10.1 g)", clause_2013 = "10.1 g)", clause_2022 = "10.2 g)",
   records = "corrective_action",
 }

@@ -22,6 +22,7 @@ if [ ! -s "$DB" ] || [ "$(sqlite3 "$DB" 'SELECT count(*) FROM documents' 2>/dev/
   "$ISMS" init "$DIR/version.db" >/dev/null 2>&1 || true
   echo "operations building the register: $N documents, findings and actions (once; kept in $DB)"
   "$ISMS" init "$DB" --methodology qism-fmea >/dev/null
+  "$ISMS" --db "$DB" requirements import iso27001-2022 >/dev/null
   sqlite3 "$DB" >/dev/null <<SQL
 PRAGMA journal_mode = OFF;
 PRAGMA synchronous = OFF;
@@ -55,26 +56,32 @@ WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < $N / 5)
 INSERT INTO record_links(kind, id, rel, target)
 SELECT 'document', printf('DOC-%06d', k * 5), 'controls', printf('A.5.%d', 1 + k % 37) FROM n;
 WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < $N / 100)
-INSERT INTO audits(id, title, lead, team, start_date, end_date, status, clauses)
+INSERT INTO audits(id, title, lead, team, start_date, end_date, status)
 SELECT printf('AUD-%04d', k), 'Audit ' || k, 'Lead ' || (k % 9), 'Auditor ' || (k % 13),
        date('2026-01-01', '+' || (k % 360) || ' days'), date('2026-01-03', '+' || (k % 360) || ' days'),
-       'reported', '9.2' FROM n;
+       'reported' FROM n;
 WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < $N)
-INSERT INTO findings(id, audit, class, title, clauses, raised, raised_by)
+INSERT INTO findings(id, audit, class, title, raised, raised_by)
 SELECT printf('FND-%06d', k), printf('AUD-%04d', 1 + k % ($N / 100)),
        CASE k % 10 WHEN 0 THEN 'major' WHEN 1 THEN 'minor' WHEN 2 THEN 'minor' WHEN 3 THEN 'ofi'
                    ELSE 'observation' END,
-       'Finding ' || k, 'A.5.' || (1 + k % 37),
-       date('2026-01-02', '+' || (k % 360) || ' days'), 'Auditor ' || (k % 13) FROM n;
+       'Finding ' || k, date('2026-01-02', '+' || (k % 360) || ' days'), 'Auditor ' || (k % 13) FROM n;
+-- every finding and nonconformity names one Annex A requirement
+INSERT INTO record_links(kind, id, rel, target)
+SELECT 'finding', id, 'requirements', 'iso27001-2022:A.5.' || (1 + CAST(substr(id, 5) AS INTEGER) % 37)
+FROM findings;
 WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < $N / 4)
-INSERT INTO nonconformities(id, title, source, raised_by, raised, clauses, state, root_cause)
+INSERT INTO nonconformities(id, title, source, raised_by, raised, state, root_cause)
 SELECT printf('NC-%06d', k),  'Nonconformity ' || k,
        CASE k % 5 WHEN 0 THEN 'audit' WHEN 1 THEN 'incident' WHEN 2 THEN 'review' WHEN 3 THEN 'measurement'
                   ELSE 'complaint' END,
-       'Auditor ' || (k % 13), date('2025-06-01', '+' || (k % 540) || ' days'), 'A.5.' || (1 + k % 37),
+       'Auditor ' || (k % 13), date('2025-06-01', '+' || (k % 540) || ' days'),
        CASE k % 4 WHEN 0 THEN 'open' WHEN 1 THEN 'actions_planned' WHEN 2 THEN 'implemented' ELSE 'closed' END,
        'cause ' || k FROM n;
 -- corrective actions: 60% done, 38% due after today, 2% overdue
+INSERT INTO record_links(kind, id, rel, target)
+SELECT 'nonconformity', id, 'requirements', 'iso27001-2022:A.5.' || (1 + CAST(substr(id, 4) AS INTEGER) % 37)
+FROM nonconformities;
 WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < $N / 2)
 INSERT INTO corrective_actions(id, nonconformity, title, owner, due, status, done)
 SELECT printf('CA-%06d', k), printf('NC-%06d', 1 + k % ($N / 4)), 'Corrective action ' || k,
@@ -143,7 +150,8 @@ awk -v b="$base" -v c="$check" -v o="$overdue" -v p="$pack" -v probs="$problems"
 
 # ---------------------------------------------- metrics over 3M risks
 RISKS_DB="$DIR/report-100000.db"
-if [ ! -s "$RISKS_DB" ]; then
+if [ ! -s "$RISKS_DB" ] || [ "$(sqlite3 "$RISKS_DB" 'PRAGMA user_version')" != \
+     "$(sqlite3 "$DIR/version.db" 'PRAGMA user_version')" ]; then
   echo "operations building the 3,000,000-risk register of the report bench"
   sh tests/bench/report.sh "$BUILD" >/dev/null
 fi

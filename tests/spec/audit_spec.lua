@@ -1,6 +1,6 @@
 -- Internal audit (isms.audit): the programme weighted by risk, audits
 -- planned a-g, findings, the independence check, the checklist from the
--- clauses and the SoA, and the audit report in Markdown and HTML; every
+-- requirement catalog and the SoA, and the audit report in Markdown and HTML; every
 -- bad input refused with nothing written.
 local H = require "helper"
 local F = require "operations_fixture"
@@ -13,11 +13,11 @@ describe("internal audit", function()
     reg, path = F.register()
     audits, findings = reg:records("audit"), reg:records("finding")
     assert(reg:records("audit_area"):add({ id = "AP-ACCESS", title = "Access control",
-      controls = "A.5.15; A.8.5", clauses = "9.2", frequency_months = 12, owner = "IT Manager" }))
+      controls = "A.5.15; A.8.5", requirements = "9.2", frequency_months = 12, owner = "IT Manager" }))
     assert(audits:add({ id = "AUD-001", title = "Access control audit", programme = "AP-ACCESS",
       objectives = "Access is granted on need", scope = "Office IT", criteria = "ISO/IEC 27001:2022",
       lead = "Alice", team = "Bob", start_date = "2026-05-04", end_date = "2026-05-06",
-      methods = "interviews, sampling", reporting = "to the management team", clauses = "9.2; 7.5",
+      methods = "interviews, sampling", reporting = "to the management team", requirements = "9.2; 7.5",
       controls = "A.5.15; A.8.5", assets = "AST-1" }))
   end)
   after_each(function() reg:close() end)
@@ -36,6 +36,10 @@ describe("internal audit", function()
       { audits, { title = "x", programme = "AP-404" }, "programme: no audit_area 'AP-404'" },
       { audits, { title = "x", controls = "A.5.15; Z.1" }, "controls: no control 'Z.1'" },
       { audits, { title = "x", assets = "AST-404" }, "assets: no asset 'AST-404'" },
+      { audits, { title = "x", requirements = "9.2; 99.9" },
+        "requirements: no requirement 'iso27001-2022:99.9' in the register" },
+      { audits, { title = "x", requirements = "iso27001-2013:9.2" },
+        "requirements: no requirement 'iso27001-2013:9.2'" },
       { audits, { id = "AUD-001", title = "again" }, "audit 'AUD-001' exists already" },
       { audits, { title = "x", triggered_by = "boredom" }, "triggered_by: 'boredom' is not one of plan" },
       { findings, { audit = "AUD-404", class = "minor", title = "x" }, "audit: no audit 'AUD-404'" },
@@ -117,16 +121,25 @@ describe("internal audit", function()
     assert.are.equal("AP-HR", p[1].id)                     -- the most overdue first
   end)
 
-  it("generates the checklist from the clauses and the SoA", function()
+  it("links requirements by their ref in the register's framework, or by their full id", function()
+    local a = audits:get("AUD-001")
+    assert.are.same({ "iso27001-2022:7.5", "iso27001-2022:9.2" }, a.requirements)
+    assert(audits:set("AUD-001", { requirements = "iso27001-2022:A.5.15, 10.2 f)" }))
+    assert.are.same({ "iso27001-2022:10.2 f)", "iso27001-2022:A.5.15" }, audits:get("AUD-001").requirements)
+    assert.are.equal(1, #audits:list({ requirements = "iso27001-2022:A.5.15" }))
+  end)
+
+  it("generates the checklist from the requirement catalog and the SoA", function()
     assert(reg:set_soa("A.5.15", { applicable = true, reasons = { "risk" }, justification = "access",
                                    status = "partial" }))
     assert(reg:records("document"):add({ id = "PROC-7", title = "Access procedure", status = "approved",
-      approver = "MD", approved = "2026-01-01", controls = "A.5.15", clauses = "7.5" }))
+      approver = "MD", approved = "2026-01-01", controls = "A.5.15", requirements = "7.5" }))
     assert(findings:add({ audit = "AUD-001", class = "minor", title = "Reviews late", controls = "A.5.15" }))
     local ck = assert(audit.checklist(reg, "AUD-001"))
     local by = {}
     for _, it in ipairs(ck.items) do by[it.ref] = it end
-    assert.are.equal("clause", by["9.2"].kind)
+    assert.are.equal("requirement", by["9.2"].kind)
+    assert.are.equal("Internal audit", by["9.2"].title)
     assert.truthy(by["7.5"])
     assert.are.equal("PROC-7", by["7.5"].evidence)
     assert.are.equal("Access rules based on business need", by["A.5.15"].title)

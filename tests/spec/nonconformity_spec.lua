@@ -14,7 +14,7 @@ describe("nonconformity lifecycle", function()
     reg, path = F.register()
     ncs, cas = reg:records("nonconformity"), reg:records("corrective_action")
     assert(ncs:add({ title = "Access reviews not done", source = "audit", raised_by = "Alice",
-                     raised = "2026-05-02", clauses = "A.5.18; 9.1", controls = "A.5.18" }))
+                     raised = "2026-05-02", requirements = "A.5.18; 9.1", controls = "A.5.18" }))
   end)
   after_each(function() reg:close() end)
 
@@ -111,7 +111,7 @@ describe("nonconformity lifecycle", function()
   it("raises a nonconformity from a finding in one batch", function()
     assert(reg:records("audit"):add({ id = "AUD-1", title = "Audit", start_date = "2026-05-01" }))
     assert(reg:records("finding"):add({ id = "F-1", audit = "AUD-1", class = "major", title = "No backups tested",
-                                        clauses = "A.8.13", controls = "A.8.13", raised = "2026-05-02",
+                                        requirements = "A.8.13", controls = "A.8.13", raised = "2026-05-02",
                                         raised_by = "Alice" }))
     assert(reg:records("finding"):add({ id = "F-2", audit = "AUD-1", class = "ofi", title = "Automate" }))
     local rep = assert(nc.raise_from_finding(reg, "F-1", {}))
@@ -125,13 +125,13 @@ describe("nonconformity lifecycle", function()
     F.refused(path, "no finding 'F-404'", function() return nc.raise_from_finding(reg, "F-404") end, "NOTFOUND")
   end)
 
-  it("counts trends by source, clause, quarter and age", function()
-    assert(ncs:add({ title = "b", source = "incident", raised_by = "A", raised = "2026-01-10", clauses = "A.5.18" }))
+  it("counts trends by source, requirement, quarter and age", function()
+    assert(ncs:add({ title = "b", source = "incident", raised_by = "A", raised = "2026-01-10", requirements = "A.5.18" }))
     assert(ncs:add({ title = "c", source = "complaint", raised_by = "A", raised = "2025-06-01" }))
     local t = nc.trends(reg, { today = "2026-06-01" })
     assert.are.equal(3, t.total)
     assert.are.equal(3, t.open)
-    assert.are.same({ clause = "A.5.18", total = 2 }, t.by_clause[1])
+    assert.are.same({ requirement = "A.5.18", total = 2 }, t.by_requirement[1])
     local src = {}
     for _, s in ipairs(t.by_source) do src[s.source] = s.total end
     assert.are.same({ audit = 1, incident = 1, complaint = 1 }, src)

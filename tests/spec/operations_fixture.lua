@@ -10,10 +10,12 @@ F.TABLES = { "documents", "document_versions", "measurements", "audit_programme"
              "findings", "nonconformities", "corrective_actions", "reviews", "review_actions",
              "feedback", "record_links", "settings" }
 
---- A fresh register (qism-fmea, three assets); returns reg, path.
+--- A fresh register (qism-fmea, three assets, the ISO/IEC 27001:2022
+-- requirement catalog); returns reg, path.
 function F.register()
   local reg, path = H.register()
   assert(reg:import_assets(H.file("assets.csv", H.GOOD)))
+  assert(reg:import_framework("iso27001-2022"))
   return reg, path
 end
 

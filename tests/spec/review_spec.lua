@@ -62,7 +62,7 @@ describe("management review", function()
     assert(reg:records("audit"):add({ id = "AUD-1", title = "Spring audit", start_date = "2026-04-01",
                                       end_date = "2026-04-03", status = "reported" }))
     assert(reg:records("finding"):add({ audit = "AUD-1", class = "minor", title = "Reviews late", raised = "2026-04-02",
-                                        clauses = "A.5.18" }))
+                                        requirements = "A.5.18" }))
     assert(reg:records("finding"):add({ audit = "AUD-1", class = "ofi", title = "Automate leavers", raised = "2026-04-02" }))
     assert(require("isms.audit.nonconformity").raise_from_finding(reg, "FND-001", { raised_by = "Auditor" }))
     assert(measure.record(reg, "M-AWARENESS", 80, { date = "2026-03-31" }))

@@ -1,8 +1,8 @@
 --- Internal audit (ISO/IEC 27001 9.2; guideline section 8): the audit
--- programme (areas -- clauses and controls -- and how often each is
+-- programme (areas -- requirements and controls -- and how often each is
 -- audited, weighted by the risks its controls treat), audits planned as
 -- the guideline's a-g (objectives, scope, criteria, team, schedule,
--- methods, reporting), a checklist from the requirement clauses and the
+-- methods, reporting), a checklist from the requirement catalogs and the
 -- SoA, an independence check (no auditor audits what they own), findings
 -- classed major / minor nonconformity, opportunity for improvement or
 -- observation, and the audit report with its approval and distribution.
@@ -36,7 +36,7 @@ M.area_kind = kind.define {
   fields = {
     { name = "id", type = "id" },
     { name = "title", type = "text", required = true },
-    { name = "clauses", type = "list", help = "requirement clauses the area covers" },
+    docs.requirements_field("requirements the area covers"),
     { name = "controls", type = "links", to = "control" },
     { name = "frequency_months", type = "int", min = 1, max = 60, required = true },
     { name = "owner", type = "text", help = "who owns the area (no one audits their own)" },
@@ -62,7 +62,7 @@ M.audit_kind = kind.define {
     { name = "end_date", type = "date", help = "e: schedule" },
     { name = "methods", type = "text", help = "f: interviews, sampling, observation" },
     { name = "reporting", type = "text", help = "g: to whom and how results are reported" },
-    { name = "clauses", type = "list", help = "requirement clauses audited" },
+    docs.requirements_field("requirements audited (refs of the register's framework)"),
     { name = "controls", type = "links", to = "control", help = "controls audited" },
     { name = "assets", type = "links", to = "asset", help = "assets in scope" },
     { name = "auditees", type = "list", help = "people and areas audited" },
@@ -104,7 +104,7 @@ M.finding_kind = kind.define {
       help = "major, minor (nonconformities), ofi, observation" },
     { name = "title", type = "text", required = true },
     { name = "description", type = "text" },
-    { name = "clauses", type = "list", help = "requirement clauses" },
+    docs.requirements_field("requirements concerned"),
     { name = "controls", type = "links", to = "control" },
     { name = "assets", type = "links", to = "asset" },
     { name = "evidence", type = "text" },
@@ -187,7 +187,8 @@ function M.programme(reg, opts)
                       frequency_months = area.frequency_months, interval_months = interval,
                       risks = w.risks, unacceptable = w.unacceptable, top_rank = w.top,
                       last = last, due = due, overdue = due <= today and not planned,
-                      planned = planned, controls = area.controls, clauses = area.clauses }
+                      planned = planned, controls = area.controls,
+                      requirements = area.requirements }
   end
   table.sort(out, function(a, b)
     if a.due ~= b.due then return a.due < b.due end
@@ -257,39 +258,35 @@ end
 
 -- ------------------------------------------------------------ checklist
 
--- Requirement titles by clause: from the register's mandatory list (and
--- the requirement catalogs of the gap analysis, when they are there).
-local function clause_titles(reg)
-  local titles = {}
-  local list = docs.mandatory.of(reg)
-  for _, item in ipairs(list and list.items or {}) do
-    for _, c in ipairs { item.clause_2022, item.clause_2013 } do
-      if c and not titles[c] then titles[c] = "documented information: " .. item.title end
-    end
-  end
-  return titles
-end
-
---- The checklist of an audit: one line per requirement clause it covers
--- (with the documents that evidence it) and per control (the SoA entry,
--- the documents that evidence it, findings so far). Without controls
--- given, every applicable control of the SoA is on it.
+--- The checklist of an audit: one line per requirement it covers (its
+-- title and text from the requirement catalog, the documents and findings
+-- that link to it) and per control (the SoA entry, the documents that
+-- evidence it, findings so far). Without controls given, every applicable
+-- control of the SoA is on it.
 -- @treturn table|nil { audit, items = { { ref, kind, title, question,
 --   soa, evidence, findings } } }, or nil, message, code
 function M.checklist(reg, id)
   local a = reg:records("audit"):get(id)
   if not a then return nil, ("no audit '%s' in the register"):format(tostring(id)), "NOTFOUND" end
   local items = {}
-  local titles = clause_titles(reg)
-  for _, c in ipairs(a.clauses) do
-    local ev = {}
-    for row in reg:query("SELECT id FROM documents WHERE status = 'approved' AND instr('; ' || "
-        .. "clauses || '; ', ?1) > 0 ORDER BY id LIMIT 20", "; " .. c .. "; ") do
-      ev[#ev + 1] = row.id
+  local fw = docs.default_framework(reg)
+  local requirements = reg:records("requirement")
+  local function linked(rel_kind, table_name, target, extra)
+    local out = {}
+    for row in reg:query(("SELECT l.id FROM record_links l JOIN %s x ON x.id = l.id WHERE l.kind = "
+        .. "'%s' AND l.rel = ?1 AND l.target = ?2%s ORDER BY l.id LIMIT 20"):format(table_name,
+        rel_kind, extra or ""), "requirements", target, a.id) do
+      out[#out + 1] = row.id
     end
-    items[#items + 1] = { ref = c, kind = "clause", title = titles[c] or "",
-                          question = ("Is clause %s met, and is it evidenced?"):format(c),
-                          evidence = table.concat(ev, ", ") }
+    return table.concat(out, ", ")
+  end
+  for _, r in ipairs(a.requirements) do
+    local req = requirements:get(r)
+    items[#items + 1] = {
+      ref = docs.short_ref(reg, r, fw), kind = "requirement", title = req and req.title or "",
+      question = req and req.text or ("Is %s met, and is it evidenced?"):format(r),
+      evidence = linked("document", "documents", r, " AND x.status = 'approved'"),
+      findings = linked("finding", "findings", r, " AND x.audit = ?3") }
   end
   local cat = reg:soa_catalog()
   local soa = {}
@@ -342,6 +339,12 @@ function M.report_model(reg, id, opts)
   local ck, err, code = M.checklist(reg, id)
   if not ck then return nil, err, code end
   local a = ck.audit
+  local fw = docs.default_framework(reg)
+  local function short(list)
+    local out = {}
+    for k, r in ipairs(list or {}) do out[k] = docs.short_ref(reg, r, fw) end
+    return out
+  end
   local ind = M.independence(reg, id)
   local findings = reg:records("finding"):list({ audit = a.id })
   local counts = { major = 0, minor = 0, ofi = 0, observation = 0 }
@@ -354,7 +357,7 @@ function M.report_model(reg, id, opts)
   for _, f in ipairs(findings) do
     counts[f.class] = counts[f.class] + 1
     rows[#rows + 1] = { id = f.id, class = M.CLASS_TITLES[f.class], title = f.title,
-                        clauses = join(f.clauses), controls = join(f.controls),
+                        requirements = join(short(f.requirements)), controls = join(f.controls),
                         nonconformity = f.nonconformity and (f.nonconformity .. " ("
                           .. (nc_state[f.nonconformity] or "?") .. ")") or nil,
                         evidence = f.evidence }
@@ -382,7 +385,7 @@ function M.report_model(reg, id, opts)
         { label = "e. Schedule", value = schedule },
         { label = "f. Methods", value = a.methods },
         { label = "g. Reporting", value = a.reporting },
-        { label = "Clauses", value = join(a.clauses) },
+        { label = "Requirements", value = join(short(a.requirements)) },
         { label = "Controls", value = join(a.controls) },
         { label = "Status", value = a.status },
       } },
@@ -395,7 +398,7 @@ function M.report_model(reg, id, opts)
       } },
       { id = "findings", title = "Findings", kind = "table", columns = {
           { key = "id", title = "Finding" }, { key = "class", title = "Class" },
-          { key = "title", title = "Title" }, { key = "clauses", title = "Clauses" },
+          { key = "title", title = "Title" }, { key = "requirements", title = "Requirements" },
           { key = "controls", title = "Controls" },
           { key = "nonconformity", title = "Nonconformity (state)" },
           { key = "evidence", title = "Evidence" } },
@@ -408,7 +411,7 @@ function M.report_model(reg, id, opts)
         problems = #conflicts > 0 and { ("%d conflict(s): an auditor audits an area they own")
           :format(#conflicts) } or nil },
       { id = "checklist", title = "Checklist", kind = "table", columns = {
-          { key = "ref", title = "Clause / control" }, { key = "title", title = "Requirement" },
+          { key = "ref", title = "Requirement / control" }, { key = "title", title = "Title" },
           { key = "soa", title = "SoA" }, { key = "evidence", title = "Evidence" },
           { key = "findings", title = "Findings" } },
         rows = checklist, total = #checklist },

@@ -12,6 +12,7 @@ local records = require "isms.store.records"
 local actions = require "isms.actions"
 local action_sql = require "isms.actions.sql"
 local dates = require "isms.docs.dates"
+local docs = require "isms.docs"
 local workflow = require "isms.audit.workflow"
 
 local M = {}
@@ -130,7 +131,7 @@ M.kind = kind.define {
     { name = "correction", type = "text", help = "what was done at once to contain it" },
     { name = "root_cause", type = "text" },
     { name = "areas", type = "list", help = "areas affected" },
-    { name = "clauses", type = "list", help = "requirement clauses not met" },
+    docs.requirements_field("requirements not met"),
     { name = "controls", type = "links", to = "control" },
     { name = "state", type = "text", help = "by the workflow (isms nonconformities workflow)" },
     { name = "verified_by", type = "text" },
@@ -212,7 +213,7 @@ actions.source("corrective", function(reg, opts)
 end)
 
 --- Raises a nonconformity from an audit finding, in one batch: the
--- nonconformity (source audit, the finding's title, description, clauses
+-- nonconformity (source audit, the finding's title, description, requirements
 -- and controls) and the finding's link to it.
 -- fields: { raised_by (required), raised (today), title, description }.
 function M.raise_from_finding(reg, finding_id, fields, opts)
@@ -231,7 +232,7 @@ function M.raise_from_finding(reg, finding_id, fields, opts)
     id = tx.add("nonconformity", {
       title = fields.title or f.title, source = "audit", source_ref = f.id,
       description = fields.description or f.description, raised_by = fields.raised_by or f.raised_by,
-      raised = fields.raised or f.raised or records.today(opts.today), clauses = f.clauses,
+      raised = fields.raised or f.raised or records.today(opts.today), requirements = f.requirements,
       controls = f.controls })
     tx.set("finding", f.id, { nonconformity = id })
   end)
@@ -240,7 +241,7 @@ function M.raise_from_finding(reg, finding_id, fields, opts)
   return rep
 end
 
---- Nonconformity trends: counts by source, by clause, by quarter raised,
+--- Nonconformity trends: counts by source, by requirement, by quarter raised,
 -- and the open ones by age, from one grouped pass. opts: { today, from,
 -- to } (raised within).
 function M.trends(reg, opts)
@@ -254,8 +255,8 @@ function M.trends(reg, opts)
   local ph = {}
   for k = 1, #finals do ph[k] = "?" .. (k + 6) end
   local open = ("state NOT IN (%s)"):format(table.concat(ph, ", "))
-  local out = { by_source = {}, by_clause = {}, by_quarter = {}, by_age = {}, total = 0, open = 0 }
-  local by_source, by_clause, by_quarter = {}, {}, {}
+  local out = { by_source = {}, by_requirement = {}, by_quarter = {}, by_age = {}, total = 0, open = 0 }
+  local by_source, by_requirement, by_quarter = {}, {}, {}
   local ages = { "0-30 days", "31-90 days", "91-180 days", "over 180 days" }
   local age_n = { 0, 0, 0, 0 }
   -- one pass over the period's nonconformities, grouped by everything the
@@ -264,10 +265,10 @@ function M.trends(reg, opts)
   local d30, d90, d180 = dates.add_days(today, -30), dates.add_days(today, -90),
                          dates.add_days(today, -180)
   local quarters = {}
-  for row in reg:query("SELECT source, clauses, substr(raised, 1, 7) AS month, " .. open
+  for row in reg:query("SELECT source, substr(raised, 1, 7) AS month, " .. open
       .. " AS open, CASE WHEN raised >= ?4 THEN 1 WHEN raised >= ?5 THEN 2 WHEN raised >= ?6 "
       .. "THEN 3 ELSE 4 END AS bucket, count(*) AS n FROM nonconformities WHERE raised >= ?1 AND "
-      .. "raised <= ?2 AND ?3 = ?3 GROUP BY 1, 2, 3, 4, 5", from, to, today, d30, d90, d180,
+      .. "raised <= ?2 AND ?3 = ?3 GROUP BY 1, 2, 3, 4", from, to, today, d30, d90, d180,
       unpack(finals)) do
     local q = quarters[row.month]
     if not q then
@@ -286,18 +287,22 @@ function M.trends(reg, opts)
       local b = tonumber(row.bucket)
       age_n[b] = age_n[b] + n
     end
-    for c in (row.clauses or ""):gmatch("[^;]+") do
-      c = c:match("^%s*(.-)%s*$")
-      by_clause[c] = (by_clause[c] or 0) + n
-    end
     by_quarter[row.quarter] = (by_quarter[row.quarter] or 0) + n
+  end
+  -- by requirement: the links of the period's nonconformities
+  for row in reg:query("SELECT l.target, count(*) AS n FROM nonconformities c JOIN record_links l "
+      .. "ON l.kind = 'nonconformity' AND l.id = c.id AND l.rel = 'requirements' WHERE c.raised "
+      .. ">= ?1 AND c.raised <= ?2 GROUP BY l.target", from, to) do
+    by_requirement[docs.short_ref(reg, row.target)] = tonumber(row.n)
   end
   for _, src in ipairs(M.SOURCES) do
     if by_source[src] then out.by_source[#out.by_source + 1] = by_source[src] end
   end
-  for c, n in pairs(by_clause) do out.by_clause[#out.by_clause + 1] = { clause = c, total = n } end
-  table.sort(out.by_clause, function(a, b)
-    return a.total > b.total or a.total == b.total and a.clause < b.clause
+  for c, n in pairs(by_requirement) do
+    out.by_requirement[#out.by_requirement + 1] = { requirement = c, total = n }
+  end
+  table.sort(out.by_requirement, function(a, b)
+    return a.total > b.total or a.total == b.total and a.requirement < b.requirement
   end)
   for q, n in pairs(by_quarter) do out.by_quarter[#out.by_quarter + 1] = { quarter = q, total = n } end
   table.sort(out.by_quarter, function(a, b) return a.quarter < b.quarter end)

@@ -203,7 +203,7 @@ return function(kit)
       if not today then return fail(terr, "USAGE") end
       local rows = audit.programme(reg, { today = today })
       for _, r in ipairs(rows) do
-        r.controls, r.clauses = table.concat(r.controls, "; "), table.concat(r.clauses, "; ")
+        r.controls, r.requirements = table.concat(r.controls, "; "), table.concat(r.requirements, "; ")
       end
       return table_out(rows, { "id", { "title", "title", 40 }, "owner", "interval_months", "risks",
                                "unacceptable", "last", "due", "overdue", "planned" }, opts)
@@ -233,7 +233,7 @@ return function(kit)
 
   records_cli.verb("audit", "checklist", {
     usage = "checklist ID [--format table|csv|json|markdown|html] [--out FILE]",
-    summary = "the checklist from the requirement clauses and the SoA",
+    summary = "the checklist from the requirement catalog and the SoA",
     run = function(reg, opts, args)
       if not args[1] then return fail("usage: isms audits checklist ID", "USAGE") end
       local ck, e, code = audit.checklist(reg, args[1])
@@ -241,7 +241,7 @@ return function(kit)
       local model = { title = ("Audit checklist %s: %s"):format(ck.audit.id, ck.audit.title),
                       generated_at = records.today(), sections = { {
         id = "checklist", title = "Checklist", kind = "table", rows = ck.items, total = #ck.items,
-        columns = { { key = "ref", title = "Clause / control" }, { key = "title", title = "Requirement" },
+        columns = { { key = "ref", title = "Requirement / control" }, { key = "title", title = "Title" },
                     { key = "question", title = "Question" }, { key = "soa", title = "SoA" },
                     { key = "evidence", title = "Evidence" }, { key = "findings", title = "Findings" },
                     { key = "result", title = "Result" } } } } }
@@ -279,7 +279,7 @@ return function(kit)
   records_cli.verb("nonconformity", "trends", {
     usage = "trends [--from D] [--to D] [--today D]",
     options = { from = "value", to = "value", today = "value" },
-    summary = "nonconformities by source, clause, quarter and age",
+    summary = "nonconformities by source, requirement, quarter and age",
     run = function(reg, opts)
       for _, k in ipairs { "from", "to", "today" } do
         if opts[k] then
@@ -297,7 +297,7 @@ return function(kit)
       end
       out(("%d nonconformities raised, %d open\n\nby source:\n"):format(t.total, t.open))
       out(kit.render(t.by_source, { "source", "total", "open" }, "table"))
-      out("\nby clause:\n", kit.render(t.by_clause, { "clause", "total" }, "table"))
+      out("\nby requirement:\n", kit.render(t.by_requirement, { "requirement", "total" }, "table"))
       out("\nby quarter raised:\n", kit.render(t.by_quarter, { "quarter", "total" }, "table"))
       out("\nopen, by age:\n", kit.render(t.by_age, { "age", "open" }, "table"))
       return EXIT.OK

@@ -19,6 +19,7 @@ local records = require "isms.store.records"
 local mandatory = require "isms.docs.mandatory"
 local dates = require "isms.docs.dates"
 require "isms.treat.soa"  -- the "control" resolver and reg:soa_catalog()
+require "isms.gap.kinds"  -- the "requirement" kind that documents, audits and findings link to
 
 local ffi, C = b.ffi, b.C
 local M = {}
@@ -56,6 +57,52 @@ end
 function M.sha256(text)
   assert(C.isms_sha256(text, #text, hex) == 0)
   return ffi.string(hex)
+end
+
+-- ------------------------------------------------------------ requirements
+
+M.DEFAULT_FRAMEWORK = "iso27001-2022"
+M.FRAMEWORK_SETTING = "requirements.framework"
+
+--- The framework a requirement ref without one ("9.2", "A.5.18") belongs
+-- to: setting requirements.framework, else the ISO/IEC 27001 catalog the
+-- register imported last, else iso27001-2022.
+function M.default_framework(reg)
+  local fw = reg:setting(M.FRAMEWORK_SETTING)
+  if fw then return fw end
+  local ok, row = pcall(function()
+    local iter = reg:query("SELECT id FROM frameworks WHERE id LIKE 'iso27001-%' ORDER BY "
+                           .. "imported_at DESC, id DESC LIMIT 1")
+    local r = iter()
+    if r then iter() end
+    return r
+  end)
+  return ok and row and row.id or M.DEFAULT_FRAMEWORK
+end
+
+--- A links field to requirements of the gap analysis's catalogs (kind
+-- "requirement", ids "FRAMEWORK:REF"); a ref given without its framework
+-- is taken from M.default_framework, so "9.2; A.5.18" is enough.
+function M.requirements_field(help)
+  return { name = "requirements", type = "links", to = "requirement", help = help,
+           check = function(list, reg)
+             local fw
+             local out = {}
+             for k, id in ipairs(list) do
+               if not id:find(":", 1, true) then
+                 fw = fw or M.default_framework(reg)
+                 id = fw .. ":" .. id
+               end
+               out[k] = id
+             end
+             return out
+           end }
+end
+
+--- A requirement id without the register's default framework, for tables.
+function M.short_ref(reg, id, fw)
+  fw = fw or M.default_framework(reg)
+  return id:sub(1, #fw + 1) == fw .. ":" and id:sub(#fw + 2) or id
 end
 
 -- ------------------------------------------------------------ kinds
@@ -157,7 +204,7 @@ M.kind = kind.define {
     { name = "disposed_by", type = "text" },
     { name = "disposal_reason", type = "text" },
     { name = "fulfils", type = "list", help = "mandatory items (isms docs mandatory)" },
-    { name = "clauses", type = "list", help = "requirement clauses it evidences" },
+    M.requirements_field("requirements it evidences"),
     { name = "controls", type = "links", to = "control", help = "controls it evidences" },
   },
   derive = derive,

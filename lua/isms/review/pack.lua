@@ -127,8 +127,8 @@ local function section_nonconformities(reg, p)
     ca[#ca + 1] = { status = row.status, actions = tonumber(row.n),
                     overdue = tonumber(row.overdue) }
   end
-  local clauses = {}
-  for k = 1, math.min(#t.by_clause, 10) do clauses[k] = t.by_clause[k] end
+  local reqs = {}
+  for k = 1, math.min(#t.by_requirement, 10) do reqs[k] = t.by_requirement[k] end
   return {
     { id = "nc-summary", title = "c. Nonconformities", kind = "facts", facts = {
       { label = "Raised in the period", value = t.total },
@@ -144,10 +144,11 @@ local function section_nonconformities(reg, p)
       columns = { { key = "quarter", title = "Quarter" },
                   { key = "total", title = "Raised", numeric = true } },
       rows = t.by_quarter, total = #t.by_quarter },
-    { id = "nc-clause", title = "c. Nonconformities by clause", kind = "table",
-      columns = { { key = "clause", title = "Clause" },
+    { id = "nc-requirement", title = "c. Nonconformities by requirement", kind = "table",
+      columns = { { key = "requirement", title = "Requirement" },
                   { key = "total", title = "Raised", numeric = true } },
-      rows = clauses, total = #t.by_clause, note = shown_note(#clauses, #t.by_clause, "clauses") },
+      rows = reqs, total = #t.by_requirement,
+      note = shown_note(#reqs, #t.by_requirement, "requirements") },
     { id = "nc-age", title = "c. Open nonconformities by age", kind = "table",
       columns = { { key = "age", title = "Age" }, { key = "open", title = "Open", numeric = true } },
       rows = t.by_age, total = #t.by_age },
