@@ -119,6 +119,33 @@ describe("management review", function()
     end
   end)
 
+  it("feeds the certification readiness of the gap analysis", function()
+    local function states()
+      local out = {}
+      for _, c in ipairs(assert(reg:readiness({ today = "2026-12-01" })).criteria) do out[c.id] = c end
+      return out
+    end
+    local s = states()
+    assert.are.equal("pass", s.management_review.state)            -- MR-2025 was held
+    assert.are.equal("no records", s.internal_audit.state)
+    assert.are.equal("no records", s.nonconformities_closed.state)
+    assert.are.equal("no records", s.mandatory_documents.state)
+    assert(reg:records("audit"):add({ title = "First audit", start_date = "2026-03-01", end_date = "2026-03-02",
+                                      status = "reported" }))
+    assert(reg:records("nonconformity"):add({ title = "x", source = "audit", raised_by = "A", raised = "2026-03-02" }))
+    assert(reg:records("document"):add({ title = "Policy", fulfils = "policy", status = "approved", approver = "MD",
+                                         approved = "2026-01-10" }))
+    s = states()
+    assert.are.equal("pass", s.internal_audit.state)
+    assert.are.equal("fail", s.nonconformities_closed.state)
+    assert.are.same({ "NC-001 open" }, s.nonconformities_closed.records)
+    assert.are.equal("pass", s.mandatory_documents.state)
+    assert.are.equal("pass", s.six_months_of_records.state)        -- approved 2026-01-10
+    local early = assert(reg:readiness({ today = "2026-04-01" }))
+    assert.are.equal("fail", early.criteria[2].state)               -- not six months yet
+    assert.is_false(early.ready)
+  end)
+
   it("round-trips reviews, review actions and feedback through CSV", function()
     assert(fb:add({ party = "Regulator", received = "2026-01-05", summary = "Audit, please; soon" }))
     for _, name in ipairs { "review", "review_action", "feedback" } do
