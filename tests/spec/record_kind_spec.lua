@@ -376,7 +376,7 @@ describe("record kinds on the command line: verbs a command family adds", functi
       end,
     })
     records_cli.verb("gadgets", "check", {
-      summary = "a richer check",
+      summary = "a richer check", options = { min = "value" },   -- an option two verbs take
       run = function() return nil, "found 1 problem", "INPUT" end,
     })
     local cmds, errs = {}, {}
@@ -393,6 +393,8 @@ describe("record kinds on the command line: verbs a command family adds", functi
     assert.are.equal(0, g.run({}, { min = "2" }, { "count", "x" }))
     assert.are.same({ n = 1, min = "2", args = { "x" } }, seen)
     assert.are.equal(3, g.run({}, {}, { "check" }))
+    assert.are.equal("found 1 problem", errs[#errs])
+    assert.are.equal(3, g.run({}, { min = "1" }, { "check" }))
     assert.are.equal("found 1 problem", errs[#errs])
     assert.are.equal(2, g.run({}, { min = "2" }, { "list" }))
     assert.truthy(errs[#errs]:find("option --min is not for 'gadgets list'", 1, true), errs[#errs])

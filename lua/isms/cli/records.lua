@@ -149,9 +149,10 @@ function M.install_kind(kit, d, command_name)
       for opt, okind in pairs(extra[name].options or {}) do
         if not options[opt] then
           options[opt] = okind
-          own_option[opt] = own_option[opt] or {}
-          own_option[opt][name] = true
+          own_option[opt] = {}
         end
+        -- an option two added verbs take belongs to both
+        if own_option[opt] then own_option[opt][name] = true end
       end
     end
     local filter_option = {}
