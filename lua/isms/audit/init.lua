@@ -284,7 +284,8 @@ function M.checklist(reg, id)
     local req = requirements:get(r)
     items[#items + 1] = {
       ref = docs.short_ref(reg, r, fw), kind = "requirement", title = req and req.title or "",
-      question = req and req.text or ("Is %s met, and is it evidenced?"):format(r),
+      question = req and req.text
+        or ("Is %s met, and is it evidenced?"):format(docs.short_ref(reg, r, fw)),
       evidence = linked("document", "documents", r, " AND x.status = 'approved'"),
       findings = linked("finding", "findings", r, " AND x.audit = ?3") }
   end

@@ -377,9 +377,9 @@ return function(kit)
           for _, r in ipairs(res.results) do
             if r.status == "failed" then
               failed = failed + 1
-              out(("%-22s failed: %s\n"):format(r.metric, r.error))
+              out(("%-24s failed: %s\n"):format(r.metric, r.error))
             else
-              out(("%-22s %s (%s)\n"):format(r.metric, format.number(r.value), r.status))
+              out(("%-24s %s (%s)\n"):format(r.metric, format.number(r.value), r.status))
             end
           end
           out(("collected %d metrics, %d failed%s\n"):format(#res.results, failed,

@@ -40,7 +40,7 @@ end
 -- Entities of the change log that are the ISMS's scope and context (the
 -- registers of other areas log under these names as they land).
 M.CONTEXT_ENTITIES = { "scope", "setting", "interested_party", "obligation", "issue",
-                       "requirement", "objective", "role" }
+                       "objective", "role" }
 
 local function section_previous_actions(reg, p)
   local today = p.today
