@@ -18,6 +18,19 @@ describe("documented information", function()
   end)
   after_each(function() reg:close() end)
 
+  it("takes SHA-256 digests from libcrypto (FIPS 180-2 test vectors)", function()
+    assert.are.equal("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", docs.sha256("abc"))
+    assert.are.equal("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", docs.sha256(""))
+    local f = H.write(dir .. "/vector.txt", "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
+    assert.are.equal("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1", docs.sha256_file(f))
+    local _, err, code = docs.sha256_file(dir .. "/nothing-here")
+    assert.are.equal("NOTFOUND", code)
+    assert.truthy(err:find("no file at", 1, true))
+    _, err, code = docs.sha256_file(dir)
+    assert.are.equal("IO", code)
+    assert.truthy(err:find("cannot be read as a file", 1, true))
+  end)
+
   it("registers a file with its SHA-256 and derives the next review and retention dates", function()
     assert(coll:add({ id = "POL-001", title = "Information security policy", type = "policy",
                       path = "isp.txt", status = "approved", approver = "Managing Director",
