@@ -119,6 +119,14 @@ describe("measurements", function()
     assert.are.equal("warning", res.results[#res.results].status)  -- M-TODAY: 14 days
   end)
 
+  it("round-trips measurements through CSV", function()
+    assert(measure.collect(reg, { today = "2026-01-08" }))
+    local out = H.tmp("measurements.csv")
+    assert(reg:records("measurement"):export(out))
+    local rep = assert(reg:records("measurement"):import(out))
+    assert.are.equal(0, rep.created + rep.updated)
+  end)
+
   it("marks statuses against the target and warning threshold, in both directions", function()
     local hi = { target = 90, warning = 80, direction = "higher" }
     local lo = { target = 0, warning = 3, direction = "lower" }

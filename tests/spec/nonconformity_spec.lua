@@ -125,6 +125,22 @@ describe("nonconformity lifecycle", function()
     F.refused(path, "no finding 'F-404'", function() return nc.raise_from_finding(reg, "F-404") end, "NOTFOUND")
   end)
 
+  it("round-trips nonconformities and corrective actions through CSV", function()
+    assert(cas:add({ nonconformity = "NC-001", title = "Procedure, reviewed; signed", owner = "Bob",
+                     due = "2026-06-30" }))
+    assert(ncs:set("NC-001", { state = "actions_planned", root_cause = "none", areas = "IT; HR" }))
+    for _, coll in ipairs { ncs, cas } do
+      local out = H.tmp("nc.csv")
+      assert(coll:export(out))
+      local rep = assert(coll:import(out))
+      assert.are.equal(0, rep.created + rep.updated)
+    end
+    -- a file that moves a nonconformity past its workflow is refused whole
+    local bad = H.file("jump.csv", "id,state\nNC-001,closed\n")
+    F.refused(path, bad .. ":2:8: state: the nonconformity workflow has no transition from actions_planned "
+              .. "to closed", function() return ncs:import(bad) end)
+  end)
+
   it("counts trends by source, requirement, quarter and age", function()
     assert(ncs:add({ title = "b", source = "incident", raised_by = "A", raised = "2026-01-10", requirements = "A.5.18" }))
     assert(ncs:add({ title = "c", source = "complaint", raised_by = "A", raised = "2025-06-01" }))
