@@ -88,6 +88,11 @@ describe("management review", function()
     has("no objectives register")
     local html = report.render(model, "html")
     assert.truthy(html:find("Management review pack", 1, true))
+    -- the metrics' trends as SVG line charts: a point per measurement, the target dashed
+    assert.truthy(html:find('<figure class="linechart"><figcaption>M-AWARENESS: Staff who completed', 1, true))
+    assert.truthy(html:find("<title>2026-03-31: 80 %</title>", 1, true), html)
+    assert.truthy(html:find("<title>2026-06-30: 92 %</title>", 1, true))
+    assert.truthy(html:find('<line class="target"', 1, true))
     -- the CLI: Markdown by default, HTML and XLSX to files
     local out, _, code = F.run(path, "review", "pack", "--from", "2026-01-01", "--to", "2026-12-31",
                                "--today", "2026-07-01")

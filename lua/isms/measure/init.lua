@@ -325,7 +325,7 @@ function M.view(reg, opts)
   local last = last_dates(reg)
   local out = {}
   for _, m in ipairs(s.metrics) do
-    local trend, statuses, rows = {}, {}, {}
+    local trend, statuses, dates_of, rows = {}, {}, {}, {}
     for row in reg:query("SELECT date, value, status FROM measurements WHERE metric = ?1 AND "
         .. "date >= ?2 AND date <= ?3 ORDER BY date DESC, id DESC LIMIT ?4", m.id,
         opts.from or "0000-00-00", opts.to or "9999-99-99", points) do
@@ -334,6 +334,7 @@ function M.view(reg, opts)
     for k = #rows, 1, -1 do
       trend[#trend + 1] = tonumber(rows[k].value) or false
       statuses[#statuses + 1] = rows[k].status
+      dates_of[#dates_of + 1] = rows[k].date
     end
     local latest = rows[1]
     local due = M.next_due(m, last[m.id])
@@ -345,7 +346,7 @@ function M.view(reg, opts)
       latest = latest and tonumber(latest.value), date = latest and latest.date,
       status = latest and latest.status or "not measured",
       due = due or today, overdue = due == nil or due < today,
-      trend = trend, statuses = statuses, spark = M.sparkline(trend) }
+      trend = trend, statuses = statuses, trend_dates = dates_of, spark = M.sparkline(trend) }
   end
   return out
 end

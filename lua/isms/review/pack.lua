@@ -162,8 +162,14 @@ end
 
 local function section_metrics(reg, p)
   local view, err = measure.view(reg, { today = p.today, from = p.from, to = p.to })
-  local rows = {}
+  local rows, charts = {}, {}
   for _, m in ipairs(view or {}) do
+    if #m.trend > 0 then
+      local points = {}
+      for k, v in ipairs(m.trend) do points[k] = { label = m.trend_dates[k], value = v or nil } end
+      charts[#charts + 1] = { title = m.id .. ": " .. m.title, unit = m.unit, target = m.target,
+                              points = points }
+    end
     local target = m.target and ((m.direction == "lower" and "<= " or ">= ") .. m.target) or nil
     rows[#rows + 1] = { id = m.id, title = m.title, unit = m.unit, target = target,
                         latest = m.latest, date = m.date, status = m.status, trend = m.spark,
@@ -177,7 +183,7 @@ local function section_metrics(reg, p)
                   { key = "date", title = "Measured" }, { key = "status", title = "Status" },
                   { key = "trend", title = "Trend" },
                   { key = "points", title = "Measurements", numeric = true } },
-      rows = rows, total = #rows, problems = not view and { err } or nil },
+      rows = rows, total = #rows, problems = not view and { err } or nil, charts = charts },
   }
 end
 
