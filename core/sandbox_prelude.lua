@@ -131,7 +131,14 @@ local WORDS = {
   { "maturity_level",      "named", "3" },
   { "readiness",           "named", "default" },
   { "criterion",           "named", "internal_audit" },
-  -- running the ISMS (docs/operations.md)
+  { "quant_model",         "named", "fair" },
+  { "quant_frequency",     "named", "T-FIRE" },
+  { "quant_magnitude",     "named", "A" },
+  { "quant_risk",          "named", "ASSET/T-FIRE" },
+  { "quant_control",       "named", "A.8.13" },
+  { "quant_acceptance",    "named", "p90 below 100k" },
+  { "risk_stage",          "named", "likelihood" },
+  -- running the ISMS (docs/running-the-isms.md)
   { "document_list",       "named", "iso27001" },
   { "mandatory",           "named", "scope" },
   { "metric_set",          "named", "iso27001" },

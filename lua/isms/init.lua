@@ -14,6 +14,7 @@ require "isms.treat.treatment"
 require "isms.treat.soa"
 require "isms.treat.rtp"
 require "isms.gap"
+require "isms.quant.register"
 require "isms.docs"
 require "isms.measure"
 require "isms.audit"
@@ -57,7 +58,7 @@ isms.actions = require "isms.actions"
 --- Record kinds (docs/records.md): isms.kinds.get(name), .all(), .define(desc).
 isms.kinds = require "isms.store.kind"
 
---- Running the ISMS (docs/operations.md): documented information
+--- Running the ISMS (docs/running-the-isms.md): documented information
 -- (isms.docs: check, verify, revise, the mandatory list), the measurement
 -- programme (isms.measure: collect, record, view), internal audit and
 -- nonconformities (isms.audit: programme, independence, checklist, report

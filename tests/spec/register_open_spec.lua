@@ -138,7 +138,7 @@ describe("hostile CSV input", function()
     assert.matches(":1:4: header cell 2 contains a NUL byte at byte 5", err, 1, true)
     _, err = H.run("--db", path, "import", "assets",
                    H.file("latin1.csv", "id,n\xe4me,type\nA,B,information\n"))
-    assert.matches(":1:4: header cell 2 is not valid UTF-8 at byte 2", err, 1, true)
+    assert.matches(":1:4: header cell 2 is not valid UTF-8: byte 0xE4 at byte 2", err, 1, true)
     unchanged(path, snap)
   end)
 

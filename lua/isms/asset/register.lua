@@ -53,7 +53,8 @@ local import_report = ffi.new("isms_import_report")
 
 --- Imports an asset CSV (all or nothing).
 -- @tparam string path
--- @tparam[opt] table opts `{reason=, source_name=, max_errors=, threads=, methodology=}`
+-- @tparam[opt] table opts `{reason=, source_name=, max_errors=, threads=, methodology=,
+--   encoding=}`; encoding is the file's (an iconv name such as "cp1252"; default UTF-8)
 -- @treturn table|nil `{rows, created, updated, unchanged, batch}`, or nil,
 --   message (one "file:line:column: reason" line per error), code
 function Register:import_assets(path, opts)
@@ -66,7 +67,8 @@ function Register:import_assets(path, opts)
   -- Keyed initialiser: a positional one would stop at the first nil.
   local o = ffi.new("isms_import_opts", { reason = opts.reason, source_name = opts.source_name,
                                           max_errors = opts.max_errors or 0,
-                                          threads = opts.threads or 0 })
+                                          threads = opts.threads or 0,
+                                          encoding = opts.encoding })
   local rc = C.isms_import_assets(self.db, path, h, o, import_report)
   if rc ~= 0 then return failure(self, rc) end
   local r = import_report

@@ -46,7 +46,7 @@ methodology, logged in the change log.]],
   })
 
   command("import", {
-    usage = "isms import assets|risks FILE [--reason TEXT] [--max-errors N]",
+    usage = "isms import assets|risks FILE [--reason TEXT] [--max-errors N] [--encoding NAME]",
     summary = "import an asset inventory CSV (all or nothing)",
     help = [[
 Reads FILE (CSV with a header row; columns by name, any order, any case:
@@ -55,8 +55,14 @@ units, c, i, a, notes). C, I and A take tier numbers or the labels of the
 register's methodology ("Secret", "high"). Assets are created or updated by
 id and every change is logged. Any bad row rejects the whole file: each
 error is printed as FILE:LINE:COLUMN: reason and nothing is stored.
+Commas or, when the header has semicolons and no comma, semicolons separate
+the cells; a UTF-8 BOM is skipped. A file that is not UTF-8 is read with
+--encoding NAME (an iconv name: cp1252 for Excel's CSV on Western European
+Windows, latin1, ...). With a units column and no group column, an asset of
+more than one unit is a group.
 `isms import risks FILE` is `isms risks import FILE`.]],
-    options = { reason = "value", ["max-errors"] = "positive", threads = "count" },
+    options = { reason = "value", ["max-errors"] = "positive", threads = "count",
+                encoding = "value" },
     run = function(ctx, opts, pos)
       if pos[1] == "risks" and pos[2] and not pos[3] then
         return commands.risks.run(ctx, opts, { "import", pos[2] })
@@ -67,6 +73,7 @@ error is printed as FILE:LINE:COLUMN: reason and nothing is stored.
       return with_register(ctx, function(reg)
         local r, e, code = reg:import_assets(pos[2], {
           reason = opts.reason, max_errors = opts["max-errors"], threads = opts.threads,
+          encoding = opts.encoding,
         })
         if not r then
           io.stderr:write(e, "\n")
@@ -144,14 +151,15 @@ error is printed as FILE:LINE:COLUMN: reason and nothing is stored.
   })
 
   command("value", {
-    usage = "isms value [--methodology NAME] [--reason TEXT]",
+    usage = "isms value [--methodology NAME] [--reason TEXT] [--explain ASSET [--format json]]",
     summary = "value every asset with the methodology (in C)",
     help = [[
 Computes each asset's value and class from its C, I and A with the
 register's methodology (or --methodology for this run only; the register
 keeps its own) and logs every change. Assets missing C, I or A are counted
-as unvalued.]],
-    options = { methodology = "value", reason = "value" },
+as unvalued. --explain ASSET changes nothing: it shows how that asset's
+value and class come about (tiers, formula, class band).]],
+    options = { methodology = "value", reason = "value", explain = "value", format = "value" },
     run = function(ctx, opts)
       return with_register(ctx, function(reg)
         local m, e, code
@@ -163,6 +171,22 @@ as unvalued.]],
         if not m then
           err(e)
           return exit_for(code)
+        end
+        if opts.explain then
+          local a = reg:asset(opts.explain)
+          if not a then
+            err(("no asset '%s' in the register"):format(opts.explain))
+            return exit_for("NOTFOUND")
+          end
+          local x, xerr = m:explain_value(a)
+          if not x then
+            err(xerr)
+            return exit_for("INPUT")
+          end
+          x.asset = a.id
+          if opts.format == "json" then out(require("cjson").encode(x), "\n")
+          else out("asset ", a.id, "\n", require("isms.method.explain").value_text(x)) end
+          return EXIT.OK
         end
         local r
         r, e, code = reg:value(m, opts.reason)

@@ -208,8 +208,11 @@ require("isms.cli.risk")(kit)
 require("isms.cli.treatment")(kit)
 require("isms.cli.gap")(kit)
 require("isms.cli.script")(kit)
+require("isms.cli.backup")(kit)
+require("isms.cli.quant")(kit)
 require("isms.cli.operations")(kit)
--- One command per record kind the domain packages define (isms.store.kind).
+-- One command per record kind the domain packages define (isms.store.kind),
+-- after the families (which may add verbs to them).
 require("isms.cli.records").install(kit)
 
 command("help", {
