@@ -19,6 +19,7 @@ require "isms.docs"
 require "isms.measure"
 require "isms.audit"
 require "isms.review"
+require "isms.actions.gap"
 
 -- The flat module names of release 0.1 still load, for one release.
 require("isms._compat").install()

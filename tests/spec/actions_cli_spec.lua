@@ -58,9 +58,29 @@ describe("isms actions", function()
     assert.are.equal("no actions\n", out)
   end)
 
+  it("tracks gap remediation: answers that plan one, done once the requirement is met", function()
+    local reg = assert(require("isms").open(path))
+    local a = assert(reg:new_assessment({ framework = "iso27001-2022", assessed_on = "2026-01-05",
+                                          assessor = "Lead Implementer" }))
+    assert(reg:answer(a, "6.1.3 d)", { status = "not_met", owner = "CISO", remediation = "issue the SoA",
+                                       due = "2026-02-28" }))
+    assert(reg:answer(a, "A.7.8", { status = "partially_met", owner = "Facilities",
+                                    remediation = "shield the lab room", due = "2026-09-30" }))
+    reg:close()
+    local out = F.run(path, "actions", "--today", "2026-03-15", "--source", "gap", "--json")
+    assert.are.equal("gap:" .. a .. "/6.1.3 d) gap:" .. a .. "/A.7.8", ids(out))
+    out = F.run(path, "actions", "--today", "2026-03-15", "--overdue", "--json")
+    assert.are.equal("gap:" .. a .. "/6.1.3 d) rtp:RTP-0001", ids(out))   -- by due date
+    reg = assert(require("isms").open(path))
+    assert(reg:answer(a, "6.1.3 d)", { status = "met" }))
+    reg:close()
+    out = F.run(path, "actions", "--today", "2026-03-15", "--overdue", "--json")
+    assert.are.equal("rtp:RTP-0001", ids(out))
+  end)
+
   it("refuses bad options", function()
     local cases = {
-      { { "--source", "gossip" }, "unknown source 'gossip'; the tracker has rtp, corrective, review" },
+      { { "--source", "gossip" }, "unknown source 'gossip'; the tracker has rtp, corrective, review, gap" },
       { { "--today", "2026-02-30" }, "--today: '2026-02-30' is not a date" },
       { { "--within", "-3" }, "option --within expects a whole number, 0 or more" },
       { { "--format", "pdf" }, "unknown format 'pdf'" },

@@ -6,10 +6,13 @@ local records = require "isms.store.records"
 
 local M = {}
 
---- Returns " WHERE ..." (or "") and its parameters. open_statuses: the
--- statuses of actions not yet done, e.g. { "planned", "in_progress" }.
-function M.where(opts, open_statuses)
+--- Returns " WHERE ..." (or "") and its parameters. statuses: which
+-- statuses are open, as { open = { "planned", "in_progress" } }, or which
+-- are done, as { done = { "met", "not_applicable" } } (a plain list is the
+-- open ones).
+function M.where(opts, statuses)
   opts = opts or {}
+  local open_list = statuses.open or (not statuses.done and statuses) or nil
   local where, args = {}, {}
   local function arg(v)
     args[#args + 1] = v
@@ -17,8 +20,10 @@ function M.where(opts, open_statuses)
   end
   if opts.open or opts.overdue or opts.within then
     local ph = {}
-    for _, s in ipairs(open_statuses) do ph[#ph + 1] = arg(s) end
-    where[#where + 1] = "status IN (" .. table.concat(ph, ", ") .. ")"
+    for _, s in ipairs(open_list or statuses.done) do ph[#ph + 1] = arg(s) end
+    where[#where + 1] = ("status %s (%s)"):format(open_list and "IN" or "IS NULL OR status NOT IN",
+                                                   table.concat(ph, ", "))
+    if not open_list then where[#where] = "(" .. where[#where] .. ")" end
   end
   local today = records.today(opts.today)
   if opts.overdue then where[#where + 1] = "due < " .. arg(today) end
