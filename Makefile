@@ -14,7 +14,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wundef -Wmissing-prototypes \
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) -fPIC \
               -fvisibility=hidden -Icore -I$(BUILD) $(LUAJIT_CFLAGS)
-LIB_LIBS  := -lsqlite3 -lcsv -lxlsxwriter -lyaml -lpthread -lm $(LUAJIT_LIBS)
+LIB_LIBS  := -lsqlite3 -lcsv -lxlsxwriter -lyaml -lcrypto -lpthread -lm $(LUAJIT_LIBS)
 HOST_LIBS := $(LUAJIT_LIBS) -lreadline -ldl -lm
 
 LIB_SRC := $(wildcard core/*.c)

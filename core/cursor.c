@@ -6,12 +6,21 @@
 ** schema they depend on.
 */
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "isms_internal.h"
 
 struct isms_cursor {
   isms_db *db;
   sqlite3_stmt *st;
+  /* A bounded cursor (isms_cursor_query_bounded): what is left of its
+  ** step budget, its deadline, and which one struck. */
+  int bounded;
+  int64_t steps_left;
+  double deadline;
+  const char *tripped;
+  uint64_t steps, time_ms;
 };
 
 /* A view is two statements: `all` for a NULL filter, `one` for a filter
@@ -154,8 +163,131 @@ ISMS_API int isms_cursor_query(isms_db *db, const char *sql, int nparams,
   return ISMS_OK;
 }
 
+/* ------------------------------------------------------ bounded queries
+** SQL of untrusted origin -- the automatic method of a metric, from a rule
+** file -- runs under three bounds. At prepare time an authorizer allows
+** reading only: SELECT, reading columns, recursive CTEs and a list of
+** plain functions; anything else (writes, ATTACH, PRAGMA, other functions)
+** refuses the statement. While it steps, a progress handler counts SQLite
+** virtual-machine steps against a budget and checks a wall-clock
+** deadline, both shared by the cursor's whole life; and no text or blob
+** may grow past BOUNDED_LENGTH, so a query cannot make a huge string. */
+
+#define BOUNDED_STEPS_DEFAULT 200000000ull /* a scan of a few million rows */
+#define BOUNDED_TIME_DEFAULT 10000u        /* ms */
+#define BOUNDED_LENGTH 1000000             /* bytes in one text or blob */
+#define PROGRESS_EVERY 1000                /* VM steps between handler calls */
+
+/* Functions a metric may call: aggregates, arithmetic, text and dates;
+** nothing random, nothing that reads files or makes large values. */
+static const char *const plain_functions[] = {
+    "abs", "avg", "coalesce", "count", "date", "datetime", "glob", "group_concat", "ifnull",
+    "iif", "instr", "julianday", "length", "like", "lower", "ltrim", "max", "min", "nullif",
+    "round", "rtrim", "strftime", "substr", "substring", "sum", "time", "total", "trim",
+    "typeof", "unixepoch", "upper", "replace", NULL};
+
+static int read_only_authorizer(void *ud, int action, const char *a, const char *b,
+                                const char *c, const char *d) {
+  (void)a, (void)c, (void)d;
+  const char **why = ud;
+  switch (action) {
+  case SQLITE_SELECT:
+  case SQLITE_READ:
+  case SQLITE_RECURSIVE:
+    return SQLITE_OK;
+  case SQLITE_FUNCTION:
+    for (int k = 0; plain_functions[k]; k++)
+      if (b && sqlite3_stricmp(b, plain_functions[k]) == 0) return SQLITE_OK; /* b: its name */
+    *why = "calls a function a query may not use";
+    return SQLITE_DENY;
+  default:
+    *why = "does something other than reading the register";
+    return SQLITE_DENY;
+  }
+}
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int progress(void *ud) {
+  isms_cursor *cur = ud;
+  cur->steps_left -= PROGRESS_EVERY;
+  if (cur->steps_left < 0) cur->tripped = "steps";
+  else if (now_ms() > cur->deadline) cur->tripped = "time";
+  return cur->tripped != NULL;  /* nonzero interrupts the statement */
+}
+
+ISMS_API int isms_cursor_query_bounded(isms_db *db, const char *sql, int nparams,
+                                       const char *const *params,
+                                       const isms_query_limits *limits, isms_cursor **out) {
+  if (!db || !out || !sql || nparams < 0 || (nparams && !params)) return ISMS_MISUSE;
+  *out = NULL;
+  isms__clear_error(db);
+  const char *why = NULL;
+  sqlite3_stmt *st = NULL;
+  const char *tail = NULL;
+  int old_length = sqlite3_limit(db->sql, SQLITE_LIMIT_LENGTH, BOUNDED_LENGTH);
+  sqlite3_set_authorizer(db->sql, read_only_authorizer, (void *)&why);
+  int prc = sqlite3_prepare_v2(db->sql, sql, -1, &st, &tail);
+  sqlite3_set_authorizer(db->sql, NULL, NULL);
+  sqlite3_limit(db->sql, SQLITE_LIMIT_LENGTH, old_length);
+  if (prc != SQLITE_OK) {
+    if (why) return isms__fail(db, ISMS_RULE, "query refused: it %s", why);
+    return isms__fail(db, ISMS_RULE, "query: %s", sqlite3_errmsg(db->sql));
+  }
+  while (tail && (*tail == ' ' || *tail == '\n' || *tail == '\t' || *tail == '\r' || *tail == ';'))
+    tail++;
+  why = !st                          ? "no statement"
+        : tail && *tail              ? "one statement only"
+        : !sqlite3_stmt_readonly(st) ? "a query must be read-only"
+        : sqlite3_bind_parameter_count(st) > nparams ? "missing parameters"
+                                                     : NULL;
+  if (why) {
+    sqlite3_finalize(st);
+    return isms__fail(db, ISMS_RULE, "query: %s", why);
+  }
+  for (int k = 0; k < nparams && k < sqlite3_bind_parameter_count(st); k++)
+    sqlite3_bind_text(st, k + 1, params[k], -1, SQLITE_TRANSIENT);
+  isms_cursor *cur = calloc(1, sizeof *cur);
+  if (!cur) {
+    sqlite3_finalize(st);
+    return isms__fail(db, ISMS_NOMEM, "out of memory");
+  }
+  cur->db = db;
+  cur->st = st;
+  cur->bounded = 1;
+  cur->steps = limits && limits->steps ? limits->steps : BOUNDED_STEPS_DEFAULT;
+  cur->time_ms = limits && limits->time_ms ? limits->time_ms : BOUNDED_TIME_DEFAULT;
+  cur->steps_left = (int64_t)(cur->steps > INT64_MAX ? INT64_MAX : cur->steps);
+  cur->deadline = now_ms() + cur->time_ms;
+  *out = cur;
+  return ISMS_OK;
+}
+
+static int bounded_step(isms_cursor *cur) {
+  isms_db *db = cur->db;
+  int old_length = sqlite3_limit(db->sql, SQLITE_LIMIT_LENGTH, BOUNDED_LENGTH);
+  sqlite3_progress_handler(db->sql, PROGRESS_EVERY, progress, cur);
+  int rc = sqlite3_step(cur->st);
+  sqlite3_progress_handler(db->sql, 0, NULL, NULL);
+  sqlite3_limit(db->sql, SQLITE_LIMIT_LENGTH, old_length);
+  if (rc == SQLITE_ROW) return ISMS_ROW;
+  if (rc == SQLITE_DONE) return ISMS_DONE;
+  if (cur->tripped && strcmp(cur->tripped, "steps") == 0)
+    return isms__fail(db, ISMS_RULE, "query stopped: over its limit of %llu steps",
+                      (unsigned long long)cur->steps);
+  if (cur->tripped)
+    return isms__fail(db, ISMS_RULE, "query stopped: over its time limit of %u ms",
+                      (unsigned)cur->time_ms);
+  return isms__fail(db, ISMS_RULE, "query: %s", sqlite3_errmsg(db->sql));
+}
+
 ISMS_API int isms_cursor_next(isms_cursor *cur) {
   if (!cur) return ISMS_MISUSE;
+  if (cur->bounded) return bounded_step(cur);
   int rc = sqlite3_step(cur->st);
   if (rc == SQLITE_ROW) return ISMS_ROW;
   if (rc == SQLITE_DONE) return ISMS_DONE;

@@ -784,6 +784,32 @@ int isms_stages_trace(const isms_stages *p, size_t n, const isms_stage_column *c
 int isms_scorer_new_staged(const isms_stages *p, int nfactors, const int *slots,
                            isms_scorer **out /* OUT */);
 
+/* ------------------------------------------------------ bounded queries
+** A cursor over one statement of untrusted origin (the automatic method of
+** a metric, from a rule file), read like any cursor. It may only read: an
+** authorizer refuses writes, ATTACH, PRAGMA and functions outside a plain
+** list when it is prepared. Every isms_cursor_next runs under a budget of
+** SQLite virtual-machine steps and a wall-clock deadline, both shared by
+** the cursor's whole life, and no text or blob may pass 1 MB. A refused
+** statement, an SQL error and a limit struck are all ISMS_RULE, with the
+** reason in isms_errmsg. Limits of 0 take the defaults (200,000,000 steps,
+** 10,000 ms); limits may be NULL. */
+typedef struct isms_query_limits {
+  uint64_t steps;    /* SQLite virtual-machine steps (checked every 1000) */
+  uint32_t time_ms;  /* wall clock from the cursor's creation */
+} isms_query_limits;
+int isms_cursor_query_bounded(isms_db *db, const char *sql, int nparams,
+                              const char *const *params, const isms_query_limits *limits,
+                              isms_cursor **out /* OUT */);
+
+/* --------------------------------------------------------------- hashing
+** The SHA-256 of a file's bytes (OpenSSL's libcrypto), as 64 lower-case
+** hex digits and a NUL in hex (65 bytes). Returns ISMS_NOTFOUND when no
+** file is at path, ISMS_IO when it cannot be read (or is a directory). */
+int isms_sha256_file(const char *path, char *hex /* OUT: 65 bytes */);
+/* The SHA-256 of n bytes in memory, the same way. */
+int isms_sha256(const void *data, size_t n, char *hex /* OUT: 65 bytes */);
+
 /* ISMS-FFI-END */
 
 #ifdef __cplusplus

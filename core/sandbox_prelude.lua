@@ -150,6 +150,14 @@ local WORDS = {
   { "incident_history",    "anonymous" },
   { "review_cycle",        "named", "risk" },
   { "trigger",             "named", "incident" },
+  -- running the ISMS (docs/running-the-isms.md)
+  { "document_list",       "named", "iso27001" },
+  { "mandatory",           "named", "scope" },
+  { "metric_set",          "named", "iso27001" },
+  { "metric",              "named", "M-RISK-TREATED" },
+  { "workflow",            "named", "nonconformity" },
+  { "state",               "named", "open" },
+  { "transition",          "named", "plan" },
 }
 
 local decls = {}

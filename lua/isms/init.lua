@@ -20,6 +20,11 @@ require "isms.context"
 require "isms.incident"
 require "isms.supplier"
 require "isms.currency"
+require "isms.docs"
+require "isms.measure"
+require "isms.audit"
+require "isms.review"
+require "isms.actions.gap"
 
 -- The flat module names of release 0.1 still load, for one release.
 require("isms._compat").install()
@@ -83,6 +88,16 @@ isms.suppliers = require "isms.supplier"
 --- Keeping the register current: isms.currency.stale(reg, opts),
 -- .stale_summary(reg, opts), .review(reg, kind, id, opts), .audits(reg, opts).
 isms.currency = require "isms.currency"
+--- Running the ISMS (docs/running-the-isms.md): documented information
+-- (isms.docs: check, verify, revise, the mandatory list), the measurement
+-- programme (isms.measure: collect, record, view), internal audit and
+-- nonconformities (isms.audit: programme, independence, checklist, report
+-- model; isms.audit.nonconformity: workflow, trends) and management review
+-- (isms.review: the review pack).
+isms.docs = require "isms.docs"
+isms.measure = require "isms.measure"
+isms.audit = require "isms.audit"
+isms.review = require "isms.review"
 
 --- The register path given by --db or ISMS_DB, if any.
 function isms.default_db()

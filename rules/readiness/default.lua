@@ -19,17 +19,17 @@ criterion "implementation_complete" {
 criterion "six_months_of_records" {
   title = "At least six months of documented information",
   check = "since", months = 6,
-  query = "SELECT min(approved_on) FROM documents WHERE approved_on IS NOT NULL",
+  query = "SELECT min(approved) FROM documents WHERE approved IS NOT NULL",
 }
 criterion "internal_audit" {
   title = "At least one internal audit with a report on record",
   check = "count", at_least = 1,
-  query = "SELECT count(*) FROM audits WHERE state IN ('reported', 'closed')",
+  query = "SELECT count(*) FROM audits WHERE status IN ('reported', 'closed')",
 }
 criterion "management_review" {
   title = "At least one management review on record",
   check = "count", at_least = 1,
-  query = "SELECT count(*) FROM reviews WHERE held_on IS NOT NULL",
+  query = "SELECT count(*) FROM reviews WHERE status = 'held' AND held IS NOT NULL",
 }
 criterion "nonconformities_closed" {
   title = "Every nonconformity closed",
@@ -38,7 +38,8 @@ criterion "nonconformities_closed" {
   list = "SELECT id, state FROM nonconformities WHERE state <> 'closed' ORDER BY id",
 }
 criterion "mandatory_documents" {
-  title = "Every mandatory document present and approved",
+  title = "Mandatory documents approved (isms docs check lists what is missing)",
   check = "count", at_least = 1, needs = "documents",
-  query = "SELECT count(*) FROM documents WHERE approved_on IS NOT NULL",
+  query = "SELECT count(*) FROM documents WHERE status = 'approved' AND fulfils IS NOT NULL",
+  list = "SELECT id, status FROM documents WHERE fulfils IS NOT NULL AND status <> 'approved' ORDER BY id",
 }

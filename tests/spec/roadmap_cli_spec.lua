@@ -66,7 +66,7 @@ phase "one" { }
 phase "two" { }
 role "lead" { }
 criterion "boom" { text = "breaks", check = function(r) return r.count.assets > 0 end }
-criterion "other" { text = "another area's register", sql = { n = "SELECT count(*) FROM audits" },
+criterion "other" { text = "another area's register", sql = { n = "SELECT count(*) FROM pentests" },
   check = function(r) return r.sql.n > 0 end }
 step "a" { phase = "two", role = "lead", title = "A", duration = 1 }
 step "b" { phase = "one", role = "lead", title = "B", duration = 1, depends = { "a" },
@@ -85,7 +85,7 @@ step "b" { phase = "one", role = "lead", title = "B", duration = 1, depends = { 
                            .. "'register.count.assets' (name it in the criterion's counts", 1, true),
                   err)
     assert.truthy(out:find(good .. ":6: criterion 'other': check: cannot be evaluated on this "
-                           .. "register: sql n: no such table: audits", 1, true), out)
+                           .. "register: sql n: no such table: pentests", 1, true), out)
   end)
 
   it("starts a run, says where it stands, records by hand, schedules and asks what if", function()

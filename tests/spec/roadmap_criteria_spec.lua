@@ -24,8 +24,8 @@ criterion "delete" { text = "SQL that deletes", sql = { gone = "DELETE FROM asse
   check = function(r) return true end }
 criterion "two" { text = "two statements", sql = { two = "SELECT 1; DELETE FROM assets" },
   check = function(r) return true end }
-criterion "missing" { text = "a table of another area", sql = { audits = "SELECT count(*) FROM audits" },
-  check = function(r) return r.sql.audits > 0 end }
+criterion "missing" { text = "a table of another area", sql = { pentests = "SELECT count(*) FROM pentests" },
+  check = function(r) return r.sql.pentests > 0 end }
 criterion "map" { text = "assets by type", sql = { by_type = "SELECT type, count(*) FROM asset_view GROUP BY type",
                                                    n = "SELECT count(*) FROM assets" },
   check = function(r)
@@ -94,7 +94,7 @@ describe("roadmap criteria", function()
 
   it("are unavailable where the register lacks the table they read", function()
     assert.are.equal("unavailable", result(10).state)
-    assert.truthy(result(10).reason:find("no such table: audits", 1, true), result(10).reason)
+    assert.truthy(result(10).reason:find("no such table: pentests", 1, true), result(10).reason)
   end)
 
   it("stop a runaway at the sandbox's limits without sinking the others", function()

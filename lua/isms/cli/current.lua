@@ -38,7 +38,7 @@ return function(kit)
 asset re-valued, an incident on its asset and threat, a threat or
 vulnerability changed, a control of its treatment changed status, the
 methodology changed, its asset changed scope -- or its review date passed
-(rules/cycles/). Re-rating a risk or `isms review KIND ID` clears it.
+(rules/cycles/). Re-rating a risk or `isms reviewed KIND ID` clears it.
 --summary counts per trigger (computed in SQL, fast on any register).]],
     options = { kind = "value", trigger = "value", today = "value", summary = "flag",
                 limit = "positive", json = "flag", format = "value" },
@@ -81,15 +81,15 @@ methodology changed, its asset changed scope -- or its review date passed
 
   -- ------------------------------------------------------------ review
 
-  kit.command("review", {
-    usage = "isms review KIND ID [--on DATE] [--by NAME] [--note TEXT] [--next DATE] [--reason TEXT]",
+  kit.command("reviewed", {
+    usage = "isms reviewed KIND ID [--on DATE] [--by NAME] [--note TEXT] [--next DATE] [--reason TEXT]",
     summary = "record a review of a record (clears a stale risk as re-rating does)",
     help = [[KIND is risk, asset, supplier, soa, rule_file or a record kind; a rule
 file's id is DIR/NAME (methodologies/qism-fmea). --next sets the next
 review date instead of the cycle's.]],
     options = { on = "value", by = "value", note = "value", next = "value", reason = "value" },
     run = function(ctx, opts, pos)
-      if not pos[1] or not pos[2] then return fail("usage: isms review KIND ID", "USAGE") end
+      if not pos[1] or not pos[2] then return fail("usage: isms reviewed KIND ID", "USAGE") end
       return kit.with_register(ctx, function(reg)
         local rep, e, code = currency.review(reg, pos[1], pos[2], { on = opts.on, by = opts.by,
           note = opts.note, next = opts.next, reason = opts.reason })

@@ -154,6 +154,8 @@ function M.install_kind(kit, d, command_name)
           own_option[opt] = own_option[opt] or {}
           own_option[opt][name] = true
         end
+        -- an option two added verbs take belongs to both
+        if own_option[opt] then own_option[opt][name] = true end
       end
     end
     local filter_option = {}

@@ -55,11 +55,11 @@ local function record_exists(reg, k, id)
   return kind.exists(reg, k, id)
 end
 
---- Reviews (reg:records("reviews")): the last review of any record, keyed
+--- Reviews (reg:records("record_review")): the last review of any record, keyed
 -- by its kind and id; writing one clears a risk's staleness (the schema's
 -- trigger makes the review the risk's assessment).
 M.kind = kind.define {
-  kind = "review", plural = "reviews", table = "reviews", key = { "kind", "record" },
+  kind = "record_review", plural = "record-reviews", table = "record_reviews", key = { "kind", "record" },
   title = "Reviews: the last review of a record and its next date",
   list_columns = { "kind", "record", "reviewed", "reviewer", "next_review", "count" },
   fields = {
@@ -94,7 +94,7 @@ function M.review(reg, what, id, opts)
   end
   local k, err = review_kind(what)
   if not k then return nil, err, "INPUT" end
-  local coll = reg:records("reviews")
+  local coll = reg:records("record_review")
   local old = coll:get(k .. " / " .. id)
   local on = records.today(opts.on)
   local rep, werr, code = coll:put({
@@ -217,7 +217,7 @@ function M.next_reviews(reg)
     for _, r in ipairs(rows(reg, ("SELECT s.id, s.name, s.owner, %s AS months, coalesce(v.reviewed, "
         .. "(SELECT substr(min(b.at), 1, 10) FROM change_log l JOIN change_batches b ON "
         .. "b.id = l.batch WHERE l.entity = 'supplier' AND l.entity_id = s.id AND l.action = "
-        .. "'create')) AS last, v.next_review FROM suppliers s LEFT JOIN reviews v ON "
+        .. "'create')) AS last, v.next_review FROM suppliers s LEFT JOIN record_reviews v ON "
         .. "v.kind = 'supplier' AND v.record = s.id ORDER BY s.id"):format(months))) do
       local nxt = r.next_review or (r.last and first(reg, "SELECT date(?1, ?2) AS d", r.last,
                                                      ("+%d months"):format(tonumber(r.months))).d)
@@ -228,7 +228,7 @@ function M.next_reviews(reg)
   local rc = cycles.cycles.rule_file
   if rc then
     for _, rf in ipairs(stale.rule_files(reg)) do
-      local v = first(reg, "SELECT reviewed, next_review FROM reviews WHERE kind = 'rule_file' AND "
+      local v = first(reg, "SELECT reviewed, next_review FROM record_reviews WHERE kind = 'rule_file' AND "
                         .. "record = ?1", rf.id)
       local set = first(reg, "SELECT substr(max(b.at), 1, 10) AS at FROM change_log l JOIN "
         .. "change_batches b ON b.id = l.batch WHERE l.entity = 'setting' AND l.entity_id = ?1",

@@ -219,8 +219,8 @@ local function risk_reviews(reg, cycle, ti, ctx)
   end
   local bound = by_value("level", cycle, cut)
   local parts = {}
-  local explicit = "SELECT record FROM reviews WHERE kind = 'risk' AND next_review IS NOT NULL"
-  local passed = ("SELECT record FROM reviews WHERE kind = 'risk' AND next_review < %s"):format(
+  local explicit = "SELECT record FROM record_reviews WHERE kind = 'risk' AND next_review IS NOT NULL"
+  local passed = ("SELECT record FROM record_reviews WHERE kind = 'risk' AND next_review < %s"):format(
     quote(ctx.today))
   if most > 0 then
     -- two ranges of risks_assessed: assessed, or never re-assessed since created
@@ -236,7 +236,7 @@ FROM risks INDEXED BY risks_assessed WHERE level IS NOT NULL AND %s%s <= %d
   parts[#parts + 1] = ([[SELECT 'risk' AS kind, v.record AS id, %d AS trig, NULL AS batch,
   coalesce(r.assessed_batch, r.created_batch) AS since, 'next review ' || v.next_review AS detail,
   NULL AS months, NULL AS grp
-FROM reviews v JOIN risks r ON r.ref = v.record
+FROM record_reviews v JOIN risks r ON r.ref = v.record
 WHERE v.kind = 'risk' AND v.next_review < %s AND r.level IS NOT NULL]]):format(ti, quote(ctx.today))
   -- The same test over a row of another trigger (its since, grp and id),
   -- so a summary counts a risk due for review and stale for a change once.
@@ -265,7 +265,7 @@ local function record_reviews(reg, cycle, ti, ctx, spec)
   parts[#parts + 1] = ([[SELECT %s AS kind, v.record AS id, %d AS trig, NULL AS batch,
   NULL AS since, 'last reviewed ' || v.reviewed || coalesce(', next review ' || v.next_review, '')
   AS detail, %s AS months, %s AS grp
-FROM reviews v JOIN %s x ON x.%s = v.record
+FROM record_reviews v JOIN %s x ON x.%s = v.record
 WHERE v.kind = %s AND CASE WHEN v.next_review IS NOT NULL THEN v.next_review < %s
   ELSE date(v.reviewed, '+' || %s || ' months') < %s END]]):format(
     quote(cycle.kind), ti, months_sql, grp, spec.table, spec.key, quote(cycle.kind), quote(ctx.today),
@@ -285,7 +285,7 @@ WHERE v.kind = %s AND CASE WHEN v.next_review IS NOT NULL THEN v.next_review < %
     parts[#parts + 1] = ([[SELECT %s AS kind, x.%s AS id, %d AS trig, NULL AS batch,
   %s AS since, 'never reviewed' AS detail, %s AS months, %s AS grp
 FROM %s x WHERE %s <= %s
-  AND x.%s NOT IN (SELECT record FROM reviews WHERE kind = %s)]]):format(
+  AND x.%s NOT IN (SELECT record FROM record_reviews WHERE kind = %s)]]):format(
       quote(cycle.kind), spec.key, ti, spec.created, months_sql, grp, spec.table, spec.created,
       cut_sql, spec.key, quote(cycle.kind))
   end
@@ -311,7 +311,7 @@ local function soa_reviews(_, cycle, ti, ctx)
   'last reviewed ' || last AS detail, %d AS months, NULL AS grp FROM (
   SELECT s.control, v.next_review, max(coalesce(v.reviewed, ''),
     coalesce((SELECT substr(max(issued_at), 1, 10) FROM soa_revisions), '')) AS last
-  FROM soa s LEFT JOIN reviews v ON v.kind = 'soa' AND v.record = s.control)
+  FROM soa s LEFT JOIN record_reviews v ON v.kind = 'soa' AND v.record = s.control)
 WHERE last <> '' AND CASE WHEN next_review IS NOT NULL THEN next_review < %s
   ELSE date(last, '+%d months') < %s END]]):format(ti, cycle.months, quote(ctx.today),
                                                     cycle.months, quote(ctx.today))
@@ -339,7 +339,7 @@ local function rule_file_rows(reg, cycle, ti, ctx)
   local due = months_ago(reg, ctx.today, cycle.months)
   local began = first(reg, "SELECT substr(min(at), 1, 10) AS at FROM change_batches")
   for _, rf in ipairs(M.rule_files(reg)) do
-    local v = first(reg, "SELECT reviewed, next_review FROM reviews WHERE kind = 'rule_file' AND "
+    local v = first(reg, "SELECT reviewed, next_review FROM record_reviews WHERE kind = 'rule_file' AND "
                       .. "record = ?1", rf.id)
     local set = first(reg, "SELECT substr(max(b.at), 1, 10) AS at FROM change_log l JOIN "
       .. "change_batches b ON b.id = l.batch WHERE l.entity = 'setting' AND l.entity_id = ?1",

@@ -117,7 +117,7 @@ local function evaluate(reg, c, today)
   end
   if c.needs then
     local n = table_rows(reg, c.needs)
-    if not n then
+    if not n or n == 0 then  -- not there, or empty: nothing on record yet
       res.state, res.detail = "no records", ("the register holds no %s yet"):format(c.needs)
       return res
     end

@@ -55,6 +55,9 @@ table.data th.confidential { color: #82071e; }
 p.shown, p.total { margin: .4rem 0 0; color: #57606a; font-size: .9em; }
 .heatmaps { display: flex; flex-wrap: wrap; gap: 1.5rem 2.5rem; align-items: flex-start; }
 figure.heatmap { margin: 0; max-width: 100%; }
+.linecharts { display: flex; flex-wrap: wrap; gap: 1rem 1.5rem; margin-top: 1rem; }
+figure.linechart { margin: 0; width: 320px; }
+figure.linechart figcaption { font-size: .9em; font-weight: 600; margin-bottom: .2rem; }
 figure.heatmap figcaption { margin-bottom: .35rem; font-weight: 600; }
 svg.heatmap { display: block; max-width: 100%; height: auto; overflow: visible; }
 figure.chart { margin: 0; max-width: 100%; }
@@ -251,6 +254,16 @@ function M.render(model)
       local drawn = s.chart and chart.render(s)
       if drawn then put('<figure class="chart">' .. drawn .. "</figure>")
       else data_table(s, put) end
+      -- a table may carry small line charts (a metric's trend): drawn here only
+      if s.charts and #s.charts > 0 then
+        put('<div class="linecharts">')
+        for _, c in ipairs(s.charts) do
+          put('<figure class="linechart"><figcaption>' .. esc(cell_text(c.title or "")) .. "</figcaption>")
+          put(svg.line_chart(c))
+          put("</figure>")
+        end
+        put("</div>")
+      end
     else
       heatmaps(s, put)
     end

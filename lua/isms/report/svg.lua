@@ -238,4 +238,75 @@ function M.render(map, levels)
   return table.concat(out)
 end
 
+-- ------------------------------------------------------------ line charts
+
+--- One small line chart (a metric's trend) as an <svg class="linechart">:
+-- chart = { title, unit, points = { { label = "2026-01-31", value = 12 },
+-- ... } (oldest first; value nil for a gap), target = number (a dashed
+-- line) }. Each point has a <title> tooltip "label: value unit".
+function M.line_chart(chart)
+  local W, H, L, R, T, B = 320, 120, 44, 10, 10, 22
+  local pts = chart.points or {}
+  local lo, hi
+  for _, p in ipairs(pts) do
+    local v = tonumber(p.value)
+    if v then lo, hi = lo and math.min(lo, v) or v, hi and math.max(hi, v) or v end
+  end
+  local target = tonumber(chart.target)
+  if target then
+    lo, hi = lo and math.min(lo, target) or target, hi and math.max(hi, target) or target
+  end
+  lo, hi = lo or 0, hi or 1
+  if hi == lo then lo, hi = lo - 1, hi + 1 end
+  local function x(i)
+    return L + (#pts > 1 and (i - 1) * (W - L - R) / (#pts - 1) or (W - L - R) / 2)
+  end
+  local function y(v) return T + (hi - v) * (H - T - B) / (hi - lo) end
+  local out = { ('<svg class="linechart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" '
+    .. 'width="%d" height="%d" role="img" aria-label="%s">'):format(W, H, W, H,
+    esc(chart.title or "trend")) }
+  out[#out + 1] = ('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#8c959f"/>'):format(L, H - B, W - R,
+                                                                                   H - B)
+  out[#out + 1] = ('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#8c959f"/>'):format(L, T, L, H - B)
+  for _, v in ipairs { lo, hi } do
+    out[#out + 1] = ('<text x="%d" y="%s" font-size="%d" text-anchor="end" dominant-baseline="middle" '
+      .. 'fill="#57606a">%s</text>'):format(L - 4, n(y(v)), LABEL, esc(("%.4g"):format(v)))
+  end
+  if target then
+    out[#out + 1] = ('<line class="target" x1="%d" y1="%s" x2="%d" y2="%s" stroke="#1a7f37" '
+      .. 'stroke-dasharray="4 3"><title>target %s</title></line>'):format(L, n(y(target)), W - R,
+      n(y(target)), esc(("%.4g"):format(target)))
+  end
+  local path = {}
+  for i, p in ipairs(pts) do
+    local v = tonumber(p.value)
+    if v then path[#path + 1] = (#path == 0 and "M" or "L") .. n(x(i)) .. " " .. n(y(v))
+    elseif #path > 0 then
+      out[#out + 1] = '<path d="' .. table.concat(path, " ")
+        .. '" fill="none" stroke="#0550ae" stroke-width="2"/>'
+      path = {}
+    end
+  end
+  if #path > 0 then
+    out[#out + 1] = '<path d="' .. table.concat(path, " ")
+      .. '" fill="none" stroke="#0550ae" stroke-width="2"/>'
+  end
+  for i, p in ipairs(pts) do
+    local v = tonumber(p.value)
+    if v then
+      out[#out + 1] = ('<circle cx="%s" cy="%s" r="3" fill="#0550ae"><title>%s: %s%s</title></circle>')
+        :format(n(x(i)), n(y(v)), esc(p.label or ""), esc(("%.4g"):format(v)),
+                chart.unit and (" " .. esc(chart.unit)) or "")
+    end
+  end
+  if pts[1] then
+    out[#out + 1] = ('<text x="%d" y="%d" font-size="%d" fill="#57606a">%s</text>'):format(L, H - 6,
+      LABEL, esc(pts[1].label or ""))
+    out[#out + 1] = ('<text x="%d" y="%d" font-size="%d" text-anchor="end" fill="#57606a">%s</text>')
+      :format(W - R, H - 6, LABEL, esc(pts[#pts].label or ""))
+  end
+  out[#out + 1] = "</svg>"
+  return table.concat(out)
+end
+
 return M
