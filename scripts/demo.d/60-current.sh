@@ -75,7 +75,7 @@ echo "== isms propose-audits --today 2026-12-07"
 echo
 echo "== re-rating the tape risk and reviewing the phishing one clears them"
 "$ISMS" --db "$DB" risks set "$TAPE" O=4 --reason "one tape lost in 2026: occasional"
-"$ISMS" --db "$DB" review risk "$PHISH" --by CISO --note "MFA in place; rating stands"
+"$ISMS" --db "$DB" reviewed risk "$PHISH" --by CISO --note "MFA in place; rating stands"
 "$ISMS" --db "$DB" stale
 echo
 echo "== a supplier questionnaire: a gap assessment of the vault company against Annex A"
