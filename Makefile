@@ -14,7 +14,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wundef -Wmissing-prototypes \
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) -fPIC \
               -fvisibility=hidden -Icore -I$(BUILD) $(LUAJIT_CFLAGS)
-LIB_LIBS  := -lsqlite3 -lcsv -lxlsxwriter -lyaml -lpthread -lm $(LUAJIT_LIBS)
+LIB_LIBS  := -lsqlite3 -lcsv -lxlsxwriter -lyaml -lminizip -lexpat -lpthread -lm $(LUAJIT_LIBS)
 HOST_LIBS := $(LUAJIT_LIBS) -lreadline -ldl -lm
 
 LIB_SRC := $(wildcard core/*.c)
@@ -71,7 +71,8 @@ $(BUILD)/core $(BUILD)/gen $(BUILD)/host $(BUILD)/tests:
 
 # ------------------------------------------------------------------ tests
 $(BUILD)/tests/%: tests/c/%.c tests/c/tap.h $(BUILD)/libisms.so | $(BUILD)/tests
-	$(CC) $(ALL_CFLAGS) -Itests/c -o $@ $< -L$(BUILD) -lisms -Wl,-rpath,'$$ORIGIN/..' -lsqlite3
+	$(CC) $(ALL_CFLAGS) -Itests/c -o $@ $< -L$(BUILD) -lisms -Wl,-rpath,'$$ORIGIN/..' -lsqlite3 \
+	  -lxlsxwriter -lminizip -lz
 
 test: deps all $(CTEST_BIN)
 	@sh tests/run.sh $(BUILD)

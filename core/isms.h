@@ -565,6 +565,24 @@ typedef struct isms_sheet {
 int isms_report_xlsx(isms_db *db, const char *path, const char *title, int nsheets,
                      const isms_sheet *sheets);
 
+/* -------------------------------------------------------- XLSX reading
+** One worksheet of an .xlsx workbook (minizip and expat) as JSON text:
+**   {"sheet":"Name","sheets":["Name","Other"],
+**    "rows":[{"r":2,"cells":[["A2","text"],["C2","3"]]}]}
+** rows and cells with a value only, in order. Cells are text as a person
+** reads them: strings whole (rich-text runs joined, phonetic runs left
+** out), numbers as the file writes them, numbers in a date format as
+** "YYYY-MM-DD" ("YYYY-MM-DDTHH:MM:SS" with a time of day), booleans
+** "TRUE"/"FALSE". sheet NULL reads the first worksheet. Refused with
+** *err set (ISMS_INPUT, or ISMS_IO when the file cannot be opened): not a
+** zip, a missing part, an unknown sheet (its sheets listed), malformed
+** XML (the part and line:column), a document type declaration, a part
+** over 256 MiB uncompressed, more than 2,000,000 rows, a cell holding an
+** error value (the cell named: "file:Sheet!C7: ..."). Free both outputs
+** with isms_free. */
+int isms_xlsx_sheet_json(const char *path, const char *sheet, char **json /* OUT */,
+                         char **err /* OUT */);
+
 /* ISMS-FFI-END */
 
 #ifdef __cplusplus
