@@ -583,6 +583,29 @@ int isms_report_xlsx(isms_db *db, const char *path, const char *title, int nshee
 int isms_xlsx_sheet_json(const char *path, const char *sheet, char **json /* OUT */,
                          char **err /* OUT */);
 
+/* ---------------------------------------------------- XLSX tables to fill
+** One table people fill in (a questionnaire), as a worksheet: the header
+** row bold and frozen, an autofilter, column widths, landscape printing
+** one page wide with the header repeated on every page. Locked columns
+** (ids, titles) are shaded and the sheet protected without a password;
+** the others stay editable. A column with values gets a drop-down list
+** (data validation; long lists go to a hidden sheet "Lists"); a numeric
+** column stores numbers as numbers. Cells are nrows * ncols texts, row by
+** row (NULL or "" blank). The file is written beside path and renamed into
+** place. On failure *err (free with isms_free) says why. */
+typedef struct isms_xlsx_column {
+  const char *title;
+  double width;                   /* in characters; 0 = fit the texts */
+  int locked;                     /* 1 = not editable */
+  int numeric;                    /* 1 = numbers stored as numbers */
+  int nvalues;                    /* > 0: the allowed values, a drop-down list */
+  const char *const *values;
+} isms_xlsx_column;
+
+int isms_xlsx_table(const char *path, const char *sheet_title, int ncols,
+                    const isms_xlsx_column *cols, size_t nrows, const char *const *cells,
+                    char **err /* OUT */);
+
 /* ISMS-FFI-END */
 
 #ifdef __cplusplus

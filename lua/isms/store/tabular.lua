@@ -142,6 +142,60 @@ function Sheet:close()
   self.rows = nil
 end
 
+-- ------------------------------------------------------------ writing
+
+local table_err = ffi.new("char *[1]")
+
+--- Writes a table people fill in as an XLSX worksheet (isms_xlsx_table):
+-- columns = { { name, title, width, locked, numeric, values = { ... } } }
+-- (values: a drop-down list), rows = list of tables keyed by column name
+-- (or by position). Returns true, or nil, message, code.
+function M.write_xlsx(path, sheet, columns, rows)
+  local nc, nr = #columns, #rows
+  local cols = ffi.new("isms_xlsx_column[?]", nc)
+  local keep = {}
+  local function cstrings(list)
+    local arr = ffi.new("const char *[?]", math.max(#list, 1))
+    for k, v in ipairs(list) do arr[k - 1] = v end
+    keep[#keep + 1] = arr
+    keep[#keep + 1] = list
+    return arr
+  end
+  for k, col in ipairs(columns) do
+    local c = cols[k - 1]
+    local title = col.title or col.name or ""
+    keep[#keep + 1] = title
+    c.title, c.width = title, col.width or 0
+    c.locked, c.numeric = col.locked and 1 or 0, col.numeric and 1 or 0
+    if col.values and #col.values > 0 then
+      local values = {}
+      for j, v in ipairs(col.values) do values[j] = tostring(v) end
+      c.nvalues, c.values = #values, cstrings(values)
+    end
+  end
+  local cells = ffi.new("const char *[?]", math.max(nr * nc, 1))
+  for r, row in ipairs(rows) do
+    for k, col in ipairs(columns) do
+      local v = row[col.name]
+      if v == nil then v = row[k] end
+      if v ~= nil and v ~= "" then
+        v = tostring(v)
+        keep[#keep + 1] = v
+        cells[(r - 1) * nc + k - 1] = v
+      end
+    end
+  end
+  table_err[0] = nil
+  local rc = C.isms_xlsx_table(path, sheet, nc, cols, nr, cells, table_err)
+  keep = nil  -- luacheck: ignore 311 (the strings live until here)
+  if rc ~= 0 then
+    local msg = table_err[0] ~= nil and ffi.string(table_err[0]) or (path .. ": cannot write")
+    C.isms_free(table_err[0])
+    return nil, msg, rc == 3 and "IO" or rc == 9 and "USAGE" or "ERROR"
+  end
+  return true
+end
+
 --- Opens path as a table: a workbook (.xlsx, .xlsm) or CSV. opts.sheet
 -- picks a worksheet by name (a workbook only). Returns a reader (see the
 -- top of this file) or nil, message, code.
