@@ -250,6 +250,12 @@ typedef struct isms_import_report {
 ** "file:line:column: reason" lines, and the register is left untouched. */
 int isms_import_assets(isms_db *db, const char *path, isms_method *m,
                        const isms_import_opts *opts, isms_import_report *rep /* OUT */);
+/* The same import from a worksheet of an XLSX workbook (sheet NULL: the
+** first worksheet): the same columns and checks, the header the first row
+** with a value, the table starting at its first cell; each error is a
+** "file:Sheet!C7: column: reason" line. */
+int isms_import_assets_xlsx(isms_db *db, const char *path, const char *sheet, isms_method *m,
+                            const isms_import_opts *opts, isms_import_report *rep /* OUT */);
 /* Writes the asset register as CSV in the import format (round-trips). */
 int isms_export_assets(isms_db *db, const char *path);
 

@@ -402,6 +402,83 @@ static void test_hostile(void) {
   ok(json == NULL && err == NULL, "and both outputs are cleared");
 }
 
+
+/* ===================================================== asset import */
+
+static void test_asset_import(void) {
+  const char *p = tmp("inventory.xlsx");
+  lxw_workbook *wb = workbook_new(p);
+  lxw_worksheet *ws = workbook_add_worksheet(wb, "Assets");
+  const char *head[] = {"id", "name", "type", "outsourced", "units", "group", "c", "i", "a"};
+  for (int c = 0; c < 9; c++) worksheet_write_string(ws, 2, (lxw_col_t)(c + 1), head[c], NULL);
+  worksheet_write_string(ws, 0, 0, "Inventory of 2026 (a title row above the table)", NULL);
+  worksheet_write_string(ws, 3, 1, "AST-1", NULL);
+  worksheet_write_string(ws, 3, 2, "Mail server", NULL);
+  worksheet_write_string(ws, 3, 3, "software", NULL);
+  worksheet_write_boolean(ws, 3, 4, 1, NULL);
+  worksheet_write_number(ws, 3, 5, 1, NULL);
+  worksheet_write_boolean(ws, 3, 6, 0, NULL);
+  for (int c = 7; c <= 9; c++) worksheet_write_number(ws, 3, (lxw_col_t)c, 2, NULL);
+  worksheet_write_string(ws, 4, 1, "AST-2", NULL);
+  worksheet_write_string(ws, 4, 2, "Laptops", NULL);
+  worksheet_write_string(ws, 4, 3, "physical", NULL);
+  worksheet_write_number(ws, 4, 5, 30, NULL);
+  worksheet_write_boolean(ws, 4, 6, 1, NULL);
+  is_int(workbook_close(wb), LXW_NO_ERROR, "libxlsxwriter wrote an inventory");
+
+  isms_db *db = NULL;
+  is_int(isms_open(tmp("reg.db"), &db), ISMS_OK, "a register opens");
+  isms_import_report rep;
+  /* The title row above is the first row with a value: its one cell is
+  ** the header, which is refused. */
+  is_int(isms_import_assets_xlsx(db, p, NULL, NULL, NULL, &rep), ISMS_INPUT,
+         "a title row above the table is taken for the header, and refused");
+  like(isms_errmsg(db), "inventory.xlsx:Assets!A1: unknown column 'Inventory of 2026",
+       "naming the cell");
+  is_int(isms_import_assets_xlsx(db, p, "Nope", NULL, NULL, &rep), ISMS_INPUT,
+         "an unknown sheet is refused");
+  like(isms_errmsg(db), "no sheet 'Nope' in the workbook; its sheets: Assets", "listing them");
+  is_int(isms_import_assets_xlsx(db, tmp("none.xlsx"), NULL, NULL, NULL, &rep), ISMS_IO,
+         "a missing file is an I/O error");
+
+  /* Without the title row: booleans as yes/no, numbers as tier numbers. */
+  wb = workbook_new(p);
+  ws = workbook_add_worksheet(wb, "Assets");
+  for (int c = 0; c < 9; c++) worksheet_write_string(ws, 2, (lxw_col_t)(c + 1), head[c], NULL);
+  worksheet_write_string(ws, 3, 1, "AST-1", NULL);
+  worksheet_write_string(ws, 3, 2, "Mail server", NULL);
+  worksheet_write_string(ws, 3, 3, "software", NULL);
+  worksheet_write_boolean(ws, 3, 4, 1, NULL);
+  worksheet_write_number(ws, 3, 5, 1, NULL);
+  worksheet_write_boolean(ws, 3, 6, 0, NULL);
+  for (int c = 7; c <= 9; c++) worksheet_write_number(ws, 3, (lxw_col_t)c, 2, NULL);
+  worksheet_write_string(ws, 4, 1, "AST-2", NULL);
+  worksheet_write_string(ws, 4, 2, "Laptops", NULL);
+  worksheet_write_string(ws, 4, 3, "physical", NULL);
+  worksheet_write_number(ws, 4, 5, 30, NULL);
+  worksheet_write_boolean(ws, 4, 6, 1, NULL);
+  workbook_close(wb);
+  isms_import_opts opts = {.reason = "from a workbook", .threads = 1};
+  int rc = isms_import_assets_xlsx(db, p, "assets", NULL, &opts, &rep);
+  if (!is_int(rc, ISMS_OK, "the inventory imports")) diag("%s", isms_errmsg(db));
+  is_int(rep.created, 2, "two assets");
+  isms_cursor *cur = NULL;
+  const char *sql = "SELECT id || ' ' || outsourced || ' ' || units || ' ' || is_group || ' ' || "
+                    "coalesce(c, '-') FROM assets ORDER BY id";
+  isms_cursor_query(db, sql, 0, NULL, &cur);
+  isms_cursor_next(cur);
+  is_str(isms_cursor_text(cur, 0), "AST-1 1 1 0 2", "TRUE read as yes, numbers as tiers");
+  isms_cursor_next(cur);
+  is_str(isms_cursor_text(cur, 0), "AST-2 0 30 1 -", "FALSE as no, empty cells as empty");
+  isms_cursor_close(cur);
+  /* Again with the parser on its own thread: nothing changes. */
+  opts.threads = 0;
+  rc = isms_import_assets_xlsx(db, p, NULL, NULL, &opts, &rep);
+  is_int(rc, ISMS_OK, "the same workbook again, parsed on a thread of its own");
+  is_int(rep.unchanged, 2, "changes nothing");
+  isms_close(db);
+}
+
 int main(void) {
   snprintf(dir, sizeof dir, "/tmp/isms-xlsx-XXXXXX");
   if (!mkdtemp(dir)) return 1;
@@ -411,6 +488,7 @@ int main(void) {
   test_dates();
   test_structure();
   test_hostile();
+  test_asset_import();
   char cmd[128];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   if (system(cmd) != 0) diag("could not remove %s", dir);

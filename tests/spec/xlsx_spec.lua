@@ -303,3 +303,122 @@ describe("record kinds from a worksheet", function()
     assert.truthy(err:find(bad .. ":Plan!B2: framework:", 1, true), err)
   end)
 end)
+
+describe("asset inventories from a worksheet", function()
+  local HEAD = { "id", "name", "type", "owner", "custodian", "location", "outsourced", "contract",
+                 "group", "units", "c", "i", "a", "notes" }
+  local GOOD = {
+    { "AST-1", "Design database", "information", "Head of Design", "CAD Team", "Server room", "no",
+      "", "no", "1", "Secret", "High", "High", "golden copy" },
+    { "AST-2", "Laptops", "physical", "IT Manager", "IT Operations", "Office", "no", "", "yes", "40",
+      "Restricted", "Moderate", "Low", "" },
+    { "AST-3", "Foundry shuttle", "service", "Operations", "", "Hsinchu", "yes", "MSA-17", "no", "1",
+      "3", "2", "2", "NDA, shuttle" },
+  }
+  -- A workbook of an inventory: the header then rows (lists of cells);
+  -- opts.margin adds an empty-headed column A, opts.extra a column with
+  -- values but no header, opts.sheet the sheet's name.
+  local function book(rows, opts)
+    opts = opts or {}
+    local cols, out = {}, {}
+    if opts.margin then cols[1] = { title = "" } end
+    for _, h in ipairs(opts.head or HEAD) do
+      cols[#cols + 1] = { title = h, numeric = h == "units" or #h == 1 }
+    end
+    if opts.extra then cols[#cols + 1] = { title = "" } end
+    for r, row in ipairs(rows) do
+      local cells = {}
+      if opts.margin then cells[1] = "margin note" end
+      for _, v in ipairs(row) do cells[#cells + 1] = v end
+      if opts.extra then cells[#cols] = opts.extra[r] end
+      out[r] = cells
+    end
+    local f = H.tmp("inventory.xlsx")
+    assert(tabular.write_xlsx(f, opts.sheet or "Inventory", cols, out))
+    return f
+  end
+
+  it("imports like the CSV: the same assets, valued the same", function()
+    local from_csv = H.register()
+    assert(from_csv:import_assets(H.file("a.csv", H.GOOD)))
+    local reg = H.register()
+    local f = book(GOOD, { margin = true })
+    local rep = assert(reg:import_assets(f, { reason = "inventory workbook" }))
+    assert.are.equal(3, rep.rows)
+    assert.are.equal(3, rep.created)
+    local one, two = H.tmp("one.csv"), H.tmp("two.csv")
+    assert(from_csv:export_assets(one))
+    assert(reg:export_assets(two))
+    assert.are.equal(H.read(one), H.read(two))
+    -- again, on one thread: nothing changes
+    rep = assert(reg:import_assets(f, { threads = 1 }))
+    assert.are.equal(3, rep.unchanged)
+    from_csv:close()
+    reg:close()
+  end)
+
+  it("refuses a bad inventory whole, each problem as file:Sheet!C7", function()
+    local reg = H.register()
+    assert(reg:import_assets(H.file("a.csv", H.GOOD)))
+    local before = H.snapshot(reg)
+    local rows = {}
+    for r, row in ipairs(GOOD) do rows[r] = { unpack(row) } end
+    rows[2][3] = "hardware"                      -- D3 with the margin: unknown type
+    rows[3][11] = "9"                            -- L4: C out of the scale
+    rows[4] = { unpack(GOOD[1]) }                -- A-5: duplicate of row 2
+    rows[5] = { "AST-9", "Printers", "physical", "", "", "", "", "", "no", "4", "", "", "", "" }
+    local f = book(rows, { margin = true, extra = { "stray" } })
+    local ok, err, code = reg:import_assets(f)
+    assert.is_nil(ok)
+    assert.are.equal("INPUT", code)
+    assert.truthy(err:find(f .. ":Inventory!D3: type: unknown asset type 'hardware'", 1, true), err)
+    assert.truthy(err:find(f .. ":Inventory!L4: c: ", 1, true), err)
+    assert.truthy(err:find(f .. ":Inventory!B5: id: duplicate id 'AST-1' (first on row 2)", 1,
+                           true), err)
+    assert.truthy(err:find(f .. ":Inventory!K6: units: 4 units given for an asset that is not a "
+                           .. "group", 1, true), err)
+    assert.truthy(err:find(f .. ":Inventory!P2: a value in a column without a header", 1, true), err)
+    assert.truthy(err:find(f .. ": rejected: 5 bad rows; nothing was stored", 1, true), err)
+    assert.are.equal(before, H.snapshot(reg))
+
+    -- the header: an unknown column, a missing one
+    f = book({ GOOD[1] }, { head = { "id", "name", "kind" } })
+    ok, err = reg:import_assets(f)
+    assert.is_nil(ok)
+    assert.truthy(err:find(f .. ":Inventory!C1: unknown column 'kind'", 1, true), err)
+    assert.truthy(err:find(f .. ":Inventory!A1: missing required column 'type'", 1, true), err)
+    assert.truthy(err:find("the header row is not usable; nothing was stored", 1, true), err)
+    -- an empty sheet, a sheet that is not there, a CSV given a sheet
+    f = H.tmp("blank.xlsx")
+    assert(tabular.write_xlsx(f, "Blank", { { title = "" } }, {}))
+    ok, err = reg:import_assets(f)
+    assert.is_nil(ok)
+    assert.truthy(err:find(f .. ":Blank!A1: sheet 'Blank' is empty; expected a header row", 1,
+                           true), err)
+    ok, err = reg:import_assets(book(GOOD), { sheet = "Assets" })
+    assert.is_nil(ok)
+    assert.truthy(err:find("no sheet 'Assets' in the workbook; its sheets: Inventory", 1, true), err)
+    ok, err, code = reg:import_assets(H.file("b.csv", H.GOOD), { sheet = "Assets" })
+    assert.is_nil(ok)
+    assert.are.equal("USAGE", code)
+    assert.truthy(err:find("--sheet is for XLSX workbooks", 1, true), err)
+    ok, err = reg:import_assets("tests/fixtures/xlsx/bomb.xlsx")
+    assert.is_nil(ok)
+    assert.truthy(err:find("document type declaration", 1, true), err)
+    assert.are.equal(before, H.snapshot(reg))
+    reg:close()
+  end)
+
+  it("isms import assets FILE.xlsx [--sheet S]", function()
+    local _, path = H.register()
+    local f = book(GOOD, { sheet = "Assets 2026" })
+    local out, err, code = H.run("--db", path, "import", "assets", f, "--sheet", "assets 2026")
+    assert.are.equal(0, code, err)
+    assert.truthy(out:find("3 rows; 3 created", 1, true), out)
+    local rows = { { "AST-4", "", "physical" } }
+    local bad = book(rows, { head = { "id", "name", "type" } })
+    out, err, code = H.run("--db", path, "import", "assets", bad)
+    assert.are.equal(3, code, out)
+    assert.truthy(err:find(bad .. ":Inventory!B2: name: name is empty", 1, true), err)
+  end)
+end)
