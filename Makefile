@@ -71,7 +71,7 @@ $(BUILD)/core $(BUILD)/gen $(BUILD)/host $(BUILD)/tests:
 
 # ------------------------------------------------------------------ tests
 $(BUILD)/tests/%: tests/c/%.c tests/c/tap.h $(BUILD)/libisms.so | $(BUILD)/tests
-	$(CC) $(ALL_CFLAGS) -Itests/c -o $@ $< -L$(BUILD) -lisms -Wl,-rpath,'$$ORIGIN/..' -lsqlite3 \
+	$(CC) $(ALL_CFLAGS) -Itests/c -o $@ $< -L$(BUILD) -lisms -Wl,-rpath,'$$ORIGIN/..' -lsqlite3 -lm \
 	  -lxlsxwriter -lminizip -lz
 
 test: deps all $(CTEST_BIN)
@@ -118,3 +118,83 @@ uninstall:
 
 clean:
 	rm -rf $(BUILD)
+
+# ------------------------------------------------------------------- fuzz
+# libFuzzer harnesses (tests/fuzz/) over the core built again with clang,
+# AddressSanitizer and UBSan. `make fuzz` runs each for FUZZ_SECONDS from
+# its seeds (tests/fixtures/) and its regression inputs
+# (tests/fixtures/fuzz/NAME/); a crash is copied there to stay a test.
+# `make test` runs a slice of a few seconds (tests/spec/fuzz_slice_spec.lua).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+                -fno-omit-frame-pointer
+# -Wno-psabi: clang warns of the AVX2 kernel copy's vector returns (risk_eval.c).
+FUZZ_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -Wno-psabi -O1 -g $(FUZZ_SAN) \
+                -Icore -I$(BUILD) $(LUAJIT_CFLAGS)
+FUZZ_NAMES   := csv_import csv_reader rules xlsx
+FUZZ_BIN     := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_OBJ     := $(LIB_SRC:core/%.c=$(BUILD)/fuzz/core/%.o) $(BUILD)/fuzz/gen/cdef.o \
+                $(BUILD)/fuzz/gen/prelude.o
+
+.PHONY: fuzz fuzz-build
+.SECONDARY: $(FUZZ_OBJ)
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: deps $(FUZZ_BIN)
+	@sh tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS)
+
+$(BUILD)/fuzz/core/%.o: core/%.c $(wildcard core/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(BUILD)/fuzz/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wno-missing-prototypes -c $< -o $@
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h tests/c/fixtures.h $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itests/c -o $@ $< $(FUZZ_OBJ) $(LIB_LIBS)
+
+# make test runs the fuzz slice (tests/spec/fuzz_slice_spec.lua).
+test: $(FUZZ_BIN)
+
+# --------------------------------------------------------------- sanitizers
+# The core, the executable and the C tests built again with gcc's
+# AddressSanitizer and UBSan into build-asan/, and the whole test suite run
+# on them (tests/fuzz/check-asan.sh): the specs' luajit gets the sanitizer runtimes
+# preloaded, every report goes to build-asan/san/ and fails the run.
+ASAN_BUILD ?= $(BUILD)-asan
+ASAN_CC    := gcc -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+              -fno-omit-frame-pointer
+.PHONY: check-asan test-build
+test-build: all $(CTEST_BIN) $(FUZZ_BIN)
+
+check-asan: deps
+	$(MAKE) BUILD=$(ASAN_BUILD) CC="$(ASAN_CC)" CFLAGS="-O1 -g" test-build
+	@ISMS_TEST_CC="$(ASAN_CC)" sh tests/fuzz/check-asan.sh $(ASAN_BUILD)
+
+# ----------------------------------------------------------------- stress
+# Crash safety at scale: kill -9 at random moments of imports,
+# re-valuations and risk generations (STRESS_ROUNDS each, registers
+# STRESS_SCALE times those of make test); tests/stress/run.sh.
+STRESS_ROUNDS ?= 30
+STRESS_SCALE  ?= 10
+.PHONY: stress
+stress: deps all
+	@sh tests/stress/run.sh $(BUILD) $(STRESS_ROUNDS) $(STRESS_SCALE)
+
+# ------------------------------------------------------ install: completion
+# bash and zsh completion (core/host/completion/), installed with the rest.
+# The executable finds its Lua package relative to itself at run time
+# (core/host/main.c), so PREFIX can be any folder.
+BASH_COMPLETION_DIR ?= $(PREFIX)/share/bash-completion/completions
+ZSH_COMPLETION_DIR  ?= $(PREFIX)/share/zsh/site-functions
+.PHONY: install-completion uninstall-completion
+install: install-completion
+install-completion:
+	install -D -m 644 core/host/completion/isms.bash $(DESTDIR)$(BASH_COMPLETION_DIR)/isms
+	install -D -m 644 core/host/completion/_isms $(DESTDIR)$(ZSH_COMPLETION_DIR)/_isms
+
+uninstall: uninstall-completion
+uninstall-completion:
+	rm -f $(DESTDIR)$(BASH_COMPLETION_DIR)/isms $(DESTDIR)$(ZSH_COMPLETION_DIR)/_isms

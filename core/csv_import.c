@@ -100,6 +100,10 @@ struct importer {
   int cell_field_bad;        /* field index of a bad byte sequence, or -1 */
   int rec_clean;             /* every line of the current record is valid text */
   const char *cell_bad_why;
+  char cell_bad_buf[96];     /* cell_bad_why when it names the byte */
+  int not_utf8;              /* some cell was not UTF-8: say how to import it */
+  char delim;                /* ',' or, detected from the header, ';' */
+  int group_from_units;      /* no group column: units > 1 makes a group */
 
   isms__strmap *ids;         /* every id seen, for duplicates */
   uint64_t id_hash;          /* hash of the current row's id (set by on_field) */
@@ -148,6 +152,17 @@ static void add_error_text(importer *im, const char *text) {
   im->errors_len += n;
 }
 
+/* What is wrong with a cell or header cell of n bytes whose byte fault-1
+** is not text: a NUL, or not UTF-8 (named, with its place in the cell). */
+static const char *bad_text(importer *im, const char *s, size_t fault) {
+  unsigned char byte = (unsigned char)s[fault - 1];
+  if (byte == 0) return "contains a NUL byte";
+  im->not_utf8 = 1;
+  snprintf(im->cell_bad_buf, sizeof im->cell_bad_buf,
+           "is not valid UTF-8: byte 0x%02X at byte %zu of the cell", byte, fault);
+  return im->cell_bad_buf;
+}
+
 /* Where field k of the current record begins: its line and 1-based column
 ** (in characters, so editors land on it). Quote-aware; k past the last
 ** field gives the end of the record. */
@@ -168,7 +183,7 @@ static void locate_field(const importer *im, int k, int64_t *line, int64_t *col)
       }
     } else if (ch == '"') {
       quoted = 1;
-    } else if (ch == ',') {
+    } else if (ch == im->delim) {
       field++;
       at = p + 1;
     } else if (ch == '\n' || ch == '\r') {
@@ -383,6 +398,8 @@ static void finish_row(importer *im) {
       if (parse_units(s, im->cells[ACOL_UNITS].len, &b->units[r]))
         row_error(im, im->colfield[ACOL_UNITS], "'%s' is not a whole number of units (1 or more)",
                   s);
+      else if (im->group_from_units)
+        b->group[r] = b->units[r] > 1;  /* an inventory that counts units has groups */
       else if (b->units[r] > 1 && flag == 0)
         row_error(im, im->colfield[ACOL_UNITS],
                   "%d units given for an asset that is not a group (set group to yes)",
@@ -422,8 +439,12 @@ static void on_header_field(importer *im, const char *s, size_t n) {
   size_t fault = isms__utf8_check((const unsigned char *)s, n);
   if (fault) {
     im->colmap[k] = -1;
-    row_error(im, k, "header cell %d %s at byte %zu", k + 1,
-              s[fault - 1] == 0 ? "contains a NUL byte" : "is not valid UTF-8", fault);
+    if (s[fault - 1] == 0)
+      row_error(im, k, "header cell %d contains a NUL byte at byte %zu", k + 1, fault);
+    else
+      row_error(im, k, "header cell %d is not valid UTF-8: byte 0x%02X at byte %zu", k + 1,
+                (unsigned char)s[fault - 1], fault);
+    if (s[fault - 1] != 0) im->not_utf8 = 1;
     return;
   }
   int col = header_lookup(s, n);
@@ -460,7 +481,7 @@ static void on_field(void *s, size_t n, void *data) {
   if (!im->rec_clean && im->cell_field_bad < 0 &&
       (fault = isms__utf8_check((const unsigned char *)text, n))) {
     im->cell_field_bad = k;
-    im->cell_bad_why = text[fault - 1] == 0 ? "contains a NUL byte" : "is not valid UTF-8";
+    im->cell_bad_why = bad_text(im, text, fault);
   }
   arena_put(im, b, text, n, &im->cells[im->colmap[k]]);
   if (im->colmap[k] == ACOL_ID) {
@@ -481,6 +502,12 @@ static void finish_header(importer *im) {
   int levels = im->present[ACOL_C] + im->present[ACOL_I] + im->present[ACOL_A];
   if (levels != 0 && levels != 3)
     row_error(im, -1, "columns c, i and a go together; the header has %d of them", levels);
+  /* Inventories that count units often have no group column: an asset of
+  ** more than one unit is then a group, one of one unit is not. */
+  if (im->present[ACOL_UNITS] && !im->present[ACOL_GROUP]) {
+    im->group_from_units = 1;
+    im->present[ACOL_GROUP] = 1;
+  }
   if (im->error_count) {
     im->bad_header = 1;
     im->fatal = 1;  /* rows cannot be read without a usable header */
@@ -807,6 +834,7 @@ static int importer_init(importer *im, const char *path, isms_method *m,
   im->method = m;
   im->max_errors = opts->max_errors > 0 ? opts->max_errors : 50;
   im->cell_field_bad = -1;
+  im->delim = ',';
   for (int k = 0; k < ACOL_COUNT; k++) im->colfield[k] = -1;
   if (csv_init(&im->csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) return ISMS_NOMEM;
   csv_set_realloc_func(&im->csv, capped_realloc);
@@ -861,6 +889,14 @@ static int import_rows(isms_db *db, importer *im, isms_method *m, const isms_imp
                  (long long)(im->error_count - im->max_errors));
         add_error_text(im, tail);
       }
+      if (im->not_utf8) {
+        char hint[400];
+        snprintf(hint, sizeof hint,
+                 "%s: the file is not UTF-8; if it was saved as Windows-1252 (Excel's "
+                 "\"CSV\" on Western European Windows), import it with --encoding cp1252",
+                 im->source);
+        add_error_text(im, hint);
+      }
       char summary[200];
       if (im->bad_header)
         snprintf(summary, sizeof summary, "%s: rejected: the header row is not usable; "
@@ -893,10 +929,11 @@ ISMS_API int isms_import_assets(isms_db *db, const char *path, isms_method *m,
     importer_free(&im);
     return isms__fail(db, ISMS_NOMEM, "out of memory");
   }
-  char why[128];
-  im.file = isms__open_input(path, why, sizeof why);
+  char why[256];
+  int open_code;
+  im.file = isms__open_input_as(path, opts->encoding, why, sizeof why, &open_code);
   if (!im.file) {
-    int rc = isms__fail(db, ISMS_IO, "%s: %s", im.source, why);
+    int rc = isms__fail(db, open_code, "%s: %s", im.source, why);
     importer_free(&im);
     return rc;
   }
@@ -943,6 +980,8 @@ ISMS_API int isms_import_assets(isms_db *db, const char *path, isms_method *m,
     im.buf_len = used;
     size_t skip = 0;
     if (used >= 3 && memcmp(im.buf, "\xEF\xBB\xBF", 3) == 0) skip = 3;
+    im.delim = isms__csv_delimiter(im.buf + skip, used - skip);
+    csv_set_delim(&im.csv, (unsigned char)im.delim);
     im.rec_line = 1;
     im.rec_off = skip;
     size_t fed = feed_lines(&im, skip);
@@ -983,6 +1022,11 @@ ISMS_API int isms_import_assets_xlsx(isms_db *db, const char *path, const char *
   if (importer_init(&im, path, m, opts)) {
     importer_free(&im);
     return isms__fail(db, ISMS_NOMEM, "out of memory");
+  }
+  if (opts->encoding && *opts->encoding) {
+    importer_free(&im);
+    return isms__fail(db, ISMS_MISUSE, "%s: an encoding is for CSV files; a workbook's text is "
+                      "Unicode", path);
   }
   isms__xlsx_book *book = NULL;
   char *err = NULL;

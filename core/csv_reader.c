@@ -42,6 +42,7 @@ struct isms_csv_reader {
   size_t cur_start;
   int64_t cur_line;
   int nomem;
+  char delim;      /* ',' or, detected from the header, ';' */
   char err[512];
 };
 
@@ -144,11 +145,20 @@ ISMS_API int isms_csv_open(const char *path, isms_csv_reader **out) {
   }
   size_t fault = isms__utf8_check((const unsigned char *)r->text, r->len);
   if (fault) {
-    fail(r, fault - 1, r->text[fault - 1] == 0 ? "contains a NUL byte" : "is not valid UTF-8");
+    unsigned char byte = (unsigned char)r->text[fault - 1];
+    char what[160];
+    if (byte == 0)
+      snprintf(what, sizeof what, "contains a NUL byte");
+    else
+      snprintf(what, sizeof what, "is not valid UTF-8: byte 0x%02X; save the file as UTF-8 "
+               "(Windows-1252, Excel's \"CSV\" in Western Europe, is not)", byte);
+    fail(r, fault - 1, what);
     return ISMS_INPUT;
   }
   struct csv_parser p;
   if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0) return ISMS_NOMEM;
+  r->delim = isms__csv_delimiter(r->text, r->len);
+  csv_set_delim(&p, (unsigned char)r->delim);
   size_t from = 0;
   int64_t line = 0;
   int rc = ISMS_OK;
@@ -217,7 +227,7 @@ ISMS_API int isms_csv_column(isms_csv_reader *r, int k, int64_t *line) {
   for (size_t off = rec->start; off < r->len && field < k; off++) {
     unsigned char ch = (unsigned char)r->text[off];
     if (ch == '"') quoted = !quoted;
-    if (ch == ',' && !quoted) field++;
+    if (ch == r->delim && !quoted) field++;
     if (ch == '\n') {
       if (!quoted) break;
       l++;

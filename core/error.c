@@ -36,6 +36,7 @@ int isms__fail(isms_db *db, int code, const char *fmt, ...) {
 
 int isms__fail_sql(isms_db *db, const char *what) {
   int rc = sqlite3_errcode(db->sql);
+  if ((rc & 0xff) == SQLITE_BUSY) return isms__fail_busy(db, what);
   int code = (rc == SQLITE_NOMEM) ? ISMS_NOMEM : ISMS_STORAGE;
   return isms__fail(db, code, "%s: %s", what, sqlite3_errmsg(db->sql));
 }

@@ -50,7 +50,8 @@ enum isms_limits_const { ISMS_MAX_TIER = 15, ISMS_MAX_FACTORS = 4, ISMS_MAX_LEVE
 enum isms_combine {
   ISMS_COMBINE_PRODUCT = 0,  /* C x I x A (QISM class value) */
   ISMS_COMBINE_SUM     = 1,
-  ISMS_COMBINE_MAX     = 2
+  ISMS_COMBINE_MAX     = 2,
+  ISMS_COMBINE_WEIGHTED = 3  /* wC x C + wI x I + wA x A: isms_method_set_weights */
 };
 
 typedef struct isms_db isms_db;          /* an open register */
@@ -85,6 +86,16 @@ int isms_set_actor(isms_db *db, const char *actor);
 int isms_setting_set(isms_db *db, const char *key, const char *value, const char *reason);
 /* Copies the value into buf (NUL-terminated); ISMS_NOTFOUND if unset. */
 int isms_setting_get(isms_db *db, const char *key, char *buf, size_t bufsize);
+/* Copies the register to path with SQLite's online backup API: one
+** consistent snapshot while other processes go on reading and writing,
+** written beside path and renamed into place (a failure leaves no file
+** there). An existing path is refused (ISMS_IO) unless overwrite. */
+int isms_backup(isms_db *db, const char *path, int overwrite);
+/* Replaces the register's whole content with the copy at path, in one
+** transaction: a crash or failure leaves the register as it was. The copy
+** must be an intact isms register of this or an older schema (else
+** ISMS_INPUT); it is migrated, and a "restore" change batch recorded. */
+int isms_restore(isms_db *db, const char *path, const char *reason);
 
 /* ------------------------------------------------------------ methodology
 ** A methodology is declared in a rule file, validated by the rule loader and
@@ -99,6 +110,8 @@ int isms_method_add_tier(isms_method *m, int dim, int value, const char *label);
 /* Another accepted spelling for an existing tier, e.g. "high" -> 3. */
 int isms_method_add_alias(isms_method *m, int dim, int value, const char *alias);
 int isms_method_set_combine(isms_method *m, int combine);
+/* The weighted sum, weights in millionths (0.5 = 500000), 0 .. 2^40. */
+int isms_method_set_weights(isms_method *m, int64_t c, int64_t i, int64_t a);
 /* Adds a class (band) and returns its index in *out. */
 int isms_method_add_class(isms_method *m, const char *name, int *out /* OUT */);
 /* A class holds either explicit values or inclusive ranges (or both). */
@@ -234,6 +247,7 @@ typedef struct isms_import_opts {
   const char *source_name; /* the name used in error messages; default path */
   int max_errors;          /* errors listed before giving up; 0 = 50 */
   int threads;             /* 0 = automatic (parse and store in parallel) */
+  const char *encoding;    /* the file's encoding (iconv name, e.g. "cp1252"); NULL = UTF-8 */
 } isms_import_opts;
 
 typedef struct isms_import_report {
@@ -611,6 +625,211 @@ typedef struct isms_xlsx_column {
 int isms_xlsx_table(const char *path, const char *sheet_title, int ncols,
                     const isms_xlsx_column *cols, size_t nrows, const char *const *cells,
                     char **err /* OUT */);
+
+/* --------------------------------------------------- quantitative risk
+** FAIR-style Monte Carlo (docs/quant.md): per risk, calibrated estimates
+** of loss event frequency and loss magnitude, simulated as annual loss;
+** per-risk and portfolio statistics before and after treatment. Every
+** risk draws from its own stream, derived from the run's seed and the
+** risk's ref, so results do not depend on the thread count or on the
+** order the risks were added in. */
+enum isms_dist_kind {
+  ISMS_DIST_NONE       = 0,  /* not given: draws 0 */
+  ISMS_DIST_CONSTANT   = 1,  /* a */
+  ISMS_DIST_UNIFORM    = 2,  /* a .. b */
+  ISMS_DIST_TRIANGULAR = 3,  /* min a, most likely b, max c */
+  ISMS_DIST_PERT       = 4,  /* modified PERT: min a, most likely b, max c, shape gamma */
+  ISMS_DIST_LOGNORMAL  = 5,  /* low a and high b of a central interval of confidence shape */
+  ISMS_DIST_POISSON    = 6   /* mean a; only for isms_dist_sample and the moments */
+};
+/* What a quantity is, for its checks: a rate (events a year, >= 0), a
+** probability (0..1) or an amount of money (>= 0). */
+enum isms_dist_role { ISMS_ROLE_RATE = 0, ISMS_ROLE_PROBABILITY = 1, ISMS_ROLE_AMOUNT = 2 };
+typedef struct isms_dist {
+  int kind;           /* enum isms_dist_kind */
+  double a, b, c;
+  double shape;       /* PERT: gamma (0 = 4); lognormal: confidence (0 = 0.9) */
+} isms_dist;
+
+/* Annual loss of a risk: with ISMS_EVENTS_POISSON a year has K ~
+** Poisson(frequency) loss events, each costing primary + (with probability
+** secondary_p) secondary; with ISMS_EVENTS_PRODUCT (FAIR's LEF x LM) the
+** year's loss is frequency x (primary + secondary_p x secondary). The
+** frequency is lef, or tef x vuln when lef is NONE; it is drawn once a
+** year. */
+enum isms_quant_events { ISMS_EVENTS_POISSON = 0, ISMS_EVENTS_PRODUCT = 1 };
+typedef struct isms_quant_risk {
+  const char *ref;        /* with the seed, the key of the risk's stream */
+  int events;             /* enum isms_quant_events */
+  isms_dist lef;          /* loss event frequency, a year */
+  isms_dist tef, vuln;    /* threat event frequency and vulnerability, when lef is NONE */
+  isms_dist primary;      /* primary loss magnitude, per event */
+  isms_dist secondary_p;  /* probability of a secondary loss, per event (NONE = 0) */
+  isms_dist secondary;    /* secondary loss magnitude */
+} isms_quant_risk;
+
+typedef struct isms_quant_opts {
+  uint64_t seed;
+  int64_t iterations;     /* simulated years, 1 .. 10,000,000 */
+  int threads;            /* 0 = one per core */
+  double correlation;     /* 0..1: one-factor rank correlation between risks */
+  double threshold;       /* portfolio: probability of a year above it */
+  double risk_threshold;  /* per risk: likewise */
+} isms_quant_opts;
+
+typedef struct isms_quant_stats {
+  double mean, sd, p50, p90, p95, p99, max;
+  double p_exceed;        /* share of years above the threshold */
+  double p_loss;          /* share of years with any loss */
+} isms_quant_stats;
+
+typedef struct isms_quant isms_quant;
+
+/* Checks a distribution for a role; ISMS_INPUT with the reason in why
+** ("min 5 > most likely 3", ...). */
+int isms_dist_check(const isms_dist *d, int role, char *why /* OUT */, size_t whysize);
+/* The distribution's mean and variance, in closed form. */
+int isms_dist_moments(const isms_dist *d, double *mean /* OUT */, double *var /* OUT */);
+/* P(X <= x). */
+int isms_dist_cdf(const isms_dist *d, double x, double *p /* OUT */);
+/* n draws from the stream of key seed (tests, what-ifs). */
+int isms_dist_sample(const isms_dist *d, uint64_t seed, size_t n, double *out /* OUT */);
+
+int isms_quant_new(isms_quant **out /* OUT */);
+void isms_quant_free(isms_quant *q);
+const char *isms_quant_errmsg(isms_quant *q);
+/* Adds a risk: its estimates before treatment and, if treated, after
+** (NULL: the same). Refs must be unique. Checked here too. */
+int isms_quant_add(isms_quant *q, const isms_quant_risk *before, const isms_quant_risk *after);
+size_t isms_quant_count(isms_quant *q);
+/* Runs the simulation on threads of its own and returns at once; poll
+** with isms_quant_wait. */
+int isms_quant_start(isms_quant *q, const isms_quant_opts *opts);
+/* Waits up to timeout_ms for the run; *progress gets the share of risks
+** done (0..1), *finished 1 once the results are ready. A failed run
+** returns its code. */
+int isms_quant_wait(isms_quant *q, int timeout_ms, double *progress /* OUT */,
+                    int *finished /* OUT */);
+/* isms_quant_start and isms_quant_wait until finished. */
+int isms_quant_run(isms_quant *q, const isms_quant_opts *opts);
+/* Statistics of risk i (in the order added) or of the portfolio, before
+** (after = 0) or after (1) treatment. */
+int isms_quant_risk_stats(isms_quant *q, size_t i, int after, isms_quant_stats *out /* OUT */);
+int isms_quant_portfolio(isms_quant *q, int after, isms_quant_stats *out /* OUT */);
+/* The loss exceedance curve: prob[k] = share of simulated years whose
+** portfolio loss is above loss[k]. */
+int isms_quant_exceedance(isms_quant *q, int after, size_t n, const double *loss,
+                          double *prob /* OUT */);
+/* The portfolio loss at quantile p (0..1), interpolated as NumPy does. */
+int isms_quant_quantile(isms_quant *q, int after, double p, double *loss /* OUT */);
+
+/* Stores a finished run: one quant_runs row (method, currency, seed,
+** iterations, the portfolio before and after, the controls' cost), the
+** exceedance curve at the npoints losses curve_loss (before and after),
+** and per risk its statistics with the level and acceptance given
+** (level[i] NULL / acceptable[i] -1: none; after_* likewise). One
+** transaction, one change batch; *run gets its id. */
+typedef struct isms_quant_record {
+  const char *method;
+  const char *currency;
+  const char *metric;           /* which statistic the levels band: "mean", "p90", ... */
+  const char *reason;
+  double control_cost;          /* yearly cost of the controls in the treatments */
+  size_t npoints;                   /* at most 1000 */
+  const double *curve_loss;
+  const char *const *level;         /* per risk, before */
+  const int8_t *acceptable;
+  const char *const *after_level;   /* per risk, after */
+  const int8_t *after_acceptable;
+  const double *cost;               /* per risk: its controls' yearly cost (NULL: 0) */
+} isms_quant_record;
+int isms_quant_save(isms_db *db, isms_quant *q, const isms_quant_record *rec,
+                    int64_t *run /* OUT */);
+/* ------------------------------------------------- staged risk scores
+** A score that does not fit a table of every tier combination (more than
+** four factors, scales of many tiers, inputs from the asset, the threat or
+** related records) runs as a program of stages over columns
+** (core/method_stage.c; the Lua loader builds it from risk_stage
+** declarations, docs/risk-rules.md). Slots are numbered in the order they
+** are added: inputs (columns the caller gives) and stages (computed from
+** earlier slots). Values are int64 millionths; INT64_MIN in a value column
+** means "not rated", which propagates to a not rated result (rank 0). */
+typedef struct isms_stages isms_stages;
+
+enum isms_stage_op {
+  ISMS_OP_SUM      = 0,
+  ISMS_OP_MEAN     = 1,  /* exact: bands and levels compare sum against edge * count */
+  ISMS_OP_MIN      = 2,
+  ISMS_OP_MAX      = 3,
+  ISMS_OP_PRODUCT  = 4,  /* rounded to millionths after each multiplication */
+  ISMS_OP_WEIGHTED = 5,  /* sum of weight x value, rounded once */
+  ISMS_OP_COUNT    = 6,  /* how many inputs are at or above threshold (x 1000000) */
+  ISMS_OP_TABLE    = 7,  /* table[cell] over the inputs' positions, first input fastest */
+  ISMS_OP_FIRST    = 8   /* the first input that is rated (use X if known, else Y) */
+};
+
+/* A stage: op over ninputs earlier slots. mask >= 0 names a value slot
+** whose bits (a plain integer, not millionths) pick the inputs each row
+** reduces (bit bits[k] picks input k; INT64_MIN = all). nedges rising edges band
+** the result: band = 1 + the number of edges at or below it; with
+** band_values (nedges + 1) the stage then takes its band's value. */
+typedef struct isms_stage_def {
+  int op;
+  int ninputs;
+  const int *inputs;
+  const int64_t *weights;      /* ISMS_OP_WEIGHTED: one per input */
+  int64_t threshold;           /* ISMS_OP_COUNT */
+  const int64_t *table;        /* ISMS_OP_TABLE: product of the inputs' positions */
+  int mask;
+  const int *bits;             /* with mask: the bit picking each input (NULL: bit k) */
+  int nedges;
+  const int64_t *edges;
+  const int64_t *band_values;
+} isms_stage_def;
+
+/* The column of an input slot: tiers (positions 1..ntiers, 0 = not
+** rated), values, or related records: row i's are values[offsets[i] ..
+** offsets[i + 1]). Stage slots' entries are not read. */
+typedef struct isms_stage_column {
+  const uint8_t *tiers;
+  const int64_t *values;
+  const uint32_t *offsets;
+} isms_stage_column;
+
+int isms_stages_new(isms_stages **out /* OUT */);
+void isms_stages_free(isms_stages *p);
+const char *isms_stages_errmsg(const isms_stages *p);
+int isms_stages_count(const isms_stages *p);
+/* An input of ntiers positions: values[k] is position k + 1's value;
+** rated[k] == 0 marks a "not rated" tier (rated may be NULL). */
+int isms_stages_add_tiers(isms_stages *p, int ntiers, const int64_t *values,
+                          const uint8_t *rated, int *slot /* OUT */);
+int isms_stages_add_values(isms_stages *p, int *slot /* OUT */);
+int isms_stages_add_records(isms_stages *p, int *slot /* OUT */);
+int isms_stages_add(isms_stages *p, const isms_stage_def *def, int *slot /* OUT */);
+/* A slot's denominator (a mean's input count, else 1) and positions (tiers
+** or bands; 0 if none). */
+int isms_stages_slot_den(const isms_stages *p, int slot);
+int isms_stages_slot_positions(const isms_stages *p, int slot);
+/* The slot whose value is the score; levels band it: [lo, hi], or [lo, hi)
+** when hi_open. Intervals must not overlap; a value in none is not rated. */
+int isms_stages_set_result(isms_stages *p, int slot);
+int isms_stages_add_level(isms_stages *p, int64_t lo, int64_t hi, int hi_open, int rank);
+/* Scores n rows: cols has one entry per slot. score is the result's value
+** rounded to millionths (0 when not rated), rank its level (0 = not rated).
+** Large n is split over the cores. */
+int isms_stages_run(const isms_stages *p, size_t n, const isms_stage_column *cols,
+                    int64_t *score /* OUT */, int16_t *rank /* OUT */);
+/* Every slot of n rows, for explaining a result: num[i * count + s] is
+** slot s's exact numerator (divide by its den), pos its tier or band. */
+int isms_stages_trace(const isms_stages *p, size_t n, const isms_stage_column *cols,
+                      int64_t *num /* OUT */, uint16_t *pos /* OUT */);
+/* A scorer whose scores come from p: factor f's ratings (cols->ratings[f],
+** so at most four through isms_scorer_score) are p's slot slots[f]; the
+** other inputs read as not rated. The criteria are added as for any
+** scorer; p must outlive the scorer. */
+int isms_scorer_new_staged(const isms_stages *p, int nfactors, const int *slots,
+                           isms_scorer **out /* OUT */);
 
 /* ISMS-FFI-END */
 

@@ -45,6 +45,7 @@ struct isms_db {
   char actor[128];
   sqlite3_stmt *st_log;  /* cached change_log insert */
   struct isms_kinds *kinds;  /* record kinds defined at run time (record_store.c) */
+  int busy_ms;           /* busy timeout: how long to wait for another process's lock */
 };
 #define ISMS_MAX_KINDS 128
 /* record_store.c: frees the run-time record kinds (isms_close). */
@@ -54,6 +55,9 @@ ISMS_HIDDEN void isms__kinds_free(isms_db *db);
 ISMS_HIDDEN int isms__fail(isms_db *db, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 ISMS_HIDDEN int isms__fail_sql(isms_db *db, const char *what);
+/* "WHAT: register PATH is busy: ..." (ISMS_STORAGE): another process held
+** the lock past the busy timeout. isms__fail_sql says it for SQLITE_BUSY. */
+ISMS_HIDDEN int isms__fail_busy(isms_db *db, const char *what);
 ISMS_HIDDEN void isms__clear_error(isms_db *db);
 /* Takes ownership of a heap message (may be NULL for "no detail"). */
 ISMS_HIDDEN int isms__fail_owned(isms_db *db, int code, char *msg);
@@ -98,6 +102,17 @@ ISMS_HIDDEN size_t isms__utf8_check(const unsigned char *s, size_t n);
 /* fopen(path, "rb") for input files, refusing directories; on failure
 ** NULL and the reason ("cannot open: ...", "is a directory, not a file"). */
 ISMS_HIDDEN FILE *isms__open_input(const char *path, char *why, size_t whysize);
+/* The same, read as text in encoding (iconv name, e.g. "cp1252"; NULL, ""
+** or UTF-8 read as is): converted to UTF-8 into a temporary file, which is
+** returned at its start. On failure NULL, the reason (naming a byte the
+** encoding does not have, or an encoding iconv does not know) and *code:
+** ISMS_IO for the file, ISMS_INPUT for its text or the encoding. */
+ISMS_HIDDEN FILE *isms__open_input_as(const char *path, const char *encoding, char *why,
+                                      size_t whysize, int *code);
+/* The field delimiter of a CSV file from its header line: ';' when the
+** line has semicolons and no comma outside quotes (spreadsheets in much
+** of Europe write that), else ','. */
+ISMS_HIDDEN char isms__csv_delimiter(const char *line, size_t n);
 
 /* ------------------------------------------------------------ asset_fields.c */
 /* The asset columns of the CSV format, in export order. */
@@ -193,7 +208,15 @@ struct isms_scorer {
   int ctx_ok[2];
   uint8_t ctx_class[2][256];  /* 8 * the kind of class of the byte */
   uint64_t ctx_rule[ISMS__MAX_RULES];  /* contexts each rule applies in */
+  /* A staged scorer (isms_scorer_new_staged) scores with a program of
+  ** stages instead of the cell table; factor f is the program's slot
+  ** stage_slot[f]. Not owned. */
+  const isms_stages *stages;
+  int *stage_slot;
 };
+/* Scores rows [lo, lo + n) of c with a staged scorer's program. */
+ISMS_HIDDEN int isms__scorer_stage_score(const isms_scorer *s, const isms_risk_cols *c,
+                                         size_t lo, size_t n, int64_t *score, int16_t *rank);
 
 /* ------------------------------------------------------------ risk_order.c */
 /* A risk's priority as one number, larger = more urgent: rank, then

@@ -36,6 +36,7 @@ struct isms_method {
   char *name;
   char *errmsg;
   int combine;
+  int64_t weights[DIM_COUNT];          /* ISMS_COMBINE_WEIGHTED: millionths */
   int compiled;
   char *label[DIM_COUNT][CUBE];        /* label of each tier, NULL if absent */
   spelling *spell[DIM_COUNT];          /* labels and aliases, for parsing */
@@ -132,10 +133,11 @@ static int add_spelling(isms_method *m, int dim, int value, const char *text) {
   if (dup)
     return mfail(m, ISMS_INPUT, "%c: '%s' already names tier %d (labels and aliases "
                  "must be unique, ignoring case)", dim_letter[dim], text, dup->value);
-  /* A label that reads as a number would make "2" ambiguous. */
+  /* A label that reads as a number would make "2" ambiguous, unless it
+  ** reads as the tier's own value ("3" for tier 3). */
   char *end;
-  strtod(text, &end);
-  if (end != text && *end == 0)
+  double num = strtod(text, &end);
+  if (end != text && *end == 0 && num != value)
     return mfail(m, ISMS_INPUT, "%c: label '%s' must not be a number", dim_letter[dim],
                  text);
   spelling *grown = realloc(m->spell[dim], (m->nspell[dim] + 1) * sizeof *grown);
@@ -275,6 +277,19 @@ ISMS_API int isms_method_set_combine(isms_method *m, int combine) {
   return ISMS_OK;
 }
 
+ISMS_API int isms_method_set_weights(isms_method *m, int64_t c, int64_t i, int64_t a) {
+  if (!m) return ISMS_MISUSE;
+  mclear(m);
+  const int64_t lim = (int64_t)1 << 40;  /* 15 x 3 x 2^40 stays exact in a double */
+  if (c < 0 || i < 0 || a < 0 || c > lim || i > lim || a > lim)
+    return mfail(m, ISMS_INPUT, "weights must be from 0 to %lld millionths", (long long)lim);
+  m->combine = ISMS_COMBINE_WEIGHTED;
+  m->weights[0] = c;
+  m->weights[1] = i;
+  m->weights[2] = a;
+  return ISMS_OK;
+}
+
 ISMS_API int isms_method_add_class(isms_method *m, const char *name, int *out) {
   if (!m || !name || !out) return ISMS_MISUSE;
   mclear(m);
@@ -335,8 +350,12 @@ static int class_holds(const method_class *c, double v) {
   return 0;
 }
 
-static double combine(int how, int c, int i, int a) {
-  switch (how) {
+static double combine(const isms_method *m, int c, int i, int a) {
+  switch (m->combine) {
+    case ISMS_COMBINE_WEIGHTED:
+      /* exact in millionths, then one correctly rounded division: the
+      ** double nearest the decimal, as a class's 2.3 in the rule file is */
+      return (double)(m->weights[0] * c + m->weights[1] * i + m->weights[2] * a) / 1e6;
     case ISMS_COMBINE_SUM: return c + i + a;
     case ISMS_COMBINE_MAX: return c > i ? (c > a ? c : a) : (i > a ? i : a);
     default: return (double)c * i * a;
@@ -371,18 +390,18 @@ ISMS_API int isms_method_compile(isms_method *m) {
   for (int c = 1; c < CUBE && m->label[0][c]; c++)
     for (int i = 1; i < CUBE && m->label[1][i]; i++)
       for (int a = 1; a < CUBE && m->label[2][a]; a++) {
-        double v = combine(m->combine, c, i, a);
+        double v = combine(m, c, i, a);
         int found = -1;
         for (int k = 0; k < m->nclasses; k++) {
           if (!class_holds(&m->classes[k], v)) continue;
           if (found >= 0)
-            return mfail(m, ISMS_INPUT, "value %g (C=%d, I=%d, A=%d) falls in both class "
+            return mfail(m, ISMS_INPUT, "value %.15g (C=%d, I=%d, A=%d) falls in both class "
                          "'%s' and class '%s'", v, c, i, a, m->classes[found].name,
                          m->classes[k].name);
           found = k;
         }
         if (found < 0)
-          return mfail(m, ISMS_INPUT, "value %g (C=%d, I=%d, A=%d) falls in no class", v,
+          return mfail(m, ISMS_INPUT, "value %.15g (C=%d, I=%d, A=%d) falls in no class", v,
                        c, i, a);
         m->value_cube[c][i][a] = v;
         m->class_cube[c][i][a] = (int8_t)found;

@@ -459,15 +459,67 @@ int isms__threads_for(size_t n) {
   return t < 1 ? 1 : (int)t;
 }
 
+/* A staged scorer (method_stage.c): the program scores a piece of rows
+** at a time (over the cores), then acceptance and the tally go over the
+** piece's scores and ranks. */
+#define STAGED_PIECE 65536
+static int eval_staged(const isms_scorer *s, isms_risk_cols *c, int residual, uint32_t first,
+                       uint8_t *acceptable, isms_risk_tally *t) {
+  int64_t *score = malloc(STAGED_PIECE * sizeof *score);
+  int16_t *rank = malloc(STAGED_PIECE * sizeof *rank);
+  uint8_t *acc = malloc(STAGED_PIECE);
+  int rc = score && rank && acc ? ISMS_OK : ISMS_NOMEM;
+  uint64_t hist[ISMS_MAX_LEVELS + 1] = {0};
+  uint64_t sum = 0, nacc = 0;
+  for (size_t lo = 0; rc == ISMS_OK && lo < c->n; lo += STAGED_PIECE) {
+    const size_t len = c->n - lo < STAGED_PIECE ? c->n - lo : STAGED_PIECE;
+    int64_t *sc = c->score ? c->score + lo : score;
+    int16_t *rk = c->rank ? c->rank + lo : rank;
+    rc = isms__scorer_stage_score(s, c, lo, len, sc, rk);
+    if (rc) break;
+    isms_risk_cols piece = *c;
+    piece.n = len;
+    piece.score = sc;
+    piece.rank = rk;
+    piece.asset_class = c->asset_class ? c->asset_class + lo : NULL;
+    piece.asset_type = c->asset_type ? c->asset_type + lo : NULL;
+    piece.category = c->category ? c->category + lo : NULL;
+    piece.obligations = c->obligations ? c->obligations + lo : NULL;
+    piece.verdicts = c->verdicts ? c->verdicts + lo : NULL;
+    uint8_t *a = acceptable ? acceptable + lo : acc;
+    rc = isms_scorer_accept(s, &piece, residual, a);
+    if (rc) break;
+    for (size_t i = 0; i < len; i++) {
+      const int r = rk[i] < 0 || rk[i] > ISMS_MAX_LEVELS ? 0 : rk[i];
+      hist[r]++;
+      sum += (uint64_t)sc[i];
+      nacc += a[i];
+      const unsigned o = piece.obligations ? piece.obligations[i] : 0;
+      isms__topk_offer(&t->top, isms__risk_key(r, sc[i], o), first + (uint32_t)(lo + i));
+    }
+  }
+  if (rc == ISMS_OK) {
+    t->risks += c->n;
+    t->acceptable += nacc;
+    t->score_sum += sum;
+    for (int r = 0; r <= ISMS_MAX_LEVELS; r++) t->levels[r] += hist[r];
+  }
+  free(score);
+  free(rank);
+  free(acc);
+  return rc;
+}
+
 ISMS_API int isms_scorer_evaluate(const isms_scorer *s, isms_risk_cols *c, int residual,
                                   uint32_t first, uint8_t *acceptable, isms_risk_tally *t) {
   if (!s || !c || !t) return ISMS_MISUSE;
   if (c->n && c->n > (size_t)UINT32_MAX - first + 1) return ISMS_MISUSE;  /* 32-bit numbers */
-  for (int f = 0; f < s->nfactors; f++)
+  for (int f = 0; f < s->nfactors && f < ISMS_MAX_FACTORS; f++)
     if (!c->ratings[f]) return ISMS_MISUSE;
   for (int k = 0; k < s->nrules; k++)
     if (s->rules[k].predicate >= 0 && s->rules[k].residual == residual && !c->verdicts)
       return ISMS_MISUSE;  /* a predicate's verdicts are needed */
+  if (s->stages) return eval_staged(s, c, residual, first, acceptable, t);
   pthread_once(&no_class_once, no_class_init);
   const int r = residual == 1;
   eval_job job = {s, c, residual == 0 || residual == 1 ? s->by_class[r] : no_rules,

@@ -158,8 +158,47 @@ ISMS_API int isms_scorer_new(int nfactors, const int *ntiers, isms_scorer **out)
   return ISMS_OK;
 }
 
+/* A scorer whose scores come from a program of stages (method_stage.c):
+** the acceptance criteria work as for a table (they read rank and score),
+** the table itself is one unused cell. */
+ISMS_API int isms_scorer_new_staged(const isms_stages *p, int nfactors, const int *slots,
+                                    isms_scorer **out) {
+  if (!out) return ISMS_MISUSE;
+  *out = NULL;
+  if (!p || nfactors < 1 || !slots) return ISMS_MISUSE;
+  for (int f = 0; f < nfactors; f++)
+    if (slots[f] < 0 || slots[f] >= isms_stages_count(p)) return ISMS_MISUSE;
+  const int one = 1;
+  int rc = isms_scorer_new(1, &one, out);
+  if (rc) return rc;
+  isms_scorer *s = *out;
+  s->stage_slot = malloc((size_t)nfactors * sizeof *s->stage_slot);
+  if (!s->stage_slot) {
+    isms_scorer_free(s);
+    *out = NULL;
+    return ISMS_NOMEM;
+  }
+  memcpy(s->stage_slot, slots, (size_t)nfactors * sizeof *slots);
+  s->nfactors = nfactors;
+  s->stages = p;
+  return ISMS_OK;
+}
+
+int isms__scorer_stage_score(const isms_scorer *s, const isms_risk_cols *c, size_t lo, size_t n,
+                             int64_t *score, int16_t *rank) {
+  if (s->nfactors > ISMS_MAX_FACTORS) return ISMS_MISUSE;  /* cols carry four */
+  const int ns = isms_stages_count(s->stages);
+  isms_stage_column *cols = calloc((size_t)ns, sizeof *cols);
+  if (!cols) return ISMS_NOMEM;
+  for (int f = 0; f < s->nfactors; f++) cols[s->stage_slot[f]].tiers = c->ratings[f] + lo;
+  int rc = isms_stages_run(s->stages, n, cols, score, rank);
+  free(cols);
+  return rc;
+}
+
 ISMS_API void isms_scorer_free(isms_scorer *s) {
   if (!s) return;
+  free(s->stage_slot);
   free(s->score);
   free(s->rank);
   free(s->cell[0]);
@@ -171,8 +210,9 @@ ISMS_API void isms_scorer_free(isms_scorer *s) {
 ISMS_API int isms_scorer_cells(const isms_scorer *s) { return s ? (int)s->ncells : 0; }
 
 ISMS_API int isms_scorer_set_cell(isms_scorer *s, int cell, int64_t score, int rank) {
-  if (!s || cell < 0 || (size_t)cell >= s->ncells || rank < 1 || rank > ISMS_MAX_LEVELS ||
-      score < 0)
+  /* negative scores are allowed (a method rating -3..3); they order as 0 */
+  if (!s || s->stages || cell < 0 || (size_t)cell >= s->ncells || rank < 1 ||
+      rank > ISMS_MAX_LEVELS || score == INT64_MIN)
     return ISMS_MISUSE;
   s->score[cell] = score;
   s->rank[cell] = (int16_t)rank;
@@ -257,8 +297,9 @@ ISMS_API int isms_scorer_accept_one(const isms_scorer *s, int residual, int rank
 
 ISMS_API int isms_scorer_score(const isms_scorer *s, isms_risk_cols *c) {
   if (!s || !c || !c->score || !c->rank) return ISMS_MISUSE;
-  for (int f = 0; f < s->nfactors; f++)
+  for (int f = 0; f < s->nfactors && f < ISMS_MAX_FACTORS; f++)
     if (!c->ratings[f]) return ISMS_MISUSE;
+  if (s->stages) return isms__scorer_stage_score(s, c, 0, c->n, c->score, c->rank);
   const int nf = s->nfactors;
   for (size_t i = 0; i < c->n; i++) {
     size_t cell = 0;

@@ -131,6 +131,13 @@ local WORDS = {
   { "maturity_level",      "named", "3" },
   { "readiness",           "named", "default" },
   { "criterion",           "named", "internal_audit" },
+  { "quant_model",         "named", "fair" },
+  { "quant_frequency",     "named", "T-FIRE" },
+  { "quant_magnitude",     "named", "A" },
+  { "quant_risk",          "named", "ASSET/T-FIRE" },
+  { "quant_control",       "named", "A.8.13" },
+  { "quant_acceptance",    "named", "p90 below 100k" },
+  { "risk_stage",          "named", "likelihood" },
 }
 
 local decls = {}

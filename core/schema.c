@@ -256,6 +256,52 @@ static const char *const migrations[] = {
     "  effort REAL, due TEXT, notes TEXT, origin TEXT,"
     "  PRIMARY KEY (assessment, requirement)"
     ") WITHOUT ROWID;",
+
+    /* 6: quantitative risk (docs/quant.md): one row per simulation run, with
+    ** the portfolio's annual loss before and after treatment (money, in the
+    ** method's currency), the loss exceedance curve on a shared grid, and
+    ** per risk its statistics, the level its loss bands into and its
+    ** acceptance. Results keep the risk's ref as it was (no reference): a
+    ** run is a record of what was computed, and stays when a risk goes. */
+    "CREATE TABLE quant_runs("
+    "  id           INTEGER PRIMARY KEY,"
+    "  batch        INTEGER NOT NULL REFERENCES change_batches(id),"
+    "  method       TEXT NOT NULL,"
+    "  currency     TEXT,"
+    "  metric       TEXT,"
+    "  seed         INTEGER NOT NULL,"
+    "  iterations   INTEGER NOT NULL CHECK (iterations >= 1),"
+    "  correlation  REAL NOT NULL DEFAULT 0,"
+    "  risks        INTEGER NOT NULL,"
+    "  threshold    REAL,"
+    "  risk_threshold REAL,"
+    "  control_cost REAL,"
+    "  mean REAL, sd REAL, p50 REAL, p90 REAL, p95 REAL, p99 REAL, max REAL,"
+    "  p_exceed REAL, p_loss REAL,"
+    "  after_mean REAL, after_sd REAL, after_p50 REAL, after_p90 REAL, after_p95 REAL,"
+    "  after_p99 REAL, after_max REAL, after_p_exceed REAL, after_p_loss REAL"
+    ");"
+    "CREATE TABLE quant_curve("
+    "  run    INTEGER NOT NULL REFERENCES quant_runs(id),"
+    "  point  INTEGER NOT NULL,"
+    "  loss   REAL NOT NULL,"
+    "  before REAL NOT NULL,"
+    "  after  REAL NOT NULL,"
+    "  PRIMARY KEY (run, point)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE quant_results("
+    "  run  INTEGER NOT NULL REFERENCES quant_runs(id),"
+    "  risk TEXT NOT NULL,"
+    "  mean REAL, sd REAL, p50 REAL, p90 REAL, p95 REAL, p99 REAL, max REAL,"
+    "  p_exceed REAL, p_loss REAL,"
+    "  level TEXT, acceptable INTEGER CHECK (acceptable IN (0, 1)),"
+    "  after_mean REAL, after_sd REAL, after_p50 REAL, after_p90 REAL, after_p95 REAL,"
+    "  after_p99 REAL, after_max REAL, after_p_exceed REAL, after_p_loss REAL,"
+    "  after_level TEXT, after_acceptable INTEGER CHECK (after_acceptable IN (0, 1)),"
+    "  cost REAL,"
+    "  PRIMARY KEY (run, risk)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX quant_results_risk ON quant_results(risk);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
@@ -289,6 +335,16 @@ int isms__migrate(isms_db *db) {
                       version, MIGRATION_COUNT);
   while (version < MIGRATION_COUNT) {
     if ((rc = isms__begin(db))) return rc;
+    /* Another process may have migrated while this one waited for the
+    ** lock: read the version again under it. */
+    if ((rc = read_version(db, &version))) {
+      isms__rollback(db);
+      return rc;
+    }
+    if (version >= MIGRATION_COUNT) {
+      isms__rollback(db);
+      break;
+    }
     if (sqlite3_exec(db->sql, migrations[version], NULL, NULL, NULL) != SQLITE_OK) {
       rc = isms__fail(db, ISMS_SCHEMA, "migration to schema version %d failed: %s",
                       version + 1, sqlite3_errmsg(db->sql));

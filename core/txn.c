@@ -17,9 +17,15 @@ int isms__exec(isms_db *db, const char *sql) {
   return ISMS_OK;
 }
 
-/* IMMEDIATE takes the write lock up front, so a concurrent writer is
-** reported at BEGIN instead of half-way through a long import. */
-int isms__begin(isms_db *db) { return isms__exec(db, "BEGIN IMMEDIATE"); }
+/* IMMEDIATE takes the write lock up front, so a concurrent writer waits
+** (the busy timeout, db.c) at BEGIN, and one that waits too long is
+** refused there, before anything is written, instead of half-way through
+** a long import. */
+int isms__begin(isms_db *db) {
+  if (sqlite3_exec(db->sql, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) return ISMS_OK;
+  if ((sqlite3_errcode(db->sql) & 0xff) == SQLITE_BUSY) return isms__fail_busy(db, NULL);
+  return isms__fail_sql(db, "BEGIN IMMEDIATE");
+}
 
 int isms__commit(isms_db *db) { return isms__exec(db, "COMMIT"); }
 

@@ -4,7 +4,8 @@
 ** The executable links libisms, so the Lua package binds to it through
 ** ffi.C without loading a second copy. It finds its Lua package next to
 ** itself in a source tree (build/isms -> lua/), else where `make install`
-** put it (ISMS_LUA_DIR), and runs isms.cli.main(arg).
+** put it relative to the executable (bin/isms -> share/lua/5.1/), and runs
+** isms.cli.main(arg).
 */
 #include <limits.h>
 #include <stdio.h>
@@ -24,9 +25,13 @@
 
 static int file_exists(const char *path) { return access(path, R_OK) == 0; }
 
-/* The directory holding the isms Lua package: <exe>/../lua in a build
-** tree, else the installed location. */
+/* The directory holding the isms Lua package, found from where the
+** executable is at run time (/proc/self/exe), so an installed tree works
+** wherever it was installed or moved to: <exe>/../lua in a build tree,
+** <exe>/../share/lua/5.1 under an install prefix (make install PREFIX=...).
+** The directory compiled in (ISMS_LUA_DIR) is only the last resort. */
 static void find_lua_dir(char *out, size_t size) {
+  static const char *const relative[] = {"../lua", "../share/lua/5.1"};
   char exe[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
   if (n > 0) {
@@ -34,11 +39,12 @@ static void find_lua_dir(char *out, size_t size) {
     char *slash = strrchr(exe, '/');
     if (slash) {
       *slash = 0;
-      char probe[PATH_MAX + 64];
-      snprintf(probe, sizeof probe, "%s/../lua/isms/init.lua", exe);
-      if (file_exists(probe)) {
-        snprintf(out, size, "%s/../lua", exe);
-        return;
+      for (size_t k = 0; k < sizeof relative / sizeof relative[0]; k++) {
+        char probe[PATH_MAX + 64];
+        snprintf(probe, sizeof probe, "%s/%s/isms/init.lua", exe, relative[k]);
+        /* out is as large as probe's prefix: a path that fit there fits here. */
+        if (file_exists(probe) && (size_t)snprintf(out, size, "%s/%s", exe, relative[k]) < size)
+          return;
       }
     }
   }
@@ -83,7 +89,7 @@ int main(int argc, char **argv) {
   }
   lua_setglobal(L, "arg");
 
-  char dir[PATH_MAX + 8];
+  char dir[PATH_MAX + 32];
   find_lua_dir(dir, sizeof dir);
   int status = 1;
   lua_pushcfunction(L, traceback);

@@ -14,6 +14,7 @@ require "isms.treat.treatment"
 require "isms.treat.soa"
 require "isms.treat.rtp"
 require "isms.gap"
+require "isms.quant.register"
 
 -- The flat module names of release 0.1 still load, for one release.
 require("isms._compat").install()

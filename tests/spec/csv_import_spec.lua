@@ -230,19 +230,22 @@ describe("bad asset CSV", function()
 
   it("invalid UTF-8", function()
     rejects("utf8.csv", HEAD .. "A-1,Caf\233,physical,IT,1,1,1,\n",
-      "utf8.csv:2:5: name: is not valid UTF-8\nutf8.csv: rejected: 1 bad row; nothing was stored")
+      "utf8.csv:2:5: name: is not valid UTF-8: byte 0xE9 at byte 4 of the cell" ..
+      "\nutf8.csv: the file is not UTF-8; if it was saved as Windows-1252 (Excel's \"CSV\" on Western European Windows), import it with --encoding cp1252\nutf8.csv: rejected: 1 bad row; nothing was stored")
   end)
 
   -- Text is checked a whole line at a time; a record spanning lines must
   -- still be checked cell by cell when any of its lines is bad.
   it("invalid UTF-8 on the first line of a cell that spans lines", function()
     rejects("utf8ml.csv", HEAD .. "A-1,Laptop,physical,IT,1,1,1,\"first \233\nsecond\"\n",
-      "utf8ml.csv:2:30: notes: is not valid UTF-8\nutf8ml.csv: rejected: 1 bad row; nothing was stored")
+      "utf8ml.csv:2:30: notes: is not valid UTF-8: byte 0xE9 at byte 7 of the cell" ..
+      "\nutf8ml.csv: the file is not UTF-8; if it was saved as Windows-1252 (Excel's \"CSV\" on Western European Windows), import it with --encoding cp1252\nutf8ml.csv: rejected: 1 bad row; nothing was stored")
   end)
 
   it("invalid UTF-8 on the last line of a cell that spans lines", function()
     rejects("utf8ml2.csv", HEAD .. "A-1,Laptop,physical,IT,1,1,1,\"first\nsecond \233\"\n",
-      "utf8ml2.csv:2:30: notes: is not valid UTF-8\nutf8ml2.csv: rejected: 1 bad row; nothing was stored")
+      "utf8ml2.csv:2:30: notes: is not valid UTF-8: byte 0xE9 at byte 14 of the cell" ..
+      "\nutf8ml2.csv: the file is not UTF-8; if it was saved as Windows-1252 (Excel's \"CSV\" on Western European Windows), import it with --encoding cp1252\nutf8ml2.csv: rejected: 1 bad row; nothing was stored")
   end)
 
   it("NUL byte", function()

@@ -6,9 +6,9 @@ local isms = require "isms"
 describe("register", function()
   it("creates a register at the current schema version", function()
     local reg = H.register()
+    -- the library's latest (each area's migration moves it)
     local C = require("isms.store._ffi").C
     assert.are.equal(C.isms_schema_version_supported(), reg:schema_version())
-    assert.is_true(reg:schema_version() >= 4)
     assert.are.equal("qism-fmea", reg:setting("methodology"))
   end)
 

@@ -55,7 +55,9 @@ local import_report = ffi.new("isms_import_report")
 --- Imports an asset inventory (all or nothing): CSV, or a worksheet of an
 -- XLSX workbook when path ends in .xlsx (opts.sheet: which; the first).
 -- @tparam string path
--- @tparam[opt] table opts `{reason=, source_name=, max_errors=, threads=, methodology=, sheet=}`
+-- @tparam[opt] table opts `{reason=, source_name=, max_errors=, threads=, methodology=,
+--   encoding=, sheet=}`; encoding is a CSV file's (an iconv name such as "cp1252"; default
+--   UTF-8); sheet a workbook's worksheet (default the first)
 -- @treturn table|nil `{rows, created, updated, unchanged, batch}`, or nil,
 --   message (one "file:line:column: reason" line per error, "file:Sheet!C7:
 --   reason" in a workbook), code
@@ -69,9 +71,14 @@ function Register:import_assets(path, opts)
   -- Keyed initialiser: a positional one would stop at the first nil.
   local o = ffi.new("isms_import_opts", { reason = opts.reason, source_name = opts.source_name,
                                           max_errors = opts.max_errors or 0,
-                                          threads = opts.threads or 0 })
+                                          threads = opts.threads or 0,
+                                          encoding = opts.encoding })
   local rc
   if tabular.is_xlsx(path) then
+    if opts.encoding then
+      return nil, ("%s: --encoding is for CSV files; a workbook's text is Unicode"):format(path),
+        "USAGE"
+    end
     rc = C.isms_import_assets_xlsx(self.db, path, opts.sheet, h, o, import_report)
   elseif opts.sheet then
     return nil, ("%s: --sheet is for XLSX workbooks; this is read as CSV"):format(path), "USAGE"

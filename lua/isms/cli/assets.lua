@@ -46,7 +46,8 @@ methodology, logged in the change log.]],
   })
 
   command("import", {
-    usage = "isms import assets|risks FILE [--sheet S] [--reason TEXT] [--max-errors N]",
+    usage = "isms import assets|risks FILE [--sheet S] [--reason TEXT] [--max-errors N] "
+      .. "[--encoding NAME]",
     summary = "import an asset inventory CSV or XLSX (all or nothing)",
     help = [[
 Reads FILE: CSV with a header row, or a worksheet of an XLSX workbook when
@@ -57,8 +58,14 @@ numbers or the labels of the register's methodology ("Secret", "high").
 Assets are created or updated by id and every change is logged. Any bad
 row rejects the whole file: each error is printed as FILE:LINE:COLUMN:
 reason (FILE:Sheet!C7: reason in a workbook) and nothing is stored.
+Commas or, when the header has semicolons and no comma, semicolons separate
+the cells; a UTF-8 BOM is skipped. A file that is not UTF-8 is read with
+--encoding NAME (an iconv name: cp1252 for Excel's CSV on Western European
+Windows, latin1, ...). With a units column and no group column, an asset of
+more than one unit is a group.
 `isms import risks FILE` is `isms risks import FILE`.]],
-    options = { reason = "value", ["max-errors"] = "positive", threads = "count", sheet = "value" },
+    options = { reason = "value", ["max-errors"] = "positive", threads = "count",
+                encoding = "value", sheet = "value" },
     run = function(ctx, opts, pos)
       if pos[1] == "risks" and pos[2] and not pos[3] then
         return commands.risks.run(ctx, opts, { "import", pos[2] })
@@ -69,7 +76,7 @@ reason (FILE:Sheet!C7: reason in a workbook) and nothing is stored.
       return with_register(ctx, function(reg)
         local r, e, code = reg:import_assets(pos[2], {
           reason = opts.reason, max_errors = opts["max-errors"], threads = opts.threads,
-          sheet = opts.sheet,
+          sheet = opts.sheet, encoding = opts.encoding,
         })
         if not r then
           io.stderr:write(e, "\n")
@@ -147,14 +154,15 @@ reason (FILE:Sheet!C7: reason in a workbook) and nothing is stored.
   })
 
   command("value", {
-    usage = "isms value [--methodology NAME] [--reason TEXT]",
+    usage = "isms value [--methodology NAME] [--reason TEXT] [--explain ASSET [--format json]]",
     summary = "value every asset with the methodology (in C)",
     help = [[
 Computes each asset's value and class from its C, I and A with the
 register's methodology (or --methodology for this run only; the register
 keeps its own) and logs every change. Assets missing C, I or A are counted
-as unvalued.]],
-    options = { methodology = "value", reason = "value" },
+as unvalued. --explain ASSET changes nothing: it shows how that asset's
+value and class come about (tiers, formula, class band).]],
+    options = { methodology = "value", reason = "value", explain = "value", format = "value" },
     run = function(ctx, opts)
       return with_register(ctx, function(reg)
         local m, e, code
@@ -166,6 +174,22 @@ as unvalued.]],
         if not m then
           err(e)
           return exit_for(code)
+        end
+        if opts.explain then
+          local a = reg:asset(opts.explain)
+          if not a then
+            err(("no asset '%s' in the register"):format(opts.explain))
+            return exit_for("NOTFOUND")
+          end
+          local x, xerr = m:explain_value(a)
+          if not x then
+            err(xerr)
+            return exit_for("INPUT")
+          end
+          x.asset = a.id
+          if opts.format == "json" then out(require("cjson").encode(x), "\n")
+          else out("asset ", a.id, "\n", require("isms.method.explain").value_text(x)) end
+          return EXIT.OK
         end
         local r
         r, e, code = reg:value(m, opts.reason)

@@ -22,6 +22,37 @@ local function err(s) io.stderr:write("isms: ", s, "\n") end
 
 -- ------------------------------------------------------------ options
 
+-- Edit distance (insertions, deletions, substitutions, adjacent swaps),
+-- for "did you mean" on mistyped commands and options.
+local function distance(a, b)
+  local d = {}
+  for i = 0, #a do d[i] = { [0] = i } end
+  for j = 0, #b do d[0][j] = j end
+  for i = 1, #a do
+    for j = 1, #b do
+      local cost = a:sub(i, i) == b:sub(j, j) and 0 or 1
+      d[i][j] = math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+      if i > 1 and j > 1 and a:sub(i, i) == b:sub(j - 1, j - 1) and a:sub(i - 1, i - 1) == b:sub(j, j) then
+        d[i][j] = math.min(d[i][j], d[i - 2][j - 2] + 1)
+      end
+    end
+  end
+  return d[#a][#b]
+end
+
+--- The closest of names to word (within a third of its length), or nil.
+local function closest(word, names)
+  local best, best_d
+  for _, n in ipairs(names) do
+    local dd = distance(word, n)
+    if (not best_d or dd < best_d) and dd <= math.max(1, math.floor(#word / 3)) then
+      best, best_d = n, dd
+    end
+  end
+  return best
+end
+M.closest = closest
+
 -- Whole-number option kinds: the value is checked and converted here, so
 -- no command sees "--top -5" or "--max-errors x".
 local NUMBER_KINDS = { count = { 0, "a whole number, 0 or more" },
@@ -43,7 +74,13 @@ local function parse_options(args, spec)
     if a == "-h" then name = "help" end
     if name then
       local kind = spec[name]
-      if kind == nil then return nil, "unknown option --" .. name end
+      if kind == nil then
+        local names = {}
+        for n in pairs(spec) do names[#names + 1] = n end
+        table.sort(names)
+        local near = closest(name, names)
+        return nil, "unknown option --" .. name .. (near and ("; did you mean --" .. near .. "?") or "")
+      end
       if kind == "flag" then
         if inline then return nil, "option --" .. name .. " takes no value" end
         opts[name] = true
@@ -171,7 +208,10 @@ require("isms.cli.risk")(kit)
 require("isms.cli.treatment")(kit)
 require("isms.cli.gap")(kit)
 require("isms.cli.script")(kit)
--- One command per record kind the domain packages define (isms.store.kind).
+require("isms.cli.backup")(kit)
+require("isms.cli.quant")(kit)
+-- One command per record kind the domain packages define (isms.store.kind),
+-- after the families (which may add verbs to them).
 require("isms.cli.records").install(kit)
 
 command("help", {
@@ -251,7 +291,9 @@ function M.main(argv)
   if not name then return M.help() end
   local c = commands[name]
   if not c then
-    err("unknown command '" .. name .. "'; see isms --help")
+    local near = closest(name, order)
+    err("unknown command '" .. name .. "'" .. (near and ("; did you mean '" .. near .. "'?") or "")
+        .. "; see isms --help")
     return EXIT.USAGE
   end
   local rest = {}

@@ -121,7 +121,23 @@ import FILE    convert a CISO Assistant risk_matrix library (YAML) into an
             :format(#m:levels(), table.concat(m:factors(), " x "), n,
                     n == 1 and "criterion" or "criteria")
         end
+        -- The quantitative words, if any (docs/quant.md).
+        local qok, q = pcall(require("isms.quant.model").from, m)
+        if not qok then
+          if type(q) == "table" and q.msg then return nil, q.msg, "RULE" end
+          error(q, 0)
+        end
+        if q then
+          local function count(t) local n = 0 for _ in pairs(t) do n = n + 1 end return n end
+          parts[#parts + 1] = ("quantitative model %s: %d frequencies, %d magnitudes, %d risks, "
+            .. "%d controls"):format(q.model.name, count(q.frequency), count(q.magnitude),
+                                     count(q.risks), count(q.controls))
+        end
         out(("%s: ok: methodology %s (%s)\n"):format(pos[2], m:name(), table.concat(parts, "; ")))
+        -- a staged score: which stages are table lookups, which kernels
+        if m:scores_risks() and m.spec.risk.staged then
+          for _, line in ipairs(m:plan()) do out("runs: ", line, "\n") end
+        end
         return EXIT.OK
       elseif sub == "import" then
         if not pos[2] then return nil, "usage: isms methodology import FILE.yaml", "USAGE" end

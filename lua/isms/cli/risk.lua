@@ -80,7 +80,7 @@ return function(kit)
 
   kit.command("risks", {
     usage = "isms risks [list|generate CATALOG|set REF FIELD=VALUE...|delete REF...|score|"
-            .. "export FILE|import FILE]",
+            .. "export FILE|import FILE|explain REF]",
     summary = "the risk register: list, generate from catalogs, edit, score, CSV",
     help = [[
 list [--asset ID] [--top N] [--format F]
@@ -96,9 +96,12 @@ set REF FIELD=VALUE ...
 delete REF ...   delete risks (their values stay in the change log)
 score            re-score every risk under the register's methodology
 export FILE      the risks as CSV (the import format)
-import FILE      create or update risks from CSV, all or nothing]],
+import FILE      create or update risks from CSV, all or nothing
+explain REF [--residual] [--format json]
+                 how the risk's score, level and acceptance come about, step
+                 by step: inputs, stages, band or matrix cell, criteria]],
     options = { asset = "value", top = "count", format = "value", reason = "value",
-                ["max-errors"] = "positive" },
+                ["max-errors"] = "positive", residual = "flag" },
     run = function(ctx, opts, pos)
       local sub = pos[1] or "list"
       local ok, ferr = kit.check_format(opts.format)
@@ -195,6 +198,30 @@ import FILE      create or update risks from CSV, all or nothing]],
           end
           out(("imported %s: %d rows; %d created, %d updated (batch %d)\n"):format(pos[2],
             rep.rows, rep.created, rep.updated, rep.batch))
+          return EXIT.OK
+        elseif sub == "explain" then
+          if not pos[2] then return fail("usage: isms risks explain REF", "USAGE") end
+          local row = reg:risk(pos[2])
+          if not row then
+            return fail(("no risk '%s' in the register"):format(pos[2]), "NOTFOUND")
+          end
+          -- stored ratings are tier positions: hand the tiers' labels on
+          local ratings = {}
+          for name, p in pairs(row.ratings) do
+            local t = m.spec.scales[name] and m:tiers(name)[p]
+            ratings[name] = t and t.label or p
+          end
+          local risk = risk_register.risk_context(row, { ratings = ratings })
+          local a = reg:asset(row.asset)
+          if a then risk.asset.C, risk.asset.I, risk.asset.A = a.c, a.i, a.a end
+          local e, eerr = m:explain(risk, { residual = opts.residual })
+          if not e then return fail(eerr, "INPUT") end
+          e.ref = pos[2]
+          if opts.format == "json" then
+            out(require("cjson").encode(e), "\n")
+          else
+            out("risk ", e.ref, "\n", require("isms.method.explain").text(e))
+          end
           return EXIT.OK
         end
         return fail("usage: " .. kit.commands.risks.usage, "USAGE")

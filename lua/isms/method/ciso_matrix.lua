@@ -99,13 +99,20 @@ local function entries(mx, axis, lang)
   if list == nil or list == lyaml.null then fault("the matrix has no %s list", axis) end
   if not is_list(list) then fault("%s: expected a list of entries, got %s", axis, show(list)) end
   if #list == 0 then fault("%s is empty", axis) end
-  local out = {}
+  -- A list whose entries give no id at all is ordered by position, as CISO
+  -- Assistant orders it; ids given to some entries only are an error.
+  local by_position = true
+  for _, e in ipairs(list) do
+    if type(e) == "table" and e ~= lyaml.null and e.id ~= nil then by_position = false end
+  end
+  local out = { by_position = by_position }
   for k, e in ipairs(list) do
     local at = ("%s entry %d"):format(axis, k)
     if type(e) ~= "table" or e == lyaml.null then
       fault("%s: expected a mapping with id and name, got %s", at, show(e))
     end
     local id = e.id
+    if by_position then id = k - 1 end
     if type(id) ~= "number" or id ~= math.floor(id) then
       fault("%s: id must be a whole number, got %s", at, show(id))
     end
@@ -198,6 +205,7 @@ local function grid(mx, prob, imp, risk)
     end
     rows[p] = {}
     for i, cell in ipairs(row) do
+      if type(cell) == "string" and cell:match("^%s*%d+%s*$") then cell = tonumber(cell) end
       if type(cell) ~= "number" or cell ~= math.floor(cell) or cell < 0 or cell >= #risk then
         fault("grid[%d][%d] (probability '%s', impact '%s'): %s is not a risk id; expected 0..%d",
               p - 1, i - 1, prob[p].label, imp[i].label, show(cell), #risk - 1)
@@ -280,6 +288,14 @@ local function build(doc, opts, source)
   end
   line(("-- Names and descriptions: the '%s' translations where given, else the library's own"
         .. " (locale %s)."):format(comment(lang), comment(scalar(doc.locale) or "not given")))
+  local positional = {}
+  for _, axis in ipairs({ { "probability", prob }, { "impact", imp }, { "risk", risk } }) do
+    if axis[2].by_position then positional[#positional + 1] = axis[1] end
+  end
+  if #positional > 0 then
+    line(("-- No ids in %s: entries taken in the order listed (id = position from 0)."):format(
+      table.concat(positional, ", ")))
+  end
   if #notes > 0 then
     line("-- Names made unique (ignoring case) and not numeric, as isms requires:")
     for _, note in ipairs(notes) do line("--   " .. comment(note)) end

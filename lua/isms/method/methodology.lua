@@ -8,8 +8,10 @@
 local b = require "isms.store._ffi"
 local rules = require "isms.rules"
 local check = require "isms.rules.check"
+local decimal = require "isms.store.decimal"
 local risk_method = require "isms.method.risk_method"
 local Risk = require "isms.method.risk_view"
+local scales = require "isms.method.scale"
 
 local ffi, C = b.ffi, b.C
 local M = {}
@@ -18,75 +20,18 @@ Methodology.__index = Methodology
 
 local DIMS = { C = 0, I = 1, A = 2 }
 local DIM_ORDER = { "C", "I", "A" }
-local MAX_TIER = 15
 local MAX_EXTENDS = 8
 local COMBINE = { product = 0, sum = 1, max = 2 }
 
 local ALLOWED = {
   methodology = { title = true, description = true, reference = true, version = true,
                   extends = true },
-  scale = { title = true, description = true, tiers = true },
-  tier = { value = true, label = true, description = true, aliases = true },
-  asset_value = { combine = true, description = true },
+  asset_value = { combine = true, description = true, weights = true },
   asset_class = { values = true, range = true, description = true, title = true },
 }
 
-local fail, is_int = check.fail, check.is_int
+local fail = check.fail
 local check_fields, check_string = check.fields, check.string
-
-local function check_scale(file, decl, scale)
-  local f = decl.fields
-  check_fields(file, decl, f, ALLOWED.scale)
-  if not decl.name:match("^[%a_][%w_%-]*$") then
-    fail(file, decl, nil, "a scale name is letters, digits, _ and -, starting with a letter")
-  end
-  local tiers = f.tiers
-  if type(tiers) ~= "table" or #tiers == 0 then
-    fail(file, decl, "tiers", "expected a list of tiers, e.g. { { value = 1, label = \"Low\" } }")
-  end
-  local seen_value, seen_word = {}, {}
-  for k, tier in ipairs(tiers) do
-    local at = ("tiers[%d]"):format(k)
-    if type(tier) ~= "table" then fail(file, decl, at, "expected a table") end
-    check_fields(file, decl, tier, ALLOWED.tier, at .. ".")
-    local v = tier.value
-    if not is_int(v) or v < 1 or v > MAX_TIER then
-      fail(file, decl, at .. ".value", ("expected a whole number from 1 to %d, got %s")
-           :format(MAX_TIER, tostring(v)))
-    end
-    if seen_value[v] then
-      fail(file, decl, at .. ".value", ("tier %d is declared twice (also tiers[%d])")
-           :format(v, seen_value[v]))
-    end
-    seen_value[v] = k
-    check_string(file, decl, at .. ".label", tier.label)
-    check_string(file, decl, at .. ".description", tier.description, true)
-    local words = { tier.label }
-    if tier.aliases ~= nil then
-      if type(tier.aliases) ~= "table" then fail(file, decl, at .. ".aliases", "expected a list") end
-      for j, alias in ipairs(tier.aliases) do
-        check_string(file, decl, ("%s.aliases[%d]"):format(at, j), alias)
-        words[#words + 1] = alias
-      end
-    end
-    for _, word in ipairs(words) do
-      local key = word:lower()
-      if seen_word[key] then
-        fail(file, decl, at, ("'%s' already names tier %d; labels and aliases must be unique")
-             :format(word, seen_word[key]))
-      end
-      if tonumber(word) then fail(file, decl, at, ("label '%s' must not be a number"):format(word)) end
-      seen_word[key] = v
-    end
-  end
-  for v = 1, #tiers do
-    if not seen_value[v] then
-      fail(file, decl, "tiers", ("tiers must run 1..%d without gaps; tier %d is missing")
-           :format(#tiers, v))
-    end
-  end
-  scale.tiers = tiers
-end
 
 local function check_class(file, decl)
   local f = decl.fields
@@ -113,6 +58,29 @@ local function check_class(file, decl)
   end
 end
 
+-- The values asset valuation can give, in millionths, as a span for the
+-- stages that read asset.value (nil if the file values no assets).
+local function asset_span(spec)
+  if not spec.valuation then return nil end
+  local lo, hi, whole = math.huge, -math.huge, true
+  local n = { #spec.scales.C.tiers, #spec.scales.I.tiers, #spec.scales.A.tiers }
+  for c = 1, n[1] do
+    for i = 1, n[2] do
+      for a = 1, n[3] do
+        local v
+        if spec.weights then
+          v = spec.weights.C * c + spec.weights.I * i + spec.weights.A * a
+        elseif spec.combine == "sum" then v = (c + i + a) * decimal.UNIT
+        elseif spec.combine == "max" then v = math.max(c, i, a) * decimal.UNIT
+        else v = c * i * a * decimal.UNIT end
+        lo, hi = math.min(lo, v), math.max(hi, v)
+        whole = whole and v % decimal.UNIT == 0
+      end
+    end
+  end
+  return { lo = lo, hi = hi, den = 1, whole = whole }
+end
+
 -- Validates declarations and returns a plain description of the method.
 local function validate(file, decls, call)
   local spec = { file = file, scales = {}, classes = {}, combine = "product" }
@@ -135,16 +103,38 @@ local function validate(file, decls, call)
              :format(spec.scales[decl.name].line))
       end
       local scale = { name = decl.name, title = f.title, line = decl.line, decl = decl }
-      check_scale(file, decl, scale)
+      scales.check(file, decl, scale)
       spec.scales[decl.name] = scale
     elseif kind == "asset_value" then
       check_fields(file, decl, f, ALLOWED.asset_value)
-      local how = f.combine or "product"
+      local how = f.combine or (f.weights ~= nil and "sum") or "product"
       if COMBINE[how] == nil then
         fail(file, decl, "combine", ("unknown rule '%s'; expected product, sum or max")
              :format(tostring(how)))
       end
       spec.combine, spec.value_line = how, decl.line
+      if f.weights ~= nil then
+        -- combine = "sum" with weights: the weighted sum wC x C + wI x I + wA x A
+        if how ~= "sum" then
+          fail(file, decl, "weights", "only with combine = \"sum\" (a weighted sum)")
+        end
+        if type(f.weights) ~= "table" then
+          fail(file, decl, "weights", "expected { C = weight, I = weight, A = weight }")
+        end
+        for k in pairs(f.weights) do
+          if DIMS[k] == nil then fail(file, decl, "weights." .. tostring(k), "not C, I or A") end
+        end
+        spec.weights = {}
+        for _, d in ipairs(DIM_ORDER) do
+          local w = f.weights[d]
+          if w == nil then fail(file, decl, "weights", ("no weight for %s"):format(d)) end
+          local micro, why = decimal.from_number(w)
+          if not micro then fail(file, decl, "weights." .. d, why) end
+          if micro < 0 then fail(file, decl, "weights." .. d, "must not be negative") end
+          spec.weights[d] = micro
+        end
+        spec.combine = "weighted"
+      end
     elseif kind == "asset_class" then
       check_class(file, decl)
       for _, other in ipairs(spec.classes) do
@@ -155,7 +145,8 @@ local function validate(file, decls, call)
       spec.classes[#spec.classes + 1] = { name = decl.name, line = decl.line, kind = kind,
                                           file = decl.file, values = f.values, range = f.range,
                                           description = f.description, title = f.title }
-    elseif not risk_method.KINDS[kind] and kind ~= "roadmap_step" then
+    elseif not risk_method.KINDS[kind] and kind ~= "roadmap_step"
+        and not kind:match("^quant_") then  -- quantitative words: isms.quant.model
       fail(file, decl, nil, "not a methodology word; catalogs and roadmaps have files of their own")
     end
   end
@@ -166,6 +157,15 @@ local function validate(file, decls, call)
   -- A file values assets if it declares classes or a combine rule, or all
   -- of C, I and A; a lone "I" may be a risk factor (impact).
   local all_cia = spec.scales.C and spec.scales.I and spec.scales.A
+  -- C, I and A rated as risk factors (CVSS's metrics) are not a valuation
+  for _, decl in ipairs(decls) do
+    local factors = decl.kind == "risk_score" and decl.fields.factors
+    if type(factors) == "table" then
+      for _, name in ipairs(factors) do
+        if DIMS[name] then all_cia = false end
+      end
+    end
+  end
   spec.valuation = (all_cia or #spec.classes > 0 or spec.value_line ~= nil) and true or false
   if spec.valuation then
     for _, d in ipairs(DIM_ORDER) do
@@ -174,17 +174,27 @@ local function validate(file, decls, call)
              :format(d))
       end
     end
+    for _, d in ipairs(DIM_ORDER) do
+      scales.check_asset(file, spec.scales[d].decl, spec.scales[d])
+    end
     if #spec.classes == 0 then
       fail(file, spec.decl, nil, "no asset_class declared")
     end
   end
-  spec.risk = risk_method.build(file, decls, spec.scales, spec.classes, call)
+  spec.risk = risk_method.build(file, decls, spec.scales, spec.classes, call,
+                                { valuation = spec.valuation, asset_span = asset_span(spec) })
   if not spec.valuation and not spec.risk then
     fail(file, spec.decl, nil, "declares neither asset valuation (scales C, I, A and asset_class) "
          .. "nor risk scoring (risk_score)")
   end
   local factor = {}
   for _, f in ipairs(spec.risk and spec.risk.factors or {}) do factor[f.name] = true end
+  -- scales the stages read from the asset (asset.C, assets.I, per property)
+  local prog = spec.risk and spec.risk.program
+  for _, e in ipairs(prog and prog.inputs or {}) do
+    if e.scale then factor[e.scale.name] = true end
+    if e.source and e.source.attr then factor[e.source.attr] = true end
+  end
   for name, scale in pairs(spec.scales) do
     if not (spec.valuation and DIMS[name]) and not factor[name] then
       fail(file, scale.decl, nil, "not used: not C, I or A, and not a factor of risk_score")
@@ -215,7 +225,11 @@ local function compile(spec)
       end
     end
   end
-  check_rc(spec, h, C.isms_method_set_combine(h, COMBINE[spec.combine]))
+  if spec.weights then
+    check_rc(spec, h, C.isms_method_set_weights(h, spec.weights.C, spec.weights.I, spec.weights.A))
+  else
+    check_rc(spec, h, C.isms_method_set_combine(h, COMBINE[spec.combine]))
+  end
   for _, cls in ipairs(spec.classes) do
     check_rc(spec, h, C.isms_method_add_class(h, cls.name, class_idx), cls)
     local idx = class_idx[0]
@@ -303,7 +317,7 @@ function M.load(spec)
   local ok, result = pcall(function()
     local decls = load_decls(path, 1, {})
     local s = validate(path, decls, call_functions)
-    local m = setmetatable({ spec = s }, Methodology)
+    local m = setmetatable({ spec = s, decls = decls }, Methodology)
     if s.valuation then m.handle = compile(s) end
     if s.risk then
       m.scorer = risk_method.compile(s.risk)
@@ -337,16 +351,27 @@ function Methodology:file() return self.spec.file end
 function Methodology:title() return self.spec.title end
 function Methodology:combine() return self.spec.combine end
 
---- The tiers of a scale ("C", "I" or "A"): list of {value, label, description, aliases}.
+--- The tiers of a scale, in the order of their positions (ascending
+-- value, the not rated tier last): list of {value, label, description,
+-- aliases, position, not_rated}.
 function Methodology:tiers(dim)
   local scale = self.spec.scales[dim]
+  local prog = self.spec.risk and self.spec.risk.program
+  local stage = not scale and prog and prog.by_name[dim]
+  if stage and stage.bands then
+    -- a banded stage's bands, as the tiers of a matrix axis
+    local list = {}
+    for p, label in ipairs(stage.bands.labels) do
+      list[p] = { value = p, label = label, position = p, description = stage.bands.descriptions[p] }
+    end
+    return list
+  end
   if not scale then error("tiers: no scale named " .. tostring(dim), 2) end
   local list = {}
-  for _, t in ipairs(scale.tiers) do
-    list[#list + 1] = { value = t.value, label = t.label, description = t.description,
-                        aliases = t.aliases }
+  for p, t in ipairs(scale.positions) do
+    list[p] = { value = t.value, label = t.label, description = t.description,
+                aliases = t.aliases, position = p, not_rated = t.not_rated or nil }
   end
-  table.sort(list, function(x, y) return x.value < y.value end)
   return list
 end
 
@@ -390,5 +415,47 @@ end
 
 -- Risk scoring: factors, levels, score, acceptable, ... (isms.risk_view).
 for name, fn in pairs(Risk.methods) do Methodology[name] = fn end
+
+--- Explains one risk's result step by step (lua/isms/method/explain.lua):
+-- inputs, stages with formulas, level, acceptance criteria.
+-- @treturn table|nil the explanation, or nil and the reason
+function Methodology:explain(risk, opts) return require("isms.method.explain").explain(self, risk, opts) end
+
+--- The explanation as text.
+function Methodology:explain_text(risk, opts)
+  local explain = require "isms.method.explain"
+  local e, why = explain.explain(self, risk, opts)
+  if not e then return nil, why end
+  return explain.text(e)
+end
+
+--- Explains one asset's valuation: tiers, formula, value, class band.
+function Methodology:explain_value(asset)
+  return require("isms.method.explain").explain_value(self, asset)
+end
+
+--- How the score runs: one line per stage, saying which are lookups in
+-- a table and which are kernels over columns (see `isms methodology check`).
+function Methodology:plan()
+  local r = self.spec.risk
+  if not r then return {} end
+  local lines = {}
+  if r.tabulated then
+    local cells = 1
+    for _, f in ipairs(r.factors) do cells = cells * f.ntiers end
+    lines[1] = ("risk_score: a lookup in a table of %d cells (every combination of %s)")
+      :format(cells, table.concat(self:factors(), ", "))
+    return lines
+  end
+  for _, e in ipairs(r.program.slots) do
+    if e.kind == "stage" and not e.name:find("%[") then
+      local what = e.def.op == C.ISMS_OP_TABLE and ("a lookup in a table of %d cells"):format(#e.def.table)
+        or ("a kernel over %d column%s"):format(#e.def.inputs, #e.def.inputs == 1 and "" or "s")
+      lines[#lines + 1] = ("%s '%s': %s%s"):format(e == r.result and not e.stage and "risk_score"
+        or "risk_stage", e.name, what, e.variants and (", per property (" .. #e.variants .. ")") or "")
+    end
+  end
+  return lines
+end
 
 return M

@@ -7,6 +7,8 @@ local b = require "isms.store._ffi"
 local decimal = require "isms.store.decimal"
 local risk_method = require "isms.method.risk_method"
 local rules = require "isms.rules"
+local scales = require "isms.method.scale"
+local stages = require "isms.method.stages"
 
 local C = b.C
 local M = { methods = {} }
@@ -46,27 +48,18 @@ end
 function methods:risk_combine() return risk_of(self).combine end
 
 --- Reads a rating on a factor: a tier value, label or alias, any case.
--- @treturn integer|nil the tier value, or nil and the reason
+-- @treturn integer|nil the tier's position (its value on a scale whose
+--   values run 1..n), or nil and the reason
 function methods:parse_rating(factor, text)
   local scale = self.spec.scales[factor]
   if not scale then return nil, ("no scale named '%s'"):format(tostring(factor)), "INPUT" end
-  local s = tostring(text)
-  local n = tonumber(s)
-  if n then
-    if n == math.floor(n) and n >= 1 and n <= #scale.tiers then return n end
-    return nil, ("%s is not a tier of %s (1-%d)"):format(s, factor, #scale.tiers), "INPUT"
-  end
-  local want = s:lower()
-  for _, t in ipairs(scale.tiers) do
-    if t.label:lower() == want then return t.value end
-    for _, a in ipairs(t.aliases or {}) do
-      if a:lower() == want then return t.value end
-    end
-  end
-  local labels = {}
-  for _, t in ipairs(scale.tiers) do labels[t.value] = t.label end
-  return nil, ("'%s' is not a tier of %s (%s, or 1-%d)")
-    :format(s, factor, table.concat(labels, ", "), #scale.tiers), "INPUT"
+  return scales.position(scale, factor, text)
+end
+
+-- The not rated tier a rating names, or nil.
+local function not_rated_tier(m, factor, p)
+  local t = m.spec.scales[factor].positions[p]
+  return t and t.not_rated and t or nil
 end
 
 local function cell_of(m, ratings)
@@ -77,33 +70,137 @@ local function cell_of(m, ratings)
     if v == nil then return nil, ("no rating for %s"):format(f.name) end
     local t, why = methods.parse_rating(m, f.name, v)
     if not t then return nil, why end
+    local nr = not_rated_tier(m, f.name, t)
+    if nr then return nil, ("not rated: %s is '%s'"):format(f.name, nr.label), "UNRATED" end
     cell = cell + (t - 1) * stride
     stride = stride * f.ntiers
   end
   return cell
 end
 
--- One risk's table cell: the score through `as`, level name and rank.
-local function lookup(m, ratings, as)
+local PROP_BIT = { C = 1, I = 2, A = 4 }
+
+-- The row a staged program reads for one risk: factor positions, the
+-- asset's C/I/A positions and value, the threat's affected properties and
+-- related records, from `ratings` and `context` ({ asset = { C, I, A,
+-- value }, threat = { affects = { "C", ... } }, assets = { { value, C,
+-- I, A }, ... } }). Returns the row, or nil and the reason.
+local function staged_row(m, ratings, context)
   local r = risk_of(m)
-  local cell, why = cell_of(m, ratings)
-  if not cell then return nil, why, "INPUT" end
-  local rank = r.ranks[cell]
-  return as(r.scores[cell]), r.levels[rank].name, rank
+  context = context or {}
+  local row = {}
+  for _, f in ipairs(r.factors) do
+    local v = ratings[f.name]
+    if v ~= nil and v ~= "" then
+      local t, why = methods.parse_rating(m, f.name, v)
+      if not t then return nil, why end
+      row[f.name] = t
+    end
+  end
+  for _, e in ipairs(r.program.inputs) do
+    local src = e.source or {}
+    if src.kind == "asset" then
+      local v = (context.asset or {})[src.prop]
+      if v ~= nil and v ~= "" and v ~= 0 then
+        local t, why = scales.position(m.spec.scales[src.prop], "asset." .. src.prop, v)
+        if not t then return nil, why end
+        row[e.name] = t
+      end
+    elseif src.kind == "asset_value" then
+      local v = (context.asset or {}).value
+      if v ~= nil then row[e.name] = decimal.round(tonumber(v)) end
+    elseif src.kind == "affects" then
+      local a = (context.threat or {}).affects
+      if a ~= nil then
+        local bits = 0
+        local list = type(a) == "string" and { a } or a
+        for _, item in ipairs(list) do
+          for p in tostring(item):gmatch("[^,;%s]+") do
+            local bv = PROP_BIT[p:upper()]
+            if not bv then return nil, ("threat.affects: '%s' is not C, I or A"):format(p) end
+            bits = bit.bor(bits, bv)
+          end
+        end
+        row[e.name] = bits
+      end
+    elseif src.kind == "records" then
+      local list = context[src.of]
+      if list ~= nil then
+        local vals = {}
+        for k, rec in ipairs(list) do
+          local v = rec[src.attr]
+          if v == nil or v == "" then
+            vals[k] = stages.NR
+          elseif src.attr == "value" then
+            vals[k] = decimal.round(tonumber(v))
+          else
+            local sc = m.spec.scales[src.attr]
+            local t, why = scales.position(sc, src.name, v)
+            if not t then return nil, why end
+            vals[k] = sc.positions[t].not_rated and stages.NR or sc.positions[t].micro
+          end
+        end
+        row[e.name] = vals
+      end
+    end
+  end
+  return row
+end
+M.staged_row = staged_row
+
+-- Scores one risk: score (millionths), rank; or nil and the reason.
+local function score_micro(m, ratings, context)
+  local r = risk_of(m)
+  if r.tabulated then
+    local cell, why, code = cell_of(m, ratings)
+    if not cell then return nil, why, code end
+    return r.scores[cell], r.ranks[cell]
+  end
+  local row, why = staged_row(m, ratings, context)
+  if not row then return nil, why end
+  local res = stages.run(r.program, { row })
+  if res.rank[1] < 1 then
+    -- say which input left it unrated (a stage such as `first` may do
+    -- without some of them, so only now)
+    for _, f in ipairs(r.factors) do
+      if row[f.name] == nil then return nil, ("not rated: no rating for %s"):format(f.name), "UNRATED" end
+      local nr = not_rated_tier(m, f.name, row[f.name])
+      if nr then return nil, ("not rated: %s is '%s'"):format(f.name, nr.label), "UNRATED" end
+    end
+    return nil, "not rated: an input the score reads is not given (asset, threat or records)",
+      "UNRATED"
+  end
+  return res.score[1], res.rank[1]
+end
+M.score_micro = score_micro
+
+-- One risk: the score through `as`, level name and rank.
+local function lookup(m, ratings, as, context)
+  local r = risk_of(m)
+  local micro, rank, code = score_micro(m, ratings, context)
+  if not micro then return nil, rank, code == "UNRATED" and "UNRATED" or "INPUT" end
+  return as(micro), r.levels[rank].name, rank
 end
 
 --- Scores one risk from its ratings, e.g. { S = 3, O = "Frequent", D = 2 }.
--- @treturn number,string,integer the score, level name and rank; or nil, reason
-function methods:score(ratings) return lookup(self, ratings, decimal.to_number) end
+-- A staged score that reads the asset, the threat or related records takes
+-- them in `context`: { asset = { C =, I =, A =, value = }, threat = {
+-- affects = { "C", "I" } }, assets = { { value =, C =, ... }, ... } }.
+-- @treturn number,string,integer the score, level name and rank; or nil,
+--   reason, code ("UNRATED" when an input is not rated)
+function methods:score(ratings, context) return lookup(self, ratings, decimal.to_number, context) end
 
 --- The score as exact decimal text ("2.5"), with level and rank.
-function methods:score_text(ratings) return lookup(self, ratings, decimal.format) end
+function methods:score_text(ratings, context)
+  return lookup(self, ratings, decimal.format, context)
+end
 
 --- A two-factor method as a grid of level names:
 -- { rows = factor, columns = factor, cells = { { level, ... }, ... },
 --   scores = { { number, ... }, ... } }. Nil for other shapes.
 function methods:matrix()
   local r = risk_of(self)
+  if r.staged then return M.stage_matrix(self) end
   if #r.factors ~= 2 then return nil end
   local rows = r.matrix and r.matrix.rows or r.factors[2].name
   local cols = r.matrix and r.matrix.columns or r.factors[1].name
@@ -117,6 +214,49 @@ function methods:matrix()
     end
   end
   return { rows = rows, columns = cols, cells = grid, scores = scores }
+end
+
+-- The rank of a score (millionths) under a staged method's levels.
+local function rank_of(r, micro)
+  if r.by_names then return math.floor(micro / decimal.UNIT) end
+  for _, iv in ipairs(r.level_list) do
+    if micro >= iv.lo and (micro < iv.hi or (micro == iv.hi and not iv.open)) then
+      return iv.rank
+    end
+  end
+  return nil
+end
+M.rank_of = rank_of
+
+-- The matrix of a staged method: over the axes its risk_matrix names
+-- (factors or banded stages), or over two factors when it has two.
+function M.stage_matrix(m)
+  local r = risk_of(m)
+  local res = r.result
+  local function rated(e) return e.kind == "tiers" and e.scale.ntiers or e.npos end
+  local grid, scores = {}, {}
+  if res.axes then
+    local rows, cols = res.axes[1], res.axes[2]
+    for i = 1, rated(rows) do
+      grid[i], scores[i] = {}, {}
+      for j = 1, rated(cols) do
+        local v = res.def.table[(i - 1) + (j - 1) * rows.npos + 1]
+        local rk = rank_of(r, v)
+        grid[i][j], scores[i][j] = rk and r.levels[rk].name, decimal.to_number(v)
+      end
+    end
+    return { rows = rows.name, columns = cols.name, cells = grid, scores = scores }
+  end
+  if #r.factors ~= 2 or not r.tabulated then return nil end
+  local cols, rows = r.factors[1], r.factors[2]
+  for i = 1, rows.ntiers do
+    grid[i], scores[i] = {}, {}
+    for j = 1, cols.ntiers do
+      local cell = (j - 1) + (i - 1) * cols.ntiers
+      grid[i][j], scores[i][j] = r.levels[r.ranks[cell]].name, decimal.to_number(r.scores[cell])
+    end
+  end
+  return { rows = rows.name, columns = cols.name, cells = grid, scores = scores }
 end
 
 --- The acceptance criteria: list of { name, residual, when, max_level,
@@ -142,10 +282,10 @@ local function flag(v) return v == true or v == 1 or v == "yes" end
 function M.view(m, risk)
   local r = risk_of(m)
   local score, rank = risk.score, risk.rank
-  if risk.ratings then
-    local cell, why = cell_of(m, risk.ratings)
-    if not cell then return nil, why end
-    score, rank = decimal.to_number(r.scores[cell]), r.ranks[cell]
+  if risk.ratings and not (rank and score) then
+    local micro, rk = score_micro(m, risk.ratings, risk)
+    if not micro then return nil, rk end
+    score, rank = decimal.to_number(micro), rk
   elseif risk.level and not rank then
     local lv = r.level_by_name[tostring(risk.level):lower()]
     if not lv then return nil, ("no risk level named '%s'"):format(tostring(risk.level)) end
@@ -158,8 +298,13 @@ function M.view(m, risk)
   for k, v in pairs(risk.impacts or {}) do
     if type(k) == "number" then impacts[v] = true elseif v then impacts[k] = true end
   end
+  -- ratings by tier value (a position on a scale of values 1..n)
   local ratings = {}
-  for k, v in pairs(risk.ratings or {}) do ratings[k] = m:parse_rating(k, v) end
+  for k, v in pairs(risk.ratings or {}) do
+    local p = m:parse_rating(k, v)
+    local t = p and m.spec.scales[k].positions[p]
+    ratings[k] = t and (t.value) or nil
+  end
   return {
     level = r.levels[rank].name, rank = rank, score = score, ratings = ratings,
     category = risk.category, impacts = impacts,
@@ -232,8 +377,13 @@ function M.check_predicates(m)
   local ratings = {}
   for _, f in ipairs(r.factors) do ratings[f.name] = f.ntiers end
   local classes = r.class_names
+  -- a staged score may read the asset or the threat, which the sample
+  -- lacks: then it stands at the highest level
+  local micro, rank = score_micro(m, ratings, {})
   local sample = M.view(m, {
-    ratings = ratings, category = "operational", impacts = { "reputation" },
+    ratings = ratings, rank = micro and rank or #r.levels,
+    score = micro and decimal.to_number(micro) or 0, category = "operational",
+    impacts = { "reputation" },
     obligations = { legal = true, regulatory = true, contractual = true },
     asset = { class = classes[1] or "A", type = "information", value = 1 },
   })

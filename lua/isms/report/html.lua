@@ -6,6 +6,7 @@
 local text = require "isms.report.contract"
 local colors = require "isms.report.colors"
 local svg = require "isms.report.svg"
+local chart = require "isms.report.chart"
 
 local M = {}
 
@@ -56,6 +57,8 @@ p.shown, p.total { margin: .4rem 0 0; color: #57606a; font-size: .9em; }
 figure.heatmap { margin: 0; max-width: 100%; }
 figure.heatmap figcaption { margin-bottom: .35rem; font-weight: 600; }
 svg.heatmap { display: block; max-width: 100%; height: auto; overflow: visible; }
+figure.chart { margin: 0; max-width: 100%; }
+svg.chart { display: block; max-width: 100%; height: auto; }
 ul.legend { display: flex; flex-wrap: wrap; gap: .4rem 1.25rem; margin: 1rem 0 0; padding: 0;
   list-style: none; }
 .swatch { display: inline-block; width: 1em; height: 1em; margin-right: .4rem; border-radius: 2px;
@@ -243,7 +246,11 @@ function M.render(model)
     if s.kind == "facts" then
       facts(s, put)
     elseif s.kind == "table" then
-      data_table(s, put)
+      -- a table with a chart (the loss exceedance curve) is drawn, its
+      -- rows being the chart's points
+      local drawn = s.chart and chart.render(s)
+      if drawn then put('<figure class="chart">' .. drawn .. "</figure>")
+      else data_table(s, put) end
     else
       heatmaps(s, put)
     end

@@ -11,6 +11,7 @@ local records = require "isms.store.records"
 local treatment = require "isms.treat.treatment"
 local xlsx = require "isms.report.xlsx"
 local rtp_rules = require "isms.treat.rtp"
+local quant_report = require "isms.quant.report"
 
 local ffi, C = b.ffi, b.C
 
@@ -445,6 +446,8 @@ function M.full(reg, opts)
   }
   sections[5].id, sections[5].title = "soa", "Statement of Applicability"
   for _, s in ipairs(rtp) do sections[#sections + 1] = s end
+  -- the latest quantitative run, if any (docs/quant.md)
+  for _, s in ipairs(quant_report.sections(reg, { limit = limit })) do sections[#sections + 1] = s end
   return { title = "Information security risk report", subtitle = m:name(),
            generated_at = records.today(opts.today), register = opts.register,
            sections = sections }
@@ -518,6 +521,7 @@ function M.xlsx(reg, model, path, opts)
   local sheets = {}
   for _, s in ipairs(model.sections) do
     local full = (s.id == "risks" and opts.full_risks) or (s.id == "tasks" and opts.full_tasks)
+      or (s.id == "quant-risks" and opts.full_risks)
     if not full then xlsx.section_sheets(s, sheets) end
   end
   if opts.full_risks then
@@ -527,6 +531,9 @@ function M.xlsx(reg, model, path, opts)
   if opts.full_tasks then
     sheets[#sheets + 1] = task_sheet(records.today(opts.today))
     sheets[#sheets + 1] = delay_sheet()
+  end
+  if opts.full_risks then
+    for _, sh in ipairs(quant_report.sheets(reg)) do sheets[#sheets + 1] = sh end
   end
   return xlsx.write(reg, path, model.title, sheets)
 end

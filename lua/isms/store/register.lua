@@ -17,6 +17,24 @@ local VIEWS = { assets = 0, changes = 1, batches = 2, asset = 3, risks = 4, thre
                 treatments = 6, acceptances = 7, soa = 8, soa_revisions = 9, tasks = 10,
                 delays = 11, control_risks = 12, selected_controls = 13, task = 14 }
 
+local login
+--- Who the change log names when --actor is not given: ISMS_ACTOR, USER,
+-- LOGNAME, else the login name of the process's user (cron and
+-- containers often leave USER unset).
+function M.login_name()
+  for _, v in ipairs({ "ISMS_ACTOR", "USER", "LOGNAME" }) do
+    local s = os.getenv(v)
+    if s and s ~= "" then return s end
+  end
+  if login == nil then
+    local p = io.popen("id -un 2>/dev/null")
+    login = p and p:read("*l") or false
+    if p then p:close() end
+    if login == "" then login = false end
+  end
+  return login or nil
+end
+
 local function failure(self, rc)
   return nil, ffi.string(C.isms_errmsg(self.db)), b.code_names[rc] or "ERROR"
 end
@@ -42,8 +60,8 @@ function M.open(path, opts)
     C.isms_close(db)
     return nil, msg, b.code_names[rc]
   end
-  local user = os.getenv("ISMS_ACTOR") or os.getenv("USER") or os.getenv("LOGNAME")
-  if user and user ~= "" then C.isms_set_actor(db, user) end
+  local user = M.login_name()
+  if user then C.isms_set_actor(db, user) end
   return setmetatable({ db = ffi.gc(db, C.isms_close), path = path,
                         actor = user ~= "" and user or nil }, Register)
 end

@@ -1,0 +1,60 @@
+#!/bin/sh
+# The methodology engine's part of make bench (issue #16): OWASP Risk
+# Rating with its 16 factors on 3,000,000 risks (tests/bench/method_owasp.lua
+# says the workload and the digest), scored and judged by the isms stage
+# kernels (method_engine.lua), by a per-row LuaJIT function
+# (method_perrow.lua) and by vectorised NumPy (method_numpy.py), in the same
+# run, best of 5 each (a shared machine is noisy); the digests must agree.
+# Goal: >= 30x the per-row Lua path, >= 3x NumPy, peak memory under 1 GB.
+# The tabulated methods (qism-fmea, 5x5) are timed by tests/bench/risks.sh
+# in the same make bench, with their goals there.
+#   sh tests/bench/area-method.sh [BUILD]      (ISMS_BENCH=method runs it alone)
+set -eu
+BUILD=${1:-build}
+DIR="$BUILD/bench"
+B=tests/bench
+N=${ISMS_BENCH_METHOD_ROWS:-3000000}
+PY=${ISMS_BENCH_PYTHON:-/usr/bin/python3}
+export ISMS_LIB="$BUILD/libisms.so"
+mkdir -p "$DIR"
+failed=0
+
+# best NAME CMD...: 5 runs; best_s = the fastest "seconds=", best_kb = its
+# peak memory; digest = line 2, the same in every run
+best() {
+  name=$1; shift
+  best_s=""; best_kb=""; digest=""
+  for run in 1 2 3 4 5; do
+    /usr/bin/time -f "%M" -o "$DIR/$name.kb" "$@" > "$DIR/$name.out"
+    s=$(sed -n '1s/.*seconds=\([0-9.]*\).*/\1/p' "$DIR/$name.out")
+    d=$(sed -n 2p "$DIR/$name.out")
+    kb=$(tail -1 "$DIR/$name.kb")
+    if [ -z "$digest" ]; then digest=$d
+    elif [ "$d" != "$digest" ]; then echo "method    *** MISMATCH *** $name run $run"; failed=1; fi
+    if [ -z "$best_s" ] || awk "BEGIN { exit !($s < $best_s) }"; then best_s=$s; best_kb=$kb; fi
+  done
+}
+
+best engine luajit $B/method_engine.lua "$N"
+eng_s=$best_s; eng_kb=$best_kb; eng_d=$digest
+best perrow luajit $B/method_perrow.lua "$N"
+lua_s=$best_s
+[ "$digest" = "$eng_d" ] || { echo "method    *** MISMATCH *** isms-c and per-row Lua digests differ"; failed=1; }
+np_s=""
+if "$PY" -c 'import numpy' 2>/dev/null; then
+  best numpy "$PY" $B/method_numpy.py "$N"
+  np_s=$best_s
+  [ "$digest" = "$eng_d" ] || { echo "method    *** MISMATCH *** isms-c and numpy digests differ"; failed=1; }
+else
+  echo "numpy     SKIPPED: $PY cannot import numpy (Debian: apt-get install python3-numpy)"
+fi
+awk -v e="$eng_s" -v l="$lua_s" -v np="$np_s" -v n="$N" -v kb="$eng_kb" 'BEGIN {
+  line = sprintf("method    owasp-16   isms-c %.4f s (%.0fM risks/s)  per-row Lua %.3f s", e, n / e / 1e6, l)
+  line = line sprintf(np == "" ? "  numpy n/a" : "  numpy %.3f s", np)
+  line = line sprintf("  ratio vs Lua %.1fx (goal >= 30x)", l / e)
+  line = line (np == "" ? "  vs numpy n/a (goal >= 3x)" : sprintf("  vs numpy %.1fx (goal >= 3x)", np / e))
+  print line
+  printf "method    owasp-16   isms-c peak memory %.0f MB for %d risks x 16 factors (goal < 1024 MB)\n", kb / 1024, n
+}'
+[ $failed = 0 ] && echo "method    digests: the engine, per-row Lua and NumPy agree ($eng_d)"
+exit $failed

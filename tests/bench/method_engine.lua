@@ -1,0 +1,40 @@
+-- The isms engine on the OWASP workload (tests/bench/method_owasp.lua):
+-- the shipped owasp-risk-rating methodology, its 16 rating columns scored
+-- by the stage kernels (isms_stages_run: two means, a first, two bands and
+-- the severity matrix, over the cores) and judged by the scorer's
+-- acceptance kernel. Prints "risks=N seconds=S" and the digest line.
+--   luajit tests/bench/method_engine.lua N
+local here = (arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."
+package.path = here .. "/?.lua;" .. here .. "/../../lua/?.lua;" .. here ..
+  "/../../lua/?/init.lua;" .. package.path
+local isms = require "isms"
+local b = require "isms.store._ffi"
+local owasp = require "method_owasp"
+local ffi, C = b.ffi, b.C
+
+local n = tonumber(arg[1]) or 3000000
+local m = assert(isms.methodology.load("owasp-risk-rating"))
+local r = m.spec.risk
+local prog = r.program
+local cols, ob = owasp.generate(n)
+local sc = ffi.new("isms_stage_column[?]", #prog.slots)
+for k, f in ipairs(r.factors) do sc[prog.by_name[f.name].index].tiers = cols[k - 1] end
+local score = ffi.new("int64_t[?]", n)
+local rank = ffi.new("int16_t[?]", n)
+local acc = ffi.new("uint8_t[?]", n)
+local rc_cols = ffi.new("isms_risk_cols")
+rc_cols.n, rc_cols.score, rc_cols.rank, rc_cols.obligations = n, score, rank, ob
+
+ffi.cdef [[ int clock_gettime(int clk, void *ts); ]]
+local ts = ffi.new("long[2]")
+local function wall()
+  ffi.C.clock_gettime(1, ts)
+  return tonumber(ts[0]) + tonumber(ts[1]) * 1e-9
+end
+
+local t0 = wall()
+assert(C.isms_stages_run(prog.h, n, sc, score, rank) == 0)
+assert(C.isms_scorer_accept(m.scorer, rc_cols, 0, acc) == 0)
+local s = wall() - t0
+print(("risks=%d seconds=%.6f"):format(n, s))
+print(owasp.digest(n, rank, acc))
