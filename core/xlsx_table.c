@@ -161,6 +161,8 @@ static void write_table(table *t, const char *sheet_title, int ncols,
                 "[]:*?/\\, no ' at either end)", sheet_title);
   if (strcasecmp(sheet_title, LISTS_SHEET) == 0)
     return fail(t, ISMS_MISUSE, "the sheet name '%s' is kept for drop-down lists", LISTS_SHEET);
+  if (strcasecmp(sheet_title, "History") == 0)
+    return fail(t, ISMS_MISUSE, "the sheet name 'History' is reserved by Excel");
   lxw_worksheet *ws = workbook_add_worksheet(t->wb, sheet_title);
   if (!ws) return fail(t, ISMS_NOMEM, "out of memory");
 

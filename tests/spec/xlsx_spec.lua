@@ -125,6 +125,9 @@ describe("the table writer (isms_xlsx_table)", function()
     ok, err = tabular.write_xlsx(H.tmp("bad.xlsx"), "Lists", { { name = "x" } }, {})
     assert.is_nil(ok)
     assert.truthy(err:find("kept for drop-down lists", 1, true), err)
+    ok, err = tabular.write_xlsx(H.tmp("bad.xlsx"), "history", { { name = "x" } }, {})
+    assert.is_nil(ok)
+    assert.truthy(err:find("reserved by Excel", 1, true), err)
     local nowhere = H.tmp("no-such-dir") .. "/q.xlsx"
     local _
     ok, _, code = tabular.write_xlsx(nowhere, "S", { { name = "x" } }, {})
