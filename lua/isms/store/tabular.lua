@@ -38,9 +38,15 @@ function M.column_name(k)
 end
 
 --- 1-based column of a reference's letters: "AB7" -> 28.
+local byte = string.byte
 local function column_of_ref(ref)
-  local n = 0
-  for ch in ref:match("^(%u+)"):gmatch(".") do n = n * 26 + (ch:byte() - 64) end
+  local n, i = 0, 1
+  local c = byte(ref, 1)
+  while c and c >= 65 and c <= 90 do
+    n = n * 26 + c - 64
+    i = i + 1
+    c = byte(ref, i)
+  end
   return n
 end
 M.column_of_ref = column_of_ref
@@ -111,7 +117,7 @@ function Sheet:next()
       if k >= 1 then
         cells[k] = cell[2]
         if k > n then n = k end
-        any = any or cell[2]:find("%S") ~= nil
+        if not any and cell[2]:find("%S") then any = true end
       end
     end
     if any then
