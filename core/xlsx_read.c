@@ -704,7 +704,9 @@ static int parse_part(reader *rd, const char *part, int kind, int required) {
          "zip does not know)", part);
     return -1;
   }
-  XML_Parser xp = XML_ParserCreateNS("UTF-8", ' ');
+  /* No encoding forced: a part may be UTF-16 (with its byte order mark),
+  ** which the standard allows; expat hands every text over as UTF-8. */
+  XML_Parser xp = XML_ParserCreateNS(NULL, ' ');
   if (!xp) {
     unzCloseCurrentFile(rd->zip);
     nomem(rd);

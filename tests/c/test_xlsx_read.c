@@ -281,6 +281,46 @@ static void test_structure(void) {
   is_int(read_sheet(p, "Chart", &out), ISMS_INPUT, "a chart sheet asked for is refused");
   like(out, "sheet 'Chart' is not a worksheet", "saying why");
 
+  /* A part in UTF-16 (little-endian, with its byte order mark). */
+  {
+    const char *wb16 =
+        "<?xml version=\"1.0\" encoding=\"UTF-16\"?><workbook xmlns=\"" MAIN_NS "\" xmlns:r=\""
+        REL_NS "\"><sheets><sheet name=\"Z\xC3\xBCrich\" sheetId=\"1\" r:id=\"rId1\"/></sheets>"
+        "</workbook>";
+    /* UTF-8 to UTF-16LE for this text: ASCII and one two-byte letter. */
+    size_t n = strlen(wb16);
+    char *u16 = malloc(2 * n + 2);
+    size_t m = 0;
+    u16[m++] = (char)0xFF, u16[m++] = (char)0xFE;
+    for (size_t k = 0; k < n; k++) {
+      unsigned cp = (unsigned char)wb16[k];
+      if (cp == 0xC3) cp = 0xC0 | ((unsigned char)wb16[++k] & 0x3F);
+      u16[m++] = (char)(cp & 0xFF), u16[m++] = (char)(cp >> 8);
+    }
+    const char *sheet = "<worksheet xmlns=\"" MAIN_NS "\"><sheetData><row r=\"1\"><c r=\"A1\" "
+                        "t=\"inlineStr\"><is><t>x</t></is></c></row></sheetData></worksheet>";
+    p = tmp("utf16.xlsx");
+    zipFile z = zipOpen64(p, 0);
+    const char *names[] = {"_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
+                           "xl/worksheets/sheet1.xml"};
+    const char *rels = "<Relationships xmlns=\"" PKG_NS "\"><Relationship Id=\"rId1\" Type=\""
+                       REL_NS "/worksheet\" Target=\"worksheets/sheet1.xml\"/></Relationships>";
+    const char *texts[] = {ROOT_RELS, u16, rels, sheet};
+    size_t lens[] = {strlen(ROOT_RELS), m, strlen(rels), strlen(sheet)};
+    for (int k = 0; k < 4; k++) {
+      zip_fileinfo info;
+      memset(&info, 0, sizeof info);
+      zipOpenNewFileInZip64(z, names[k], &info, NULL, 0, NULL, 0, NULL, Z_DEFLATED, 6, 0);
+      zipWriteInFileInZip(z, texts[k], (unsigned)lens[k]);
+      zipCloseFileInZip(z);
+    }
+    zipClose(z, NULL);
+    free(u16);
+    is_int(read_sheet(p, NULL, &out), ISMS_OK, "a workbook part in UTF-16 is read");
+    is_str(out, "{\"sheet\":\"Z\xC3\xBCrich\",\"sheets\":[\"Z\xC3\xBCrich\"],\"rows\":[{\"r\":1,"
+           "\"cells\":[[\"A1\",\"x\"]]}]}", "its names come out as UTF-8");
+  }
+
   is_int(rows_read("<row r=\"5\"><c r=\"A5\"><v>1</v></c></row><row r=\"3\"/>", NULL, &out),
          ISMS_INPUT, "rows out of order are refused");
   like(out, "xl/worksheets/sheet1.xml:1:", "with the part, line and column");
