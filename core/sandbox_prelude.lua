@@ -138,6 +138,14 @@ local WORDS = {
   { "quant_control",       "named", "A.8.13" },
   { "quant_acceptance",    "named", "p90 below 100k" },
   { "risk_stage",          "named", "likelihood" },
+  -- roadmaps (docs/roadmaps.md); criterion is shared with gap analysis
+  { "roadmap",             "named", "qism-24" },
+  { "phase",               "named", "awareness" },
+  { "step",                "named", "1" },
+  { "role",                "named", "lead-team" },
+  { "calendar",            "named", "weekdays" },
+  -- ISMS roles and competence programmes (docs/context-and-support.md)
+  { "programme",           "named", "general-awareness" },
 }
 
 local decls = {}
@@ -192,8 +200,66 @@ end
 
 -- ---------------------------------------------------------- environment
 
+-- ------------------------------------------------------- read-only views
+--
+-- Data the host passes to a call as `view` (a roadmap criterion's
+-- register view: counts and query results) reaches the rule through
+-- proxies: reading works at any depth, writing raises, naming the path;
+-- pairs, ipairs and next walk the data behind a proxy (# does not: it
+-- gives 0). The tables whose paths the host lists as `strict` raise on
+-- a key they lack (a misspelt count), the others give nil (a map). Other
+-- tables are untouched.
+local rawnext = G.next
+local view_data = setmetatable({}, { __mode = "k" })   -- proxy -> { data, path }
+local view_proxy = setmetatable({}, { __mode = "k" })  -- data -> proxy
+local view_strict = {}                                 -- path -> true
+
+local function view_of(v, path)
+  if type(v) ~= "table" then return v end
+  local p = view_proxy[v]
+  if p then return p end
+  local strict_here = view_strict[path]
+  p = setmetatable({}, {
+    __index = function(_, k)
+      local x = v[k]
+      if x == nil and strict_here then raise(format("unknown name '%s.%s'", path, tostring(k))) end
+      return view_of(x, path .. "." .. tostring(k))
+    end,
+    __newindex = function(_, k)
+      raise(format("cannot modify '%s.%s': the register view is read-only", path, tostring(k)))
+    end,
+    __metatable = false,
+  })
+  view_proxy[v], view_data[p] = p, { v, path }
+  return p
+end
+
+local function view_next(t, k)
+  local w = view_data[t]
+  if not w then return rawnext(t, k) end
+  local nk, nv = rawnext(w[1], k)
+  if nk == nil then return nil end
+  return nk, view_of(nv, w[2] .. "." .. tostring(nk))
+end
+
+local function view_pairs(t)
+  if view_data[t] then return view_next, t, nil end
+  return pairs(t)
+end
+
+local function view_ipairs(t)
+  local w = view_data[t]
+  if not w then return ipairs(t) end
+  return function(_, i)
+    i = i + 1
+    local v = w[1][i]
+    if v == nil then return nil end
+    return i, view_of(v, w[2] .. "[" .. i .. "]")
+  end, t, 0
+end
+
 local allowed = {
-  assert = G.assert, error = G.error, ipairs = G.ipairs, next = G.next, pairs = G.pairs,
+  assert = G.assert, error = G.error, ipairs = view_ipairs, next = view_next, pairs = view_pairs,
   pcall = H.pcall, xpcall = H.xpcall, select = G.select, tonumber = G.tonumber,
   tostring = G.tostring, type = G.type, unpack = G.unpack,
   string = libs.string, table = libs.table, math = libs.math, coroutine = libs.coroutine,
@@ -224,8 +290,15 @@ end
 -- Limits still apply and a kill is never caught (H.pcall re-raises it).
 local unpack, select = G.unpack, G.select
 local PLAIN = { number = true, boolean = true, string = true, ["nil"] = true }
+-- A call with view = true gets the list's `view` data, read-only, as its
+-- first argument (`strict`: the paths of its tables that refuse unknown keys).
+-- With results_only = true on the list, the declarations do not travel
+-- back with the results (the host has them from the evaluation already;
+-- a programme of thousands of steps would send megabytes for nothing).
 local function run_calls(list, calls)
   local results = {}
+  for _, path in ipairs(calls.strict or {}) do view_strict[path] = true end
+  local view = calls.view ~= nil and view_of(calls.view, "register") or nil
   for k, call in ipairs(calls) do
     local d = list[call.decl]
     local fn = d and d.body[call.field]
@@ -233,7 +306,12 @@ local function run_calls(list, calls)
     if type(fn) ~= "function" then
       r = { ok = false, error = "not a function" }
     else
-      local packed = { H.pcall(fn, unpack(call.args or {})) }
+      local packed
+      if call.view then
+        packed = { H.pcall(fn, view, unpack(call.args or {})) }
+      else
+        packed = { H.pcall(fn, unpack(call.args or {})) }
+      end
       if not packed[1] then
         r = { ok = false, error = tostring(packed[2]) }
       elseif not PLAIN[type(packed[2])] or not PLAIN[type(packed[3])] then
@@ -244,6 +322,9 @@ local function run_calls(list, calls)
       end
     end
     results[k] = r
+  end
+  if calls.results_only then
+    for k = #list, 1, -1 do list[k] = nil end
   end
   return results
 end

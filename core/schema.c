@@ -302,6 +302,118 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (run, risk)"
     ") WITHOUT ROWID;"
     "CREATE INDEX quant_results_risk ON quant_results(risk);",
+
+    /* 7: roadmap progress (record kinds roadmap_run and roadmap_step, in
+    ** lua/isms/roadmap/): a run follows one workflow rule file from a start
+    ** date towards an optional target; a step record says a step of a run
+    ** was started, done (by hand with evidence, or because its exit
+    ** criteria held) or skipped, and when. Steps without a record are
+    ** pending; the schedule is computed, never stored. */
+    "CREATE TABLE roadmap_runs("
+    "  id       TEXT PRIMARY KEY,"
+    "  workflow TEXT NOT NULL,"
+    "  title    TEXT,"
+    "  started  TEXT NOT NULL,"
+    "  target   TEXT,"
+    "  calendar TEXT,"
+    "  status   TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'closed')),"
+    "  notes    TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE roadmap_steps("
+    "  run          TEXT NOT NULL REFERENCES roadmap_runs(id),"
+    "  step         TEXT NOT NULL,"
+    "  status       TEXT NOT NULL CHECK (status IN ('started', 'done', 'skipped')),"
+    "  started_on   TEXT,"
+    "  done_on      TEXT,"
+    "  how          TEXT CHECK (how IN ('hand', 'criteria')),"
+    "  completed_by TEXT,"
+    "  evidence     TEXT,"
+    "  note         TEXT,"
+    "  PRIMARY KEY (run, step)"
+    ") WITHOUT ROWID;",
+
+    /* 8: context, leadership and support (ISO/IEC 27001 clauses 4-7):
+    ** interested parties, internal and external issues, obligations,
+    ** scopes (the unused integer-keyed table of migration 1 is replaced
+    ** by one keyed by text, as every record kind is) with their
+    ** exclusions and approved versions, business cases, objectives,
+    ** people, role assignments, competences, training and awareness
+    ** records, RACI, the communication plan and what was sent. Which
+    ** assets, locations and parties a scope takes in or leaves out are
+    ** record_links rows (kind 'scope' / 'scope_exclusion'). Dates are
+    ** YYYY-MM-DD. */
+    "CREATE TABLE interested_parties("
+    "  id TEXT PRIMARY KEY, name TEXT NOT NULL, category TEXT, side TEXT,"
+    "  requirements TEXT, how_met TEXT, owner TEXT, review_on TEXT, notes TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE context_issues("
+    "  id TEXT PRIMARY KEY, title TEXT NOT NULL, side TEXT NOT NULL, category TEXT,"
+    "  description TEXT, effect TEXT, owner TEXT, review_on TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE obligations("
+    "  id TEXT PRIMARY KEY, title TEXT NOT NULL, type TEXT NOT NULL, source TEXT NOT NULL,"
+    "  clause TEXT, owner TEXT, description TEXT, review_on TEXT"
+    ") WITHOUT ROWID;"
+    "DROP TABLE scopes;"
+    "CREATE TABLE scopes("
+    "  id TEXT PRIMARY KEY, title TEXT NOT NULL, statement TEXT, organisational TEXT,"
+    "  ict TEXT, physical TEXT, interfaces TEXT, soa_revision TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE scope_exclusions("
+    "  id TEXT PRIMARY KEY, scope TEXT NOT NULL, boundary TEXT, what TEXT NOT NULL,"
+    "  justification TEXT NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE scope_versions("
+    "  scope TEXT NOT NULL, version INTEGER NOT NULL CHECK (version >= 1),"
+    "  approved_by TEXT NOT NULL, approved_on TEXT NOT NULL, note TEXT, content TEXT NOT NULL,"
+    "  PRIMARY KEY (scope, version)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE business_cases("
+    "  id TEXT PRIMARY KEY, title TEXT NOT NULL, scope TEXT, goals TEXT, benefits TEXT,"
+    "  work TEXT, resources TEXT, considerations TEXT, start_on TEXT, target_on TEXT,"
+    "  effort_days REAL, costs REAL, currency TEXT, success_factors TEXT, other_factors TEXT,"
+    "  prepared_by TEXT, approved_by TEXT, approved_on TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE objectives("
+    "  id TEXT PRIMARY KEY, title TEXT NOT NULL, metric TEXT NOT NULL, comparison TEXT,"
+    "  target REAL NOT NULL, unit TEXT, owner TEXT, due TEXT, plan TEXT, resources TEXT,"
+    "  responsible TEXT, evaluation TEXT, current REAL, measured_on TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE people("
+    "  id TEXT PRIMARY KEY, name TEXT NOT NULL, unit TEXT, type TEXT, email TEXT,"
+    "  joined TEXT, left_on TEXT, areas TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE role_assignments("
+    "  id TEXT PRIMARY KEY, person TEXT NOT NULL, role TEXT NOT NULL, held_from TEXT NOT NULL,"
+    "  held_to TEXT, note TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX role_assignments_role ON role_assignments(role, held_from);"
+    "CREATE INDEX role_assignments_person ON role_assignments(person);"
+    "CREATE TABLE competences("
+    "  id TEXT PRIMARY KEY, person TEXT NOT NULL, competence TEXT NOT NULL, evidence TEXT,"
+    "  obtained TEXT, expires TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX competences_person ON competences(person, competence);"
+    /* The people check asks for each person's latest completion of each
+    ** programme: this index answers it without reading the rows. */
+    "CREATE TABLE training_records("
+    "  id TEXT PRIMARY KEY, person TEXT NOT NULL, programme TEXT NOT NULL,"
+    "  completed TEXT NOT NULL, result TEXT, hours REAL, evidence TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX training_latest ON training_records(person, programme, completed, result);"
+    "CREATE TABLE raci("
+    "  id TEXT PRIMARY KEY, activity TEXT NOT NULL, accountable TEXT NOT NULL,"
+    "  responsible TEXT, consulted TEXT, informed TEXT, note TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE communications("
+    "  id TEXT PRIMARY KEY, what TEXT NOT NULL, audience TEXT NOT NULL, responsible TEXT NOT NULL,"
+    "  channel TEXT, frequency TEXT NOT NULL, first_on TEXT NOT NULL, notes TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE communications_sent("
+    "  id TEXT PRIMARY KEY, communication TEXT NOT NULL, sent_on TEXT NOT NULL, sent_by TEXT,"
+    "  audience TEXT, evidence TEXT, note TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX communications_sent_plan ON communications_sent(communication, sent_on);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

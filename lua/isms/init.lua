@@ -15,6 +15,8 @@ require "isms.treat.soa"
 require "isms.treat.rtp"
 require "isms.gap"
 require "isms.quant.register"
+require "isms.people"
+require "isms.context"
 
 -- The flat module names of release 0.1 still load, for one release.
 require("isms._compat").install()
@@ -53,6 +55,17 @@ isms.actions = require "isms.actions"
 
 --- Record kinds (docs/records.md): isms.kinds.get(name), .all(), .define(desc).
 isms.kinds = require "isms.store.kind"
+
+--- Roadmaps: workflows as rule files, their schedule and runs in the
+-- register: isms.roadmap.load(name), .start(reg, name, opts), .status(reg, run).
+isms.roadmap = require "isms.roadmap"
+--- People, ISMS roles, competence, training and awareness (clauses 5.3,
+-- 7.2-7.3): isms.people.check(reg, opts), .config(reg), .holders(...).
+isms.people = require "isms.people"
+
+--- Context, scope, objectives, business case and communication (clauses
+-- 4, 5, 6.2, 7.4): isms.context.scope.out_of_scope(reg), .objectives.status(reg), ...
+isms.context = require "isms.context"
 
 --- The register path given by --db or ISMS_DB, if any.
 function isms.default_db()

@@ -412,8 +412,8 @@ describe("record kinds on the command line: verbs a command family adds", functi
       end,
     })
     records_cli.verb("gadgets", "check", {
-      summary = "a richer check",
-      run = function() return nil, "found 1 problem", "INPUT" end,
+      summary = "a richer check", options = { min = "value" },
+      run = function(_, opts) return nil, "found problems over " .. tostring(opts.min), "INPUT" end,
     })
     local cmds, errs = {}, {}
     local kit = { command = function(name, def) cmds[name] = def end, out = function() end,
@@ -426,10 +426,13 @@ describe("record kinds on the command line: verbs a command family adds", functi
     local g = cmds.gadgets
     assert.truthy(g.usage:find("|count", 1, true), g.usage)
     assert.truthy(g.help:find("how many gadgets", 1, true))
+    -- a replaced generic verb is listed once, as its replacement
+    assert.are.equal(1, H.count(g.help, "  check"), g.help)
     assert.are.equal(0, g.run({}, { min = "2" }, { "count", "x" }))
     assert.are.same({ n = 1, min = "2", args = { "x" } }, seen)
-    assert.are.equal(3, g.run({}, {}, { "check" }))
-    assert.are.equal("found 1 problem", errs[#errs])
+    -- an option two added verbs share is accepted by both
+    assert.are.equal(3, g.run({}, { min = "5" }, { "check" }))
+    assert.are.equal("found problems over 5", errs[#errs])
     assert.are.equal(2, g.run({}, { min = "2" }, { "list" }))
     assert.truthy(errs[#errs]:find("option --min is not for 'gadgets list'", 1, true), errs[#errs])
     assert.are.equal(2, g.run({}, {}, { "frobnicate" }))

@@ -289,7 +289,9 @@ risk_level "Low" { range = { 1, 2 } }
   it("a predicate that never returns is stopped by the CPU budget", function()
     local m, err = load_text(HEAD .. 'acceptance "a" { predicate = function() while true do end end }\n')
     assert.is_nil(m)
-    assert.truthy(err:find("rule file exceeded its CPU budget", 1, true), err)
+    -- (a busy machine may reach the wall-clock limit first: stopped all the same)
+    assert.truthy(err:find("rule file exceeded its CPU budget", 1, true)
+                  or err:find("rule file exceeded its time limit", 1, true), err)
   end)
 
   it("a predicate cannot reach os or io", function()

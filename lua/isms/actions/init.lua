@@ -15,9 +15,10 @@ local M = {}
 
 local sources, order = {}, {}
 
---- Registers (or replaces) the source `name`: fn(reg) -> list of actions
--- { id, title, owner, due (YYYY-MM-DD or nil), status, done (boolean),
--- ref (what the action is for, as text) }.
+--- Registers (or replaces) the source `name`: fn(reg, opts) -> list of
+-- actions { id, title, owner, due (YYYY-MM-DD or nil), status, done
+-- (boolean), ref (what the action is for, as text) }; opts are the list's
+-- (a source whose state depends on the date reads opts.today).
 function M.source(name, fn)
   if not sources[name] then order[#order + 1] = name end
   sources[name] = fn
@@ -37,7 +38,7 @@ function M.list(reg, opts)
   local out = {}
   for _, name in ipairs(order) do
     if not opts.source or opts.source == name then
-      for _, a in ipairs(sources[name](reg) or {}) do
+      for _, a in ipairs(sources[name](reg, opts) or {}) do
         a.source = name
         local open = not a.done
         local keep = true

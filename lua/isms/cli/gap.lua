@@ -8,22 +8,11 @@ local catalog = require "isms.gap.catalog"
 local fields = require "isms.store.fields"
 local records = require "isms.store.records"
 
-local function split(text)
-  local list = {}
-  for item in (text or ""):gmatch("[^,;]+") do
-    item = item:match("^%s*(.-)%s*$")
-    if item ~= "" then list[#list + 1] = item end
-  end
-  return list
-end
 
 return function(kit)
   local out, EXIT = kit.out, kit.EXIT
 
-  local function fail(e, code)
-    kit.err(e)
-    return code == "USAGE" and EXIT.USAGE or kit.exit_for(code)
-  end
+  local fail = kit.fail
 
   local function json(v) return require("cjson").encode(v) end
 
@@ -210,7 +199,7 @@ The latest assessment is used when none is named.]],
           if not args[1] then return fail("usage: isms gap credit ASSESSMENT --from A | --certified",
                                           "USAGE") end
           local rep, e, code = reg:credit_9001(args[1], { from = opts.from,
-            certified = opts.certified, except = split(opts.except), overwrite = opts.overwrite,
+            certified = opts.certified, except = kit.list_of(opts.except, ",;"), overwrite = opts.overwrite,
             reason = opts.reason })
           if not rep then return fail(e, code) end
           out(("%s: %d answers credited from ISO 9001, %d kept as answered; the QMS covers %d of "

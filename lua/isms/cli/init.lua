@@ -196,12 +196,28 @@ local function emit(reg, model, opts, xlsx_opts)
   return EXIT.OK
 end
 
+-- Says why a command failed; returns the exit code for the failure's code.
+local function fail(e, code)
+  err(e)
+  return code == "USAGE" and EXIT.USAGE or exit_for(code)
+end
+
+-- "a, b,c" -> { "a", "b", "c" } (or by another separator: list_of(t, ";")).
+local function list_of(text, sep)
+  local list = {}
+  for item in (text or ""):gmatch("[^" .. (sep or ",") .. "]+") do
+    item = item:match("^%s*(.-)%s*$")
+    if item ~= "" then list[#list + 1] = item end
+  end
+  return list
+end
+
 -- Each command family lives in its own file and gets the same helpers
 -- through this kit; the order here is the order of `isms help`.
 local kit = { command = command, commands = commands, out = out, err = err, EXIT = EXIT,
               exit_for = exit_for, open_register = open_register, open_path = open_path,
               with_register = with_register, render = render, check_format = check_format,
-              emit = emit }
+              emit = emit, fail = fail, list_of = list_of }
 require("isms.cli.assets")(kit)
 require("isms.cli.methodology")(kit)
 require("isms.cli.risk")(kit)
@@ -210,6 +226,8 @@ require("isms.cli.gap")(kit)
 require("isms.cli.script")(kit)
 require("isms.cli.backup")(kit)
 require("isms.cli.quant")(kit)
+require("isms.cli.roadmap")(kit)
+require("isms.cli.context")(kit)
 -- One command per record kind the domain packages define (isms.store.kind),
 -- after the families (which may add verbs to them).
 require("isms.cli.records").install(kit)

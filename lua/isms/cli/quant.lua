@@ -263,10 +263,7 @@ curve [RUN]      the loss exceedance curve of a stored run
       local corr, cerr = correlation_of(opts.correlation)
       if cerr then return nil, cerr, "USAGE" end
       return kit.with_register(ctx, function(reg)
-        local function fail(e, code)
-          kit.err(e)
-          return code == "USAGE" and EXIT.USAGE or kit.exit_for(code)
-        end
+        local fail = kit.fail
         if sub == "run" then
           if pos[2] then return fail("usage: isms quant run [options]", "USAGE") end
           local progress

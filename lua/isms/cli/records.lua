@@ -100,7 +100,9 @@ local function help(d, extra, extra_names)
   lines[#lines + 1] = "  delete ID [--force]        refused while others refer to it"
   lines[#lines + 1] = "  import FILE [--sheet S]    CSV or XLSX, a header of field names; all or nothing"
   lines[#lines + 1] = "  export [FILE|-]            CSV of every record"
-  lines[#lines + 1] = "  check                      problems in the records (exit 1 if any)"
+  if not extra.check then
+    lines[#lines + 1] = "  check                      problems in the records (exit 1 if any)"
+  end
   for _, name in ipairs(extra_names) do
     local def = extra[name]
     lines[#lines + 1] = ("  %-26s %s"):format(def.usage or name, def.summary or "")
@@ -125,7 +127,7 @@ end
 function M.install_kind(kit, d, command_name)
   local out, EXIT = kit.out, kit.EXIT
 
-  local function fail(e, code)
+  local function fail(e, code)  -- (kit.fail, spelled out: tests install into a kit of their own)
     kit.err(e)
     return code == "USAGE" and EXIT.USAGE or kit.exit_for(code)
   end
@@ -147,8 +149,8 @@ function M.install_kind(kit, d, command_name)
     local own_option = {}
     for _, name in ipairs(extra_names) do
       for opt, okind in pairs(extra[name].options or {}) do
-        if not options[opt] then
-          options[opt] = okind
+        if not COMMON[opt] then
+          options[opt] = options[opt] or okind
           own_option[opt] = own_option[opt] or {}
           own_option[opt][name] = true
         end

@@ -107,10 +107,7 @@ explain REF [--residual] [--format json]
       local ok, ferr = kit.check_format(opts.format)
       if not ok then return nil, ferr, "USAGE" end
       return with_method(ctx, function(reg, m)
-        local function fail(e, code)
-          kit.err(e)
-          return code == "USAGE" and EXIT.USAGE or kit.exit_for(code)
-        end
+        local fail = kit.fail
         local factors = reg:risk_factors() or m:factors()
         if sub == "list" then
           if opts.top then

@@ -7,18 +7,8 @@ local records = require "isms.store.records"
 local format = require "isms.store.format"
 local treatment = require "isms.treat.treatment"
 
-
-local function list_of(text)
-  local list = {}
-  for item in (text or ""):gmatch("[^,]+") do
-    item = item:match("^%s*(.-)%s*$")
-    if item ~= "" then list[#list + 1] = item end
-  end
-  return list
-end
-
 -- "S=3,O=2" -> { S = "3", O = "2" }
-local function ratings_of(text)
+local function ratings_of(text, list_of)
   local t = {}
   for _, item in ipairs(list_of(text)) do
     local k, v = item:match("^([^=]+)=(.+)$")
@@ -31,10 +21,7 @@ end
 return function(kit)
   local out, EXIT = kit.out, kit.EXIT
 
-  local function fail(e, code)
-    kit.err(e)
-    return code == "USAGE" and EXIT.USAGE or kit.exit_for(code)
-  end
+  local fail, list_of = kit.fail, kit.list_of
 
   local emit = kit.emit
 
@@ -71,7 +58,7 @@ share    --shared-with PARTY, optional --residual]],
       local t = { option = pos[2], rationale = opts.rationale, shared_with = opts["shared-with"] }
       if opts.controls then t.controls = list_of(opts.controls) end
       if opts.residual then
-        local r, why = ratings_of(opts.residual)
+        local r, why = ratings_of(opts.residual, list_of)
         if not r then return nil, why, "USAGE" end
         t.residual = r
       end
