@@ -14,7 +14,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wundef -Wmissing-prototypes \
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) -fPIC \
               -fvisibility=hidden -Icore -I$(BUILD) $(LUAJIT_CFLAGS)
-LIB_LIBS  := -lsqlite3 -lcsv -lxlsxwriter -lyaml -lcrypto -lpthread -lm $(LUAJIT_LIBS)
+LIB_LIBS  := -lsqlite3 -lcsv -lxlsxwriter -lyaml -lcrypto -lminizip -lexpat -lpthread -lm $(LUAJIT_LIBS)
 HOST_LIBS := $(LUAJIT_LIBS) -lreadline -ldl -lm
 
 LIB_SRC := $(wildcard core/*.c)
@@ -71,7 +71,8 @@ $(BUILD)/core $(BUILD)/gen $(BUILD)/host $(BUILD)/tests:
 
 # ------------------------------------------------------------------ tests
 $(BUILD)/tests/%: tests/c/%.c tests/c/tap.h $(BUILD)/libisms.so | $(BUILD)/tests
-	$(CC) $(ALL_CFLAGS) -Itests/c -o $@ $< -L$(BUILD) -lisms -Wl,-rpath,'$$ORIGIN/..' -lsqlite3 -lm
+	$(CC) $(ALL_CFLAGS) -Itests/c -o $@ $< -L$(BUILD) -lisms -Wl,-rpath,'$$ORIGIN/..' -lsqlite3 -lm \
+	  -lxlsxwriter -lminizip -lz
 
 test: deps all $(CTEST_BIN)
 	@sh tests/run.sh $(BUILD)
@@ -131,7 +132,7 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 # -Wno-psabi: clang warns of the AVX2 kernel copy's vector returns (risk_eval.c).
 FUZZ_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -Wno-psabi -O1 -g $(FUZZ_SAN) \
                 -Icore -I$(BUILD) $(LUAJIT_CFLAGS)
-FUZZ_NAMES   := csv_import csv_reader rules
+FUZZ_NAMES   := csv_import csv_reader rules xlsx
 FUZZ_BIN     := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_OBJ     := $(LIB_SRC:core/%.c=$(BUILD)/fuzz/core/%.o) $(BUILD)/fuzz/gen/cdef.o \
                 $(BUILD)/fuzz/gen/prelude.o

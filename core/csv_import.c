@@ -12,6 +12,15 @@
 ** Lines are fed to libcsv one physical line at a time so every record knows
 ** the line it starts on; the raw record stays in the read buffer until it is
 ** complete, so an error can point at the column where its cell begins.
+**
+** An inventory kept as a worksheet (isms_import_assets_xlsx) takes the same
+** path from the libcsv callbacks on: xlsx_read.c reads the sheet whole, and
+** its rows are handed to on_field and on_record as if libcsv had split
+** them, one field per column of the header. A temporary CSV would have
+** needed a map from its line:column back to the sheet's cells for every
+** message, and quoting rules to get right twice; calling the callbacks
+** directly keeps one set of checks, and only the position in a message
+** changes: "file:Sheet!C7: column: reason".
 */
 #include <csv.h>
 #include <errno.h>
@@ -111,6 +120,12 @@ struct importer {
   int nomem;
   int64_t rows;
 
+  /* a worksheet instead of a CSV file (see the top of this file) */
+  const isms__xlsx_book *book;
+  const char *sheet;         /* its name, for positions */
+  uint32_t col0;             /* the sheet column of field 0 */
+  size_t next_row;           /* the book's first row not yet fed */
+
   /* hand-off to the writer */
   int (*emit)(importer *im, asset_batch *b);
   asset_batch *(*take)(importer *im);
@@ -196,20 +211,28 @@ static void row_error(importer *im, int field, const char *fmt, ...) {
     return;
   }
   im->error_count++;
-  int64_t line = im->rec_line, col = 1;
-  if (field >= 0) locate_field(im, field, &line, &col);
   char reason[1024];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(reason, sizeof reason, fmt, ap);
   va_end(ap);
-  char msg[1400];
+  /* Where: "file:line:column" in a CSV, "file:Sheet!C7" in a worksheet. */
+  char at[400];
+  if (im->book) {
+    char col[8];
+    isms__xlsx_col_name(im->col0 + (uint32_t)(field > 0 ? field : 0), col);
+    snprintf(at, sizeof at, "%s:%.200s!%s%lld", im->source, im->sheet, col,
+             (long long)im->rec_line);
+  } else {
+    int64_t line = im->rec_line, col = 1;
+    if (field >= 0) locate_field(im, field, &line, &col);
+    snprintf(at, sizeof at, "%s:%lld:%lld", im->source, (long long)line, (long long)col);
+  }
+  char msg[1500];
   if (field >= 0 && field < im->ncols && im->header_done)
-    snprintf(msg, sizeof msg, "%s:%lld:%lld: %s: %s", im->source, (long long)line,
-             (long long)col, im->header_text[field], reason);
+    snprintf(msg, sizeof msg, "%s: %s: %s", at, im->header_text[field], reason);
   else
-    snprintf(msg, sizeof msg, "%s:%lld:%lld: %s", im->source, (long long)line,
-             (long long)col, reason);
+    snprintf(msg, sizeof msg, "%s: %s", at, reason);
   add_error_text(im, msg);
 }
 
@@ -354,8 +377,8 @@ static void finish_row(importer *im) {
       int seen = isms__strmap_add_hashed(im->ids, im->id_hash, id, idlen, im->rec_line, &first);
       if (seen < 0) im->nomem = 1;
       else if (seen)
-        row_error(im, im->colfield[ACOL_ID], "duplicate id '%.*s' (first on line %lld)",
-                  idlen > 60 ? 60 : (int)idlen, id, (long long)first);
+        row_error(im, im->colfield[ACOL_ID], "duplicate id '%.*s' (first on %s %lld)",
+                  idlen > 60 ? 60 : (int)idlen, id, im->book ? "row" : "line", (long long)first);
     }
     if (im->cells[ACOL_NAME].len == 0) row_error(im, im->colfield[ACOL_NAME], "name is empty");
     int type = isms__asset_type_parse(b->arena + im->cells[ACOL_TYPE].off,
@@ -555,7 +578,51 @@ static size_t feed_lines(importer *im, size_t from) {
   return from;
 }
 
+/* ------------------------------------------------- worksheet rows */
+
+/* Feeds one row of the worksheet as a record: one field per column of the
+** header (empty where the row has no value). Cells left of the header's
+** first column are not part of the table; a value right of its last one
+** is an error, as an extra field of a CSV record is. A row with nothing
+** from the header's first column on is skipped, as libcsv skips a blank
+** line. */
+static void feed_sheet_row(importer *im, const isms__xlsx_row *row, int nfields) {
+  const isms__xlsx_cell *cells = isms__xlsx_cells(im->book) + row->first;
+  uint32_t k = 0;
+  while (k < row->n && cells[k].col < im->col0) k++;
+  if (k == row->n) return;
+  im->rec_line = row->r;
+  im->rec_clean = 1;  /* expat hands over UTF-8 without NUL bytes */
+  for (int f = 0; f < nfields && !im->fatal; f++) {
+    if (k < row->n && cells[k].col == im->col0 + (uint32_t)f) {
+      on_field((void *)isms__xlsx_text(im->book, &cells[k]), cells[k].len, im);
+      k++;
+    } else {
+      on_field(NULL, 0, im);
+    }
+  }
+  if (k < row->n && im->header_done && im->cell_field_bad < 0) {
+    im->cell_field_bad = (int)(cells[k].col - im->col0);
+    im->cell_bad_why = "a value in a column without a header";
+  }
+  on_record(0, im);
+}
+
+/* The data rows of the worksheet (the parser thread's work for one). */
+static void run_sheet(importer *im) {
+  size_t n = isms__xlsx_nrows(im->book);
+  const isms__xlsx_row *rows = isms__xlsx_rows(im->book);
+  if (n > im->next_row) isms__strmap_reserve(im->ids, (n - im->next_row) + (n - im->next_row) / 10);
+  for (size_t k = im->next_row; k < n && !im->fatal && !im->nomem; k++)
+    feed_sheet_row(im, &rows[k], im->ncols);
+  if (!im->fatal) flush_batch(im);
+}
+
 static void run_parser(importer *im) {
+  if (im->book) {
+    run_sheet(im);
+    return;
+  }
   size_t fed = 0;
   int sized = 0;
   for (;;) {
@@ -759,6 +826,92 @@ static void importer_free(importer *im) {
   free(im->errors);
 }
 
+/* Sets up an importer for either source; ISMS_NOMEM on failure. */
+static int importer_init(importer *im, const char *path, isms_method *m,
+                         const isms_import_opts *opts) {
+  memset(im, 0, sizeof *im);
+  im->source = opts->source_name ? opts->source_name : path;
+  im->method = m;
+  im->max_errors = opts->max_errors > 0 ? opts->max_errors : 50;
+  im->cell_field_bad = -1;
+  im->delim = ',';
+  for (int k = 0; k < ACOL_COUNT; k++) im->colfield[k] = -1;
+  if (csv_init(&im->csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) return ISMS_NOMEM;
+  csv_set_realloc_func(&im->csv, capped_realloc);
+  im->buf_cap = 2 * READ_CHUNK;
+  im->buf = malloc(im->buf_cap);
+  im->ids = isms__strmap_new();
+  return im->buf && im->ids ? ISMS_OK : ISMS_NOMEM;
+}
+
+/* Everything after the header, for either source: opens the store (the
+** header decides which columns it writes), runs parser and writer, and
+** turns what happened into the result and, on failure, the message. */
+static int import_rows(isms_db *db, importer *im, isms_method *m, const isms_import_opts *opts,
+                       isms_import_report *rep) {
+  asset_store *store = NULL;
+  int rc = ISMS_OK;
+  if (!im->header_done && !im->bad_rows) {
+    if (im->book)
+      row_error(im, -1, "sheet '%s' is empty; expected a header row such as "
+                "id,name,type,owner,c,i,a", im->sheet);
+    else
+      row_error(im, -1, "file is empty; expected a header row such as id,name,type,owner,c,i,a");
+    im->bad_header = 1;
+  }
+  if (!im->bad_rows && !im->bad_header && !im->nomem) {
+    rc = isms__store_open(db, m, im->source, opts->reason, im->present, &store);
+    if (!rc) {
+      if (opts->threads == 1) rc = run_inline(im, store);
+      else rc = run_threaded(im, store);
+    }
+  }
+  if (im->file) fclose(im->file);
+  im->file = NULL;
+
+  int ok = !rc && !im->bad_rows && !im->bad_header && !im->nomem && !im->io_error;
+  if (store) {
+    int frc = isms__store_finish(store, ok, rep);
+    if (ok && frc) rc = frc, ok = 0;
+  }
+  if (rep) {
+    rep->rows = im->rows;
+    rep->errors = im->bad_rows;
+  }
+  if (!ok && !rc) {
+    if (im->nomem) rc = isms__fail(db, ISMS_NOMEM, "out of memory while importing %s", im->source);
+    else if (im->io_error)
+      rc = isms__fail(db, ISMS_IO, "%s: read error: %s", im->source, strerror(im->io_error));
+    else {
+      if (im->error_count > im->max_errors) {
+        char tail[160];
+        snprintf(tail, sizeof tail, "... %lld more errors not shown",
+                 (long long)(im->error_count - im->max_errors));
+        add_error_text(im, tail);
+      }
+      if (im->not_utf8) {
+        char hint[400];
+        snprintf(hint, sizeof hint,
+                 "%s: the file is not UTF-8; if it was saved as Windows-1252 (Excel's "
+                 "\"CSV\" on Western European Windows), import it with --encoding cp1252",
+                 im->source);
+        add_error_text(im, hint);
+      }
+      char summary[200];
+      if (im->bad_header)
+        snprintf(summary, sizeof summary, "%s: rejected: the header row is not usable; "
+                 "nothing was stored", im->source);
+      else
+        snprintf(summary, sizeof summary, "%s: rejected: %lld bad row%s; nothing was stored",
+                 im->source, (long long)im->bad_rows, im->bad_rows == 1 ? "" : "s");
+      add_error_text(im, summary);
+      rc = isms__fail_owned(db, ISMS_INPUT, im->errors);
+      im->errors = NULL;
+    }
+  }
+  return rc;
+}
+
 ISMS_API int isms_import_assets(isms_db *db, const char *path, isms_method *m,
                                 const isms_import_opts *opts, isms_import_report *rep) {
   if (!db) return ISMS_MISUSE;
@@ -772,20 +925,7 @@ ISMS_API int isms_import_assets(isms_db *db, const char *path, isms_method *m,
   if (!opts) opts = &defaults;
 
   importer im;
-  memset(&im, 0, sizeof im);
-  im.source = opts->source_name ? opts->source_name : path;
-  im.method = m;
-  im.max_errors = opts->max_errors > 0 ? opts->max_errors : 50;
-  im.cell_field_bad = -1;
-  im.delim = ',';
-  for (int k = 0; k < ACOL_COUNT; k++) im.colfield[k] = -1;
-  if (csv_init(&im.csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
-    return isms__fail(db, ISMS_NOMEM, "out of memory");
-  csv_set_realloc_func(&im.csv, capped_realloc);
-  im.buf_cap = 2 * READ_CHUNK;
-  im.buf = malloc(im.buf_cap);
-  im.ids = isms__strmap_new();
-  if (!im.buf || !im.ids) {
+  if (importer_init(&im, path, m, opts)) {
     importer_free(&im);
     return isms__fail(db, ISMS_NOMEM, "out of memory");
   }
@@ -802,9 +942,7 @@ ISMS_API int isms_import_assets(isms_db *db, const char *path, isms_method *m,
   if (fstat(fileno(im.file), &info) == 0 && S_ISREG(info.st_mode)) im.file_size = info.st_size;
 
   /* The header decides which columns the store writes, so read it first:
-  ** the store is opened once the header is known (see open_store below). */
-  asset_store *store = NULL;
-  int rc = ISMS_OK;
+  ** the store is opened once the header is known (import_rows). */
   /* Parse the header synchronously: feed lines until the header record is done. */
   {
     char line[8192];
@@ -862,59 +1000,57 @@ ISMS_API int isms_import_assets(isms_db *db, const char *path, isms_method *m,
     im.buf_len = 0;
     im.rec_off = 0;
   }
-  if (!im.header_done && !im.bad_rows) {
-    row_error(&im, -1, "file is empty; expected a header row such as id,name,type,owner,c,i,a");
-    im.bad_header = 1;
-  }
-  if (!im.bad_rows && !im.bad_header && !im.nomem) {
-    rc = isms__store_open(db, m, im.source, opts->reason, im.present, &store);
-    if (!rc) {
-      if (opts->threads == 1) rc = run_inline(&im, store);
-      else rc = run_threaded(&im, store);
-    }
-  }
-  fclose(im.file);
-
-  int ok = !rc && !im.bad_rows && !im.bad_header && !im.nomem && !im.io_error;
-  if (store) {
-    int frc = isms__store_finish(store, ok, rep);
-    if (ok && frc) rc = frc, ok = 0;
-  }
-  if (rep) {
-    rep->rows = im.rows;
-    rep->errors = im.bad_rows;
-  }
-  if (!ok && !rc) {
-    if (im.nomem) rc = isms__fail(db, ISMS_NOMEM, "out of memory while importing %s", im.source);
-    else if (im.io_error)
-      rc = isms__fail(db, ISMS_IO, "%s: read error: %s", im.source, strerror(im.io_error));
-    else {
-      if (im.error_count > im.max_errors) {
-        char tail[160];
-        snprintf(tail, sizeof tail, "... %lld more errors not shown",
-                 (long long)(im.error_count - im.max_errors));
-        add_error_text(&im, tail);
-      }
-      if (im.not_utf8) {
-        char hint[400];
-        snprintf(hint, sizeof hint,
-                 "%s: the file is not UTF-8; if it was saved as Windows-1252 (Excel's "
-                 "\"CSV\" on Western European Windows), import it with --encoding cp1252",
-                 im.source);
-        add_error_text(&im, hint);
-      }
-      char summary[200];
-      if (im.bad_header)
-        snprintf(summary, sizeof summary, "%s: rejected: the header row is not usable; "
-                 "nothing was stored", im.source);
-      else
-        snprintf(summary, sizeof summary, "%s: rejected: %lld bad row%s; nothing was stored",
-                 im.source, (long long)im.bad_rows, im.bad_rows == 1 ? "" : "s");
-      add_error_text(&im, summary);
-      rc = isms__fail_owned(db, ISMS_INPUT, im.errors);
-      im.errors = NULL;
-    }
-  }
+  int rc = import_rows(db, &im, m, opts, rep);
   importer_free(&im);
+  return rc;
+}
+
+ISMS_API int isms_import_assets_xlsx(isms_db *db, const char *path, const char *sheet,
+                                     isms_method *m, const isms_import_opts *opts,
+                                     isms_import_report *rep) {
+  if (!db) return ISMS_MISUSE;
+  isms__clear_error(db);
+  if (rep) memset(rep, 0, sizeof *rep);
+  if (!path) return isms__fail(db, ISMS_MISUSE, "no file given");
+  if (m && !isms__method_is_compiled(m))
+    return isms__fail(db, ISMS_MISUSE, "methodology '%s' is not compiled",
+                      isms_method_name(m));
+  isms_import_opts defaults = {0};
+  if (!opts) opts = &defaults;
+
+  importer im;
+  if (importer_init(&im, path, m, opts)) {
+    importer_free(&im);
+    return isms__fail(db, ISMS_NOMEM, "out of memory");
+  }
+  if (opts->encoding && *opts->encoding) {
+    importer_free(&im);
+    return isms__fail(db, ISMS_MISUSE, "%s: an encoding is for CSV files; a workbook's text is "
+                      "Unicode", path);
+  }
+  isms__xlsx_book *book = NULL;
+  char *err = NULL;
+  int rc = isms__xlsx_load(path, im.source, sheet, &book, &err);
+  if (rc) {
+    importer_free(&im);
+    return isms__fail_owned(db, rc, err);
+  }
+  im.book = book;
+  im.sheet = isms__xlsx_name(book);
+  im.rec_line = 1;
+  /* The header: the first row with a value, from its first cell to its
+  ** last (one field more than the importer takes, so a header too wide
+  ** is reported once). */
+  if (isms__xlsx_nrows(book) > 0) {
+    const isms__xlsx_row *head = &isms__xlsx_rows(book)[0];
+    const isms__xlsx_cell *cells = isms__xlsx_cells(book) + head->first;
+    im.col0 = cells[0].col;
+    uint32_t width = cells[head->n - 1].col - im.col0 + 1;
+    feed_sheet_row(&im, head, width > MAX_COLUMNS ? MAX_COLUMNS + 1 : (int)width);
+    im.next_row = 1;
+  }
+  rc = import_rows(db, &im, m, opts, rep);
+  importer_free(&im);
+  isms__xlsx_free(book);
   return rc;
 }

@@ -264,6 +264,12 @@ typedef struct isms_import_report {
 ** "file:line:column: reason" lines, and the register is left untouched. */
 int isms_import_assets(isms_db *db, const char *path, isms_method *m,
                        const isms_import_opts *opts, isms_import_report *rep /* OUT */);
+/* The same import from a worksheet of an XLSX workbook (sheet NULL: the
+** first worksheet): the same columns and checks, the header the first row
+** with a value, the table starting at its first cell; each error is a
+** "file:Sheet!C7: column: reason" line. */
+int isms_import_assets_xlsx(isms_db *db, const char *path, const char *sheet, isms_method *m,
+                            const isms_import_opts *opts, isms_import_report *rep /* OUT */);
 /* Writes the asset register as CSV in the import format (round-trips). */
 int isms_export_assets(isms_db *db, const char *path);
 
@@ -578,6 +584,47 @@ typedef struct isms_sheet {
 ** columns), ISMS_STORAGE for a failing query, ISMS_IO for the file. */
 int isms_report_xlsx(isms_db *db, const char *path, const char *title, int nsheets,
                      const isms_sheet *sheets);
+
+/* -------------------------------------------------------- XLSX reading
+** One worksheet of an .xlsx workbook (minizip and expat) as JSON text:
+**   {"sheet":"Name","sheets":["Name","Other"],
+**    "rows":[{"r":2,"cells":[["A2","text"],["C2","3"]]}]}
+** rows and cells with a value only, in order. Cells are text as a person
+** reads them: strings whole (rich-text runs joined, phonetic runs left
+** out), numbers as the file writes them, numbers in a date format as
+** "YYYY-MM-DD" ("YYYY-MM-DDTHH:MM:SS" with a time of day), booleans
+** "TRUE"/"FALSE". sheet NULL reads the first worksheet. Refused with
+** *err set (ISMS_INPUT, or ISMS_IO when the file cannot be opened): not a
+** zip, a missing part, an unknown sheet (its sheets listed), malformed
+** XML (the part and line:column), a document type declaration, a part
+** over 256 MiB uncompressed, more than 2,000,000 rows, a cell holding an
+** error value (the cell named: "file:Sheet!C7: ..."). Free both outputs
+** with isms_free. */
+int isms_xlsx_sheet_json(const char *path, const char *sheet, char **json /* OUT */,
+                         char **err /* OUT */);
+
+/* ---------------------------------------------------- XLSX tables to fill
+** One table people fill in (a questionnaire), as a worksheet: the header
+** row bold and frozen, an autofilter, column widths, landscape printing
+** one page wide with the header repeated on every page. Locked columns
+** (ids, titles) are shaded and the sheet protected without a password;
+** the others stay editable. A column with values gets a drop-down list
+** (data validation; long lists go to a hidden sheet "Lists"); a numeric
+** column stores numbers as numbers. Cells are nrows * ncols texts, row by
+** row (NULL or "" blank). The file is written beside path and renamed into
+** place. On failure *err (free with isms_free) says why. */
+typedef struct isms_xlsx_column {
+  const char *title;
+  double width;                   /* in characters; 0 = fit the texts */
+  int locked;                     /* 1 = not editable */
+  int numeric;                    /* 1 = numbers stored as numbers */
+  int nvalues;                    /* > 0: the allowed values, a drop-down list */
+  const char *const *values;
+} isms_xlsx_column;
+
+int isms_xlsx_table(const char *path, const char *sheet_title, int ncols,
+                    const isms_xlsx_column *cols, size_t nrows, const char *const *cells,
+                    char **err /* OUT */);
 
 /* --------------------------------------------------- quantitative risk
 ** FAIR-style Monte Carlo (docs/quant.md): per risk, calibrated estimates

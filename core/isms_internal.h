@@ -256,4 +256,35 @@ ISMS_HIDDEN void isms__keyed_sort(isms__keyed *e, size_t n);
 /* Threads worth using for n rows of simple per-row work (1 = none). */
 ISMS_HIDDEN int isms__threads_for(size_t n);
 
+/* ------------------------------------------------------------ xlsx_read.c */
+/* One worksheet of an .xlsx read whole: its rows that hold a value, in
+** order, each with its cells (only those with a value, left to right). */
+typedef struct isms__xlsx_book isms__xlsx_book;
+typedef struct isms__xlsx_row {
+  int64_t r;                /* the row's number in the sheet, from 1 */
+  size_t first;             /* its first cell in isms__xlsx_cells */
+  uint32_t n;               /* its cells */
+} isms__xlsx_row;
+typedef struct isms__xlsx_cell {
+  size_t off;               /* private: where the text is */
+  uint32_t len;             /* bytes of text, without the NUL */
+  uint32_t col;             /* 0-based column: 0 is A */
+  uint8_t src;              /* private */
+} isms__xlsx_cell;
+/* Reads sheet (NULL: the first worksheet) of the workbook at path; source
+** names the file in messages (NULL: path). On failure *err is a malloc'd
+** "source: reason" or "source:Sheet!C7: reason" message. */
+ISMS_HIDDEN int isms__xlsx_load(const char *path, const char *source, const char *sheet,
+                                isms__xlsx_book **out, char **err);
+ISMS_HIDDEN void isms__xlsx_free(isms__xlsx_book *b);
+ISMS_HIDDEN const char *isms__xlsx_name(const isms__xlsx_book *b);
+ISMS_HIDDEN int isms__xlsx_names(const isms__xlsx_book *b, const char *const **names);
+ISMS_HIDDEN size_t isms__xlsx_nrows(const isms__xlsx_book *b);
+ISMS_HIDDEN const isms__xlsx_row *isms__xlsx_rows(const isms__xlsx_book *b);
+ISMS_HIDDEN const isms__xlsx_cell *isms__xlsx_cells(const isms__xlsx_book *b);
+/* A cell's text, NUL-terminated, valid while the book is. */
+ISMS_HIDDEN const char *isms__xlsx_text(const isms__xlsx_book *b, const isms__xlsx_cell *c);
+/* Column letters of a 0-based column into out: 0 -> "A", 16383 -> "XFD". */
+ISMS_HIDDEN size_t isms__xlsx_col_name(uint32_t col, char out[8]);
+
 #endif /* ISMS_INTERNAL_H */

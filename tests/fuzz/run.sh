@@ -10,13 +10,14 @@ set -u
 BUILD=${1:-build}
 SECONDS_EACH=${2:-60}
 shift 2 2>/dev/null || shift $#
-NAMES=${*:-"csv_import csv_reader rules"}
+NAMES=${*:-"csv_import csv_reader rules xlsx"}
 
 seeds() {  # the seed directories of a harness
   case $1 in
     csv_import) echo tests/fixtures/csv/assets ;;
     csv_reader) echo tests/fixtures/csv/assets tests/fixtures/csv/risks ;;
     rules) echo tests/fixtures/rules/good tests/fixtures/rules/hostile rules/methodologies ;;
+    xlsx) echo tests/fixtures/xlsx ;;
   esac
 }
 

@@ -10,10 +10,11 @@ local SEEDS = {
   csv_reader = { "tests/fixtures/csv/assets", "tests/fixtures/csv/risks" },
   rules = { "tests/fixtures/rules/good", "tests/fixtures/rules/hostile",
             "rules/methodologies" },
+  xlsx = { "tests/fixtures/xlsx" },
 }
 
 describe("fuzz slice", function()
-  for _, name in ipairs({ "csv_import", "csv_reader", "rules" }) do
+  for _, name in ipairs({ "csv_import", "csv_reader", "rules", "xlsx" }) do
     it(name .. ": seeds, regression inputs and one second of mutations run clean", function()
       local bin = H.build .. "/fuzz/fuzz_" .. name
       assert.is_true(os.execute("test -x " .. bin) == 0,

@@ -247,6 +247,42 @@ describe("record kinds", function()
     assert.are.equal(before, dump(path))
   end)
 
+  it("imports a worksheet of an XLSX workbook, with file:Sheet!C7 for each problem", function()
+    local before = dump(path)
+    local book = H.tmp("gadgets.xlsx")
+    local cols = {}
+    for k, t in ipairs({ "ID", "Title", "State", "Cost", "Spare" }) do
+      cols[k] = { t, t, number = t == "Cost" }
+    end
+    assert(require("isms.report.xlsx").write(reg, book, "gadgets", {
+      { name = "Notes", cols = { { "x", "x" } }, rows = { { "read me" } } },
+      { name = "Gadgets", cols = cols, rows = {
+        { "G-1", "one", "new", "5", "yes" }, { "G-2", "two", "sold", "x", "no" },
+        { "G-1", "again", "new", "1", "" } } } }))
+    local ok, err, code = coll:import(book, { sheet = "Gadgets" })
+    assert.is_nil(ok)
+    assert.are.equal("INPUT", code)
+    assert.truthy(err:find(book .. ":Gadgets!C3: state: 'sold' is not one of", 1, true), err)
+    assert.truthy(err:find(book .. ":Gadgets!D3: cost: expected a number", 1, true), err)
+    assert.truthy(err:find(book .. ":Gadgets!A4: id: 'G-1' is also on row 2", 1, true), err)
+    assert.are.equal(before, dump(path))
+    ok, err = coll:import(book)
+    assert.is_nil(ok)
+    assert.truthy(err:find(book .. ":Notes!A1: header: unknown column 'x'", 1, true), err)
+    ok, err = coll:import(book, { sheet = "Nope" })
+    assert.is_nil(ok)
+    assert.truthy(err:find("no sheet 'Nope' in the workbook; its sheets: Notes, Gadgets", 1, true), err)
+    assert.are.equal(before, dump(path))
+    local good = H.tmp("good.xlsx")
+    assert(require("isms.report.xlsx").write(reg, good, "gadgets", {
+      { name = "Gadgets", cols = cols, rows = { { "G-1", "one", "in use", "5.5", "yes" } } } }))
+    local rep = assert(coll:import(good))
+    assert.are.equal(1, rep.created)
+    local g = coll:get("G-1")
+    assert.are.equal(5.5, g.cost)
+    assert.are.equal("in_use", g.state)
+  end)
+
   it("round-trips through CSV export and import, references inside one file", function()
     local good = H.file("good.csv", "id,title,parent,assets,tags,spare\n"
       .. "G-2,child,G-1,AST-1;AST-2,\"x; y\",no\n"

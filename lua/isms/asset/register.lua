@@ -3,6 +3,7 @@
 local b = require "isms.store._ffi"
 local store = require "isms.store.register"
 local methodology = require "isms.method.methodology"
+local tabular = require "isms.store.tabular"
 
 local ffi, C = b.ffi, b.C
 local failure, check_open, collect = store.failure, store.check_open, store.collect
@@ -51,12 +52,15 @@ end
 
 local import_report = ffi.new("isms_import_report")
 
---- Imports an asset CSV (all or nothing).
+--- Imports an asset inventory (all or nothing): CSV, or a worksheet of an
+-- XLSX workbook when path ends in .xlsx (opts.sheet: which; the first).
 -- @tparam string path
 -- @tparam[opt] table opts `{reason=, source_name=, max_errors=, threads=, methodology=,
---   encoding=}`; encoding is the file's (an iconv name such as "cp1252"; default UTF-8)
+--   encoding=, sheet=}`; encoding is a CSV file's (an iconv name such as "cp1252"; default
+--   UTF-8); sheet a workbook's worksheet (default the first)
 -- @treturn table|nil `{rows, created, updated, unchanged, batch}`, or nil,
---   message (one "file:line:column: reason" line per error), code
+--   message (one "file:line:column: reason" line per error, "file:Sheet!C7:
+--   reason" in a workbook), code
 function Register:import_assets(path, opts)
   check_open(self, "import_assets")
   opts = opts or {}
@@ -69,7 +73,18 @@ function Register:import_assets(path, opts)
                                           max_errors = opts.max_errors or 0,
                                           threads = opts.threads or 0,
                                           encoding = opts.encoding })
-  local rc = C.isms_import_assets(self.db, path, h, o, import_report)
+  local rc
+  if tabular.is_xlsx(path) then
+    if opts.encoding then
+      return nil, ("%s: --encoding is for CSV files; a workbook's text is Unicode"):format(path),
+        "USAGE"
+    end
+    rc = C.isms_import_assets_xlsx(self.db, path, opts.sheet, h, o, import_report)
+  elseif opts.sheet then
+    return nil, ("%s: --sheet is for XLSX workbooks; this is read as CSV"):format(path), "USAGE"
+  else
+    rc = C.isms_import_assets(self.db, path, h, o, import_report)
+  end
   if rc ~= 0 then return failure(self, rc) end
   local r = import_report
   return { rows = tonumber(r.rows), created = tonumber(r.created),

@@ -46,15 +46,18 @@ methodology, logged in the change log.]],
   })
 
   command("import", {
-    usage = "isms import assets|risks FILE [--reason TEXT] [--max-errors N] [--encoding NAME]",
-    summary = "import an asset inventory CSV (all or nothing)",
+    usage = "isms import assets|risks FILE [--sheet S] [--reason TEXT] [--max-errors N] "
+      .. "[--encoding NAME]",
+    summary = "import an asset inventory CSV or XLSX (all or nothing)",
     help = [[
-Reads FILE (CSV with a header row; columns by name, any order, any case:
-id, name, type, owner, custodian, location, outsourced, contract, group,
-units, c, i, a, notes). C, I and A take tier numbers or the labels of the
-register's methodology ("Secret", "high"). Assets are created or updated by
-id and every change is logged. Any bad row rejects the whole file: each
-error is printed as FILE:LINE:COLUMN: reason and nothing is stored.
+Reads FILE: CSV with a header row, or a worksheet of an XLSX workbook when
+FILE ends in .xlsx (--sheet S picks it, else the first). Columns by name,
+any order, any case: id, name, type, owner, custodian, location,
+outsourced, contract, group, units, c, i, a, notes. C, I and A take tier
+numbers or the labels of the register's methodology ("Secret", "high").
+Assets are created or updated by id and every change is logged. Any bad
+row rejects the whole file: each error is printed as FILE:LINE:COLUMN:
+reason (FILE:Sheet!C7: reason in a workbook) and nothing is stored.
 Commas or, when the header has semicolons and no comma, semicolons separate
 the cells; a UTF-8 BOM is skipped. A file that is not UTF-8 is read with
 --encoding NAME (an iconv name: cp1252 for Excel's CSV on Western European
@@ -62,7 +65,7 @@ Windows, latin1, ...). With a units column and no group column, an asset of
 more than one unit is a group.
 `isms import risks FILE` is `isms risks import FILE`.]],
     options = { reason = "value", ["max-errors"] = "positive", threads = "count",
-                encoding = "value" },
+                encoding = "value", sheet = "value" },
     run = function(ctx, opts, pos)
       if pos[1] == "risks" and pos[2] and not pos[3] then
         return commands.risks.run(ctx, opts, { "import", pos[2] })
@@ -73,7 +76,7 @@ more than one unit is a group.
       return with_register(ctx, function(reg)
         local r, e, code = reg:import_assets(pos[2], {
           reason = opts.reason, max_errors = opts["max-errors"], threads = opts.threads,
-          encoding = opts.encoding,
+          sheet = opts.sheet, encoding = opts.encoding,
         })
         if not r then
           io.stderr:write(e, "\n")

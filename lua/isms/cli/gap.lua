@@ -114,7 +114,8 @@ shipped  the catalogs shipped in rules/requirements/]],
                         team = "positive", reason = "value", framework = "value",
                         assessor = "value", date = "value", title = "value", scope = "value",
                         method = "value", from = "value", certified = "flag", except = "value",
-                        overwrite = "flag", compare = "value", ["max-errors"] = "positive" }
+                        overwrite = "flag", compare = "value", ["max-errors"] = "positive",
+                        sheet = "value" }
 
   kit.command("gap", {
     usage = "isms gap [ASSESSMENT] | new | answer | export | import | prefill | credit | compare"
@@ -126,8 +127,10 @@ isms gap [ASSESSMENT]              results: by clause, by theme, top gaps
 isms gap new --framework F --assessor NAME [--date D] [--title T] [--scope S]
                                    [--method M]            start an assessment
 isms gap answer A REF FIELD=VALUE ...   answer one requirement (status=met ...)
-isms gap export A [FILE|-]         the questionnaire as CSV, one row per requirement
-isms gap import A FILE             read a filled questionnaire back, all or nothing
+isms gap export A [FILE|-]         the questionnaire, one row per requirement: CSV,
+                                   or XLSX when FILE ends in .xlsx
+isms gap import A FILE [--sheet S]  read a filled questionnaire (CSV or XLSX)
+                                   back, all or nothing
 isms gap prefill FROM TO [--overwrite]   pre-fill TO from FROM through mapping sets
 isms gap credit A (--from A9001 | --certified [--except 8.3,8.5])
                                    ISO 9001 credit for a 27001 assessment
@@ -179,7 +182,7 @@ The latest assessment is used when none is named.]],
         elseif verb == "import" then
           if not args[2] then return fail("usage: isms gap import ASSESSMENT FILE", "USAGE") end
           local rep, e, code = reg:import_questionnaire(args[1], args[2],
-            { reason = opts.reason, max_errors = opts["max-errors"] })
+            { reason = opts.reason, max_errors = opts["max-errors"], sheet = opts.sheet })
           if not rep then return fail(e, code) end
           out(("%s: %d answers, %d new, %d changed (batch %d)\n"):format(args[2], rep.rows,
               rep.created, rep.updated, rep.batch))

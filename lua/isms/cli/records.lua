@@ -4,7 +4,7 @@
 --   isms NOUN show ID [--json]
 --   isms NOUN add FIELD=VALUE ...          isms NOUN set ID FIELD=VALUE ...
 --   isms NOUN delete ID [--force]          isms NOUN check [--json]
---   isms NOUN import FILE [--max-errors N] isms NOUN export [FILE|-]
+--   isms NOUN import FILE [--max-errors N] [--sheet S]   isms NOUN export [FILE|-]
 -- Writes take --reason, which the change log keeps. A command family adds
 -- verbs of its own to a kind's command with M.verb (reports, approvals),
 -- and may replace a generic one (a richer `check`).
@@ -38,7 +38,7 @@ end
 
 local VERBS = { "list", "show", "add", "set", "delete", "import", "export", "check" }
 local COMMON = { format = "value", json = "flag", reason = "value", force = "flag",
-                 ["max-errors"] = "positive", out = "value" }
+                 ["max-errors"] = "positive", out = "value", sheet = "value" }
 
 -- A typed row as JSON, fields in descriptor order, lists always arrays.
 local function json_row(d, row)
@@ -98,7 +98,7 @@ local function help(d, extra, extra_names)
     (d.id_prefix and (" (ids " .. d.id_prefix .. "001, ... when none is given)") or "")
   lines[#lines + 1] = "  set ID FIELD=VALUE ...     change fields (FIELD= clears one)"
   lines[#lines + 1] = "  delete ID [--force]        refused while others refer to it"
-  lines[#lines + 1] = "  import FILE                CSV, a header of field names; all or nothing"
+  lines[#lines + 1] = "  import FILE [--sheet S]    CSV or XLSX, a header of field names; all or nothing"
   lines[#lines + 1] = "  export [FILE|-]            CSV of every record"
   if not extra.check then
     lines[#lines + 1] = "  check                      problems in the records (exit 1 if any)"
@@ -256,6 +256,7 @@ function M.install_kind(kit, d, command_name)
       else -- import
         if not pos[2] then return fail("usage: isms " .. d.plural .. " import FILE", "USAGE") end
         wopts.max_errors = opts["max-errors"]
+        wopts.sheet = opts.sheet
         wopts.command = "import " .. d.plural
         rep, e, code = coll:import(pos[2], wopts)
       end

@@ -4,7 +4,7 @@
 -- through a mapping set, ISO 9001 credit, and comparing two assessments.
 local kinds = require "isms.gap.kinds"
 local method = require "isms.gap.method"
-local csv_file = require "isms.store.csv_file"
+local tabular = require "isms.store.tabular"
 local format = require "isms.store.format"
 local fields = require "isms.store.fields"
 
@@ -89,10 +89,42 @@ function R:questionnaire(assessment_id)
   return rows, a
 end
 
---- Writes the questionnaire as CSV to path ("-" for standard output).
+-- The questionnaire's columns in a workbook: widths, what is locked, the
+-- drop-down lists (the method's status ids, its maturity levels).
+local function xlsx_columns(m)
+  local statuses, levels = {}, {}
+  for k, st in ipairs(m.statuses) do statuses[k] = st.id end
+  for k, lv in ipairs(m.maturity) do levels[k] = tostring(lv.level) end
+  local spec = {
+    requirement = { width = 14, locked = true }, title = { width = 48, locked = true },
+    status = { width = 16, values = statuses }, maturity = { width = 10, values = levels,
+    numeric = true }, target = { width = 9, values = levels, numeric = true },
+    justification = { width = 30 }, evidence = { width = 30 }, owner = { width = 16 },
+    remediation = { width = 30 }, effort = { width = 9, numeric = true }, due = { width = 12 },
+    notes = { width = 30 }, origin = { width = 24 },
+  }
+  local cols = {}
+  for k, name in ipairs(M.COLUMNS) do
+    local c = { name = name, title = name }
+    for key, v in pairs(spec[name] or {}) do c[key] = v end
+    cols[k] = c
+  end
+  return cols
+end
+M.xlsx_columns = xlsx_columns
+
+--- Writes the questionnaire to path: CSV ("-" for standard output), or an
+-- XLSX workbook when path ends in .xlsx (drop-down lists for status and
+-- maturity, the requirement and title columns locked, printable).
 function R:export_questionnaire(assessment_id, path)
   local rows, err, code = self:questionnaire(assessment_id)
   if not rows then return nil, err, code end
+  if path and path ~= "-" and tabular.is_xlsx(path) then
+    local _, m = assessment(self, assessment_id)
+    local ok, werr, wcode = tabular.write_xlsx(path, "Questionnaire", xlsx_columns(m), rows)
+    if not ok then return nil, werr, wcode end
+    return #rows
+  end
   local text = format.csv(rows, M.COLUMNS)
   if path == nil or path == "-" then
     io.stdout:write(text)
@@ -148,11 +180,13 @@ function R:import_answers(assessment_id, rows, opts)
     command = opts.command or "gap import" })
 end
 
---- Imports a questionnaire CSV (the columns of M.COLUMNS; requirement
--- required, any order, any case).
+--- Imports a questionnaire: CSV, or a worksheet of an XLSX workbook
+-- (opts.sheet; the first), as export_questionnaire writes them (the
+-- columns of M.COLUMNS; requirement required, any order, any case).
+-- Problems are named file:line:column, or file:Sheet!C7 in a workbook.
 function R:import_questionnaire(assessment_id, path, opts)
   opts = opts or {}
-  local rd, err, code = csv_file.open(path)
+  local rd, err, code = tabular.open(path, { sheet = opts.sheet })
   if not rd then return nil, err .. "\n" .. path .. ": rejected; nothing was stored", code end
   local col, errors = {}, {}
   local known = {}
@@ -170,7 +204,7 @@ function R:import_questionnaire(assessment_id, path, opts)
     end
   end
   if not col.requirement and #errors == 0 then
-    errors[#errors + 1] = path .. ":1:1: header: missing the column 'requirement'"
+    errors[#errors + 1] = rd.header_at[1] .. ": header: missing the column 'requirement'"
   end
   local rows = {}
   if #errors == 0 then
@@ -192,7 +226,7 @@ function R:import_questionnaire(assessment_id, path, opts)
     return nil, table.concat(errors, "\n"), "INPUT"
   end
   local o = { source = path }
-  for k, v in pairs(opts) do o[k] = v end
+  for k, v in pairs(opts) do if k ~= "sheet" then o[k] = v end end
   return self:import_answers(assessment_id, rows, o)
 end
 

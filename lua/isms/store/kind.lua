@@ -29,7 +29,7 @@ local b = require "isms.store._ffi"
 local fields = require "isms.store.fields"
 local records = require "isms.store.records"
 local register = require "isms.store.register"
-local csv_file = require "isms.store.csv_file"
+local tabular = require "isms.store.tabular"
 local format = require "isms.store.format"
 
 local ffi, C = b.ffi, b.C
@@ -649,15 +649,17 @@ end
 -- Header names as people write them: any case, spaces or hyphens for '_'.
 local function canonical(name) return name:lower():gsub("[%s%-]+", "_") end
 
---- Imports a CSV file (header row of field names; any order; absent
--- columns left as they are, empty cells clear): every row is checked
--- against the register and the rest of the file first, then all are
--- written in one batch, or none. opts: reason, max_errors (20).
+--- Imports a CSV file or a worksheet of an XLSX workbook (header row of
+-- field names; any order; absent columns left as they are, empty cells
+-- clear): every row is checked against the register and the rest of the
+-- file first, then all are written in one batch, or none. Positions in
+-- messages are file:line:column, or file:Sheet!C7 in a workbook.
+-- opts: reason, max_errors (20), sheet (a workbook's sheet; the first).
 -- @treturn table|nil { created, updated, batch, rows }, or nil, message, code
 function Records:import(path, opts)
   opts = opts or {}
   local d = self.d
-  local rd, e, code = csv_file.open(path)
+  local rd, e, code = tabular.open(path, { sheet = opts.sheet })
   if not rd then return nil, e .. "\n" .. path .. ": rejected; nothing was stored", code end
   local errors = {}
   local function report(where, field, reason)
@@ -679,7 +681,7 @@ function Records:import(path, opts)
   end
   for _, k in ipairs(d.key) do
     if not col_of[k] and not (d.id_prefix and #d.key == 1) and #errors == 0 then
-      report(path .. ":1:1", "header", ("missing the key column '%s'"):format(k))
+      report(rd.header_at[1], "header", ("missing the key column '%s'"):format(k))
     end
   end
   local rows = {}
@@ -697,7 +699,7 @@ function Records:import(path, opts)
     return nil, table.concat(errors, "\n"), "INPUT"
   end
   local o = { source = path }
-  for k, v in pairs(opts) do o[k] = v end
+  for k, v in pairs(opts) do if k ~= "sheet" then o[k] = v end end
   return self:import_rows(rows, o)
 end
 
@@ -726,9 +728,12 @@ function Records:import_rows(rows, opts)
     if id then
       if first_line[id] then
         report(row.where[d.key[#d.key]] or row.at, d.key[#d.key],
-               ("'%s' is also on line %s"):format(id, first_line[id]))
+               ("'%s' is also on %s"):format(id, first_line[id]))
       else
-        first_line[id] = row.at:match(":(%d+):%d+$") or row.at:match("(%w+%d+)$") or row.at
+        -- "line 7" of a CSV, "row 7" of a worksheet (file:Sheet!A7).
+        local line = row.at:match(":(%d+):%d+$")
+        first_line[id] = line and ("line " .. line)
+          or row.at:match("!%u+(%d+)$") and ("row " .. row.at:match("!%u+(%d+)$")) or row.at
         pending[id] = true
       end
     end
