@@ -127,6 +127,9 @@ local function staged_steps(m, row, out)
       local item = { name = e.name, title = st.title, combine = st.combine,
                      runs = e.def.op == 7 and ("lookup table of %d cells"):format(#e.def.table)
                             or "kernel over columns" }
+      if r.tabulated and e == r.result then
+        item.runs = ("tabulated: the stages ran over every combination of tiers at load")
+      end
       item.value = num_text(slot.num, e.den)
       item.exact = exact_text(slot.num, e.den)
       if e.bands and slot.pos > 0 then
