@@ -190,6 +190,16 @@ end
 --   reason, code ("UNRATED" when an input is not rated)
 function methods:score(ratings, context) return lookup(self, ratings, decimal.to_number, context) end
 
+--- A target score from the same definition: the risk's ratings with the
+-- planned changes (`changes`, e.g. { vulnerability = "Low" }) applied.
+-- @treturn number,string,integer the target's score, level and rank; or nil, reason, code
+function methods:target_score(ratings, changes, context)
+  local t = {}
+  for k, v in pairs(ratings) do t[k] = v end
+  for k, v in pairs(changes or {}) do t[k] = v end
+  return lookup(self, t, decimal.to_number, context)
+end
+
 --- The score as exact decimal text ("2.5"), with level and rank.
 function methods:score_text(ratings, context)
   return lookup(self, ratings, decimal.format, context)
