@@ -106,6 +106,13 @@ local function staged_row(m, ratings, context)
         if not t then return nil, why end
         row[e.name] = t
       end
+    elseif src.kind == "asset_class" or src.kind == "asset_type" then
+      local v = (context.asset or {})[src.kind == "asset_class" and "class" or "type"]
+      if v ~= nil then
+        for p, t in ipairs(e.scale.positions) do
+          if t.label == v then row[e.name] = p end
+        end
+      end
     elseif src.kind == "asset_value" then
       local v = (context.asset or {}).value
       if v ~= nil then row[e.name] = decimal.round(tonumber(v)) end
