@@ -392,3 +392,35 @@ risk_level "High" {}
     assert.is_nil((m:score({ likelihood = 1 }, {})))
   end)
 end)
+
+describe("stage hints", function()
+  it("warns of a stage the score does not read", function()
+    local m = assert(load_text([[
+local lmh = { { value = 1, label = "Low" }, { value = 2, label = "Medium" }, { value = 3, label = "High" } }
+methodology "spare" {}
+scale "p" { tiers = lmh }
+scale "q" { tiers = lmh }
+risk_stage "used" { combine = "sum", inputs = { "p", "q" } }
+risk_stage "spare" { combine = "max", inputs = { "p", "q" } }
+risk_score { factors = { "p", "q" }, combine = "used" }
+risk_level "Low" { from = 0 }
+]], "spare.lua"))
+    local w = m:warnings()
+    assert.are.equal(1, #w)
+    assert.are.equal("spare.lua:6: risk_stage 'spare': the score does not read it", (w[1]:gsub("^.*/%d+%-", "")))
+  end)
+
+  it("says when an input is a scale left out of the factors", function()
+    local _, err = load_text([[
+local lmh = { { value = 1, label = "Low" }, { value = 2, label = "Medium" }, { value = 3, label = "High" } }
+methodology "left-out" {}
+scale "p" { tiers = lmh }
+scale "q" { tiers = lmh }
+risk_stage "s" { combine = "sum", inputs = { "p", "q" } }
+risk_score { factors = { "p" }, combine = "s" }
+risk_level "Low" { from = 0 }
+]], "left.lua")
+    assert.are.equal("left.lua:5: risk_stage 's': inputs[2]: 'q' is a scale but not one of risk_score's " ..
+                     "factors; add it to factors", err)
+  end)
+end)

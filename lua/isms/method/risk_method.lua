@@ -720,6 +720,26 @@ local function build_staged(file, score_decl, matrices, level_decls, accept_decl
       inputs = factor_entries, weights = weights }, stages.reduce_span(score.combine, spans, weights))
   end
   assert(C.isms_stages_set_result(prog.h, result.index) == 0)
+  -- stages the score never reads are declared for nothing: say so
+  local warnings = {}
+  do
+    local used, stack = {}, { result }
+    while #stack > 0 do
+      local e = table.remove(stack)
+      if not used[e] then
+        used[e] = true
+        for _, ie in ipairs(e.def and e.def.inputs or {}) do stack[#stack + 1] = ie end
+        for _, v in ipairs(e.variants or {}) do stack[#stack + 1] = v end
+        if e.def and e.def.mask then stack[#stack + 1] = e.def.mask end
+      end
+    end
+    for _, st in ipairs(ordered) do
+      if not used[prog.by_name[st.name]] then
+        warnings[#warnings + 1] = ("%s:%d: risk_stage '%s': the score does not read it")
+          :format(st.decl.file or file, st.decl.line, st.name)
+      end
+    end
+  end
   local list
   if by_names then
     list = {}
@@ -739,7 +759,6 @@ local function build_staged(file, score_decl, matrices, level_decls, accept_decl
   end
 
   -- Tabulate when the inputs are the factors alone and the table is small.
-  local warnings = {}
   local tabulable = #score.factors <= 4
   local cells = 1
   for _, f in ipairs(score.factors) do

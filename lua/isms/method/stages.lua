@@ -93,6 +93,10 @@ local function resolve(ctx, file, d, at, name)
     end
     return { kind = "records", of = kind, attr = attr, name = name }
   end
+  if ctx.scales[name] then
+    fail(file, d, at, ("'%s' is a scale but not one of risk_score's factors; add it to factors")
+         :format(name))
+  end
   local stages = {}
   for s in pairs(ctx.stage_decl) do stages[#stages + 1] = s end
   table.sort(stages)
