@@ -156,7 +156,7 @@ describe("isms risks explain --target", function()
     local out, err, code = H.run("--db", path, "risks", "explain", "R1", "--target", "O=1,D=2")
     assert.are.same({ "", 0 }, { err, code })
     assert.truthy(out:find("\ntarget (D Very remote -> 2, O Almost certain -> 1):\n  risk_score = 18\n" ..
-                           "score 18: level Low; residual acceptable: residual apply and hold\n", 1, true))
+                           "score 18: level Low; as residual risk, acceptable: residual apply and hold\n", 1, true))
     local _, err2, code2 = H.run("--db", path, "risks", "explain", "R1", "--target", "O")
     assert.are.equal("isms: --target: expected FACTOR=VALUE,..., got O\n", err2)
     assert.are_not.equal(0, code2)

@@ -481,7 +481,7 @@ function M.text(e)
       lines[#lines + 1] = ("  %s = %s%s"):format(st.name, st.value or "not rated",
                                                  st.band and ("  band " .. st.band) or "")
     end
-    lines[#lines + 1] = e.target.rated and ("score %s: level %s; residual %s"):format(
+    lines[#lines + 1] = e.target.rated and ("score %s: level %s; as residual risk, %s"):format(
       e.target.score, e.target.level, e.target.decision) or e.target.decision
   end
   return table.concat(lines, "\n") .. "\n"
