@@ -47,6 +47,8 @@
 #define MAX_TABLE ((size_t)1 << 24)
 #define MAX_THREADS 64
 #define MIN_ROWS_PER_THREAD 65536
+#define SLOT_STRIDE (2 * BLOCK + 24)  /* int64s per slot in a work area */
+#define POS_STRIDE (BLOCK + 40)       /* uint16s per slot */
 /* A fused sum of at most FUSED_MAX tier values, each below FUSED_LIMIT in
 ** size, stays above -2^59 unless a term is FUSED_NR: one compare at the
 ** end finds a not rated input instead of one per term. */
@@ -66,6 +68,11 @@ typedef struct slot {
   int fused;             /* a sum or mean reading its tier inputs straight from the
                             columns (tabs), without arrays of values in between */
   int64_t *tabs;         /* K_TIERS: tab with FUSED_NR for not rated, for fused sums */
+  int linear;            /* K_TIERS: position p (1..nrated) is worth lin_a * p + lin_b */
+  int nrated;            /* K_TIERS: the rated positions are 1..nrated */
+  int64_t lin_a, lin_b;
+  int lin_sum;           /* a fused sum of linear tiers of one lin_a: byte adds */
+  int64_t lin_base;      /* its sum of the inputs' lin_b */
   int in_num;            /* the op reads its inputs' numerators (all of one den) */
   /* K_TIERS: the value of each position; NR for 0, past the tiers, not rated */
   int64_t *tab;
@@ -232,6 +239,17 @@ ISMS_API int isms_stages_add_tiers(isms_stages *p, int ntiers, const int64_t *va
     if (!rated || rated[t]) s->tab[t + 1] = values[t];
   }
   for (int v = 0; v < 256; v++) s->tabs[v] = s->tab[v] == NR ? FUSED_NR : s->tab[v];
+  /* linear: the rated tiers come first and step evenly (0..9, 1..5, 0..100) */
+  int nrated = 0;
+  while (nrated < ntiers && (!rated || rated[nrated])) nrated++;
+  int rest_unrated = 1;
+  for (int t = nrated; t < ntiers; t++) rest_unrated &= rated && !rated[t];
+  s->nrated = nrated;
+  s->lin_a = nrated > 1 ? values[1] - values[0] : 0;
+  s->lin_b = values[0] - s->lin_a;
+  s->linear = rest_unrated && nrated >= 1 && nrated < 255;
+  for (int t = 0; s->linear && t < nrated; t++)
+    s->linear = values[t] == s->lin_a * (t + 1) + s->lin_b;
   *out = p->nslots++;
   return ISMS_OK;
 }
@@ -373,6 +391,14 @@ ISMS_API int isms_stages_add(isms_stages *p, const isms_stage_def *d, int *out) 
              d->ninputs <= FUSED_MAX;
   for (int k = 0; s->fused && k < d->ninputs; k++)
     s->fused = p->slots[d->inputs[k]].kind == K_TIERS;
+  /* of linear tiers of one step, the sum of the positions is enough:
+  ** byte adds, sixteen rows at a time (sums of 64 positions fit 16 bits) */
+  s->lin_sum = s->fused;
+  for (int k = 0; s->lin_sum && k < d->ninputs; k++) {
+    const slot *in = &p->slots[d->inputs[k]];
+    s->lin_sum = in->linear && in->lin_a == p->slots[d->inputs[0]].lin_a;
+    s->lin_base += in->lin_b;
+  }
   /* what this stage reads of its inputs: positions (a table), numerators
   ** (in_num), else the rounded values */
   for (int k = 0; k < d->ninputs; k++) {
@@ -477,8 +503,8 @@ static int work_init(const isms_stages *p, work *w) {
   w->num = calloc((size_t)n, sizeof *w->num);
   w->val = calloc((size_t)n, sizeof *w->val);
   w->pos = calloc((size_t)n, sizeof *w->pos);
-  w->mem = malloc((size_t)n * 2 * BLOCK * sizeof *w->mem);
-  w->pmem = malloc((size_t)n * BLOCK * sizeof *w->pmem);
+  w->mem = malloc((size_t)n * SLOT_STRIDE * sizeof *w->mem);
+  w->pmem = malloc((size_t)n * POS_STRIDE * sizeof *w->pmem);
   if (!w->num || !w->val || !w->pos || !w->mem || !w->pmem) return ISMS_NOMEM;
   return ISMS_OK;
 }
@@ -491,9 +517,14 @@ static void work_free(work *w) {
   free(w->pmem);
 }
 
-static inline int64_t *wnum(const work *w, int s) { return w->mem + (size_t)s * 2 * BLOCK; }
-static inline int64_t *wval(const work *w, int s) { return w->mem + ((size_t)s * 2 + 1) * BLOCK; }
-static inline uint16_t *wpos(const work *w, int s) { return w->pmem + (size_t)s * BLOCK; }
+/* Each slot's arrays lie a little more than 4 KiB apart: arrays exactly
+** 4 KiB apart share first-level cache sets and stall on 4K aliasing
+** (a block's loop reads one and stores another). */
+static inline int64_t *wnum(const work *w, int s) { return w->mem + (size_t)s * SLOT_STRIDE; }
+static inline int64_t *wval(const work *w, int s) {
+  return w->mem + (size_t)s * SLOT_STRIDE + BLOCK + 8;
+}
+static inline uint16_t *wpos(const work *w, int s) { return w->pmem + (size_t)s * POS_STRIDE; }
 
 static const uint8_t none_tiers[BLOCK];
 static int64_t none_values[BLOCK];
@@ -534,11 +565,57 @@ static void run_records(const slot *s, const isms_stage_column *c, size_t b0, si
   }
 }
 
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"  /* vectors are passed only to inlined helpers */
+#endif
+typedef uint8_t lin_u8 __attribute__((vector_size(16)));
+typedef uint16_t lin_u16 __attribute__((vector_size(32)));
+
+/* A sum of linear tiers of one step a: a x (the sum of the positions) + the
+** sum of the offsets; a row with a position outside 1..nrated (0, beyond,
+** a not rated tier) is not rated. Sixteen rows at a time, in bytes and
+** 16-bit sums. */
+static void lin_sum(const isms_stages *p, const slot *s, const isms_stage_column *cols,
+                    size_t b0, size_t len, int64_t *num) {
+  uint16_t acc[BLOCK];
+  uint8_t bad[BLOCK];
+  memset(acc, 0, len * sizeof acc[0]);
+  memset(bad, 0, len);
+  for (int k = 0; k < s->ninputs; k++) {
+    const slot *in = &p->slots[s->inputs[k]];
+    const uint8_t *t = cols[s->inputs[k]].tiers ? cols[s->inputs[k]].tiers + b0 : none_tiers;
+    const uint8_t nr = (uint8_t)in->nrated;
+    const lin_u8 one = (lin_u8){0} + 1, lim = (lin_u8){0} + nr;
+    size_t r = 0;
+    for (; r + 16 <= len; r += 16) {
+      lin_u8 v, b;
+      lin_u16 a;
+      memcpy(&v, t + r, 16);
+      memcpy(&b, bad + r, 16);
+      memcpy(&a, acc + r, 32);
+      a += __builtin_convertvector(v, lin_u16);
+      b |= (lin_u8)((lin_u8)(v - one) >= lim);
+      memcpy(acc + r, &a, 32);
+      memcpy(bad + r, &b, 16);
+    }
+    for (; r < len; r++) {
+      acc[r] = (uint16_t)(acc[r] + t[r]);
+      bad[r] |= (uint8_t)(t[r] - 1u) >= nr;
+    }
+  }
+  const int64_t a = p->slots[s->inputs[0]].lin_a, base = s->lin_base;
+  for (size_t r = 0; r < len; r++) num[r] = bad[r] ? NR : a * acc[r] + base;
+}
+
 /* The stage's op over a block, into num (exact numerator, NR when not rated). */
 static void run_op(const isms_stages *p, const slot *s, work *w,
                    const isms_stage_column *cols, size_t b0, size_t len, int64_t *num) {
   const int ni = s->ninputs;
   const int *in = s->inputs;
+  if (s->lin_sum) {
+    lin_sum(p, s, cols, b0, len, num);
+    return;
+  }
   if (s->fused) {
     /* row by row, the terms straight from the rating columns */
     const uint8_t *t[FUSED_MAX];
