@@ -13,15 +13,16 @@
 **                 millionths, or related records (offsets + values);
 **   stage slots   a built-in reduction of earlier slots (sum, mean, min,
 **                 max, product, weighted sum, count at or above a
-**                 threshold), or a table over slots that have positions
-**                 (a tabulated rule-file function, a matrix), optionally
-**                 over a subset of its inputs picked per row by a bit mask
-**                 (the properties a threat affects); optionally banded by
-**                 edges, and then optionally taking the band's value.
+**                 threshold, the first rated), or a table over slots that
+**                 have positions (a tabulated rule-file function, a
+**                 matrix), optionally over a subset of its inputs picked
+**                 per row by a bit mask (the properties a threat affects);
+**                 optionally banded by edges, and then optionally taking
+**                 the band's value.
 **
-** The result slot is banded into risk levels by inclusive intervals. A
-** risk with an input "not rated" (position 0, a tier declared not rated,
-** ISMS_NOT_RATED in a value column) gets a not rated result: rank 0.
+** The result slot is banded into risk levels by intervals. A risk with an
+** input "not rated" (position 0, a tier declared not rated, INT64_MIN in a
+** value column, records not given) gets a not rated result: rank 0.
 **
 ** Every value is an int64 count of millionths. A mean keeps its exact
 ** numerator (its denominator is the number of inputs), so its bands and
@@ -31,7 +32,10 @@
 **
 ** The kernel runs a block of rows through every stage in turn, so each
 ** stage is a tight loop over a few arrays of the first-level cache; large
-** inputs are split over the cores.
+** inputs are split over the cores. Sums and means of tiers read the rating
+** columns directly (byte adds when the tiers step evenly), tiers are
+** turned into values only for stages that need them, and a result that
+** is a table gets its level per cell, once.
 */
 #include <pthread.h>
 #include <stdlib.h>
