@@ -261,8 +261,76 @@ static void test_stage_subsets(void) {
   isms_stages_free(p);
 }
 
+/* A staged scorer behind the usual scorer calls: score, accept, order and
+** the one-pass evaluation agree with each other. */
+static void test_staged_scorer(void) {
+  isms_stages *p;
+  isms_stages_new(&p);
+  int64_t v[6];
+  for (int t = 0; t < 6; t++) v[t] = (t - 2) * U;  /* -2 .. 3: negative scores too */
+  int sa, sb, ssum;
+  isms_stages_add_tiers(p, 6, v, NULL, &sa);
+  isms_stages_add_tiers(p, 6, v, NULL, &sb);
+  int in[2] = {sa, sb};
+  isms_stage_def d = {.op = ISMS_OP_SUM, .ninputs = 2, .inputs = in, .mask = -1};
+  isms_stages_add(p, &d, &ssum);
+  isms_stages_set_result(p, ssum);
+  isms_stages_add_level(p, INT64_MIN + 1, 0, 1, 1);  /* below 0 */
+  isms_stages_add_level(p, 0, 3 * U, 1, 2);          /* 0 to below 3 */
+  isms_stages_add_level(p, 3 * U, INT64_MAX, 0, 3);
+  isms_scorer *s;
+  int slots[2] = {sa, sb};
+  is_int(isms_scorer_new_staged(p, 2, slots, &s), ISMS_OK, "a staged scorer");
+  is_int(isms_scorer_set_cell(s, 0, 1, 1), ISMS_MISUSE, "it has no cells to set");
+  isms_accept_rule rule = {.residual = 0, .max_rank = 2, .predicate = -1};
+  is_int(isms_scorer_add_rule(s, &rule), ISMS_OK, "a criterion");
+  enum { N = 5000 };
+  uint8_t *ra = malloc(N), *rb = malloc(N), *ob = malloc(N), *acc = malloc(N), *acc2 = malloc(N);
+  int64_t *score = malloc(N * sizeof *score), *score2 = malloc(N * sizeof *score2);
+  int16_t *rank = malloc(N * sizeof *rank), *rank2 = malloc(N * sizeof *rank2);
+  srand(16);
+  for (int k = 0; k < N; k++) ra[k] = (uint8_t)(rand() % 8), rb[k] = (uint8_t)(rand() % 7),
+                              ob[k] = (uint8_t)(rand() % 8);
+  isms_risk_cols c = {.n = N, .ratings = {ra, rb}, .obligations = ob, .score = score, .rank = rank};
+  is_int(isms_scorer_score(s, &c), ISMS_OK, "scores through the program");
+  is_int(isms_scorer_accept(s, &c, 0, acc), ISMS_OK, "accepts");
+  int agree = 1;
+  for (int k = 0; k < N && agree; k++) {
+    const int rated = ra[k] >= 1 && ra[k] <= 6 && rb[k] >= 1 && rb[k] <= 6;
+    const int64_t want = rated ? (ra[k] - 3 + rb[k] - 3) * U : 0;
+    const int wrank = !rated ? 0 : want < 0 ? 1 : want < 3 * U ? 2 : 3;
+    agree = score[k] == want && rank[k] == wrank && acc[k] == (rated && wrank <= 2);
+    if (!agree) diag("row %d: %d %d gave %lld/%d/%d", k, ra[k], rb[k], (long long)score[k], rank[k],
+                     acc[k]);
+  }
+  ok(agree, "scores, levels and acceptance of %d rows, not rated ones among them", N);
+  isms_risk_tally *t;
+  isms_risk_tally_new(10, &t);
+  isms_risk_cols c2 = {.n = N, .ratings = {ra, rb}, .obligations = ob, .score = score2,
+                       .rank = rank2};
+  is_int(isms_scorer_evaluate(s, &c2, 0, 0, acc2, t), ISMS_OK, "the one-pass evaluation runs");
+  isms_risk_summary sum;
+  uint32_t top[10], want_top[10];
+  size_t ntop;
+  isms_risk_tally_result(t, &sum, top, &ntop);
+  int64_t levels[4] = {0}, nacc = 0, total = 0;
+  for (int k = 0; k < N; k++) levels[rank[k]]++, nacc += acc[k], total += score[k];
+  ok(sum.risks == N && sum.levels[0] == levels[0] && sum.levels[3] == levels[3] &&
+     sum.acceptable == nacc && sum.score_sum == total, "the tally agrees with the separate kernels");
+  isms_risk_order(N, rank, score, ob, 10, want_top);
+  ok(ntop == 10 && memcmp(top, want_top, sizeof top) == 0, "and so do the ten most urgent");
+  ok(memcmp(acc, acc2, N) == 0 && memcmp(score, score2, N * sizeof *score) == 0,
+     "and the per-risk outputs");
+  isms_risk_tally_free(t);
+  isms_scorer_free(s);
+  isms_stages_free(p);
+  free(ra), free(rb), free(ob), free(acc), free(acc2), free(score), free(score2), free(rank),
+      free(rank2);
+}
+
 int main(void) {
   test_compile_and_value();
+  test_staged_scorer();
   test_weighted_value();
   test_stages();
   test_stage_subsets();
