@@ -321,6 +321,12 @@ static void test_staged_scorer(void) {
   ok(ntop == 10 && memcmp(top, want_top, sizeof top) == 0, "and so do the ten most urgent");
   ok(memcmp(acc, acc2, N) == 0 && memcmp(score, score2, N * sizeof *score) == 0,
      "and the per-risk outputs");
+  c2.score = NULL;  /* no criterion has a max_score: the scores are not needed */
+  is_int(isms_scorer_accept(s, &c2, 0, acc2), ISMS_OK, "acceptance without the scores");
+  ok(memcmp(acc, acc2, N) == 0, "gives the same");
+  isms_accept_rule by_score = {.residual = 0, .has_max_score = 1, .max_score = U, .predicate = -1};
+  isms_scorer_add_rule(s, &by_score);
+  is_int(isms_scorer_accept(s, &c2, 0, acc2), ISMS_MISUSE, "but a max_score criterion needs them");
   isms_risk_tally_free(t);
   isms_scorer_free(s);
   isms_stages_free(p);
