@@ -191,7 +191,8 @@ int isms_scorer_add_rule(isms_scorer *s, const isms_accept_rule *rule);
 /* Scores n risks: fills cols->score and cols->rank. */
 int isms_scorer_score(const isms_scorer *s, isms_risk_cols *cols);
 /* Evaluates acceptance for n scored risks: acceptable[i] is 1 when at least
-** one criterion applies to risk i and every criterion that applies holds. */
+** one criterion applies to risk i and every criterion that applies holds.
+** cols->score may be NULL when no criterion has a max_score. */
 int isms_scorer_accept(const isms_scorer *s, const isms_risk_cols *cols, int residual,
                        uint8_t *acceptable /* OUT */);
 /* One risk: 1 acceptable, 0 no criterion applies, -1 a criterion fails. */

@@ -13,15 +13,16 @@
 **                 millionths, or related records (offsets + values);
 **   stage slots   a built-in reduction of earlier slots (sum, mean, min,
 **                 max, product, weighted sum, count at or above a
-**                 threshold), or a table over slots that have positions
-**                 (a tabulated rule-file function, a matrix), optionally
-**                 over a subset of its inputs picked per row by a bit mask
-**                 (the properties a threat affects); optionally banded by
-**                 edges, and then optionally taking the band's value.
+**                 threshold, the first rated), or a table over slots that
+**                 have positions (a tabulated rule-file function, a
+**                 matrix), optionally over a subset of its inputs picked
+**                 per row by a bit mask (the properties a threat affects);
+**                 optionally banded by edges, and then optionally taking
+**                 the band's value.
 **
-** The result slot is banded into risk levels by inclusive intervals. A
-** risk with an input "not rated" (position 0, a tier declared not rated,
-** ISMS_NOT_RATED in a value column) gets a not rated result: rank 0.
+** The result slot is banded into risk levels by intervals. A risk with an
+** input "not rated" (position 0, a tier declared not rated, INT64_MIN in a
+** value column, records not given) gets a not rated result: rank 0.
 **
 ** Every value is an int64 count of millionths. A mean keeps its exact
 ** numerator (its denominator is the number of inputs), so its bands and
@@ -31,7 +32,10 @@
 **
 ** The kernel runs a block of rows through every stage in turn, so each
 ** stage is a tight loop over a few arrays of the first-level cache; large
-** inputs are split over the cores.
+** inputs are split over the cores. Sums and means of tiers read the rating
+** columns directly (byte adds when the tiers step evenly), tiers are
+** turned into values only for stages that need them, and a result that
+** is a table gets its level per cell, once.
 */
 #include <pthread.h>
 #include <stdlib.h>
@@ -47,6 +51,8 @@
 #define MAX_TABLE ((size_t)1 << 24)
 #define MAX_THREADS 64
 #define MIN_ROWS_PER_THREAD 65536
+#define SLOT_STRIDE (2 * BLOCK + 24)  /* int64s per slot in a work area */
+#define POS_STRIDE (BLOCK + 40)       /* uint16s per slot */
 /* A fused sum of at most FUSED_MAX tier values, each below FUSED_LIMIT in
 ** size, stays above -2^59 unless a term is FUSED_NR: one compare at the
 ** end finds a not rated input instead of one per term. */
@@ -66,6 +72,13 @@ typedef struct slot {
   int fused;             /* a sum or mean reading its tier inputs straight from the
                             columns (tabs), without arrays of values in between */
   int64_t *tabs;         /* K_TIERS: tab with FUSED_NR for not rated, for fused sums */
+  int linear;            /* K_TIERS: position p (1..nrated) is worth lin_a * p + lin_b */
+  int nrated;            /* K_TIERS: the rated positions are 1..nrated */
+  int64_t lin_a, lin_b;
+  int lin_sum;           /* a fused sum of linear tiers of one lin_a: byte adds */
+  int64_t lin_base;      /* its sum of the inputs' lin_b */
+  uint16_t *lin_edges;   /* its band edges as sums of positions (lin_a > 0), or NULL */
+  int need_num;          /* a later stage (or the result, or a trace) reads num */
   int in_num;            /* the op reads its inputs' numerators (all of one den) */
   /* K_TIERS: the value of each position; NR for 0, past the tiers, not rated */
   int64_t *tab;
@@ -167,6 +180,7 @@ static void slot_free(slot *s) {
   free(s->edges);
   free(s->sedges);
   free(s->band_values);
+  free(s->lin_edges);
 }
 
 ISMS_API void isms_stages_free(isms_stages *p) {
@@ -232,6 +246,17 @@ ISMS_API int isms_stages_add_tiers(isms_stages *p, int ntiers, const int64_t *va
     if (!rated || rated[t]) s->tab[t + 1] = values[t];
   }
   for (int v = 0; v < 256; v++) s->tabs[v] = s->tab[v] == NR ? FUSED_NR : s->tab[v];
+  /* linear: the rated tiers come first and step evenly (0..9, 1..5, 0..100) */
+  int nrated = 0;
+  while (nrated < ntiers && (!rated || rated[nrated])) nrated++;
+  int rest_unrated = 1;
+  for (int t = nrated; t < ntiers; t++) rest_unrated &= rated && !rated[t];
+  s->nrated = nrated;
+  s->lin_a = nrated > 1 ? values[1] - values[0] : 0;
+  s->lin_b = values[0] - s->lin_a;
+  s->linear = rest_unrated && nrated >= 1 && nrated < 255;
+  for (int t = 0; s->linear && t < nrated; t++)
+    s->linear = values[t] == s->lin_a * (t + 1) + s->lin_b;
   *out = p->nslots++;
   return ISMS_OK;
 }
@@ -373,15 +398,38 @@ ISMS_API int isms_stages_add(isms_stages *p, const isms_stage_def *d, int *out) 
              d->ninputs <= FUSED_MAX;
   for (int k = 0; s->fused && k < d->ninputs; k++)
     s->fused = p->slots[d->inputs[k]].kind == K_TIERS;
+  /* of linear tiers of one step, the sum of the positions is enough:
+  ** byte adds, sixteen rows at a time (sums of 64 positions fit 16 bits) */
+  s->lin_sum = s->fused;
+  for (int k = 0; s->lin_sum && k < d->ninputs; k++) {
+    const slot *in = &p->slots[d->inputs[k]];
+    s->lin_sum = in->linear && in->lin_a == p->slots[d->inputs[0]].lin_a;
+    s->lin_base += in->lin_b;
+  }
   /* what this stage reads of its inputs: positions (a table), numerators
   ** (in_num), else the rounded values */
   for (int k = 0; k < d->ninputs; k++) {
     slot *in = &p->slots[d->inputs[k]];
     if (d->op == ISMS_OP_TABLE) in->need_pos = 1;
-    else if (!s->in_num) in->need_val = 1;
+    else if (!s->in_num) in->need_val = in->need_num = 1;
+    else in->need_num = 1;
     if (!s->fused) in->need_arr = 1;
   }
-  if (d->mask >= 0) p->slots[d->mask].need_val = p->slots[d->mask].need_arr = 1;
+  if (d->mask >= 0) {
+    slot *mk = &p->slots[d->mask];
+    mk->need_val = mk->need_arr = mk->need_num = 1;
+  }
+  /* a banded sum of evenly stepped tiers bands its sum of positions:
+  ** num >= edge exactly when sum >= ceil((edge - base) / a), for a > 0 */
+  const int64_t lin_a = s->lin_sum ? p->slots[d->inputs[0]].lin_a : 0;
+  if (s->lin_sum && s->nedges && lin_a > 0 && !s->band_values) {
+    s->lin_edges = malloc((size_t)s->nedges * sizeof *s->lin_edges);
+    for (int e = 0; s->lin_edges && e < s->nedges; e++) {
+      const __int128 gap = (__int128)s->sedges[e] - s->lin_base;
+      __int128 t = gap <= 0 ? 0 : (gap + lin_a - 1) / lin_a;
+      s->lin_edges[e] = (uint16_t)(t > 65535 ? 65535 : t);  /* sums stay below 16320 */
+    }
+  }
   *out = p->nslots++;
   return ISMS_OK;
 }
@@ -392,6 +440,7 @@ ISMS_API int isms_stages_set_result(isms_stages *p, int slot_index) {
   if (!p || slot_index < 0 || slot_index >= p->nslots || p->slots[slot_index].kind == K_RECORDS)
     return ISMS_MISUSE;
   p->result = slot_index;
+  p->slots[slot_index].need_num = 1;
   p->nlevels = 0;
   free(p->cell_rank);
   p->cell_rank = NULL;
@@ -477,8 +526,8 @@ static int work_init(const isms_stages *p, work *w) {
   w->num = calloc((size_t)n, sizeof *w->num);
   w->val = calloc((size_t)n, sizeof *w->val);
   w->pos = calloc((size_t)n, sizeof *w->pos);
-  w->mem = malloc((size_t)n * 2 * BLOCK * sizeof *w->mem);
-  w->pmem = malloc((size_t)n * BLOCK * sizeof *w->pmem);
+  w->mem = malloc((size_t)n * SLOT_STRIDE * sizeof *w->mem);
+  w->pmem = malloc((size_t)n * POS_STRIDE * sizeof *w->pmem);
   if (!w->num || !w->val || !w->pos || !w->mem || !w->pmem) return ISMS_NOMEM;
   return ISMS_OK;
 }
@@ -491,9 +540,14 @@ static void work_free(work *w) {
   free(w->pmem);
 }
 
-static inline int64_t *wnum(const work *w, int s) { return w->mem + (size_t)s * 2 * BLOCK; }
-static inline int64_t *wval(const work *w, int s) { return w->mem + ((size_t)s * 2 + 1) * BLOCK; }
-static inline uint16_t *wpos(const work *w, int s) { return w->pmem + (size_t)s * BLOCK; }
+/* Each slot's arrays lie a little more than 4 KiB apart: arrays exactly
+** 4 KiB apart share first-level cache sets and stall on 4K aliasing
+** (a block's loop reads one and stores another). */
+static inline int64_t *wnum(const work *w, int s) { return w->mem + (size_t)s * SLOT_STRIDE; }
+static inline int64_t *wval(const work *w, int s) {
+  return w->mem + (size_t)s * SLOT_STRIDE + BLOCK + 8;
+}
+static inline uint16_t *wpos(const work *w, int s) { return w->pmem + (size_t)s * POS_STRIDE; }
 
 static const uint8_t none_tiers[BLOCK];
 static int64_t none_values[BLOCK];
@@ -503,7 +557,7 @@ static void none_init(void) {
 }
 
 /* Reduction over the records of each row (a related-record aggregate). */
-static void run_records(const slot *s, const isms_stage_column *c, size_t b0, size_t len,
+static inline __attribute__((always_inline)) void run_records(const slot *s, const isms_stage_column *c, size_t b0, size_t len,
                         int64_t *num) {
   const uint32_t *off = c->offsets;
   const int64_t *v = c->values;
@@ -534,11 +588,68 @@ static void run_records(const slot *s, const isms_stage_column *c, size_t b0, si
   }
 }
 
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"  /* vectors are passed only to inlined helpers */
+#endif
+typedef uint8_t lin_u8 __attribute__((vector_size(16)));
+typedef uint16_t lin_u16 __attribute__((vector_size(32)));
+
+/* A sum of linear tiers of one step a: a x (the sum of the positions) + the
+** sum of the offsets; a row with a position outside 1..nrated (0, beyond,
+** a not rated tier) is not rated. Sixteen rows at a time, in bytes and
+** 16-bit sums. */
+static inline __attribute__((always_inline)) void lin_sum(const isms_stages *p, const slot *s, const isms_stage_column *cols,
+                    size_t b0, size_t len, int64_t *num, uint16_t *ps) {
+  uint16_t acc[BLOCK];
+  uint8_t bad[BLOCK];
+  memset(acc, 0, len * sizeof acc[0]);
+  memset(bad, 0, len);
+  for (int k = 0; k < s->ninputs; k++) {
+    const slot *in = &p->slots[s->inputs[k]];
+    const uint8_t *t = cols[s->inputs[k]].tiers ? cols[s->inputs[k]].tiers + b0 : none_tiers;
+    const uint8_t nr = (uint8_t)in->nrated;
+    const lin_u8 one = (lin_u8){0} + 1, lim = (lin_u8){0} + nr;
+    size_t r = 0;
+    for (; r + 16 <= len; r += 16) {
+      lin_u8 v, b;
+      lin_u16 a;
+      memcpy(&v, t + r, 16);
+      memcpy(&b, bad + r, 16);
+      memcpy(&a, acc + r, 32);
+      a += __builtin_convertvector(v, lin_u16);
+      b |= (lin_u8)((lin_u8)(v - one) >= lim);
+      memcpy(acc + r, &a, 32);
+      memcpy(bad + r, &b, 16);
+    }
+    for (; r < len; r++) {
+      acc[r] = (uint16_t)(acc[r] + t[r]);
+      bad[r] |= (uint8_t)(t[r] - 1u) >= nr;
+    }
+  }
+  if (ps) {  /* the bands, in 16-bit sums of positions */
+    for (size_t r = 0; r < len; r++) {
+      unsigned b = 1;
+      for (int e = 0; e < s->nedges; e++) b += acc[r] >= s->lin_edges[e];
+      ps[r] = (uint16_t)(bad[r] ? 0 : b);
+    }
+  }
+  if (!num) return;
+  const int64_t a = p->slots[s->inputs[0]].lin_a, base = s->lin_base;
+  for (size_t r = 0; r < len; r++) {  /* branch-free: NR where bad */
+    const int64_t x = a * acc[r] + base, m = -(int64_t)(bad[r] != 0);
+    num[r] = (x & ~m) | (NR & m);
+  }
+}
+
 /* The stage's op over a block, into num (exact numerator, NR when not rated). */
-static void run_op(const isms_stages *p, const slot *s, work *w,
+static inline __attribute__((always_inline)) void run_op(const isms_stages *p, const slot *s, work *w,
                    const isms_stage_column *cols, size_t b0, size_t len, int64_t *num) {
   const int ni = s->ninputs;
   const int *in = s->inputs;
+  if (s->lin_sum) {
+    lin_sum(p, s, cols, b0, len, num, NULL);
+    return;
+  }
   if (s->fused) {
     /* row by row, the terms straight from the rating columns */
     const uint8_t *t[FUSED_MAX];
@@ -621,7 +732,10 @@ static void run_op(const isms_stages *p, const slot *s, work *w,
       for (size_t r = 0; r < len; r++) num[r] = v0[r];
       for (int k = 1; k < ni; k++) {
         const int64_t *v = src[in[k]];
-        for (size_t r = 0; r < len; r++) num[r] = num[r] == NR ? v[r] : num[r];
+        for (size_t r = 0; r < len; r++) {  /* branch-free: v where num is NR */
+          const int64_t m = -(int64_t)(num[r] == NR);
+          num[r] = (num[r] & ~m) | (v[r] & m);
+        }
       }
       return;
     }
@@ -636,6 +750,19 @@ static void run_op(const isms_stages *p, const slot *s, work *w,
     return;
   case ISMS_OP_TABLE: {
     const int keep = p->cell_rank && s == &p->slots[p->result];
+    if (ni == 2) {  /* a matrix: rows and columns */
+      const uint16_t *p0 = w->pos[in[0]], *p1 = w->pos[in[1]];
+      const size_t st1 = s->stride[1];
+      for (size_t r = 0; r < len; r++) {
+        const unsigned a = p0[r], b = p1[r];
+        const int bad = (a == 0) | (b == 0);
+        const size_t cell = bad ? 0 : (size_t)(a - 1u) + (size_t)(b - 1u) * st1;
+        const int64_t v = s->table[cell];
+        num[r] = bad ? NR : v;
+        if (keep) w->cell[r] = bad ? UINT32_MAX : (uint32_t)cell;
+      }
+      return;
+    }
     for (size_t r = 0; r < len; r++) {
       size_t cell = 0;
       int bad = 0;
@@ -687,7 +814,7 @@ static void run_op(const isms_stages *p, const slot *s, work *w,
 }
 
 /* Runs rows [b0, b0 + len) through every slot of the program. */
-static void run_block(const isms_stages *p, work *w, const isms_stage_column *cols, size_t b0,
+static inline __attribute__((always_inline)) void run_block(const isms_stages *p, work *w, const isms_stage_column *cols, size_t b0,
                       size_t len, int trace) {
   for (int si = 0; si < p->nslots; si++) {
     const slot *s = &p->slots[si];
@@ -709,6 +836,20 @@ static void run_block(const isms_stages *p, work *w, const isms_stage_column *co
     } else {
       int64_t *num = wnum(w, si);
       const slot *first = &p->slots[s->inputs[0]];
+      if (s->lin_edges) {
+        /* sum and bands straight from the columns; the sum only if read */
+        uint16_t *ps = wpos(w, si);
+        int64_t *nm = s->need_num || trace ? num : NULL;
+        lin_sum(p, s, cols, b0, len, nm, ps);
+        w->num[si] = w->val[si] = nm;
+        w->pos[si] = ps;
+        if (nm && s->opden > 1 && (s->need_val || trace || si == p->result)) {
+          int64_t *v = wval(w, si);
+          for (size_t r = 0; r < len; r++) v[r] = nm[r] == NR ? NR : div_round(nm[r], s->opden);
+          w->val[si] = v;
+        }
+        continue;
+      }
       if (first->kind == K_RECORDS && !cols[s->inputs[0]].offsets) {
         for (size_t r = 0; r < len; r++) num[r] = NR;  /* records not given */
       } else if (first->kind == K_RECORDS) {
@@ -720,12 +861,14 @@ static void run_block(const isms_stages *p, work *w, const isms_stage_column *co
       w->val[si] = num;
       w->pos[si] = NULL;
       if (s->nedges) {
+        /* edge by edge over the block, then not rated rows to 0 */
         uint16_t *ps = wpos(w, si);
-        for (size_t r = 0; r < len; r++) {
-          int b = 1;
-          for (int e = 0; e < s->nedges; e++) b += num[r] >= s->sedges[e];
-          ps[r] = (uint16_t)(num[r] == NR ? 0 : b);
+        for (size_t r = 0; r < len; r++) ps[r] = 1;
+        for (int e = 0; e < s->nedges; e++) {
+          const int64_t edge = s->sedges[e];
+          for (size_t r = 0; r < len; r++) ps[r] = (uint16_t)(ps[r] + (num[r] >= edge));
         }
+        for (size_t r = 0; r < len; r++) ps[r] = (uint16_t)(num[r] == NR ? 0 : ps[r]);
         w->pos[si] = ps;
         if (s->band_values) {
           int64_t *v = wval(w, si);
@@ -754,7 +897,7 @@ typedef struct run_job {
   int rc;
 } run_job;
 
-static void *run_slice(void *arg) {
+static inline __attribute__((always_inline)) void slice_body(void *arg) {
   run_job *J = arg;
   pthread_once(&none_once, none_init);
   const isms_stages *p = J->p;
@@ -762,7 +905,7 @@ static void *run_slice(void *arg) {
   if (work_init(p, &w)) {
     work_free(&w);
     J->rc = ISMS_NOMEM;
-    return NULL;
+    return;
   }
   const int res = p->result;
   const int n = p->nslots;
@@ -793,7 +936,27 @@ static void *run_slice(void *arg) {
   }
   work_free(&w);
   J->rc = ISMS_OK;
+}
+
+/* The kernels twice, as risk_eval.c does: the baseline copy and, where the
+** CPU has it, an AVX2 one (64-bit compares and blends in vectors);
+** isms__use_avx2 picks, ISMS_DISABLE_AVX2 forces the baseline. */
+static void *run_slice_base(void *arg) {
+  slice_body(arg);
   return NULL;
+}
+#if defined(ISMS_HAVE_AVX2)
+ISMS_AVX2_TARGET static void *run_slice_avx2(void *arg) {
+  slice_body(arg);
+  return NULL;
+}
+#endif
+
+static void *run_slice(void *arg) {
+#if defined(ISMS_HAVE_AVX2)
+  if (isms__use_avx2()) return run_slice_avx2(arg);
+#endif
+  return run_slice_base(arg);
 }
 
 static int cpus(void) {

@@ -318,7 +318,8 @@ ISMS_API int isms_scorer_score(const isms_scorer *s, isms_risk_cols *c) {
 
 ISMS_API int isms_scorer_accept(const isms_scorer *s, const isms_risk_cols *c, int residual,
                                 uint8_t *acceptable) {
-  if (!s || !c || !c->score || !c->rank || !acceptable) return ISMS_MISUSE;
+  /* the scores are read only by max_score criteria: without any, they may be absent */
+  if (!s || !c || (!c->score && s->nscore_rules) || !c->rank || !acceptable) return ISMS_MISUSE;
   for (int k = 0; k < s->nrules; k++)
     if (s->rules[k].predicate >= 0 && s->rules[k].residual == residual && !c->verdicts)
       return ISMS_MISUSE;  /* a predicate's verdicts are needed */
@@ -339,7 +340,7 @@ ISMS_API int isms_scorer_accept(const isms_scorer *s, const isms_risk_cols *c, i
     int rank = c->rank[i];
     if ((unsigned)(rank - 1) >= ISMS_MAX_LEVELS) {  /* unrated, or beyond the tables */
       acceptable[i] = 0 < isms_scorer_accept_one(
-          s, residual, rank, c->score[i], c->asset_class ? c->asset_class[i] : -1,
+          s, residual, rank, c->score ? c->score[i] : 0, c->asset_class ? c->asset_class[i] : -1,
           c->asset_type ? c->asset_type[i] : 0, c->category ? c->category[i] : 0,
           c->obligations ? c->obligations[i] : 0, c->verdicts ? c->verdicts[i] : 0);
       continue;
@@ -349,7 +350,7 @@ ISMS_API int isms_scorer_accept(const isms_scorer *s, const isms_risk_cols *c, i
     if (c->asset_type) a &= bt[c->asset_type[i]];
     if (c->category) a &= bg[c->category[i]];
     if (c->obligations) a &= bo[c->obligations[i]];
-    uint64_t f = s->rank_fails[rank] | score_fails(s, c->score[i]) |
+    uint64_t f = s->rank_fails[rank] | (c->score ? score_fails(s, c->score[i]) : 0) |
                  (c->verdicts ? vf[c->verdicts[i]] : vbase);
     acceptable[i] = a != 0 && (a & f) == 0;
   }

@@ -33,6 +33,8 @@ done
 # by itself (core/cpu.c): the same checks with AVX2 off.
 t="$BUILD/tests/test_risk_score"
 c_test "$t with ISMS_DISABLE_AVX2=1" env ISMS_DISABLE_AVX2=1 "$t"
+t="$BUILD/tests/test_method"  # the stage kernels' baseline copy (core/method_stage.c)
+c_test "$t with ISMS_DISABLE_AVX2=1" env ISMS_DISABLE_AVX2=1 "$t"
 
 echo "# busted specs"
 luajit /usr/bin/busted -o TAP >"$log" 2>&1

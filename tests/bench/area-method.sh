@@ -4,7 +4,9 @@
 # says the workload and the digest), scored and judged by the isms stage
 # kernels (method_engine.lua), by a per-row LuaJIT function
 # (method_perrow.lua) and by vectorised NumPy (method_numpy.py), in the same
-# run, best of 5 each (a shared machine is noisy); the digests must agree.
+# run; each times the fastest of several passes in-process (10, 3 for the
+# slow per-row Lua), best of 3 processes (a shared machine is noisy); the
+# digests must agree.
 # Goal: >= 30x the per-row Lua path, >= 3x NumPy, peak memory under 1 GB.
 # The tabulated methods (qism-fmea, 5x5) are timed by tests/bench/risks.sh
 # in the same make bench, with their goals there.
@@ -19,12 +21,12 @@ export ISMS_LIB="$BUILD/libisms.so"
 mkdir -p "$DIR"
 failed=0
 
-# best NAME CMD...: 5 runs; best_s = the fastest "seconds=", best_kb = its
+# best NAME CMD...: 3 runs; best_s = the fastest "seconds=", best_kb = its
 # peak memory; digest = line 2, the same in every run
 best() {
   name=$1; shift
   best_s=""; best_kb=""; digest=""
-  for run in 1 2 3 4 5; do
+  for run in 1 2 3; do
     /usr/bin/time -f "%M" -o "$DIR/$name.kb" "$@" > "$DIR/$name.out"
     s=$(sed -n '1s/.*seconds=\([0-9.]*\).*/\1/p' "$DIR/$name.out")
     d=$(sed -n 2p "$DIR/$name.out")

@@ -16,6 +16,10 @@ local ffi = require "ffi"
 
 local M = {}
 M.FACTORS = 16
+-- Each implementation times the fastest of several passes over the same
+-- columns: REPS for the quick ones (the engine, NumPy), REPS_SLOW for the
+-- per-row Lua path, whose passes take seconds.
+M.REPS, M.REPS_SLOW = 10, 3
 M.UNKNOWN = 11
 
 --- Fills 16 rating columns and the obligations column (uint8_t[n] each).

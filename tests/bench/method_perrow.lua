@@ -50,17 +50,20 @@ end
 
 local rank = ffi.new("int16_t[?]", n)
 local acc = ffi.new("uint8_t[?]", n)
-local t0 = wall()
-for k = 0, n - 1 do
-  local r = {}
-  for f = 1, 16 do
-    local p = cols[f - 1][k]
-    r[f] = p ~= owasp.UNKNOWN and p - 1 or nil
+local s = math.huge
+for _ = 1, owasp.REPS_SLOW do  -- the fastest pass, as the engine's
+  local t0 = wall()
+  for k = 0, n - 1 do
+    local r = {}
+    for f = 1, 16 do
+      local p = cols[f - 1][k]
+      r[f] = p ~= owasp.UNKNOWN and p - 1 or nil
+    end
+    local rk = score_risk(r)
+    rank[k] = rk
+    acc[k] = accept_risk(rk, ob[k]) and 1 or 0
   end
-  local rk = score_risk(r)
-  rank[k] = rk
-  acc[k] = accept_risk(rk, ob[k]) and 1 or 0
+  s = math.min(s, wall() - t0)
 end
-local s = wall() - t0
 print(("risks=%d seconds=%.6f"):format(n, s))
 print(owasp.digest(n, rank, acc))

@@ -122,3 +122,43 @@ risk_level "High" { from = 3 }
     assert.are.same({ "Low", "from the lowest score up to (not including) 3" }, { e.level, e.level_rule })
   end)
 end)
+
+describe("a target score from the same definition", function()
+  local m = assert(isms.methodology.load("owasp-risk-rating"))
+  local r = { skill = 5, motive = 2, opportunity = 7, size = 1, discovery = 3, exploit = 6,
+              awareness = 9, detection = 2, confidentiality = 9, integrity = 7, availability = 5,
+              accountability = 8, financial = 1, reputation = 2, compliance = 1, privacy = 5 }
+
+  it("scores the planned changes with the same stages", function()
+    -- exploit 6 -> 1 and discovery 3 -> 1: likelihood (35 - 7) / 8 = 3.5, still MEDIUM
+    assert.are.same({ 2, "Low", 2 }, { m:target_score(r, { exploit = 1, discovery = 1 }) })
+    -- awareness 9 -> 1 as well: (28 - 8) / 8 = 2.5, LOW: severity Note
+    assert.are.same({ 1, "Note", 1 }, { m:target_score(r, { exploit = 1, discovery = 1, awareness = 1 }) })
+  end)
+
+  it("explains the target beside the current result, judged as residual risk", function()
+    local e = m:explain({ ratings = r }, { target = { awareness = 1, exploit = 1, discovery = 1 } })
+    assert.are.same({ "Low", "Note" }, { e.level, e.target.level })
+    assert.are.same({ "awareness 9 -> 1", "discovery 3 -> 1", "exploit 6 -> 1" }, e.target.changes)
+    assert.are.equal("acceptable: general apply and hold", e.target.decision)
+    local text = m:explain_text({ ratings = r }, { target = { awareness = 1, exploit = 1, discovery = 1 } })
+    assert.truthy(text:find("target (awareness 9 -> 1, discovery 3 -> 1, exploit 6 -> 1):\n", 1, true))
+    assert.truthy(text:find("  likelihood = 2.5  band LOW\n", 1, true))
+  end)
+end)
+
+describe("isms risks explain --target", function()
+  it("adds the score after the planned changes, judged as residual risk", function()
+    local reg, path = H.register()
+    assert(reg:import_assets(H.file("assets.csv", H.GOOD)))
+    assert(reg:put_risks({ { ref = "R1", asset = "AST-1", threat = "T-FIRE",
+                             ratings = { S = 9, O = 10, D = 9 } } }))
+    local out, err, code = H.run("--db", path, "risks", "explain", "R1", "--target", "O=1,D=2")
+    assert.are.same({ "", 0 }, { err, code })
+    assert.truthy(out:find("\ntarget (D Very remote -> 2, O Almost certain -> 1):\n  risk_score = 18\n" ..
+                           "score 18: level Low; as residual risk, acceptable: residual apply and hold\n", 1, true))
+    local _, err2, code2 = H.run("--db", path, "risks", "explain", "R1", "--target", "O")
+    assert.are.equal("isms: --target: expected FACTOR=VALUE,..., got O\n", err2)
+    assert.are_not.equal(0, code2)
+  end)
+end)

@@ -172,3 +172,21 @@ describe("cvss-3.1-base", function()
     assert.are.same(a, b)
   end)
 end)
+
+describe("a register and a method of more than four factors", function()
+  local H = require "helper"
+  it("is refused with a clear message, not a crash, until the register stores more ratings", function()
+    local _, path = H.register()
+    local out, err, code = H.run("--db", path, "init", path, "--methodology", "owasp-risk-rating")
+    assert.are.equal(0, code, err)
+    assert.truthy(out:find("owasp-risk-rating", 1, true))
+    _, err, code = H.run("--db", path, "risks", "generate", "generic")
+    assert.are.equal("isms: methodology owasp-risk-rating rates risks on 16 factors; a register stores " ..
+                     "ratings on at most 4 (r1..r4) so far: score such a method through the API " ..
+                     "(m:score, m:explain)\n", err)
+    assert.are.equal(3, code)
+    _, err, code = H.run("--db", path, "assess")
+    assert.truthy(err:find("rates risks on 16 factors", 1, true))
+    assert.are_not.equal(0, code)
+  end)
+end)

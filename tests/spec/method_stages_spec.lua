@@ -239,7 +239,8 @@ risk_level "Low" { from = 0 }
     { "a stage that refers to an unknown factor",
       'risk_stage "s1" { combine = "sum", inputs = { "p", "x" } }\n',
       "bad.lua:5: risk_stage 's1': inputs[2]: no factor, risk_stage or input named 'x'; expected a " ..
-      "factor (p, q), a risk_stage (s1), asset.C, asset.I, asset.A, asset.value or assets.value" },
+      "factor (p, q), a risk_stage (s1), asset.C, asset.I, asset.A, asset.value, asset.class, asset.type or " ..
+      "assets.value" },
     { "a cycle of stages",
       'risk_stage "s1" { combine = "sum", inputs = { "p", "s2" } }\n' ..
       'risk_stage "s2" { combine = "max", inputs = { "q", "s1" } }\n',
@@ -361,5 +362,65 @@ risk_level "High" { from = 10 }
       if res.score[i] ~= want_score or res.rank[i] ~= want_rank then bad = bad + 1 end
     end
     assert.are.equal(0, bad)
+  end)
+end)
+
+describe("the asset's class and type as inputs", function()
+  it("reads them as tiers: a matrix of asset class x likelihood", function()
+    local m = assert(load_text([[
+local lmh = { { value = 1, label = "Low" }, { value = 2, label = "Medium" }, { value = 3, label = "High" } }
+methodology "by-class" {}
+scale "C" { tiers = lmh }
+scale "I" { tiers = lmh }
+scale "A" { tiers = lmh }
+asset_value { combine = "max" }
+asset_class "critical" { values = { 3 } }
+asset_class "ordinary" { range = { 1, 2 } }
+scale "likelihood" { tiers = lmh }
+risk_score { factors = { "likelihood" }, combine = "matrix", matrix = "m" }
+risk_matrix "m" {
+  rows = "asset.class", columns = "likelihood",
+  cells = { { "Medium", "High", "High" }, { "Low", "Low", "Medium" } },
+}
+risk_level "Low" {}
+risk_level "Medium" {}
+risk_level "High" {}
+]], "byclass.lua"))
+    local function level(class, l) return (select(2, m:score({ likelihood = l }, { asset = { class = class } }))) end
+    assert.are.same({ "Medium", "High", "Low", "Medium" },
+                    { level("critical", 1), level("critical", 2), level("ordinary", 1), level("ordinary", 3) })
+    assert.is_nil((m:score({ likelihood = 1 }, {})))
+  end)
+end)
+
+describe("stage hints", function()
+  it("warns of a stage the score does not read", function()
+    local m = assert(load_text([[
+local lmh = { { value = 1, label = "Low" }, { value = 2, label = "Medium" }, { value = 3, label = "High" } }
+methodology "spare" {}
+scale "p" { tiers = lmh }
+scale "q" { tiers = lmh }
+risk_stage "used" { combine = "sum", inputs = { "p", "q" } }
+risk_stage "spare" { combine = "max", inputs = { "p", "q" } }
+risk_score { factors = { "p", "q" }, combine = "used" }
+risk_level "Low" { from = 0 }
+]], "spare.lua"))
+    local w = m:warnings()
+    assert.are.equal(1, #w)
+    assert.are.equal("spare.lua:6: risk_stage 'spare': the score does not read it", (w[1]:gsub("^.*/%d+%-", "")))
+  end)
+
+  it("says when an input is a scale left out of the factors", function()
+    local _, err = load_text([[
+local lmh = { { value = 1, label = "Low" }, { value = 2, label = "Medium" }, { value = 3, label = "High" } }
+methodology "left-out" {}
+scale "p" { tiers = lmh }
+scale "q" { tiers = lmh }
+risk_stage "s" { combine = "sum", inputs = { "p", "q" } }
+risk_score { factors = { "p" }, combine = "s" }
+risk_level "Low" { from = 0 }
+]], "left.lua")
+    assert.are.equal("left.lua:5: risk_stage 's': inputs[2]: 'q' is a scale but not one of risk_score's " ..
+                     "factors; add it to factors", err)
   end)
 end)

@@ -97,11 +97,12 @@ delete REF ...   delete risks (their values stay in the change log)
 score            re-score every risk under the register's methodology
 export FILE      the risks as CSV (the import format)
 import FILE      create or update risks from CSV, all or nothing
-explain REF [--residual] [--format json]
+explain REF [--residual] [--target F=V,...] [--format json]
                  how the risk's score, level and acceptance come about, step
-                 by step: inputs, stages, band or matrix cell, criteria]],
+                 by step: inputs, stages, band or matrix cell, criteria;
+                 --target adds the score after planned changes of ratings]],
     options = { asset = "value", top = "count", format = "value", reason = "value",
-                ["max-errors"] = "positive", residual = "flag" },
+                ["max-errors"] = "positive", residual = "flag", target = "value" },
     run = function(ctx, opts, pos)
       local sub = pos[1] or "list"
       local ok, ferr = kit.check_format(opts.format)
@@ -211,7 +212,14 @@ explain REF [--residual] [--format json]
           local risk = risk_register.risk_context(row, { ratings = ratings })
           local a = reg:asset(row.asset)
           if a then risk.asset.C, risk.asset.I, risk.asset.A = a.c, a.i, a.a end
-          local e, eerr = m:explain(risk, { residual = opts.residual })
+          local target
+          for pair in (opts.target or ""):gmatch("[^,]+") do
+            local k, v = pair:match("^%s*([%w_%-]+)=(.-)%s*$")
+            if not k then return fail("--target: expected FACTOR=VALUE,..., got " .. pair, "USAGE") end
+            target = target or {}
+            target[k] = v
+          end
+          local e, eerr = m:explain(risk, { residual = opts.residual, target = target })
           if not e then return fail(eerr, "INPUT") end
           e.ref = pos[2]
           if opts.format == "json" then

@@ -127,6 +127,9 @@ local function staged_steps(m, row, out)
       local item = { name = e.name, title = st.title, combine = st.combine,
                      runs = e.def.op == 7 and ("lookup table of %d cells"):format(#e.def.table)
                             or "kernel over columns" }
+      if r.tabulated and e == r.result then
+        item.runs = ("tabulated: the stages ran over every combination of tiers at load")
+      end
       item.value = num_text(slot.num, e.den)
       item.exact = exact_text(slot.num, e.den)
       if e.bands and slot.pos > 0 then
@@ -337,6 +340,25 @@ function M.explain(m, risk, opts)
     obligations = risk.obligations, asset = risk.asset })
   out.acceptance = acceptance(m, risk, view, opts.residual)
   out.decision = out.acceptance.decision
+  if opts.target then
+    -- the target: the same definition after the planned changes of ratings
+    local ratings, changes = {}, {}
+    for k, v in pairs(risk.ratings) do ratings[k] = v end
+    local names = {}
+    for k in pairs(opts.target) do names[#names + 1] = k end
+    table.sort(names)
+    for _, k in ipairs(names) do
+      ratings[k] = opts.target[k]
+      changes[#changes + 1] = ("%s %s -> %s"):format(k, tostring(risk.ratings[k] or "not rated"),
+                                                   tostring(opts.target[k]))
+    end
+    local tr = {}
+    for k, v in pairs(risk) do tr[k] = v end
+    tr.ratings = ratings
+    local t = M.explain(m, tr, { residual = true })
+    out.target = { changes = changes, score = t.score, level = t.level, rank = t.rank,
+                   rated = t.rated, decision = t.decision, stages = t.stages }
+  end
   return out
 end
 
@@ -452,6 +474,16 @@ function M.text(e)
     lines[#lines + 1] = ("  %s '%s' (line %d): %s"):format(c.kind, c.name, c.line, c.why)
   end
   lines[#lines + 1] = e.decision
+  if e.target then
+    lines[#lines + 1] = ""
+    lines[#lines + 1] = ("target (%s):"):format(table.concat(e.target.changes, ", "))
+    for _, st in ipairs(e.target.stages) do
+      lines[#lines + 1] = ("  %s = %s%s"):format(st.name, st.value or "not rated",
+                                                 st.band and ("  band " .. st.band) or "")
+    end
+    lines[#lines + 1] = e.target.rated and ("score %s: level %s; as residual risk, %s"):format(
+      e.target.score, e.target.level, e.target.decision) or e.target.decision
+  end
   return table.concat(lines, "\n") .. "\n"
 end
 

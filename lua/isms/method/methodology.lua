@@ -192,7 +192,7 @@ local function validate(file, decls, call)
   -- scales the stages read from the asset (asset.C, assets.I, per property)
   local prog = spec.risk and spec.risk.program
   for _, e in ipairs(prog and prog.inputs or {}) do
-    if e.scale then factor[e.scale.name] = true end
+    if e.scale and e.scale.name then factor[e.scale.name] = true end
     if e.source and e.source.attr then factor[e.source.attr] = true end
   end
   for name, scale in pairs(spec.scales) do

@@ -508,11 +508,18 @@ end
 -- Does the score need the staged engine? Stages, more than four factors,
 -- or a factor scale whose values do not run 1..n (or have a not rated
 -- tier) do; everything else keeps the table path of before, byte for byte.
-local function needs_stages(score_decl, scales, stage_decls)
+local function needs_stages(score_decl, scales, stage_decls, matrices)
   if #stage_decls > 0 then return true end
   local factors = score_decl.fields.factors
   if type(factors) ~= "table" then return false end
   if #factors > 4 then return true end
+  -- a matrix over the asset's class, type or tiers
+  local md = score_decl.fields.combine == "matrix" and matrices[score_decl.fields.matrix]
+  if md then
+    for _, axis in ipairs({ md.fields.rows, md.fields.columns }) do
+      if type(axis) == "string" and axis:match("^asset%.") then return true end
+    end
+  end
   for _, name in ipairs(factors) do
     local sc = type(name) == "string" and scales[name]
     if sc and not sc.classic then return true end
@@ -648,7 +655,7 @@ local function build_staged(file, score_decl, matrices, level_decls, accept_decl
   local level_by_name = check_levels(file, levels, by_names)
 
   local ctx = { scales = scales, factors = score.factors, matrices = matrices,
-                valuation = opts.valuation, asset_span = opts.asset_span }
+                valuation = opts.valuation, asset_span = opts.asset_span, classes = classes }
   local ordered = stages.check(file, stage_decls, ctx)
   local prog = stages.new_program()
   stages.build(file, prog, ctx, ordered, call)
@@ -665,10 +672,14 @@ local function build_staged(file, score_decl, matrices, level_decls, accept_decl
       local e = type(name) == "string" and prog.by_name[name]
       if not e and type(name) == "string" and name:match("^asset%.[CIA]$") and scales[name:sub(-1)] then
         e = stages.input_of(prog, ctx, { kind = "asset", prop = name:sub(-1), name = name })
+      elseif not e and (name == "asset.type" or name == "asset.class" and #classes > 0) then
+        e = stages.input_of(prog, ctx, { kind = name == "asset.type" and "asset_type" or "asset_class",
+                                         name = name })
       end
       if not e or e.npos < 1 then
-        fail(file, matrix_decl, field, ("expected a factor (%s), a banded risk_stage or asset.C/I/A, " ..
-             "got %s"):format(table.concat(ctx.factor_names, ", "), tostring(name)))
+        fail(file, matrix_decl, field, ("expected a factor (%s), a banded risk_stage, asset.C/I/A, " ..
+             "asset.class or asset.type, got %s"):format(table.concat(ctx.factor_names, ", "),
+                                                       tostring(name)))
       end
       axes[k] = e
     end
@@ -709,6 +720,26 @@ local function build_staged(file, score_decl, matrices, level_decls, accept_decl
       inputs = factor_entries, weights = weights }, stages.reduce_span(score.combine, spans, weights))
   end
   assert(C.isms_stages_set_result(prog.h, result.index) == 0)
+  -- stages the score never reads are declared for nothing: say so
+  local warnings = {}
+  do
+    local used, stack = {}, { result }
+    while #stack > 0 do
+      local e = table.remove(stack)
+      if not used[e] then
+        used[e] = true
+        for _, ie in ipairs(e.def and e.def.inputs or {}) do stack[#stack + 1] = ie end
+        for _, v in ipairs(e.variants or {}) do stack[#stack + 1] = v end
+        if e.def and e.def.mask then stack[#stack + 1] = e.def.mask end
+      end
+    end
+    for _, st in ipairs(ordered) do
+      if not used[prog.by_name[st.name]] then
+        warnings[#warnings + 1] = ("%s:%d: risk_stage '%s': the score does not read it")
+          :format(st.decl.file or file, st.decl.line, st.name)
+      end
+    end
+  end
   local list
   if by_names then
     list = {}
@@ -728,7 +759,6 @@ local function build_staged(file, score_decl, matrices, level_decls, accept_decl
   end
 
   -- Tabulate when the inputs are the factors alone and the table is small.
-  local warnings = {}
   local tabulable = #score.factors <= 4
   local cells = 1
   for _, f in ipairs(score.factors) do
@@ -819,7 +849,7 @@ function M.build(file, decls, scales, classes, call, opts)
     end
     return nil
   end
-  if needs_stages(score_decl, scales, stage_decls) then
+  if needs_stages(score_decl, scales, stage_decls, matrices) then
     return build_staged(file, score_decl, matrices, level_decls, accept_decls, stage_decls,
                         scales, classes, call, opts or {})
   end

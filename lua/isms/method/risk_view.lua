@@ -106,6 +106,13 @@ local function staged_row(m, ratings, context)
         if not t then return nil, why end
         row[e.name] = t
       end
+    elseif src.kind == "asset_class" or src.kind == "asset_type" then
+      local v = (context.asset or {})[src.kind == "asset_class" and "class" or "type"]
+      if v ~= nil then
+        for p, t in ipairs(e.scale.positions) do
+          if t.label == v then row[e.name] = p end
+        end
+      end
     elseif src.kind == "asset_value" then
       local v = (context.asset or {}).value
       if v ~= nil then row[e.name] = decimal.round(tonumber(v)) end
@@ -189,6 +196,16 @@ end
 -- @treturn number,string,integer the score, level name and rank; or nil,
 --   reason, code ("UNRATED" when an input is not rated)
 function methods:score(ratings, context) return lookup(self, ratings, decimal.to_number, context) end
+
+--- A target score from the same definition: the risk's ratings with the
+-- planned changes (`changes`, e.g. { vulnerability = "Low" }) applied.
+-- @treturn number,string,integer the target's score, level and rank; or nil, reason, code
+function methods:target_score(ratings, changes, context)
+  local t = {}
+  for k, v in pairs(ratings) do t[k] = v end
+  for k, v in pairs(changes or {}) do t[k] = v end
+  return lookup(self, t, decimal.to_number, context)
+end
 
 --- The score as exact decimal text ("2.5"), with level and rank.
 function methods:score_text(ratings, context)

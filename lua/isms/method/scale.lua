@@ -20,9 +20,9 @@ M.MAX_ASSET_TIER = 15  -- the C x I x A cube
 local ALLOWED_SCALE = check.set { "title", "description", "tiers", "not_rated" }
 local ALLOWED_TIER = check.set { "value", "label", "description", "aliases" }
 
---- Checks a scale declaration and fills scale.tiers (as declared),
--- scale.positions (tiers by position), scale.ntiers (rated tiers),
--- scale.classic (values run 1..n, nothing not rated).
+--- Checks a scale declaration and fills scale.tiers (the rated tiers by
+-- position), scale.positions (all tiers by position), scale.ntiers (rated
+-- tiers), scale.classic (values run 1..n, nothing not rated).
 function M.check(file, decl, scale)
   local f = decl.fields
   check.fields(file, decl, f, ALLOWED_SCALE)
@@ -108,7 +108,10 @@ function M.check(file, decl, scale)
   for p, t in ipairs(rated) do
     if t.micro ~= p * decimal.UNIT then classic = false end
   end
-  scale.tiers, scale.positions, scale.ntiers, scale.classic = tiers, positions, #rated, classic
+  -- tiers: the rated ones in the order of their positions (what a heat
+  -- map's rows and columns follow); the not rated tier is apart
+  scale.declared = tiers
+  scale.tiers, scale.positions, scale.ntiers, scale.classic = rated, positions, #rated, classic
   scale.not_rated = f.not_rated
   scale.integral = true
   for _, t in ipairs(rated) do
@@ -119,7 +122,7 @@ end
 --- The narrower rules of an asset valuation scale (C, I, A): whole
 -- values 1..15 running 1..n without gaps, none not rated.
 function M.check_asset(file, decl, scale)
-  for k, tier in ipairs(scale.tiers) do
+  for k, tier in ipairs(scale.declared) do
     local at = ("tiers[%d]"):format(k)
     local v = tier.value
     if not is_int(v) or v < 1 or v > M.MAX_ASSET_TIER then

@@ -68,6 +68,13 @@ local function resolve(ctx, file, d, at, name)
     return { kind = "asset_value", name = name }
   end
   if name == "threat.affects" then return { kind = "affects", name = name } end
+  if name == "asset.class" then
+    if not ctx.classes or #ctx.classes == 0 then
+      fail(file, d, at, "asset.class: this methodology declares no asset_class")
+    end
+    return { kind = "asset_class", name = name }
+  end
+  if name == "asset.type" then return { kind = "asset_type", name = name } end
   local kind, attr = name:match("^([%a_]+)%.([%w_]+)$")
   if kind and kind ~= "asset" and kind ~= "threat" then
     local known = M.RECORDS[kind]
@@ -86,11 +93,15 @@ local function resolve(ctx, file, d, at, name)
     end
     return { kind = "records", of = kind, attr = attr, name = name }
   end
+  if ctx.scales[name] then
+    fail(file, d, at, ("'%s' is a scale but not one of risk_score's factors; add it to factors")
+         :format(name))
+  end
   local stages = {}
   for s in pairs(ctx.stage_decl) do stages[#stages + 1] = s end
   table.sort(stages)
   fail(file, d, at, ("no factor, risk_stage or input named '%s'; expected a factor (%s)%s, "
-       .. "asset.C, asset.I, asset.A, asset.value or assets.value")
+       .. "asset.C, asset.I, asset.A, asset.value, asset.class, asset.type or assets.value")
        :format(name, table.concat(ctx.factor_names, ", "),
                #stages > 0 and (", a risk_stage (" .. table.concat(stages, ", ") .. ")") or ""))
 end
@@ -572,6 +583,19 @@ local function input_of(prog, ctx, ref)
   if e then return e end
   if ref.kind == "asset" then
     return prog:add_scale_input(ref.name, ctx.scales[ref.prop], ref)
+  elseif ref.kind == "asset_class" or ref.kind == "asset_type" then
+    -- categories as tiers: the classes in declared order, or the six
+    -- asset types, valued 1..n (a matrix or a function reads them)
+    local names = {}
+    if ref.kind == "asset_class" then
+      for k, c in ipairs(ctx.classes) do names[k] = c.name end
+    else
+      names = { "information", "software", "physical", "service", "people", "intangible" }
+    end
+    local positions = {}
+    for k, n in ipairs(names) do positions[k] = { micro = k * UNIT, label = n } end
+    return prog:add_scale_input(ref.name, { positions = positions, ntiers = #positions,
+                                            integral = true }, ref)
   elseif ref.kind == "asset_value" then
     local sp = ctx.asset_span or span(-INF, INF, 1, false)
     return prog:add_value_input(ref.name, sp, ref)

@@ -35,6 +35,11 @@ end
 local function factor_columns(self, m, reason)
   local have = self:risk_factors()
   local want = m:factors()
+  if #want > 4 then  -- the kernels' columns and r1..r4 hold four (issue #16)
+    return nil, ("methodology %s rates risks on %d factors; a register stores ratings on at most "
+      .. "4 (r1..r4) so far: score such a method through the API (m:score, m:explain)")
+      :format(m:name(), #want), "INPUT"
+  end
   if not have then
     local ok, err, code = self:set_setting("risk_factors", table.concat(want, ","), reason)
     if not ok then return nil, err, code end
@@ -198,7 +203,17 @@ end
 -- without storing anything.
 -- @param rows risk rows (reg:risks()); their ratings are by factor name
 -- @treturn table { score, rank, acceptable, order (1-based row indices, most urgent first) }
+-- isms_risk_cols carries four rating columns (issue #16: more to come).
+local function four_at_most(m)
+  if #m.spec.risk.factors > 4 then
+    error({ msg = ("methodology %s rates risks on %d factors; a register stores ratings on at most "
+      .. "4 (r1..r4) so far: score such a method through the API (m:score, m:explain)")
+      :format(m:name(), #m.spec.risk.factors), code = "INPUT" })
+  end
+end
+
 function M.evaluate(m, rows)
+  four_at_most(m)
   local n = #rows
   local r = m.spec.risk
   local cols = ffi.new("isms_risk_cols")
@@ -276,6 +291,7 @@ end
 --   unrated), acceptable (uint8_t[n]), level_names (by rank), order(k) }`;
 --   `order(k)` gives the k most urgent rows (0-based) as a uint32_t array
 function M.evaluate_table(m, t)
+  four_at_most(m)
   local r = m.spec.risk
   local c, n = t.c, t.n
   local N = math.max(n, 1)
