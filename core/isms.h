@@ -628,7 +628,7 @@ int isms_xlsx_table(const char *path, const char *sheet_title, int ncols,
                     char **err /* OUT */);
 
 /* --------------------------------------------------- quantitative risk
-** FAIR-style Monte Carlo (docs/quant.md): per risk, calibrated estimates
+** FAIR-style Monte Carlo (docs/quantitative.md): per risk, calibrated estimates
 ** of loss event frequency and loss magnitude, simulated as annual loss;
 ** per-risk and portfolio statistics before and after treatment. Every
 ** risk draws from its own stream, derived from the run's seed and the

@@ -9,7 +9,7 @@
 ** state, period 2^256 - 1, with its published jump polynomial (2^128
 ** steps). A state is seeded from a 64-bit key through SplitMix64 (Steele,
 ** Lea and Flood, 2014), the seeding its authors recommend. See
-** docs/quant.md, "Random streams".
+** docs/quantitative.md, "Random streams".
 */
 #ifndef ISMS_QUANT_INTERNAL_H
 #define ISMS_QUANT_INTERNAL_H

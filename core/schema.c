@@ -257,7 +257,7 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (assessment, requirement)"
     ") WITHOUT ROWID;",
 
-    /* 6: quantitative risk (docs/quant.md): one row per simulation run, with
+    /* 6: quantitative risk (docs/quantitative.md): one row per simulation run, with
     ** the portfolio's annual loss before and after treatment (money, in the
     ** method's currency), the loss exceedance curve on a shared grid, and
     ** per risk its statistics, the level its loss bands into and its

@@ -1,6 +1,6 @@
 -- A quantitative (FAIR-style) method on top of QISM InfoSec FMEA, for the
 -- IC design centre of the case study (domain.md sections 2 and 3; guideline
--- 6.1 a allows quantitative methods). See docs/quant.md.
+-- 6.1 a allows quantitative methods). See docs/quantitative.md.
 --
 -- Everything qism-fmea declares is kept (asset classes A, B and C, the S x
 -- O x D risk score, the levels Low, Medium and High and their acceptance);
@@ -27,7 +27,7 @@ methodology "fair-qism" {
   title = "FAIR-style annual loss on QISM InfoSec FMEA",
   description = "Monte Carlo of annual loss (Poisson events x loss magnitude), banded into "
     .. "the qism-fmea risk levels",
-  reference = "Guideline 6.1 a (quantitative methods); FAIR (Open Group O-RA); docs/quant.md",
+  reference = "Guideline 6.1 a (quantitative methods); FAIR (Open Group O-RA); docs/quantitative.md",
 }
 
 quant_model "fair" {

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Quantitative risk (issue #17, docs/quant.md): the register's risks
+# Quantitative risk (issue #17, docs/quantitative.md): the register's risks
 # simulated as annual loss in euros under fair-qism (qism-fmea plus FAIR
 # estimates), before and after the treatments above; the run is stored, and
 # the report that follows draws its loss exceedance curve and lists the

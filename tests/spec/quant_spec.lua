@@ -1,4 +1,4 @@
--- Quantitative risk (docs/quant.md): the quant_* words of rule files and
+-- Quantitative risk (docs/quantitative.md): the quant_* words of rule files and
 -- their faults (file:line, kind, name and field), the estimates a risk gets
 -- from the tables and its treatment, runs on a register (stored, read back,
 -- reproducible), and the `isms quant` command. The engine's numbers are

@@ -121,7 +121,7 @@ import FILE    convert a CISO Assistant risk_matrix library (YAML) into an
             :format(#m:levels(), table.concat(m:factors(), " x "), n,
                     n == 1 and "criterion" or "criteria")
         end
-        -- The quantitative words, if any (docs/quant.md).
+        -- The quantitative words, if any (docs/quantitative.md).
         local qok, q = pcall(require("isms.quant.model").from, m)
         if not qok then
           if type(q) == "table" and q.msg then return nil, q.msg, "RULE" end

@@ -1,6 +1,6 @@
 --- Quantitative risk commands: `isms quant` (run, show, runs, curve).
 -- A run simulates the register's risks under a methodology's quantitative
--- model (docs/quant.md) in C, with a progress bar on a terminal, and
+-- model (docs/quantitative.md) in C, with a progress bar on a terminal, and
 -- stores it; the other verbs read stored runs.
 local ffi = require "ffi"
 local format = require "isms.store.format"
@@ -236,7 +236,7 @@ return function(kit)
     summary = "quantitative risk: Monte Carlo of annual loss, before and after treatment",
     help = [[
 run              simulate the register's risks under a quantitative model
-                 (quant_model in the methodology, docs/quant.md) and store
+                 (quant_model in the methodology, docs/quantitative.md) and store
                  the run: portfolio and per-risk annual loss (mean, sd,
                  p50/p90/p95/p99), the loss exceedance curve, before and
                  after treatment, the levels and acceptance of each risk

@@ -1,4 +1,4 @@
---- Quantitative risk (docs/quant.md): FAIR-style Monte Carlo of annual
+--- Quantitative risk (docs/quantitative.md): FAIR-style Monte Carlo of annual
 -- loss, as a kind of methodology. Loading this package adds the register
 -- methods `quant_model`, `quant_run`, `quant_runs` and `quant_result`
 -- (isms.quant.register); `model` validates the rule files' quant_* words

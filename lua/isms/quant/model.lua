@@ -1,5 +1,5 @@
 --- The quantitative model of a methodology: its `quant_*` declarations
--- (docs/quant.md) validated into a plain description, and each risk's
+-- (docs/quantitative.md) validated into a plain description, and each risk's
 -- estimates built from it -- before treatment and after, with the effect
 -- of the controls its treatment selects.
 --

@@ -1,4 +1,4 @@
---- Quantitative risk on the register (docs/quant.md): the methods
+--- Quantitative risk on the register (docs/quantitative.md): the methods
 -- `reg:quant_model`, `reg:quant_run`, `reg:quant_runs` and
 -- `reg:quant_result`, added to every register when this module loads.
 --
@@ -67,7 +67,7 @@ end
 -- @tparam[opt] table opts `{ method = name, iterations, seed, threads,
 --   correlation, store = true, reason, progress = function(fraction) }`
 --   (settings not given come from the model's quant_model)
--- @treturn table|nil the result (see docs/quant.md), or nil, message, code
+-- @treturn table|nil the result (see docs/quantitative.md), or nil, message, code
 function methods:quant_run(opts)
   check_open(self, "quant_run")
   opts = opts or {}

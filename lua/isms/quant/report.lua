@@ -98,7 +98,7 @@ function M.sections(reg, opts)
     or "P(year > threshold)"
   return {
     { id = "quant-summary", title = "Annual loss (quantitative)", kind = "facts", facts = facts,
-      note = "FAIR-style Monte Carlo of each risk's annual loss (docs/quant.md); after "
+      note = "FAIR-style Monte Carlo of each risk's annual loss (docs/quantitative.md); after "
         .. "treatment the selected controls' effects apply" },
     { id = "quant-curve", title = "Loss exceedance curve", kind = "table",
       columns = { { key = "loss", title = "Annual loss" .. cur, numeric = true },

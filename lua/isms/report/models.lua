@@ -446,7 +446,7 @@ function M.full(reg, opts)
   }
   sections[5].id, sections[5].title = "soa", "Statement of Applicability"
   for _, s in ipairs(rtp) do sections[#sections + 1] = s end
-  -- the latest quantitative run, if any (docs/quant.md)
+  -- the latest quantitative run, if any (docs/quantitative.md)
   for _, s in ipairs(quant_report.sections(reg, { limit = limit })) do sections[#sections + 1] = s end
   return { title = "Information security risk report", subtitle = m:name(),
            generated_at = records.today(opts.today), register = opts.register,
