@@ -150,7 +150,7 @@ local WORDS = {
   { "incident_history",    "anonymous" },
   { "review_cycle",        "named", "risk" },
   { "trigger",             "named", "incident" },
-  -- running the ISMS (docs/running-the-isms.md)
+  -- running the ISMS (docs/operations.md)
   { "document_list",       "named", "iso27001" },
   { "mandatory",           "named", "scope" },
   { "metric_set",          "named", "iso27001" },

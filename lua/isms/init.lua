@@ -88,7 +88,7 @@ isms.suppliers = require "isms.supplier"
 --- Keeping the register current: isms.currency.stale(reg, opts),
 -- .stale_summary(reg, opts), .review(reg, kind, id, opts), .audits(reg, opts).
 isms.currency = require "isms.currency"
---- Running the ISMS (docs/running-the-isms.md): documented information
+--- Running the ISMS (docs/operations.md): documented information
 -- (isms.docs: check, verify, revise, the mandatory list), the measurement
 -- programme (isms.measure: collect, record, view), internal audit and
 -- nonconformities (isms.audit: programme, independence, checklist, report

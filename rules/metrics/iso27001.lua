@@ -11,7 +11,7 @@
 -- Every query here reads at most one pass over one table, so a register of
 -- 3,000,000 risks is measured in well under a second. The share of
 -- unacceptable risks that have a treatment joins the two registers and costs
--- more; docs/running-the-isms.md shows it as a metric to add.
+-- more; docs/operations.md shows it as a metric to add.
 --
 -- Extend it: metric_set "acme" { title = "...", extends = "iso27001" }
 metric_set "iso27001" {

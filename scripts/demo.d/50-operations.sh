@@ -3,7 +3,7 @@
 # information with file digests and the mandatory list, a first internal
 # audit (plan a-g, independence, checklist), two findings, a nonconformity
 # with a corrective action, the measurement programme, the action tracker
-# and a management review pack (docs/running-the-isms.md walks the same year).
+# and a management review pack (docs/operations.md walks the same year).
 set -eu
 : "${ISMS:?}" "${DB:?}" "${BUILD:?}"
 I() { "$ISMS" --db "$DB" "$@"; }

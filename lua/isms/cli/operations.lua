@@ -1,4 +1,4 @@
---- Running the ISMS on the command line (docs/running-the-isms.md): the verbs
+--- Running the ISMS on the command line (docs/operations.md): the verbs
 -- the registers of documented information, audits, findings and
 -- nonconformities add to their record commands (isms docs check|verify|
 -- revise|versions|mandatory, isms audits programme|checklist|independence|
