@@ -6,8 +6,11 @@
 ** years into one vector (before, then after treatment on the same
 ** streams), reduces the vector to the risk's statistics at once (exact
 ** percentiles by selection, no sorting), and adds each year's loss, in
-** whole cents, into its own portfolio vector. Nothing of size risks x
-** years is ever held: memory is a few vectors of `iterations` per thread.
+** whole cents, into its own portfolio vector -- and for a treated risk
+** (after - before) into a second one, so the portfolio after treatment is
+** the first plus the second and untreated risks cost nothing twice.
+** Nothing of size risks x years is ever held: memory is a few vectors of
+** `iterations` per thread.
 **
 ** Results are the same bytes for any thread count and any order of the
 ** risks: a risk's draws come from its own stream (the seed and its ref,
@@ -920,7 +923,7 @@ ISMS_API int isms_quant_start(isms_quant *q, const isms_quant_opts *opts) {
   if (q->n == 0) return fail(q, ISMS_INPUT, "no risks to simulate%s%s", "", "");
   double events = 0;
   for (size_t i = 0; i < q->n; i++)
-    for (int s = 0; s < 2; s++)
+    for (int s = 0; s < 1 + q->risks[i].treated; s++)
       if (q->risks[i].m[s].events == ISMS_EVENTS_POISSON)
         events += q->risks[i].m[s].mean_rate * (double)opts->iterations;
   if (events > MAX_EVENTS) {
