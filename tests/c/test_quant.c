@@ -657,7 +657,42 @@ static void test_bad_input(void) {
   isms_quant_free(q);
 }
 
-int main(void) {
+/* FNV-1a over the bytes of a run of run_order: what both copies of the
+** vector kernels must agree on. */
+static uint64_t run_digest(void) {
+  enum { N = 40 };
+  isms_quant_stats st[2 * N], port[2];
+  double curve[16];
+  run_order(N, 0, 2, 7, st, port, curve);
+  uint64_t h = 0xcbf29ce484222325u;
+  const unsigned char *parts[3] = {(const unsigned char *)st, (const unsigned char *)port,
+                                   (const unsigned char *)curve};
+  const size_t sizes[3] = {sizeof st, sizeof port, sizeof curve};
+  for (int k = 0; k < 3; k++)
+    for (size_t i = 0; i < sizes[k]; i++) h = (h ^ parts[k][i]) * 0x100000001b3u;
+  return h;
+}
+
+/* The lognormal's exponential runs in an AVX2 copy where the CPU has it
+** (core/cpu.c): this process's results against a child's with the
+** baseline copy forced. */
+static void test_kernel_copies(const char *self) {
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd, "ISMS_DISABLE_AVX2=1 '%s' --digest", self);
+  FILE *p = popen(cmd, "r");
+  unsigned long long child = 0;
+  int got = p && fscanf(p, "%llx", &child) == 1;
+  if (p) pclose(p);
+  ok(got, "the baseline copy runs (%s)", isms_kernels());
+  ok(got && child == run_digest(), "the %s and baseline kernels give the same bytes",
+     isms_kernels());
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "--digest") == 0) {
+    printf("%llx\n", (unsigned long long)run_digest());
+    return 0;
+  }
   test_known_answers();
   test_moments_and_ks();
   test_poisson();
@@ -669,5 +704,6 @@ int main(void) {
   test_reproducible();
   test_progress();
   test_bad_input();
+  test_kernel_copies(argv[0]);
   return done_testing();
 }
