@@ -184,13 +184,8 @@ local function loader(dir, validate)
     local path, err = rules.find(dir, name)
     if not path then return nil, err, "NOTFOUND" end
     if cache[path] then return cache[path] end
-    local decls, eerr, code = rules.eval(path)
-    if not decls then return nil, eerr, code end
-    local ok, spec = pcall(validate, path, decls)
-    if not ok then
-      if type(spec) == "table" then return nil, spec.msg, "RULE" end
-      error(spec, 0)
-    end
+    local spec, lerr, code = rules.load(dir, path, validate)
+    if not spec then return nil, lerr, code end
     cache[path] = spec
     return spec
   end

@@ -114,15 +114,8 @@ local cache = {}
 function M.load(name)
   name = name or "default"
   if cache[name] then return cache[name] end
-  local path, err = rules.find("gap", name)
-  if not path then return nil, err, "NOTFOUND" end
-  local decls, eerr, code = rules.eval(path)
-  if not decls then return nil, eerr, code end
-  local ok, m = pcall(validate, path, decls)
-  if not ok then
-    if type(m) == "table" then return nil, m.msg, "RULE" end
-    error(m, 0)
-  end
+  local m, err, code = rules.load("gap", name, validate)
+  if not m then return nil, err, code end
   cache[name] = m
   return m
 end

@@ -60,15 +60,8 @@ end
 
 --- Loads readiness criteria by name (rules/readiness/NAME.lua) or path.
 function M.load(name)
-  local path, err = rules.find("readiness", name or "default")
-  if not path then return nil, err, "NOTFOUND" end
-  local decls, eerr, code = rules.eval(path)
-  if not decls then return nil, eerr, code end
-  local ok, r = pcall(validate, path, decls)
-  if not ok then
-    if type(r) == "table" then return nil, r.msg, "RULE" end
-    error(r, 0)
-  end
+  local r, err, code = rules.load("readiness", name or "default", validate)
+  if not r then return nil, err, code end
   return r
 end
 

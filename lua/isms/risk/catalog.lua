@@ -100,14 +100,9 @@ end
 --- Loads a catalog by name (catalogs/NAME.lua on the rules path) or path.
 -- @treturn table|nil { name, title, file, classes, threats, vulnerabilities }
 function M.load(name)
-  local path, err = rules.find("catalogs", name)
-  if not path then return nil, err, "NOTFOUND" end
-  local decls, eerr, code = rules.eval(path)
-  if not decls then return nil, eerr, code end
-  local ok, result = pcall(validate, path, decls)
-  if ok then return result end
-  if type(result) == "table" then return nil, result.msg, "RULE" end
-  error(result, 0)
+  local cat, err, code = rules.load("catalogs", name, validate)
+  if not cat then return nil, err, code end
+  return cat
 end
 
 --- The risks a catalog gives an asset of a type: list of

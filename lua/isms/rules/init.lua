@@ -68,6 +68,22 @@ function M.list(kind)
   return names
 end
 
+--- Finds a rule file of a kind by name or path, evaluates it and checks
+-- its declarations: validate(path, decls) returns the model or raises
+-- { msg = "file:line: ..." } (isms.rules.check.fail).
+-- @treturn table|nil the model and its path, or nil, message, code
+--   (NOTFOUND, RULE)
+function M.load(kind, name, validate)
+  local path, err = M.find(kind, name)
+  if not path then return nil, err, "NOTFOUND" end
+  local decls, eerr, code = M.eval(path)
+  if not decls then return nil, eerr, code end
+  local ok, model = pcall(validate, path, decls)
+  if ok then return model, path end
+  if type(model) == "table" and model.msg then return nil, model.msg, "RULE" end
+  error(model, 0)
+end
+
 --- Evaluates a rule file in the sandbox.
 -- @tparam string path
 -- @tparam[opt] table limits `{time_ms=, memory_bytes=, instructions=, output_bytes=}`
