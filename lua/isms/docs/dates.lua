@@ -26,14 +26,8 @@ function M.add_days(d, n)
   return os.date("%Y-%m-%d", t)
 end
 
---- Whole days from a to b (b - a).
-function M.days(a, b)
-  local function t(s)
-    local y, m, d = s:match("^(%d+)%-(%d+)%-(%d+)$")
-    return os.time({ year = tonumber(y), month = tonumber(m), day = tonumber(d), hour = 12 })
-  end
-  return math.floor((t(b) - t(a)) / 86400 + 0.5)
-end
+--- Whole days from a to b (b - a): the store's own.
+M.days = require("isms.store.records").days
 
 --- "2026-Q3" style quarter of a date.
 function M.quarter(d)
