@@ -94,7 +94,9 @@ function M.candidates(word, env)
   end
   local out, seen = {}, {}
   for _, k in ipairs(names) do
-    if not seen[k] and k:sub(1, #partial) == partial and (partial:sub(1, 1) == "_" or k:sub(1, 1) ~= "_" or path == "") then
+    -- private names (_x) only when asked for
+    local shown = partial:sub(1, 1) == "_" or k:sub(1, 1) ~= "_" or path == ""
+    if shown and not seen[k] and k:sub(1, #partial) == partial then
       seen[k] = true
       out[#out + 1] = path .. sep .. k
     end

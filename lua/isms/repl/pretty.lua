@@ -27,7 +27,9 @@ local function scalar(v)
     local src = info.source:gsub("^@", ""):gsub("^.*/lua/", "")
     return ("function (%s:%d)"):format(src, info.linedefined)
   end
-  if t == "cdata" then return "<" .. tostring(require("ffi").typeof(v)):gsub("^ctype<", ""):gsub(">$", "") .. ">" end
+  if t == "cdata" then
+    return "<" .. tostring(require("ffi").typeof(v)):gsub("^ctype<", ""):gsub(">$", "") .. ">"
+  end
   return tostring(v)
 end
 
