@@ -216,5 +216,6 @@ static const luaL_Reg host_funcs[] = {{"readline", l_readline},
 int isms_host_open_readline(lua_State *L) {
   lua_newtable(L);
   luaL_register(L, NULL, host_funcs);
+  isms_host_progress_register(L);
   return 1;
 }

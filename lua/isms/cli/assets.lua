@@ -1,6 +1,7 @@
 --- Register and asset commands: `isms init`, `import`, `export`, `assets`,
 -- `value`, `changes` and `history`.
 local isms = require "isms"
+local progress = require "isms.cli.progress"
 
 return function(kit)
   local command, out, err, EXIT = kit.command, kit.out, kit.err, kit.EXIT
@@ -74,10 +75,12 @@ more than one unit is a group.
         return nil, "usage: isms import assets|risks FILE", "USAGE"
       end
       return with_register(ctx, function(reg)
-        local r, e, code = reg:import_assets(pos[2], {
-          reason = opts.reason, max_errors = opts["max-errors"], threads = opts.threads,
-          sheet = opts.sheet, encoding = opts.encoding,
-        })
+        local xlsx = pos[2]:lower():match("%.xlsx$")
+        local r, e, code = progress.during("importing " .. pos[2], not xlsx and { file = pos[2] },
+          reg.import_assets, reg, pos[2], {
+            reason = opts.reason, max_errors = opts["max-errors"], threads = opts.threads,
+            sheet = opts.sheet, encoding = opts.encoding,
+          })
         if not r then
           io.stderr:write(e, "\n")
           return exit_for(code)
@@ -192,7 +195,7 @@ value and class come about (tiers, formula, class band).]],
           return EXIT.OK
         end
         local r
-        r, e, code = reg:value(m, opts.reason)
+        r, e, code = progress.during("valuing assets", nil, reg.value, reg, m, opts.reason)
         if not r then
           err(e)
           return exit_for(code)

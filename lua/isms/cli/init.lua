@@ -174,14 +174,16 @@ local function emit(reg, model, opts, xlsx_opts)
       err("--format xlsx needs --out FILE.xlsx")
       return EXIT.USAGE
     end
-    local ok, e, code = require("isms.report.models").xlsx(reg, model, opts.out, xlsx_opts)
+    local ok, e, code = require("isms.cli.progress").during("writing " .. opts.out, nil,
+      require("isms.report.models").xlsx, reg, model, opts.out, xlsx_opts)
     if not ok then
       err(e)
       return exit_for(code)
     end
     return EXIT.OK
   end
-  local text = report.render(model, fmt)
+  local text = require("isms.cli.progress").during("rendering the report", nil, report.render,
+                                                   model, fmt)
   if opts.out and opts.out ~= "-" then
     local f, e = io.open(opts.out, "wb")
     if not f then
