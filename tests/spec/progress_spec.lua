@@ -85,7 +85,7 @@ describe("risks generate", function()
 
     -- a second run creates none, and says so first
     out, err, code = run_env("ISMS_GENERATE_LIMIT=100", "--db", db, "risks", "generate", "generic")
-    assert.are.equal(0, code)
+    assert.are.equal(0, code, err)
     assert.truthy(out:find("^creating 0 risks"), out)
   end)
 end)
