@@ -140,15 +140,42 @@ more than one unit is a group.
     return ("%d asset%s — %s\n"):format(#rows, #rows == 1 and "" or "s", table.concat(parts, ", "))
   end
 
+  -- "information" or its number as stored -> the type's name
+  local TYPES = require("isms.method.risk_method").TYPES
+
   command("assets", {
-    usage = "isms assets [--class NAME] [--format table|csv|json]",
+    usage = "isms assets [--class NAME] [--owner NAME] [--type TYPE] [--format table|csv|json]",
     summary = "list the asset register",
-    options = { class = "value", format = "value" },
+    help = [[
+Lists the assets by id with their ratings, value and class; filters
+combine: --class NAME (unvalued: no class), --owner NAME (exact),
+--type information|software|physical|service|people|intangible.]],
+    options = { class = "value", format = "value", owner = "value", type = "value" },
     run = function(ctx, opts)
       local ok, ferr = check_format(opts.format)
       if not ok then return nil, ferr, "USAGE" end
+      if opts.type then
+        local known = false
+        for _, t in ipairs(TYPES) do known = known or t == opts.type end
+        if not known then
+          return nil, ("--type: expected one of %s, got '%s'"):format(table.concat(TYPES, ", "),
+                                                                      opts.type), "USAGE"
+        end
+      end
       return with_register(ctx, function(reg)
-        local rows = reg:assets({ class = opts.class })
+        local unvalued = opts.class == "unvalued"
+        local rows = reg:assets({ class = not unvalued and opts.class or nil })
+        if unvalued or opts.owner or opts.type then
+          local kept = {}
+          for _, r in ipairs(rows) do
+            local ty = TYPES[tonumber(r.type)] or r.type
+            if (not unvalued or r.class == nil) and (not opts.owner or r.owner == opts.owner)
+               and (not opts.type or ty == opts.type) then
+              kept[#kept + 1] = r
+            end
+          end
+          rows = kept
+        end
         out(render(rows, ASSET_COLUMNS, opts.format, ASSET_TABLE))
         if not opts.format or opts.format == "table" then out(class_summary(rows)) end
         return EXIT.OK

@@ -61,21 +61,56 @@ end
 
 local flat, csv_columns = risk_csv.flat, risk_csv.columns
 
+-- "Alice; Bob" -> is name one of them?
+local function owned_by(owners, name)
+  for o in (owners or ""):gmatch("[^;,]+") do
+    if o:match("^%s*(.-)%s*$") == name then return true end
+  end
+  return false
+end
+
+-- ref -> owners text of the register's risks: of `refs` only when they are
+-- few, else of all.
+local function owners_of(reg, refs)
+  local map = {}
+  if refs and #refs <= 2000 then
+    for _, ref in ipairs(refs) do
+      for row in reg:query("SELECT owners FROM risks WHERE ref = ?1", ref) do map[ref] = row.owners end
+    end
+  else
+    for row in reg:query("SELECT ref, owners FROM risks") do map[row.ref] = row.owners end
+  end
+  return map
+end
+
 -- The prioritised register: the risks of a RiskTable in priority order
--- with their position (the first `limit`, or all).
-local function prioritised(t, res, limit)
+-- with their position and owners (the first `limit` of those that pass
+-- the filter { level, class, owner }, or all).
+local function prioritised(reg, t, res, limit, filter)
+  filter = filter or {}
+  local filtered = filter.level or filter.class or filter.owner
+  local owners = filter.owner and owners_of(reg, nil)
   local list = {}
-  local order, k = res.order(limit or res.n)
+  local order, k = res.order(filtered and res.n or (limit or res.n))
   for p = 1, k do
     local i = order[p - 1]
     local rank = res.rank[i]
-    list[p] = { priority = p, ref = t:ref(i), asset = t:asset_id(i), class = t:class(i),
-                threat = t:threat(i), level = rank > 0 and res.level_names[rank] or "unrated",
-                score = rank > 0 and format.number(tonumber(res.score[i]) / 1e6) or "",
-                obligations = obligations_text(t.c.obligations[i]),
-                acceptable = rank > 0 and (res.acceptable[i] == 1 and "yes" or "no") or "",
-                decision = t:decision(i) }
+    local row = { priority = p, ref = t:ref(i), asset = t:asset_id(i), class = t:class(i),
+                  threat = t:threat(i), level = rank > 0 and res.level_names[rank] or "unrated",
+                  score = rank > 0 and format.number(tonumber(res.score[i]) / 1e6) or "",
+                  obligations = obligations_text(t.c.obligations[i]),
+                  acceptable = rank > 0 and (res.acceptable[i] == 1 and "yes" or "no") or "",
+                  decision = t:decision(i) }
+    if (not filter.level or row.level == filter.level) and (not filter.class or row.class == filter.class)
+       and (not filter.owner or owned_by(owners[row.ref], filter.owner)) then
+      list[#list + 1] = row
+      if limit and #list >= limit then break end
+    end
   end
+  local refs = {}
+  for n, row in ipairs(list) do refs[n] = row.ref end
+  owners = owners or owners_of(reg, refs)
+  for _, row in ipairs(list) do row.owners = owners[row.ref] end
   return list
 end
 
@@ -90,9 +125,9 @@ local function evaluated(reg, m, opts)
 end
 
 local PRIORITY_TABLE = { "priority", { "ref", "ref", 40 }, "class", "level", "score",
-                         "obligations", "acceptable", "decision" }
+                         "obligations", "acceptable", "decision", { "owners", "owners", 24 } }
 local PRIORITY_COLUMNS = { "priority", "ref", "asset", "class", "threat", "level", "score",
-                           "obligations", "acceptable", "decision" }
+                           "obligations", "acceptable", "decision", "owners" }
 
 return function(kit)
   local out, EXIT = kit.out, kit.EXIT
@@ -124,8 +159,10 @@ return function(kit)
             .. "export FILE|import FILE|explain REF]",
     summary = "the risk register: list, generate from catalogs, edit, score, CSV",
     help = [[
-list [--asset ID] [--top N] [--format F]
-                 the risks, by ref (or the N most urgent, in priority order)
+list [--asset ID] [--owner NAME] [--level L] [--class C] [--top N] [--format F]
+                 the risks, by ref (or the N most urgent, in priority order,
+                 with their owners): of one asset, owned by NAME, at level
+                 L, on assets of class C (filters combine)
 generate CATALOG one risk per asset, threat and vulnerability of the catalog
                  that applies to the asset's type (catalogs/CATALOG.lua);
                  existing risks are kept as they are; says first how many
@@ -145,7 +182,8 @@ explain REF [--residual] [--target F=V,...] [--format json]
                  by step: inputs, stages, band or matrix cell, criteria;
                  --target adds the score after planned changes of ratings]],
     options = { asset = "value", top = "count", format = "value", reason = "value",
-                ["max-errors"] = "positive", residual = "flag", target = "value", yes = "flag" },
+                ["max-errors"] = "positive", residual = "flag", target = "value", yes = "flag",
+                owner = "value", level = "value", class = "value" },
     run = function(ctx, opts, pos)
       local sub = pos[1] or "list"
       local ok, ferr = kit.check_format(opts.format)
@@ -154,13 +192,29 @@ explain REF [--residual] [--target F=V,...] [--format json]
         local fail = kit.fail
         local factors = reg:risk_factors() or m:factors()
         if sub == "list" then
+          local filter = { level = opts.level, class = opts.class, owner = opts.owner }
           if opts.top then
             local t, res = evaluated(reg, m, { asset = opts.asset })
-            out(kit.render(prioritised(t, res, opts.top), PRIORITY_COLUMNS, opts.format,
-                           PRIORITY_TABLE))
+            out(kit.render(prioritised(reg, t, res, opts.top > 0 and opts.top or nil, filter),
+                           PRIORITY_COLUMNS, opts.format, PRIORITY_TABLE))
             return EXIT.OK
           end
           local rows = reg:risks({ asset = opts.asset })
+          if filter.level or filter.class or filter.owner then
+            local class_of = {}
+            if filter.class then
+              for _, a in ipairs(reg:assets()) do class_of[a.id] = a.class end
+            end
+            local kept = {}
+            for _, r in ipairs(rows) do
+              if (not filter.level or r.level == filter.level)
+                 and (not filter.class or class_of[r.asset] == filter.class)
+                 and (not filter.owner or owned_by(r.owners, filter.owner)) then
+                kept[#kept + 1] = r
+              end
+            end
+            rows = kept
+          end
           local cols = { { "ref", "ref", 40 } }
           for _, f in ipairs(factors) do cols[#cols + 1] = f end
           for _, c in ipairs({ "score", "level", "acceptable", "decision",
@@ -363,7 +417,7 @@ the first --top N (default 20; 0 for all).]],
                cnt.unacceptable - cnt.undecided, cnt.undecided),
         }
         if opts.format == "csv" or opts.format == "json" then
-          out(kit.render(prioritised(t, res, nil), PRIORITY_COLUMNS, opts.format, PRIORITY_TABLE))
+          out(kit.render(prioritised(reg, t, res, nil), PRIORITY_COLUMNS, opts.format, PRIORITY_TABLE))
           return EXIT.OK
         end
         out(("assessment under %s: %d assets, %d risks\n\n"):format(m:name(), nassets, n))
@@ -371,7 +425,7 @@ the first --top N (default 20; 0 for all).]],
                                   "missing" }), "\n")
         local top = opts.top or 20
         out(("prioritised register%s:\n"):format(top > 0 and (" (top " .. top .. ")") or ""))
-        out(format.table(prioritised(t, res, top > 0 and top or nil), PRIORITY_TABLE))
+        out(format.table(prioritised(reg, t, res, top > 0 and top or nil), PRIORITY_TABLE))
         return EXIT.OK
       end)
     end,
