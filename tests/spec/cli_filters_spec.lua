@@ -120,3 +120,34 @@ describe("list filters", function()
     assert.truthy(err:find("expected accepted or awaiting", 1, true))
   end)
 end)
+
+describe("exports to standard output", function()
+  it("take - for standard output, the same bytes as a file", function()
+    local reg = setup()
+    local function same(file_args, stdout_args)
+      local path = H.tmp("export.out")
+      local args = {}
+      for _, a in ipairs(file_args) do args[#args + 1] = a == "FILE" and path or a end
+      local _, err, code = H.run("--db", reg.path, unpack(args))
+      assert.are.equal(0, code, err)
+      local out, err2, code2 = H.run("--db", reg.path, unpack(stdout_args))
+      assert.are.equal(0, code2, err2)
+      assert.are.equal(H.read(path), out, table.concat(stdout_args, " "))
+      return out
+    end
+    local csv = same({ "export", "assets", "FILE" }, { "export", "assets", "-" })
+    assert.truthy(csv:find("^id,name,type"))
+    csv = same({ "risks", "export", "FILE" }, { "risks", "export", "-" })
+    assert.truthy(csv:find("^ref,asset,threat"))
+    same({ "export", "risks", "FILE" }, { "export", "risks", "-" })
+    same({ "report", "--format", "html", "--out", "FILE", "--today", "2026-01-01" },
+         { "report", "--format", "html", "--out", "-", "--today", "2026-01-01" })
+    same({ "rtp", "show", "--format", "csv", "--out", "FILE", "--today", "2026-01-01" },
+         { "rtp", "show", "--format", "csv", "--out", "-", "--today", "2026-01-01" })
+    same({ "suppliers", "export", "FILE" }, { "suppliers", "export", "-" })
+    -- a workbook to standard output: the zip's bytes
+    local xlsx, err, code = H.run("--db", reg.path, "report", "--format", "xlsx", "--out", "-")
+    assert.are.equal(0, code, err)
+    assert.are.equal("PK\3\4", xlsx:sub(1, 4))
+  end)
+end)

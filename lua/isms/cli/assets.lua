@@ -93,18 +93,18 @@ more than one unit is a group.
   })
 
   command("export", {
-    usage = "isms export assets|risks FILE",
-    summary = "write the assets as CSV in the import format",
+    usage = "isms export assets|risks FILE|-",
+    summary = "write the assets as CSV in the import format (- for standard output)",
     options = {},
     run = function(ctx, opts, pos)
       if pos[1] == "risks" and pos[2] and not pos[3] then
         return commands.risks.run(ctx, opts, { "export", pos[2] })
       end
       if pos[1] ~= "assets" or not pos[2] or pos[3] then
-        return nil, "usage: isms export assets|risks FILE", "USAGE"
+        return nil, "usage: isms export assets|risks FILE|-", "USAGE"
       end
       return with_register(ctx, function(reg)
-        local ok, e, code = reg:export_assets(pos[2])
+        local ok, e, code = kit.via_file(pos[2], function(path) return reg:export_assets(path) end)
         if not ok then
           err(e)
           return exit_for(code)

@@ -175,7 +175,7 @@ set REF FIELD=VALUE ...
                  decided_at, rationale, title; the risk is re-scored
 delete REF ...   delete risks (their values stay in the change log)
 score            re-score every risk under the register's methodology
-export FILE      the risks as CSV (the import format)
+export FILE|-    the risks as CSV (the import format; - for standard output)
 import FILE      create or update risks from CSV, all or nothing
 explain REF [--residual] [--target F=V,...] [--format json]
                  how the risk's score, level and acceptance come about, step
@@ -289,11 +289,10 @@ explain REF [--residual] [--target F=V,...] [--format json]
           out(("scored %d risks under %s; %d changed\n"):format(serr, m:name(), n))
           return EXIT.OK
         elseif sub == "export" then
-          if not pos[2] then return fail("usage: isms risks export FILE", "USAGE") end
-          local f, oerr = io.open(pos[2], "wb")
-          if not f then return fail(oerr, "IO") end
-          f:write(format.csv(flat(reg:risks(), factors), csv_columns(factors)))
-          f:close()
+          if not pos[2] then return fail("usage: isms risks export FILE|-", "USAGE") end
+          local wok, oerr, ocode = kit.write_out(pos[2], format.csv(flat(reg:risks(), factors),
+                                                                   csv_columns(factors)))
+          if not wok then return fail(oerr, ocode) end
           return EXIT.OK
         elseif sub == "import" then
           if not pos[2] then return fail("usage: isms risks import FILE", "USAGE") end
