@@ -151,3 +151,32 @@ describe("exports to standard output", function()
     assert.are.equal("PK\3\4", xlsx:sub(1, 4))
   end)
 end)
+
+describe("shell completion", function()
+  it("offers the options of every command from its help, the new ones too", function()
+    local function complete(line)
+      local words = {}
+      for w in line:gmatch("%S+") do words[#words + 1] = H.shell_quote(w) end
+      if line:match("%s$") then words[#words + 1] = "''" end
+      words[1] = H.shell_quote(H.exe)
+      local p = io.popen(("bash -c %s 2>&1"):format(H.shell_quote(
+        (". core/host/completion/isms.bash; COMP_WORDS=(%s); COMP_CWORD=%d; _isms; "
+         .. "printf '%%s\\n' \"${COMPREPLY[@]}\""):format(table.concat(words, " "), #words - 1))))
+      local out = p:read("*a")
+      p:close()
+      return " " .. out:gsub("\n", " ")
+    end
+    local risks = complete("isms risks --")
+    for _, o in ipairs({ "--yes", "--owner", "--level", "--class", "--top" }) do
+      assert.truthy(risks:find(" " .. o .. " ", 1, true), o .. " in" .. risks)
+    end
+    local assets = complete("isms assets --")
+    for _, o in ipairs({ "--owner", "--type", "--class" }) do
+      assert.truthy(assets:find(" " .. o .. " ", 1, true), o)
+    end
+    local treat = complete("isms treat --")
+    for _, o in ipairs({ "--option", "--status", "--owner", "--level", "--format" }) do
+      assert.truthy(treat:find(" " .. o .. " ", 1, true), o)
+    end
+  end)
+end)

@@ -296,6 +296,21 @@ function M.help(name)
     end
     out("usage: ", c.usage, "\n\n", c.summary, "\n")
     if c.help then out("\n", c.help, "\n") end
+    -- every option, so the shell completions (core/host/completion) see them all
+    local names = {}
+    for o in pairs(c.options or {}) do names[#names + 1] = "--" .. o end
+    table.sort(names)
+    if #names > 0 then
+      local line = "\noptions:"
+      for _, n in ipairs(names) do
+        if #line + #n > 78 then
+          out(line, "\n")
+          line = "        "
+        end
+        line = line .. " " .. n
+      end
+      out(line, "\n")
+    end
     return EXIT.OK
   end
   out(MAIN_USAGE)
