@@ -5,12 +5,13 @@
 --
 -- A document steers its examples with HTML comments (invisible on a
 -- rendered page):
---   <!-- examples: seed=demo|core|empty|none register=FILE -->
+--   <!-- examples: seed=demo|core|before-NN-part|empty|none register=FILE -->
 --        once, anywhere: the register ISMS_DB names (default register.db)
 --        starts as a copy of the demo register (demo, the default), of the
 --        demo before scripts/demo.d/ adds context, operations, ... (core),
---        a new qism-fmea register (empty) or not at all (none: the doc
---        creates it); build/demo.db is always a copy of the demo register
+--        of the demo before part NN-part.sh of scripts/demo.d/ ran, a new
+--        qism-fmea register (empty) or not at all (none: the doc creates
+--        it); build/demo.db is always a copy of the demo register
 --   <!-- examples: substitute WORD=TEXT -->
 --        the word WORD (a placeholder such as REF) reads TEXT when run
 --   <!-- examples: not run (REASON) -->
@@ -64,7 +65,7 @@ end
 local function extract(path)
   local lines = {}
   for l in io.lines(path) do lines[#lines + 1] = l end
-  local doc = { seed = "demo", register = "register.db", substitute = {}, examples = {},
+  local doc = { path = path, seed = "demo", register = "register.db", substitute = {}, examples = {},
                 skipped = 0, skipped_blocks = {} }
   local in_fence, skip_block, prelude = false, false, {}
   local pending_skip
@@ -92,7 +93,7 @@ local function extract(path)
         local start, text = k, rest
         while text:match("\\$") and lines[k + 1] do
           k = k + 1
-          text = text:gsub("\\$", "") .. " " .. lines[k]:gsub("^%s+", "")
+          text = text:gsub("%s*\\$", "") .. " " .. lines[k]:gsub("^%s+", "")
         end
         if skip_block then
           doc.skipped = doc.skipped + 1
@@ -103,8 +104,8 @@ local function extract(path)
           if dollar == "$" and not nxt:match("^%s*%$") and not nxt:match("^%s*```")
              and nxt:match("%S") then
             expect = nxt:match("^%s*(.-)%s*$")
-          elseif nxt:match("^%s*isms: ") then  -- an error shown under the command
-            expect = nxt:match("^%s*(.-)%s*$")
+          elseif nxt:match("^%s*#?%s*isms: ") then  -- an error shown under the command
+            expect = nxt:match("^%s*#?%s*(.-)%s*$")
           end
           local pre = {}
           for j, p in ipairs(prelude) do pre[j] = p end
@@ -117,7 +118,7 @@ local function extract(path)
         local text = rest
         while text:match("\\$") and lines[k + 1] do
           k = k + 1
-          text = text:gsub("\\$", "") .. " " .. lines[k]:gsub("^%s+", "")
+          text = text:gsub("%s*\\$", "") .. " " .. lines[k]:gsub("^%s+", "")
         end
         prelude[#prelude + 1] = text
       end
@@ -140,9 +141,17 @@ local function demo()
   assert(os.execute("mkdir -p " .. q(build)) == 0)
   assert(os.execute(("ln -s %s %s"):format(q(ROOT .. "/" .. H.exe), q(build .. "/isms"))) == 0)
   local text = H.read(ROOT .. "/scripts/demo.sh")
-  local head, tail = text:match("^(.-\n)(for part in scripts/demo%.d.*)$")
+  local head, tail = text:match("^(.-\n)for part in scripts/demo%.d.-\ndone\n(.*)$")
   assert(head, "scripts/demo.sh: no loop over scripts/demo.d/ to stop before")
-  local script = H.file("demo.sh", head .. "cp \"$DB\" \"$BUILD/core.db\"\n" .. tail)
+  -- the same loop, keeping the register as it is before each part
+  local script = H.file("demo.sh", head .. [[
+cp "$DB" "$BUILD/core.db"
+for part in scripts/demo.d/*.sh; do
+  [ -e "$part" ] || continue
+  cp "$DB" "$BUILD/before-$(basename "$part" .sh).db"
+  BUILD="$BUILD" ISMS="$ISMS" DB="$DB" sh "$part"
+done
+]] .. tail)
   local out, code = sh(("cd %s && sh %s %s"):format(q(ROOT), q(script), q(build)))
   assert(code == 0, "scripts/demo.sh failed:\n" .. out:sub(-2000))
   return demo_dir
@@ -150,6 +159,8 @@ end
 
 -- A scratch folder for one document: the repository's folders linked in
 -- (demo/, rules/, scripts/, tests/, docs/), build/ a copy of the demo's.
+local function path_of(doc) return doc.path end
+
 local function scratch(doc)
   local dir = H.tmp("docs-run")
   local d = demo()
@@ -159,8 +170,10 @@ local function scratch(doc)
   end
   local reg = dir .. "/" .. doc.register
   os.execute("mkdir -p " .. q(reg:match("^(.*)/") or dir))
-  if (doc.seed == "demo" or doc.seed == "core") and doc.register ~= "build/demo.db" then
-    assert(os.execute(("cp %s %s"):format(q(dir .. "/build/" .. doc.seed .. ".db"), q(reg))) == 0)
+  if doc.seed ~= "empty" and doc.seed ~= "none" and doc.register ~= "build/demo.db" then
+    local seed = dir .. "/build/" .. doc.seed .. ".db"
+    assert(io.open(seed), path_of(doc) .. ": no seed register " .. doc.seed)
+    assert(os.execute(("cp %s %s"):format(q(seed), q(reg))) == 0)
   elseif doc.seed == "empty" then
     local out, code = sh(("%s init %s"):format(q(ROOT .. "/" .. H.exe), q(reg)))
     assert(code == 0, out)
