@@ -14,7 +14,8 @@
 --        qism-fmea register (empty) or not at all (none: the doc creates
 --        it); build/demo.db is always a copy of the demo register
 --   <!-- examples: substitute WORD=TEXT -->
---        the word WORD (a placeholder such as REF) reads TEXT when run
+--        the word WORD (a placeholder such as REF) reads TEXT in the
+--        examples after the marker
 --   <!-- examples: not run (REASON) -->
 --        on the line before a fenced block: its examples are not run
 --        (a server, files the reader brings, a synopsis); counted
@@ -80,7 +81,12 @@ local function extract(path)
       if seed and #doc.examples > 0 then doc.reseed = true end
       doc.seed = seed or doc.seed
       doc.register = body:match("register=(%S+)") or doc.register
-      for word, text in body:gmatch("substitute%s+([%w_]+)=(%S+)") do doc.substitute[word] = text end
+      for word, text in body:gmatch("substitute%s+([%w_]+)=(%S+)") do
+        local subs = {}  -- from here on (examples before keep theirs)
+        for w, t in pairs(doc.substitute) do subs[w] = t end
+        subs[word] = text
+        doc.substitute = subs
+      end
     end
     if l:match("^%s*```") then
       in_fence = not in_fence
@@ -113,6 +119,7 @@ local function extract(path)
           local pre = {}
           for j, p in ipairs(prelude) do pre[j] = p end
           doc.examples[#doc.examples + 1] = { line = start, text = cmd, comment = comment, seed = doc.seed,
+                                              substitute = doc.substitute,
                                               transcript = dollar == "$", expect = expect,
                                               prelude = pre }
         end
@@ -209,10 +216,10 @@ local function run_doc(path)
       seed_register(doc, dir, reg, ex.seed)
       seeded = ex.seed
     end
-    local cmd = substituted(ex.text, doc.substitute):gsub("^build/isms", exe):gsub("^isms", exe)
+    local cmd = substituted(ex.text, ex.substitute):gsub("^build/isms", exe):gsub("^isms", exe)
     local pre = {}
     for j, p in ipairs(ex.prelude) do
-      pre[j] = substituted(p, doc.substitute):gsub("%$%(isms ", "$(" .. exe .. " ")
+      pre[j] = substituted(p, ex.substitute):gsub("%$%(isms ", "$(" .. exe .. " ")
                                              :gsub("%$%(build/isms ", "$(" .. exe .. " ")
     end
     local script = table.concat(pre, "\n") .. (#pre > 0 and "\n" or "") .. cmd
