@@ -776,7 +776,8 @@ static const char *const migrations[] = {
     /* Roadmap criteria count the risks not yet rated or levelled and the
     ** unacceptable ones not yet decided from these, not by a scan. */
     "CREATE INDEX risks_open ON risks(score, level) WHERE score IS NULL OR level IS NULL;"
-    "CREATE INDEX risks_undecided ON risks(acceptable) WHERE acceptable = 0 AND decision IS NULL;",
+    "CREATE INDEX risks_undecided ON risks(acceptable, decision)"
+    " WHERE acceptable = 0 AND decision IS NULL;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
