@@ -119,7 +119,7 @@ local function by_class(reg, only, args)
   end
   local n = #args
   local cols, known = { "count(*) FILTER (WHERE a.class IS NULL) AS c0" }, {}
-  for k, c in ipairs(classes) do
+  for k in ipairs(classes) do
     known[k] = ("?%d"):format(n + k)
     cols[#cols + 1] = ("count(*) FILTER (WHERE a.class = ?%d) AS c%d"):format(n + k, k)
   end
