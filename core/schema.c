@@ -754,6 +754,13 @@ static const char *const migrations[] = {
     "  nonconformity TEXT"
     ") WITHOUT ROWID;"
     "CREATE INDEX feedback_received ON feedback(received);",
+
+    /* 11: per-scope operation (issue #19): an audit names the ISMS scope
+    ** it audits (none: every scope). Programme areas name the scopes they
+    ** cover, and scope exclusions the controls they make not applicable,
+    ** through record_links. */
+    "ALTER TABLE audits ADD COLUMN isms_scope TEXT;"
+    "CREATE INDEX audits_isms_scope ON audits(isms_scope, programme);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
