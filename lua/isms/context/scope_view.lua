@@ -154,8 +154,10 @@ function M.soa(reg, id, opts)
   local entries, problems = {}, {}
   local function problem(fmt, ...) problems[#problems + 1] = fmt:format(...) end
   local function refs(c, n)
-    local text = table.concat(linked[c] or {}, ", ")
-    if n > #(linked[c] or {}) then text = text .. (", and %d more"):format(n - #linked[c]) end
+    local l = linked[c] or {}
+    local text = table.concat(l, ", ")
+    if #l == 0 then return "not listed" end
+    if n > #l then text = text .. (", and %d more"):format(n - #l) end
     return text
   end
   for _, g in ipairs(soa.entries) do
