@@ -760,7 +760,8 @@ static const char *const migrations[] = {
     ** cover, and scope exclusions the controls they make not applicable,
     ** through record_links. */
     "ALTER TABLE audits ADD COLUMN isms_scope TEXT;"
-    "CREATE INDEX audits_isms_scope ON audits(isms_scope, programme);",
+    "CREATE INDEX audits_isms_scope"
+    "  ON audits(isms_scope, programme);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

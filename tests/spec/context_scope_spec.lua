@@ -386,3 +386,28 @@ describe("the report of one scope", function()
     assert.truthy(err:find("no scope 'NOPE'", 1, true), err)
   end)
 end)
+
+describe("scope approvals made before exclusions named controls", function()
+  it("still match the scope as it is", function()
+    local reg = H.register()
+    assert(reg:import_assets(H.file("a.csv", H.GOOD)))
+    assert(reg:records("people"):add({ id = "P-1", name = "Mei Lin", joined = "2015-01-01" }))
+    assert(reg:records("role-assignments"):add({ person = "P-1", role = "top-management",
+                                                 held_from = "2020-01-01" }))
+    assert(reg:records("scopes"):add({ id = "HQ", title = "HQ", locations = "Office" }))
+    assert(reg:records("scope-exclusions"):add({ id = "X-1", scope = "HQ", what = "printers",
+      justification = "leased", assets = "AST-2" }))
+    -- the content an approval of the old kit kept: the exclusion without `controls`
+    local x = reg:records("scope-exclusions"):get("X-1")
+    x.controls = nil
+    local old = require("isms.rules").serialize({ scope = reg:records("scopes"):get("HQ"),
+                                                  exclusions = { x } })
+    assert(reg:records("scope-versions"):add({ scope = "HQ", version = 1, approved_by = "P-1",
+                                               approved_on = "2026-01-05", content = old }))
+    assert.is_false(require("isms.context").scope_status(reg, "HQ").changed)
+    -- naming a control is a change of the scope
+    assert(reg:records("scope-exclusions"):set("X-1", { controls = "A.7.9" }))
+    assert.is_true(require("isms.context").scope_status(reg, "HQ").changed)
+    reg:close()
+  end)
+end)
