@@ -277,6 +277,19 @@ describe("audits per scope", function()
     -- the same audit of the right scope is taken
     assert(audits:add({ id = "AUD-1", title = "ok", isms_scope = "SITE", programme = "AP-DEV",
                         assets = "A-1; A-2" }))
+    -- the scope changes after the audit: later edits of the audit go on,
+    -- and its check reports what no longer fits
+    assert(reg:records("scope-exclusions"):add({ scope = "SITE", what = "the build server",
+      justification = "moved to the cloud", assets = "A-2" }))
+    assert(audits:set("AUD-1", { status = "in_progress" }))
+    local problems = audits:check()
+    assert.are.equal(1, #problems)
+    assert.are.equal("AUD-1", problems[1].id)
+    assert.truthy(problems[1].problem:find("asset A-2 is not in scope SITE", 1, true))
+    -- changing its assets is checked again
+    local ok, err = audits:set("AUD-1", { assets = "A-2" })
+    assert.is_nil(ok)
+    assert.truthy(err:find("asset A-2 is not in scope SITE", 1, true), err)
   end)
 
   it("the programme covers every scope: per scope, weighed by the scope's risks", function()

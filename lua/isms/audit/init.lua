@@ -63,6 +63,30 @@ M.area_kind = kind.define {
   end,
 }
 
+-- Why an audit does not fit its ISMS scope: its programme area is not
+-- audited in that scope, or an asset it names is outside the scope.
+-- Returns the reason and the field, or nil.
+local function scope_problem(reg, row)
+  if not row.isms_scope then return nil end
+  if row.programme then
+    local area = reg:records("audit_area"):get(row.programme)
+    if area and #area.scopes > 0 then
+      local covers = false
+      for _, s in ipairs(area.scopes) do covers = covers or s == row.isms_scope end
+      if not covers then
+        return ("programme area %s is audited in %s, not in %s"):format(area.id,
+          table.concat(area.scopes, ", "), row.isms_scope), "isms_scope"
+      end
+    end
+  end
+  for _, a in ipairs(row.assets or {}) do
+    if not scope.contains(reg, a, row.isms_scope) then
+      return ("asset %s is not in scope %s"):format(a, row.isms_scope), "assets"
+    end
+  end
+  return nil
+end
+
 M.audit_kind = kind.define {
   kind = "audit", plural = "audits", table = "audits", key = "id", id_prefix = "AUD-",
   title = "Internal audits (ISO/IEC 27001 9.2)",
@@ -93,24 +117,13 @@ M.audit_kind = kind.define {
     { name = "report_approved", type = "date" },
     { name = "distribution", type = "list", help = "who receives the report" },
   },
-  validate = function(row, _, reg)
-    if row.isms_scope and row.programme then
-      local area = reg:records("audit_area"):get(row.programme)
-      if area and #area.scopes > 0 then
-        local covers = false
-        for _, s in ipairs(area.scopes) do covers = covers or s == row.isms_scope end
-        if not covers then
-          return ("programme area %s is audited in %s, not in %s"):format(area.id,
-            table.concat(area.scopes, ", "), row.isms_scope), "isms_scope"
-        end
-      end
-    end
-    if row.isms_scope then
-      for _, a in ipairs(row.assets or {}) do
-        if not scope.contains(reg, a, row.isms_scope) then
-          return ("asset %s is not in scope %s"):format(a, row.isms_scope), "assets"
-        end
-      end
+  validate = function(row, old, reg)
+    -- Checked when the audit's scope, area or assets change, not on every
+    -- later edit: a scope may change after it was audited.
+    if not old or old.isms_scope ~= row.isms_scope or old.programme ~= row.programme
+        or table.concat(old.assets or {}, ";") ~= table.concat(row.assets or {}, ";") then
+      local why, field = scope_problem(reg, row)
+      if why then return why, field end
     end
     if before(row.end_date, row.start_date) then
       return ("%s is before the start, %s"):format(row.end_date, row.start_date), "end_date"
@@ -128,6 +141,13 @@ M.audit_kind = kind.define {
     if row.status == "closed" and not row.report_approved then
       return "an audit closes once its report is approved (report_approved_by, report_approved)",
         "status"
+    end
+  end,
+  -- Audits that no longer fit their scope (the scope or the area changed).
+  check = function(reg, rows, problem)
+    for _, r in ipairs(rows) do
+      local why, field = scope_problem(reg, r)
+      if why then problem(r.id, field, why) end
     end
   end,
 }
