@@ -287,7 +287,7 @@ describe("audits per scope", function()
     assert.are.equal("AUD-1", problems[1].id)
     assert.truthy(problems[1].problem:find("asset A-2 is not in scope SITE", 1, true))
     -- changing its assets is checked again
-    local ok, err = audits:set("AUD-1", { assets = "A-2" })
+    ok, err = audits:set("AUD-1", { assets = "A-2" })
     assert.is_nil(ok)
     assert.truthy(err:find("asset A-2 is not in scope SITE", 1, true), err)
   end)
