@@ -209,8 +209,9 @@ end
 
 -- Risks treated by any of the controls: how many, how many unacceptable,
 -- the highest level rank; of the risks of one scope's assets with `with`
--- (scope_view.with_assets: the WITH clause and its parameters).
-local function risk_weight(reg, controls, with, params)
+-- (scope_view.condition: the WITH clause, the condition on `assets a`
+-- and its parameters).
+local function risk_weight(reg, controls, with, cond, params)
   if #controls == 0 then return { risks = 0, unacceptable = 0, top = nil } end
   local np = params and #params or 0
   local sql = ("SELECT count(DISTINCT c.risk) AS n, count(DISTINCT CASE WHEN r.acceptable = 0 "
@@ -219,7 +220,10 @@ local function risk_weight(reg, controls, with, params)
   local args = {}
   for k = 1, np do args[k] = params[k] end
   for _, c in ipairs(controls) do args[#args + 1] = c end
-  if with then sql = with .. "\n" .. sql .. " AND r.asset IN (SELECT id FROM scope_assets)" end
+  if with then
+    sql = with .. "\n" .. sql:gsub(" WHERE ", " JOIN assets a ON a.id = r.asset WHERE ", 1)
+      .. " AND " .. cond
+  end
   local row = docs.first_row(reg, sql, unpack(args))
   return { risks = tonumber(row.n) or 0, unacceptable = tonumber(row.u) or 0,
            top = tonumber(row.top) }
@@ -241,17 +245,17 @@ end
 function M.programme(reg, opts)
   opts = opts or {}
   local today = records.today(opts.today)
-  local with, params
+  local with, cond, params
   if opts.scope then
-    with, params = scope_view.with_assets(reg, opts.scope)
-    if not with then return nil, params, "NOTFOUND" end
+    with, cond, params = scope_view.condition(reg, opts.scope)
+    if not with then return nil, cond, params end
   end
   local which = opts.scope and " AND (isms_scope = ?2 OR isms_scope IS NULL)" or ""
   local of_scope = { opts.scope }
   local out = {}
   for _, area in ipairs(reg:records("audit_area"):list()) do
     if not opts.scope or covers(area, opts.scope) then
-      local w = risk_weight(reg, area.controls, with, params)
+      local w = risk_weight(reg, area.controls, with, cond, params)
       local interval = area.frequency_months
       if w.unacceptable > 0 then interval = math.max(3, math.ceil(interval / 2)) end
       local last
@@ -420,7 +424,7 @@ function M.checklist(reg, id)
   -- An audit of one scope reads that scope's SoA.
   local scoped
   if a.isms_scope then
-    local ssoa = scope_view.soa(reg, a.isms_scope, { linked = 0 })
+    local ssoa = scope_view.soa(reg, a.isms_scope, { linked = 0, assets = false })
     if ssoa then
       scoped = {}
       for _, e in ipairs(ssoa.entries) do scoped[e.control] = e end

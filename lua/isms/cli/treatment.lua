@@ -144,7 +144,7 @@ catalogs NAMES
           if not model then return fail(e, code) end
           return emit(reg, model, opts)
         elseif opts.scope then
-          local soa, e, code = scope_view.soa(reg, opts.scope)
+          local soa, e, code = scope_view.soa(reg, opts.scope, { assets = false })
           if not soa then return fail(e, code) end
           for _, p in ipairs(soa.problems) do out("error: ", p, "\n") end
           out(("%d problem(s) in the SoA of scope %s\n"):format(#soa.problems, opts.scope))
