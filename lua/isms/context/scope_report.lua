@@ -141,9 +141,9 @@ function M.model(reg, id, opts)
     { label = "ICT", value = s.ict },
     { label = "Physical", value = s.physical },
     { label = "Interfaces", value = s.interfaces },
-    { label = "Locations", value = join(s.locations) },
-    { label = "Parties", value = join(s.parties) },
-    { label = "Single assets", value = join(s.assets) },
+    { label = "Locations", value = join(s.locations) or "none" },
+    { label = "Parties", value = join(s.parties) or "none" },
+    { label = "Single assets", value = join(s.assets) or "none" },
     { label = "Approved", value = st.version and ("version %d on %s by %s%s"):format(st.version,
         st.approved_on, st.approved_by, st.changed and "; changed since" or "")
         or "not approved" },
