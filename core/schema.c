@@ -778,6 +778,13 @@ static const char *const migrations[] = {
     "CREATE INDEX risks_open ON risks(score, level) WHERE score IS NULL OR level IS NULL;"
     "CREATE INDEX risks_undecided ON risks(acceptable, decision)"
     " WHERE acceptable = 0 AND decision IS NULL;",
+    /* 12: per-scope operation (issue #19): an audit names the ISMS scope
+    ** it audits (none: every scope). Programme areas name the scopes they
+    ** cover, and scope exclusions the controls they make not applicable,
+    ** through record_links. */
+    "ALTER TABLE audits ADD COLUMN isms_scope TEXT;"
+    "CREATE INDEX audits_isms_scope"
+    "  ON audits(isms_scope, programme);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

@@ -265,6 +265,11 @@ local function snapshot(reg, id)
   local s = reg:records("scope"):get(id)
   if not s then return nil end
   local excl = reg:records("scope_exclusion"):list({ scope = id })
+  -- Exclusions gained `controls` after scopes were first approved: an
+  -- empty list is left out, so those approvals still match.
+  for _, x in ipairs(excl) do
+    if x.controls and #x.controls == 0 then x.controls = nil end
+  end
   return rules.serialize({ scope = s, exclusions = excl })
 end
 
