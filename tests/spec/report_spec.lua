@@ -104,11 +104,26 @@ describe("report models", function()
     local model = assert(report.full(reg, { today = "2027-01-15", limit = 2 }))
     local maps = section(model, "heatmap").maps
     local function cell(map, s, o) return map.cells[11 - s][o] end
-    assert.are.same({ count = 1, level = "High" }, cell(maps[1], 8, 5))
-    assert.are.same({ count = 1, level = "High" }, cell(maps[1], 9, 9))
-    assert.are.same({ count = 0 }, cell(maps[2], 8, 5))   -- modified: moved
-    assert.are.same({ count = 1, level = "Low" }, cell(maps[2], 8, 1))
-    assert.are.same({ count = 1, level = "High" }, cell(maps[2], 9, 9))  -- retained: stays
+    -- a cell's zone is the highest level any D gives at that S x O
+    -- (S x O x 10 >= 200 is High, >= 100 Medium), empty cells too
+    assert.are.same({ count = 1, level = "High", zone = "High" }, cell(maps[1], 8, 5))
+    assert.are.same({ count = 1, level = "High", zone = "High" }, cell(maps[1], 9, 9))
+    assert.are.same({ count = 0, zone = "High" }, cell(maps[2], 8, 5))   -- modified: moved
+    assert.are.same({ count = 1, level = "Low", zone = "Low" }, cell(maps[2], 8, 1))
+    assert.are.same({ count = 1, level = "High", zone = "High" }, cell(maps[2], 9, 9))  -- retained
+    assert.are.same({ count = 0, zone = "Low" }, cell(maps[1], 1, 1))
+    assert.are.same({ count = 0, zone = "Medium" }, cell(maps[1], 4, 4))   -- 160
+    assert.are.same({ count = 0, zone = "High" }, cell(maps[1], 5, 4))     -- 200
+    -- the axes carry the scales' names and tier labels; the projection is said
+    assert.are.same({ "Severity (S)", "Occurrence (O)" }, { maps[1].row_title, maps[1].col_title })
+    assert.are.equal("10 Hazardous", maps[1].rows[1])
+    assert.are.equal("1 Remote", maps[1].cols[1])
+    local hm = section(model, "heatmap")
+    assert.truthy(hm.note:find("highest level any D gives at that S x O", 1, true), hm.note)
+    -- before and after are told apart in their titles
+    assert.are.same({ "before", "after" }, { maps[1].stage, maps[2].stage })
+    assert.truthy(maps[1].title:find("^Before treatment"))
+    assert.truthy(maps[2].title:find("^After treatment"))
     assert.are.equal(3, maps[1].total)
     local risks = section(model, "risks")
     assert.are.equal(2, #risks.rows)

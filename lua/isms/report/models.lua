@@ -12,6 +12,8 @@ local treatment = require "isms.treat.treatment"
 local xlsx = require "isms.report.xlsx"
 local rtp_rules = require "isms.treat.rtp"
 local quant_report = require "isms.quant.report"
+local stages = require "isms.method.stages"
+local format = require "isms.store.format"
 
 local ffi, C = b.ffi, b.C
 
@@ -90,24 +92,35 @@ end
 
 -- ------------------------------------------------------------ heat maps
 
--- Heat maps count risks per (first factor, second factor) tier with the
--- highest level rank in each cell. Before treatment: from the risk table's
--- columns, one pass in LuaJIT over the arrays, into counts per (cell,
--- rank). After: the same counts with each treated risk moved to its
+-- A heat map is the methodology's matrix over two factors (the rows and
+-- columns its risk_matrix names, else its first two): each cell is
+-- coloured by its zone, the level the methodology gives that position
+-- (with more factors: the highest level over the hidden ones, said in the
+-- caption), and counts the risks in it. Before treatment: from the risk
+-- table's columns, one pass in LuaJIT over the arrays, into counts per
+-- (cell, rank). After: the same counts with each treated risk moved to its
 -- residual cell and rank (avoided risks leave), from one aggregate query
 -- over the treatments -- exact, because the counts are kept per rank.
 local MAXR = 33  -- ranks 0..32
-local AFTER_SQL = [[SELECT r.r1, r.r2, r.level_rank AS rank, t.rr1, t.rr2, t.residual_rank,
-    t.option = 'avoid' AS gone, count(*) AS n
-  FROM treatments t JOIN risks r ON r.ref = t.risk WHERE r.r1 IS NOT NULL
-  GROUP BY 1, 2, 3, 4, 5, 6, 7]]
+local ZONE_COMBOS = 250000  -- positions a staged method is run over for its zones
 
--- Counts per (first rating, second rating, rank) and the number unrated.
-local function cell_counts(t, nfactors)
+local function after_sql(ri, ci)
+  local b2 = ci and ("r.r%d"):format(ci) or "0"
+  local rb2 = ci and ("t.rr%d"):format(ci) or "0"
+  return ([[SELECT r.r%d AS a, %s AS b, r.level_rank AS rank, t.rr%d AS ra, %s AS rb,
+    t.residual_rank, t.option = 'avoid' AS gone, count(*) AS n
+  FROM treatments t JOIN risks r ON r.ref = t.risk WHERE r.r%d > 0
+  GROUP BY 1, 2, 3, 4, 5, 6, 7]]):format(ri, b2, ri, rb2, ri)
+end
+
+-- Counts per (row rating, column rating, rank) from the stored rating
+-- columns ri and ci (0-based; ci nil for a one-factor method), and the
+-- number of risks without a rating on the row factor.
+local function cell_counts(t, ri, ci)
   local counts = ffi.new("uint32_t[?]", 256 * 256 * MAXR)
   local c = t.c
-  local r1, rank = c.ratings[0], c.level_rank
-  local r2 = nfactors > 1 and c.ratings[1] or ffi.new("uint8_t[?]", math.max(tonumber(t.n), 1))
+  local r1, rank = c.ratings[ri], c.level_rank
+  local r2 = ci and c.ratings[ci] or ffi.new("uint8_t[?]", math.max(tonumber(t.n), 1))
   local unrated = 0
   for i = 0, tonumber(t.n) - 1 do
     local a = r1[i]
@@ -121,69 +134,192 @@ local function cell_counts(t, nfactors)
   return counts, unrated
 end
 
-local function move_treated(reg, counts)
+local function move_treated(reg, counts, ri, ci)
   local function at(a, b2, rank) return (a * 256 + b2) * MAXR + rank end
-  for row in reg:query(AFTER_SQL) do
+  for row in reg:query(after_sql(ri + 1, ci and ci + 1)) do
     local n = tonumber(row.n)
-    local a, b2, rank = tonumber(row.r1), tonumber(row.r2) or 0, tonumber(row.rank) or 0
+    local a, b2, rank = tonumber(row.a), tonumber(row.b) or 0, tonumber(row.rank) or 0
     counts[at(a, b2, rank)] = counts[at(a, b2, rank)] - n
     if row.gone ~= "1" then
-      local na, nb = tonumber(row.rr1) or a, tonumber(row.rr2) or b2
+      local na, nb = tonumber(row.ra) or a, tonumber(row.rb) or b2
+      if na == 0 then na = a end
       local nr = tonumber(row.residual_rank) or rank
       counts[at(na, nb, nr)] = counts[at(na, nb, nr)] + n
     end
   end
 end
 
-local function tier_labels(m, factor)
+--- The zone of each position of a heat map: zones[row pos * 256 + col
+-- pos] = the highest level rank the methodology gives at that position
+-- over every tier of the other factors (the position's own rank with two
+-- factors). nil when the positions have no level of their own: the score
+-- reads the asset, the threat or related records, or has too many
+-- combinations to run.
+-- @tparam table m the methodology
+-- @tparam string row_f, col_f the factors on the axes (col_f may be nil)
+-- @treturn table|nil zones, or nil and why
+function M.zones(m, row_f, col_f)
+  local r = m.spec.risk
+  local factors = r.factors
+  local nf = #factors
+  local z = {}
+  local function see(pos, rank)
+    local pr, pc = pos[row_f], col_f and pos[col_f] or 0
+    local k = pr * 256 + pc
+    if rank and rank > 0 and (not z[k] or rank > z[k]) then z[k] = rank end
+  end
+  local rated = {}  -- per factor: the positions of rated tiers
+  local total = 1
+  for k, f in ipairs(factors) do
+    rated[k] = {}
+    for p, t in ipairs(m.spec.scales[f.name].positions) do
+      if not t.not_rated then rated[k][#rated[k] + 1] = p end
+    end
+    total = total * #rated[k]
+  end
+  if total > ZONE_COMBOS then
+    return nil, ("its %d factors have %d combinations"):format(nf, total)
+  end
+  -- every combination of rated positions, factor 1 fastest
+  local combos = {}
+  local idx = {}
+  for k = 1, nf do idx[k] = 1 end
+  for _ = 1, total do
+    local pos = {}
+    for k, f in ipairs(factors) do pos[f.name] = rated[k][idx[k]] end
+    combos[#combos + 1] = pos
+    for k = 1, nf do
+      idx[k] = idx[k] + 1
+      if idx[k] <= #rated[k] then break end
+      idx[k] = 1
+    end
+  end
+  if r.tabulated then
+    for _, pos in ipairs(combos) do
+      local cell, stride = 0, 1
+      for _, f in ipairs(factors) do
+        cell = cell + (pos[f.name] - 1) * stride
+        stride = stride * f.ntiers
+      end
+      see(pos, r.ranks[cell])
+    end
+    return z
+  end
+  local res = stages.run(r.program, combos)
+  for i, pos in ipairs(combos) do
+    if (res.rank[i] or 0) < 1 then
+      return nil, "its score reads more than the ratings (the asset, the threat or related records)"
+    end
+    see(pos, res.rank[i])
+  end
+  return z
+end
+
+-- "8 Very high" for a tier, or its label alone when that is its value
+-- (numeric labels: "0".."9").
+local function tier_label(t)
+  local v = format.number(t.value)
+  if tostring(t.label) == v then return v end
+  return v .. " " .. tostring(t.label)
+end
+
+-- The rated tiers of a factor, by position: list of { position, label }.
+local function axis_tiers(m, factor)
   local list = {}
-  for _, t in ipairs(m.spec.scales[factor].tiers) do
-    list[#list + 1] = ("%d %s"):format(t.value, t.label)
+  for p, t in ipairs(m:tiers(factor)) do
+    if not t.not_rated then list[#list + 1] = { position = p, label = tier_label(t) } end
   end
   return list
 end
 
-local function heatmap(m, counts, title)
-  local factors = m:factors()
-  local rows_f, cols_f = factors[1], factors[2]
-  local row_labels = tier_labels(m, rows_f)
-  local col_labels = cols_f and tier_labels(m, cols_f) or { "all" }
+-- An axis title: the scale's title and its name, "Severity (S)".
+local function axis_title(m, factor)
+  local sc = m.spec.scales[factor]
+  local title = sc and sc.title
+  if title and title ~= "" and title:lower() ~= factor:lower() then
+    return ("%s (%s)"):format(title, factor)
+  end
+  if title and title ~= "" then return title end
+  return factor
+end
+
+local function heatmap(m, counts, shape, title)
   local levels = m:levels()
-  local nr, nc = #row_labels, #col_labels
+  local rows_t, cols_t = shape.rows, shape.cols
+  local nr, nc = #rows_t, cols_t and #cols_t or 1
   local cells, total = {}, 0
   for r = 1, nr do
-    local tier1 = nr - r + 1  -- highest tier on top
+    local p1 = rows_t[nr - r + 1].position  -- highest tier on top
     cells[r] = {}
     for c = 1, nc do
       local cell = { count = 0 }
-      local tier2 = cols_f and c or 0
+      local p2 = cols_t and cols_t[c].position or 0
       for rank = 0, MAXR - 1 do
-        local n = counts[(tier1 * 256 + tier2) * MAXR + rank]
+        local n = counts[(p1 * 256 + p2) * MAXR + rank]
         if n > 0 then
           cell.count = cell.count + n
           if rank > 0 and levels[rank] then cell.level = levels[rank].name end
         end
       end
+      local zr = shape.zones and shape.zones[p1 * 256 + p2]
+      if zr and levels[zr] then cell.zone = levels[zr].name end
       total = total + cell.count
       cells[r][c] = cell
     end
   end
-  local labels = {}
-  for r = 1, nr do labels[r] = row_labels[nr - r + 1] end
-  local map = { title = title, row_title = rows_f, col_title = cols_f or "", rows = labels,
-                cols = col_labels, cells = cells, total = total }
-  if #factors > 2 then
-    map.note = ("%s x %s; a cell's colour is the highest level of its risks over %s")
-      :format(rows_f, cols_f, table.concat(factors, ", ", 3))
+  local labels, col_labels = {}, {}
+  for r = 1, nr do labels[r] = rows_t[nr - r + 1].label end
+  for c = 1, nc do col_labels[c] = cols_t and cols_t[c].label or "all" end
+  return { title = title, row_title = shape.row_title, col_title = shape.col_title or "",
+           rows = labels, cols = col_labels, cells = cells, total = total }
+end
+
+-- The axes, stored columns and zones of the heat maps of m.
+local function heat_shape(reg, m)
+  local r = m.spec.risk
+  local factors = m:factors()
+  local row_f, col_f = factors[1], factors[2]
+  if r.matrix and r.matrix.rows and r.matrix.columns then
+    row_f, col_f = r.matrix.rows, r.matrix.columns
   end
-  return map
+  local stored = reg:risk_factors() or factors
+  local col_of = {}
+  for k, name in ipairs(stored) do col_of[name] = k - 1 end
+  local shape = { row_f = row_f, col_f = col_f, ri = col_of[row_f] or 0,
+                  ci = col_f and (col_of[col_f] or 1) or nil,
+                  rows = axis_tiers(m, row_f), cols = col_f and axis_tiers(m, col_f) or nil,
+                  row_title = axis_title(m, row_f), col_title = col_f and axis_title(m, col_f) }
+  local hidden = {}
+  for _, f in ipairs(factors) do
+    if f ~= row_f and f ~= col_f then hidden[#hidden + 1] = f end
+  end
+  local zones, why = M.zones(m, row_f, col_f)
+  shape.zones = zones
+  local axes = col_f and (row_f .. " x " .. col_f) or row_f
+  if not zones then
+    shape.note = ("a cell's colour is the highest level of its risks (%s: the positions have no "
+      .. "level of their own, as %s)"):format(axes, why)
+  elseif #hidden > 0 then
+    shape.note = ("a cell's colour is the highest level any %s gives at that %s (the worst case "
+      .. "over %s); its count is the risks rated there"):format(table.concat(hidden, ", "), axes,
+      table.concat(hidden, ", "))
+  else
+    shape.note = ("a cell's colour is the level %s gives that %s, whether or not risks sit there")
+      :format(m:name(), axes)
+  end
+  return shape
 end
 
 local function heatmaps_section(reg, m, t)
-  local counts, unrated = cell_counts(t, #m:factors())
-  local before = heatmap(m, counts, "Before treatment")
-  move_treated(reg, counts)
-  local after = heatmap(m, counts, "After treatment")
+  local shape = heat_shape(reg, m)
+  local counts, unrated = cell_counts(t, shape.ri, shape.ci)
+  local before = heatmap(m, counts, shape, "Before treatment: inherent risk")
+  before.stage = "before"
+  before.subtitle = "as assessed, before any treatment"
+  move_treated(reg, counts, shape.ri, shape.ci)
+  local after = heatmap(m, counts, shape, "After treatment: residual risk")
+  after.stage = "after"
+  after.subtitle = "with each treated risk at its expected residual rating"
   local avoided = count_of(reg, "SELECT count(*) AS n FROM treatments WHERE option = 'avoid'")
   if unrated > 0 then before.note = (before.note and before.note .. "; " or "")
     .. ("%d risk(s) not rated"):format(unrated) end
@@ -194,7 +330,7 @@ local function heatmaps_section(reg, m, t)
     levels[k] = { name = lv.name, rank = lv.rank or k, color = lv.color }
   end
   return { id = "heatmap", title = "Risk heat map", kind = "heatmaps", maps = { before, after },
-           levels = levels }
+           levels = levels, zoned = shape.zones ~= nil, note = shape.note }
 end
 
 -- ------------------------------------------------------------ risks

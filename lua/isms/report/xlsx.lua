@@ -44,11 +44,15 @@ function M.section_sheets(s, sheets)
         for c = 1, #map.cols do
           local cell = map.cells[r][c]
           row[c + 1] = cell.count
-          fill[c + 1] = cell.level and fills_of[cell.level] or false
+          -- the zone's colour (the level of the position), else the
+          -- highest level of the cell's risks
+          local lv = cell.zone or cell.level
+          fill[c + 1] = lv and fills_of[lv] or false
         end
         cells[r], fills[r] = row, fill
       end
-      sheets[#sheets + 1] = { name = name("Heat map " .. map.title:lower()), cols = cols,
+      local which = map.stage and (map.stage .. " treatment") or map.title:lower()
+      sheets[#sheets + 1] = { name = name("Heat map " .. which), cols = cols,
                               rows = cells, fills = fills }
     end
   end
