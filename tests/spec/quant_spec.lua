@@ -433,9 +433,9 @@ describe("quant in the report", function()
     -- text formats keep the points as a table
     local md = render(model, "markdown")
     assert.is_truthy(md:find("## Loss exceedance curve", 1, true))
-    -- XLSX: every risk of the run, streamed from the register
+    -- XLSX --full: every risk of the run, streamed from the register
     local xlsx = H.tmp("quant.xlsx")
-    local _, err, code = H.run("--db", path, "report", "--format", "xlsx", "--out", xlsx,
+    local _, err, code = H.run("--db", path, "report", "--full", "--format", "xlsx", "--out", xlsx,
                                "--today", "2027-01-01")
     assert.are.equal(0, code, err)
     local p = io.popen("unzip -p " .. H.shell_quote(xlsx) .. " xl/workbook.xml")

@@ -219,25 +219,32 @@ delay ID    --to DATE --why TEXT --approved-by NAME: a recorded re-dating]],
 
   kit.command("report", {
     usage = "isms report [--format table|csv|json|markdown|html|xlsx] [--out FILE] [--today DATE] "
-            .. "[--limit N]",
+            .. "[--limit N] [--full]",
     summary = "the risk report: summary, heat maps, urgent risks, acceptance, SoA, RTP",
     help = [[
 One report of the register: a summary, the risk heat map before and after
 treatment, the most urgent risks (--limit, default 100) with their
 treatment, residual risk awaiting acceptance, the SoA with its problems and
 the RTP as of --today. HTML is one self-contained page (inline SVG heat
-maps, no script); XLSX has one sheet per register with every risk and every
-task, frozen headers and filters. Confidential columns are marked in every
-format.]],
-    options = REPORT_OPTIONS,
+maps, no script); XLSX has a sheet per section with typed numbers and
+dates, frozen headers, filters and print setup. --full --format xlsx adds
+the whole register (every risk, task and delay), an export rather than a
+report. Confidential columns are marked in every format.]],
+    options = { format = "value", out = "value", today = "value", limit = "value", full = "flag" },
     run = function(ctx, opts, pos)
       if pos[1] then return nil, "usage: " .. kit.commands.report.usage, "USAGE" end
       local ro, why = report_opts(ctx, opts)
       if not ro then return nil, why, "USAGE" end
+      if opts.full and opts.format ~= "xlsx" then
+        return nil, "--full writes the whole register to a workbook: give --format xlsx --out FILE",
+          "USAGE"
+      end
       return kit.with_register(ctx, function(reg)
         local model, e, code = report.full(reg, ro)
         if not model then return fail(e, code) end
-        return emit(reg, model, opts, { full_risks = true, full_tasks = true, today = ro.today })
+        -- the whole register only when asked: a report is a report
+        local full = opts.full and true or nil
+        return emit(reg, model, opts, { full_risks = full, full_tasks = full, today = ro.today })
       end)
     end,
   })

@@ -28,7 +28,7 @@ end
 
 local function note_more(shown, total, where)
   if total > shown then
-    return ("%d of %d shown; %s"):format(shown, total, where or "every row is in the XLSX report")
+    return ("%d of %d shown; %s"):format(shown, total, where or "every row: isms report --full --format xlsx")
   end
 end
 
@@ -57,8 +57,8 @@ M.TASK_COLUMNS = {
   { key = "title", title = "Title" },
   { key = "owner", title = "Owner" },
   { key = "status", title = "Status" },
-  { key = "due", title = "Due" },
-  { key = "first_due", title = "First due" },
+  { key = "due", title = "Due", date = true },
+  { key = "first_due", title = "First due", date = true },
   { key = "delays", title = "Delays", numeric = true },
   { key = "days_overdue", title = "Days overdue", numeric = true },
   { key = "last_delay", title = "Last delay (reason, approved by)" },
@@ -71,6 +71,7 @@ local function risk_columns(factors, residual_too)
     { key = "threat", title = "Threat" },
     { key = "vulnerability", title = "Vulnerability", confidential = true },
     { key = "owners", title = "Owners" },
+    { key = "obligations", title = "Obligations" },
   }
   for _, f in ipairs(factors) do cols[#cols + 1] = { key = "r:" .. f, title = f, numeric = true } end
   for _, c in ipairs {
@@ -349,13 +350,14 @@ local function top_risks(reg, m, t, limit)
     local ref = t:ref(i)
     local r = { ref = ref, asset = t:asset_id(i), threat = t:threat(i) }
     rows[#rows + 1] = r
-    for row in reg:query([[SELECT r.vulnerability, r.owners, r.r1, r.r2, r.r3, r.r4, r.score,
+    for row in reg:query([[SELECT r.vulnerability, r.owners, r.obligations, r.r1, r.r2, r.r3, r.r4, r.score,
         r.level, r.acceptable, t.option, t.residual_score, t.residual_level,
         t.residual_acceptable,
         (SELECT group_concat(control, ' ') FROM (SELECT control FROM treatment_controls c
            WHERE c.risk = r.ref ORDER BY control)) AS controls
       FROM risks r LEFT JOIN treatments t ON t.risk = r.ref WHERE r.ref = ?1]], ref) do
       r.vulnerability, r.owners, r.level = row.vulnerability, row.owners, row.level
+      r.obligations = M.obligation_words(tonumber(row.obligations))
       for f, name in ipairs(factors) do r["r:" .. name] = tonumber(row["r" .. f]) end
       r.score = row.score and decimal.to_number(tonumber(row.score))
       if row.acceptable then r.acceptable = row.acceptable == "1" end
@@ -366,8 +368,8 @@ local function top_risks(reg, m, t, limit)
   end
   return { id = "risks", title = "Most urgent risks", kind = "table",
            columns = risk_columns(factors, true), rows = rows, total = n,
-           note = note_more(#rows, n, "ordered by level, score and obligations; every risk is "
-                            .. "in the XLSX report") }
+           note = note_more(#rows, n, "ordered by level, score and obligations; every risk: "
+                            .. "isms report --full --format xlsx") }
 end
 
 -- Treated risks whose residual risk management or an owner has not yet
@@ -394,6 +396,7 @@ local function acceptance_section(reg, limit)
     end
   end
   return { id = "acceptance", title = "Residual risk awaiting acceptance", kind = "table",
+           sheet = "Awaiting acceptance",
            columns = { { key = "risk", title = "Risk" }, { key = "option", title = "Treatment" },
                        { key = "residual_level", title = "Residual level" },
                        { key = "missing", title = "Still to accept" } },
@@ -591,6 +594,27 @@ end
 
 -- ------------------------------------------------------------ XLSX
 
+-- A risk's obligations (bits 1 legal, 2 regulatory, 4 contractual) as
+-- words, in SQL: "legal, contractual".
+M.OBLIGATION_WORDS = "nullif(substr(CASE WHEN r.obligations & 1 THEN ', legal' ELSE '' END"
+  .. " || CASE WHEN r.obligations & 2 THEN ', regulatory' ELSE '' END"
+  .. " || CASE WHEN r.obligations & 4 THEN ', contractual' ELSE '' END, 3), '')"
+
+--- Obligation bits as words (nil for none).
+function M.obligation_words(bits)
+  bits = tonumber(bits) or 0
+  local words = {}
+  if bit.band(bits, 1) ~= 0 then words[#words + 1] = "legal" end
+  if bit.band(bits, 2) ~= 0 then words[#words + 1] = "regulatory" end
+  if bit.band(bits, 4) ~= 0 then words[#words + 1] = "contractual" end
+  return #words > 0 and table.concat(words, ", ") or nil
+end
+
+-- A 0/1 column as the words the text formats use.
+local function yes_no(col)
+  return ("CASE %s WHEN 1 THEN 'yes' WHEN 0 THEN 'no' END"):format(col)
+end
+
 -- Every risk with its treatment, straight from SQLite (C streams it).
 local function risk_sheet(reg, m)
   local factors = reg:risk_factors() or m:factors()
@@ -601,12 +625,12 @@ local function risk_sheet(reg, m)
     { "v.title", "Vulnerability title", confidential = true },
     { "r.category", "Category" }, { "r.owners", "Owners" },
     { "r.controls", "Existing controls", confidential = true },
-    { "r.obligations", "Obligations (1 legal, 2 regulatory, 4 contractual)", number = true },
+    { M.OBLIGATION_WORDS, "Obligations" },
   }
   for k, f in ipairs(factors) do cols[#cols + 1] = { "r.r" .. k, f, number = true } end
   for _, c in ipairs {
     { "r.score / 1000000.0", "Score", number = true }, { "r.level", "Level" },
-    { "r.acceptable", "Acceptable", number = true }, { "t.option", "Treatment" },
+    { yes_no("r.acceptable"), "Acceptable" }, { "t.option", "Treatment" },
     { "(SELECT group_concat(control, ' ') FROM treatment_controls c WHERE c.risk = r.ref)",
       "Selected controls", confidential = true },
   } do cols[#cols + 1] = c end
@@ -614,7 +638,7 @@ local function risk_sheet(reg, m)
   for _, c in ipairs {
     { "t.residual_score / 1000000.0", "Residual score", number = true },
     { "t.residual_level", "Residual level" },
-    { "t.residual_acceptable", "Residual acceptable", number = true },
+    { yes_no("t.residual_acceptable"), "Residual acceptable" },
     { "t.override_by", "Override by" },
     { "t.override_reason", "Override reason", confidential = true },
     { "(SELECT group_concat(role || ': ' || who || ' ' || at, '; ') FROM acceptances x"
@@ -635,7 +659,7 @@ end
 local function task_sheet(today)
   local cols = {}
   for k, c in ipairs(M.TASK_COLUMNS) do
-    cols[k] = { c.key, c.title, number = c.numeric, confidential = c.confidential }
+    cols[k] = { c.key, c.title, number = c.numeric, date = c.date, confidential = c.confidential }
   end
   return { name = "Tasks", cols = cols, params = { today },
            query = TASK_SQL .. " ORDER BY k.id" }
@@ -644,8 +668,8 @@ end
 local function delay_sheet()
   return { name = "Delays", cols = {
       { "task", "Task" }, { "seq", "Delay", number = true }, { "reason", "Reason" },
-      { "old_due", "Old due" }, { "revised_due", "Revised due" },
-      { "approved_by", "Approved by" }, { "recorded_at", "Recorded" } },
+      { "old_due", "Old due", date = true }, { "revised_due", "Revised due", date = true },
+      { "approved_by", "Approved by" }, { "recorded_at", "Recorded", date = true } },
     query = "SELECT task, seq, reason, old_due, revised_due, approved_by, recorded_at"
       .. " FROM rtp_delays ORDER BY task, seq" }
 end
