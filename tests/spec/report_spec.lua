@@ -139,6 +139,30 @@ describe("report models", function()
   end)
 end)
 
+describe("report acceptance count", function()
+  it("counts residual risk awaiting acceptance: management and every owner, one or several", function()
+    local reg, _, srv, doc = treated_register()
+    local function acc()
+      local s = section(assert(report.full(reg, { today = "2027-01-15" })), "acceptance")
+      local missing = {}
+      for _, r in ipairs(s.rows) do missing[r.risk] = r.missing end
+      return s.total, missing
+    end
+    local total, missing = acc()
+    assert.are.equal(2, total)
+    assert.are.same({ [doc[1]] = "management, Engineering, Legal", [srv[1]] = "IT" }, missing)
+    assert(reg:accept_risk(doc[1], { role = "management", who = "CEO", rationale = "ok" }))
+    assert(reg:accept_risk(doc[1], { role = "owner", who = "Engineering", rationale = "ok" }))
+    total, missing = acc()
+    assert.are.equal(2, total)
+    assert.are.equal("Legal", missing[doc[1]])
+    assert(reg:accept_risk(doc[1], { role = "owner", who = "Legal", rationale = "ok" }))
+    assert(reg:accept_risk(srv[1], { role = "owner", who = "IT", rationale = "ok" }))
+    total = acc()
+    assert.are.equal(0, total)
+  end)
+end)
+
 describe("isms soa / rtp / report", function()
   it("renders every text format; JSON carries the model", function()
     local reg, path = treated_register()

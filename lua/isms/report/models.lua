@@ -105,13 +105,37 @@ end
 local MAXR = 33  -- ranks 0..32
 local ZONE_COMBOS = 250000  -- positions a staged method is run over for its zones
 
-local function after_sql(ri, ci)
+-- One pass over the treatments (joined to their risks) for both the
+-- after-treatment map and the acceptance count, grouped: the risk's cell
+-- and rank, its residual cell and rank, whether it was avoided, and its
+-- acceptance -- 0 accepted, 1 still missing, 2 to be checked in Lua (more
+-- than one owner). Owners are split on ; and , as treatment.owners_of does.
+local function treated_sql(ri, ci)
   local b2 = ci and ("r.r%d"):format(ci) or "0"
   local rb2 = ci and ("t.rr%d"):format(ci) or "0"
   return ([[SELECT r.r%d AS a, %s AS b, r.level_rank AS rank, t.rr%d AS ra, %s AS rb,
-    t.residual_rank, t.option = 'avoid' AS gone, count(*) AS n
-  FROM treatments t JOIN risks r ON r.ref = t.risk WHERE r.r%d > 0
-  GROUP BY 1, 2, 3, 4, 5, 6, 7]]):format(ri, b2, ri, rb2, ri)
+    t.residual_rank, t.option = 'avoid' AS gone,
+    CASE WHEN NOT EXISTS (SELECT 1 FROM acceptances x WHERE x.risk = t.risk
+                          AND x.role = 'management') THEN 1
+         WHEN trim(coalesce(r.owners, '')) = '' THEN 0
+         WHEN instr(r.owners, ';') = 0 AND instr(r.owners, ',') = 0 THEN
+           NOT EXISTS (SELECT 1 FROM acceptances x WHERE x.risk = t.risk
+                       AND x.role <> 'management' AND x.who = trim(r.owners))
+         ELSE 2 END AS acc,
+    count(*) AS n
+  FROM treatments t JOIN risks r ON r.ref = t.risk
+  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8]]):format(ri, b2, ri, rb2)
+end
+
+local function treated_groups(reg, ri, ci)
+  local groups = {}
+  for row in reg:query(treated_sql(ri + 1, ci and ci + 1)) do
+    groups[#groups + 1] = {
+      a = tonumber(row.a) or 0, b = tonumber(row.b) or 0, rank = tonumber(row.rank) or 0,
+      ra = tonumber(row.ra), rb = tonumber(row.rb), residual_rank = tonumber(row.residual_rank),
+      gone = row.gone == "1", acc = tonumber(row.acc), n = tonumber(row.n) }
+  end
+  return groups
 end
 
 -- Counts per (row rating, column rating, rank) from the stored rating
@@ -135,17 +159,18 @@ local function cell_counts(t, ri, ci)
   return counts, unrated
 end
 
-local function move_treated(reg, counts, ri, ci)
+local function move_treated(groups, counts, has_col)
   local function at(a, b2, rank) return (a * 256 + b2) * MAXR + rank end
-  for row in reg:query(after_sql(ri + 1, ci and ci + 1)) do
-    local n = tonumber(row.n)
-    local a, b2, rank = tonumber(row.a), tonumber(row.b) or 0, tonumber(row.rank) or 0
-    counts[at(a, b2, rank)] = counts[at(a, b2, rank)] - n
-    if row.gone ~= "1" then
-      local na, nb = tonumber(row.ra) or a, tonumber(row.rb) or b2
-      if na == 0 then na = a end
-      local nr = tonumber(row.residual_rank) or rank
-      counts[at(na, nb, nr)] = counts[at(na, nb, nr)] + n
+  for _, g in ipairs(groups) do
+    local a, b2, rank, n = g.a, has_col and g.b or 0, g.rank, g.n
+    if a > 0 then  -- a risk not rated on the row factor is on no map
+      counts[at(a, b2, rank)] = counts[at(a, b2, rank)] - n
+      if not g.gone then
+        local na, nb = g.ra or a, has_col and (g.rb or b2) or 0
+        if na == 0 then na = a end
+        local nr = g.residual_rank or rank
+        counts[at(na, nb, nr)] = counts[at(na, nb, nr)] + n
+      end
     end
   end
 end
@@ -311,13 +336,12 @@ local function heat_shape(reg, m)
   return shape
 end
 
-local function heatmaps_section(reg, m, t)
-  local shape = heat_shape(reg, m)
+local function heatmaps_section(reg, m, t, shape, groups)
   local counts, unrated = cell_counts(t, shape.ri, shape.ci)
   local before = heatmap(m, counts, shape, "Before treatment: inherent risk")
   before.stage = "before"
   before.subtitle = "as assessed, before any treatment"
-  move_treated(reg, counts, shape.ri, shape.ci)
+  move_treated(groups, counts, shape.ci ~= nil)
   local after = heatmap(m, counts, shape, "After treatment: residual risk")
   after.stage = "after"
   after.subtitle = "with each treated risk at its expected residual rating"
@@ -373,25 +397,44 @@ local function top_risks(reg, m, t, limit)
 end
 
 -- Treated risks whose residual risk management or an owner has not yet
--- accepted (the first `limit`, and how many in all).
-local function acceptance_section(reg, limit)
-  local rows, missing_total = {}, 0
-  for row in reg:query([[SELECT t.risk, t.option, t.residual_level, r.owners,
-      (SELECT group_concat(role || '|' || who, ';') FROM acceptances a WHERE a.risk = t.risk)
-        AS accepted
-    FROM treatments t JOIN risks r ON r.ref = t.risk ORDER BY t.risk]]) do
-    local tr = { acceptances = {} }
-    for item in (row.accepted or ""):gmatch("[^;]+") do
-      local role, who = item:match("^(.-)|(.*)$")
-      tr.acceptances[#tr.acceptances + 1] = { role = role, who = who }
+-- accepted (the first `limit`, and how many in all). The total comes from
+-- the grouped pass (groups); only risks with several owners and a
+-- management acceptance are checked one by one, and the rows shown are
+-- read until `limit` of them are found.
+local ACCEPT_SQL = [[SELECT t.risk, t.option, t.residual_level, r.owners,
+    (SELECT group_concat(role || '|' || who, ';') FROM acceptances a WHERE a.risk = t.risk)
+      AS accepted
+  FROM treatments t JOIN risks r ON r.ref = t.risk]]
+
+local function acceptance_of(row)
+  local tr = { acceptances = {} }
+  for item in (row.accepted or ""):gmatch("[^;]+") do
+    local role, who = item:match("^(.-)|(.*)$")
+    tr.acceptances[#tr.acceptances + 1] = { role = role, who = who }
+  end
+  return treatment.acceptance_state({ owners = row.owners }, tr)
+end
+
+local function acceptance_section(reg, limit, groups)
+  local rows, missing_total, check = {}, 0, 0
+  for _, g in ipairs(groups) do
+    if g.acc == 1 then missing_total = missing_total + g.n
+    elseif g.acc == 2 then check = check + g.n end
+  end
+  if check > 0 then
+    for row in reg:query(ACCEPT_SQL .. [[ WHERE (instr(r.owners, ';') > 0 OR instr(r.owners, ',') > 0)
+        AND EXISTS (SELECT 1 FROM acceptances x WHERE x.risk = t.risk AND x.role = 'management')]]) do
+      if not acceptance_of(row).accepted then missing_total = missing_total + 1 end
     end
-    local state = treatment.acceptance_state({ owners = row.owners }, tr)
-    if not state.accepted then
-      missing_total = missing_total + 1
-      if #rows < limit then
+  end
+  if limit > 0 and missing_total > 0 then
+    for row in reg:query(ACCEPT_SQL .. " ORDER BY t.risk") do
+      local state = acceptance_of(row)
+      if not state.accepted then
         rows[#rows + 1] = { risk = row.risk, option = row.option,
                             residual_level = row.residual_level,
                             missing = table.concat(state.missing, ", ") }
+        if #rows >= limit then break end
       end
     end
   end
@@ -531,6 +574,15 @@ end
 
 -- ------------------------------------------------------------ the whole report
 
+-- Risks stored as not acceptable, counted over the risk table's column.
+local function not_acceptable(t)
+  local a, n = t.c.acceptable, 0
+  for i = 0, t.n - 1 do
+    if a[i] == 0 then n = n + 1 end
+  end
+  return n
+end
+
 --- The whole report: summary, heat maps, most urgent risks, acceptance,
 -- SoA and RTP.
 -- @tparam table opts `{ today, limit, register, methodology = m }`
@@ -546,7 +598,9 @@ function M.full(reg, opts)
   local t, terr, tcode = reg:risk_table()
   if not t then return nil, terr, tcode end
   local risks = top_risks(reg, m, t, limit)
-  local acceptance, awaiting = acceptance_section(reg, limit)
+  local shape = heat_shape(reg, m)
+  local groups = treated_groups(reg, shape.ri, shape.ci)
+  local acceptance, awaiting = acceptance_section(reg, limit, groups)
   local soa_model, problems = M.soa(reg, opts)
   if not soa_model then return nil, problems end
   local rtp, counts = rtp_sections(reg, opts)
@@ -558,8 +612,7 @@ function M.full(reg, opts)
     { label = "Methodology", value = m:name() },
     { label = "Assets", value = count_of(reg, "SELECT count(*) AS n FROM assets") },
     { label = "Risks", value = risks.total },
-    { label = "Not acceptable before treatment",
-      value = count_of(reg, "SELECT count(*) AS n FROM risks WHERE acceptable = 0") },
+    { label = "Not acceptable before treatment", value = not_acceptable(t) },
   }
   for _, o in ipairs(treatment.OPTIONS) do
     facts[#facts + 1] = { label = "Treatment: " .. o, value = by_option[o] or 0 }
@@ -578,7 +631,7 @@ function M.full(reg, opts)
   } do facts[#facts + 1] = f end
   local sections = {
     { id = "summary", title = "Summary", kind = "facts", facts = facts },
-    heatmaps_section(reg, m, t),
+    heatmaps_section(reg, m, t, shape, groups),
     risks,
     acceptance,
     soa_model.sections[2],
