@@ -72,6 +72,7 @@ figure.stage-before .stage { background: #57606a; }
 figure.stage-after .stage { background: #0550ae; }
 svg.heatmap { display: block; max-width: 100%; height: auto; overflow: visible; }
 figure.chart { margin: 0; max-width: 100%; }
+figure.figure { margin: 0 0 1rem; max-width: 100%; overflow-x: auto; }
 svg.chart { display: block; max-width: 100%; height: auto; }
 ul.legend { display: flex; flex-wrap: wrap; gap: .4rem 1.25rem; margin: 1rem 0 0; padding: 0;
   list-style: none; }
@@ -278,6 +279,10 @@ function M.render(model)
     elseif s.kind == "table" then
       -- a table with a chart (the loss exceedance curve) is drawn, its
       -- rows being the chart's points
+      -- a figure drawn by the section's own domain (the roadmap's Gantt
+      -- chart, isms.roadmap.gantt, which escapes every value) goes above
+      -- the table as it is
+      if type(s.figure) == "string" then put('<figure class="figure">' .. s.figure .. "</figure>") end
       local drawn = s.chart and chart.render(s)
       if drawn then put('<figure class="chart">' .. drawn .. "</figure>")
       else data_table(s, put) end

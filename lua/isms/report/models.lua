@@ -13,6 +13,7 @@ local xlsx = require "isms.report.xlsx"
 local rtp_rules = require "isms.treat.rtp"
 local quant_report = require "isms.quant.report"
 local stages = require "isms.method.stages"
+local roadmap = require "isms.roadmap"
 local format = require "isms.store.format"
 
 local ffi, C = b.ffi, b.C
@@ -572,6 +573,46 @@ function M.rtp(reg, opts)
            sections = sections }, counts
 end
 
+-- ------------------------------------------------------------ roadmap
+
+--- The active roadmap run as a report section (issue #15): its steps as a
+-- table and, for HTML, the Gantt chart the roadmap draws itself
+-- (isms.roadmap.gantt: today line, critical path, done/blocked/overdue
+-- in words as well as form) as `figure`. Nil when the register has no
+-- single active run.
+function M.roadmap_section(reg, opts)
+  opts = opts or {}
+  local run = roadmap.run(reg)
+  if not run then return nil end
+  local model, err, code = roadmap.status(reg, run.id, { today = opts.today, record = false })
+  if not model then return nil, err, code end
+  local rows = {}
+  for _, item in ipairs(model.steps) do
+    local state = { item.status }
+    if item.critical then state[#state + 1] = "critical" end
+    if item.overdue then state[#state + 1] = "overdue" end
+    rows[#rows + 1] = { step = item.id, title = item.title, role = item.role,
+                        state = table.concat(state, ", "), start = item.start,
+                        finish = item.finish, slack = item.slack }
+  end
+  local note = ("run %s of %s, started %s: projected finish %s"):format(model.run.id,
+    model.workflow.name, tostring(model.run.started), tostring(model.finish))
+  if model.target then
+    note = note .. (", target %s"):format(model.target)
+    if (tonumber(model.late_by) or 0) > 0 then
+      note = note .. (" (%d working days late)"):format(model.late_by)
+    end
+  end
+  return { id = "roadmap", title = "Roadmap: " .. tostring(model.workflow.title or model.workflow.name),
+           sheet = "Roadmap", kind = "table", note = note,
+           columns = { { key = "step", title = "Step" }, { key = "title", title = "Title" },
+                       { key = "role", title = "Role" }, { key = "state", title = "State" },
+                       { key = "start", title = "Start", date = true },
+                       { key = "finish", title = "Finish", date = true },
+                       { key = "slack", title = "Slack (working days)", numeric = true } },
+           rows = rows, total = #rows, figure = roadmap.gantt.svg(model) }
+end
+
 -- ------------------------------------------------------------ the whole report
 
 -- Risks stored as not acceptable, counted over the risk table's column.
@@ -638,6 +679,8 @@ function M.full(reg, opts)
   }
   sections[5].id, sections[5].title = "soa", "Statement of Applicability"
   for _, s in ipairs(rtp) do sections[#sections + 1] = s end
+  local road = M.roadmap_section(reg, opts)
+  if road then sections[#sections + 1] = road end
   -- the latest quantitative run, if any (docs/quantitative.md)
   for _, s in ipairs(quant_report.sections(reg, { limit = limit })) do sections[#sections + 1] = s end
   return { title = "Information security risk report", subtitle = m:name(),
