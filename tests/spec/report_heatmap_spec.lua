@@ -106,13 +106,13 @@ describe("roadmap in the report", function()
     local reg, path = H.register()
     -- no run: no section
     local model = assert(report.full(reg, { today = "2027-03-01" }))
-    for _, s in ipairs(model.sections) do assert.are_not.equal("roadmap", s.id) end
+    for _, s in ipairs(model.sections) do assert.falsy(s.id:find("^roadmap")) end
     local roadmap = require "isms.roadmap"
     assert(roadmap.start(reg, "qism-24", { start = "2027-01-04", target = "2027-12-31" }))
     reg:close()
     local out, err, code = H.run("--db", path, "report", "--format", "html", "--today", "2027-03-01")
     assert.are.equal(0, code, err)
-    local sec = out:match('<section id="roadmap".-</section>')
+    local sec = out:match('<section id="roadmap%-[^"]*".-</section>')
     assert.truthy(sec, "a roadmap section")
     assert.truthy(sec:find('<figure class="figure"><svg', 1, true))
     assert.truthy(sec:find('class="gantt"', 1, true))

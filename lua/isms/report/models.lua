@@ -575,15 +575,11 @@ end
 
 -- ------------------------------------------------------------ roadmap
 
---- The active roadmap run as a report section (issue #15): its steps as a
--- table and, for HTML, the Gantt chart the roadmap draws itself
--- (isms.roadmap.gantt: today line, critical path, done/blocked/overdue
--- in words as well as form) as `figure`. Nil when the register has no
--- single active run.
-function M.roadmap_section(reg, opts)
-  opts = opts or {}
-  local run = roadmap.run(reg)
-  if not run then return nil end
+-- One roadmap run as a report section: its steps as a table and, for
+-- HTML, the Gantt chart the roadmap draws itself (isms.roadmap.gantt:
+-- today line, critical path, done/blocked/overdue in words as well as
+-- form) as `figure`.
+local function roadmap_section(reg, run, opts)
   local model, err, code = roadmap.status(reg, run.id, { today = opts.today, record = false })
   if not model then return nil, err, code end
   local rows = {}
@@ -603,14 +599,28 @@ function M.roadmap_section(reg, opts)
       note = note .. (" (%d working days late)"):format(model.late_by)
     end
   end
-  return { id = "roadmap", title = "Roadmap: " .. tostring(model.workflow.title or model.workflow.name),
-           sheet = "Roadmap", kind = "table", note = note,
+  return { id = "roadmap-" .. run.id,
+           title = ("Roadmap %s: %s"):format(run.id, tostring(run.title or model.workflow.title
+                                                                 or model.workflow.name)),
+           sheet = "Roadmap " .. run.id, kind = "table", note = note,
            columns = { { key = "step", title = "Step" }, { key = "title", title = "Title" },
                        { key = "role", title = "Role" }, { key = "state", title = "State" },
                        { key = "start", title = "Start", date = true },
                        { key = "finish", title = "Finish", date = true },
                        { key = "slack", title = "Slack (working days)", numeric = true } },
            rows = rows, total = #rows, figure = roadmap.gantt.svg(model) }
+end
+
+--- The active roadmap runs as report sections (issue #15),
+-- {} when there is none; in run id order.
+function M.roadmap_sections(reg, opts)
+  opts = opts or {}
+  local out = {}
+  for _, run in ipairs(reg:records("roadmap_run"):list({ status = "active" })) do
+    local s = roadmap_section(reg, run, opts)
+    if s then out[#out + 1] = s end
+  end
+  return out
 end
 
 -- ------------------------------------------------------------ the whole report
@@ -679,8 +689,7 @@ function M.full(reg, opts)
   }
   sections[5].id, sections[5].title = "soa", "Statement of Applicability"
   for _, s in ipairs(rtp) do sections[#sections + 1] = s end
-  local road = M.roadmap_section(reg, opts)
-  if road then sections[#sections + 1] = road end
+  for _, s in ipairs(M.roadmap_sections(reg, opts)) do sections[#sections + 1] = s end
   -- the latest quantitative run, if any (docs/quantitative.md)
   for _, s in ipairs(quant_report.sections(reg, { limit = limit })) do sections[#sections + 1] = s end
   return { title = "Information security risk report", subtitle = m:name(),
