@@ -420,6 +420,10 @@ describe("quant in the report", function()
       for k = 2, #cross.columns do counted = counted + (row[cross.columns[k].key] or 0) end
     end
     assert.are.equal(res.risks, counted)  -- every simulated risk in the cross-table once
+    -- the heat map says why quantified risks are not positions on its grid
+    assert.truthy(by.heatmap.note:find(("%d risks have a quantitative estimate"):format(res.risks),
+                                       1, true), by.heatmap.note)
+    assert.truthy(by.heatmap.note:find("no position on this factor grid", 1, true))
     local risks = by["quant-risks"]
     assert.are.equal(5, #risks.rows)
     assert.are.equal(res.risks, risks.total)

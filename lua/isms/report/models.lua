@@ -691,7 +691,24 @@ function M.full(reg, opts)
   for _, s in ipairs(rtp) do sections[#sections + 1] = s end
   for _, s in ipairs(M.roadmap_sections(reg, opts)) do sections[#sections + 1] = s end
   -- the latest quantitative run, if any (docs/quantitative.md)
-  for _, s in ipairs(quant_report.sections(reg, { limit = limit })) do sections[#sections + 1] = s end
+  local quant = quant_report.sections(reg, { limit = limit })
+  for _, s in ipairs(quant) do sections[#sections + 1] = s end
+  if #quant > 0 then
+    -- quantified risks have an annual loss in money, no place on the
+    -- factor grid: the heat map says where they are instead (issue #17)
+    local row = reg:query(([[SELECT count(*) AS n, sum(coalesce(k.r%d, 0) > 0) AS rated
+      FROM quant_results q LEFT JOIN risks k ON k.ref = q.risk
+      WHERE q.run = (SELECT max(run) FROM quant_results)]]):format(shape.ri + 1))()
+    local n, rated = tonumber(row and row.n) or 0, tonumber(row and row.rated) or 0
+    if n > 0 then
+      local hm = sections[2]
+      hm.note = (hm.note and hm.note .. ". " or "") .. ("%s %s a quantitative estimate: an annual "
+        .. "loss in money is no position on this factor grid, so the loss exceedance curve and "
+        .. "the annual-loss sections below show %s; %d of %s also rated on the factors and "
+        .. "counted here"):format(format.number(n), n == 1 and "risk has" or "risks have",
+        n == 1 and "it" or "them", rated, n == 1 and "it is" or "them are")
+    end
+  end
   return { title = "Information security risk report", subtitle = m:name(),
            generated_at = records.today(opts.today), register = opts.register,
            sections = sections }
