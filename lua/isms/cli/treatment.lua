@@ -25,7 +25,8 @@ return function(kit)
 
   local emit = kit.emit
 
-  local REPORT_OPTIONS = { format = "value", out = "value", today = "value", limit = "value" }
+  local REPORT_OPTIONS = { format = "value", out = "value", today = "value", limit = "value",
+                           full = "flag" }
   local function report_opts(ctx, opts)
     if opts.today then
       local ok, why = records.date(opts.today, "--today")
@@ -230,7 +231,7 @@ maps, no script); XLSX has a sheet per section with typed numbers and
 dates, frozen headers, filters and print setup. --full --format xlsx adds
 the whole register (every risk, task and delay), an export rather than a
 report. Confidential columns are marked in every format.]],
-    options = { format = "value", out = "value", today = "value", limit = "value", full = "flag" },
+    options = REPORT_OPTIONS,
     run = function(ctx, opts, pos)
       if pos[1] then return nil, "usage: " .. kit.commands.report.usage, "USAGE" end
       local ro, why = report_opts(ctx, opts)

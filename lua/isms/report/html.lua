@@ -63,7 +63,8 @@ figure.linechart { margin: 0; width: 320px; }
 figure.linechart figcaption { font-size: .9em; font-weight: 600; margin-bottom: .2rem; }
 figure.heatmap figcaption { margin-bottom: .35rem; font-weight: 600; }
 figure.heatmap figcaption .sub { display: block; font-weight: 400; font-size: .9em; color: #57606a; }
-figure.stage-before, figure.stage-after { padding: .5rem .75rem .75rem; border: 2px solid; border-radius: 6px; }
+figure.stage-before, figure.stage-after { padding: .5rem .75rem .75rem; border: 2px solid;
+  border-radius: 6px; }
 figure.stage-before { border-color: #57606a; }
 figure.stage-after { border-color: #0550ae; border-style: double; border-width: 4px; }
 figure.heatmap .stage { display: inline-block; margin-right: .35rem; padding: 0 .45rem; border-radius: 3px;
