@@ -106,37 +106,99 @@ end
 local MAXR = 33  -- ranks 0..32
 local ZONE_COMBOS = 250000  -- positions a staged method is run over for its zones
 
--- One pass over the treatments (joined to their risks) for both the
--- after-treatment map and the acceptance count, grouped: the risk's cell
--- and rank, its residual cell and rank, whether it was avoided, and its
--- acceptance -- 0 accepted, 1 still missing, 2 to be checked in Lua (more
--- than one owner). Owners are split on ; and , as treatment.owners_of does.
-local function treated_sql(ri, ci)
-  local b2 = ci and ("r.r%d"):format(ci) or "0"
-  local rb2 = ci and ("t.rr%d"):format(ci) or "0"
-  return ([[SELECT r.r%d AS a, %s AS b, r.level_rank AS rank, t.rr%d AS ra, %s AS rb,
-    t.residual_rank, t.option = 'avoid' AS gone,
-    CASE WHEN NOT EXISTS (SELECT 1 FROM acceptances x WHERE x.risk = t.risk
-                          AND x.role = 'management') THEN 1
-         WHEN trim(coalesce(r.owners, '')) = '' THEN 0
-         WHEN instr(r.owners, ';') = 0 AND instr(r.owners, ',') = 0 THEN
-           NOT EXISTS (SELECT 1 FROM acceptances x WHERE x.risk = t.risk
-                       AND x.role <> 'management' AND x.who = trim(r.owners))
-         ELSE 2 END AS acc,
-    count(*) AS n
-  FROM treatments t JOIN risks r ON r.ref = t.risk
-  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8]]):format(ri, b2, ri, rb2)
+-- One pass over the treatments for both the after-treatment map and the
+-- acceptance count, without a join: the treatments (by risk) and the
+-- acceptances (by risk) are read in key order and merged with the risk
+-- table (ordered by ref too), so no risk row is read again. A treated
+-- risk still awaits acceptance without a management acceptance, or with
+-- owners recorded and no owner's acceptance; with both, its owners are
+-- compared one by one afterwards (few risks: `checks`).
+pcall(ffi.cdef, "int strcmp(const char *a, const char *b);")
+local ROW, DONE = 100, 101
+local cur_box = ffi.new("isms_cursor *[1]")
+
+local function raw_cursor(reg, sql)
+  if C.isms_cursor_query(reg.db, sql, 0, nil, cur_box) ~= 0 then
+    error(ffi.string(C.isms_errmsg(reg.db)), 2)
+  end
+  return ffi.gc(cur_box[0], C.isms_cursor_close)
 end
 
-local function treated_groups(reg, ri, ci)
-  local groups = {}
-  for row in reg:query(treated_sql(ri + 1, ci and ci + 1)) do
-    groups[#groups + 1] = {
-      a = tonumber(row.a) or 0, b = tonumber(row.b) or 0, rank = tonumber(row.rank) or 0,
-      ra = tonumber(row.ra), rb = tonumber(row.rb), residual_rank = tonumber(row.residual_rank),
-      gone = row.gone == "1", acc = tonumber(row.acc), n = tonumber(row.n) }
+local function close(reg, cur, step)
+  C.isms_cursor_close(ffi.gc(cur, nil))
+  if step ~= DONE then error(ffi.string(C.isms_errmsg(reg.db)), 2) end
+end
+
+-- A non-negative integer column (nil for NULL), read without a Lua string.
+local function int_at(p)
+  if p == nil then return nil end
+  local v, k = 0, 0
+  while p[k] >= 48 and p[k] <= 57 do v = v * 10 + p[k] - 48; k = k + 1 end
+  return v
+end
+
+-- Returns { missing = n, checks = { ref, ... }, first = { ref, ... } (the
+-- first `limit` refs that await acceptance or need checking, in order),
+-- moves = { { a, b, rank, na, nb, nrank | false }, ... } per treated
+-- risk rated on the row factor }.
+local function treated_pass(reg, t, ri, ci, limit)
+  local c = t.c
+  local n = tonumber(c.n)
+  local text, refs, flags = c.text, c.ref, c.flags
+  local r1, r2, rank = c.ratings[ri], ci and c.ratings[ci], c.level_rank
+  local tc = raw_cursor(reg, ("SELECT risk, rr%d, %s, residual_rank, option = 'avoid' "
+    .. "FROM treatments ORDER BY risk"):format(ri + 1, ci and ("rr%d"):format(ci + 1) or "NULL"))
+  local ac = raw_cursor(reg, "SELECT risk, role FROM acceptances ORDER BY risk")
+  local astep = C.isms_cursor_next(ac)
+  local out = { missing = 0, checks = {}, first = {}, moves = {} }
+  local i, sure = 0, 0
+  local step
+  while true do
+    step = C.isms_cursor_next(tc)
+    if step ~= ROW then break end
+    local ref = C.isms_cursor_text(tc, 0)
+    while i < n and C.strcmp(text + refs[i], ref) < 0 do i = i + 1 end
+    local found = i < n and C.strcmp(text + refs[i], ref) == 0
+    if found and r1[i] > 0 then
+      local a, b2, rk = r1[i], r2 and r2[i] or 0, rank[i]
+      local gone = C.isms_cursor_text(tc, 4)
+      local move = { a, b2, rk }
+      if not (gone ~= nil and gone[0] == 49) then
+        local na, nb = int_at(C.isms_cursor_text(tc, 1)), int_at(C.isms_cursor_text(tc, 2))
+        move[4] = (na and na > 0) and na or a
+        move[5] = r2 and (nb or b2) or 0
+        move[6] = int_at(C.isms_cursor_text(tc, 3)) or rk
+      end
+      out.moves[#out.moves + 1] = move
+    end
+    -- this risk's acceptances
+    local mgmt, owner_acc = false, 0
+    while astep == ROW do
+      local d = C.strcmp(C.isms_cursor_text(ac, 0), ref)
+      if d > 0 then break end
+      if d == 0 then
+        if C.isms_cursor_text(ac, 1)[0] == 109 then mgmt = true  -- 'm'anagement
+        else owner_acc = owner_acc + 1 end
+      end
+      astep = C.isms_cursor_next(ac)
+    end
+    local owners = found and bit.band(flags[i], C.ISMS_RISK_OWNERS) ~= 0
+    local state  -- nil accepted, 1 missing, 2 to check
+    if not mgmt or (owners and owner_acc == 0) then state = 1
+    elseif owners then state = 2 end
+    if state then
+      local r = ffi.string(ref)
+      if state == 1 then out.missing = out.missing + 1 else out.checks[#out.checks + 1] = r end
+      -- enough candidates for `limit` rows, whatever the checks find
+      if sure < limit then
+        out.first[#out.first + 1] = r
+        if state == 1 then sure = sure + 1 end
+      end
+    end
   end
-  return groups
+  if astep ~= ROW then close(reg, ac, astep) else C.isms_cursor_close(ffi.gc(ac, nil)) end
+  close(reg, tc, step)
+  return out
 end
 
 -- Counts per (row rating, column rating, rank) from the stored rating
@@ -160,19 +222,11 @@ local function cell_counts(t, ri, ci)
   return counts, unrated
 end
 
-local function move_treated(groups, counts, has_col)
+local function move_treated(moves, counts)
   local function at(a, b2, rank) return (a * 256 + b2) * MAXR + rank end
-  for _, g in ipairs(groups) do
-    local a, b2, rank, n = g.a, has_col and g.b or 0, g.rank, g.n
-    if a > 0 then  -- a risk not rated on the row factor is on no map
-      counts[at(a, b2, rank)] = counts[at(a, b2, rank)] - n
-      if not g.gone then
-        local na, nb = g.ra or a, has_col and (g.rb or b2) or 0
-        if na == 0 then na = a end
-        local nr = g.residual_rank or rank
-        counts[at(na, nb, nr)] = counts[at(na, nb, nr)] + n
-      end
-    end
+  for _, m in ipairs(moves) do
+    counts[at(m[1], m[2], m[3])] = counts[at(m[1], m[2], m[3])] - 1
+    if m[4] then counts[at(m[4], m[5], m[6])] = counts[at(m[4], m[5], m[6])] + 1 end
   end
 end
 
@@ -337,12 +391,12 @@ local function heat_shape(reg, m)
   return shape
 end
 
-local function heatmaps_section(reg, m, t, shape, groups)
+local function heatmaps_section(reg, m, t, shape, pass)
   local counts, unrated = cell_counts(t, shape.ri, shape.ci)
   local before = heatmap(m, counts, shape, "Before treatment: inherent risk")
   before.stage = "before"
   before.subtitle = "as assessed, before any treatment"
-  move_treated(groups, counts, shape.ci ~= nil)
+  move_treated(pass.moves, counts)
   local after = heatmap(m, counts, shape, "After treatment: residual risk")
   after.stage = "after"
   after.subtitle = "with each treated risk at its expected residual rating"
@@ -399,9 +453,9 @@ end
 
 -- Treated risks whose residual risk management or an owner has not yet
 -- accepted (the first `limit`, and how many in all). The total comes from
--- the grouped pass (groups); only risks with several owners and a
--- management acceptance are checked one by one, and the rows shown are
--- read until `limit` of them are found.
+-- the merged pass (treated_pass); only risks with a management and an
+-- owner's acceptance are checked one by one against their owners, and
+-- the rows shown are read by ref.
 local ACCEPT_SQL = [[SELECT t.risk, t.option, t.residual_level, r.owners,
     (SELECT group_concat(role || '|' || who, ';') FROM acceptances a WHERE a.risk = t.risk)
       AS accepted
@@ -416,26 +470,25 @@ local function acceptance_of(row)
   return treatment.acceptance_state({ owners = row.owners }, tr)
 end
 
-local function acceptance_section(reg, limit, groups)
-  local rows, missing_total, check = {}, 0, 0
-  for _, g in ipairs(groups) do
-    if g.acc == 1 then missing_total = missing_total + g.n
-    elseif g.acc == 2 then check = check + g.n end
-  end
-  if check > 0 then
-    for row in reg:query(ACCEPT_SQL .. [[ WHERE (instr(r.owners, ';') > 0 OR instr(r.owners, ',') > 0)
-        AND EXISTS (SELECT 1 FROM acceptances x WHERE x.risk = t.risk AND x.role = 'management')]]) do
-      if not acceptance_of(row).accepted then missing_total = missing_total + 1 end
+local function acceptance_section(reg, limit, pass)
+  local missing_total = pass.missing
+  local checked = {}
+  for _, ref in ipairs(pass.checks) do
+    for row in reg:query(ACCEPT_SQL .. " WHERE t.risk = ?1", ref) do
+      local st = acceptance_of(row)
+      checked[ref] = st
+      if not st.accepted then missing_total = missing_total + 1 end
     end
   end
-  if limit > 0 and missing_total > 0 then
-    for row in reg:query(ACCEPT_SQL .. " ORDER BY t.risk") do
-      local state = acceptance_of(row)
-      if not state.accepted then
+  local rows = {}
+  for _, ref in ipairs(pass.first) do
+    if #rows >= limit then break end
+    if not checked[ref] or not checked[ref].accepted then
+      for row in reg:query(ACCEPT_SQL .. " WHERE t.risk = ?1", ref) do
+        local state = acceptance_of(row)
         rows[#rows + 1] = { risk = row.risk, option = row.option,
                             residual_level = row.residual_level,
                             missing = table.concat(state.missing, ", ") }
-        if #rows >= limit then break end
       end
     end
   end
@@ -650,8 +703,8 @@ function M.full(reg, opts)
   if not t then return nil, terr, tcode end
   local risks = top_risks(reg, m, t, limit)
   local shape = heat_shape(reg, m)
-  local groups = treated_groups(reg, shape.ri, shape.ci)
-  local acceptance, awaiting = acceptance_section(reg, limit, groups)
+  local pass = treated_pass(reg, t, shape.ri, shape.ci, limit)
+  local acceptance, awaiting = acceptance_section(reg, limit, pass)
   local soa_model, problems = M.soa(reg, opts)
   if not soa_model then return nil, problems end
   local rtp, counts = rtp_sections(reg, opts)
@@ -682,7 +735,7 @@ function M.full(reg, opts)
   } do facts[#facts + 1] = f end
   local sections = {
     { id = "summary", title = "Summary", kind = "facts", facts = facts },
-    heatmaps_section(reg, m, t, shape, groups),
+    heatmaps_section(reg, m, t, shape, pass),
     risks,
     acceptance,
     soa_model.sections[2],
