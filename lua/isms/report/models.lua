@@ -137,11 +137,11 @@ local function int_at(p)
   return v
 end
 
--- Returns { missing = n, checks = { ref, ... }, first = { ref, ... } (the
--- first `limit` refs that await acceptance or need checking, in order),
--- moves = { { a, b, rank, na, nb, nrank | false }, ... } per treated
--- risk rated on the row factor }.
-local function treated_pass(reg, t, ri, ci, limit)
+-- Moves each treated risk in `counts` (per cell and rank) from its cell
+-- to its residual one (avoided risks leave). Returns { missing = n,
+-- checks = { ref, ... }, first = { ref, ... } (the first refs that await
+-- acceptance or need checking, in order, enough for `limit` rows) }.
+local function treated_pass(reg, t, ri, ci, limit, counts)
   local c = t.c
   local n = tonumber(c.n)
   local text, refs, flags = c.text, c.ref, c.flags
@@ -150,7 +150,7 @@ local function treated_pass(reg, t, ri, ci, limit)
     .. "FROM treatments ORDER BY risk"):format(ri + 1, ci and ("rr%d"):format(ci + 1) or "NULL"))
   local ac = raw_cursor(reg, "SELECT risk, role FROM acceptances ORDER BY risk")
   local astep = C.isms_cursor_next(ac)
-  local out = { missing = 0, checks = {}, first = {}, moves = {} }
+  local out = { missing = 0, checks = {}, first = {} }
   local i, sure = 0, 0
   local step
   while true do
@@ -160,16 +160,18 @@ local function treated_pass(reg, t, ri, ci, limit)
     while i < n and C.strcmp(text + refs[i], ref) < 0 do i = i + 1 end
     local found = i < n and C.strcmp(text + refs[i], ref) == 0
     if found and r1[i] > 0 then
+      -- the risk leaves its cell; unless avoided, it joins its residual one
       local a, b2, rk = r1[i], r2 and r2[i] or 0, rank[i]
+      local at = (a * 256 + b2) * MAXR + rk
+      counts[at] = counts[at] - 1
       local gone = C.isms_cursor_text(tc, 4)
-      local move = { a, b2, rk }
       if not (gone ~= nil and gone[0] == 49) then
         local na, nb = int_at(C.isms_cursor_text(tc, 1)), int_at(C.isms_cursor_text(tc, 2))
-        move[4] = (na and na > 0) and na or a
-        move[5] = r2 and (nb or b2) or 0
-        move[6] = int_at(C.isms_cursor_text(tc, 3)) or rk
+        na = (na and na > 0) and na or a
+        nb = r2 and (nb or b2) or 0
+        at = (na * 256 + nb) * MAXR + (int_at(C.isms_cursor_text(tc, 3)) or rk)
+        counts[at] = counts[at] + 1
       end
-      out.moves[#out.moves + 1] = move
     end
     -- this risk's acceptances
     local mgmt, owner_acc = false, 0
@@ -220,14 +222,6 @@ local function cell_counts(t, ri, ci)
     end
   end
   return counts, unrated
-end
-
-local function move_treated(moves, counts)
-  local function at(a, b2, rank) return (a * 256 + b2) * MAXR + rank end
-  for _, m in ipairs(moves) do
-    counts[at(m[1], m[2], m[3])] = counts[at(m[1], m[2], m[3])] - 1
-    if m[4] then counts[at(m[4], m[5], m[6])] = counts[at(m[4], m[5], m[6])] + 1 end
-  end
 end
 
 --- The zone of each position of a heat map: zones[row pos * 256 + col
@@ -391,12 +385,14 @@ local function heat_shape(reg, m)
   return shape
 end
 
-local function heatmaps_section(reg, m, t, shape, pass)
+-- The heat maps before and after treatment, and the treated pass
+-- (treated_pass) that moves the risks between them.
+local function heatmaps_section(reg, m, t, shape, limit)
   local counts, unrated = cell_counts(t, shape.ri, shape.ci)
   local before = heatmap(m, counts, shape, "Before treatment: inherent risk")
   before.stage = "before"
   before.subtitle = "as assessed, before any treatment"
-  move_treated(pass.moves, counts)
+  local pass = treated_pass(reg, t, shape.ri, shape.ci, limit, counts)
   local after = heatmap(m, counts, shape, "After treatment: residual risk")
   after.stage = "after"
   after.subtitle = "with each treated risk at its expected residual rating"
@@ -410,7 +406,7 @@ local function heatmaps_section(reg, m, t, shape, pass)
     levels[k] = { name = lv.name, rank = lv.rank or k, color = lv.color }
   end
   return { id = "heatmap", title = "Risk heat map", kind = "heatmaps", maps = { before, after },
-           levels = levels, zoned = shape.zones ~= nil, note = shape.note }
+           levels = levels, zoned = shape.zones ~= nil, note = shape.note }, pass
 end
 
 -- ------------------------------------------------------------ risks
@@ -703,7 +699,7 @@ function M.full(reg, opts)
   if not t then return nil, terr, tcode end
   local risks = top_risks(reg, m, t, limit)
   local shape = heat_shape(reg, m)
-  local pass = treated_pass(reg, t, shape.ri, shape.ci, limit)
+  local heat, pass = heatmaps_section(reg, m, t, shape, limit)
   local acceptance, awaiting = acceptance_section(reg, limit, pass)
   local soa_model, problems = M.soa(reg, opts)
   if not soa_model then return nil, problems end
@@ -735,7 +731,7 @@ function M.full(reg, opts)
   } do facts[#facts + 1] = f end
   local sections = {
     { id = "summary", title = "Summary", kind = "facts", facts = facts },
-    heatmaps_section(reg, m, t, shape, pass),
+    heat,
     risks,
     acceptance,
     soa_model.sections[2],
