@@ -357,9 +357,11 @@ describe("the keeping-current schema migration", function()
   it("gives the rated risks of an existing register their assessment from the change log", function()
     local reg, path = F.register()
     local version = reg:schema_version()
-    -- This migration is 9; 10 (running the ISMS, issue #14) came after it:
-    -- its tables go too, and both migrations run again.
-    local LATER = "DROP TABLE documents; DROP TABLE document_versions; DROP TABLE measurements; "
+    -- This migration is 9; 10 (running the ISMS, issue #14) and 11 (the
+    -- indexes of the speed goals) came after it: their tables and indexes
+    -- go too, and every migration from 9 on runs again (those after 11
+    -- only add to tables dropped here).
+    local LATER = "DROP INDEX risks_open; DROP INDEX risks_undecided; DROP TABLE documents; DROP TABLE document_versions; DROP TABLE measurements; "
       .. "DROP TABLE audit_programme; DROP TABLE audits; DROP TABLE findings; "
       .. "DROP TABLE nonconformities; DROP TABLE corrective_actions; DROP TABLE reviews; "
       .. "DROP TABLE review_actions; DROP TABLE feedback; "
@@ -377,7 +379,7 @@ describe("the keeping-current schema migration", function()
       .. "DROP TRIGGER threats_log; DROP TRIGGER vulnerabilities_log; DROP INDEX change_log_valuation; "
       .. "DROP INDEX change_log_scope; DROP INDEX change_log_catalog; DROP INDEX change_log_soa_status; "
       .. "DROP TRIGGER incident_touches_link; DROP TRIGGER incident_touches_unlink; "
-      .. "DROP TABLE incident_touches; " .. LATER .. "PRAGMA user_version = " .. (version - 2))
+      .. "DROP TABLE incident_touches; " .. LATER .. "PRAGMA user_version = 8")
     reg = assert(isms.open(path))
     assert.are.equal(version, reg:schema_version())
     local got = {}
