@@ -3,7 +3,7 @@
 ** `isms repl`, exposed to Lua as the private module "isms._host" (only
 ** inside the executable; a plain luajit REPL falls back to io.read).
 **
-** Lines are read through readline's callback interface in a select()
+** Lines are read through readline's callback interface in a pselect()
 ** loop (as Python's readline module does), so a SIGINT can end the wait:
 ** Ctrl-C at the prompt drops the line being typed and returns false.
 ** While a statement runs, the same handler sets a count hook that raises
@@ -59,8 +59,9 @@ static int l_run(lua_State *L) {
   luaL_checktype(L, 2, LUA_TFUNCTION);
   lua_settop(L, 2);
   lua_insert(L, 1); /* handler, fn */
-  interrupted = 0;
   running = L;
+  /* a Ctrl-C since the line was read (readline clears the flag) stops it too */
+  if (interrupted) lua_sethook(L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
   int rc = lua_pcall(L, 0, LUA_MULTRET, 1);
   running = NULL;
   lua_sethook(L, NULL, 0, 0);
@@ -148,13 +149,20 @@ static int l_readline(lua_State *L) {
   line_done = 0;
   interrupted = 0;
   rl_callback_handler_install(prompt, on_line);
+  /* SIGINT stays blocked but while pselect waits, so a Ctrl-C that comes
+  ** while a key is handled is not lost: it ends the next wait. */
+  sigset_t block, old;
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigprocmask(SIG_BLOCK, &block, &old);
   while (!line_done) {
     fd_set fds;
     FD_ZERO(&fds);
     FD_SET(fileno(rl_instream), &fds);
-    int r = select(fileno(rl_instream) + 1, &fds, NULL, NULL, NULL);
+    int r = pselect(fileno(rl_instream) + 1, &fds, NULL, NULL, NULL, &old);
     if (r < 0 && errno == EINTR) {
       if (interrupted) {
+        sigprocmask(SIG_SETMASK, &old, NULL);
         interrupted = 0;
         rl_free_line_state();
         rl_callback_sigcleanup();
@@ -169,6 +177,7 @@ static int l_readline(lua_State *L) {
     if (r < 0) break;
     if (r > 0) rl_callback_read_char();
   }
+  sigprocmask(SIG_SETMASK, &old, NULL);
   completing = NULL;
   if (!line_done) rl_callback_handler_remove();
   if (!got_line) return 0; /* end of input */
