@@ -143,18 +143,19 @@ static void on_line(char *line) {
 /* host.readline(prompt) -> line, nil at end of input, false on Ctrl-C. */
 static int l_readline(lua_State *L) {
   const char *prompt = luaL_optstring(L, 1, "> ");
-  rl_catch_signals = 0; /* our handler; the select loop sees EINTR */
+  /* SIGINT stays blocked but while pselect waits, from before the prompt
+  ** is shown: a Ctrl-C that comes while the prompt is drawn or a key is
+  ** handled is not lost, it ends the next wait. */
+  sigset_t block, old;
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigprocmask(SIG_BLOCK, &block, &old);
+  rl_catch_signals = 0; /* our handler; the pselect loop sees EINTR */
   completing = L;
   got_line = NULL;
   line_done = 0;
   interrupted = 0;
   rl_callback_handler_install(prompt, on_line);
-  /* SIGINT stays blocked but while pselect waits, so a Ctrl-C that comes
-  ** while a key is handled is not lost: it ends the next wait. */
-  sigset_t block, old;
-  sigemptyset(&block);
-  sigaddset(&block, SIGINT);
-  sigprocmask(SIG_BLOCK, &block, &old);
   while (!line_done) {
     fd_set fds;
     FD_ZERO(&fds);
