@@ -174,7 +174,10 @@ local function path_of(doc) return doc.path end
 local function scratch(doc)
   local dir = H.tmp("docs-run")
   local d = demo()
-  assert(os.execute(("mkdir -p %s && cp -R %s %s/build"):format(q(dir), q(d .. "/build"), q(dir))) == 0)
+  -- the demo's files and register, not the seeds (those are copied when used)
+  assert(os.execute(("mkdir -p %s/build && cd %s && find . -maxdepth 1 ! -name . ! -name 'core.db' "
+    .. "! -name 'before-*.db' ! -name 'demo-backup.db' -exec cp -R {} %s/build/ \\;")
+    :format(q(dir), q(d .. "/build"), q(dir))) == 0)
   for _, sub in ipairs({ "demo", "rules", "scripts", "tests", "docs", "lua" }) do
     os.execute(("ln -s %s %s"):format(q(ROOT .. "/" .. sub), q(dir .. "/" .. sub)))
   end
@@ -188,7 +191,7 @@ local function seed_register(doc, dir, reg, seed)
   os.remove(reg .. "-wal")
   os.remove(reg .. "-shm")
   if seed ~= "empty" and seed ~= "none" and doc.register ~= "build/demo.db" then
-    local file = dir .. "/build/" .. seed .. ".db"
+    local file = demo() .. "/build/" .. seed .. ".db"
     assert(io.open(file), path_of(doc) .. ": no seed register " .. seed)
     assert(os.execute(("cp %s %s"):format(q(file), q(reg))) == 0)
   elseif seed == "empty" then
@@ -246,6 +249,7 @@ local function run_doc(path)
         (out:gsub("\n", "\n    "):sub(1, 600)))
     end
   end
+  os.execute("rm -rf " .. q(dir))
   return doc, failures
 end
 
