@@ -754,6 +754,16 @@ static const char *const migrations[] = {
     "  nonconformity TEXT"
     ") WITHOUT ROWID;"
     "CREATE INDEX feedback_received ON feedback(received);",
+
+    /* 11: methods of any number of factors, and scores that read the
+    ** threat (issue #16). Ratings past the fourth (r5..rN) are packed one
+    ** byte each (the tier's position, 0 = not rated) in rx, so a register
+    ** of 16 factors reads them in one column and the kernels still get a
+    ** column per factor; a threat says which of C, I and A it affects
+    ** ("C,I,A"), for per-property scores. Existing risks need nothing:
+    ** no rx is no further rating. */
+    "ALTER TABLE risks ADD COLUMN rx BLOB;"
+    "ALTER TABLE threats ADD COLUMN affects TEXT;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

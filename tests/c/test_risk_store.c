@@ -205,7 +205,7 @@ static void test_read_matches_cursor(void) {
   cols.rank = rank;
   uint32_t view[8], first[8];
   size_t nviews = 0;
-  is_int(isms_risk_table_views(t, &cols, 2, view, first, &nviews), ISMS_OK, "views");
+  is_int(isms_risk_table_views(t, &cols, 2, NULL, view, first, &nviews), ISMS_OK, "views");
   int64_t theft = isms_risk_table_find(t, "LAP-1/T-THEFT");
   int64_t loss = isms_risk_table_find(t, "LAP-1/T-LOSS");
   ok(theft >= 0 && loss >= 0 && view[theft] == view[loss], "two risks alike share a view");

@@ -125,7 +125,7 @@ explain REF [--residual] [--target F=V,...] [--format json]
             cols[#cols + 1] = c
           end
           local all = csv_columns(factors)
-          local list = flat(rows, factors)
+          local list = flat(rows, factors, m)
           if opts.format == "csv" or opts.format == "json" then
             out(kit.render(list, all, opts.format))
           else
@@ -183,7 +183,7 @@ explain REF [--residual] [--target F=V,...] [--format json]
           if not pos[2] then return fail("usage: isms risks export FILE", "USAGE") end
           local f, oerr = io.open(pos[2], "wb")
           if not f then return fail(oerr, "IO") end
-          f:write(format.csv(flat(reg:risks(), factors), csv_columns(factors)))
+          f:write(format.csv(flat(reg:risks(), factors, m), csv_columns(factors)))
           f:close()
           return EXIT.OK
         elseif sub == "import" then
@@ -210,8 +210,15 @@ explain REF [--residual] [--target F=V,...] [--format json]
             ratings[name] = t and t.label or p
           end
           local risk = risk_register.risk_context(row, { ratings = ratings })
-          local a = reg:asset(row.asset)
-          if a then risk.asset.C, risk.asset.I, risk.asset.A = a.c, a.i, a.a end
+          -- the risk's assets (its own and those linked to it), for a score over them
+          local linked = require("isms.risk.inputs").linked_assets(reg, pos[2])[pos[2]] or {}
+          risk.assets = {}
+          for k, id in ipairs({ row.asset, unpack(linked) }) do
+            local a = (k == 1 or id ~= row.asset) and reg:asset(id)
+            if a then
+              risk.assets[#risk.assets + 1] = { value = a.value, C = a.c, I = a.i, A = a.a }
+            end
+          end
           local target
           for pair in (opts.target or ""):gmatch("[^,]+") do
             local k, v = pair:match("^%s*([%w_%-]+)=(.-)%s*$")

@@ -14,7 +14,7 @@ local ALLOWED = {
   catalog = set { "title", "description", "reference" },
   threat_class = set { "title", "description" },
   threat = set { "class", "title", "description", "applies_to", "vulnerabilities", "category",
-                 "impacts" },
+                 "impacts", "affects" },
   vulnerability = set { "title", "description", "applies_to" },
 }
 
@@ -68,11 +68,23 @@ local function validate(file, decls)
                  :format(i, table.concat(risk_method.IMPACTS, ", ")))
           end
         end
+        -- the properties the threat affects, for per-property scores
+        local affects = check.strings(file, d, "affects", f.affects, true)
+        local seen_prop = {}
+        for k, p in ipairs(affects) do
+          if p ~= "C" and p ~= "I" and p ~= "A" then
+            fail(file, d, ("affects[%d]"):format(k),
+                 ("'%s' is not C, I or A (the properties a threat affects)"):format(tostring(p)))
+          end
+          if seen_prop[p] then fail(file, d, ("affects[%d]"):format(k), ("'%s' given twice"):format(p)) end
+          seen_prop[p] = true
+        end
         local applies = types(file, d, "applies_to", f.applies_to)
         if #applies == 0 then fail(file, d, "applies_to", "expected a non-empty list of asset types") end
         cat.threats[#cat.threats + 1] = {
           id = d.name, class = f.class, title = f.title, description = f.description,
           applies_to = applies, category = f.category, impacts = impacts, line = d.line,
+          affects = #affects > 0 and affects or nil,
           decl = d,
           vulnerabilities = check.strings(file, d, "vulnerabilities", f.vulnerabilities, true) }
       end

@@ -9,6 +9,8 @@ local decimal = require "isms.store.decimal"
 local risk_method = require "isms.method.risk_method"
 local risk_view = require "isms.method.risk_view"
 local catalog = require "isms.risk.catalog"
+local inputs = require "isms.risk.inputs"
+local stages = require "isms.method.stages"
 
 local ffi, C = b.ffi, b.C
 local M = { methods = {} }
@@ -30,15 +32,17 @@ function R:risk_factors()
   return list
 end
 
--- The column (r1..r4) of each of m's factors; the register's factors are
--- fixed by the first methodology that rates risks in it.
+-- The column (r1..rN) of each of m's factors; the register's factors are
+-- fixed by the first methodology that rates risks in it. r1..r4 are
+-- columns of their own, r5..rN one byte each in rx (core/risk_store.c).
+local MAX_RATINGS = 255
+
 local function factor_columns(self, m, reason)
   local have = self:risk_factors()
   local want = m:factors()
-  if #want > 4 then  -- the kernels' columns and r1..r4 hold four (issue #16)
-    return nil, ("methodology %s rates risks on %d factors; a register stores ratings on at most "
-      .. "4 (r1..r4) so far: score such a method through the API (m:score, m:explain)")
-      :format(m:name(), #want), "INPUT"
+  if #want > MAX_RATINGS then
+    return nil, ("methodology %s rates risks on %d factors; a register holds at most %d")
+      :format(m:name(), #want, MAX_RATINGS), "INPUT"
   end
   if not have then
     local ok, err, code = self:set_setting("risk_factors", table.concat(want, ","), reason)
@@ -77,7 +81,14 @@ function R:risks(opts)
   local iter = self:rows("risks", opts and opts.asset)
   for row in iter do
     row.ratings = {}
-    for k, name in ipairs(factors) do row.ratings[name] = tonumber(row["r" .. k]) end
+    for k = 1, math.min(#factors, 4) do row.ratings[factors[k]] = tonumber(row["r" .. k]) end
+    -- r5..: one byte each in rx (hex here); 0 is not rated
+    local rx = row.rx or ""
+    for k = 5, #factors do
+      local v = tonumber(rx:sub(2 * k - 9, 2 * k - 8), 16)
+      row.ratings[factors[k]] = v and v > 0 and v or nil
+    end
+    row.rx = nil
     row.score = row.score and decimal.to_number(tonumber(row.score))
     row.level_rank = tonumber(row.level_rank)
     row.acceptable = row.acceptable and row.acceptable == "1"
@@ -118,7 +129,7 @@ function R:risk_table(opts)
   local rc = C.isms_risks_read(self.db, opts and opts.asset, table_out)
   if rc ~= 0 then return failure(self, rc) end
   local c = ffi.gc(table_out[0], C.isms_risk_table_free)
-  return setmetatable({ c = c, n = tonumber(c.n), factors = self:risk_factors() or {} },
+  return setmetatable({ c = c, n = tonumber(c.n), factors = self:risk_factors() or {}, reg = self },
                       RiskTable)
 end
 
@@ -155,7 +166,9 @@ function RiskTable:asset(id)
            type = risk_method.TYPES[A.type[a]],
            value = bit.band(fl, C.ISMS_ASSET_VALUED) ~= 0 and tonumber(A.value[a]) or nil,
            outsourced = bit.band(fl, C.ISMS_ASSET_OUTSOURCED) ~= 0,
-           group = bit.band(fl, C.ISMS_ASSET_GROUP) ~= 0 }
+           group = bit.band(fl, C.ISMS_ASSET_GROUP) ~= 0,
+           c = A.c[a] > 0 and A.c[a] or nil, i = A.i[a] > 0 and A.i[a] or nil,
+           a = A.a[a] > 0 and A.a[a] or nil }
 end
 
 --- The stored fields of row i that a put overlays: `{ asset, category,
@@ -165,7 +178,7 @@ function RiskTable:stored(i)
   local imp = c.impacts[i]
   local ratings = {}
   for k, name in ipairs(self.factors) do
-    local v = c.ratings[k - 1][i]
+    local v = k <= c.nratings and c.rating[k - 1][i] or 0
     ratings[name] = v > 0 and v or nil
   end
   return { asset = self:asset_id(i), category = risk_method.CATEGORIES[c.category[i]],
@@ -195,7 +208,9 @@ function M.risk_context(row, fields)
   view.obligations = obligation_flags(row.obligations or 0)
   view.asset = { class = row.asset_class, type = row.asset_type,
                  value = tonumber(row.asset_value), outsourced = row.asset_outsourced == "1",
-                 group = row.asset_group == "1" }
+                 group = row.asset_group == "1", C = tonumber(row.asset_c),
+                 I = tonumber(row.asset_i), A = tonumber(row.asset_a) }
+  view.threat = { affects = row.threat_affects }
   return view
 end
 
@@ -203,23 +218,18 @@ end
 -- without storing anything.
 -- @param rows risk rows (reg:risks()); their ratings are by factor name
 -- @treturn table { score, rank, acceptable, order (1-based row indices, most urgent first) }
--- isms_risk_cols carries four rating columns (issue #16: more to come).
-local function four_at_most(m)
-  if #m.spec.risk.factors > 4 then
-    error({ msg = ("methodology %s rates risks on %d factors; a register stores ratings on at most "
-      .. "4 (r1..r4) so far: score such a method through the API (m:score, m:explain)")
-      :format(m:name(), #m.spec.risk.factors), code = "INPUT" })
-  end
-end
-
+-- A staged score (not a table) runs as the program of stages over the
+-- risks' inputs (isms.risk.inputs): any number of factors, the asset's
+-- C/I/A, value, class and type, what the threat affects, linked assets.
 function M.evaluate(m, rows)
-  four_at_most(m)
   local n = #rows
   local r = m.spec.risk
+  local staged = inputs.staged(m)
   local cols = ffi.new("isms_risk_cols")
   cols.n = n
   local keep = {}  -- the rating arrays must outlive the C call
   for k, f in ipairs(r.factors) do
+    if k > 4 then break end  -- the table scorer reads four; a program reads rows
     local arr = ffi.new("uint8_t[?]", math.max(n, 1))
     for i = 1, n do
       local v = rows[i].ratings[f.name]
@@ -243,7 +253,20 @@ function M.evaluate(m, rows)
   local score = ffi.new("int64_t[?]", math.max(n, 1))
   local rank = ffi.new("int16_t[?]", math.max(n, 1))
   cols.score, cols.rank = score, rank
-  assert(C.isms_scorer_score(m.scorer, cols) == 0)
+  if staged then
+    local list = {}
+    for i = 1, n do
+      local row = rows[i]
+      list[i] = inputs.row(m, row.ratings, {
+        asset = { c = row.asset_c, i = row.asset_i, a = row.asset_a, value = row.asset_value,
+                  class = row.asset_class, type = row.asset_type },
+        affects = row.threat_affects, assets = row.assets })
+    end
+    local res = stages.run(r.program, list)
+    for i = 1, n do score[i - 1], rank[i - 1] = res.score[i], res.rank[i] end
+  else
+    assert(C.isms_scorer_score(m.scorer, cols) == 0)
+  end
   -- Predicates run once per distinct risk view, in the sandbox.
   local verdicts
   local has_pred = false
@@ -291,8 +314,8 @@ end
 --   unrated), acceptable (uint8_t[n]), level_names (by rank), order(k) }`;
 --   `order(k)` gives the k most urgent rows (0-based) as a uint32_t array
 function M.evaluate_table(m, t)
-  four_at_most(m)
   local r = m.spec.risk
+  local staged = inputs.staged(m)
   local c, n = t.c, t.n
   local N = math.max(n, 1)
   local cols = ffi.new("isms_risk_cols")
@@ -304,17 +327,26 @@ function M.evaluate_table(m, t)
   local column = {}
   for k, name in ipairs(t.factors) do column[name] = k - 1 end
   local zeros  -- a factor the register does not rate on: every risk unrated
+  -- every factor's column, for the program and the predicates' views
+  local fcols = ffi.new("const uint8_t *[?]", math.max(#r.factors, 1))
   for k, f in ipairs(r.factors) do
-    if column[f.name] then cols.ratings[k - 1] = c.ratings[column[f.name]]
+    local col = column[f.name]
+    if col and col < c.nratings then fcols[k - 1] = c.rating[col]
     else
       zeros = zeros or ffi.new("uint8_t[?]", N)
-      cols.ratings[k - 1] = zeros
+      fcols[k - 1] = zeros
     end
+    if k <= 4 then cols.ratings[k - 1] = fcols[k - 1] end
   end
   local score = ffi.new("int64_t[?]", N)
   local rank = ffi.new("int16_t[?]", N)
   cols.score, cols.rank = score, rank
-  assert(C.isms_scorer_score(m.scorer, cols) == 0)
+  local staged_keep
+  if staged then
+    staged_keep = inputs.score_table(m, t, t.reg, score, rank)
+  else
+    assert(C.isms_scorer_score(m.scorer, cols) == 0)
+  end
   local has_pred = false
   for _, rule in ipairs(r.rules) do if rule.predicate_bit then has_pred = true end end
   local verdicts
@@ -323,7 +355,7 @@ function M.evaluate_table(m, t)
     local view_of = ffi.new("uint32_t[?]", N)
     local first = ffi.new("uint32_t[?]", N)
     local nviews = ffi.new("size_t[1]")
-    assert(C.isms_risk_table_views(c, cols, #r.factors, view_of, first, nviews) == 0)
+    assert(C.isms_risk_table_views(c, cols, #r.factors, fcols, view_of, first, nviews) == 0)
     local views = {}
     for v = 0, tonumber(nviews[0]) - 1 do
       local i = first[v]
@@ -341,7 +373,7 @@ function M.evaluate_table(m, t)
                   outsourced = bit.band(aflags, C.ISMS_ASSET_OUTSOURCED) ~= 0,
                   group = bit.band(aflags, C.ISMS_ASSET_GROUP) ~= 0 } })
       view.ratings = {}
-      for k, f in ipairs(r.factors) do view.ratings[f.name] = cols.ratings[k - 1][i] end
+      for k, f in ipairs(r.factors) do view.ratings[f.name] = fcols[k - 1][i] end
       views[v + 1] = view
     end
     local bits = risk_view.verdicts(m, views, false)
@@ -359,7 +391,8 @@ function M.evaluate_table(m, t)
   local level_names = {}
   for k, lv in ipairs(r.levels) do level_names[k] = lv.name end
   local res = { n = n, score = score, rank = rank, acceptable = acc,
-                level_names = level_names, _keep = { cols, map, cls, zeros, verdicts, c } }
+                level_names = level_names,
+                _keep = { cols, map, cls, zeros, verdicts, c, fcols, staged_keep } }
   function res.order(k)
     k = math.max(0, math.min(math.floor(k or n), n))
     local out = ffi.new("uint32_t[?]", math.max(k, 1))
@@ -532,6 +565,17 @@ function M.put_risks(self, list, opts, t)
     if assets[id] == nil then assets[id] = t:asset(id) or false end
     return assets[id] or {}
   end
+  -- what a staged score reads beyond the ratings: the threat's affects,
+  -- the assets linked to the risk
+  local staged = inputs.staged(m)
+  local affects_of, links
+  if staged and inputs.reads(m, "affects") then
+    affects_of = {}
+    for row in self:query("SELECT id, affects FROM threats") do
+      affects_of[row.id] = row.affects
+    end
+  end
+  if staged and inputs.reads(m, "records") then links = inputs.linked_assets(self) end
   local fields, merged = {}, {}
   for k, risk in ipairs(list) do
     local ref = risk.ref
@@ -553,7 +597,18 @@ function M.put_risks(self, list, opts, t)
                   impacts = f.impacts or old.impacts, asset_class = asset.class,
                   asset_type = asset.type, asset_value = asset.value,
                   asset_outsourced = asset.outsourced and "1" or "0",
-                  asset_group = asset.group and "1" or "0" }
+                  asset_group = asset.group and "1" or "0",
+                  asset_c = asset.c, asset_i = asset.i, asset_a = asset.a }
+    if affects_of then
+      row.threat_affects = affects_of[f.threat or (i and t:threat(i)) or ""]
+    end
+    if links then
+      local own = f.asset or old.asset
+      row.assets = { asset }
+      for _, id in ipairs(links[ref] or {}) do
+        if id ~= own then row.assets[#row.assets + 1] = asset_of(id) end
+      end
+    end
     for name, column in pairs(cols) do
       local v = f[column]
       if v == nil then v = old.ratings[name] end
@@ -671,11 +726,12 @@ function R:generate_risks(name, opts)
   -- Name the catalog's threats and vulnerabilities in the register.
   local ok, e, c = in_batch(self, "catalog " .. cat.name, cat.file, opts.reason, function(rb)
     for _, t in ipairs(cat.threats) do
-      local rc = C.isms_risk_catalog_entry(rb, "threat", t.id, t.class, t.title, cat.name)
+      local rc = C.isms_risk_catalog_entry(rb, "threat", t.id, t.class, t.title, cat.name,
+                                           t.affects and table.concat(t.affects, ",") or nil)
       if rc ~= 0 then return failure(self, rc) end
     end
     for _, v in ipairs(cat.vulnerabilities) do
-      local rc = C.isms_risk_catalog_entry(rb, "vulnerability", v.id, nil, v.title, cat.name)
+      local rc = C.isms_risk_catalog_entry(rb, "vulnerability", v.id, nil, v.title, cat.name, nil)
       if rc ~= 0 then return failure(self, rc) end
     end
     return true
