@@ -137,6 +137,148 @@ static int same(const char *x, const char *y) {
 /* Empty text means "no value" (NULL), as in CSV files. */
 static const char *norm(const char *v) { return v && *v ? v : NULL; }
 
+/* ------------------------------------------------ the risk's other assets
+** Field "assets": the assets a risk is linked to besides its own (a risk to
+** a process over every asset that supports it), as links of the record
+** kit (record_links: kind 'risk', rel 'assets'), each logged as the kit
+** logs a link: entity "link", id "risk / REF / assets / ASSET". */
+
+static int link_log(isms_db *db, int64_t batch, const char *ref, const char *target,
+                    int create) {
+  size_t len = strlen(ref) + strlen(target) + 32;
+  char *id = malloc(len);
+  if (!id) return isms__fail(db, ISMS_NOMEM, "out of memory");
+  snprintf(id, len, "risk / %s / assets / %s", ref, target);
+  int rc;
+  if (create) {
+    rc = isms__log_change(db, batch, "link", id, "create", NULL, NULL, NULL);
+  } else {
+    rc = isms__log_change(db, batch, "link", id, "delete", "kind", "risk", NULL);
+    if (!rc) rc = isms__log_change(db, batch, "link", id, "delete", "id", ref, NULL);
+    if (!rc) rc = isms__log_change(db, batch, "link", id, "delete", "rel", "assets", NULL);
+    if (!rc) rc = isms__log_change(db, batch, "link", id, "delete", "target", target, NULL);
+  }
+  free(id);
+  return rc;
+}
+
+static int is_sep(char c) { return c == ',' || c == ';' || c == ' ' || c == '\t'; }
+
+/* Does the space-, comma- or semicolon-separated list hold id? */
+static int list_has(const char *list, const char *id, size_t idn) {
+  const char *p = list;
+  while (p && *p) {
+    while (*p && is_sep(*p)) p++;
+    const char *e = p;
+    while (*e && !is_sep(*e)) e++;
+    if ((size_t)(e - p) == idn && strncmp(p, id, idn) == 0) return 1;
+    p = e;
+  }
+  return 0;
+}
+
+/* Sets the risk's linked assets to list (NULL or "": none); *changed gets
+** whether any link came or went. */
+static int set_links(isms_risk_batch *rb, const char *ref, const char *list, int *changed) {
+  isms_db *db = rb->db;
+  *changed = 0;
+  sqlite3_stmt *cur = NULL, *ins = NULL, *del = NULL, *asset = NULL;
+  int rc = ISMS_OK;
+  if (sqlite3_prepare_v2(db->sql,
+                         "SELECT target FROM record_links WHERE kind = 'risk' AND id = ?1"
+                         " AND rel = 'assets' ORDER BY target", -1, &cur, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(db->sql,
+                         "INSERT OR IGNORE INTO record_links(kind, id, rel, target)"
+                         " VALUES('risk', ?1, 'assets', ?2)", -1, &ins, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(db->sql,
+                         "DELETE FROM record_links WHERE kind = 'risk' AND id = ?1"
+                         " AND rel = 'assets' AND target = ?2", -1, &del, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(db->sql, "SELECT 1 FROM assets WHERE id = ?1", -1, &asset, NULL) !=
+          SQLITE_OK) {
+    rc = isms__fail_sql(db, "writing risk links");
+    goto done;
+  }
+  /* every asset named must exist before anything changes */
+  for (const char *p = list; !rc && p && *p;) {
+    while (*p && is_sep(*p)) p++;
+    const char *e = p;
+    while (*e && !is_sep(*e)) e++;
+    size_t idn = (size_t)(e - p);
+    if (idn) {
+      sqlite3_bind_text(asset, 1, p, (int)idn, SQLITE_STATIC);
+      int found = sqlite3_step(asset) == SQLITE_ROW;
+      sqlite3_reset(asset);
+      if (!found)
+        rc = isms__fail(db, ISMS_INPUT, "risk %s: assets: no asset '%.*s' in the register", ref,
+                        (int)idn, p);
+    }
+    p = e;
+  }
+  if (rc) goto done;
+  /* the links that go */
+  sqlite3_bind_text(cur, 1, ref, -1, SQLITE_STATIC);
+  char *had = NULL;
+  size_t hadn = 0;
+  while (!rc && sqlite3_step(cur) == SQLITE_ROW) {
+    const char *t = (const char *)sqlite3_column_text(cur, 0);
+    size_t tn = (size_t)sqlite3_column_bytes(cur, 0);
+    char *grown = realloc(had, hadn + tn + 2);
+    if (!grown) {
+      rc = isms__fail(db, ISMS_NOMEM, "out of memory");
+      break;
+    }
+    had = grown;
+    memcpy(had + hadn, t, tn);
+    had[hadn + tn] = ' ';
+    had[hadn + tn + 1] = 0;
+    hadn += tn + 1;
+    if (!list_has(list, t, tn)) {
+      sqlite3_bind_text(del, 1, ref, -1, SQLITE_STATIC);
+      sqlite3_bind_text(del, 2, t, (int)tn, SQLITE_STATIC);
+      int s = sqlite3_step(del);
+      sqlite3_reset(del);
+      if (s != SQLITE_DONE) rc = isms__fail_sql(db, "writing risk links");
+      if (!rc) rc = link_log(db, rb->batch, ref, t, 0);
+      *changed = 1;
+    }
+  }
+  /* the links that come */
+  const char *p = list;
+  while (!rc && p && *p) {
+    while (*p && is_sep(*p)) p++;
+    const char *e = p;
+    while (*e && !is_sep(*e)) e++;
+    size_t idn = (size_t)(e - p);
+    if (idn && !list_has(had, p, idn)) {
+      char id[256];
+      if (idn >= sizeof id) {
+        rc = isms__fail(db, ISMS_INPUT, "risk %s: assets: an asset id of %zu bytes", ref, idn);
+        break;
+      }
+      memcpy(id, p, idn);
+      id[idn] = 0;
+      sqlite3_bind_text(ins, 1, ref, -1, SQLITE_STATIC);
+      sqlite3_bind_text(ins, 2, id, -1, SQLITE_STATIC);
+      int s = sqlite3_step(ins);
+      int made = sqlite3_changes(db->sql) == 1;
+      sqlite3_reset(ins);
+      if (s != SQLITE_DONE) rc = isms__fail_sql(db, "writing risk links");
+      else if (made) {
+        rc = link_log(db, rb->batch, ref, id, 1);
+        *changed = 1;
+      }
+    }
+    p = e;
+  }
+  free(had);
+done:
+  sqlite3_finalize(cur);
+  sqlite3_finalize(ins);
+  sqlite3_finalize(del);
+  sqlite3_finalize(asset);
+  return rc;
+}
+
 ISMS_API int isms_risk_put(isms_risk_batch *rb, const char *ref, int n, const char *const *names,
                            const char *const *values) {
   if (!rb || !ref || !*ref || n < 0 || (n && (!names || !values))) return ISMS_MISUSE;
@@ -145,10 +287,17 @@ ISMS_API int isms_risk_put(isms_risk_batch *rb, const char *ref, int n, const ch
   int given[NFIELDS] = {0};
   uint8_t xwant[NEXTRA], xgiven[NEXTRA];
   int any_extra = 0;
+  const char *links = NULL;
+  int links_given = 0;
   memset(xgiven, 0, sizeof xgiven);
   for (int k = 0; k < NFIELDS; k++) want[k] = NULL;
   for (int k = 0; k < n; k++) {
     int f = field_index(names[k]);
+    if (f < 0 && names[k] && strcmp(names[k], "assets") == 0) {
+      links = values[k];
+      links_given = 1;
+      continue;
+    }
     if (f < 0) {
       int x = names[k] ? extra_index(names[k]) : -1;
       if (x < 0) return isms__fail(db, ISMS_INPUT, "risk %s: unknown field '%s'", ref, names[k]);
@@ -229,7 +378,10 @@ ISMS_API int isms_risk_put(isms_risk_batch *rb, const char *ref, int n, const ch
       return isms__fail(db, ISMS_INPUT, "risk %s: %s", ref, why);
     }
     rb->created++;
-    return isms__log_change(db, rb->batch, "risk", ref, "create", NULL, NULL, NULL);
+    int lrc = isms__log_change(db, rb->batch, "risk", ref, "create", NULL, NULL, NULL);
+    int moved;
+    if (!lrc && links_given) lrc = set_links(rb, ref, links, &moved);
+    return lrc;
   }
   /* UPDATE the fields that change, logging each. */
   char *old[NFIELDS];
@@ -301,8 +453,10 @@ ISMS_API int isms_risk_put(isms_risk_batch *rb, const char *ref, int n, const ch
         for (int x = 0; !rc && x < NEXTRA; x++)
           if (xnew[x] != xold[x]) rc = log_extra(db, rb->batch, ref, "update", x, xold[x], xnew[x]);
     }
-    if (!rc) rb->updated++;
   }
+  int links_moved = 0;
+  if (!rc && links_given) rc = set_links(rb, ref, links, &links_moved);
+  if (!rc && (changed || links_moved)) rb->updated++;
   for (int k = 0; k < NFIELDS; k++) free(old[k]);
   return rc;
 }
@@ -339,6 +493,9 @@ ISMS_API int isms_risk_delete(isms_risk_batch *rb, const char *ref) {
         if (xold[x]) rc = log_extra(db, rb->batch, ref, "delete", x, xold[x], 0);
   }
   for (int k = 0; k < NFIELDS; k++) free(old[k]);
+  if (rc) return rc;
+  int moved;
+  rc = set_links(rb, ref, NULL, &moved);  /* its links go with it */
   if (rc) return rc;
   sqlite3_stmt *del;
   if (sqlite3_prepare_v2(db->sql, "DELETE FROM risks WHERE ref = ?1", -1, &del, NULL) !=

@@ -462,12 +462,69 @@ static void test_more_ratings(void) {
   isms_close(db);
 }
 
+static int links_of(isms_db *db, const char *ref, char *out, size_t size) {
+  isms_cursor *cur;
+  const char *const params[] = {ref};
+  out[0] = 0;
+  if (isms_cursor_query(db,
+                        "SELECT target FROM record_links WHERE kind = 'risk' AND id = ?1"
+                        " AND rel = 'assets' ORDER BY target", 1, params, &cur))
+    return -1;
+  while (isms_cursor_next(cur) == ISMS_ROW) {
+    if (strlen(out) + strlen(isms_cursor_text(cur, 0)) + 2 < size) {
+      strcat(out, isms_cursor_text(cur, 0));
+      strcat(out, " ");
+    }
+  }
+  isms_cursor_close(cur);
+  return 0;
+}
+
+/* The assets a risk is linked to besides its own (field "assets"). */
+static void test_links(void) {
+  isms_db *db = small_register("links.db");
+  ok(db != NULL, "a small register for links");
+  if (!db) return;
+  isms_risk_batch *rb;
+  isms_risk_begin(db, "test", NULL, NULL, &rb);
+  static const char *const n[] = {"asset", "threat", "assets"};
+  static const char *const v[] = {"SVC-1", "T-NEW", "SRV-1, DOC-1"};
+  is_int(isms_risk_put(rb, "SVC-1/T-NEW", 3, n, v), ISMS_OK, "a new risk linked to two assets");
+  static const char *const a[] = {"assets"};
+  static const char *const nope[] = {"SRV-1 NOPE"};
+  is_int(isms_risk_put(rb, "SVC-1/T-NEW", 1, a, nope), ISMS_INPUT, "an unknown asset is refused");
+  like(isms_errmsg(db), "risk SVC-1/T-NEW: assets: no asset 'NOPE' in the register", "and named");
+  is_int(isms_risk_end(rb, 1, NULL), ISMS_OK, "commit");
+  char got[256];
+  links_of(db, "SVC-1/T-NEW", got, sizeof got);
+  is_str(got, "DOC-1 SRV-1 ", "two links");
+  isms_import_report rep;
+  isms_risk_begin(db, "test", NULL, NULL, &rb);
+  static const char *const one[] = {"LAP-1;SRV-1"};
+  is_int(isms_risk_put(rb, "SVC-1/T-NEW", 1, a, one), ISMS_OK, "DOC-1 goes, LAP-1 comes");
+  is_int(isms_risk_end(rb, 1, &rep), ISMS_OK, "commit");
+  is_int((int)rep.updated, 1, "an update of the links alone counts as an update");
+  links_of(db, "SVC-1/T-NEW", got, sizeof got);
+  is_str(got, "LAP-1 SRV-1 ", "the new links");
+  char log[4096];
+  full_log(db, "risk / SVC-1/T-NEW / assets / DOC-1", log, sizeof log);
+  like(log, "create -:->- delete kind:risk>- delete id:SVC-1/T-NEW>- delete rel:assets>- "
+            "delete target:DOC-1>- ", "the link's creation and deletion are logged as the kit's");
+  isms_risk_begin(db, "test", NULL, NULL, &rb);
+  is_int(isms_risk_delete(rb, "SVC-1/T-NEW"), ISMS_OK, "delete the risk");
+  is_int(isms_risk_end(rb, 1, NULL), ISMS_OK, "commit");
+  links_of(db, "SVC-1/T-NEW", got, sizeof got);
+  is_str(got, "", "its links went with it");
+  isms_close(db);
+}
+
 int main(void) {
   if (!mkdtemp(fixture_dir)) return 1;
   test_read_matches_cursor();
   test_generate();
   test_put_scores();
   test_more_ratings();
+  test_links();
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf %s", fixture_dir);
   if (system(cmd) != 0) diag("could not remove %s", fixture_dir);

@@ -201,6 +201,65 @@ describe("a register scored on the asset's C, I and A", function()
   end)
 end)
 
+describe("a register scored over the assets linked to a risk", function()
+  local ASSETS = "id,name,type,c,i,a\nP-1,Billing process,service,2,2,2\n" ..
+                 "A-1,Billing DB,information,4,3,3\nA-2,Invoice app,software,4,2,1\n"
+  it("imports the links, scores over them, logs them, and follows their values", function()
+    local path = register("linked-assets", ASSETS)
+    local csv = H.file("r.csv", "ref,asset,assets,threat,likelihood\n" ..
+                                "R1,P-1,A-1 A-2,T-OUTAGE,Possible\nR2,A-2,,T-LEAK,Rare\n")
+    local _, err, code = H.run("--db", path, "import", "risks", csv)
+    assert.are.equal(0, code, err)
+    -- R1: values 8 + 36 + 8 = 52, x 2 = 104; two Secret assets lift it to 200
+    local now = assessed(path)
+    assert.are.same({ "200", "High" }, now.R1)
+    assert.are.same({ "8", "Low" }, now.R2)      -- 4 x 2 x 1 = 8, x Rare (1)
+    assert.are.same({ "200", "High" }, explained(path, "R1"))
+    local listed = {}
+    for _, r in ipairs(json(path, "risks", "list", "--format", "json")) do listed[r.ref] = r end
+    assert.are.equal("A-1 A-2", listed.R1.assets)
+    assert.are.same({ "200", "High" }, result(listed.R1.score, listed.R1.level))
+    local out = H.run("--db", path, "changes")
+    assert.truthy(out:find("risk / R1 / assets / A-2  create", 1, true), out)
+    -- A-2 is no longer Secret: one Secret asset, exposure 8 + 36 + 4 = 48 x 2 = 96
+    _, err, code = H.run("--db", path, "import", "assets",
+                         H.file("a2.csv", "id,name,type,c,i,a\nA-2,Invoice app,software,2,2,1\n"))
+    assert.are.equal(0, code, err)
+    assert.are.same({ "96", "Medium" }, assessed(path).R1)
+    assert.are.same({ "96", "Medium" }, explained(path, "R1"))
+    -- unlinking A-2 through risks set: 8 + 36 = 44 x 2 = 88
+    out, err, code = H.run("--db", path, "risks", "set", "R1", "assets=A-1")
+    assert.are.equal(0, code, err)
+    assert.truthy(out:find("R1: Medium 88", 1, true), out)
+    out = H.run("--db", path, "changes")
+    assert.truthy(out:find("risk / R1 / assets / A-2  delete", 1, true), out)
+    -- an export (of a register re-scored: A-2 moved R2 too) reads back unchanged
+    _, err, code = H.run("--db", path, "risks", "score")
+    assert.are.equal(0, code, err)
+    local x = H.tmp("x.csv")
+    _, err, code = H.run("--db", path, "risks", "export", x)
+    assert.are.equal(0, code, err)
+    assert.truthy(H.read(x):find("\nR1,P-1,A-1,T-OUTAGE,", 1, true), H.read(x))
+    out, err, code = H.run("--db", path, "import", "risks", x)
+    assert.are.equal(0, code, err)
+    assert.truthy(out:find("0 updated", 1, true), out)
+  end)
+
+  it("refuses a link to an asset the register does not hold, with file:line:column", function()
+    local path = register("linked-assets", ASSETS)
+    local csv = H.file("r.csv", "ref,asset,assets,threat,likelihood\nR1,P-1,A-1 NOPE,T-OUTAGE,Possible\n")
+    local _, err, code = H.run("--db", path, "import", "risks", csv)
+    assert.are_not.equal(0, code)
+    assert.truthy(err:find(csv .. ":2:8: assets: no asset 'NOPE' in the register", 1, true), err)
+    _, err, code = H.run("--db", path, "import", "risks",
+                         H.file("ok.csv", "ref,asset,threat,likelihood\nR1,P-1,T-OUTAGE,Possible\n"))
+    assert.are.equal(0, code, err)
+    _, err, code = H.run("--db", path, "risks", "set", "R1", "assets=A-1,NOPE")
+    assert.are_not.equal(0, code)
+    assert.truthy(err:find("risk R1: assets: no asset 'NOPE' in the register", 1, true), err)
+  end)
+end)
+
 describe("a catalog's affects", function()
   it("is refused unless it lists C, I or A, with file:line:field", function()
     local f = H.file("cat.lua", 'catalog "c" { title = "c" }\n' ..

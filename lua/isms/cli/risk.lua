@@ -124,7 +124,9 @@ explain REF [--residual] [--target F=V,...] [--format json]
                                { "owners", "owners", 24 } }) do
             cols[#cols + 1] = c
           end
-          local all = csv_columns(factors)
+          local any_links = false
+          for _, r in ipairs(rows) do if r.assets then any_links = true break end end
+          local all = csv_columns(factors, any_links)
           local list = flat(rows, factors, m)
           if opts.format == "csv" or opts.format == "json" then
             out(kit.render(list, all, opts.format))
@@ -183,7 +185,10 @@ explain REF [--residual] [--target F=V,...] [--format json]
           if not pos[2] then return fail("usage: isms risks export FILE", "USAGE") end
           local f, oerr = io.open(pos[2], "wb")
           if not f then return fail(oerr, "IO") end
-          f:write(format.csv(flat(reg:risks(), factors, m), csv_columns(factors)))
+          local rows = reg:risks()
+          local any_links = false
+          for _, r in ipairs(rows) do if r.assets then any_links = true break end end
+          f:write(format.csv(flat(rows, factors, m), csv_columns(factors, any_links)))
           f:close()
           return EXIT.OK
         elseif sub == "import" then

@@ -16,10 +16,15 @@ M.HEAD = { "ref", "asset", "threat", "vulnerability", "title", "category", "impa
 M.TAIL = { "score", "level", "acceptable", "decision", "decided_by", "decided_at",
            "rationale" }
 
---- The CSV columns for a register whose ratings are on `factors`.
-function M.columns(factors)
+--- The CSV columns for a register whose ratings are on `factors`; with
+-- `links`, the column "assets" (the assets linked to a risk besides its
+-- own, ids by spaces) after "asset".
+function M.columns(factors, links)
   local cols = {}
-  for _, c in ipairs(M.HEAD) do cols[#cols + 1] = c end
+  for _, c in ipairs(M.HEAD) do
+    cols[#cols + 1] = c
+    if c == "asset" and links then cols[#cols + 1] = "assets" end
+  end
   for _, f in ipairs(factors) do cols[#cols + 1] = f end
   for _, c in ipairs(M.TAIL) do cols[#cols + 1] = c end
   return cols
@@ -100,7 +105,7 @@ function M.import(reg, path, opts)
   end
   -- The header: columns by name, any case; factors by their names.
   local known = {}
-  for _, c in ipairs(M.columns(factors)) do known[c:lower()] = c end
+  for _, c in ipairs(M.columns(factors, true)) do known[c:lower()] = c end
   local col_of, names = {}, {}
   for k = 0, C.isms_csv_fields(r) - 1 do
     local name = (field(k) or ""):match("^%s*(.-)%s*$")
@@ -172,6 +177,9 @@ function M.import(reg, path, opts)
       if risk.asset == "" then err("asset", "asset is empty")
       elseif not assets[risk.asset] then
         err("asset", ("no asset '%s' in the register"):format(risk.asset))
+      end
+      for id in (risk.assets or ""):gmatch("[^,;%s]+") do
+        if not assets[id] then err("assets", ("no asset '%s' in the register"):format(id)) end
       end
       if risk.threat == "" then err("threat", "threat is empty") end
       if risk.category and risk.category ~= "" and

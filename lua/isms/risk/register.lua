@@ -78,6 +78,8 @@ end
 function R:risks(opts)
   local factors = self:risk_factors() or {}
   local list = {}
+  -- the assets linked to each risk besides its own (text: ids by spaces)
+  local links = inputs.linked_assets(self)
   local iter = self:rows("risks", opts and opts.asset)
   for row in iter do
     row.ratings = {}
@@ -89,6 +91,7 @@ function R:risks(opts)
       row.ratings[factors[k]] = v and v > 0 and v or nil
     end
     row.rx = nil
+    row.assets = links[row.ref] and table.concat(links[row.ref], " ") or nil
     row.score = row.score and decimal.to_number(tonumber(row.score))
     row.level_rank = tonumber(row.level_rank)
     row.acceptable = row.acceptable and row.acceptable == "1"
@@ -260,7 +263,7 @@ function M.evaluate(m, rows)
       list[i] = inputs.row(m, row.ratings, {
         asset = { c = row.asset_c, i = row.asset_i, a = row.asset_a, value = row.asset_value,
                   class = row.asset_class, type = row.asset_type },
-        affects = row.threat_affects, assets = row.assets })
+        affects = row.threat_affects, assets = row.linked_assets })
     end
     local res = stages.run(r.program, list)
     for i = 1, n do score[i - 1], rank[i - 1] = res.score[i], res.rank[i] end
@@ -449,7 +452,7 @@ end
 -- Turns an API risk ({asset, threat, ratings = {S = 3}, obligations =
 -- {legal = true}, impacts = {...}, owners = {...}, ...}) into stored fields,
 -- scored under m. Returns fields or nil, reason.
-local KNOWN = { ref = true, ratings = true, impacts = true, obligations = true }
+local KNOWN = { ref = true, ratings = true, impacts = true, obligations = true, assets = true }
 for _, k in ipairs(TEXT_FIELDS) do KNOWN[k] = true end
 
 local function fields_of(m, cols, risk)
@@ -467,6 +470,15 @@ local function fields_of(m, cols, risk)
     local v = risk[k]
     if type(v) == "table" then v = table.concat(v, "; ") end
     if v ~= nil then f[k] = v end
+  end
+  if risk.assets ~= nil then
+    -- the assets linked to the risk besides its own: ids, or one text of them
+    local list = {}
+    local src = type(risk.assets) == "table" and risk.assets or { risk.assets }
+    for _, v in ipairs(src) do
+      for id in tostring(v):gmatch("[^,;%s]+") do list[#list + 1] = id end
+    end
+    f.assets = table.concat(list, " ")
   end
   if risk.decision and risk.decision ~= "" and risk.decision ~= "accept" and
      risk.decision ~= "treat" then
@@ -604,9 +616,14 @@ function M.put_risks(self, list, opts, t)
     end
     if links then
       local own = f.asset or old.asset
-      row.assets = { asset }
-      for _, id in ipairs(links[ref] or {}) do
-        if id ~= own then row.assets[#row.assets + 1] = asset_of(id) end
+      local linked = links[ref] or {}
+      if f.assets then
+        linked = {}
+        for id in f.assets:gmatch("%S+") do linked[#linked + 1] = id end
+      end
+      row.linked_assets = { asset }
+      for _, id in ipairs(linked) do
+        if id ~= own then row.linked_assets[#row.linked_assets + 1] = asset_of(id) end
       end
     end
     for name, column in pairs(cols) do
