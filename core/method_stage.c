@@ -959,10 +959,10 @@ static inline __attribute__((always_inline)) void slice_body(void *arg) {
           l->values = g;
         }
       }
-      run_block(p, &w, local, 0, len, J->trace_num != NULL);
-    } else {
-      run_block(p, &w, J->cols, b0, len, J->trace_num != NULL);
     }
+    /* one call (the block is inlined once): the gathered columns from row
+    ** 0, or the caller's from row b0 */
+    run_block(p, &w, indexed ? local : J->cols, indexed ? 0 : b0, len, J->trace_num != NULL);
     if ((J->score || J->rank) && p->cell_rank) {
       const int64_t *val = w.val[res];
       for (size_t r = 0; r < len; r++) {

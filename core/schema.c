@@ -762,8 +762,7 @@ static const char *const migrations[] = {
     ** column per factor; a threat says which of C, I and A it affects
     ** ("C,I,A"), for per-property scores. Existing risks need nothing:
     ** no rx is no further rating. */
-    "ALTER TABLE risks ADD COLUMN rx BLOB;"
-    "ALTER TABLE threats ADD COLUMN affects TEXT;",
+    "ALTER TABLE risks ADD COLUMN rx BLOB; ALTER TABLE threats ADD COLUMN affects TEXT;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

@@ -100,6 +100,7 @@ describe("a register and a method of six factors", function()
     assert.are.equal(0, code, err)
     assert.truthy(out:find("0 updated", 1, true), out)
     _, err, code = H.run("--db", path, "risks", "export", csv)
+    assert.are.equal(0, code, err)
     assert.are.equal(first, H.read(csv))
     -- a change of the sixth rating is one logged field, r6
     out, err, code = H.run("--db", path, "risks", "set", "R1", "reputation=2")
@@ -148,7 +149,7 @@ describe("a register scored on the asset's C, I and A", function()
   it("moves a risk when its asset's C changes (isms assess), as explain says", function()
     local path = register("iso27005-annex-e",
                           "id,name,type,c,i,a\nDB-1,Customer DB,information,5,2,3\n")
-    local out, err, code = H.run("--db", path, "risks", "generate", CATALOG)
+    local _, err, code = H.run("--db", path, "risks", "generate", CATALOG)
     assert.are.equal(0, code, err)
     for _, t in ipairs({ "T-LEAK", "T-TAMPER", "T-OUTAGE", "T-ANY" }) do
       _, err, code = H.run("--db", path, "risks", "set", "DB-1/" .. t, "threat=High", "ease=Medium")
@@ -173,7 +174,7 @@ describe("a register scored on the asset's C, I and A", function()
     assert.are.same({ "4", "Medium" }, now["DB-1/T-TAMPER"])
     assert.are.same({ "4", "Medium" }, explained(path, "DB-1/T-LEAK"))
     -- assess says the stored levels are out of date until the register is re-scored
-    out = H.run("--db", path, "assess")
+    local out = H.run("--db", path, "assess")
     assert.truthy(out:find("stored level current%)%s+missing%s+2%s+2"), out)
     out, err, code = H.run("--db", path, "risks", "score")
     assert.are.equal(0, code, err)
@@ -266,10 +267,8 @@ describe("a catalog's affects", function()
                                 'threat_class "x" { title = "x" }\n' ..
                                 'threat "T" { class = "x", title = "t", applies_to = { "information" },\n' ..
                                 '  affects = { "C", "confidentiality" } }\n')
-    local _, path = H.register()
-    local _, err = H.run("init", path, "--methodology", DIR .. "iso27005-annex-e.lua")
-    local code
-    _, err, code = H.run("--db", path, "risks", "generate", f)
+    local path = register("iso27005-annex-e")
+    local _, err, code = H.run("--db", path, "risks", "generate", f)
     assert.are_not.equal(0, code)
     assert.truthy(err:find(f .. ":3: threat 'T': affects[2]: 'confidentiality' is not C, I or A", 1, true),
                   err)
