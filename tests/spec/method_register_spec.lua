@@ -184,6 +184,30 @@ describe("a register scored on the asset's C, I and A", function()
     assert.are.same({ "4", "Medium" }, result(listed["DB-1/T-LEAK"].score, listed["DB-1/T-LEAK"].level))
   end)
 
+  it("scores impact = max(C, I, A) x likelihood for every risk, and follows the asset", function()
+    local m = assert(isms.methodology.load(DIR .. "asset-impact.lua"))
+    local path = register("asset-impact", "id,name,type,c,i,a\nDB-1,Customer DB,information,2,4,1\n" ..
+                                          "WEB-1,Web shop,software,1,2,2\nNEW-1,Not valued,software,,,\n")
+    local _, err, code = H.run("--db", path, "import", "risks", H.file("r.csv",
+      "ref,asset,threat,likelihood\nR1,DB-1,T-LEAK,Possible\nR2,WEB-1,T-LEAK,Certain\n" ..
+      "R3,NEW-1,T-LEAK,Certain\n"))
+    assert.are.equal(0, code, err)
+    local now = assessed(path)
+    assert.are.same({ "12", "High" }, now.R1)       -- max(2, 4, 1) = 4, x 3
+    assert.are.same({ "10", "Medium" }, now.R2)     -- max(1, 2, 2) = 2, x 5
+    assert.are.same({ "", "unrated" }, now.R3)      -- an asset not valued: not rated, never 0
+    for ref, want in pairs(now) do assert.are.same(want, explained(path, ref), ref) end
+    -- as the API scores it with the asset given
+    local s, level = m:score({ likelihood = 3 }, { asset = { C = 2, I = 4, A = 1 } })
+    assert.are.same({ 12, "High" }, { s, level })
+    _, err, code = H.run("--db", path, "import", "assets",
+                         H.file("a2.csv", "id,name,type,c,i,a\nDB-1,Customer DB,information,2,1,1\n"))
+    assert.are.equal(0, code, err)
+    now = assessed(path)
+    assert.are.same({ "6", "Medium" }, now.R1)
+    assert.are.same({ "6", "Medium" }, explained(path, "R1"))
+  end)
+
   it("picks a matrix row by the asset's class", function()
     local path = register("class-matrix", "id,name,type,c,i,a\nDB-1,Customer DB,information,1,2,2\n" ..
                                           "WEB-1,Web shop,software,3,1,1\n")
