@@ -66,6 +66,13 @@ static void *grow(void *p, size_t bytes) {
   return fresh;
 }
 
+ISMS_API void *isms_column_alloc(size_t bytes) {
+  if (bytes < HUGE_PAGE / 2) return calloc(bytes ? bytes : 1, 1);
+  void *p = grow(NULL, bytes);
+  if (p) memset(p, 0, bytes);
+  return p;
+}
+
 /* Grows *p to bytes; on failure *p stays as it was (and is freed with the
 ** table). */
 static int grow_column(void **p, size_t bytes) {

@@ -57,27 +57,33 @@ end
 local col = {}
 for f = 1, 16 do col[f] = t.c.rating[f - 1] end
 local ob = t.c.obligations
-local rank = ffi.new("int16_t[?]", math.max(n, 1))
-local acc = ffi.new("uint8_t[?]", math.max(n, 1))
-t0 = wall()
-for k = 0, n - 1 do
-  local r = {}
-  local rated = true
-  for f = 1, 16 do
-    local p = col[f][k]
-    if p == 0 then rated = false end
-    r[f] = p ~= UNKNOWN and p > 0 and p - 1 or nil
+-- Each side makes its own result arrays inside its timing, as
+-- evaluate_table does; the fastest of two passes.
+local rank, acc
+local perrow_s = math.huge
+for _ = 1, 2 do
+  t0 = wall()
+  rank = ffi.new("int16_t[?]", math.max(n, 1))
+  acc = ffi.new("uint8_t[?]", math.max(n, 1))
+  for k = 0, n - 1 do
+    local r = {}
+    local rated = true
+    for f = 1, 16 do
+      local p = col[f][k]
+      if p == 0 then rated = false end
+      r[f] = p ~= UNKNOWN and p > 0 and p - 1 or nil
+    end
+    local rk, ok = 0, false
+    local l = rated and mean(r, 1, 8)
+    local impact = rated and (mean(r, 13, 16) or mean(r, 9, 12))
+    if l and impact then
+      rk = SEVERITY[band(impact)][band(l)]
+      ok = rk <= 2 and (ob[k] == 0 or rk <= 1)
+    end
+    rank[k], acc[k] = rk, ok and 1 or 0
   end
-  local rk, ok = 0, false
-  local l = rated and mean(r, 1, 8)
-  local impact = rated and (mean(r, 13, 16) or mean(r, 9, 12))
-  if l and impact then
-    rk = SEVERITY[band(impact)][band(l)]
-    ok = rk <= 2 and (ob[k] == 0 or rk <= 1)
-  end
-  rank[k], acc[k] = rk, ok and 1 or 0
+  perrow_s = math.min(perrow_s, wall() - t0)
 end
-local perrow_s = wall() - t0
 
 local function digest(rk, ac)
   local levels, a = { [0] = 0, 0, 0, 0, 0, 0 }, 0

@@ -316,6 +316,15 @@ end
 -- @treturn table `{ n, score (int64_t[n], millionths), rank (int16_t[n], 0 =
 --   unrated), acceptable (uint8_t[n]), level_names (by rank), order(k) }`;
 --   `order(k)` gives the k most urgent rows (0-based) as a uint32_t array
+-- A zeroed result column of n rows (isms_column_alloc: huge pages for a
+-- large one), freed by the garbage collector.
+local function result_column(ctype, n)
+  local bytes = n * ffi.sizeof(ctype)
+  local p = C.isms_column_alloc(bytes)
+  if p == nil then error({ msg = "out of memory for " .. n .. " risks", code = "NOMEM" }) end
+  return ffi.gc(ffi.cast(ctype .. " *", p), C.isms_free)
+end
+
 function M.evaluate_table(m, t)
   local r = m.spec.risk
   local staged = inputs.staged(m)
@@ -325,7 +334,7 @@ function M.evaluate_table(m, t)
   local nc = c.nclasses
   local map = ffi.new("int8_t[?]", math.max(nc, 1))
   for k = 0, nc - 1 do map[k] = r.class_idx[ffi.string(c.class_names[k])] or -1 end
-  local cls = ffi.new("int8_t[?]", N)
+  local cls = result_column("int8_t", N)
   assert(C.isms_risk_table_cols(c, map, cls, cols) == 0)
   local column = {}
   for k, name in ipairs(t.factors) do column[name] = k - 1 end
@@ -341,8 +350,8 @@ function M.evaluate_table(m, t)
     end
     if k <= 4 then cols.ratings[k - 1] = fcols[k - 1] end
   end
-  local score = ffi.new("int64_t[?]", N)
-  local rank = ffi.new("int16_t[?]", N)
+  local score = result_column("int64_t", N)
+  local rank = result_column("int16_t", N)
   cols.score, cols.rank = score, rank
   local staged_keep
   if staged then
@@ -389,7 +398,7 @@ function M.evaluate_table(m, t)
     end
     cols.verdicts = verdicts
   end
-  local acc = ffi.new("uint8_t[?]", N)
+  local acc = result_column("uint8_t", N)
   assert(C.isms_scorer_accept(m.scorer, cols, 0, acc) == 0)
   local level_names = {}
   for k, lv in ipairs(r.levels) do level_names[k] = lv.name end
