@@ -755,7 +755,38 @@ static const char *const migrations[] = {
     ") WITHOUT ROWID;"
     "CREATE INDEX feedback_received ON feedback(received);",
 
-    /* 11: methods of any number of factors, and scores that read the
+    /* 11: indexes for the speed goals of issues #15 and #21 (small, or
+    ** empty in a register whose risks are rated and decided).
+    ** Incident statistics: the counts per severity, category and month
+    ** in index order (no sort; the detection date for a window), and the
+    ** hours to contain and to close in order (median and 90th percentile
+    ** by position, not by sorting every incident). */
+    "CREATE INDEX incidents_stats ON incidents(severity, category, substr(detected, 1, 7),"
+    " detected);"
+    "CREATE INDEX incidents_contain ON incidents("
+    " ((julianday(contained) - julianday(detected)) * 24.0), detected, contained)"
+    " WHERE contained IS NOT NULL;"
+    "CREATE INDEX incidents_close ON incidents("
+    " ((julianday(closed) - julianday(detected)) * 24.0), detected, closed)"
+    " WHERE closed IS NOT NULL;"
+    /* What incidents touched, by target: `isms stale` probes the risks of
+    ** an incident's threat and asset threat by threat (the probes of
+    ** risks_threat stay in one part of it at a time). */
+    "CREATE INDEX incident_touches_target ON incident_touches(rel, target, incident, batch);"
+    /* Roadmap criteria count the risks not yet rated or levelled and the
+    ** unacceptable ones not yet decided from these, not by a scan. */
+    "CREATE INDEX risks_open ON risks(score, level) WHERE score IS NULL OR level IS NULL;"
+    "CREATE INDEX risks_undecided ON risks(acceptable, decision)"
+    " WHERE acceptable = 0 AND decision IS NULL;",
+    /* 12: per-scope operation (issue #19): an audit names the ISMS scope
+    ** it audits (none: every scope). Programme areas name the scopes they
+    ** cover, and scope exclusions the controls they make not applicable,
+    ** through record_links. */
+    "ALTER TABLE audits ADD COLUMN isms_scope TEXT;"
+    "CREATE INDEX audits_isms_scope"
+    "  ON audits(isms_scope, programme);",
+
+    /* 13: methods of any number of factors, and scores that read the
     ** threat (issue #16). Ratings past the fourth (r5..rN) are packed one
     ** byte each (the tier's position, 0 = not rated) in rx, so a register
     ** of 16 factors reads them in one column and the kernels still get a

@@ -133,6 +133,9 @@ run scopes add id=SCOPE-HQ title="IC design centre HQ" \
 run scope-exclusions add scope=SCOPE-HQ boundary=organisational \
   what="Foundry and OSAT operations" locations="Foundry (Hsinchu); OSAT (Penang)" \
   justification="run by the partners under their own certified ISMS; covered by contract (A.5.20)"
+run scope-exclusions add scope=SCOPE-HQ boundary=organisational \
+  what="Contracted software development" controls="A.8.30" \
+  justification="the centre contracts out no development; its EDA flows are built in-house"
 echo "-- an exclusion without a justification is refused:"
 run scope-exclusions add scope=SCOPE-HQ what="Company website" || true
 run scopes approve SCOPE-HQ --by P-001 --on 2026-03-02 --note "approved at the kick-off"
@@ -141,6 +144,11 @@ echo "-- the statement drafted in the guideline's Appendix A form:"
 run scopes statement SCOPE-HQ
 echo "-- isms scopes check (assets outside every scope)"
 run scopes check || true
+echo "-- the scope's own risk assessment and SoA (--scope): the controls its risks select,"
+echo "   the organisation's exclusions and the scope's own, each with its justification"
+run assess --scope SCOPE-HQ --top 3
+run soa show --scope SCOPE-HQ | awk '/^Controls$/ { c = 1 } !c || /^Control|^---|  yes  |EXCL-002/'
+run soa check --scope SCOPE-HQ
 echo
 
 echo "== objectives (clause 6.2)"

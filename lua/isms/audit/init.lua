@@ -13,6 +13,8 @@ local dates = require "isms.docs.dates"
 local docs = require "isms.docs"
 local nonconformity = require "isms.audit.nonconformity"
 local workflow = require "isms.audit.workflow"
+local scope = require "isms.context.scope"
+local scope_view = require "isms.context.scope_view"
 
 local M = {}
 
@@ -41,8 +43,49 @@ M.area_kind = kind.define {
     { name = "frequency_months", type = "int", min = 1, max = 60, required = true },
     { name = "owner", type = "text", help = "who owns the area (no one audits their own)" },
     { name = "notes", type = "text" },
+    { name = "scopes", type = "links", to = "scope",
+      help = "the ISMS scopes the area is audited in (none: every scope)" },
   },
+  -- The programme covers every scope: a scope no area is audited in.
+  check = function(reg, rows, problem)
+    local every = false
+    local covered = {}
+    for _, area in ipairs(rows) do
+      if #area.scopes == 0 then every = true end
+      for _, s in ipairs(area.scopes) do covered[s] = true end
+    end
+    if every then return end
+    for row in reg:query("SELECT id FROM scopes ORDER BY id") do
+      if not covered[row.id] then
+        problem(row.id, "scopes", ("no area of the audit programme covers scope %s"):format(row.id))
+      end
+    end
+  end,
 }
+
+-- Why an audit does not fit its ISMS scope: its programme area is not
+-- audited in that scope, or an asset it names is outside the scope.
+-- Returns the reason and the field, or nil.
+local function scope_problem(reg, row)
+  if not row.isms_scope then return nil end
+  if row.programme then
+    local area = reg:records("audit_area"):get(row.programme)
+    if area and #area.scopes > 0 then
+      local covers = false
+      for _, s in ipairs(area.scopes) do covers = covers or s == row.isms_scope end
+      if not covers then
+        return ("programme area %s is audited in %s, not in %s"):format(area.id,
+          table.concat(area.scopes, ", "), row.isms_scope), "isms_scope"
+      end
+    end
+  end
+  for _, a in ipairs(row.assets or {}) do
+    if not scope.contains(reg, a, row.isms_scope) then
+      return ("asset %s is not in scope %s"):format(a, row.isms_scope), "assets"
+    end
+  end
+  return nil
+end
 
 M.audit_kind = kind.define {
   kind = "audit", plural = "audits", table = "audits", key = "id", id_prefix = "AUD-",
@@ -52,6 +95,8 @@ M.audit_kind = kind.define {
     { name = "id", type = "id" },
     { name = "title", type = "text", required = true },
     { name = "programme", type = "ref", to = "audit_area", help = "the programme area it audits" },
+    { name = "isms_scope", type = "ref", to = "scope",
+      help = "the ISMS scope audited (none: every scope)" },
     { name = "triggered_by", type = "enum", values = M.TRIGGERS, default = "plan" },
     { name = "objectives", type = "text", help = "a: what the audit is to establish" },
     { name = "scope", type = "text", help = "b: the areas, sites and processes" },
@@ -72,7 +117,14 @@ M.audit_kind = kind.define {
     { name = "report_approved", type = "date" },
     { name = "distribution", type = "list", help = "who receives the report" },
   },
-  validate = function(row)
+  validate = function(row, old, reg)
+    -- Checked when the audit's scope, area or assets change, not on every
+    -- later edit: a scope may change after it was audited.
+    if not old or old.isms_scope ~= row.isms_scope or old.programme ~= row.programme
+        or table.concat(old.assets or {}, ";") ~= table.concat(row.assets or {}, ";") then
+      local why, field = scope_problem(reg, row)
+      if why then return why, field end
+    end
     if before(row.end_date, row.start_date) then
       return ("%s is before the start, %s"):format(row.end_date, row.start_date), "end_date"
     end
@@ -89,6 +141,13 @@ M.audit_kind = kind.define {
     if row.status == "closed" and not row.report_approved then
       return "an audit closes once its report is approved (report_approved_by, report_approved)",
         "status"
+    end
+  end,
+  -- Audits that no longer fit their scope (the scope or the area changed).
+  check = function(reg, rows, problem)
+    for _, r in ipairs(rows) do
+      local why, field = scope_problem(reg, r)
+      if why then problem(r.id, field, why) end
     end
   end,
 }
@@ -149,51 +208,121 @@ local function placeholders(n, first)
 end
 
 -- Risks treated by any of the controls: how many, how many unacceptable,
--- the highest level rank.
-local function risk_weight(reg, controls)
+-- the highest level rank; of the risks of one scope's assets with `with`
+-- (scope_view.condition: the WITH clause, the condition on `assets a`
+-- and its parameters).
+local function risk_weight(reg, controls, with, cond, params)
   if #controls == 0 then return { risks = 0, unacceptable = 0, top = nil } end
+  local np = params and #params or 0
   local sql = ("SELECT count(DISTINCT c.risk) AS n, count(DISTINCT CASE WHEN r.acceptable = 0 "
     .. "THEN c.risk END) AS u, max(r.level_rank) AS top FROM treatment_controls c JOIN risks r "
-    .. "ON r.ref = c.risk WHERE c.control IN (%s)"):format(placeholders(#controls, 1))
-  local row = docs.first_row(reg, sql, unpack(controls))
+    .. "ON r.ref = c.risk WHERE c.control IN (%s)"):format(placeholders(#controls, np + 1))
+  local args = {}
+  for k = 1, np do args[k] = params[k] end
+  for _, c in ipairs(controls) do args[#args + 1] = c end
+  if with then
+    sql = with .. "\n" .. sql:gsub(" WHERE ", " JOIN assets a ON a.id = r.asset WHERE ", 1)
+      .. " AND " .. cond
+  end
+  local row = docs.first_row(reg, sql, unpack(args))
   return { risks = tonumber(row.n) or 0, unacceptable = tonumber(row.u) or 0,
            top = tonumber(row.top) }
+end
+
+local function covers(area, id)
+  if #area.scopes == 0 then return true end
+  for _, s in ipairs(area.scopes) do if s == id then return true end end
+  return false
 end
 
 --- The audit programme as it stands: each area with its risk weight,
 -- its interval (halved, at least 3 months, where its controls treat
 -- unacceptable risks), the last audit of it and when the next is due;
--- most overdue first, then by weight. opts: { today }.
+-- most overdue first, then by weight. opts: { today, scope }: with a
+-- scope, the areas audited in that scope, weighed by the scope's risks,
+-- and the audits of that scope (and those of every scope).
+-- Returns the rows, or nil, message, "NOTFOUND" for an unknown scope.
 function M.programme(reg, opts)
   opts = opts or {}
   local today = records.today(opts.today)
+  local with, cond, params
+  if opts.scope then
+    with, cond, params = scope_view.condition(reg, opts.scope)
+    if not with then return nil, cond, params end
+  end
+  local which = opts.scope and " AND (isms_scope = ?2 OR isms_scope IS NULL)" or ""
+  local of_scope = { opts.scope }
   local out = {}
   for _, area in ipairs(reg:records("audit_area"):list()) do
-    local w = risk_weight(reg, area.controls)
-    local interval = area.frequency_months
-    if w.unacceptable > 0 then interval = math.max(3, math.ceil(interval / 2)) end
-    local last
-    for row in reg:query("SELECT max(coalesce(end_date, start_date)) AS d FROM audits WHERE "
-        .. "programme = ?1 AND status IN ('reported', 'closed')", area.id) do
-      last = row.d
+    if not opts.scope or covers(area, opts.scope) then
+      local w = risk_weight(reg, area.controls, with, cond, params)
+      local interval = area.frequency_months
+      if w.unacceptable > 0 then interval = math.max(3, math.ceil(interval / 2)) end
+      local last
+      for row in reg:query("SELECT max(coalesce(end_date, start_date)) AS d FROM audits WHERE "
+          .. "programme = ?1 AND status IN ('reported', 'closed')" .. which,
+          area.id, unpack(of_scope)) do
+        last = row.d
+      end
+      local planned
+      for row in reg:query("SELECT min(start_date) AS d FROM audits WHERE programme = ?1 AND "
+          .. "status IN ('planned', 'in_progress')" .. which, area.id, unpack(of_scope)) do
+        planned = row.d
+      end
+      local due = last and dates.add_months(last, interval) or today
+      out[#out + 1] = { id = area.id, title = area.title, owner = area.owner, scope = opts.scope,
+                        frequency_months = area.frequency_months, interval_months = interval,
+                        risks = w.risks, unacceptable = w.unacceptable, top_rank = w.top,
+                        last = last, due = due, overdue = due <= today and not planned,
+                        planned = planned, controls = area.controls,
+                        requirements = area.requirements, scopes = area.scopes }
     end
-    local planned
-    for row in reg:query("SELECT min(start_date) AS d FROM audits WHERE programme = ?1 AND "
-        .. "status IN ('planned', 'in_progress')", area.id) do
-      planned = row.d
-    end
-    local due = last and dates.add_months(last, interval) or today
-    out[#out + 1] = { id = area.id, title = area.title, owner = area.owner,
-                      frequency_months = area.frequency_months, interval_months = interval,
-                      risks = w.risks, unacceptable = w.unacceptable, top_rank = w.top,
-                      last = last, due = due, overdue = due <= today and not planned,
-                      planned = planned, controls = area.controls,
-                      requirements = area.requirements }
   end
   table.sort(out, function(a, b)
     if a.due ~= b.due then return a.due < b.due end
     if a.unacceptable ~= b.unacceptable then return a.unacceptable > b.unacceptable end
     return a.id < b.id
+  end)
+  return out
+end
+
+--- The programme across the ISMS scopes (9.2: the programme covers every
+-- scope): for each scope, each area audited in it with its last audit in
+-- that scope and when the next is due; a scope no area covers has one
+-- row with no area. opts: { today }. Returns { rows = { { scope, title,
+-- area, area_title, interval_months, risks, unacceptable, last, due,
+-- overdue, planned } }, uncovered = { scope ids } }.
+function M.coverage(reg, opts)
+  opts = opts or {}
+  local rows, uncovered = {}, {}
+  for _, s in ipairs(reg:records("scope"):list()) do
+    local areas = assert(M.programme(reg, { today = opts.today, scope = s.id }))
+    if #areas == 0 then
+      uncovered[#uncovered + 1] = s.id
+      rows[#rows + 1] = { scope = s.id, title = s.title }
+    end
+    for _, a in ipairs(areas) do
+      rows[#rows + 1] = { scope = s.id, title = s.title, area = a.id, area_title = a.title,
+                          interval_months = a.interval_months, risks = a.risks,
+                          unacceptable = a.unacceptable, last = a.last, due = a.due,
+                          overdue = a.overdue, planned = a.planned }
+    end
+  end
+  return { rows = rows, uncovered = uncovered }
+end
+
+--- The audits of one scope (bound to it, or to every scope), by start
+-- date: audit rows as reg:records("audit"):list() gives them.
+function M.of_scope(reg, id)
+  local out = {}
+  for _, a in ipairs(reg:records("audit"):list()) do
+    if a.isms_scope == nil or a.isms_scope == id then out[#out + 1] = a end
+  end
+  table.sort(out, function(x, y)
+    if (x.start_date or "") ~= (y.start_date or "") then
+      return (x.start_date or "") < (y.start_date or "")
+    end
+    return x.id < y.id
   end)
   return out
 end
@@ -292,12 +421,23 @@ function M.checklist(reg, id)
   local cat = reg:soa_catalog()
   local soa = {}
   for row in reg:rows("soa") do soa[row.control] = row end
+  -- An audit of one scope reads that scope's SoA.
+  local scoped
+  if a.isms_scope then
+    local ssoa = scope_view.soa(reg, a.isms_scope, { linked = 0, assets = false })
+    if ssoa then
+      scoped = {}
+      for _, e in ipairs(ssoa.entries) do scoped[e.control] = e end
+    end
+  end
   local controls = a.controls
   if #controls == 0 then
     controls = {}
     for _, c in ipairs(cat and cat.controls or {}) do
       local s = soa[c.id]
-      if s and s.applicable == "1" then controls[#controls + 1] = c.id end
+      if scoped then
+        if scoped[c.id].applicable then controls[#controls + 1] = c.id end
+      elseif s and s.applicable == "1" then controls[#controls + 1] = c.id end
     end
   end
   for _, c in ipairs(controls) do
@@ -314,7 +454,12 @@ function M.checklist(reg, id)
       found[#found + 1] = row.id
     end
     local soa_text = "not in the SoA"
-    if s then
+    local e = scoped and scoped[c]
+    if e and e.applicable ~= nil then
+      soa_text = e.applicable and ("applicable in %s, %s"):format(a.isms_scope,
+          e.status or "status not set")
+        or ("excluded from %s: %s"):format(a.isms_scope, e.justification or "")
+    elseif s then
       soa_text = s.applicable == "1" and ("applicable, " .. (s.status or "status not set"))
         or "excluded: " .. (s.justification or "")
     end
@@ -378,6 +523,7 @@ function M.report_model(reg, id, opts)
     register = opts.register,
     sections = {
       { id = "plan", title = "Audit plan", kind = "facts", facts = {
+        { label = "ISMS scope", value = a.isms_scope or "every scope" },
         { label = "Triggered by", value = a.triggered_by },
         { label = "a. Objectives", value = a.objectives },
         { label = "b. Scope", value = a.scope },

@@ -196,17 +196,41 @@ return function(kit)
   -- ------------------------------------------------------------ audits
 
   records_cli.verb("audit", "programme", {
-    usage = "programme [--today D]", options = { today = "value" },
-    summary = "the audit programme: areas by due date and risk weight",
+    usage = "programme [--today D] [--scope ID]", options = { today = "value", scope = "value" },
+    summary = "the audit programme: areas by due date and risk weight (--scope: in one ISMS scope)",
     run = function(reg, opts)
       local today, terr = today_of(opts)
       if not today then return fail(terr, "USAGE") end
-      local rows = audit.programme(reg, { today = today })
+      local rows, e, code = audit.programme(reg, { today = today, scope = opts.scope })
+      if not rows then return fail(e, code) end
       for _, r in ipairs(rows) do
         r.controls, r.requirements = table.concat(r.controls, "; "), table.concat(r.requirements, "; ")
+        r.scopes = #r.scopes > 0 and table.concat(r.scopes, "; ") or "every scope"
       end
-      return table_out(rows, { "id", { "title", "title", 40 }, "owner", "interval_months", "risks",
-                               "unacceptable", "last", "due", "overdue", "planned" }, opts)
+      return table_out(rows, { "id", { "title", "title", 40 }, "owner", "scopes", "interval_months",
+                               "risks", "unacceptable", "last", "due", "overdue", "planned" }, opts)
+    end,
+  })
+
+  records_cli.verb("audit", "coverage", {
+    usage = "coverage [--today D]", options = { today = "value" },
+    summary = "the programme across the ISMS scopes: every scope's areas, last audit, next due "
+              .. "(exit 1 if a scope has none)",
+    run = function(reg, opts)
+      local today, terr = today_of(opts)
+      if not today then return fail(terr, "USAGE") end
+      local cov = audit.coverage(reg, { today = today })
+      local rc = table_out(cov.rows, { "scope", { "title", "title", 30 }, "area",
+        { "area_title", "area_title", 30 }, "interval_months", "risks", "unacceptable", "last",
+        "due", "overdue", "planned" }, opts)
+      if rc ~= EXIT.OK then return rc end
+      if #cov.uncovered > 0 then
+        if not (opts.json or opts.format == "json") then
+          out(("no programme area covers scope(s) %s\n"):format(table.concat(cov.uncovered, ", ")))
+        end
+        return EXIT.FAIL
+      end
+      return EXIT.OK
     end,
   })
 

@@ -7,36 +7,12 @@ local format = require "isms.store.format"
 local risk_register = require "isms.risk.register"
 
 local risk_csv = require "isms.risk.csv"
+local assess = require "isms.risk.assess"
+local scope_view = require "isms.context.scope_view"
 
-local ffi, C = ffi_b.ffi, ffi_b.C
-
-local function obligations_text(mask)
-  local t = {}
-  if bit.band(mask or 0, 1) ~= 0 then t[#t + 1] = "legal" end
-  if bit.band(mask or 0, 2) ~= 0 then t[#t + 1] = "regulatory" end
-  if bit.band(mask or 0, 4) ~= 0 then t[#t + 1] = "contractual" end
-  return table.concat(t, ",")
-end
-
+local ffi = ffi_b.ffi
 local flat, csv_columns = risk_csv.flat, risk_csv.columns
-
--- The prioritised register: the risks of a RiskTable in priority order
--- with their position (the first `limit`, or all).
-local function prioritised(t, res, limit)
-  local list = {}
-  local order, k = res.order(limit or res.n)
-  for p = 1, k do
-    local i = order[p - 1]
-    local rank = res.rank[i]
-    list[p] = { priority = p, ref = t:ref(i), asset = t:asset_id(i), class = t:class(i),
-                threat = t:threat(i), level = rank > 0 and res.level_names[rank] or "unrated",
-                score = rank > 0 and format.number(tonumber(res.score[i]) / 1e6) or "",
-                obligations = obligations_text(t.c.obligations[i]),
-                acceptable = rank > 0 and (res.acceptable[i] == 1 and "yes" or "no") or "",
-                decision = t:decision(i) }
-  end
-  return list
-end
+local prioritised = assess.prioritised
 
 -- Reads the register's risks into columns and evaluates them under m;
 -- raises what the kit reports (a failing rule function: {msg, code}).
@@ -83,8 +59,9 @@ return function(kit)
             .. "export FILE|import FILE|explain REF]",
     summary = "the risk register: list, generate from catalogs, edit, score, CSV",
     help = [[
-list [--asset ID] [--top N] [--format F]
-                 the risks, by ref (or the N most urgent, in priority order)
+list [--asset ID] [--scope ID] [--top N] [--format F]
+                 the risks, by ref (or the N most urgent, in priority order);
+                 --scope: the risks of one ISMS scope's assets
 generate CATALOG one risk per asset, threat and vulnerability of the catalog
                  that applies to the asset's type (catalogs/CATALOG.lua);
                  existing risks are kept as they are
@@ -101,7 +78,7 @@ explain REF [--residual] [--target F=V,...] [--format json]
                  how the risk's score, level and acceptance come about, step
                  by step: inputs, stages, band or matrix cell, criteria;
                  --target adds the score after planned changes of ratings]],
-    options = { asset = "value", top = "count", format = "value", reason = "value",
+    options = { asset = "value", scope = "value", top = "count", format = "value", reason = "value",
                 ["max-errors"] = "positive", residual = "flag", target = "value" },
     run = function(ctx, opts, pos)
       local sub = pos[1] or "list"
@@ -110,14 +87,35 @@ explain REF [--residual] [--target F=V,...] [--format json]
       return with_method(ctx, function(reg, m)
         local fail = kit.fail
         local factors = reg:risk_factors() or m:factors()
+        if opts.scope and sub ~= "list" then
+          return fail("--scope is an option of isms risks list", "USAGE")
+        end
         if sub == "list" then
           if opts.top then
             local t, res = evaluated(reg, m, { asset = opts.asset })
-            out(kit.render(prioritised(t, res, opts.top), PRIORITY_COLUMNS, opts.format,
+            local keep
+            if opts.scope then
+              local serr, scode
+              keep, serr, scode = scope_view.mask(reg, opts.scope, t)
+              if not keep then return fail(serr, scode) end
+            end
+            out(kit.render(prioritised(t, res, opts.top, keep), PRIORITY_COLUMNS, opts.format,
                            PRIORITY_TABLE))
             return EXIT.OK
           end
-          local rows = reg:risks({ asset = opts.asset })
+          local rows
+          if opts.scope then
+            local serr, scode
+            rows, serr, scode = scope_view.risks(reg, opts.scope)
+            if not rows then return fail(serr, scode) end
+            if opts.asset then
+              local only = {}
+              for _, r in ipairs(rows) do if r.asset == opts.asset then only[#only + 1] = r end end
+              rows = only
+            end
+          else
+            rows = reg:risks({ asset = opts.asset })
+          end
           local cols = { { "ref", "ref", 40 } }
           for _, f in ipairs(factors) do cols[#cols + 1] = f end
           for _, c in ipairs({ "score", "level", "acceptable", "decision",
@@ -247,7 +245,7 @@ explain REF [--residual] [--target F=V,...] [--format json]
   })
 
   kit.command("assess", {
-    usage = "isms assess [--top N] [--format table|csv|json]",
+    usage = "isms assess [--scope ID] [--top N] [--format table|csv|json]",
     summary = "where the risk assessment stands (6.2 a-j) and the prioritised register",
     help = [[
 Walks the assessment exercise of the guideline (6.2 a-j) over the register
@@ -256,79 +254,33 @@ an owner or a value, assets without risks, risks without impacts, owners or
 existing controls, unrated risks, risks whose stored level is out of date,
 unacceptable risks without a decision. Then prints the risks in priority
 order (level, score, then legal, regulatory and contractual obligations),
-the first --top N (default 20; 0 for all).]],
-    options = { top = "count", format = "value" },
+the first --top N (default 20; 0 for all). --scope ID assesses one ISMS
+scope: its assets (isms scopes assets ID) and their risks.]],
+    options = { top = "count", format = "value", scope = "value" },
     run = function(ctx, opts)
       local ok, ferr = kit.check_format(opts.format)
       if not ok then return nil, ferr, "USAGE" end
       return with_method(ctx, function(reg, m)
         local t, res = evaluated(reg, m)
-        local c, n = t.c, t.n
-        local A = c.assets
-        local nassets = tonumber(A.n)
-        local no_owner, no_value, no_risk = 0, 0, 0
-        for a = 0, nassets - 1 do
-          if bit.band(A.flags[a], C.ISMS_ASSET_OWNED) == 0 then no_owner = no_owner + 1 end
-          if bit.band(A.flags[a], C.ISMS_ASSET_VALUED) == 0 then no_value = no_value + 1 end
-          if A.risks[a] == 0 then no_risk = no_risk + 1 end
+        local keep
+        if opts.scope then
+          local serr, scode
+          keep, serr, scode = scope_view.mask(reg, opts.scope, t)
+          if not keep then return kit.fail(serr, scode) end
         end
-        -- A stored level is current when it names the level now computed:
-        -- the rank of each stored level name under m (0: none).
-        local rank_of_name = {}
-        for k, name in ipairs(res.level_names) do rank_of_name[name] = k end
-        local stored_rank = ffi.new("int16_t[?]", math.max(c.nlevels, 1))
-        for k = 0, c.nlevels - 1 do
-          stored_rank[k] = rank_of_name[ffi.string(c.level_names[k])] or -1
-        end
-        local cnt = { impacts = 0, owners = 0, controls = 0, unrated = 0, stale = 0,
-                      undecided = 0, unacceptable = 0 }
-        local OWNERS, CONTROLS = C.ISMS_RISK_OWNERS, C.ISMS_RISK_CONTROLS
-        local rank, acc = res.rank, res.acceptable
-        for i = 0, n - 1 do
-          local fl = c.flags[i]
-          if c.impacts[i] < 0 then cnt.impacts = cnt.impacts + 1 end
-          if bit.band(fl, OWNERS) == 0 then cnt.owners = cnt.owners + 1 end
-          if bit.band(fl, CONTROLS) == 0 then cnt.controls = cnt.controls + 1 end
-          local rk = rank[i]
-          if rk == 0 then cnt.unrated = cnt.unrated + 1
-          else
-            local lv = c.level[i]
-            if lv < 0 or stored_rank[lv] ~= rk or c.acceptable[i] ~= acc[i] then
-              cnt.stale = cnt.stale + 1
-            end
-            if acc[i] == 0 then
-              cnt.unacceptable = cnt.unacceptable + 1
-              if c.decision[i] == 0 then cnt.undecided = cnt.undecided + 1 end
-            end
-          end
-        end
-        local function step(id, what, done, missing)
-          return { step = id, what = what, status = missing == 0 and "done" or "missing",
-                   done = done, missing = missing }
-        end
-        local steps = {
-          step("a", "assets and owners", nassets - no_owner, no_owner),
-          step("b", "asset values", nassets - no_value, no_value),
-          step("c", "threats and vulnerabilities (assets with risks)", nassets - no_risk, no_risk),
-          step("d", "impacts identified", n - cnt.impacts, cnt.impacts),
-          step("e", "risks and risk owners", n - cnt.owners, cnt.owners),
-          step("f", "existing controls recorded", n - cnt.controls, cnt.controls),
-          step("g-h", "impact and likelihood rated", n - cnt.unrated, cnt.unrated),
-          step("i", "risk levels determined (stored level current)", n - cnt.unrated - cnt.stale,
-               cnt.stale + cnt.unrated),
-          step("j", "evaluated: unacceptable risks with a decision",
-               cnt.unacceptable - cnt.undecided, cnt.undecided),
-        }
+        local steps, nassets, n = assess.steps(t, res, keep)
         if opts.format == "csv" or opts.format == "json" then
-          out(kit.render(prioritised(t, res, nil), PRIORITY_COLUMNS, opts.format, PRIORITY_TABLE))
+          out(kit.render(prioritised(t, res, nil, keep), PRIORITY_COLUMNS, opts.format,
+                         PRIORITY_TABLE))
           return EXIT.OK
         end
-        out(("assessment under %s: %d assets, %d risks\n\n"):format(m:name(), nassets, n))
+        out(("assessment under %s%s: %d assets, %d risks\n\n"):format(m:name(),
+          opts.scope and (" of scope " .. opts.scope) or "", nassets, n))
         out(format.table(steps, { "step", { "what", "what", 50 }, "status", "done",
                                   "missing" }), "\n")
         local top = opts.top or 20
         out(("prioritised register%s:\n"):format(top > 0 and (" (top " .. top .. ")") or ""))
-        out(format.table(prioritised(t, res, top > 0 and top or nil), PRIORITY_TABLE))
+        out(format.table(prioritised(t, res, top > 0 and top or nil, keep), PRIORITY_TABLE))
         return EXIT.OK
       end)
     end,

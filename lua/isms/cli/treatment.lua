@@ -6,6 +6,9 @@ local report = require "isms.report.models"
 local records = require "isms.store.records"
 local format = require "isms.store.format"
 local treatment = require "isms.treat.treatment"
+local scope_view = require "isms.context.scope_view"
+local scope_report = require "isms.context.scope_report"
+local audit = require "isms.audit"
 
 -- "S=3,O=2" -> { S = "3", O = "2" }
 local function ratings_of(text, list_of)
@@ -25,7 +28,8 @@ return function(kit)
 
   local emit = kit.emit
 
-  local REPORT_OPTIONS = { format = "value", out = "value", today = "value", limit = "value" }
+  local REPORT_OPTIONS = { format = "value", out = "value", today = "value", limit = "value",
+                           scope = "value" }
   local function report_opts(ctx, opts)
     if opts.today then
       local ok, why = records.date(opts.today, "--today")
@@ -104,13 +108,17 @@ share    --shared-with PARTY, optional --residual]],
   })
 
   kit.command("soa", {
-    usage = "isms soa [show|check|set CONTROL|issue|catalogs NAMES] [--format F] [--out FILE]",
+    usage = "isms soa [show|check|set CONTROL|issue|catalogs NAMES] [--scope ID] [--format F] "
+            .. "[--out FILE]",
     summary = "the Statement of Applicability: show, check, set entries, issue revisions",
     help = [[
 show        every control of the SoA's catalogs (default): applicability,
             reasons, justification, status, linked risks; --format table,
             csv, json, markdown, html or xlsx (with --out FILE)
 check       the consistency problems; exit 3 when there are any
+--scope ID  show and check the SoA of one ISMS scope: the controls its
+            risks select, the organisation's exclusions and the scope's
+            own (scope-exclusions with controls=...), each justified
 set CONTROL --applicable | --excluded, --reasons risk,legal,contractual,business,
             --justification TEXT, --status not_started|planned|partial|implemented,
             --owner NAME
@@ -122,11 +130,26 @@ catalogs NAMES
     options = { format = "value", out = "value", today = "value", limit = "value",
                 applicable = "flag", excluded = "flag", reasons = "value",
                 justification = "value", status = "value", owner = "value",
-                ["approved-by"] = "value", note = "value", reason = "value" },
+                ["approved-by"] = "value", note = "value", reason = "value", scope = "value" },
     run = function(ctx, opts, pos)
       local sub = pos[1] or "show"
+      if opts.scope and sub ~= "show" and sub ~= "check" then
+        return nil, "--scope is an option of isms soa show and isms soa check", "USAGE"
+      end
       return kit.with_register(ctx, function(reg)
-        if sub == "show" then
+        if opts.scope and sub == "show" then
+          local ro, why = report_opts(ctx, opts)
+          if not ro then return fail(why, "USAGE") end
+          local model, e, code = scope_view.soa_model(reg, opts.scope, ro)
+          if not model then return fail(e, code) end
+          return emit(reg, model, opts)
+        elseif opts.scope then
+          local soa, e, code = scope_view.soa(reg, opts.scope, { assets = false })
+          if not soa then return fail(e, code) end
+          for _, p in ipairs(soa.problems) do out("error: ", p, "\n") end
+          out(("%d problem(s) in the SoA of scope %s\n"):format(#soa.problems, opts.scope))
+          return #soa.problems == 0 and EXIT.OK or EXIT.INPUT
+        elseif sub == "show" then
           local ro, why = report_opts(ctx, opts)
           if not ro then return fail(why, "USAGE") end
           local model, e, code = report.soa(reg, ro)
@@ -219,7 +242,7 @@ delay ID    --to DATE --why TEXT --approved-by NAME: a recorded re-dating]],
 
   kit.command("report", {
     usage = "isms report [--format table|csv|json|markdown|html|xlsx] [--out FILE] [--today DATE] "
-            .. "[--limit N]",
+            .. "[--limit N] [--scope ID]",
     summary = "the risk report: summary, heat maps, urgent risks, acceptance, SoA, RTP",
     help = [[
 One report of the register: a summary, the risk heat map before and after
@@ -228,13 +251,21 @@ treatment, residual risk awaiting acceptance, the SoA with its problems and
 the RTP as of --today. HTML is one self-contained page (inline SVG heat
 maps, no script); XLSX has one sheet per register with every risk and every
 task, frozen headers and filters. Confidential columns are marked in every
-format.]],
+format. --scope ID reports one ISMS scope: its boundaries and exclusions,
+the assessment of its assets' risks (6.2 a-j) with the most urgent, its
+SoA and its audits.]],
     options = REPORT_OPTIONS,
     run = function(ctx, opts, pos)
       if pos[1] then return nil, "usage: " .. kit.commands.report.usage, "USAGE" end
       local ro, why = report_opts(ctx, opts)
       if not ro then return nil, why, "USAGE" end
       return kit.with_register(ctx, function(reg)
+        if opts.scope then
+          ro.programme = audit.programme
+          local model, e, code = scope_report.model(reg, opts.scope, ro)
+          if not model then return fail(e, code) end
+          return emit(reg, model, opts, { today = ro.today })
+        end
         local model, e, code = report.full(reg, ro)
         if not model then return fail(e, code) end
         return emit(reg, model, opts, { full_risks = true, full_tasks = true, today = ro.today })

@@ -16,6 +16,8 @@ local scope = require "isms.context.scope"
 local objectives = require "isms.context.objectives"
 local communication = require "isms.context.communication"
 local business_case = require "isms.context.business_case"
+local scope_view = require "isms.context.scope_view"
+local scope_report = require "isms.context.scope_report"
 
 local M = {}
 
@@ -23,6 +25,8 @@ M.scope = scope
 M.objectives = objectives
 M.communication = communication
 M.business_case = business_case
+M.scope_view = scope_view
+M.scope_report = scope_report
 
 local SIDES = { "internal", "external" }
 
@@ -203,6 +207,8 @@ kind.define {
     { name = "locations", type = "links", to = "location", help = "locations left out" },
     { name = "parties", type = "links", to = "party", help = "units and owners left out" },
     { name = "assets", type = "links", to = "asset", help = "single assets left out" },
+    { name = "controls", type = "links", to = "control",
+      help = "controls not applicable in the scope because of it (the scope's SoA)" },
   },
 }
 

@@ -145,7 +145,9 @@ end
 -- risks), each as of the batch that linked it (incident_touches, kept by
 -- the schema's triggers; links since removed are gone from it). The
 -- trigger's match says which must meet; min_severity keeps the incidents
--- at or above a tier of the severity scale.
+-- at or above a tier of the severity scale. The touches are read by
+-- target (incident_touches_target), so the risks of one threat (or
+-- asset) are probed together rather than all over the index.
 PART.incident = function(reg, t, ti, ctx)
   if not first(reg, ("SELECT 1 AS x FROM incident_touches WHERE batch > %d LIMIT 1"):format(ctx.lo)) then
     return nil
@@ -174,21 +176,23 @@ PART.incident = function(reg, t, ti, ctx)
   if t.match == "asset and threat" then
     parts[#parts + 1] = head .. ([[max(a.batch, h.batch) AS batch, {assessed} AS since,
   a.incident AS detail%s
-FROM incident_touches a CROSS JOIN incident_touches h ON h.incident = a.incident AND h.rel = 'threats'
+FROM incident_touches h INDEXED BY incident_touches_target
+CROSS JOIN incident_touches a ON a.incident = h.incident AND a.rel = 'assets'
 CROSS JOIN risks r INDEXED BY risks_threat ON r.threat = h.target AND r.asset = a.target
-WHERE a.rel = 'assets' AND max(a.batch, h.batch) > %d AND r.level IS NOT NULL
+WHERE h.rel = 'threats' AND max(a.batch, h.batch) > %d AND r.level IS NOT NULL
   AND {assessed} < max(a.batch, h.batch)%s]])
       :format(tail, ctx.lo, sev("a"))
   end
   if t.match == "asset" or t.match == "asset or threat" then
     parts[#parts + 1] = head .. ([[a.batch AS batch, {assessed} AS since, a.incident AS detail%s
-FROM incident_touches a CROSS JOIN risks r ON r.asset = a.target
+FROM incident_touches a INDEXED BY incident_touches_target CROSS JOIN risks r ON r.asset = a.target
 WHERE a.rel = 'assets' AND a.batch > %d AND r.level IS NOT NULL AND {assessed} < a.batch%s]])
       :format(tail, ctx.lo, sev("a"))
   end
   if t.match == "threat" or t.match == "asset or threat" then
     parts[#parts + 1] = head .. ([[h.batch AS batch, {assessed} AS since, h.incident AS detail%s
-FROM incident_touches h CROSS JOIN risks r INDEXED BY risks_threat ON r.threat = h.target
+FROM incident_touches h INDEXED BY incident_touches_target
+CROSS JOIN risks r INDEXED BY risks_threat ON r.threat = h.target
 WHERE h.rel = 'threats' AND h.batch > %d AND r.level IS NOT NULL AND {assessed} < h.batch%s]])
       :format(tail, ctx.lo, sev("h"))
   end
@@ -433,7 +437,7 @@ local function build(reg, opts)
     if b and (not lo or b < lo) then lo = b end
   end
   local ctx = { today = today, lo = lo or 0, ctes = {}, file = triggers.file }
-  local events, reviews, extra = {}, {}, {}
+  local events, reviews, extra, event_trigs = {}, {}, {}, {}
   for ti, t in ipairs(triggers.triggers) do
     if t.stale and (not opts.trigger or opts.trigger == t.name) then
       if t.on == "review_due" then
@@ -454,7 +458,10 @@ local function build(reg, opts)
         end
       elseif lo and (not opts.kind or opts.kind == "risk") then
         local sql = PART[t.on](reg, t, ti, ctx)
-        if sql then events[#events + 1] = sql:gsub("{assessed}", ASSESSED) end
+        if sql then
+          events[#events + 1] = sql:gsub("{assessed}", ASSESSED)
+          event_trigs[#event_trigs + 1] = ti
+        end
       end
     end
   end
@@ -463,6 +470,7 @@ local function build(reg, opts)
   for _, r in ipairs(reviews) do all[#all + 1] = r.sql end
   return { ctes = ctx.ctes, body = #all > 0 and table.concat(all, "\nUNION ALL\n") or nil,
            events = #events > 0 and table.concat(events, "\nUNION ALL\n") or nil,
+           event_trigs = event_trigs,
            reviews = reviews, risk_due = ctx.risk_due, extra = extra, triggers = triggers,
            cycles = cycles, today = today }
 end
@@ -508,14 +516,27 @@ local function summary(reg, opts)
     total = total + n
   end
   if q.events then
+    -- One GROUP BY of the changes' rows by record (SQLite groups by
+    -- sorting; counting DISTINCT per trigger and again for the total
+    -- sorted them twice), then one pass over the records.
     local due = q.risk_due and ("NOT " .. q.risk_due("e.since", "e.grp", "e.id")) or "1"
-    for row in reg:query(with(q, "e", q.events)
-        .. "SELECT trig, count(*) AS reasons, count(DISTINCT id) AS records FROM e GROUP BY trig "
-        .. "UNION ALL SELECT -1, 0, count(DISTINCT id) FROM e WHERE " .. due) do
-      local ti = tonumber(row.trig)
-      if ti < 0 then total = total + tonumber(row.records)
-      else count(ti, tonumber(row.records), tonumber(row.reasons)) end
+    local per, outer, seen = {}, {}, {}
+    for _, ti in ipairs(q.event_trigs) do
+      if not seen[ti] then
+        seen[ti] = true
+        per[#per + 1] = ("sum(e.trig = %d) AS t%d"):format(ti, ti)
+        outer[#outer + 1] = ("count(*) FILTER (WHERE t%d > 0) AS records%d, coalesce(sum(t%d), 0) "
+                             .. "AS reasons%d"):format(ti, ti, ti, ti)
+      end
     end
+    local row = first(reg, with(q, "e", q.events) .. "SELECT " .. table.concat(outer, ", ")
+      .. ", count(*) FILTER (WHERE nd) AS fresh FROM (SELECT e.id, " .. table.concat(per, ", ")
+      .. ", max(" .. due .. ") AS nd FROM e GROUP BY e.id)")
+    for ti in pairs(seen) do
+      local records_n = tonumber(row["records" .. ti])
+      if records_n > 0 then count(ti, records_n, tonumber(row["reasons" .. ti])) end
+    end
+    total = total + tonumber(row.fresh)
   end
   for _, row in ipairs(q.extra) do
     count(row.trig, 1, 1)

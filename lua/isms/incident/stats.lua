@@ -9,11 +9,13 @@ local sql_read = require "isms.incident._sql"
 
 local M = {}
 
---- Periods an incident's detection date is counted in.
-M.PERIODS = {
-  month = "substr(i.detected, 1, 7)",
-  quarter = "substr(i.detected, 1, 4) || '-Q' || ((CAST(substr(i.detected, 6, 2) AS INTEGER) + 2) / 3)",
-  year = "substr(i.detected, 1, 4)",
+-- The period an incident detected in month "YYYY-MM" is counted in.
+local PERIOD_OF = {
+  month = function(m) return m end,
+  quarter = function(m)
+    return ("%s-Q%d"):format(m:sub(1, 4), math.floor(((tonumber(m:sub(6, 7)) or 0) + 2) / 3))
+  end,
+  year = function(m) return m:sub(1, 4) end,
 }
 
 -- The WHERE clause and arguments of opts.from / opts.to (dates, inclusive).
@@ -34,27 +36,40 @@ local function rows(reg, sql, args) return sql_read.all(reg, sql, unpack(args)) 
 
 -- Mean, median and 90th percentile (nearest rank) of the hours from
 -- detection to containment and to closure, over the incidents that have
--- both times: one pass over the incidents, one sort per measure.
+-- both times. The schema's indexes incidents_contain and incidents_close
+-- hold the hours in order: the count and mean are one pass over an index,
+-- the median and the 90th percentile are read at their rank (OFFSET), and
+-- no incident is sorted here.
+local DURATION = {
+  contain = { index = "incidents_contain", col = "contained" },
+  close = { index = "incidents_close", col = "closed" },
+}
 local function durations(reg, where, args)
-  local function ranked(col)
-    return ("SELECT '%s' AS what, %s AS h, row_number() OVER (ORDER BY %s) AS k, count(*) OVER () AS n "
-            .. "FROM d WHERE %s IS NOT NULL"):format(col, col, col, col)
-  end
-  local sql = ([[
-WITH d AS MATERIALIZED (
-  SELECT (julianday(i.contained) - julianday(i.detected)) * 24.0 AS contain,
-         (julianday(i.closed) - julianday(i.detected)) * 24.0 AS close
-  FROM incidents i WHERE (i.contained IS NOT NULL OR i.closed IS NOT NULL)%s),
-r AS (%s UNION ALL %s)
-SELECT what, max(n) AS n, avg(h) AS mean,
-       avg(CASE WHEN k IN ((n + 1) / 2, (n + 2) / 2) THEN h END) AS median,
-       min(CASE WHEN k >= (n * 9 + 9) / 10 THEN h END) AS p90
-FROM r GROUP BY what]]):format(where, ranked("contain"), ranked("close"))
   local function hours(v) return v and math.floor(tonumber(v) * 100 + 0.5) / 100 or nil end
-  local out = { contain = { n = 0 }, close = { n = 0 } }
-  for _, row in ipairs(rows(reg, sql, args)) do
-    out[row.what] = { n = tonumber(row.n) or 0, mean = hours(row.mean), median = hours(row.median),
-                      p90 = hours(row.p90) }
+  local out = {}
+  for what, d in pairs(DURATION) do
+    local h = ("((julianday(i.%s) - julianday(i.detected)) * 24.0)"):format(d.col)
+    local from = ("FROM incidents i INDEXED BY %s WHERE i.%s IS NOT NULL AND %s IS NOT NULL%s")
+      :format(d.index, d.col, h, where)
+    local row = sql_read.first(reg, ("SELECT count(*) AS n, avg(%s) AS mean %s"):format(h, from),
+                               unpack(args))
+    local n = tonumber(row.n) or 0
+    local t = { n = n }
+    if n > 0 then
+      t.mean = hours(row.mean)
+      -- ranks (1-based): the median is the mean of ranks (n+1)/2 and (n+2)/2
+      -- (one rank when n is odd), the 90th percentile rank (9n+9)/10
+      local lo, hi = math.floor((n + 1) / 2), math.floor((n + 2) / 2)
+      local at = ("SELECT %s AS h %s ORDER BY %s LIMIT %%d OFFSET %%d"):format(h, from, h)
+      local sum, k = 0, 0
+      for _, r in ipairs(rows(reg, at:format(hi - lo + 1, lo - 1), args)) do
+        sum, k = sum + tonumber(r.h), k + 1
+      end
+      t.median = k > 0 and hours(sum / k) or nil
+      local p = rows(reg, at:format(1, math.floor((n * 9 + 9) / 10) - 1), args)[1]
+      t.p90 = p and hours(p.h) or nil
+    end
+    out[what] = t
   end
   return out
 end
@@ -84,6 +99,59 @@ local function counts(list, name)
   return out
 end
 
+-- Incidents per class of the assets they touched (an incident counted
+-- once per class). The links are read in the order of their targets,
+-- so the assets are looked up in key order, and counted per class in
+-- one pass (count FILTER) over the classes a sample of them shows --
+-- SQLite groups by sorting, which costs more than the lookups. A class
+-- the sample missed sends it to the plain GROUP BY. An incident with
+-- several assets of one class is taken off once for each extra: those
+-- incidents are found in the links' key order, without a sort.
+local LINKS = " FROM record_links l INDEXED BY record_links_target JOIN assets a ON a.id = l.target "
+  .. "WHERE l.rel = 'assets' AND l.kind = 'incident'"
+local function by_class(reg, only, args)
+  local classes = {}
+  for _, row in ipairs(rows(reg, "SELECT DISTINCT a.class AS c FROM (SELECT l.target FROM "
+      .. "record_links l INDEXED BY record_links_target WHERE l.rel = 'assets' AND "
+      .. "l.kind = 'incident' LIMIT 1000) t JOIN assets a ON a.id = t.target "
+      .. "WHERE a.class IS NOT NULL ORDER BY 1", {})) do
+    classes[#classes + 1] = row.c
+  end
+  local n = #args
+  local cols, known = { "count(*) FILTER (WHERE a.class IS NULL) AS c0" }, {}
+  for k in ipairs(classes) do
+    known[k] = ("?%d"):format(n + k)
+    cols[#cols + 1] = ("count(*) FILTER (WHERE a.class = ?%d) AS c%d"):format(n + k, k)
+  end
+  cols[#cols + 1] = "count(*) FILTER (WHERE a.class IS NOT NULL" .. (#known > 0 and
+    (" AND a.class NOT IN (%s)"):format(table.concat(known, ", ")) or "") .. ") AS other"
+  local params = { unpack(args) }
+  for _, c in ipairs(classes) do params[#params + 1] = c end
+  local row = rows(reg, "SELECT " .. table.concat(cols, ", ") .. LINKS .. only, params)[1]
+  local found = {}
+  if tonumber(row.other) > 0 then
+    for _, r in ipairs(rows(reg, "SELECT coalesce(a.class, '(unvalued)') AS key, count(*) AS n"
+        .. LINKS .. only .. " GROUP BY key", args)) do
+      found[r.key] = tonumber(r.n)
+    end
+  else
+    found["(unvalued)"] = tonumber(row.c0)
+    for k, c in ipairs(classes) do found[c] = (found[c] or 0) + tonumber(row["c" .. k]) end
+  end
+  for _, r in ipairs(rows(reg, "SELECT coalesce(a.class, '(unvalued)') AS key, "
+      .. "count(*) - count(DISTINCT l.id) AS n" .. LINKS .. only .. " AND l.id IN (SELECT m.id FROM "
+      .. "record_links m WHERE m.kind = 'incident' AND m.rel = 'assets' GROUP BY m.id "
+      .. "HAVING count(*) > 1) GROUP BY key", args)) do
+    found[r.key] = found[r.key] - tonumber(r.n)
+  end
+  local keys = {}
+  for key, c in pairs(found) do if c > 0 then keys[#keys + 1] = key end end
+  table.sort(keys)
+  local list = {}
+  for k, key in ipairs(keys) do list[k] = { class = key, count = found[key] } end
+  return list
+end
+
 --- Statistics of the incidents detected within opts.from..opts.to (dates,
 -- both optional). opts.period: "month" (default), "quarter" or "year".
 -- Severity, category and period come from one pass over the incidents;
@@ -99,7 +167,7 @@ local function stats(reg, opts)
       if not ok then return nil, e, "USAGE" end
     end
   end
-  local period = M.PERIODS[opts.period or "month"]
+  local period = PERIOD_OF[opts.period or "month"]
   if not period then
     return nil, ("unknown period '%s'; expected month, quarter or year"):format(tostring(opts.period)),
       "USAGE"
@@ -109,14 +177,18 @@ local function stats(reg, opts)
   local where, args = window(opts)
   local out = { total = 0, period = opts.period or "month" }
   local sev, cat, per = {}, {}, {}
-  for _, row in ipairs(rows(reg, ("SELECT coalesce(i.severity, '') AS s, coalesce(i.category, '') AS c, "
-      .. "%s AS p, count(*) AS n FROM incidents i WHERE 1%s GROUP BY 1, 2, 3"):format(period, where),
-      args)) do
+  -- In the order of the index incidents_stats: no sort. Quarters and
+  -- years are summed from the months here.
+  for _, row in ipairs(rows(reg, "SELECT i.severity AS s, i.category AS c, substr(i.detected, 1, 7) "
+      .. "AS m, count(*) AS n FROM incidents i INDEXED BY incidents_stats WHERE 1" .. where
+      .. " GROUP BY i.severity, i.category, substr(i.detected, 1, 7)", args)) do
     local n = tonumber(row.n)
+    local s, c = row.s or "", row.c or ""
     out.total = out.total + n
-    sev[row.s] = (sev[row.s] or 0) + n
-    cat[row.c] = (cat[row.c] or 0) + n
-    if row.p then per[row.p] = (per[row.p] or 0) + n end
+    sev[s] = (sev[s] or 0) + n
+    cat[c] = (cat[c] or 0) + n
+    local p = row.m and period(row.m)
+    if p then per[p] = (per[p] or 0) + n end
   end
   out.by_severity = in_scale_order(sev, spec.scales.severity, "severity")
   out.by_category = in_scale_order(cat, spec.scales.category, "category")
@@ -129,10 +201,7 @@ local function stats(reg, opts)
   out.by_threat = counts(rows(reg, "SELECT l.target AS key, count(*) AS n FROM record_links l "
     .. "INDEXED BY record_links_target WHERE l.rel = 'threats' AND l.kind = 'incident'" .. only
     .. " GROUP BY l.target ORDER BY n DESC, key", args), "threat")
-  out.by_class = counts(rows(reg, "SELECT coalesce(a.class, '(unvalued)') AS key, "
-    .. "count(DISTINCT l.id) AS n FROM record_links l INDEXED BY record_links_target "
-    .. "JOIN assets a ON a.id = l.target WHERE l.rel = 'assets' AND l.kind = 'incident'" .. only
-    .. " GROUP BY key ORDER BY key", args), "class")
+  out.by_class = by_class(reg, only, args)
   local d = durations(reg, where, args)
   out.contain, out.close = d.contain, d.close
   return out

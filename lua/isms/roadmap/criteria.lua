@@ -30,15 +30,21 @@ local GROUPS = {
     { "assets_without_risks", "(SELECT count(*) FROM assets a WHERE NOT EXISTS "
       .. "(SELECT 1 FROM risks r WHERE r.asset = a.id))" },
   } },
+  -- These four are each answered from an index (the table's b-tree
+  -- count, and the schema's partial indexes risks_open and
+  -- risks_undecided, empty in a register that is rated and decided), so
+  -- naming them costs no pass over the risks.
+  { name = "risks_indexed", facts = {
+    { "risks", "(SELECT count(*) FROM risks)" },
+    { "risks_unrated", "(SELECT count(*) FROM risks WHERE score IS NULL)" },
+    { "risks_without_level", "(SELECT count(*) FROM risks WHERE level IS NULL)" },
+    { "risks_undecided", "(SELECT count(*) FROM risks WHERE acceptable = 0 AND decision IS NULL)" },
+  } },
   { name = "risks", from = " FROM risks", facts = {
-    { "risks", "count(*)" },
     { "risks_without_impacts", "coalesce(sum(impacts IS NULL OR impacts = ''), 0)" },
     { "risks_without_owners", "coalesce(sum(owners IS NULL OR owners = ''), 0)" },
     { "risks_without_controls", "coalesce(sum(controls IS NULL OR controls = ''), 0)" },
-    { "risks_unrated", "coalesce(sum(score IS NULL), 0)" },
-    { "risks_without_level", "coalesce(sum(level IS NULL), 0)" },
     { "risks_unacceptable", "coalesce(sum(acceptable = 0), 0)" },
-    { "risks_undecided", "coalesce(sum(acceptable = 0 AND decision IS NULL), 0)" },
     { "risks_to_treat", "coalesce(sum(decision = 'treat'), 0)" },
   } },
   { name = "treatments", facts = {
