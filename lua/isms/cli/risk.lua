@@ -69,7 +69,9 @@ set REF FIELD=VALUE ...
                  change a risk: ratings by factor name (S=7, likelihood=High),
                  category, impacts, owners, controls, obligations
                  (legal,contractual), decision (accept|treat), decided_by,
-                 decided_at, rationale, title; the risk is re-scored
+                 decided_at, rationale, title, assets (the other assets the
+                 risk bears on: assets=DB-1,APP-2; empty unlinks them);
+                 the risk is re-scored
 delete REF ...   delete risks (their values stay in the change log)
 score            re-score every risk under the register's methodology
 export FILE      the risks as CSV (the import format)
