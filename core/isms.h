@@ -324,10 +324,11 @@ int isms_risk_delete(isms_risk_batch *rb, const char *ref);
 /* Records a catalog threat or vulnerability (kind "threat" or
 ** "vulnerability") so the register can name them; a threat's affects
 ** ("C,I", NULL: the catalog says nothing) is what per-property scores
-** read. */
+** read, its ratings ("likelihood=Possible;...", NULL: none) what scores
+** reading threat.NAME read. */
 int isms_risk_catalog_entry(isms_risk_batch *rb, const char *kind, const char *id,
                             const char *cls, const char *title, const char *catalog,
-                            const char *affects);
+                            const char *affects, const char *ratings);
 int isms_risk_end(isms_risk_batch *rb, int commit, isms_import_report *rep /* OUT, may be NULL */);
 
 /* ------------------------------------------- risk register, in columns
@@ -370,6 +371,7 @@ typedef struct isms_risk_threats {
   size_t n;
   const char *const *id;
   const uint8_t *affects;
+  const char *const *ratings;  /* "likelihood=Possible;..." or NULL */
 } isms_risk_threats;
 
 typedef struct isms_risk_table {

@@ -44,7 +44,7 @@ typedef struct table {
   isms__strmap *assets, *classes, *levels, *impacts_map, *threats_map;
   /* threat columns (the catalog entries of the threats table) */
   size_t tn, tcap_rows;
-  char **t_id;
+  char **t_id, **t_ratings;
   uint8_t *t_affects;
   uint32_t *class_off, *level_off, *impact_off;
   int nclass_cap, nlevel_cap, nimpact_cap;
@@ -408,7 +408,8 @@ ISMS_API void isms_risk_table_free(isms_risk_table *pub) {
   table *t = (table *)pub;
   for (int f = 0; f < ISMS_MAX_FACTORS; f++) free(t->ratings[f]);
   for (int f = 0; f < t->nextra; f++) free(t->extra[f]);
-  for (size_t k = 0; k < t->tn; k++) free(t->t_id[k]);
+  for (size_t k = 0; k < t->tn; k++) free(t->t_id[k]), free(t->t_ratings[k]);
+  free(t->t_ratings);
   void *cols[] = {t->threat_index, t->a_c, t->a_i, t->a_a, t->t_id, t->t_affects, t->asset_class, t->level_rank, t->level, t->asset_type, t->category,
                   t->obligations, t->decision, t->flags, t->score, t->acceptable,
                   t->impacts, t->asset, t->ref, t->threat, t->a_id, t->a_risks,
@@ -517,8 +518,8 @@ ISMS_API int isms_risk_table_read_threats(isms_db *db, isms_risk_table *pub) {
   t->threats_map = isms__strmap_new();
   if (!t->threats_map) return isms__fail(db, ISMS_NOMEM, "out of memory");
   sqlite3_stmt *q;
-  if (sqlite3_prepare_v2(db->sql, "SELECT id, affects FROM threats ORDER BY id", -1, &q,
-                         NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2(db->sql, "SELECT id, affects, ratings FROM threats ORDER BY id", -1,
+                         &q, NULL) != SQLITE_OK)
     return isms__fail_sql(db, "reading threats");
   int s, rc = ISMS_OK;
   /* Ids are copies of their own: the arena's offsets are published. */
@@ -529,7 +530,9 @@ ISMS_API int isms_risk_table_read_threats(isms_db *db, isms_risk_table *pub) {
       if (ids) t->t_id = ids;
       uint8_t *af = realloc(t->t_affects, cap);
       if (af) t->t_affects = af;
-      if (!ids || !af) {
+      char **rt = realloc(t->t_ratings, cap * sizeof *rt);
+      if (rt) t->t_ratings = rt;
+      if (!ids || !af || !rt) {
         rc = isms__fail(db, ISMS_NOMEM, "out of memory");
         break;
       }
@@ -537,9 +540,13 @@ ISMS_API int isms_risk_table_read_threats(isms_db *db, isms_risk_table *pub) {
     }
     const char *id = (const char *)sqlite3_column_text(q, 0);
     size_t idn = (size_t)sqlite3_column_bytes(q, 0);
+    const char *rtext = (const char *)sqlite3_column_text(q, 2);
     t->t_id[t->tn] = strdup(id ? id : "");
-    if (!t->t_id[t->tn] || isms__strmap_put(t->threats_map, id, idn, (int64_t)t->tn)) {
+    t->t_ratings[t->tn] = rtext ? strdup(rtext) : NULL;
+    if (!t->t_id[t->tn] || (rtext && !t->t_ratings[t->tn]) ||
+        isms__strmap_put(t->threats_map, id, idn, (int64_t)t->tn)) {
       free(t->t_id[t->tn]);
+      free(t->t_ratings[t->tn]);
       rc = isms__fail(db, ISMS_NOMEM, "out of memory");
       break;
     }
@@ -564,6 +571,7 @@ ISMS_API int isms_risk_table_read_threats(isms_db *db, isms_risk_table *pub) {
   pub->threats.n = t->tn;
   pub->threats.id = (const char *const *)t->t_id;
   pub->threats.affects = t->t_affects;
+  pub->threats.ratings = (const char *const *)t->t_ratings;
   return ISMS_OK;
 }
 

@@ -791,9 +791,11 @@ static const char *const migrations[] = {
     ** byte each (the tier's position, 0 = not rated) in rx, so a register
     ** of 16 factors reads them in one column and the kernels still get a
     ** column per factor; a threat says which of C, I and A it affects
-    ** ("C,I,A"), for per-property scores. Existing risks need nothing:
-    ** no rx is no further rating. */
-    "ALTER TABLE risks ADD COLUMN rx BLOB; ALTER TABLE threats ADD COLUMN affects TEXT;",
+    ** ("C,I,A"), for per-property scores, and its own ratings on scales
+    ** ("likelihood=Possible;..."), for scores that read threat.NAME.
+    ** Existing risks need nothing: no rx is no further rating. */
+    "ALTER TABLE risks ADD COLUMN rx BLOB; ALTER TABLE threats ADD COLUMN affects TEXT;"
+    " ALTER TABLE threats ADD COLUMN ratings TEXT;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

@@ -411,7 +411,7 @@ static void test_more_ratings(void) {
   static const char *const r256[] = {"r256"};
   static const char *const one[] = {"1"};
   is_int(isms_risk_put(rb, "SRV-1/T-FIRE", 1, r256, one), ISMS_INPUT, "r256 is no field");
-  is_int(isms_risk_catalog_entry(rb, "threat", "T-FIRE", "physical", "Fire", "c", "A,I"), ISMS_OK,
+  is_int(isms_risk_catalog_entry(rb, "threat", "T-FIRE", "physical", "Fire", "c", "A,I", "likelihood=3"), ISMS_OK,
          "a threat that affects availability and integrity");
   is_int(isms_risk_end(rb, 1, NULL), ISMS_OK, "commit");
   isms_risk_table *t;
@@ -433,6 +433,7 @@ static void test_more_ratings(void) {
   is_int(isms_risk_table_read_threats(db, t), ISMS_OK, "read the threats");
   ok(t->threats.n == 1 && strcmp(t->threats.id[0], "T-FIRE") == 0 && t->threats.affects[0] == 6,
      "T-FIRE affects I and A (bits 2 | 4)");
+  is_str(t->threats.ratings[0], "likelihood=3", "and carries its own ratings");
   ok(t->threat_index[fire] == 0 && t->threat_index[leak] == UINT32_MAX,
      "each risk finds its threat, or none");
   is_int(isms_risk_table_read_threats(db, t), ISMS_OK, "a second read is a no-op");

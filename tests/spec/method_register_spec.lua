@@ -285,6 +285,51 @@ describe("a register scored over the assets linked to a risk", function()
   end)
 end)
 
+describe("a register scored on the threat's own ratings", function()
+  it("reads threat.likelihood from the catalog for every risk, as explain does", function()
+    local path = register("threat-likelihood", "id,name,type,c,i,a\nDB-1,Customer DB,information,3,2,1\n")
+    local _, err, code = H.run("--db", path, "risks", "generate", "tests/fixtures/catalogs/rated-threats.lua")
+    assert.are.equal(0, code, err)
+    for _, t in ipairs({ "T-PHISH", "T-INSIDER", "T-NEW" }) do
+      _, err, code = H.run("--db", path, "risks", "set", "DB-1/" .. t, "exposure=Partner")
+      assert.are.equal(0, code, err)
+    end
+    -- max(3, 2, 1) x the threat's likelihood x Partner (2)
+    local want = { ["DB-1/T-PHISH"] = { "24", "High" },      -- Frequent (4)
+                   ["DB-1/T-INSIDER"] = { "6", "Low" },      -- 1 (Rare)
+                   ["DB-1/T-NEW"] = { "", "unrated" } }      -- the catalog rates it not
+    local now = assessed(path)
+    for ref, w in pairs(want) do
+      assert.are.same(w, now[ref], ref)
+      assert.are.same(w, explained(path, ref), ref)
+    end
+    local out = H.run("--db", path, "risks", "explain", "DB-1/T-PHISH")
+    assert.truthy(out:find("threat.likelihood        4 (Frequent)", 1, true), out)
+  end)
+
+  it("refuses a threat's ratings that are not by scale name, and an unknown scale, with file:line:field", function()
+    local f = H.file("cat.lua", 'catalog "c" { title = "c" }\n' ..
+                                'threat_class "x" { title = "x" }\n' ..
+                                'threat "T" { class = "x", title = "t", applies_to = { "information" },\n' ..
+                                '  ratings = { likelihood = "a;b" } }\n')
+    local path = register("threat-likelihood")
+    local _, err, code = H.run("--db", path, "risks", "generate", f)
+    assert.are_not.equal(0, code)
+    assert.truthy(err:find(f .. ":3: threat 'T': ratings.likelihood: expected a tier's value or label", 1,
+                           true), err)
+    local m = H.file("m.lua", 'methodology "m" {}\n' ..
+      'scale "p" { tiers = { { value = 1, label = "a" }, { value = 2, label = "b" } } }\n' ..
+      'risk_stage "s" { combine = "product", inputs = { "p", "threat.size" } }\n' ..
+      'risk_score { factors = { "p" }, combine = "s" }\n' ..
+      'risk_level "L" { from = 0 }\n')
+    local out
+    out, err, code = H.run("methodology", "check", m)
+    assert.are_not.equal(0, code, out)
+    assert.truthy(err:find(m .. ":3: risk_stage 's': inputs[2]: threat.size reads the threat's rating on "
+                           .. "scale 'size': declare scale \"size\"", 1, true), err)
+  end)
+end)
+
 describe("a catalog's affects", function()
   it("is refused unless it lists C, I or A, with file:line:field", function()
     local f = H.file("cat.lua", 'catalog "c" { title = "c" }\n' ..

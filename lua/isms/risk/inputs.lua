@@ -13,6 +13,8 @@
 --                    classes) and type, per asset
 --   threat.affects   what the risk's threat affects (bits C 1, I 2, A 4), per
 --                    threat of the register's catalog entries
+--   threat.NAME      the threat's own rating on scale NAME (its catalog
+--                    entry's ratings), per threat, the same way
 --   assets.ATTR      the risk's assets: its own and those linked to it
 --                    (record_links: kind risk, rel assets), as records
 --
@@ -62,6 +64,13 @@ local function affects_bits(text)
   return bits
 end
 M.affects_bits = affects_bits
+
+--- A threat's stored ratings ("likelihood=Possible;size=2") by scale name.
+function M.threat_ratings(text)
+  local out = {}
+  for k, v in tostring(text or ""):gmatch("([^;=]+)=([^;]*)") do out[k] = v end
+  return out
+end
 
 --- The links risk -> assets of the register: { [ref] = { asset id, ... } }.
 function M.linked_assets(reg, ref)
@@ -142,6 +151,20 @@ function M.columns(m, t, reg)
         arr[k] = bits ~= 0 and bits or NR  -- says nothing: every property
       end
       col.values, col.index = arr, c.threat_index
+      keep[#keep + 1] = arr
+    elseif src.kind == "threat_rating" then
+      local rc = C.isms_risk_table_read_threats(reg.db, c)
+      if rc ~= 0 then error({ msg = ffi.string(C.isms_errmsg(reg.db)), code = b.code_names[rc] }) end
+      local nt = tonumber(c.threats.n)
+      local arr = ffi.new("uint8_t[?]", math.max(nt, 1))
+      local scale = m.spec.scales[src.scale]
+      for k = 0, nt - 1 do
+        local text = c.threats.ratings[k]
+        local v = text ~= nil and M.threat_ratings(ffi.string(text))[src.scale]
+        -- a rating the scale does not know reads as not rated, as in explain
+        arr[k] = v and require("isms.method.scale").position(scale, src.name, v) or 0
+      end
+      col.tiers, col.index = arr, c.threat_index
       keep[#keep + 1] = arr
     elseif src.kind == "records" then
       -- the risk's own asset and the assets linked to it
@@ -224,6 +247,10 @@ function M.row(m, ratings, ctx)
     elseif src.kind == "affects" then
       local bits = type(ctx.affects) == "number" and ctx.affects or affects_bits(ctx.affects)
       if bits ~= 0 then row[e.name] = bits end
+    elseif src.kind == "threat_rating" then
+      local v = M.threat_ratings(ctx.threat_ratings)[src.scale]
+      local p = v and require("isms.method.scale").position(m.spec.scales[src.scale], src.name, v)
+      if p then row[e.name] = p end
     elseif src.kind == "records" then
       local list = {}
       for k, a in ipairs(ctx.assets or { asset }) do

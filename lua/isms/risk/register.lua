@@ -213,7 +213,8 @@ function M.risk_context(row, fields)
                  value = tonumber(row.asset_value), outsourced = row.asset_outsourced == "1",
                  group = row.asset_group == "1", C = tonumber(row.asset_c),
                  I = tonumber(row.asset_i), A = tonumber(row.asset_a) }
-  view.threat = { affects = row.threat_affects }
+  view.threat = { affects = row.threat_affects,
+                  ratings = inputs.threat_ratings(row.threat_ratings) }
   return view
 end
 
@@ -263,7 +264,8 @@ function M.evaluate(m, rows)
       list[i] = inputs.row(m, row.ratings, {
         asset = { c = row.asset_c, i = row.asset_i, a = row.asset_a, value = row.asset_value,
                   class = row.asset_class, type = row.asset_type },
-        affects = row.threat_affects, assets = row.linked_assets })
+        affects = row.threat_affects, threat_ratings = row.threat_ratings,
+        assets = row.linked_assets })
     end
     local res = stages.run(r.program, list)
     for i = 1, n do score[i - 1], rank[i - 1] = res.score[i], res.rank[i] end
@@ -589,11 +591,11 @@ function M.put_risks(self, list, opts, t)
   -- what a staged score reads beyond the ratings: the threat's affects,
   -- the assets linked to the risk
   local staged = inputs.staged(m)
-  local affects_of, links
-  if staged and inputs.reads(m, "affects") then
-    affects_of = {}
-    for row in self:query("SELECT id, affects FROM threats") do
-      affects_of[row.id] = row.affects
+  local affects_of, ratings_of, links
+  if staged and (inputs.reads(m, "affects") or inputs.reads(m, "threat_rating")) then
+    affects_of, ratings_of = {}, {}
+    for row in self:query("SELECT id, affects, ratings FROM threats") do
+      affects_of[row.id], ratings_of[row.id] = row.affects, row.ratings
     end
   end
   if staged and inputs.reads(m, "records") then links = inputs.linked_assets(self) end
@@ -621,7 +623,8 @@ function M.put_risks(self, list, opts, t)
                   asset_group = asset.group and "1" or "0",
                   asset_c = asset.c, asset_i = asset.i, asset_a = asset.a }
     if affects_of then
-      row.threat_affects = affects_of[f.threat or (i and t:threat(i)) or ""]
+      local th = f.threat or (i and t:threat(i)) or ""
+      row.threat_affects, row.threat_ratings = affects_of[th], ratings_of[th]
     end
     if links then
       local own = f.asset or old.asset
@@ -753,11 +756,13 @@ function R:generate_risks(name, opts)
   local ok, e, c = in_batch(self, "catalog " .. cat.name, cat.file, opts.reason, function(rb)
     for _, t in ipairs(cat.threats) do
       local rc = C.isms_risk_catalog_entry(rb, "threat", t.id, t.class, t.title, cat.name,
-                                           t.affects and table.concat(t.affects, ",") or nil)
+                                           t.affects and table.concat(t.affects, ",") or nil,
+                                           t.ratings)
       if rc ~= 0 then return failure(self, rc) end
     end
     for _, v in ipairs(cat.vulnerabilities) do
-      local rc = C.isms_risk_catalog_entry(rb, "vulnerability", v.id, nil, v.title, cat.name, nil)
+      local rc = C.isms_risk_catalog_entry(rb, "vulnerability", v.id, nil, v.title, cat.name, nil,
+                                           nil)
       if rc ~= 0 then return failure(self, rc) end
     end
     return true
