@@ -794,7 +794,8 @@ static const char *const migrations[] = {
     ** ("C,I,A"), for per-property scores, and its own ratings on scales
     ** ("likelihood=Possible;..."), for scores that read threat.NAME.
     ** Existing risks need nothing: no rx is no further rating. */
-    "ALTER TABLE risks ADD COLUMN rx BLOB; ALTER TABLE threats ADD COLUMN affects TEXT;"
+    "ALTER TABLE risks ADD COLUMN rx BLOB;"
+    " ALTER TABLE threats ADD COLUMN affects TEXT;"
     " ALTER TABLE threats ADD COLUMN ratings TEXT;",
 };
 
