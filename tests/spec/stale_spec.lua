@@ -367,6 +367,7 @@ describe("the keeping-current schema migration", function()
       .. "DROP TABLE nonconformities; DROP TABLE corrective_actions; DROP TABLE reviews; "
       .. "DROP TABLE review_actions; DROP TABLE feedback; "
       .. "ALTER TABLE risks DROP COLUMN rx; ALTER TABLE threats DROP COLUMN affects; "
+      .. "ALTER TABLE threats DROP COLUMN ratings; "
     rerate(reg, F.MALWARE, { S = 9, O = 2, D = 5 })
     local want = {}
     for row in reg:query("SELECT ref, assessed_batch FROM risks WHERE assessed_batch IS NOT NULL") do
