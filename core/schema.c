@@ -785,6 +785,18 @@ static const char *const migrations[] = {
     "ALTER TABLE audits ADD COLUMN isms_scope TEXT;"
     "CREATE INDEX audits_isms_scope"
     "  ON audits(isms_scope, programme);",
+
+    /* 13: methods of any number of factors, and scores that read the
+    ** threat (issue #16). Ratings past the fourth (r5..rN) are packed one
+    ** byte each (the tier's position, 0 = not rated) in rx, so a register
+    ** of 16 factors reads them in one column and the kernels still get a
+    ** column per factor; a threat says which of C, I and A it affects
+    ** ("C,I,A"), for per-property scores, and its own ratings on scales
+    ** ("likelihood=Possible;..."), for scores that read threat.NAME.
+    ** Existing risks need nothing: no rx is no further rating. */
+    "ALTER TABLE risks ADD COLUMN rx BLOB;"
+    " ALTER TABLE threats ADD COLUMN affects TEXT;"
+    " ALTER TABLE threats ADD COLUMN ratings TEXT;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
