@@ -722,18 +722,19 @@ function Records:import_rows(rows, opts)
     end
   end
   -- Pass 1: the rows' ids (references inside the file, duplicates).
-  local pending, first_line = {}, {}
+  local pending, first_at = {}, {}
   for _, row in ipairs(rows) do
     local id = id_of(d, row.values)
     if id then
-      if first_line[id] then
-        report(row.where[d.key[#d.key]] or row.at, d.key[#d.key],
-               ("'%s' is also on %s"):format(id, first_line[id]))
-      else
+      local at = first_at[id]
+      if at then
         -- "line 7" of a CSV, "row 7" of a worksheet (file:Sheet!A7).
-        local line = row.at:match(":(%d+):%d+$")
-        first_line[id] = line and ("line " .. line)
-          or row.at:match("!%u+(%d+)$") and ("row " .. row.at:match("!%u+(%d+)$")) or row.at
+        local line, sheet_row = at:match(":(%d+):%d+$"), at:match("!%u+(%d+)$")
+        report(row.where[d.key[#d.key]] or row.at, d.key[#d.key],
+               ("'%s' is also on %s"):format(id, line and ("line " .. line)
+                 or sheet_row and ("row " .. sheet_row) or at))
+      else
+        first_at[id] = row.at
         pending[id] = true
       end
     end
