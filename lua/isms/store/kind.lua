@@ -456,7 +456,9 @@ local function write_ops(coll, w, ops)
         end
       end
     end
-    w.put(d.kind, put)
+    -- A record checked as new (prepare read the register) is inserted
+    -- without reading it again.
+    if op.old then w.put(d.kind, put) else w.create(d.kind, put) end
     for rel, list in pairs(op.links) do
       local had = {}
       for _, t in ipairs(op.old and op.old[rel] or {}) do had[t] = true end

@@ -27,7 +27,8 @@ local function arrays(fields)
   return n, cn, cv, values  -- values: the caller keeps the strings alive over the call
 end
 
---- Runs fn(w) in one batch. `w.put(kind, fields)` writes a record,
+--- Runs fn(w) in one batch. `w.put(kind, fields)` writes a record
+-- (`w.create` one the caller knows is new),
 -- `w.delete(kind, key fields)` deletes one, `w.fail(message, code)` gives
 -- up; a failing put or delete gives up the same way. The batch commits
 -- when fn returns; on giving up nothing is written and the reason comes
@@ -54,6 +55,8 @@ function M.run(reg, command, reason, fn, source)
     end
   end
   function w.put(kind, fields) call(C.isms_records_put, kind, fields) end
+  -- A put of a record known to be new (not read from the register first).
+  function w.create(kind, fields) call(C.isms_records_create, kind, fields) end
   function w.delete(kind, key) call(C.isms_records_delete, kind, key) end
   local ok, err = pcall(fn, w)
   if not ok then
