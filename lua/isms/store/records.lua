@@ -12,19 +12,25 @@ local function failure(reg, rc)
 end
 
 -- Names and values of a field table as C arrays (nil and false -> "", which
--- the store reads as no value; true -> "1").
+-- the store reads as no value; true -> "1"). The arrays are the module's,
+-- reused by every call (a store call takes at most 64 fields; the C side
+-- keeps no pointer past the call); values: the strings they point into,
+-- which the caller keeps alive over the call.
+local NAMES = ffi.new("const char *[64]")
+local VALUES = ffi.new("const char *[64]")
 local function arrays(fields)
-  local names, values = {}, {}
+  local names, values, n = {}, {}, 0
   for k, v in pairs(fields) do
-    names[#names + 1] = k
+    n = n + 1
     if v == true then v = "1" elseif v == false or v == nil then v = "" end
-    values[#values + 1] = tostring(v)
+    names[n], values[n] = k, tostring(v)
   end
-  local n = #names
-  local cn = ffi.new("const char *[?]", math.max(n, 1))
-  local cv = ffi.new("const char *[?]", math.max(n, 1))
+  local cn, cv = NAMES, VALUES
+  if n > 64 then
+    cn, cv = ffi.new("const char *[?]", n), ffi.new("const char *[?]", n)
+  end
   for k = 1, n do cn[k - 1], cv[k - 1] = names[k], values[k] end
-  return n, cn, cv, values  -- values: the caller keeps the strings alive over the call
+  return n, cn, cv, values, names
 end
 
 --- Runs fn(w) in one batch. `w.put(kind, fields)` writes a record
