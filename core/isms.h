@@ -513,6 +513,11 @@ int isms_records_put(isms_records *rec, const char *kind, int n, const char *con
                      const char *const *values);
 int isms_records_delete(isms_records *rec, const char *kind, int n, const char *const *names,
                         const char *const *values);
+/* A put of a record the caller knows is new (it read the register in this
+** batch's transaction or before): the stored record is not read first. A
+** record of that key makes it fail (ISMS_INPUT), as the schema refuses it. */
+int isms_records_create(isms_records *rec, const char *kind, int n, const char *const *names,
+                        const char *const *values);
 int isms_records_end(isms_records *rec, int commit, isms_import_report *rep /* OUT, may be NULL */);
 /* Defines (or redefines) a record kind on this handle: its table (which a
 ** migration created), the number of key fields and the fields in the

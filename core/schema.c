@@ -797,6 +797,17 @@ static const char *const migrations[] = {
     "ALTER TABLE risks ADD COLUMN rx BLOB;"
     " ALTER TABLE threats ADD COLUMN affects TEXT;"
     " ALTER TABLE threats ADD COLUMN ratings TEXT;",
+
+    /* 14: the valuation index holds every asset change, not only those of
+    ** c, i, a, class and value. Its readers (currency/stale.lua) still
+    ** name those fields, and read them from the index (it covers field).
+    ** The five-name IN list of the old WHERE cost each logged asset change
+    ** a temporary table in SQLite 3.40 (a list of more than two constants
+    ** is looked up in one, built anew per row inside an index's WHERE):
+    ** the most of a re-valuation's time after the log rows themselves. */
+    "DROP INDEX IF EXISTS change_log_valuation;"
+    "CREATE INDEX change_log_valuation ON change_log(batch, entity_id, entity, field)"
+    " WHERE entity = 'asset';",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
