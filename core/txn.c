@@ -27,9 +27,15 @@ int isms__begin(isms_db *db) {
   return isms__fail_sql(db, "BEGIN IMMEDIATE");
 }
 
-int isms__commit(isms_db *db) { return isms__exec(db, "COMMIT"); }
+/* The rows the write touched are settled into the hash chain (chain.c)
+** inside the transaction, so the chain never disagrees with the data. */
+int isms__commit(isms_db *db) {
+  int rc = isms__chain_settle(db);
+  return rc ? rc : isms__exec(db, "COMMIT");
+}
 
 void isms__rollback(isms_db *db) {
+  isms__chain_reset(db);
   if (!sqlite3_get_autocommit(db->sql))
     sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
 }
