@@ -76,6 +76,7 @@ typedef struct pend {
 
 struct isms__chain {
   int ready, settling, broken;
+  int loaded;                  /* the registry is read (isms__chain_begin) */
   int schema;                  /* PRAGMA schema_version the registry was read at */
   ctable *t;
   int nt;
@@ -963,9 +964,12 @@ static int64_t scalar64(sqlite3 *s, const char *sql) {
 /* The first link: every row as it is when the chain starts. */
 static int genesis(isms_db *db) {
   isms__chain *ch = db->chain;
+  /* Read first, without a lock: an open that finds the chain begun (all
+  ** but the first) must not wait for a writer. */
+  if (scalar64(db->sql, "SELECT count(*) FROM chain_links") != 0) return ISMS_OK;
   int rc = isms__begin(db);
   if (rc) return rc;
-  if (scalar64(db->sql, "SELECT count(*) FROM chain_links") == 0) {
+  if (!(rc = registry_load(db)) && scalar64(db->sql, "SELECT count(*) FROM chain_links") == 0) {
     ch->settling = 1;
     for (int k = 0; !rc && k < ch->nt; k++) rc = rescan(db, &ch->t[k]);
     int64_t before = scalar64(db->sql, "SELECT coalesce(max(id), 0) FROM change_batches");
@@ -981,7 +985,16 @@ static int genesis(isms_db *db) {
     return ISMS_OK;
   }
   isms__rollback(db);
-  return ISMS_OK;
+  return rc;
+}
+
+int isms__chain_begin(isms_db *db) {
+  isms__chain *ch = db->chain;
+  if (!ch || !ch->ready || ch->loaded) return ISMS_OK;
+  ch->schema = read_schema_version(db->sql);
+  int rc = registry_load(db);
+  if (!rc) ch->loaded = 1;
+  return rc;
 }
 
 int isms__chain_start(isms_db *db) {
@@ -998,13 +1011,12 @@ int isms__chain_start(isms_db *db) {
     ch->last = -1;
     db->chain = ch;
   }
-  ch->schema = read_schema_version(db->sql);
-  int rc = registry_load(db);
-  if (!rc) rc = genesis(db);
+  int rc = genesis(db);
   if (rc) return rc;
-  /* genesis may have given tables their ids */
-  if ((rc = registry_load(db))) return rc;
-  ch->schema = read_schema_version(db->sql);
+  /* The tables are read at the first write (isms__chain_begin): a command
+  ** that only reads does not pay for it. */
+  registry_free(ch);
+  ch->loaded = 0;
   sqlite3_preupdate_hook(db->sql, on_preupdate, ch);
   sqlite3_commit_hook(db->sql, on_commit, ch);
   sqlite3_rollback_hook(db->sql, on_rollback, ch);
@@ -1489,7 +1501,11 @@ ISMS_API int isms_verify(isms_db *db, isms_verify_info *info, char **findings) {
   int rc = isms__exec(db, "BEGIN");
   if (rc) return rc;
   link head;
-  if (!(rc = registry_load(db))) rc = walk_links(db, info, &head, &r);
+  if (!(rc = registry_load(db))) {
+    ch->loaded = 1;
+    ch->schema = read_schema_version(db->sql);
+    rc = walk_links(db, info, &head, &r);
+  }
   unsigned char state[DIGEST];
   if (!rc && info->links) {
     if (state_digest(db->sql, ch->md, state))

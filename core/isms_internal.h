@@ -102,6 +102,9 @@ typedef struct isms__chain isms__chain;
 ** genesis link the first time, then the hooks that see every row change.
 ** A no-op before the chain's migration and once started. */
 ISMS_HIDDEN int isms__chain_start(isms_db *db);
+/* Reads the register's tables for the hook, once, at the first write
+** (isms__begin). */
+ISMS_HIDDEN int isms__chain_begin(isms_db *db);
 /* Settles the rows the current write touched into the chain (isms__commit
 ** calls it before COMMIT); a commit with unsettled changes is refused. */
 ISMS_HIDDEN int isms__chain_settle(isms_db *db);

@@ -22,7 +22,11 @@ int isms__exec(isms_db *db, const char *sql) {
 ** refused there, before anything is written, instead of half-way through
 ** a long import. */
 int isms__begin(isms_db *db) {
-  if (sqlite3_exec(db->sql, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) return ISMS_OK;
+  if (sqlite3_exec(db->sql, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) {
+    int rc = isms__chain_begin(db);
+    if (rc) isms__rollback(db);
+    return rc;
+  }
   if ((sqlite3_errcode(db->sql) & 0xff) == SQLITE_BUSY) return isms__fail_busy(db, NULL);
   return isms__fail_sql(db, "BEGIN IMMEDIATE");
 }

@@ -1,73 +1,7 @@
---- Tamper evidence: `isms verify` (docs/tamper-evidence.md). The register
--- methods it uses (`reg:verify`, `reg:export_anchor`, `reg:check_anchor`)
--- are added to every register here, for scripts and the REPL too.
-local store = require "isms.store.register"
-local b = require "isms.store._ffi"
+--- Tamper evidence: `isms verify` (docs/tamper-evidence.md), over the
+-- register methods of isms.store.chain.
+local chain = require "isms.store.chain"
 local cjson = require "cjson"
-
-local C, ffi = b.C, b.ffi
-
-local info_t = ffi.typeof("isms_verify_info[1]")
-local anchor_t = ffi.typeof("isms_anchor_info[1]")
-local charpp = ffi.typeof("char *[1]")
-
--- The fields of an info struct as a plain table.
-local function info_table(i)
-  return {
-    links = tonumber(i.links), tables = tonumber(i.tables), rows = tonumber(i.rows),
-    first_batch = tonumber(i.first_batch), head_link = tonumber(i.head_seq),
-    head_batch = tonumber(i.head_batch), migrated = i.migrated ~= 0,
-    chain_start = ffi.string(i.start_at), head = ffi.string(i.head),
-  }
-end
-
-store.extend({
-  --- Recomputes the register's hash chain and every row's digest.
-  -- @treturn table|nil { links, tables, rows, first_batch, head_link,
-  --   head_batch, migrated, chain_start, head, findings = { {kind, table,
-  --   key, detail}, ... } }, or nil, message, code
-  verify = function(self)
-    store.check_open(self, "verify")
-    local info, out = info_t(), charpp()
-    local rc = C.isms_verify(self.db, info, out)
-    if rc ~= 0 then return store.failure(self, rc) end
-    local r = info_table(info[0])
-    r.findings = {}
-    if out[0] ~= nil then
-      local text = ffi.string(out[0])
-      C.isms_free(out[0])
-      for line in text:gmatch("[^\n]+") do
-        local kind, tbl, key, detail = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
-        if kind then
-          r.findings[#r.findings + 1] = { kind = kind, table = tbl, key = key, detail = detail }
-        end
-      end
-    end
-    return r
-  end,
-  --- Writes a signed checkpoint of the chain's head to path (Ed25519, the
-  -- private key in PEM at keyfile).
-  -- @treturn true|nil true, or nil, message, code
-  export_anchor = function(self, keyfile, path)
-    store.check_open(self, "export_anchor")
-    local rc = C.isms_anchor_export(self.db, keyfile, path)
-    if rc ~= 0 then return store.failure(self, rc) end
-    return true
-  end,
-  --- Checks that the register still extends the anchor at path, signed
-  -- by the public key in pubfile.
-  -- @treturn table|nil { link, batch, rows, at, head, links_since }, or nil, message, code
-  check_anchor = function(self, path, pubfile)
-    store.check_open(self, "check_anchor")
-    local a = anchor_t()
-    local rc = C.isms_anchor_check(self.db, path, pubfile, a)
-    if rc ~= 0 then return store.failure(self, rc) end
-    a = a[0]
-    return { link = tonumber(a.seq), batch = tonumber(a.batch), rows = tonumber(a.rows),
-             at = ffi.string(a.at), head = ffi.string(a.head),
-             links_since = tonumber(a.links_since) }
-  end,
-})
 
 return function(kit)
   local command, out, err, with_register, exit_for, EXIT =
@@ -114,11 +48,10 @@ See docs/tamper-evidence.md for what is and is not covered.]],
       if pos[1] then return nil, "usage: " .. usage, "USAGE" end
       if opts["new-key"] then
         local keyfile = opts["new-key"]
-        local why = ffi.new("char[1024]")
-        local rc = C.isms_anchor_keygen(keyfile, keyfile .. ".pub", why, 1024)
-        if rc ~= 0 then
-          err(ffi.string(why))
-          return exit_for(b.code_names[rc])
+        local ok, e, code = chain.keygen(keyfile, keyfile .. ".pub")
+        if not ok then
+          err(e)
+          return exit_for(code)
         end
         out(("wrote the key pair %s (private: keep it away from the register) and %s.pub\n")
           :format(keyfile, keyfile))
