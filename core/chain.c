@@ -59,6 +59,7 @@ typedef struct ctable {
   int npk, pk[MAXPK];  /* WITHOUT ROWID: the primary key's columns, in key order */
   int ncols;
   char **cols;
+  unsigned char *dflt;         /* per column: 1 = it has a non-NULL DEFAULT */
   int touched, rescan, seen;
   int64_t drows;                /* rows added in this write */
   uint64_t dsum[4];             /* sum of digests added (mod 2^256) in this write */
@@ -77,6 +78,7 @@ typedef struct pend {
 struct isms__chain {
   int ready, settling, broken;
   int loaded;                  /* the registry is read (isms__chain_begin) */
+  int txn_schema, txn_user;    /* schema_version and user_version at isms__begin */
   int schema;                  /* PRAGMA schema_version the registry was read at */
   ctable *t;
   int nt;
@@ -102,6 +104,7 @@ static void table_free(ctable *t) {
   free(t->sql);
   for (int c = 0; c < t->ncols; c++) free(t->cols[c]);
   free(t->cols);
+  free(t->dflt);
 }
 
 static void registry_free(isms__chain *ch) {
@@ -174,7 +177,8 @@ static int describe(sqlite3 *s, ctable *t) {
   sqlite3_bind_text(q, 1, t->name, -1, SQLITE_STATIC);
   t->rowid = sqlite3_step(q) == SQLITE_ROW ? !sqlite3_column_int(q, 0) : 1;
   sqlite3_finalize(q);
-  if (sqlite3_prepare_v2(s, "SELECT name, type, pk FROM pragma_table_info(?1) ORDER BY cid", -1,
+  if (sqlite3_prepare_v2(s, "SELECT name, type, pk, dflt_value IS NOT NULL AND"
+                            " upper(dflt_value) <> 'NULL' FROM pragma_table_info(?1) ORDER BY cid", -1,
                          &q, NULL) != SQLITE_OK)
     return ISMS_STORAGE;
   sqlite3_bind_text(q, 1, t->name, -1, SQLITE_STATIC);
@@ -183,9 +187,12 @@ static int describe(sqlite3 *s, ctable *t) {
     if (t->ncols == cap) {
       cap = cap ? 2 * cap : 16;
       char **c = realloc(t->cols, (size_t)cap * sizeof *c);
-      if (!c) { rc = ISMS_NOMEM; break; }
-      t->cols = c;
+      if (c) t->cols = c;
+      unsigned char *d = c ? realloc(t->dflt, (size_t)cap) : NULL;
+      if (d) t->dflt = d;
+      if (!c || !d) { rc = ISMS_NOMEM; break; }
     }
+    t->dflt[t->ncols] = (unsigned char)sqlite3_column_int(q, 3);
     int col = t->ncols;
     if (!(t->cols[col] = dup((const char *)sqlite3_column_text(q, 0)))) { rc = ISMS_NOMEM; break; }
     t->ncols++;
@@ -791,6 +798,36 @@ static int read_schema_version(sqlite3 *s) {
   return v;
 }
 
+static int read_user_version(sqlite3 *s) {
+  sqlite3_stmt *q;
+  int v = -1;
+  if (sqlite3_prepare_v2(s, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK) return -1;
+  if (sqlite3_step(q) == SQLITE_ROW) v = sqlite3_column_int(q, 0);
+  sqlite3_finalize(q);
+  return v;
+}
+
+/* A column added by ALTER TABLE ... DEFAULT x is not in the rows stored
+** before: SQLite reads it as x, but its preupdate hook gives NULL for it
+** (3.40), so the first change of such a row would subtract a digest that
+** was never added. Rewriting the new columns of an altered table stores
+** them in every row. */
+static int materialize(isms_db *db, const ctable *was, const ctable *t) {
+  for (int c = 0; c < t->ncols; c++) {
+    if (!t->dflt[c]) continue;
+    int known = 0;
+    for (int k = 0; k < was->ncols && !known; k++) known = strcmp(was->cols[k], t->cols[c]) == 0;
+    if (known) continue;
+    char *sql = sqlite3_mprintf("UPDATE main.\"%w\" SET \"%w\" = \"%w\"", t->name, t->cols[c],
+                                t->cols[c]);
+    if (!sql) return isms__fail(db, ISMS_NOMEM, "out of memory");
+    int rc = sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
+    sqlite3_free(sql);
+    if (rc != SQLITE_OK) return isms__fail_sql(db, "writing the hash chain");
+  }
+  return ISMS_OK;
+}
+
 /* The schema moved in this write (a migration): read the registry again
 ** and mark the tables it created or altered for re-hashing; forget the
 ** ones it dropped. */
@@ -799,7 +836,15 @@ static int schema_moved(isms_db *db, int *moved) {
   int v = read_schema_version(db->sql);
   *moved = 0;
   if (v == ch->schema && !ch->nunknown) return ISMS_OK;
-  *moved = 1;
+  int migration = v != ch->txn_schema && read_user_version(db->sql) != ch->txn_user;
+  if (!migration) {
+    /* Tables made or altered outside isms are not taken into the chain:
+    ** verify reports them. The registry follows the schema so that the
+    ** rows isms writes are hashed as verify reads them. */
+    unknown_clear(ch);
+    if (v == ch->schema) return ISMS_OK;
+  }
+  *moved = migration;
   int nold = ch->nt;
   ctable *old = ch->t;
   ch->t = NULL;
@@ -811,9 +856,10 @@ static int schema_moved(isms_db *db, int *moved) {
       int o;
       for (o = 0; o < nold; o++)
         if (strcmp(old[o].name, t->name) == 0) break;
-      if (o == nold || strcmp(old[o].sql, t->sql) != 0) {
+      if (migration && (o == nold || strcmp(old[o].sql, t->sql) != 0)) {
         t->rescan = 1;
-      } else {
+        if (o < nold && (rc = materialize(db, &old[o], t))) break;
+      } else if (o < nold) {
         t->touched = old[o].touched;
         t->drows = old[o].drows;
         memcpy(t->dsum, old[o].dsum, sizeof t->dsum);
@@ -824,7 +870,7 @@ static int schema_moved(isms_db *db, int *moved) {
       int k = find_table(ch, old[ch->p[e].t].name);
       ch->p[e].t = k < 0 ? UINT32_MAX : (uint32_t)k;
     }
-    if (!rc &&
+    if (!rc && migration &&
         sqlite3_exec(db->sql,
                      "DELETE FROM chain_rows WHERE tbl IN (SELECT id FROM chain_tables WHERE name"
                      " NOT IN (SELECT name FROM sqlite_master WHERE type = 'table'));"
@@ -988,10 +1034,17 @@ static int genesis(isms_db *db) {
   return rc;
 }
 
+
 int isms__chain_begin(isms_db *db) {
   isms__chain *ch = db->chain;
-  if (!ch || !ch->ready || ch->loaded) return ISMS_OK;
-  ch->schema = read_schema_version(db->sql);
+  if (!ch || !ch->ready) return ISMS_OK;
+  /* Where the schema stands as the write begins: only a write that moves
+  ** both the schema and its version (a migration of schema.c) may
+  ** re-hash tables; a schema changed outside isms is a finding instead. */
+  ch->txn_schema = read_schema_version(db->sql);
+  ch->txn_user = read_user_version(db->sql);
+  if (ch->loaded) return ISMS_OK;
+  ch->schema = ch->txn_schema;
   int rc = registry_load(db);
   if (!rc) ch->loaded = 1;
   return rc;

@@ -130,6 +130,23 @@ describe("isms verify", function()
     end)
   end
 
+  it("reports a table altered outside isms, also after isms writes to it again", function()
+    local path = tampered("ALTER TABLE suppliers ADD COLUMN note TEXT DEFAULT 'x'")
+    isms_ok("--db", path, "suppliers", "add", "id=SUP-004", "name=Four", "criticality=low")
+    local out, _, code = verify(path)
+    assert.are.equal(1, code)
+    assert.matches("edited: suppliers row SUP%-001", out)
+  end)
+
+  it("reports a table made outside isms", function()
+    local out, _, code = verify(tampered("CREATE TABLE shadow(x); INSERT INTO shadow VALUES (1)"))
+    assert.are.equal(1, code)
+    assert.matches("table shadow %(1 rows%) is not in the chain", out)
+    out, _, code = verify(tampered("PRAGMA foreign_keys = OFF; DROP TABLE supplier_contracts"))
+    assert.are.equal(1, code)
+    assert.matches("table supplier_contracts %(%d+ rows in the chain%) was dropped", out)
+  end)
+
   it("names the record of an edited row by its other columns", function()
     local out = verify(tampered("UPDATE assets SET c = 1 WHERE id = 'IC-INF-001'"))
     assert.matches("edited: assets row IC%-INF%-001 was changed outside isms: now name=", out)
