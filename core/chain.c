@@ -96,7 +96,7 @@ struct isms__chain {
   size_t np, capp;
   unsigned char *keys;         /* text and blob keys of the pending rows */
   size_t nkeys, capkeys;
-  sqlite3_stmt *st_put, *st_del;
+  sqlite3_stmt *st_put, *st_putn, *st_del;
 };
 
 static void table_free(ctable *t) {
@@ -142,6 +142,7 @@ void isms__chain_free(isms_db *db) {
   unknown_clear(ch);
   registry_free(ch);
   sqlite3_finalize(ch->st_put);
+  sqlite3_finalize(ch->st_putn);
   sqlite3_finalize(ch->st_del);
   EVP_MD_CTX_free(ch->md);
   EVP_MD_free(ch->sha);
@@ -595,6 +596,36 @@ static int step_done(isms_db *db, sqlite3_stmt *st, const char *what) {
   return rc == SQLITE_DONE ? ISMS_OK : isms__fail_sql(db, what);
 }
 
+enum { PUT_ROWS = 64 };
+
+/* The statement that writes PUT_ROWS rows of chain_rows at once. */
+static int prepare_putn(isms_db *db) {
+  isms__chain *ch = db->chain;
+  if (ch->st_putn) return ISMS_OK;
+  char sql[64 + PUT_ROWS * 12];
+  int n = snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO chain_rows(tbl, key, fp) VALUES ");
+  for (int k = 0; k < PUT_ROWS; k++) n += snprintf(sql + n, sizeof sql - (size_t)n, "%s(?,?,?)", k ? "," : "");
+  return prepare(db, &ch->st_putn, sql);
+}
+
+/* Writes rows of chain_rows: n of them (PUT_ROWS in one statement, fewer
+** one by one). */
+static int put_rows(isms_db *db, const pend *const *rows, size_t n) {
+  isms__chain *ch = db->chain;
+  sqlite3_stmt *st = n == PUT_ROWS ? ch->st_putn : ch->st_put;
+  int rc = ISMS_OK;
+  for (size_t k = 0; !rc && k < n; k++) {
+    const pend *p = rows[k];
+    int b = st == ch->st_putn ? 3 * (int)k : 0;
+    sqlite3_bind_int(st, b + 1, ch->t[p->t].id);
+    bind_key(st, b + 2, p->ktype, p->ival, ch->keys + p->koff, p->klen);
+    sqlite3_bind_int64(st, b + 3, p->fp);
+    if (st == ch->st_put) rc = step_done(db, st, "writing the hash chain");
+  }
+  if (!rc && st == ch->st_putn) rc = step_done(db, st, "writing the hash chain");
+  return rc;
+}
+
 /* A table's chain id, given one if it has none yet. */
 static int table_id(isms_db *db, ctable *t) {
   if (t->id) return ISMS_OK;
@@ -898,7 +929,8 @@ int isms__chain_settle(isms_db *db) {
   if (rc || !any) goto done;
   if ((rc = prepare(db, &ch->st_put,
                     "INSERT OR REPLACE INTO chain_rows(tbl, key, fp) VALUES(?1, ?2, ?3)")) ||
-      (rc = prepare(db, &ch->st_del, "DELETE FROM chain_rows WHERE tbl = ?1 AND key = ?2")))
+      (rc = prepare(db, &ch->st_del, "DELETE FROM chain_rows WHERE tbl = ?1 AND key = ?2")) ||
+      (rc = prepare_putn(db)))
     goto done;
   /* The rows this write touched, in order, as the delta the link covers;
   ** the batches it opened are the change_batches rows it inserted. */
@@ -908,6 +940,10 @@ int isms__chain_settle(isms_db *db) {
     rc = isms__fail(db, ISMS_ERROR, "cannot hash the change");
     goto done;
   }
+  /* PUT_ROWS rows a statement: the step, not the B-tree, is most of the
+  ** cost of one row. A delete waits for the rows before it. */
+  const pend *batch[PUT_ROWS];
+  size_t nput = 0;
   for (size_t e = 0; !rc && e < ch->np; e++) {
     const pend *p = &ch->p[e];
     if (p->t == UINT32_MAX) continue;
@@ -923,16 +959,25 @@ int isms__chain_settle(isms_db *db) {
     put64(head + 14, (uint64_t)p->fp);
     EVP_DigestUpdate(ch->md, head, sizeof head);
     if (p->ktype != 'i' && p->klen) EVP_DigestUpdate(ch->md, key, p->klen);
-    sqlite3_stmt *st = p->del ? ch->st_del : ch->st_put;
-    sqlite3_bind_int(st, 1, t->id);
-    bind_key(st, 2, p->ktype, p->ival, key, p->klen);
-    if (!p->del) sqlite3_bind_int64(st, 3, p->fp);
-    rc = step_done(db, st, "writing the hash chain");
     if ((int)p->t == batches && !p->del && p->ktype == 'i') {
       if (!first || p->ival < first) first = p->ival;
       if (p->ival > last) last = p->ival;
     }
+    if (!p->del) {
+      batch[nput++] = p;
+      if (nput == PUT_ROWS) {
+        rc = put_rows(db, batch, nput);
+        nput = 0;
+      }
+      continue;
+    }
+    if ((rc = put_rows(db, batch, nput))) break;
+    nput = 0;
+    sqlite3_bind_int(ch->st_del, 1, t->id);
+    bind_key(ch->st_del, 2, p->ktype, p->ival, key, p->klen);
+    rc = step_done(db, ch->st_del, "writing the hash chain");
   }
+  if (!rc) rc = put_rows(db, batch, nput);
   unsigned char delta[DIGEST];
   unsigned len;
   if (!rc && !EVP_DigestFinal_ex(ch->md, delta, &len))
