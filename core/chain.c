@@ -61,6 +61,8 @@ typedef struct ctable {
   char **cols;
   unsigned char *dflt;         /* per column: 1 = it has a non-NULL DEFAULT */
   int touched, rescan, seen;
+  int64_t nrows;                /* rows at the last settle (chain_tables) */
+  int64_t txops;                /* rows this write has changed so far */
   int64_t drows;                /* rows added in this write */
   uint64_t dsum[4];             /* sum of digests added (mod 2^256) in this write */
 } ctable;
@@ -130,7 +132,7 @@ static void pending_clear(isms__chain *ch) {
   for (int k = 0; k < ch->nt; k++) {
     ctable *t = &ch->t[k];
     t->touched = t->rescan = 0;
-    t->drows = 0;
+    t->drows = t->txops = 0;
     memset(t->dsum, 0, sizeof t->dsum);
   }
   unknown_clear(ch);
@@ -223,7 +225,8 @@ static int registry_load(isms_db *db) {
   sqlite3_stmt *q;
   registry_free(ch);
   const char *sql =
-      "SELECT m.name, m.sql, c.id FROM sqlite_master m LEFT JOIN chain_tables c ON c.name = m.name"
+      "SELECT m.name, m.sql, c.id, c.rows FROM sqlite_master m"
+      " LEFT JOIN chain_tables c ON c.name = m.name"
       " WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
       " AND m.name NOT IN ('chain_tables', 'chain_rows', 'chain_links') ORDER BY m.name";
   if (sqlite3_prepare_v2(db->sql, sql, -1, &q, NULL) != SQLITE_OK)
@@ -242,6 +245,7 @@ static int registry_load(isms_db *db) {
     t->name = dup((const char *)sqlite3_column_text(q, 0));
     t->sql = dup((const char *)sqlite3_column_text(q, 1));
     t->id = sqlite3_column_type(q, 2) == SQLITE_NULL ? 0 : sqlite3_column_int(q, 2);
+    t->nrows = sqlite3_column_int64(q, 3);
     if (!t->name || !t->sql) { rc = ISMS_NOMEM; break; }
   }
   sqlite3_finalize(q);
@@ -488,6 +492,8 @@ static void note_unknown(isms__chain *ch, const char *name) {
   ch->unknown[ch->nunknown++] = d;
 }
 
+enum { BULK_MIN = 20000 };
+
 static void on_preupdate(void *arg, sqlite3 *s, int op, const char *zdb, const char *zname,
                          sqlite3_int64 k1, sqlite3_int64 k2) {
   isms__chain *ch = arg;
@@ -504,6 +510,14 @@ static void on_preupdate(void *arg, sqlite3 *s, int op, const char *zdb, const c
   ctable *t = &ch->t[ti];
   t->touched = 1;
   if (t->rescan) return;  /* hashed whole at settle */
+  /* A write that changes a large part of a table (an import, a
+  ** re-valuation, risks generate or score) has the table hashed whole at
+  ** settle instead: one read in key order costs less than the hook's work
+  ** per row, and the rows need not be kept until then. */
+  if (++t->txops > BULK_MIN && t->txops > t->nrows / 4) {
+    t->rescan = 1;
+    return;
+  }
   int ncols = sqlite3_preupdate_count(s);
   unsigned char md[DIGEST];
   uint8_t ktype = 'i';
@@ -673,7 +687,8 @@ static int rescan(isms_db *db, ctable *t) {
   sqlite3_finalize(del);
   if (rc) return rc;
   if ((rc = prepare(db, &ch->st_put,
-                    "INSERT OR REPLACE INTO chain_rows(tbl, key, fp) VALUES(?1, ?2, ?3)")))
+                    "INSERT OR REPLACE INTO chain_rows(tbl, key, fp) VALUES(?1, ?2, ?3)")) ||
+      (rc = prepare_putn(db)))
     return rc;
   char *sql = scan_sql(t);
   sqlite3_stmt *q = NULL;
@@ -685,28 +700,53 @@ static int rescan(isms_db *db, ctable *t) {
   free(sql);
   uint64_t sum[4] = {0, 0, 0, 0};
   int64_t rows = 0;
-  int s;
+  int s = SQLITE_DONE;
   source src = {db->sql, q, 0, t->rowid ? 1 : 0};
   unsigned char md[DIGEST];
+  /* The rows' fingerprints go out PUT_ROWS at a time, as settle's do; their
+  ** keys are copied, as the scan's own change at each step. */
+  pend batch[PUT_ROWS];
+  const pend *ptr[PUT_ROWS];
+  size_t nb = 0;
+  unsigned char *keys = ch->keys;  /* the pending keys' buffer is free at settle */
+  size_t nkeys = 0, capkeys = ch->capkeys;
+  for (size_t k = 0; k < PUT_ROWS; k++) ptr[k] = &batch[k];
   while (!rc && (s = sqlite3_step(q)) == SQLITE_ROW) {
     int64_t rowid = t->rowid ? sqlite3_column_int64(q, 0) : 0;
     uint8_t ktype = 'i';
     int64_t ival = rowid;
+    ch->nkbuf = 0;
     if (row_digest(ch, t, &src, t->ncols, rowid, md) ||
-        (!t->rowid && row_key(ch, t, &src, &ktype, &ival))) {
+        (!t->rowid && row_key(ch, t, &src, &ktype, &ival)) ||
+        grow(&keys, &capkeys, nkeys + ch->nkbuf + 1)) {
       rc = isms__fail(db, ISMS_NOMEM, "out of memory hashing %s", t->name);
       break;
     }
     sum_add(sum, md);
     rows++;
-    sqlite3_bind_int(ch->st_put, 1, t->id);
-    bind_key(ch->st_put, 2, ktype, ival, ch->kbuf, t->rowid ? 0 : ch->nkbuf);
-    sqlite3_bind_int64(ch->st_put, 3, fingerprint(md));
-    rc = step_done(db, ch->st_put, "writing the hash chain");
+    pend *p = &batch[nb++];
+    p->t = (uint32_t)(t - ch->t);
+    p->ktype = ktype;
+    p->ival = ival;
+    p->koff = nkeys;
+    p->klen = ktype == 'i' ? 0 : (uint32_t)ch->nkbuf;
+    p->fp = fingerprint(md);
+    if (p->klen) memcpy(keys + nkeys, ch->kbuf, p->klen);
+    nkeys += p->klen;
+    if (nb == PUT_ROWS) {
+      ch->keys = keys;
+      ch->capkeys = capkeys;
+      rc = put_rows(db, ptr, nb);
+      nb = nkeys = 0;
+    }
   }
+  ch->keys = keys;
+  ch->capkeys = capkeys;
+  if (!rc && nb) rc = put_rows(db, ptr, nb);
   if (!rc && s != SQLITE_DONE) rc = isms__fail_sql(db, "reading a table for the hash chain");
   sqlite3_finalize(q);
   if (rc) return rc;
+  t->nrows = rows;
   unsigned char b[DIGEST];
   sum_to_bytes(sum, b);
   if (sqlite3_prepare_v2(db->sql, "UPDATE chain_tables SET rows = ?2, sum = ?3 WHERE id = ?1", -1,
@@ -1013,6 +1053,7 @@ int isms__chain_settle(isms_db *db) {
     sum_to_bytes(sum, b);
     sqlite3_bind_int(put, 1, t->id);
     sqlite3_bind_int64(put, 2, rows + t->drows);
+    t->nrows = rows + t->drows;
     sqlite3_bind_blob(put, 3, b, DIGEST, SQLITE_STATIC);
     rc = step_done(db, put, "writing the hash chain");
   }
