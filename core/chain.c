@@ -932,6 +932,8 @@ static int schema_moved(isms_db *db, int *moved) {
         if (o < nold && (rc = materialize(db, &old[o], t))) break;
       } else if (o < nold) {
         t->touched = old[o].touched;
+        t->rescan = old[o].rescan;  /* a bulk write's table, hashed whole */
+        t->txops = old[o].txops;
         t->drows = old[o].drows;
         memcpy(t->dsum, old[o].dsum, sizeof t->dsum);
       }
