@@ -906,6 +906,50 @@ int isms_sha256_file(const char *path, char *hex /* OUT: 65 bytes */);
 /* The SHA-256 of n bytes in memory, the same way. */
 int isms_sha256(const void *data, size_t n, char *hex /* OUT: 65 bytes */);
 
+/* ------------------------------------------------------ tamper evidence
+** Every row of the register and every change batch is in one SHA-256 hash
+** chain (docs/tamper-evidence.md). isms_verify recomputes it: the rows,
+** each table against its sum, the sums against the head link, every link
+** against the one before. findings gets one line per finding (isms_free):
+** KIND \t TABLE \t KEY \t DETAIL, KIND one of edited, inserted, deleted
+** (a row changed outside isms), table (a table made, dropped or whose rows
+** cannot be named), chain (a link deleted, edited or out of order). */
+typedef struct isms_verify_info {
+  int64_t links;          /* links in the chain */
+  int64_t tables;         /* tables checked */
+  int64_t rows;           /* rows checked */
+  int64_t first_batch;    /* the first change batch the chain covers */
+  int64_t head_seq;       /* the head link */
+  int64_t head_batch;     /* the newest change batch the chain covers (0: none) */
+  int64_t findings;
+  int migrated;           /* 1: the chain began on a register that had batches */
+  char start_at[40];      /* when the chain began (UTC) */
+  char head[65];          /* the head link's hash, hex */
+} isms_verify_info;
+int isms_verify(isms_db *db, isms_verify_info *info /* OUT */, char **findings /* OUT */);
+
+/* A signed checkpoint of the chain's head (an anchor) an auditor keeps
+** elsewhere: Ed25519 through OpenSSL, keys in PEM files. keygen writes a
+** new key pair (the private key readable by its owner only) and refuses
+** existing files; on failure why says what. */
+int isms_anchor_keygen(const char *keyfile, const char *pubfile, char *why /* OUT */,
+                       size_t whysize);
+/* Writes the anchor of db's head to path, signed with the key in keyfile. */
+int isms_anchor_export(isms_db *db, const char *keyfile, const char *path);
+typedef struct isms_anchor_info {
+  int64_t seq;            /* the anchored link */
+  int64_t batch;          /* the newest batch at the anchor */
+  int64_t rows;           /* rows the register held then */
+  int64_t links_since;    /* links the register has added since */
+  char at[40];            /* when the anchor was made */
+  char head[65];          /* the anchored hash, hex */
+} isms_anchor_info;
+/* Checks that the anchor at path is signed by the key in pubfile and that
+** db's chain still holds the anchored link unchanged: ISMS_OK if so,
+** ISMS_INPUT with the reason if not. */
+int isms_anchor_check(isms_db *db, const char *path, const char *pubfile,
+                      isms_anchor_info *out /* OUT */);
+
 /* ISMS-FFI-END */
 
 #ifdef __cplusplus

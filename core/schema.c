@@ -808,6 +808,37 @@ static const char *const migrations[] = {
     "DROP INDEX IF EXISTS change_log_valuation;"
     "CREATE INDEX change_log_valuation ON change_log(batch, entity_id, entity, field)"
     " WHERE entity = 'asset';",
+
+    /* 15: tamper evidence (core/chain.c, docs/tamper-evidence.md). Each
+    ** table's row count and the sum (mod 2^256, little-endian) of its rows'
+    ** SHA-256 digests; each row's fingerprint (the digest's first 8 bytes,
+    ** under its rowid or primary key) to name the rows that change outside
+    ** isms; one link per write, chained by hash. The rows are hashed, and
+    ** the first link written, when a register first opens at this version
+    ** (chain.c, genesis). */
+    "CREATE TABLE chain_tables("
+    "  name TEXT PRIMARY KEY,"
+    "  id   INTEGER NOT NULL UNIQUE,"
+    "  rows INTEGER NOT NULL,"
+    "  sum  BLOB NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE chain_rows("
+    "  tbl INTEGER NOT NULL,"
+    "  key NOT NULL,"
+    "  fp  INTEGER NOT NULL,"
+    "  PRIMARY KEY (tbl, key)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE chain_links("
+    "  seq         INTEGER PRIMARY KEY,"
+    "  at          TEXT NOT NULL,"
+    "  first_batch INTEGER,"
+    "  last_batch  INTEGER,"
+    "  note        TEXT NOT NULL,"
+    "  delta       BLOB NOT NULL,"
+    "  state       BLOB NOT NULL,"
+    "  prev        BLOB NOT NULL,"
+    "  hash        BLOB NOT NULL"
+    ");",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
@@ -839,6 +870,8 @@ int isms__migrate(isms_db *db) {
                       "register schema version %d is newer than this isms supports (%d); "
                       "upgrade isms",
                       version, MIGRATION_COUNT);
+  /* The hash chain follows every migration after its own (chain.c). */
+  if ((rc = isms__chain_start(db))) return rc;
   while (version < MIGRATION_COUNT) {
     if ((rc = isms__begin(db))) return rc;
     /* Another process may have migrated while this one waited for the
@@ -864,6 +897,7 @@ int isms__migrate(isms_db *db) {
       return rc;
     }
     version++;
+    if ((rc = isms__chain_start(db))) return rc;
   }
   return ISMS_OK;
 }
