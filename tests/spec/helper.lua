@@ -8,10 +8,19 @@ local H = {}
 H.build = os.getenv("ISMS_TEST_BUILD") or "build"
 H.exe = H.build .. "/isms"
 
+-- The specs' scratch folder: under ISMS_TEST_TMP when tests/run.sh gives
+-- one (it removes it after the run), else a fresh /tmp/lua_XXXXXX removed
+-- when the Lua state closes. Some specs build registers of hundreds of MB:
+-- left behind, a few runs fill a disk.
 local dir = os.tmpname()
 os.remove(dir)
+local parent = os.getenv("ISMS_TEST_TMP")
+if parent and parent ~= "" then dir = parent .. "/" .. dir:match("[^/]+$") end
 assert(os.execute("mkdir -p " .. dir) == 0)
 H.dir = dir
+local sweeper = newproxy(true)
+getmetatable(sweeper).__gc = function() os.execute("rm -rf '" .. dir .. "'") end
+H._sweeper = sweeper
 
 local counter = 0
 --- A fresh path in the test's temporary directory.
