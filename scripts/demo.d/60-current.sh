@@ -9,6 +9,13 @@ set -eu
 PHISH=IC-INF-008/T-SOCIAL-ENGINEERING/V-NO-MFA
 TAPE=IC-PHY-006/T-MEDIA-THEFT/V-UNPROTECTED-MEDIA
 
+echo "== isms nonconformities add (the one the phishing incident raised)"
+"$ISMS" --db "$DB" nonconformities add id=NC-2026-004 \
+  title="Order changes on the foundry portal accepted without a call-back" \
+  source=incident source_ref=INC-2026-001 raised_by=CISO raised=2026-11-03 \
+  description="A forged tape-out order form was accepted; the call-back rule was not applied" \
+  --reason "raised by incident INC-2026-001"
+echo
 echo "== isms incidents add (two incidents of the quarter)"
 "$ISMS" --db "$DB" incidents add id=INC-2026-001 \
   title="Phishing mail led to a forged tape-out order form" \

@@ -23,6 +23,9 @@ describe("incident register", function()
   after_each(function() reg:close() end)
 
   it("adds an incident with its scales normalised, links and C/I/A affected", function()
+    assert(reg:records("nonconformities"):add({ id = "NC-007", title = "Patch window missed",
+      source = "incident", source_ref = "the design server malware", raised_by = "CISO",
+      raised = "2026-11-02" }))
     local rep = assert(incidents:add(incident({
       severity = "SEVERE", category = "ransomware", affected = "c; a", reported = "2026-11-02T09:30Z",
       contained = "2026-11-02T14:00+01:00", risks = F.MALWARE, vulnerabilities = "V-NO-ANTIMALWARE",
@@ -38,6 +41,10 @@ describe("incident register", function()
     assert.are.same({ "A.8.7" }, i.controls_failed)
     assert.are.same({ "EDR-4411", "mail 2026-11-02" }, i.evidence)
     assert.are.equal("NC-007", i.nonconformity)
+    -- the nonconformity it raised is a reference: it is not deleted from under the incident
+    local ok, err = reg:records("nonconformities"):delete("NC-007")
+    assert.is_nil(ok)
+    assert.truthy(tostring(err):find("referred to by incident INC-001", 1, true), err)
     assert.are.equal(2, #incidents:list({ severity = "Critical" }) + #incidents:list({ assets = "AST-1" }))
   end)
 
@@ -61,7 +68,7 @@ describe("incident register", function()
       { { detected = "" }, "detected: required" },
       { { detected = "2026-02-30" }, "detected: '2026-02-30' is not a time" },
       { { affected = "C; X" }, "affected: 'X' is not one of C, I, A" },
-      { { nonconformity = "NC 1; NC 2" }, "nonconformity: 'NC 1; NC 2' is not an id" },
+      { { nonconformity = "NC-404" }, "nonconformity: no nonconformity 'NC-404' in the register" },
     }
     for _, c in ipairs(cases) do
       F.refused(path, c[2], function() return incidents:add(incident(c[1])) end)

@@ -10,6 +10,7 @@
 local kind = require "isms.store.kind"
 local actions = require "isms.actions"
 local irules = require "isms.incident.rules"
+require "isms.audit.nonconformity"  -- the kind an incident's nonconformity refers to
 
 local M = {}
 
@@ -107,8 +108,8 @@ M.kind = kind.define {
     { name = "owner", type = "text", help = "who handles it" },
     { name = "lessons", type = "text", help = "lessons learned" },
     { name = "evidence", type = "list", help = "references to the evidence kept" },
-    { name = "nonconformity", type = "id",
-      help = "the nonconformity it raised (its id; a reference once the audit register lands)" },
+    { name = "nonconformity", type = "ref", to = "nonconformity",
+      help = "the nonconformity it raised (isms nonconformities)" },
   },
   validate = function(row) return times_in_order(row) end,
   check = function(reg, rows, problem)
