@@ -77,6 +77,15 @@ echo
 echo "== isms incident-stats --period quarter"
 "$ISMS" --db "$DB" incident-stats --period quarter | sed -n '1,12p'
 echo
+echo "== isms metrics collect (the incident figures of the measurement programme)"
+"$ISMS" --db "$DB" metrics collect M-INCIDENTS M-INCIDENTS-OPEN M-INCIDENT-CONTAIN M-INCIDENT-CLOSE \
+  --today 2026-12-07 --reason "December collection"
+echo
+echo "== isms review pack: the incidents of the quarter (9.3.2 c)"
+"$ISMS" --db "$DB" review pack --from 2026-10-01 --to 2026-12-31 --today 2026-12-07 \
+  | sed -n '/^## c. Information security incidents/,/^## c. Information security objectives/p' \
+  | sed '$d'
+echo
 echo "== isms propose-audits --today 2026-12-07"
 "$ISMS" --db "$DB" propose-audits --today 2026-12-07 | cut -c1-150
 echo

@@ -176,6 +176,8 @@ end)
 local stats = require "isms.incident.stats"
 M.stats = stats.stats
 M.metrics = stats.metrics
+-- The statistics as figures of the measurement programme ("incidents...").
+require("isms.measure").figures("incidents", stats.metrics)
 local likelihood = require "isms.incident.likelihood"
 M.beside_likelihood = likelihood.beside_likelihood
 M.history = likelihood.history
