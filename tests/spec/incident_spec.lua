@@ -298,3 +298,110 @@ describe("incident commands", function()
     assert.is_nil(out:find("yet rated", 1, true))  -- O = 2 with one incident: no flag
   end)
 end)
+
+describe("incidents beside likelihood where risks are shown", function()
+  local dates = require "isms.docs.dates"
+  local cjson = require "cjson"
+  local report = require "isms.report"
+  local models = require "isms.report.models"
+  -- the risk list has no --today: the incidents are dated from today
+  local today = os.date("!%Y-%m-%d")
+  local reg, path
+
+  local function with_incidents()
+    for k = 1, 3 do
+      assert(reg:records("incidents"):add(incident({ title = "malware " .. k,
+        detected = dates.add_days(today, -30 * k) })))
+    end
+    -- outside the 12-month window: not counted
+    assert(reg:records("incidents"):add(incident({ title = "old", detected = dates.add_days(today, -400) })))
+  end
+
+  before_each(function() reg, path = F.register() end)
+  after_each(function() reg:close() end)
+
+  it("lists risks with an incidents column and the flag only when the register holds incidents", function()
+    local out, _, code = H.run("--db", path, "risks", "list", "--asset", "AST-1")
+    assert.are.equal(0, code)
+    assert.is_nil(out:find("incident", 1, true))
+    out = H.run("--db", path, "risks", "list", "--asset", "AST-1", "--format", "json")
+    assert.is_nil(out:find("incident", 1, true))
+    with_incidents()
+    out, _, code = H.run("--db", path, "risks", "list", "--asset", "AST-1")
+    assert.are.equal(0, code)
+    assert.truthy(out:find("incidents%s+incident flag"), out)
+    local line = out:match("\n(" .. F.MALWARE:gsub("%p", "%%%0") .. "[^\n]*)")
+    assert.truthy(line:find("%s3%s+three or more incidents in the window"), line)
+    line = out:match("\n(" .. F.MALWARE2:gsub("%p", "%%%0") .. "[^\n]*)")
+    assert.truthy(line:find("%s3%s*$"), line)                 -- rated O = 6: no flag
+    out = H.run("--db", path, "risks", "list", "--asset", "AST-1", "--format", "json")
+    local by = {}
+    for _, r in ipairs(cjson.decode(out)) do by[r.ref] = r end
+    assert.are.equal(3, by[F.MALWARE].incidents)
+    assert.are.equal("three or more incidents in the window, yet rated among the least likely",
+                     by[F.MALWARE].incident_flag)
+    assert.are.equal(3, by[F.MALWARE2].incidents)
+    assert.are.equal(cjson.null, by[F.MALWARE2].incident_flag)
+    assert.are.equal(0, by["AST-1/T-DESTRUCTION/V-NO-BACKUP"].incidents)
+    -- CSV stays the import format of the risk register
+    out = H.run("--db", path, "risks", "list", "--asset", "AST-1", "--format", "csv")
+    assert.is_nil(out:find("incident", 1, true))
+    -- the prioritised list too
+    out = H.run("--db", path, "risks", "list", "--top", "3", "--format", "json")
+    by = {}
+    for _, r in ipairs(cjson.decode(out)) do by[r.ref] = r end
+    assert.are.equal(3, by[F.MALWARE].incidents)
+    assert.truthy(by[F.MALWARE].incident_flag)
+    assert.are.equal(0, by[F.THEFT].incidents)
+  end)
+
+  it("explains a risk with the incidents beside its likelihood and the flag", function()
+    local out, _, code = H.run("--db", path, "risks", "explain", F.MALWARE)
+    assert.are.equal(0, code)
+    assert.is_nil(out:find("incidents:", 1, true))
+    with_incidents()
+    out, _, code = H.run("--db", path, "risks", "explain", F.MALWARE)
+    assert.are.equal(0, code)
+    assert.truthy(out:find("\nincidents: O = 2 %(.-%); 3 incidents in the last 12 months "
+      .. "%(INC%-001, INC%-002, INC%-003%)\n  flag: three or more incidents in the window, yet rated "
+      .. "among the least likely\n"), out)
+    out = H.run("--db", path, "risks", "explain", F.THEFT)
+    assert.truthy(out:find("\nincidents: O = 4 %(.-%); 0 incidents in the last 12 months\n$"), out)
+    out = H.run("--db", path, "risks", "explain", F.MALWARE, "--format", "json")
+    local e = cjson.decode(out)
+    assert.are.equal(3, e.incidents.count)
+    assert.are.same({ "INC-001", "INC-002", "INC-003" }, e.incidents.incidents)
+    assert.truthy(e.incidents.flag)
+    assert.are.equal("80", e.score)
+  end)
+
+  it("puts the incidents and the flag in the report's most urgent risks", function()
+    local model = assert(models.full(reg, { today = today, limit = 5 }))
+    local risks
+    for _, s in ipairs(model.sections) do if s.id == "risks" then risks = s end end
+    for _, c in ipairs(risks.columns) do assert.are_not.equal("incidents", c.key) end
+    with_incidents()
+    model = assert(models.full(reg, { today = today, limit = 5 }))
+    for _, s in ipairs(model.sections) do if s.id == "risks" then risks = s end end
+    local keys = {}
+    for _, c in ipairs(risks.columns) do keys[c.key] = c.title end
+    assert.are.equal("Incidents", keys.incidents)
+    assert.are.equal("Incident history flag", keys.incident_flag)
+    local by = {}
+    for _, r in ipairs(risks.rows) do by[r.ref] = r end
+    assert.are.equal(3, by[F.MALWARE].incidents)
+    assert.are.equal("three or more incidents in the window, yet rated among the least likely",
+                     by[F.MALWARE].incident_flag)
+    assert.are.equal(0, by[F.THEFT].incidents)
+    local md = report.render(model, "markdown")
+    assert.truthy(md:find("| Incidents | Incident history flag |", 1, true), md)
+    assert.truthy(md:find("| 3 | three or more incidents in the window, yet rated among the least likely |",
+                          1, true), md)
+    local html = report.render(model, "html")
+    assert.truthy(html:find("Incident history flag", 1, true))
+    assert.truthy(html:find("three or more incidents in the window, yet rated among the least likely", 1,
+                            true))
+    local text = report.render(model, "table")
+    assert.truthy(text:find("Incident history flag", 1, true), text)
+  end)
+end)

@@ -9,6 +9,7 @@ local risk_register = require "isms.risk.register"
 local risk_csv = require "isms.risk.csv"
 local assess = require "isms.risk.assess"
 local scope_view = require "isms.context.scope_view"
+local incidents_beside = require "isms.incident.beside"
 
 local ffi = ffi_b.ffi
 local flat, csv_columns = risk_csv.flat, risk_csv.columns
@@ -99,8 +100,10 @@ explain REF [--residual] [--target F=V,...] [--format json]
               keep, serr, scode = scope_view.mask(reg, opts.scope, t)
               if not keep then return fail(serr, scode) end
             end
-            out(kit.render(prioritised(t, res, opts.top, keep), PRIORITY_COLUMNS, opts.format,
-                           PRIORITY_TABLE))
+            local top = prioritised(t, res, opts.top, keep)
+            local tcols, dcols = incidents_beside.list_columns(reg, top, PRIORITY_TABLE,
+                                                               PRIORITY_COLUMNS, opts.format)
+            out(kit.render(top, dcols, opts.format, tcols))
             return EXIT.OK
           end
           local rows
@@ -124,6 +127,7 @@ explain REF [--residual] [--target F=V,...] [--format json]
           end
           local all = csv_columns(factors)
           local list = flat(rows, factors)
+          cols, all = incidents_beside.list_columns(reg, list, cols, all, opts.format)
           if opts.format == "csv" or opts.format == "json" then
             out(kit.render(list, all, opts.format))
           else
@@ -220,10 +224,13 @@ explain REF [--residual] [--target F=V,...] [--format json]
           local e, eerr = m:explain(risk, { residual = opts.residual, target = target })
           if not e then return fail(eerr, "INPUT") end
           e.ref = pos[2]
+          local itext, ibeside = incidents_beside.explain(reg, e.ref)  -- nil: no incidents
           if opts.format == "json" then
+            e.incidents = itext and ibeside or ibeside and { error = ibeside } or nil
             out(require("cjson").encode(e), "\n")
           else
-            out("risk ", e.ref, "\n", require("isms.method.explain").text(e))
+            out("risk ", e.ref, "\n", require("isms.method.explain").text(e),
+                itext or ibeside and ("incidents: " .. ibeside .. "\n") or "")
           end
           return EXIT.OK
         end

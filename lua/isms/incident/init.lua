@@ -181,5 +181,7 @@ require("isms.measure").figures("incidents", stats.metrics)
 local likelihood = require "isms.incident.likelihood"
 M.beside_likelihood = likelihood.beside_likelihood
 M.history = likelihood.history
+--- Incidents beside likelihood in the risk list, explain and the report.
+M.beside = require "isms.incident.beside"
 
 return M

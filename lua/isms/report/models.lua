@@ -201,7 +201,7 @@ end
 
 -- The `limit` most urgent risks (stored level, score, obligations, ref;
 -- ordered in C) with their treatments.
-local function top_risks(reg, m, t, limit)
+local function top_risks(reg, m, t, limit, today)
   local n = t.n
   local k = math.min(limit, n)
   local out = ffi.new("uint32_t[?]", math.max(k, 1))
@@ -229,7 +229,8 @@ local function top_risks(reg, m, t, limit)
     end
   end
   return { id = "risks", title = "Most urgent risks", kind = "table",
-           columns = risk_columns(factors, true), rows = rows, total = n,
+           columns = require("isms.incident.beside").report_columns(reg, rows,
+             risk_columns(factors, true), { today = today }), rows = rows, total = n,
            note = note_more(#rows, n, "ordered by level, score and obligations; every risk is "
                             .. "in the XLSX report") }
 end
@@ -406,7 +407,7 @@ function M.full(reg, opts)
   local limit = opts.limit or M.LIMIT
   local t, terr, tcode = reg:risk_table()
   if not t then return nil, terr, tcode end
-  local risks = top_risks(reg, m, t, limit)
+  local risks = top_risks(reg, m, t, limit, opts.today)
   local acceptance, awaiting = acceptance_section(reg, limit)
   local soa_model, problems = M.soa(reg, opts)
   if not soa_model then return nil, problems end
