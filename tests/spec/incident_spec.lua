@@ -218,6 +218,13 @@ scale "criticality" { tiers = { { value = 1, label = "low" } } }
     local flagged = assert(isms.incidents.history(reg, { today = "2026-12-01", flagged = true }))
     assert.are.equal(1, #flagged)
     assert.are.equal(F.MALWARE, flagged[1].ref)
+    -- the history of a few risks only (the views that show some) is the same for those
+    local few = assert(isms.incidents.history(reg, { today = "2026-12-01",
+                                                     refs = { F.THEFT, F.MALWARE2, F.MALWARE } }))
+    assert.are.same({ F.MALWARE, F.MALWARE2 }, { few[1].ref, few[2].ref })
+    assert.are.equal(2, #few)
+    assert.are.same(flagged[1], few[1])
+    assert.are.same({}, assert(isms.incidents.history(reg, { today = "2026-12-01", refs = {} })))
     local _, err, code = isms.incidents.beside_likelihood(reg, "AST-1/T-NONE")
     assert.are.equal("NOTFOUND", code)
     assert.truthy(err:find("no risk 'AST-1/T-NONE'", 1, true))
@@ -403,5 +410,15 @@ describe("incidents beside likelihood where risks are shown", function()
                             true))
     local text = report.render(model, "table")
     assert.truthy(text:find("Incident history flag", 1, true), text)
+    -- many rows read every incident once instead of looking up those of the rows: the same
+    local beside = require "isms.incident.beside"
+    local few = beside.FEW
+    beside.FEW = 0
+    local ok, again = pcall(models.full, reg, { today = today, limit = 5 })
+    beside.FEW = few
+    assert(ok, again)
+    for _, s in ipairs(again.sections) do
+      if s.id == "risks" then assert.are.same(risks.rows, s.rows) end
+    end
   end)
 end)

@@ -14,12 +14,16 @@ function M.any(reg)
   return sql_read.first(reg, "SELECT 1 AS x FROM incidents LIMIT 1") ~= nil
 end
 
---- The incident history of every risk with incidents in the window, by
--- ref; nil (and why) when the register holds none or its incident rule
--- file does not load. opts: { today }.
-function M.by_ref(reg, opts)
+-- Up to this many risks shown, the history is asked for those only (its
+-- incidents looked up by id); more, and it reads every incident once.
+M.FEW = 10000
+
+--- The incident history of every risk with incidents in the window (or
+-- of those in the list `refs`), by ref; nil (and why) when the register
+-- holds none or its incident rule file does not load. opts: { today }.
+function M.by_ref(reg, opts, refs)
   if not M.any(reg) then return nil end
-  local list, err = likelihood.history(reg, { today = opts and opts.today })
+  local list, err = likelihood.history(reg, { today = opts and opts.today, refs = refs })
   if not list then return nil, err end
   local map = {}
   for _, h in ipairs(list) do map[h.ref] = h end
@@ -31,9 +35,14 @@ end
 -- `ref` (or `key`), from one history query. Returns the history by ref,
 -- or nil when the register holds no incident (the rows are left alone).
 function M.annotate(reg, rows, opts)
-  local map, err = M.by_ref(reg, opts)
-  if not map then return nil, err end
   local key = opts and opts.key or "ref"
+  local refs
+  if #rows <= M.FEW then
+    refs = {}
+    for k, row in ipairs(rows) do refs[k] = row[key] end
+  end
+  local map, err = M.by_ref(reg, opts, refs)
+  if not map then return nil, err end
   for _, row in ipairs(rows) do
     local h = map[row[key]]
     row.incidents = h and h.count or 0

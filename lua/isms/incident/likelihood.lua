@@ -7,6 +7,7 @@
 local irules = require "isms.incident.rules"
 local records = require "isms.store.records"
 local sql_read = require "isms.incident._sql"
+local cjson = require "cjson"
 
 local M = {}
 
@@ -30,14 +31,16 @@ end
 
 -- The incident/risk pairs of the incidents detected from `from` on, for
 -- the rule file's match; args[1] is `from`. `only` limits the risks to
--- one ref (args[2]).
+-- one ref (args[2]), or with only == "refs" to those of a JSON array
+-- (args[2]).
 local function hits_sql(match, only)
   local inc = "SELECT id FROM incidents WHERE detected >= ?1"
   local ia = "SELECT l.id, l.target AS asset FROM record_links l JOIN inc ON inc.id = l.id "
     .. "WHERE l.kind = 'incident' AND l.rel = 'assets'"
   local it = "SELECT l.id, l.target AS threat FROM record_links l JOIN inc ON inc.id = l.id "
     .. "WHERE l.kind = 'incident' AND l.rel = 'threats'"
-  local restrict = only and " AND r.ref = ?2" or ""
+  local set = only == "refs" and " IN (SELECT value FROM json_each(?2))" or " = ?2"
+  local restrict = only and (" AND r.ref" .. set) or ""
   local parts = {}
   if match == "asset and threat" then
     parts[#parts + 1] = "SELECT r.ref, ia.id FROM ia JOIN it ON it.id = ia.id JOIN risks r "
@@ -53,9 +56,10 @@ local function hits_sql(match, only)
   end
   -- an incident that names the risk itself always counts
   parts[#parts + 1] = "SELECT l.target AS ref, l.id FROM record_links l JOIN inc ON inc.id = l.id "
-    .. "WHERE l.kind = 'incident' AND l.rel = 'risks'" .. (only and " AND l.target = ?2" or "")
-  return ("WITH inc AS (%s), ia AS (%s), it AS (%s), hits AS (%s) "):format(inc, ia, it,
-    table.concat(parts, " UNION "))
+    .. "WHERE l.kind = 'incident' AND l.rel = 'risks'" .. (only and (" AND l.target" .. set) or "")
+  -- a few risks look their incidents up by id; every risk reads them all once
+  return ("WITH inc AS %s(%s), ia AS (%s), it AS (%s), hits AS (%s) "):format(
+    only and "NOT MATERIALIZED " or "", inc, ia, it, table.concat(parts, " UNION "))
 end
 
 -- The first flag rule the count and the tier meet.
@@ -91,23 +95,24 @@ local function window_start(reg, opts, months)
 end
 
 --- Incidents beside likelihood for every risk that has any in the window
--- (or only opts.ref): a list of { ref, count, incidents (ids), factor,
--- tier, label, text, flag (a reason, or nil) }, ordered by ref.
--- opts: today (YYYY-MM-DD), flagged (only risks the history contradicts),
--- ref.
+-- (or only opts.ref, or those of the list opts.refs): a list of { ref,
+-- count, incidents (ids), factor, tier, label, text, flag (a reason, or
+-- nil) }, ordered by ref. opts: today (YYYY-MM-DD), flagged (only risks
+-- the history contradicts), ref, refs.
 local function history(reg, opts)
   local spec, err, code = irules.of(reg)
   if not spec then return nil, err, code end
   local h = spec.history
   local f = factor_of(reg, h)
   local from = window_start(reg, opts, h.window_months)
-  local sql = hits_sql(h.match, opts.ref ~= nil)
+  local only = opts.ref and "ref" or opts.refs and "refs" or nil
+  local sql = hits_sql(h.match, only)
     .. ("SELECT hits.ref, group_concat(DISTINCT hits.id) AS ids, count(DISTINCT hits.id) AS n, "
     .. "%s AS tier FROM hits JOIN risks r ON r.ref = hits.ref GROUP BY hits.ref ORDER BY hits.ref")
       :format(f and ("r." .. f.column) or "NULL")
   local list = {}
-  local args = { from, opts.ref }
-  for row in reg:query(sql, unpack(args, 1, opts.ref and 2 or 1)) do
+  local args = { from, opts.ref or opts.refs and (#opts.refs > 0 and cjson.encode(opts.refs) or "[]") }
+  for row in reg:query(sql, unpack(args, 1, only and 2 or 1)) do
     local n, tier = tonumber(row.n), tonumber(row.tier)
     local ids = {}
     for id in (row.ids or ""):gmatch("[^,]+") do ids[#ids + 1] = id end
