@@ -565,7 +565,9 @@ void isms_free(void *p);
 ** on any failure no file (and no partial file) is left at path. */
 enum isms_cell_kind {
   ISMS_CELL_TEXT   = 0,
-  ISMS_CELL_NUMBER = 1   /* written as a number when the value is one, else as text */
+  ISMS_CELL_NUMBER = 1,  /* written as a number when the value is one, else as text */
+  ISMS_CELL_DATE   = 2,  /* "YYYY-MM-DD" (a time after it allowed) written as a date, else as text */
+  ISMS_CELL_VALUE  = 3   /* a number or a date when the value is one, else text */
 };
 typedef struct isms_sheet {
   const char *name;               /* at most 31 characters, none of []:*?/\ */

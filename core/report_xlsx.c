@@ -58,6 +58,7 @@ typedef struct writer {
   const char *path;
   lxw_workbook *wb;
   lxw_format *head, *head_secret;
+  lxw_format *date, *datetime;  /* number formats of date cells */
   fill *fills;              /* formats by background colour, open addressing */
   size_t nfills, fillcap;
   char *buf;                /* scratch for repaired and cut texts */
@@ -306,6 +307,11 @@ static int make_formats(writer *w) {
   format_set_bg_color(w->head_secret, 0xC00000);
   format_set_font_color(w->head_secret, LXW_COLOR_WHITE);
   format_set_bottom(w->head_secret, LXW_BORDER_THIN);
+  w->date = workbook_add_format(w->wb);
+  w->datetime = workbook_add_format(w->wb);
+  if (!w->date || !w->datetime) return fail(w, ISMS_NOMEM, "out of memory");
+  format_set_num_format(w->date, "yyyy-mm-dd");
+  format_set_num_format(w->datetime, "yyyy-mm-dd hh:mm");
   return ISMS_OK;
 }
 
@@ -316,7 +322,11 @@ static int is_secret(const isms_sheet *sh, int c) {
 }
 
 static int is_numeric(const isms_sheet *sh, int c) {
-  return sh->kinds && sh->kinds[c] == ISMS_CELL_NUMBER;
+  return sh->kinds && (sh->kinds[c] == ISMS_CELL_NUMBER || sh->kinds[c] == ISMS_CELL_VALUE);
+}
+
+static int is_date(const isms_sheet *sh, int c) {
+  return sh->kinds && (sh->kinds[c] == ISMS_CELL_DATE || sh->kinds[c] == ISMS_CELL_VALUE);
 }
 
 /* "NAME (k)", NAME cut so the whole fits in 31 characters. */
@@ -389,6 +399,14 @@ static int part_open(writer *w, int k) {
   if (rc) return rc;
   w->row = 1;
   worksheet_freeze_panes(w->cur, 1, 0);
+  /* Printed: landscape, as wide as one page, the header row on every page. */
+  worksheet_set_landscape(w->cur);
+  worksheet_set_paper(w->cur, 9);  /* A4 */
+  worksheet_fit_to_pages(w->cur, 1, 0);
+  {
+    lxw_error e = worksheet_repeat_rows(w->cur, 0, 0);
+    if (e) return fail_lxw(w, e);
+  }
   for (int c = 0; c < sh->ncols; c++) {
     if (!is_secret(sh, c)) continue;
     lxw_error e = worksheet_set_header(w->cur, "&CCONFIDENTIAL");
@@ -437,11 +455,55 @@ static int put_number(writer *w, int c, double v, lxw_format *f) {
   return e ? fail_lxw(w, e) : ISMS_OK;
 }
 
+static int digits(const char *s, int n, int *v) {
+  *v = 0;
+  for (int k = 0; k < n; k++) {
+    if (s[k] < '0' || s[k] > '9') return 0;
+    *v = *v * 10 + (s[k] - '0');
+  }
+  return 1;
+}
+
+/* "YYYY-MM-DD", optionally followed by "THH:MM" or " HH:MM" (seconds and a
+** zone after that are ignored): a real calendar day from 1900 on. */
+static int parse_date(const char *s, size_t n, lxw_datetime *dt, int *has_time) {
+  static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  memset(dt, 0, sizeof *dt);
+  *has_time = 0;
+  if (n < 10 || s[4] != '-' || s[7] != '-') return 0;
+  if (!digits(s, 4, &dt->year) || !digits(s + 5, 2, &dt->month) || !digits(s + 8, 2, &dt->day))
+    return 0;
+  if (dt->year < 1900 || dt->month < 1 || dt->month > 12 || dt->day < 1 ||
+      dt->day > mdays[dt->month - 1])
+    return 0;
+  int leap = (dt->year % 4 == 0 && dt->year % 100 != 0) || dt->year % 400 == 0;
+  if (dt->month == 2 && dt->day == 29 && !leap) return 0;
+  if (n == 10) return 1;
+  if (n < 16 || (s[10] != 'T' && s[10] != ' ') || s[13] != ':') return 0;
+  if (!digits(s + 11, 2, &dt->hour) || !digits(s + 14, 2, &dt->min) || dt->hour > 23 ||
+      dt->min > 59)
+    return 0;
+  *has_time = 1;
+  return 1;
+}
+
+static int put_date(writer *w, int c, const lxw_datetime *dt, int has_time, lxw_format *f) {
+  if (w->width[c] < (has_time ? 16u : 10u)) w->width[c] = has_time ? 16 : 10;
+  w->xml += XML_CELL;
+  lxw_datetime copy = *dt;
+  lxw_error e = worksheet_write_datetime(w->cur, w->row, (lxw_col_t)c, &copy,
+                                         f ? f : has_time ? w->datetime : w->date);
+  return e ? fail_lxw(w, e) : ISMS_OK;
+}
+
 /* s[0..n) with s[n] NUL: as a number in a number column when it is one,
-** else as text. */
+** as a date in a date column when it is one, else as text. */
 static int put_text(writer *w, int c, const char *s, size_t n, int numeric, lxw_format *f) {
   double v;
   if (numeric && parse_number(s, n, &v)) return put_number(w, c, v, f);
+  lxw_datetime dt;
+  int has_time;
+  if (is_date(w->sh, c) && parse_date(s, n, &dt, &has_time)) return put_date(w, c, &dt, has_time, f);
   s = text_fit(w, s, &n);
   if (!s) return fail(w, ISMS_NOMEM, "out of memory");
   if (w->width[c] < n) w->width[c] = (uint32_t)n;  /* n <= CUT_BYTES */
@@ -540,7 +602,7 @@ static int check_sheet(writer *w, int k, const isms_sheet *sh, sqlite3_stmt **q)
   for (int c = 0; c < sh->ncols; c++) {
     if (!sh->titles[c])
       return fail(w, ISMS_MISUSE, "sheet \"%s\": column %d has no title", name, c + 1);
-    if (sh->kinds && sh->kinds[c] > ISMS_CELL_NUMBER)
+    if (sh->kinds && sh->kinds[c] > ISMS_CELL_VALUE)
       return fail(w, ISMS_MISUSE, "sheet \"%s\": column %d has kind %d", name, c + 1,
                   sh->kinds[c]);
   }

@@ -420,6 +420,10 @@ describe("quant in the report", function()
       for k = 2, #cross.columns do counted = counted + (row[cross.columns[k].key] or 0) end
     end
     assert.are.equal(res.risks, counted)  -- every simulated risk in the cross-table once
+    -- the heat map says why quantified risks are not positions on its grid
+    assert.truthy(by.heatmap.note:find(("%d risks have a quantitative estimate"):format(res.risks),
+                                       1, true), by.heatmap.note)
+    assert.truthy(by.heatmap.note:find("no position on this factor grid", 1, true))
     local risks = by["quant-risks"]
     assert.are.equal(5, #risks.rows)
     assert.are.equal(res.risks, risks.total)
@@ -433,9 +437,9 @@ describe("quant in the report", function()
     -- text formats keep the points as a table
     local md = render(model, "markdown")
     assert.is_truthy(md:find("## Loss exceedance curve", 1, true))
-    -- XLSX: every risk of the run, streamed from the register
+    -- XLSX --full: every risk of the run, streamed from the register
     local xlsx = H.tmp("quant.xlsx")
-    local _, err, code = H.run("--db", path, "report", "--format", "xlsx", "--out", xlsx,
+    local _, err, code = H.run("--db", path, "report", "--full", "--format", "xlsx", "--out", xlsx,
                                "--today", "2027-01-01")
     assert.are.equal(0, code, err)
     local p = io.popen("unzip -p " .. H.shell_quote(xlsx) .. " xl/workbook.xml")

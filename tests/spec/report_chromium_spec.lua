@@ -189,8 +189,8 @@ describe("isms report --format html of a register in headless chromium #chromium
     assert.are.same({}, page_messages(r.err, file_url(page)))
     assert.are.equal(2, count(r.out, '<svg class="heatmap"'))
     assert.are.equal(200, count(r.out, "<rect"))  -- S x O: 10 x 10, before and after
-    assert.truthy(r.out:find("8 Very high x 5 Moderate: 1 risk, High", 1, true))
-    assert.truthy(r.out:find("8 Very high x 1 Remote: 1 risk, Low", 1, true))
+    assert.truthy(r.out:find("8 Very high x 5 Moderate: 1 risk, zone High", 1, true))
+    assert.truthy(r.out:find("8 Very high x 1 Remote: 1 risk, zone Low", 1, true))
   end)
 
   it("renders the gap report: a bar per clause, the gaps, a silent console", function()

@@ -563,7 +563,7 @@ describe("html", function()
     assert.truthy(page:find("<div><dt>Carried from 2013</dt><dd>yes</dd></div>", 1, true))
     assert.truthy(page:find('<th scope="col" class="num">Linked risks</th>', 1, true))
     assert.truthy(page:find('<td class="num">3818</td>', 1, true))
-    assert.truthy(page:find('<tr><td>A.8.7</td><td>Protection against malware</td><td class="num"></td><td>yes</td><td></td></tr>',
+    assert.truthy(page:find('<tr><td class="word">A.8.7</td><td>Protection against malware</td><td class="num"></td><td class="word">yes</td><td></td></tr>',
                             1, true))
     assert.truthy(page:find('<p class="shown">4 of 93 rows</p>', 1, true))
     assert.truthy(page:find("No rows.", 1, true))

@@ -104,11 +104,26 @@ describe("report models", function()
     local model = assert(report.full(reg, { today = "2027-01-15", limit = 2 }))
     local maps = section(model, "heatmap").maps
     local function cell(map, s, o) return map.cells[11 - s][o] end
-    assert.are.same({ count = 1, level = "High" }, cell(maps[1], 8, 5))
-    assert.are.same({ count = 1, level = "High" }, cell(maps[1], 9, 9))
-    assert.are.same({ count = 0 }, cell(maps[2], 8, 5))   -- modified: moved
-    assert.are.same({ count = 1, level = "Low" }, cell(maps[2], 8, 1))
-    assert.are.same({ count = 1, level = "High" }, cell(maps[2], 9, 9))  -- retained: stays
+    -- a cell's zone is the highest level any D gives at that S x O
+    -- (S x O x 10 >= 200 is High, >= 100 Medium), empty cells too
+    assert.are.same({ count = 1, level = "High", zone = "High" }, cell(maps[1], 8, 5))
+    assert.are.same({ count = 1, level = "High", zone = "High" }, cell(maps[1], 9, 9))
+    assert.are.same({ count = 0, zone = "High" }, cell(maps[2], 8, 5))   -- modified: moved
+    assert.are.same({ count = 1, level = "Low", zone = "Low" }, cell(maps[2], 8, 1))
+    assert.are.same({ count = 1, level = "High", zone = "High" }, cell(maps[2], 9, 9))  -- retained
+    assert.are.same({ count = 0, zone = "Low" }, cell(maps[1], 1, 1))
+    assert.are.same({ count = 0, zone = "Medium" }, cell(maps[1], 4, 4))   -- 160
+    assert.are.same({ count = 0, zone = "High" }, cell(maps[1], 5, 4))     -- 200
+    -- the axes carry the scales' names and tier labels; the projection is said
+    assert.are.same({ "Severity (S)", "Occurrence (O)" }, { maps[1].row_title, maps[1].col_title })
+    assert.are.equal("10 Hazardous", maps[1].rows[1])
+    assert.are.equal("1 Remote", maps[1].cols[1])
+    local hm = section(model, "heatmap")
+    assert.truthy(hm.note:find("highest level any D gives at that S x O", 1, true), hm.note)
+    -- before and after are told apart in their titles
+    assert.are.same({ "before", "after" }, { maps[1].stage, maps[2].stage })
+    assert.truthy(maps[1].title:find("^Before treatment"))
+    assert.truthy(maps[2].title:find("^After treatment"))
     assert.are.equal(3, maps[1].total)
     local risks = section(model, "risks")
     assert.are.equal(2, #risks.rows)
@@ -121,6 +136,30 @@ describe("report models", function()
     assert.are.equal(2, acc.total)
     assert.are.same({ doc[1], "management, Engineering, Legal" }, { acc.rows[1].risk, acc.rows[1].missing })
     assert.are.same({ srv[1], "IT" }, { acc.rows[2].risk, acc.rows[2].missing })
+  end)
+end)
+
+describe("report acceptance count", function()
+  it("counts residual risk awaiting acceptance: management and every owner, one or several", function()
+    local reg, _, srv, doc = treated_register()
+    local function acc()
+      local s = section(assert(report.full(reg, { today = "2027-01-15" })), "acceptance")
+      local missing = {}
+      for _, r in ipairs(s.rows) do missing[r.risk] = r.missing end
+      return s.total, missing
+    end
+    local total, missing = acc()
+    assert.are.equal(2, total)
+    assert.are.same({ [doc[1]] = "management, Engineering, Legal", [srv[1]] = "IT" }, missing)
+    assert(reg:accept_risk(doc[1], { role = "management", who = "CEO", rationale = "ok" }))
+    assert(reg:accept_risk(doc[1], { role = "owner", who = "Engineering", rationale = "ok" }))
+    total, missing = acc()
+    assert.are.equal(2, total)
+    assert.are.equal("Legal", missing[doc[1]])
+    assert(reg:accept_risk(doc[1], { role = "owner", who = "Legal", rationale = "ok" }))
+    assert(reg:accept_risk(srv[1], { role = "owner", who = "IT", rationale = "ok" }))
+    total = acc()
+    assert.are.equal(0, total)
   end)
 end)
 
@@ -148,41 +187,121 @@ describe("isms soa / rtp / report", function()
     assert.are.equal(out, again)
   end)
 
-  it("writes the XLSX workbook: a sheet per register, frozen headers, filters, every row", function()
+  it("writes the XLSX report: sections as sheets, names whole, typed cells, frozen, filtered, printable", function()
     local reg, path = treated_register()
-    local nrisks = #reg:risks()
     reg:close()
     local xlsx = H.tmp("report.xlsx")
     os.remove(xlsx)
     local _, err, code = H.run("--db", path, "report", "--format", "xlsx", "--out", xlsx,
+                               "--today", "2027-01-15", "--limit", "2")
+    assert.are.equal(0, code, err)
+    local names, sheets = workbook(xlsx)
+    -- a report, not the register: no sheet of every risk; no name cut
+    assert.are.same({ "Summary", "Heat map before treatment", "Heat map after treatment",
+                      "Most urgent risks", "Awaiting acceptance", "Statement of Applicability",
+                      "Risk treatment plan", "Overdue tasks", "Slipping tasks", "All tasks" },
+                    names)
+    for _, name in ipairs(names) do
+      local x = sheets[name]
+      assert.truthy(x:find('state="frozen"', 1, true), name)
+      assert.truthy(x:find("<autoFilter ref=", 1, true), name)
+      assert.truthy(x:find('orientation="landscape"', 1, true), name)
+      assert.truthy(x:find('<pageSetUpPr fitToPage="1"/>', 1, true), name)
+      assert.truthy(x:find('fitToHeight="0"', 1, true), name)
+      assert.truthy(x:find("<cols>", 1, true), name)   -- column widths
+    end
+    -- the header row repeats on every printed page
+    local wb = unzip(xlsx, "xl/workbook.xml")
+    assert.are.equal(#names, count(wb, 'name="_xlnm.Print_Titles"'))
+    assert.are.equal(3, count(sheets["Most urgent risks"], "<row "))   -- header + --limit 2
+    -- numbers are numbers: the summary's asset count is no shared string
+    local n_risks = sheets.Summary:match('<c r="B3"([^>]*)>')
+    assert.is_nil(n_risks:find('t="s"', 1, true), n_risks)
+    -- dates are dates: read back through the project's XLSX reader, a due
+    -- date comes as YYYY-MM-DD only when the cell is a number in a date format
+    local tab = require "isms.store.tabular"
+    local t = assert(tab.open_xlsx(xlsx, { sheet = "Overdue tasks" }))
+    local due_col
+    for k, h in ipairs(t.header) do if h == "Due" then due_col = k end end
+    local row = t:next()
+    assert.are.equal("2027-01-10", row[due_col])
+    local due_cell = sheets["Overdue tasks"]:match('<c r="G2"([^>]*)>')
+    assert.is_nil(due_cell:find('t="s"', 1, true), due_cell)
+    assert.truthy(unzip(xlsx, "xl/styles.xml"):find('formatCode="yyyy%-mm%-dd"'))
+    -- obligations are words
+    local risks = sheets["Most urgent risks"]
+    assert.falsy(risks:find("1 legal", 1, true))
+    -- the heat map's cells keep their level colours
+    local styles = unzip(xlsx, "xl/styles.xml")
+    assert.truthy(styles:find("FFF44336", 1, true) or styles:find("F44336", 1, true), styles:sub(1, 200))
+  end)
+
+  it("names sheets within Excel's 31 characters by whole words, uniquely", function()
+    local name = require("isms.report.xlsx").sheet_name
+    local taken = {}
+    assert.are.equal("Residual risk awaiting", name("Residual risk awaiting acceptance", taken))
+    assert.are.equal("Residual risk awaiting 2", name("Residual risk awaiting acceptance", taken))
+    assert.are.equal("residual risk awaiting 3", name("residual risk awaiting ACCEPTANCE", taken))
+    assert.are.equal("Clause 4 1 context", name("Clause 4/1: context?", taken))
+    assert.are.equal(("x"):rep(31), name(("x"):rep(40), taken))
+    assert.are.equal(("x"):rep(29) .. " 2", name(("x"):rep(40), taken))
+    assert.are.equal("History 2", name("History", taken))
+    assert.are.equal("Sheet", name("[]", taken))
+  end)
+
+  it("--full adds the whole register to the workbook: every risk, task and delay", function()
+    local reg, path = treated_register()
+    local nrisks = #reg:risks()
+    local ref = reg:risks()[1].ref
+    assert(reg:set_risk(ref, { obligations = { legal = true, contractual = true } }))
+    reg:close()
+    local xlsx = H.tmp("full.xlsx")
+    os.remove(xlsx)
+    local _, err, code = H.run("--db", path, "report", "--full", "--format", "xlsx", "--out", xlsx,
                                "--today", "2027-01-15")
     assert.are.equal(0, code, err)
     local names, sheets = workbook(xlsx)
     assert.are.same({ "Summary", "Risks", "Heat map before treatment", "Heat map after treatment",
-                      "Residual risk awaiting acceptan", "Statement of Applicability",
+                      "Awaiting acceptance", "Statement of Applicability",
                       "Risk treatment plan", "Overdue tasks", "Slipping tasks", "Tasks", "Delays" },
                     names)
     for _, name in ipairs(names) do
       assert.truthy(sheets[name]:find('state="frozen"', 1, true), name)
       assert.truthy(sheets[name]:find("<autoFilter ref=", 1, true), name)
     end
-    -- every risk (header + rows), every SoA control, the task and its delay
     assert.are.equal(nrisks + 1, count(sheets.Risks, "<row "))
     assert.are.equal(94, count(sheets["Statement of Applicability"], "<row "))
-    -- an excluded control reads "no", as in the text formats
     assert.truthy(sheets["Statement of Applicability"]:find(">no<", 1, true))
     assert.are.equal(2, count(sheets.Tasks, "<row "))
     assert.are.equal(2, count(sheets.Delays, "<row "))
     assert.truthy(sheets.Delays:find("supplier late", 1, true))
+    -- obligations and acceptability in words, read back
+    local tab = require "isms.store.tabular"
+    local t = assert(tab.open_xlsx(xlsx, { sheet = "Risks" }))
+    local col = {}
+    for k, h in ipairs(t.header) do col[h] = k end
+    assert.truthy(col.Obligations, table.concat(t.header, "|"))
+    local seen, acceptable = nil, {}
+    for row in function() return t:next() end do
+      if row[col.Risk] == ref then seen = row[col.Obligations] end
+      if row[col.Acceptable] then acceptable[row[col.Acceptable]] = true end
+    end
+    assert.are.equal("legal, contractual", seen)
+    assert.is_true(acceptable.no)
+    assert.is_nil(acceptable["0"])
+    t = assert(tab.open_xlsx(xlsx, { sheet = "Delays" }))
+    local r = t:next()
+    assert.are.same({ "2026-12-01", "2027-01-10" }, { r[4], r[5] })
     -- confidential columns marked on the header and the sheet's header/footer
     assert.truthy(sheets.Risks:find("Vulnerability [confidential]", 1, true))
     assert.truthy(sheets.Risks:find("Override reason [confidential]", 1, true))
     assert.truthy(sheets.Risks:find("CONFIDENTIAL", 1, true))
     assert.falsy(sheets.Delays:find("CONFIDENTIAL", 1, true))
     assert.truthy(sheets.Risks:find("secret plan", 1, true))
-    -- the heat map's cells keep their level colours
-    local styles = unzip(xlsx, "xl/styles.xml")
-    assert.truthy(styles:find("FFF44336", 1, true) or styles:find("F44336", 1, true), styles:sub(1, 200))
+    -- --full is for workbooks only
+    local _, ferr, fcode = H.run("--db", path, "report", "--full", "--format", "html")
+    assert.are.equal(2, fcode)
+    assert.truthy(ferr:find("--full writes the whole register", 1, true), ferr)
   end)
 
   it("soa and rtp write their own workbooks; soa check exits 3 on problems", function()

@@ -29,7 +29,7 @@ return function(kit)
   local emit = kit.emit
 
   local REPORT_OPTIONS = { format = "value", out = "value", today = "value", limit = "value",
-                           scope = "value" }
+                           scope = "value", full = "flag" }
   local function report_opts(ctx, opts)
     if opts.today then
       local ok, why = records.date(opts.today, "--today")
@@ -242,23 +242,28 @@ delay ID    --to DATE --why TEXT --approved-by NAME: a recorded re-dating]],
 
   kit.command("report", {
     usage = "isms report [--format table|csv|json|markdown|html|xlsx] [--out FILE] [--today DATE] "
-            .. "[--limit N] [--scope ID]",
+            .. "[--limit N] [--scope ID] [--full]",
     summary = "the risk report: summary, heat maps, urgent risks, acceptance, SoA, RTP",
     help = [[
 One report of the register: a summary, the risk heat map before and after
 treatment, the most urgent risks (--limit, default 100) with their
 treatment, residual risk awaiting acceptance, the SoA with its problems and
 the RTP as of --today. HTML is one self-contained page (inline SVG heat
-maps, no script); XLSX has one sheet per register with every risk and every
-task, frozen headers and filters. Confidential columns are marked in every
-format. --scope ID reports one ISMS scope: its boundaries and exclusions,
-the assessment of its assets' risks (6.2 a-j) with the most urgent, its
-SoA and its audits.]],
+maps, no script); XLSX has a sheet per section with typed numbers and
+dates, frozen headers, filters and print setup. --full --format xlsx adds
+the whole register (every risk, task and delay), an export rather than a
+report. Confidential columns are marked in every format. --scope ID
+reports one ISMS scope: its boundaries and exclusions, the assessment of
+its assets' risks (6.2 a-j) with the most urgent, its SoA and its audits.]],
     options = REPORT_OPTIONS,
     run = function(ctx, opts, pos)
       if pos[1] then return nil, "usage: " .. kit.commands.report.usage, "USAGE" end
       local ro, why = report_opts(ctx, opts)
       if not ro then return nil, why, "USAGE" end
+      if opts.full and opts.format ~= "xlsx" then
+        return nil, "--full writes the whole register to a workbook: give --format xlsx --out FILE",
+          "USAGE"
+      end
       return kit.with_register(ctx, function(reg)
         if opts.scope then
           ro.programme = audit.programme
@@ -268,7 +273,9 @@ SoA and its audits.]],
         end
         local model, e, code = report.full(reg, ro)
         if not model then return fail(e, code) end
-        return emit(reg, model, opts, { full_risks = true, full_tasks = true, today = ro.today })
+        -- the whole register only when asked: a report is a report
+        local full = opts.full and true or nil
+        return emit(reg, model, opts, { full_risks = full, full_tasks = full, today = ro.today })
       end)
     end,
   })

@@ -40,33 +40,46 @@ dl.facts { display: table; margin: 0; border-collapse: collapse; }
 dl.facts > div { display: table-row; }
 dl.facts dt, dl.facts dd { display: table-cell; padding: .2rem 1.5rem .2rem 0; vertical-align: top; }
 dl.facts dt { font-weight: 600; color: #424a53; white-space: nowrap; }
-dl.facts dd { margin: 0; white-space: pre-line; overflow-wrap: anywhere; }
+dl.facts dd { margin: 0; white-space: pre-line; overflow-wrap: break-word; }
 table.data { width: 100%; border-collapse: separate; border-spacing: 0; font-size: .95em; }
 table.data th, table.data td { padding: .35rem .6rem; text-align: left; vertical-align: top;
-  border-bottom: 1px solid #d8dee4; white-space: pre-line; overflow-wrap: anywhere; }
+  border-bottom: 1px solid #d8dee4; white-space: pre-line; word-break: normal;
+  overflow-wrap: normal; hyphens: manual; }
+.table-wrap { max-width: 100%; overflow-x: auto; }
 table.data thead th { position: sticky; top: 0; z-index: 1; background: #eaeef2;
   border-bottom: 2px solid #8c959f; font-weight: 600; white-space: normal; }
 table.data tbody tr:nth-child(even) td { background: #f6f8fa; }
+table.data td.word { white-space: nowrap; }
 table.data .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 table.data th.confidential { color: #82071e; }
 .badge { display: inline-block; margin-left: .4rem; padding: 0 .45rem; border-radius: 999px;
   background: #cf222e; color: #fff; font-size: .7rem; font-weight: 700; letter-spacing: .03em;
   text-transform: uppercase; vertical-align: .1em; }
 p.shown, p.total { margin: .4rem 0 0; color: #57606a; font-size: .9em; }
-.heatmaps { display: flex; flex-wrap: wrap; gap: 1.5rem 2.5rem; align-items: flex-start; }
+div.heatmaps { display: flex; flex-wrap: wrap; gap: 1.5rem 2.5rem; align-items: flex-start; }
 figure.heatmap { margin: 0; max-width: 100%; }
 .linecharts { display: flex; flex-wrap: wrap; gap: 1rem 1.5rem; margin-top: 1rem; }
 figure.linechart { margin: 0; width: 320px; }
 figure.linechart figcaption { font-size: .9em; font-weight: 600; margin-bottom: .2rem; }
 figure.heatmap figcaption { margin-bottom: .35rem; font-weight: 600; }
+figure.heatmap figcaption .sub { display: block; font-weight: 400; font-size: .9em; color: #57606a; }
+figure.stage-before, figure.stage-after { padding: .5rem .75rem .75rem; border: 2px solid;
+  border-radius: 6px; }
+figure.stage-before { border-color: #57606a; }
+figure.stage-after { border-color: #0550ae; border-style: double; border-width: 4px; }
+figure.heatmap .stage { display: inline-block; margin-right: .35rem; padding: 0 .45rem; border-radius: 3px;
+  color: #fff; font-size: .8em; letter-spacing: .04em; }
+figure.stage-before .stage { background: #57606a; }
+figure.stage-after .stage { background: #0550ae; }
 svg.heatmap { display: block; max-width: 100%; height: auto; overflow: visible; }
 figure.chart { margin: 0; max-width: 100%; }
+figure.figure { margin: 0 0 1rem; max-width: 100%; overflow-x: auto; }
 svg.chart { display: block; max-width: 100%; height: auto; }
 ul.legend { display: flex; flex-wrap: wrap; gap: .4rem 1.25rem; margin: 1rem 0 0; padding: 0;
   list-style: none; }
 .swatch { display: inline-block; width: 1em; height: 1em; margin-right: .4rem; border-radius: 2px;
   border: 1px solid rgba(0, 0, 0, .25); vertical-align: -.15em; }
-.classification, .badge, ul.problems, svg.heatmap, .swatch, table.data thead th {
+.classification, .badge, ul.problems, svg.heatmap, .swatch, table.data thead th, figure.heatmap .stage {
   -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 @page { margin: 14mm 12mm; }
 @media print {
@@ -75,6 +88,7 @@ ul.legend { display: flex; flex-wrap: wrap; gap: .4rem 1.25rem; margin: 1rem 0 0
   a { color: inherit; text-decoration: none; }
   table.data thead { display: table-header-group; }
   table.data thead th { position: static; }
+  .table-wrap { overflow: visible; }
   tr, figure.heatmap, ul.problems, dl.facts > div { break-inside: avoid; }
   h2 { break-after: avoid; }
 }
@@ -116,7 +130,7 @@ local function facts(s, put)
 end
 
 local function data_table(s, put)
-  put('<table class="data">')
+  put('<div class="table-wrap"><table class="data">')
   put("<thead><tr>")
   for _, c in ipairs(s.columns) do
     local classes = {}
@@ -143,11 +157,17 @@ local function data_table(s, put)
           esc(cell_text(v)), esc(cell_text(c.bar)), w, w >= 80 and "#2E7D32" or w >= 50
           and "#F9A825" or "#C62828")
       end
-      cells[k] = ("<td%s>%s%s</td>"):format(class, bar, esc(cell_text(v)))
+      local t = cell_text(v)
+      -- a short code (an id, a date, IC-PHY-002) is one word: never broken
+      -- at its hyphens
+      if not c.numeric and #t > 0 and #t <= 24 and not t:find("%s") then
+        class = ' class="word"'
+      end
+      cells[k] = ("<td%s>%s%s</td>"):format(class, bar, esc(t))
     end
     put("<tr>" .. table.concat(cells) .. "</tr>")
   end
-  put("</tbody></table>")
+  put("</tbody></table></div>")
   if #s.rows == 0 then put('<p class="shown">No rows.</p>') end
   local shown = text.shown(s)
   if shown then put('<p class="shown">' .. esc(shown) .. "</p>") end
@@ -156,10 +176,18 @@ end
 local function heatmaps(s, put)
   local fills = colors.level_colors(s.levels)
   put('<div class="heatmaps">')
-  local unlevelled = false
+  local unlevelled, zoned = false, false
   for _, map in ipairs(s.maps or {}) do
-    put('<figure class="heatmap">')
-    if map.title then put("<figcaption>" .. esc(map.title) .. "</figcaption>") end
+    local stage = map.stage == "before" or map.stage == "after"
+    put(('<figure class="heatmap%s">'):format(stage and (" stage-" .. map.stage) or ""))
+    if map.title or stage then
+      -- before and after treatment: a word badge and a border of its own,
+      -- so a reader cannot take one map for the other
+      local badge = stage and ('<span class="stage">%s</span> '):format(map.stage == "before"
+        and "BEFORE treatment" or "AFTER treatment") or ""
+      local sub = map.subtitle and ('<span class="sub">' .. esc(map.subtitle) .. "</span>") or ""
+      put("<figcaption>" .. badge .. esc(map.title or "") .. sub .. "</figcaption>")
+    end
     put(svg.render(map, s.levels))
     if map.total then put('<p class="total">' .. esc(text.risks(map.total)) .. "</p>") end
     if map.note then put('<p class="note">' .. esc(map.note) .. "</p>") end
@@ -167,7 +195,8 @@ local function heatmaps(s, put)
     for r in ipairs(map.rows) do
       for c in ipairs(map.cols) do
         local cell = map.cells and map.cells[r] and map.cells[r][c]
-        if cell and (tonumber(cell.count) or 0) > 0 and not fills[cell.level] then unlevelled = true end
+        if cell and cell.zone ~= nil then zoned = true
+        elseif cell and (tonumber(cell.count) or 0) > 0 and not fills[cell.level] then unlevelled = true end
       end
     end
   end
@@ -178,7 +207,7 @@ local function heatmaps(s, put)
   end
   for _, l in ipairs(s.levels or {}) do item(fills[l.name], cell_text(l.name)) end
   if unlevelled then item(colors.NO_LEVEL_FILL, "No level") end
-  item(colors.EMPTY_FILL, "No risks")
+  if not zoned then item(colors.EMPTY_FILL, "No risks") end
   put("</ul>")
 end
 
@@ -251,6 +280,10 @@ function M.render(model)
     elseif s.kind == "table" then
       -- a table with a chart (the loss exceedance curve) is drawn, its
       -- rows being the chart's points
+      -- a figure drawn by the section's own domain (the roadmap's Gantt
+      -- chart, isms.roadmap.gantt, which escapes every value) goes above
+      -- the table as it is
+      if type(s.figure) == "string" then put('<figure class="figure">' .. s.figure .. "</figure>") end
       local drawn = s.chart and chart.render(s)
       if drawn then put('<figure class="chart">' .. drawn .. "</figure>")
       else data_table(s, put) end

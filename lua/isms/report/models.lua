@@ -12,6 +12,9 @@ local treatment = require "isms.treat.treatment"
 local xlsx = require "isms.report.xlsx"
 local rtp_rules = require "isms.treat.rtp"
 local quant_report = require "isms.quant.report"
+local stages = require "isms.method.stages"
+local roadmap = require "isms.roadmap"
+local format = require "isms.store.format"
 
 local ffi, C = b.ffi, b.C
 
@@ -26,7 +29,7 @@ end
 
 local function note_more(shown, total, where)
   if total > shown then
-    return ("%d of %d shown; %s"):format(shown, total, where or "every row is in the XLSX report")
+    return ("%d of %d shown; %s"):format(shown, total, where or "every row: isms report --full --format xlsx")
   end
 end
 
@@ -55,8 +58,8 @@ M.TASK_COLUMNS = {
   { key = "title", title = "Title" },
   { key = "owner", title = "Owner" },
   { key = "status", title = "Status" },
-  { key = "due", title = "Due" },
-  { key = "first_due", title = "First due" },
+  { key = "due", title = "Due", date = true },
+  { key = "first_due", title = "First due", date = true },
   { key = "delays", title = "Delays", numeric = true },
   { key = "days_overdue", title = "Days overdue", numeric = true },
   { key = "last_delay", title = "Last delay (reason, approved by)" },
@@ -69,6 +72,7 @@ local function risk_columns(factors, residual_too)
     { key = "threat", title = "Threat" },
     { key = "vulnerability", title = "Vulnerability", confidential = true },
     { key = "owners", title = "Owners" },
+    { key = "obligations", title = "Obligations" },
   }
   for _, f in ipairs(factors) do cols[#cols + 1] = { key = "r:" .. f, title = f, numeric = true } end
   for _, c in ipairs {
@@ -90,24 +94,123 @@ end
 
 -- ------------------------------------------------------------ heat maps
 
--- Heat maps count risks per (first factor, second factor) tier with the
--- highest level rank in each cell. Before treatment: from the risk table's
--- columns, one pass in LuaJIT over the arrays, into counts per (cell,
--- rank). After: the same counts with each treated risk moved to its
+-- A heat map is the methodology's matrix over two factors (the rows and
+-- columns its risk_matrix names, else its first two): each cell is
+-- coloured by its zone, the level the methodology gives that position
+-- (with more factors: the highest level over the hidden ones, said in the
+-- caption), and counts the risks in it. Before treatment: from the risk
+-- table's columns, one pass in LuaJIT over the arrays, into counts per
+-- (cell, rank). After: the same counts with each treated risk moved to its
 -- residual cell and rank (avoided risks leave), from one aggregate query
 -- over the treatments -- exact, because the counts are kept per rank.
 local MAXR = 33  -- ranks 0..32
-local AFTER_SQL = [[SELECT r.r1, r.r2, r.level_rank AS rank, t.rr1, t.rr2, t.residual_rank,
-    t.option = 'avoid' AS gone, count(*) AS n
-  FROM treatments t JOIN risks r ON r.ref = t.risk WHERE r.r1 IS NOT NULL
-  GROUP BY 1, 2, 3, 4, 5, 6, 7]]
+local ZONE_COMBOS = 250000  -- positions a staged method is run over for its zones
 
--- Counts per (first rating, second rating, rank) and the number unrated.
-local function cell_counts(t, nfactors)
+-- One pass over the treatments for both the after-treatment map and the
+-- acceptance count, without a join: the treatments (by risk) and the
+-- acceptances (by risk) are read in key order and merged with the risk
+-- table (ordered by ref too), so no risk row is read again. A treated
+-- risk still awaits acceptance without a management acceptance, or with
+-- owners recorded and no owner's acceptance; with both, its owners are
+-- compared one by one afterwards (few risks: `checks`).
+pcall(ffi.cdef, "int strcmp(const char *a, const char *b);")
+local ROW, DONE = 100, 101
+local cur_box = ffi.new("isms_cursor *[1]")
+
+local function raw_cursor(reg, sql)
+  if C.isms_cursor_query(reg.db, sql, 0, nil, cur_box) ~= 0 then
+    error(ffi.string(C.isms_errmsg(reg.db)), 2)
+  end
+  return ffi.gc(cur_box[0], C.isms_cursor_close)
+end
+
+local function close(reg, cur, step)
+  C.isms_cursor_close(ffi.gc(cur, nil))
+  if step ~= DONE then error(ffi.string(C.isms_errmsg(reg.db)), 2) end
+end
+
+-- A non-negative integer column (nil for NULL), read without a Lua string.
+local function int_at(p)
+  if p == nil then return nil end
+  local v, k = 0, 0
+  while p[k] >= 48 and p[k] <= 57 do v = v * 10 + p[k] - 48; k = k + 1 end
+  return v
+end
+
+-- Moves each treated risk in `counts` (per cell and rank) from its cell
+-- to its residual one (avoided risks leave). Returns { missing = n,
+-- checks = { ref, ... }, first = { ref, ... } (the first refs that await
+-- acceptance or need checking, in order, enough for `limit` rows) }.
+local function treated_pass(reg, t, ri, ci, limit, counts)
+  local c = t.c
+  local n = tonumber(c.n)
+  local text, refs, flags = c.text, c.ref, c.flags
+  local r1, r2, rank = c.ratings[ri], ci and c.ratings[ci], c.level_rank
+  local tc = raw_cursor(reg, ("SELECT risk, rr%d, %s, residual_rank, option = 'avoid' "
+    .. "FROM treatments ORDER BY risk"):format(ri + 1, ci and ("rr%d"):format(ci + 1) or "NULL"))
+  local ac = raw_cursor(reg, "SELECT risk, role FROM acceptances ORDER BY risk")
+  local astep = C.isms_cursor_next(ac)
+  local out = { missing = 0, checks = {}, first = {} }
+  local i, sure = 0, 0
+  local step
+  while true do
+    step = C.isms_cursor_next(tc)
+    if step ~= ROW then break end
+    local ref = C.isms_cursor_text(tc, 0)
+    while i < n and C.strcmp(text + refs[i], ref) < 0 do i = i + 1 end
+    local found = i < n and C.strcmp(text + refs[i], ref) == 0
+    if found and r1[i] > 0 then
+      -- the risk leaves its cell; unless avoided, it joins its residual one
+      local a, b2, rk = r1[i], r2 and r2[i] or 0, rank[i]
+      local at = (a * 256 + b2) * MAXR + rk
+      counts[at] = counts[at] - 1
+      local gone = C.isms_cursor_text(tc, 4)
+      if not (gone ~= nil and gone[0] == 49) then
+        local na, nb = int_at(C.isms_cursor_text(tc, 1)), int_at(C.isms_cursor_text(tc, 2))
+        na = (na and na > 0) and na or a
+        nb = r2 and (nb or b2) or 0
+        at = (na * 256 + nb) * MAXR + (int_at(C.isms_cursor_text(tc, 3)) or rk)
+        counts[at] = counts[at] + 1
+      end
+    end
+    -- this risk's acceptances
+    local mgmt, owner_acc = false, 0
+    while astep == ROW do
+      local d = C.strcmp(C.isms_cursor_text(ac, 0), ref)
+      if d > 0 then break end
+      if d == 0 then
+        if C.isms_cursor_text(ac, 1)[0] == 109 then mgmt = true  -- 'm'anagement
+        else owner_acc = owner_acc + 1 end
+      end
+      astep = C.isms_cursor_next(ac)
+    end
+    local owners = found and bit.band(flags[i], C.ISMS_RISK_OWNERS) ~= 0
+    local state  -- nil accepted, 1 missing, 2 to check
+    if not mgmt or (owners and owner_acc == 0) then state = 1
+    elseif owners then state = 2 end
+    if state then
+      local r = ffi.string(ref)
+      if state == 1 then out.missing = out.missing + 1 else out.checks[#out.checks + 1] = r end
+      -- enough candidates for `limit` rows, whatever the checks find
+      if sure < limit then
+        out.first[#out.first + 1] = r
+        if state == 1 then sure = sure + 1 end
+      end
+    end
+  end
+  if astep ~= ROW then close(reg, ac, astep) else C.isms_cursor_close(ffi.gc(ac, nil)) end
+  close(reg, tc, step)
+  return out
+end
+
+-- Counts per (row rating, column rating, rank) from the stored rating
+-- columns ri and ci (0-based; ci nil for a one-factor method), and the
+-- number of risks without a rating on the row factor.
+local function cell_counts(t, ri, ci)
   local counts = ffi.new("uint32_t[?]", 256 * 256 * MAXR)
   local c = t.c
-  local r1, rank = c.ratings[0], c.level_rank
-  local r2 = nfactors > 1 and c.ratings[1] or ffi.new("uint8_t[?]", math.max(tonumber(t.n), 1))
+  local r1, rank = c.ratings[ri], c.level_rank
+  local r2 = ci and c.ratings[ci] or ffi.new("uint8_t[?]", math.max(tonumber(t.n), 1))
   local unrated = 0
   for i = 0, tonumber(t.n) - 1 do
     local a = r1[i]
@@ -121,69 +224,178 @@ local function cell_counts(t, nfactors)
   return counts, unrated
 end
 
-local function move_treated(reg, counts)
-  local function at(a, b2, rank) return (a * 256 + b2) * MAXR + rank end
-  for row in reg:query(AFTER_SQL) do
-    local n = tonumber(row.n)
-    local a, b2, rank = tonumber(row.r1), tonumber(row.r2) or 0, tonumber(row.rank) or 0
-    counts[at(a, b2, rank)] = counts[at(a, b2, rank)] - n
-    if row.gone ~= "1" then
-      local na, nb = tonumber(row.rr1) or a, tonumber(row.rr2) or b2
-      local nr = tonumber(row.residual_rank) or rank
-      counts[at(na, nb, nr)] = counts[at(na, nb, nr)] + n
+--- The zone of each position of a heat map: zones[row pos * 256 + col
+-- pos] = the highest level rank the methodology gives at that position
+-- over every tier of the other factors (the position's own rank with two
+-- factors). nil when the positions have no level of their own: the score
+-- reads the asset, the threat or related records, or has too many
+-- combinations to run.
+-- @tparam table m the methodology
+-- @tparam string row_f, col_f the factors on the axes (col_f may be nil)
+-- @treturn table|nil zones, or nil and why
+function M.zones(m, row_f, col_f)
+  local r = m.spec.risk
+  local factors = r.factors
+  local nf = #factors
+  local z = {}
+  local function see(pos, rank)
+    local pr, pc = pos[row_f], col_f and pos[col_f] or 0
+    local k = pr * 256 + pc
+    if rank and rank > 0 and (not z[k] or rank > z[k]) then z[k] = rank end
+  end
+  local rated = {}  -- per factor: the positions of rated tiers
+  local total = 1
+  for k, f in ipairs(factors) do
+    rated[k] = {}
+    for p, t in ipairs(m.spec.scales[f.name].positions) do
+      if not t.not_rated then rated[k][#rated[k] + 1] = p end
+    end
+    total = total * #rated[k]
+  end
+  if total > ZONE_COMBOS then
+    return nil, ("its %d factors have %d combinations"):format(nf, total)
+  end
+  -- every combination of rated positions, factor 1 fastest
+  local combos = {}
+  local idx = {}
+  for k = 1, nf do idx[k] = 1 end
+  for _ = 1, total do
+    local pos = {}
+    for k, f in ipairs(factors) do pos[f.name] = rated[k][idx[k]] end
+    combos[#combos + 1] = pos
+    for k = 1, nf do
+      idx[k] = idx[k] + 1
+      if idx[k] <= #rated[k] then break end
+      idx[k] = 1
     end
   end
+  if r.tabulated then
+    for _, pos in ipairs(combos) do
+      local cell, stride = 0, 1
+      for _, f in ipairs(factors) do
+        cell = cell + (pos[f.name] - 1) * stride
+        stride = stride * f.ntiers
+      end
+      see(pos, r.ranks[cell])
+    end
+    return z
+  end
+  local res = stages.run(r.program, combos)
+  for i, pos in ipairs(combos) do
+    if (res.rank[i] or 0) < 1 then
+      return nil, "its score reads more than the ratings (the asset, the threat or related records)"
+    end
+    see(pos, res.rank[i])
+  end
+  return z
 end
 
-local function tier_labels(m, factor)
+-- "8 Very high" for a tier, or its label alone when that is its value
+-- (numeric labels: "0".."9").
+local function tier_label(t)
+  local v = format.number(t.value)
+  if tostring(t.label) == v then return v end
+  return v .. " " .. tostring(t.label)
+end
+
+-- The rated tiers of a factor, by position: list of { position, label }.
+local function axis_tiers(m, factor)
   local list = {}
-  for _, t in ipairs(m.spec.scales[factor].tiers) do
-    list[#list + 1] = ("%d %s"):format(t.value, t.label)
+  for p, t in ipairs(m:tiers(factor)) do
+    if not t.not_rated then list[#list + 1] = { position = p, label = tier_label(t) } end
   end
   return list
 end
 
-local function heatmap(m, counts, title)
-  local factors = m:factors()
-  local rows_f, cols_f = factors[1], factors[2]
-  local row_labels = tier_labels(m, rows_f)
-  local col_labels = cols_f and tier_labels(m, cols_f) or { "all" }
+-- An axis title: the scale's title and its name, "Severity (S)".
+local function axis_title(m, factor)
+  local sc = m.spec.scales[factor]
+  local title = sc and sc.title
+  if title and title ~= "" and title:lower() ~= factor:lower() then
+    return ("%s (%s)"):format(title, factor)
+  end
+  if title and title ~= "" then return title end
+  return factor
+end
+
+local function heatmap(m, counts, shape, title)
   local levels = m:levels()
-  local nr, nc = #row_labels, #col_labels
+  local rows_t, cols_t = shape.rows, shape.cols
+  local nr, nc = #rows_t, cols_t and #cols_t or 1
   local cells, total = {}, 0
   for r = 1, nr do
-    local tier1 = nr - r + 1  -- highest tier on top
+    local p1 = rows_t[nr - r + 1].position  -- highest tier on top
     cells[r] = {}
     for c = 1, nc do
       local cell = { count = 0 }
-      local tier2 = cols_f and c or 0
+      local p2 = cols_t and cols_t[c].position or 0
       for rank = 0, MAXR - 1 do
-        local n = counts[(tier1 * 256 + tier2) * MAXR + rank]
+        local n = counts[(p1 * 256 + p2) * MAXR + rank]
         if n > 0 then
           cell.count = cell.count + n
           if rank > 0 and levels[rank] then cell.level = levels[rank].name end
         end
       end
+      local zr = shape.zones and shape.zones[p1 * 256 + p2]
+      if zr and levels[zr] then cell.zone = levels[zr].name end
       total = total + cell.count
       cells[r][c] = cell
     end
   end
-  local labels = {}
-  for r = 1, nr do labels[r] = row_labels[nr - r + 1] end
-  local map = { title = title, row_title = rows_f, col_title = cols_f or "", rows = labels,
-                cols = col_labels, cells = cells, total = total }
-  if #factors > 2 then
-    map.note = ("%s x %s; a cell's colour is the highest level of its risks over %s")
-      :format(rows_f, cols_f, table.concat(factors, ", ", 3))
-  end
-  return map
+  local labels, col_labels = {}, {}
+  for r = 1, nr do labels[r] = rows_t[nr - r + 1].label end
+  for c = 1, nc do col_labels[c] = cols_t and cols_t[c].label or "all" end
+  return { title = title, row_title = shape.row_title, col_title = shape.col_title or "",
+           rows = labels, cols = col_labels, cells = cells, total = total }
 end
 
-local function heatmaps_section(reg, m, t)
-  local counts, unrated = cell_counts(t, #m:factors())
-  local before = heatmap(m, counts, "Before treatment")
-  move_treated(reg, counts)
-  local after = heatmap(m, counts, "After treatment")
+-- The axes, stored columns and zones of the heat maps of m.
+local function heat_shape(reg, m)
+  local r = m.spec.risk
+  local factors = m:factors()
+  local row_f, col_f = factors[1], factors[2]
+  if r.matrix and r.matrix.rows and r.matrix.columns then
+    row_f, col_f = r.matrix.rows, r.matrix.columns
+  end
+  local stored = reg:risk_factors() or factors
+  local col_of = {}
+  for k, name in ipairs(stored) do col_of[name] = k - 1 end
+  local shape = { row_f = row_f, col_f = col_f, ri = col_of[row_f] or 0,
+                  ci = col_f and (col_of[col_f] or 1) or nil,
+                  rows = axis_tiers(m, row_f), cols = col_f and axis_tiers(m, col_f) or nil,
+                  row_title = axis_title(m, row_f), col_title = col_f and axis_title(m, col_f) }
+  local hidden = {}
+  for _, f in ipairs(factors) do
+    if f ~= row_f and f ~= col_f then hidden[#hidden + 1] = f end
+  end
+  local zones, why = M.zones(m, row_f, col_f)
+  shape.zones = zones
+  local axes = col_f and (row_f .. " x " .. col_f) or row_f
+  if not zones then
+    shape.note = ("a cell's colour is the highest level of its risks (%s: the positions have no "
+      .. "level of their own, as %s)"):format(axes, why)
+  elseif #hidden > 0 then
+    shape.note = ("a cell's colour is the highest level any %s gives at that %s (the worst case "
+      .. "over %s); its count is the risks rated there"):format(table.concat(hidden, ", "), axes,
+      table.concat(hidden, ", "))
+  else
+    shape.note = ("a cell's colour is the level %s gives that %s, whether or not risks sit there")
+      :format(m:name(), axes)
+  end
+  return shape
+end
+
+-- The heat maps before and after treatment, and the treated pass
+-- (treated_pass) that moves the risks between them.
+local function heatmaps_section(reg, m, t, shape, limit)
+  local counts, unrated = cell_counts(t, shape.ri, shape.ci)
+  local before = heatmap(m, counts, shape, "Before treatment: inherent risk")
+  before.stage = "before"
+  before.subtitle = "as assessed, before any treatment"
+  local pass = treated_pass(reg, t, shape.ri, shape.ci, limit, counts)
+  local after = heatmap(m, counts, shape, "After treatment: residual risk")
+  after.stage = "after"
+  after.subtitle = "with each treated risk at its expected residual rating"
   local avoided = count_of(reg, "SELECT count(*) AS n FROM treatments WHERE option = 'avoid'")
   if unrated > 0 then before.note = (before.note and before.note .. "; " or "")
     .. ("%d risk(s) not rated"):format(unrated) end
@@ -194,7 +406,7 @@ local function heatmaps_section(reg, m, t)
     levels[k] = { name = lv.name, rank = lv.rank or k, color = lv.color }
   end
   return { id = "heatmap", title = "Risk heat map", kind = "heatmaps", maps = { before, after },
-           levels = levels }
+           levels = levels, zoned = shape.zones ~= nil, note = shape.note }, pass
 end
 
 -- ------------------------------------------------------------ risks
@@ -213,13 +425,14 @@ local function top_risks(reg, m, t, limit, today)
     local ref = t:ref(i)
     local r = { ref = ref, asset = t:asset_id(i), threat = t:threat(i) }
     rows[#rows + 1] = r
-    for row in reg:query([[SELECT r.vulnerability, r.owners, r.r1, r.r2, r.r3, r.r4, r.score,
+    for row in reg:query([[SELECT r.vulnerability, r.owners, r.obligations, r.r1, r.r2, r.r3, r.r4, r.score,
         r.level, r.acceptable, t.option, t.residual_score, t.residual_level,
         t.residual_acceptable,
         (SELECT group_concat(control, ' ') FROM (SELECT control FROM treatment_controls c
            WHERE c.risk = r.ref ORDER BY control)) AS controls
       FROM risks r LEFT JOIN treatments t ON t.risk = r.ref WHERE r.ref = ?1]], ref) do
       r.vulnerability, r.owners, r.level = row.vulnerability, row.owners, row.level
+      r.obligations = M.obligation_words(tonumber(row.obligations))
       for f, name in ipairs(factors) do r["r:" .. name] = tonumber(row["r" .. f]) end
       r.score = row.score and decimal.to_number(tonumber(row.score))
       if row.acceptable then r.acceptable = row.acceptable == "1" end
@@ -231,27 +444,45 @@ local function top_risks(reg, m, t, limit, today)
   return { id = "risks", title = "Most urgent risks", kind = "table",
            columns = require("isms.incident.beside").report_columns(reg, rows,
              risk_columns(factors, true), { today = today }), rows = rows, total = n,
-           note = note_more(#rows, n, "ordered by level, score and obligations; every risk is "
-                            .. "in the XLSX report") }
+           note = note_more(#rows, n, "ordered by level, score and obligations; every risk: "
+                            .. "isms report --full --format xlsx") }
 end
 
 -- Treated risks whose residual risk management or an owner has not yet
--- accepted (the first `limit`, and how many in all).
-local function acceptance_section(reg, limit)
-  local rows, missing_total = {}, 0
-  for row in reg:query([[SELECT t.risk, t.option, t.residual_level, r.owners,
-      (SELECT group_concat(role || '|' || who, ';') FROM acceptances a WHERE a.risk = t.risk)
-        AS accepted
-    FROM treatments t JOIN risks r ON r.ref = t.risk ORDER BY t.risk]]) do
-    local tr = { acceptances = {} }
-    for item in (row.accepted or ""):gmatch("[^;]+") do
-      local role, who = item:match("^(.-)|(.*)$")
-      tr.acceptances[#tr.acceptances + 1] = { role = role, who = who }
+-- accepted (the first `limit`, and how many in all). The total comes from
+-- the merged pass (treated_pass); only risks with a management and an
+-- owner's acceptance are checked one by one against their owners, and
+-- the rows shown are read by ref.
+local ACCEPT_SQL = [[SELECT t.risk, t.option, t.residual_level, r.owners,
+    (SELECT group_concat(role || '|' || who, ';') FROM acceptances a WHERE a.risk = t.risk)
+      AS accepted
+  FROM treatments t JOIN risks r ON r.ref = t.risk]]
+
+local function acceptance_of(row)
+  local tr = { acceptances = {} }
+  for item in (row.accepted or ""):gmatch("[^;]+") do
+    local role, who = item:match("^(.-)|(.*)$")
+    tr.acceptances[#tr.acceptances + 1] = { role = role, who = who }
+  end
+  return treatment.acceptance_state({ owners = row.owners }, tr)
+end
+
+local function acceptance_section(reg, limit, pass)
+  local missing_total = pass.missing
+  local checked = {}
+  for _, ref in ipairs(pass.checks) do
+    for row in reg:query(ACCEPT_SQL .. " WHERE t.risk = ?1", ref) do
+      local st = acceptance_of(row)
+      checked[ref] = st
+      if not st.accepted then missing_total = missing_total + 1 end
     end
-    local state = treatment.acceptance_state({ owners = row.owners }, tr)
-    if not state.accepted then
-      missing_total = missing_total + 1
-      if #rows < limit then
+  end
+  local rows = {}
+  for _, ref in ipairs(pass.first) do
+    if #rows >= limit then break end
+    if not checked[ref] or not checked[ref].accepted then
+      for row in reg:query(ACCEPT_SQL .. " WHERE t.risk = ?1", ref) do
+        local state = acceptance_of(row)
         rows[#rows + 1] = { risk = row.risk, option = row.option,
                             residual_level = row.residual_level,
                             missing = table.concat(state.missing, ", ") }
@@ -259,6 +490,7 @@ local function acceptance_section(reg, limit)
     end
   end
   return { id = "acceptance", title = "Residual risk awaiting acceptance", kind = "table",
+           sheet = "Awaiting acceptance",
            columns = { { key = "risk", title = "Risk" }, { key = "option", title = "Treatment" },
                        { key = "residual_level", title = "Residual level" },
                        { key = "missing", title = "Still to accept" } },
@@ -391,7 +623,66 @@ function M.rtp(reg, opts)
            sections = sections }, counts
 end
 
+-- ------------------------------------------------------------ roadmap
+
+-- One roadmap run as a report section: its steps as a table and, for
+-- HTML, the Gantt chart the roadmap draws itself (isms.roadmap.gantt:
+-- today line, critical path, done/blocked/overdue in words as well as
+-- form) as `figure`.
+local function roadmap_section(reg, run, opts)
+  local model, err, code = roadmap.status(reg, run.id, { today = opts.today, record = false })
+  if not model then return nil, err, code end
+  local rows = {}
+  for _, item in ipairs(model.steps) do
+    local state = { item.status }
+    if item.critical then state[#state + 1] = "critical" end
+    if item.overdue then state[#state + 1] = "overdue" end
+    rows[#rows + 1] = { step = item.id, title = item.title, role = item.role,
+                        state = table.concat(state, ", "), start = item.start,
+                        finish = item.finish, slack = item.slack }
+  end
+  local note = ("run %s of %s, started %s: projected finish %s"):format(model.run.id,
+    model.workflow.name, tostring(model.run.started), tostring(model.finish))
+  if model.target then
+    note = note .. (", target %s"):format(model.target)
+    if (tonumber(model.late_by) or 0) > 0 then
+      note = note .. (" (%d working days late)"):format(model.late_by)
+    end
+  end
+  return { id = "roadmap-" .. run.id,
+           title = ("Roadmap %s: %s"):format(run.id, tostring(run.title or model.workflow.title
+                                                                 or model.workflow.name)),
+           sheet = "Roadmap " .. run.id, kind = "table", note = note,
+           columns = { { key = "step", title = "Step" }, { key = "title", title = "Title" },
+                       { key = "role", title = "Role" }, { key = "state", title = "State" },
+                       { key = "start", title = "Start", date = true },
+                       { key = "finish", title = "Finish", date = true },
+                       { key = "slack", title = "Slack (working days)", numeric = true } },
+           rows = rows, total = #rows, figure = roadmap.gantt.svg(model) }
+end
+
+--- The active roadmap runs as report sections (issue #15),
+-- {} when there is none; in run id order.
+function M.roadmap_sections(reg, opts)
+  opts = opts or {}
+  local out = {}
+  for _, run in ipairs(reg:records("roadmap_run"):list({ status = "active" })) do
+    local s = roadmap_section(reg, run, opts)
+    if s then out[#out + 1] = s end
+  end
+  return out
+end
+
 -- ------------------------------------------------------------ the whole report
+
+-- Risks stored as not acceptable, counted over the risk table's column.
+local function not_acceptable(t)
+  local a, n = t.c.acceptable, 0
+  for i = 0, t.n - 1 do
+    if a[i] == 0 then n = n + 1 end
+  end
+  return n
+end
 
 --- The whole report: summary, heat maps, most urgent risks, acceptance,
 -- SoA and RTP.
@@ -408,7 +699,9 @@ function M.full(reg, opts)
   local t, terr, tcode = reg:risk_table()
   if not t then return nil, terr, tcode end
   local risks = top_risks(reg, m, t, limit, opts.today)
-  local acceptance, awaiting = acceptance_section(reg, limit)
+  local shape = heat_shape(reg, m)
+  local heat, pass = heatmaps_section(reg, m, t, shape, limit)
+  local acceptance, awaiting = acceptance_section(reg, limit, pass)
   local soa_model, problems = M.soa(reg, opts)
   if not soa_model then return nil, problems end
   local rtp, counts = rtp_sections(reg, opts)
@@ -420,8 +713,7 @@ function M.full(reg, opts)
     { label = "Methodology", value = m:name() },
     { label = "Assets", value = count_of(reg, "SELECT count(*) AS n FROM assets") },
     { label = "Risks", value = risks.total },
-    { label = "Not acceptable before treatment",
-      value = count_of(reg, "SELECT count(*) AS n FROM risks WHERE acceptable = 0") },
+    { label = "Not acceptable before treatment", value = not_acceptable(t) },
   }
   for _, o in ipairs(treatment.OPTIONS) do
     facts[#facts + 1] = { label = "Treatment: " .. o, value = by_option[o] or 0 }
@@ -440,21 +732,60 @@ function M.full(reg, opts)
   } do facts[#facts + 1] = f end
   local sections = {
     { id = "summary", title = "Summary", kind = "facts", facts = facts },
-    heatmaps_section(reg, m, t),
+    heat,
     risks,
     acceptance,
     soa_model.sections[2],
   }
   sections[5].id, sections[5].title = "soa", "Statement of Applicability"
   for _, s in ipairs(rtp) do sections[#sections + 1] = s end
+  for _, s in ipairs(M.roadmap_sections(reg, opts)) do sections[#sections + 1] = s end
   -- the latest quantitative run, if any (docs/quantitative.md)
-  for _, s in ipairs(quant_report.sections(reg, { limit = limit })) do sections[#sections + 1] = s end
+  local quant = quant_report.sections(reg, { limit = limit })
+  for _, s in ipairs(quant) do sections[#sections + 1] = s end
+  if #quant > 0 then
+    -- quantified risks have an annual loss in money, no place on the
+    -- factor grid: the heat map says where they are instead (issue #17)
+    local row = reg:query(([[SELECT count(*) AS n, sum(coalesce(k.r%d, 0) > 0) AS rated
+      FROM quant_results q LEFT JOIN risks k ON k.ref = q.risk
+      WHERE q.run = (SELECT max(run) FROM quant_results)]]):format(shape.ri + 1))()
+    local n, rated = tonumber(row and row.n) or 0, tonumber(row and row.rated) or 0
+    if n > 0 then
+      local hm = sections[2]
+      hm.note = (hm.note and hm.note .. ". " or "") .. ("%s %s a quantitative estimate: an annual "
+        .. "loss in money is no position on this factor grid, so the loss exceedance curve and "
+        .. "the annual-loss sections below show %s; %d of %s also rated on the factors and "
+        .. "counted here"):format(format.number(n), n == 1 and "risk has" or "risks have",
+        n == 1 and "it" or "them", rated, n == 1 and "it is" or "them are")
+    end
+  end
   return { title = "Information security risk report", subtitle = m:name(),
            generated_at = records.today(opts.today), register = opts.register,
            sections = sections }
 end
 
 -- ------------------------------------------------------------ XLSX
+
+-- A risk's obligations (bits 1 legal, 2 regulatory, 4 contractual) as
+-- words, in SQL: "legal, contractual".
+M.OBLIGATION_WORDS = "nullif(substr(CASE WHEN r.obligations & 1 THEN ', legal' ELSE '' END"
+  .. " || CASE WHEN r.obligations & 2 THEN ', regulatory' ELSE '' END"
+  .. " || CASE WHEN r.obligations & 4 THEN ', contractual' ELSE '' END, 3), '')"
+
+--- Obligation bits as words (nil for none).
+function M.obligation_words(bits)
+  bits = tonumber(bits) or 0
+  local words = {}
+  if bit.band(bits, 1) ~= 0 then words[#words + 1] = "legal" end
+  if bit.band(bits, 2) ~= 0 then words[#words + 1] = "regulatory" end
+  if bit.band(bits, 4) ~= 0 then words[#words + 1] = "contractual" end
+  return #words > 0 and table.concat(words, ", ") or nil
+end
+
+-- A 0/1 column as the words the text formats use.
+local function yes_no(col)
+  return ("CASE %s WHEN 1 THEN 'yes' WHEN 0 THEN 'no' END"):format(col)
+end
 
 -- Every risk with its treatment, straight from SQLite (C streams it).
 local function risk_sheet(reg, m)
@@ -466,12 +797,12 @@ local function risk_sheet(reg, m)
     { "v.title", "Vulnerability title", confidential = true },
     { "r.category", "Category" }, { "r.owners", "Owners" },
     { "r.controls", "Existing controls", confidential = true },
-    { "r.obligations", "Obligations (1 legal, 2 regulatory, 4 contractual)", number = true },
+    { M.OBLIGATION_WORDS, "Obligations" },
   }
   for k, f in ipairs(factors) do cols[#cols + 1] = { "r.r" .. k, f, number = true } end
   for _, c in ipairs {
     { "r.score / 1000000.0", "Score", number = true }, { "r.level", "Level" },
-    { "r.acceptable", "Acceptable", number = true }, { "t.option", "Treatment" },
+    { yes_no("r.acceptable"), "Acceptable" }, { "t.option", "Treatment" },
     { "(SELECT group_concat(control, ' ') FROM treatment_controls c WHERE c.risk = r.ref)",
       "Selected controls", confidential = true },
   } do cols[#cols + 1] = c end
@@ -479,7 +810,7 @@ local function risk_sheet(reg, m)
   for _, c in ipairs {
     { "t.residual_score / 1000000.0", "Residual score", number = true },
     { "t.residual_level", "Residual level" },
-    { "t.residual_acceptable", "Residual acceptable", number = true },
+    { yes_no("t.residual_acceptable"), "Residual acceptable" },
     { "t.override_by", "Override by" },
     { "t.override_reason", "Override reason", confidential = true },
     { "(SELECT group_concat(role || ': ' || who || ' ' || at, '; ') FROM acceptances x"
@@ -500,7 +831,7 @@ end
 local function task_sheet(today)
   local cols = {}
   for k, c in ipairs(M.TASK_COLUMNS) do
-    cols[k] = { c.key, c.title, number = c.numeric, confidential = c.confidential }
+    cols[k] = { c.key, c.title, number = c.numeric, date = c.date, confidential = c.confidential }
   end
   return { name = "Tasks", cols = cols, params = { today },
            query = TASK_SQL .. " ORDER BY k.id" }
@@ -509,8 +840,8 @@ end
 local function delay_sheet()
   return { name = "Delays", cols = {
       { "task", "Task" }, { "seq", "Delay", number = true }, { "reason", "Reason" },
-      { "old_due", "Old due" }, { "revised_due", "Revised due" },
-      { "approved_by", "Approved by" }, { "recorded_at", "Recorded" } },
+      { "old_due", "Old due", date = true }, { "revised_due", "Revised due", date = true },
+      { "approved_by", "Approved by" }, { "recorded_at", "Recorded", date = true } },
     query = "SELECT task, seq, reason, old_due, revised_due, approved_by, recorded_at"
       .. " FROM rtp_delays ORDER BY task, seq" }
 end

@@ -178,22 +178,33 @@ function M.render(map, levels)
     for c = 1, p.ncols do
       local cell = cell_of(map, r, c)
       local count = tonumber(cell.count) or 0
-      local fill = count == 0 and colors.EMPTY_FILL or fills[cell.level] or colors.NO_LEVEL_FILL
+      -- A cell with a zone (the level its position maps to) has that
+      -- zone's colour, empty or not; without one, its risks' highest level.
+      local fill
+      if cell.zone ~= nil then fill = fills[cell.zone] or colors.NO_LEVEL_FILL
+      else fill = count == 0 and colors.EMPTY_FILL or fills[cell.level] or colors.NO_LEVEL_FILL end
       local tip = ("%s x %s: %s"):format(tostring(map.rows[r]), tostring(map.cols[c]), text.risks(count))
-      if count > 0 then
+      if cell.zone ~= nil then
+        tip = tip .. ", zone " .. tostring(cell.zone)
+        if count > 0 and cell.level ~= nil and cell.level ~= cell.zone then
+          tip = tip .. " (its risks at most " .. tostring(cell.level) .. ")"
+        end
+      elseif count > 0 then
         tip = tip .. ", " .. (cell.level ~= nil and tostring(cell.level) or "no level")
       end
       local x, y = p.grid_x + (c - 1) * p.cell_w, p.grid_y + (r - 1) * p.cell_h
-      local digits = format.number(count)
+      -- an empty cell of a zoned map shows its colour only, as the
+      -- matrix people know; its tooltip still says 0 risks
+      local digits = (count == 0 and cell.zone ~= nil) and "" or format.number(count)
       local size = math.min(15, math.floor(p.cell_h * 0.45),
-                            math.floor((p.cell_w - 8) / (#digits * 0.62)))
+                            math.floor((p.cell_w - 8) / (math.max(#digits, 1) * 0.62)))
       put(('<g class="cell"><title>%s</title>'
            .. '<rect x="%s" y="%s" width="%s" height="%s" fill="%s" stroke="#FFFFFF" stroke-width="2"/>'
            .. '<text x="%s" y="%s" text-anchor="middle" dominant-baseline="central" '
            .. 'font-size="%d" font-weight="%s" fill="%s">%s</text></g>')
           :format(esc(tip), n(x), n(y), n(p.cell_w), n(p.cell_h), esc(fill),
                   n(x + p.cell_w / 2), n(y + p.cell_h / 2), size, count == 0 and "400" or "600",
-                  count == 0 and "#757575" or colors.text_color(fill), digits))
+                  count == 0 and cell.zone == nil and "#757575" or colors.text_color(fill), digits))
     end
   end
   -- row labels

@@ -10,18 +10,71 @@ local colors = require "isms.report.colors"
 local ffi, C = b.ffi, b.C
 local M = {}
 
---- A model section as in-memory sheets (facts, tables, heat maps).
+local NAME_MAX = 31  -- characters in a sheet name (Excel)
+
+local function chars(t) return #t - select(2, t:gsub("[\128-\191]", "")) end
+
+-- The first n characters of t (UTF-8).
+local function prefix(t, n)
+  local out, k = {}, 0
+  for ch in t:gmatch("[%z\1-\127\194-\244][\128-\191]*") do
+    k = k + 1
+    if k > n then break end
+    out[k] = ch
+  end
+  return table.concat(out)
+end
+
+--- A sheet name for a title, never cut mid-word: characters Excel refuses
+-- become spaces; a title longer than 31 characters keeps its first words
+-- that fit (a single long word is cut); names already in `taken` (any
+-- case) get " 2", " 3", ... within the limit.
+-- @tparam string title
+-- @tparam table taken lower-cased names already used (updated)
+function M.sheet_name(title, taken)
+  local t = tostring(title):gsub("[%[%]:%*%?/\\]", " "):gsub("%s+", " ")
+  t = t:gsub("^[%s']+", ""):gsub("[%s']+$", "")
+  if t == "" then t = "Sheet" end
+  local function fit(text, max)
+    if chars(text) <= max then return text end
+    local out = ""
+    for word in text:gmatch("%S+") do
+      local try = out == "" and word or out .. " " .. word
+      if chars(try) > max then break end
+      out = try
+    end
+    if out == "" then out = prefix(text, max) end
+    return (out:gsub("[%s%p]+$", ""))
+  end
+  local name = fit(t, NAME_MAX)
+  local k = 1
+  while taken[name:lower()] or name:lower() == "history" do
+    k = k + 1
+    local suffix = " " .. k
+    name = fit(t, NAME_MAX - #suffix) .. suffix
+  end
+  taken[name:lower()] = true
+  return name
+end
+
+--- A model section as in-memory sheets (facts, tables, heat maps); a
+-- section's `sheet` field, when given, is its short sheet name.
 function M.section_sheets(s, sheets)
-  local function name(text) return (text:gsub("[%[%]:%*%?/\\]", " "):sub(1, 31)) end
+  local function name(text)
+    sheets.taken = sheets.taken or {}
+    return M.sheet_name(text, sheets.taken)
+  end
   if s.kind == "facts" then
     local cells = {}
     for _, f in ipairs(s.facts) do cells[#cells + 1] = { f.label, f.value } end
-    sheets[#sheets + 1] = { name = name(s.title), cols = { { "", "Item" }, { "", "Value" } },
+    -- a number stays a number, a date a date; other values are text
+    sheets[#sheets + 1] = { name = name(s.sheet or s.title),
+                            cols = { { "", "Item" }, { "", "Value", number = true, date = true } },
                             rows = cells }
   elseif s.kind == "table" then
     local cols, cells = {}, {}
     for k, c in ipairs(s.columns) do
-      cols[k] = { "", c.title, number = c.numeric, confidential = c.confidential }
+      cols[k] = { "", c.title, number = c.numeric, date = c.date, confidential = c.confidential }
     end
     for _, p in ipairs(s.problems or {}) do
       local row = { "Problem: " .. p }
@@ -32,7 +85,7 @@ function M.section_sheets(s, sheets)
       for k, c in ipairs(s.columns) do row[k] = r[c.key] end
       cells[#cells + 1] = row
     end
-    sheets[#sheets + 1] = { name = name(s.title), cols = cols, rows = cells }
+    sheets[#sheets + 1] = { name = name(s.sheet or s.title), cols = cols, rows = cells }
   elseif s.kind == "heatmaps" then
     local fills_of = colors.level_colors(s.levels)
     for _, map in ipairs(s.maps) do
@@ -44,11 +97,15 @@ function M.section_sheets(s, sheets)
         for c = 1, #map.cols do
           local cell = map.cells[r][c]
           row[c + 1] = cell.count
-          fill[c + 1] = cell.level and fills_of[cell.level] or false
+          -- the zone's colour (the level of the position), else the
+          -- highest level of the cell's risks
+          local lv = cell.zone or cell.level
+          fill[c + 1] = lv and fills_of[lv] or false
         end
         cells[r], fills[r] = row, fill
       end
-      sheets[#sheets + 1] = { name = name("Heat map " .. map.title:lower()), cols = cols,
+      local which = map.stage and (map.stage .. " treatment") or map.title:lower()
+      sheets[#sheets + 1] = { name = name("Heat map " .. which), cols = cols,
                               rows = cells, fills = fills }
     end
   end
@@ -82,7 +139,8 @@ function M.write(reg, path, title, sheets)
     local titles, kinds, conf = {}, ffi.new("uint8_t[?]", nc), ffi.new("uint8_t[?]", nc)
     for c, col in ipairs(s.cols) do
       titles[c] = col[2]
-      kinds[c - 1] = col.number and 1 or 0
+      kinds[c - 1] = (col.number and col.date) and C.ISMS_CELL_VALUE
+        or col.number and C.ISMS_CELL_NUMBER or col.date and C.ISMS_CELL_DATE or C.ISMS_CELL_TEXT
       conf[c - 1] = col.confidential and 1 or 0
     end
     keep[#keep + 1] = kinds
