@@ -420,5 +420,16 @@ describe("incidents beside likelihood where risks are shown", function()
     for _, s in ipairs(again.sections) do
       if s.id == "risks" then assert.are.same(risks.rows, s.rows) end
     end
+    -- the report of one ISMS scope (isms report --scope) too
+    assert(reg:records("scopes"):add({ id = "SR", title = "Server room", locations = "Server room" }))
+    local scoped = assert(require("isms.context.scope_report").model(reg, "SR", { today = today }))
+    for _, s in ipairs(scoped.sections) do if s.id == "risks" then risks = s end end
+    keys, by = {}, {}
+    for _, c in ipairs(risks.columns) do keys[c.key] = c.title end
+    for _, r in ipairs(risks.rows) do by[r.ref] = r end
+    assert.are.equal("Incident history flag", keys.incident_flag)
+    assert.are.equal(3, by[F.MALWARE].incidents)
+    assert.truthy(by[F.MALWARE].incident_flag)
+    assert.is_nil(by[F.THEFT])   -- AST-2 is in the office
   end)
 end)

@@ -10,7 +10,6 @@
 local kind = require "isms.store.kind"
 local actions = require "isms.actions"
 local irules = require "isms.incident.rules"
-require "isms.audit.nonconformity"  -- the kind an incident's nonconformity refers to
 
 local M = {}
 
@@ -69,6 +68,16 @@ end
 M.times_in_order = times_in_order
 
 -- ------------------------------------------------------------ kinds
+
+-- The nonconformity an incident raised (the register of isms.audit; looked
+-- up here so the incident register does not depend on the audit package,
+-- which depends on the context package that shows incidents).
+kind.resolver("nonconformity", function(reg, id)
+  local next_row = reg:query("SELECT 1 FROM nonconformities WHERE id = ?1", id)
+  local found = next_row() ~= nil
+  if found then next_row() end
+  return found
+end)
 
 -- Vulnerabilities of the catalogs, for incidents that name the weakness
 -- exploited.
