@@ -184,6 +184,11 @@ scale "criticality" { tiers = { { value = 1, label = "low" } } }
                     s.by_class)
     assert.are.same({ n = 4, mean = 4, median = 2.5, p90 = 10 }, s.contain)
     assert.are.same({ n = 2, mean = 36, median = 36, p90 = 48 }, s.close)
+    -- brief: the counts and times without the links (what metrics and the review pack read)
+    local b = assert(isms.incidents.stats(reg, { from = "2026-01-01", to = "2026-12-31", brief = true }))
+    assert.is_nil(b.by_threat)
+    assert.is_nil(b.by_class)
+    assert.are.same({ s.total, s.by_severity, s.contain, s.close }, { b.total, b.by_severity, b.contain, b.close })
     local q = assert(isms.incidents.stats(reg, { period = "quarter" }))
     assert.are.same({ { period = "2025-Q4", count = 1 }, { period = "2026-Q1", count = 3 },
                       { period = "2026-Q2", count = 1 } }, q.by_period)

@@ -153,7 +153,8 @@ local function by_class(reg, only, args)
 end
 
 --- Statistics of the incidents detected within opts.from..opts.to (dates,
--- both optional). opts.period: "month" (default), "quarter" or "year".
+-- both optional). opts.period: "month" (default), "quarter" or "year";
+-- opts.brief leaves out by_threat and by_class (the links).
 -- Severity, category and period come from one pass over the incidents;
 -- threats and asset classes from the links in the order of their
 -- targets (so the assets are read in key order).
@@ -197,13 +198,14 @@ local function stats(reg, opts)
   table.sort(periods)
   out.by_period = {}
   for k, p in ipairs(periods) do out.by_period[k] = { period = p, count = per[p] } end
+  local d = durations(reg, where, args)
+  out.contain, out.close = d.contain, d.close
+  if opts.brief then return out end
   local only = where ~= "" and (" AND l.id IN (SELECT i.id FROM incidents i WHERE 1" .. where .. ")") or ""
   out.by_threat = counts(rows(reg, "SELECT l.target AS key, count(*) AS n FROM record_links l "
     .. "INDEXED BY record_links_target WHERE l.rel = 'threats' AND l.kind = 'incident'" .. only
     .. " GROUP BY l.target ORDER BY n DESC, key", args), "threat")
   out.by_class = by_class(reg, only, args)
-  local d = durations(reg, where, args)
-  out.contain, out.close = d.contain, d.close
   return out
 end
 function M.stats(reg, opts) return sql_read.mapped(reg, stats, reg, opts or {}) end
@@ -220,7 +222,7 @@ function M.stats(reg, opts) return sql_read.mapped(reg, stats, reg, opts or {}) 
 --   incidents.nonconformities          detected in the window and raised a nonconformity
 function M.metrics(reg, opts)
   opts = opts or {}
-  local s, err, code = M.stats(reg, opts)
+  local s, err, code = M.stats(reg, { from = opts.from, to = opts.to, brief = true })
   if not s then return nil, err, code end
   local spec = irules.of(reg)
   local list = { { name = "incidents", value = s.total, unit = "incidents" } }

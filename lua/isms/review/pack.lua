@@ -239,7 +239,7 @@ end
 -- nonconformity. The statistics are isms.incidents.stats (SQL over the
 -- schema's indexes); the lists are capped.
 local function section_incidents(reg, p)
-  local s, err = incidents.stats(reg, { from = p.from, to = p.to })
+  local s, err = incidents.stats(reg, { from = p.from, to = p.to, brief = true })
   if not s then
     return { { id = "incidents", title = "c. Information security incidents", kind = "facts",
                facts = {}, problems = { err } } }
