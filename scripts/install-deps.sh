@@ -8,7 +8,7 @@ set -eu
 
 PACKAGES="build-essential pkg-config luajit libluajit-5.1-dev libsqlite3-dev sqlite3 \
 libcsv-dev libyaml-dev libssl-dev libreadline-dev lua-busted lua-check lua-cjson lua-yaml libxlsxwriter-dev time \
-unzip chromium clang libclang-rt-dev zsh libminizip-dev zlib1g-dev libexpat1-dev"
+unzip chromium clang libclang-rt-dev zsh libminizip-dev zlib1g-dev libexpat1-dev python3"
 # Only make bench's comparisons use these (the NumPy baseline of the risk
 # bench, which is skipped without it): asked for with the argument "bench".
 BENCH_PACKAGES="python3-numpy"

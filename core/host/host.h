@@ -10,4 +10,7 @@
 /* Opens the private module "isms._host" (readline, history). */
 int isms_host_open_readline(lua_State *L);
 
+/* Adds progress_start and progress_stop to the table on top of the stack. */
+void isms_host_progress_register(lua_State *L);
+
 #endif

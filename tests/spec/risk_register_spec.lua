@@ -237,8 +237,8 @@ describe("risk commands at the edges", function()
                              ratings = { S = 2, O = 2, D = 2 } } }))
     local csv, err, rc = H.run("--db", reg.path, "assess", "--format", "csv")
     assert.are.equal(0, rc, err)
-    assert.are.equal("priority,ref,asset,class,threat,level,score,obligations,acceptable,decision\n"
-                     .. "1,R-1,SRV-1,A,T-FIRE,Low,8,,yes,\n", csv)
+    assert.are.equal("priority,ref,asset,class,threat,level,score,obligations,acceptable,decision,"
+                     .. "owners\n1,R-1,SRV-1,A,T-FIRE,Low,8,,yes,,\n", csv)
     local json, _, rc2 = H.run("--db", reg.path, "risks", "list", "--top", "1", "--format", "json")
     assert.are.equal(0, rc2)
     assert.truthy(json:find('"ref":"R-1"', 1, true), json)
@@ -331,12 +331,12 @@ describe("risk register in columns", function()
     local csv, err, rc = H.run("--db", reg.path, "assess", "--format", "csv")
     assert.are.equal(0, rc, err)
     assert.are.equal(table.concat({
-      "priority,ref,asset,class,threat,level,score,obligations,acceptable,decision",
-      "1,SRV-1/T-FIRE/V-NO-DETECT,SRV-1,A,T-FIRE,High,225,,no,",        -- High: treat
-      "2,DOC-1/T-LEAK/V-NO-CLASS,DOC-1,A,T-LEAK,Medium,125,legal,no,",  -- class A: Low only
-      "3,DOC-1/T-LEAK/V-WEAK-AUTH,DOC-1,A,T-LEAK,Medium,125,,no,",      -- fewer obligations
-      "4,SVC-1/T-OUTAGE,SVC-1,B,T-OUTAGE,Low,6,,yes,accept",
-      "5,SVC-1/T-LEAK/V-WEAK-AUTH,SVC-1,B,T-LEAK,unrated,,,,", "" }, "\n"), csv)
+      "priority,ref,asset,class,threat,level,score,obligations,acceptable,decision,owners",
+      "1,SRV-1/T-FIRE/V-NO-DETECT,SRV-1,A,T-FIRE,High,225,,no,,IT",        -- High: treat
+      "2,DOC-1/T-LEAK/V-NO-CLASS,DOC-1,A,T-LEAK,Medium,125,legal,no,,Engineering",  -- class A: Low only
+      "3,DOC-1/T-LEAK/V-WEAK-AUTH,DOC-1,A,T-LEAK,Medium,125,,no,,Engineering",      -- fewer obligations
+      "4,SVC-1/T-OUTAGE,SVC-1,B,T-OUTAGE,Low,6,,yes,accept,",
+      "5,SVC-1/T-LEAK/V-WEAK-AUTH,SVC-1,B,T-LEAK,unrated,,,,,", "" }, "\n"), csv)
     local out = H.run("--db", reg.path, "assess")
     local steps = {}
     for id, status, done, missing in out:gmatch("\n(%S+) +[^\n]-  +(%a+) +(%d+) +(%d+)") do

@@ -1,6 +1,7 @@
 --- Register and asset commands: `isms init`, `import`, `export`, `assets`,
 -- `value`, `changes` and `history`.
 local isms = require "isms"
+local progress = require "isms.cli.progress"
 
 return function(kit)
   local command, out, err, EXIT = kit.command, kit.out, kit.err, kit.EXIT
@@ -74,10 +75,12 @@ more than one unit is a group.
         return nil, "usage: isms import assets|risks FILE", "USAGE"
       end
       return with_register(ctx, function(reg)
-        local r, e, code = reg:import_assets(pos[2], {
-          reason = opts.reason, max_errors = opts["max-errors"], threads = opts.threads,
-          sheet = opts.sheet, encoding = opts.encoding,
-        })
+        local xlsx = pos[2]:lower():match("%.xlsx$")
+        local r, e, code = progress.during("importing " .. pos[2], not xlsx and { file = pos[2] },
+          reg.import_assets, reg, pos[2], {
+            reason = opts.reason, max_errors = opts["max-errors"], threads = opts.threads,
+            sheet = opts.sheet, encoding = opts.encoding,
+          })
         if not r then
           io.stderr:write(e, "\n")
           return exit_for(code)
@@ -90,18 +93,18 @@ more than one unit is a group.
   })
 
   command("export", {
-    usage = "isms export assets|risks FILE",
-    summary = "write the assets as CSV in the import format",
+    usage = "isms export assets|risks FILE|-",
+    summary = "write the assets as CSV in the import format (- for standard output)",
     options = {},
     run = function(ctx, opts, pos)
       if pos[1] == "risks" and pos[2] and not pos[3] then
         return commands.risks.run(ctx, opts, { "export", pos[2] })
       end
       if pos[1] ~= "assets" or not pos[2] or pos[3] then
-        return nil, "usage: isms export assets|risks FILE", "USAGE"
+        return nil, "usage: isms export assets|risks FILE|-", "USAGE"
       end
       return with_register(ctx, function(reg)
-        local ok, e, code = reg:export_assets(pos[2])
+        local ok, e, code = kit.via_file(pos[2], function(path) return reg:export_assets(path) end)
         if not ok then
           err(e)
           return exit_for(code)
@@ -137,15 +140,42 @@ more than one unit is a group.
     return ("%d asset%s — %s\n"):format(#rows, #rows == 1 and "" or "s", table.concat(parts, ", "))
   end
 
+  -- "information" or its number as stored -> the type's name
+  local TYPES = require("isms.method.risk_method").TYPES
+
   command("assets", {
-    usage = "isms assets [--class NAME] [--format table|csv|json]",
+    usage = "isms assets [--class NAME] [--owner NAME] [--type TYPE] [--format table|csv|json]",
     summary = "list the asset register",
-    options = { class = "value", format = "value" },
+    help = [[
+Lists the assets by id with their ratings, value and class; filters
+combine: --class NAME (unvalued: no class), --owner NAME (exact),
+--type information|software|physical|service|people|intangible.]],
+    options = { class = "value", format = "value", owner = "value", type = "value" },
     run = function(ctx, opts)
       local ok, ferr = check_format(opts.format)
       if not ok then return nil, ferr, "USAGE" end
+      if opts.type then
+        local known = false
+        for _, t in ipairs(TYPES) do known = known or t == opts.type end
+        if not known then
+          return nil, ("--type: expected one of %s, got '%s'"):format(table.concat(TYPES, ", "),
+                                                                      opts.type), "USAGE"
+        end
+      end
       return with_register(ctx, function(reg)
-        local rows = reg:assets({ class = opts.class })
+        local unvalued = opts.class == "unvalued"
+        local rows = reg:assets({ class = not unvalued and opts.class or nil })
+        if unvalued or opts.owner or opts.type then
+          local kept = {}
+          for _, r in ipairs(rows) do
+            local ty = TYPES[tonumber(r.type)] or r.type
+            if (not unvalued or r.class == nil) and (not opts.owner or r.owner == opts.owner)
+               and (not opts.type or ty == opts.type) then
+              kept[#kept + 1] = r
+            end
+          end
+          rows = kept
+        end
         out(render(rows, ASSET_COLUMNS, opts.format, ASSET_TABLE))
         if not opts.format or opts.format == "table" then out(class_summary(rows)) end
         return EXIT.OK
@@ -192,7 +222,7 @@ value and class come about (tiers, formula, class band).]],
           return EXIT.OK
         end
         local r
-        r, e, code = reg:value(m, opts.reason)
+        r, e, code = progress.during("valuing assets", nil, reg.value, reg, m, opts.reason)
         if not r then
           err(e)
           return exit_for(code)

@@ -362,15 +362,8 @@ return function(kit)
       local model, err, code = context.business_case.model(reg, args[1], { today = opts.today,
         register = reg.path })
       if not model then return nil, err, code end
-      local text = report.render(model, fmt)
-      if opts.out then
-        local f, ferr = io.open(opts.out, "wb")
-        if not f then return nil, ferr, "IO" end
-        f:write(text)
-        f:close()
-      else
-        out(text)
-      end
+      local wok, ferr, fcode = kit.write_out(opts.out, report.render(model, fmt))
+      if not wok then return nil, ferr, fcode end
       return EXIT.OK
     end,
   })

@@ -158,6 +158,42 @@ local function check_format(fmt)
   return true
 end
 
+--- Writes text to path, or to standard output when path is nil or "-"
+-- (every export and report takes "-").
+local function write_out(path, text)
+  if path == nil or path == "-" then
+    out(text)
+    return true
+  end
+  local f, e = io.open(path, "wb")
+  if not f then return nil, e, "IO" end
+  f:write(text)
+  f:close()
+  return true
+end
+
+--- Runs writer(file, ...) that needs a file name (the C writers: CSV
+-- export, XLSX); for "-" it writes a temporary file and copies it to
+-- standard output. Returns what writer returns.
+local function via_file(path, writer, ...)
+  if path ~= "-" then return writer(path, ...) end
+  local tmp = os.tmpname()
+  local r = { writer(tmp, ...) }
+  if r[1] then
+    local f = io.open(tmp, "rb")
+    if f then
+      while true do
+        local chunk = f:read(1048576)
+        if not chunk then break end
+        io.stdout:write(chunk)
+      end
+      f:close()
+    end
+  end
+  os.remove(tmp)
+  return unpack(r, 1, table.maxn(r))
+end
+
 -- Renders a report model (docs/report-model.md) to opts.out (or stdout)
 -- in opts.format: table, csv, json, markdown, html or xlsx.
 local REPORT_FORMATS = { table = true, csv = true, json = true, markdown = true, html = true,
@@ -171,27 +207,23 @@ local function emit(reg, model, opts, xlsx_opts)
   end
   if fmt == "xlsx" then
     if not opts.out then
-      err("--format xlsx needs --out FILE.xlsx")
+      err("--format xlsx needs --out FILE.xlsx (or --out - for standard output)")
       return EXIT.USAGE
     end
-    local ok, e, code = require("isms.report.models").xlsx(reg, model, opts.out, xlsx_opts)
+    local ok, e, code = require("isms.cli.progress").during("writing " .. opts.out, nil, via_file,
+      opts.out, function(path) return require("isms.report.models").xlsx(reg, model, path, xlsx_opts) end)
     if not ok then
       err(e)
       return exit_for(code)
     end
     return EXIT.OK
   end
-  local text = report.render(model, fmt)
-  if opts.out and opts.out ~= "-" then
-    local f, e = io.open(opts.out, "wb")
-    if not f then
-      err(e)
-      return EXIT.FAIL
-    end
-    f:write(text)
-    f:close()
-  else
-    out(text)
+  local text = require("isms.cli.progress").during("rendering the report", nil, report.render,
+                                                   model, fmt)
+  local ok, e = write_out(opts.out, text)
+  if not ok then
+    err(e)
+    return EXIT.FAIL
   end
   return EXIT.OK
 end
@@ -217,7 +249,8 @@ end
 local kit = { command = command, commands = commands, out = out, err = err, EXIT = EXIT,
               exit_for = exit_for, open_register = open_register, open_path = open_path,
               with_register = with_register, render = render, check_format = check_format,
-              emit = emit, fail = fail, list_of = list_of }
+              emit = emit, fail = fail, list_of = list_of, write_out = write_out,
+              via_file = via_file }
 require("isms.cli.assets")(kit)
 require("isms.cli.methodology")(kit)
 require("isms.cli.risk")(kit)
@@ -263,6 +296,21 @@ function M.help(name)
     end
     out("usage: ", c.usage, "\n\n", c.summary, "\n")
     if c.help then out("\n", c.help, "\n") end
+    -- every option, so the shell completions (core/host/completion) see them all
+    local names = {}
+    for o in pairs(c.options or {}) do names[#names + 1] = "--" .. o end
+    table.sort(names)
+    if #names > 0 then
+      local line = "\noptions:"
+      for _, n in ipairs(names) do
+        if #line + #n > 78 then
+          out(line, "\n")
+          line = "        "
+        end
+        line = line .. " " .. n
+      end
+      out(line, "\n")
+    end
     return EXIT.OK
   end
   out(MAIN_USAGE)

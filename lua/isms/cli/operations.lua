@@ -57,8 +57,10 @@ return function(kit)
       return fail(("unknown format '%s'; expected %s"):format(fmt, report.FORMATS), "USAGE")
     end
     if fmt == "xlsx" then
-      if not opts.out then return fail("--format xlsx needs --out FILE.xlsx", "USAGE") end
-      local ok, e, code = report.write_xlsx(reg, model, opts.out)
+      if not opts.out then return fail("--format xlsx needs --out FILE.xlsx (or -)", "USAGE") end
+      local ok, e, code = kit.via_file(opts.out, function(path)
+        return report.write_xlsx(reg, model, path)
+      end)
       if not ok then return fail(e, code) end
       return EXIT.OK
     end

@@ -2,10 +2,7 @@
 -- A run simulates the register's risks under a methodology's quantitative
 -- model (docs/quantitative.md) in C, with a progress bar on a terminal, and
 -- stores it; the other verbs read stored runs.
-local ffi = require "ffi"
 local format = require "isms.store.format"
-
-pcall(ffi.cdef, "int isatty(int fd);")
 
 local STATS = { "mean", "sd", "p50", "p90", "p95", "p99", "max", "p_exceed", "p_loss" }
 
@@ -176,24 +173,6 @@ local function as_data(res, top)
            top = rows, curve = res.curve }
 end
 
--- ------------------------------------------------------------ progress
-
--- A bar on stderr when it is a terminal (nothing in pipes and files).
-local function progress_bar()
-  if ffi.C.isatty(2) ~= 1 then return nil end
-  local last = -1
-  return function(p)
-    local pc = math.floor(p * 100)
-    if pc == last then return end
-    last = pc
-    local filled = math.floor(p * 30)
-    io.stderr:write(("\rsimulating annual loss [%s%s] %3d%%"):format(("#"):rep(filled),
-      ("."):rep(30 - filled), pc))
-    if p >= 1 then io.stderr:write("\r", (" "):rep(80), "\r") end
-    io.stderr:flush()
-  end
-end
-
 return function(kit)
   local out, EXIT = kit.out, kit.EXIT
 
@@ -272,7 +251,9 @@ curve [RUN]      the loss exceedance curve of a stored run
             threads = opts.threads, correlation = corr, store = not opts["no-store"],
             reason = opts.reason,
             progress = function(p)
-              if progress == nil then progress = progress_bar() or false end
+              if progress == nil then
+                progress = require("isms.cli.progress").bar("simulating annual loss") or false
+              end
               if progress then progress(p) end
             end,
           })

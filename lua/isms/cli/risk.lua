@@ -11,9 +11,99 @@ local assess = require "isms.risk.assess"
 local scope_view = require "isms.context.scope_view"
 local incidents_beside = require "isms.incident.beside"
 
+local progress = require "isms.cli.progress"
+local risk_method = require "isms.method.risk_method"
+
 local ffi = ffi_b.ffi
 local flat, csv_columns = risk_csv.flat, risk_csv.columns
-local prioritised = assess.prioritised
+
+-- `risks generate` asks for --yes beyond this many new risks; each takes
+-- about BYTES_PER_RISK in the register (measured: 1.26M risks of the
+-- generic catalog, 543 MB written and stored).
+local GENERATE_LIMIT = tonumber(os.getenv("ISMS_GENERATE_LIMIT")) or 1000000
+local BYTES_PER_RISK = 430
+
+local function size_text(bytes)
+  if bytes >= 1e9 then return ("%.1f GB"):format(bytes / 1e9) end
+  if bytes >= 1e6 then return ("%.0f MB"):format(bytes / 1e6) end
+  if bytes < 1e3 then return "under 1 kB" end
+  return ("%.0f kB"):format(bytes / 1e3)
+end
+
+-- How many risks generating from catalog cat adds: every asset times the
+-- catalog's pairs for its type, less the risks of the catalog's threats
+-- the register holds already (generation keeps those).
+local function planned_risks(reg, cat)
+  local per_type = {}
+  for k, ty in ipairs(risk_method.TYPES) do  -- the register stores a type as its number
+    per_type[k] = #isms.catalog.pairs_for(cat, ty)
+    per_type[ty] = per_type[k]
+  end
+  local candidates, assets = 0, 0
+  for row in reg:query("SELECT type, count(*) AS n FROM assets GROUP BY type") do
+    assets = assets + tonumber(row.n)
+    candidates = candidates + (per_type[tonumber(row.type) or row.type] or 0) * row.n
+  end
+  local existing = 0
+  local ids = {}
+  for _, t in ipairs(cat.threats) do ids[#ids + 1] = "'" .. t.id:gsub("'", "''") .. "'" end
+  if #ids > 0 then
+    for row in reg:query("SELECT count(*) AS n FROM risks WHERE threat IN (" ..
+                         table.concat(ids, ",") .. ")") do
+      existing = tonumber(row.n)
+    end
+  end
+  return math.max(0, candidates - existing), assets
+end
+
+-- "Alice; Bob" -> is name one of them?
+local function owned_by(owners, name)
+  for o in (owners or ""):gmatch("[^;,]+") do
+    if o:match("^%s*(.-)%s*$") == name then return true end
+  end
+  return false
+end
+
+-- ref -> owners text of the register's risks: of `refs` only when they are
+-- few, else of all.
+local function owners_of(reg, refs)
+  local map = {}
+  if refs and #refs <= 2000 then
+    for _, ref in ipairs(refs) do
+      for row in reg:query("SELECT owners FROM risks WHERE ref = ?1", ref) do map[ref] = row.owners end
+    end
+  else
+    for row in reg:query("SELECT ref, owners FROM risks") do map[row.ref] = row.owners end
+  end
+  return map
+end
+
+-- The prioritised register (isms.risk.assess) with each risk's owners,
+-- the first `limit` of those on assets `keep` marks that pass the
+-- filter { level, class, owner } (positions count the risks listed).
+local function prioritised(reg, t, res, limit, keep, filter)
+  filter = filter or {}
+  local filtered = filter.level or filter.class or filter.owner
+  local list = assess.prioritised(t, res, not filtered and limit or nil, keep)
+  local owners = filter.owner and owners_of(reg, nil)
+  if filtered then
+    local kept = {}
+    for _, row in ipairs(list) do
+      if (not filter.level or row.level == filter.level) and (not filter.class or row.class == filter.class)
+         and (not filter.owner or owned_by(owners[row.ref], filter.owner)) then
+        kept[#kept + 1] = row
+        row.priority = #kept
+        if limit and #kept >= limit then break end
+      end
+    end
+    list = kept
+  end
+  local refs = {}
+  for n, row in ipairs(list) do refs[n] = row.ref end
+  owners = owners or owners_of(reg, refs)
+  for _, row in ipairs(list) do row.owners = owners[row.ref] end
+  return list
+end
 
 -- Reads the register's risks into columns and evaluates them under m;
 -- raises what the kit reports (a failing rule function: {msg, code}).
@@ -26,9 +116,9 @@ local function evaluated(reg, m, opts)
 end
 
 local PRIORITY_TABLE = { "priority", { "ref", "ref", 40 }, "class", "level", "score",
-                         "obligations", "acceptable", "decision" }
+                         "obligations", "acceptable", "decision", { "owners", "owners", 24 } }
 local PRIORITY_COLUMNS = { "priority", "ref", "asset", "class", "threat", "level", "score",
-                           "obligations", "acceptable", "decision" }
+                           "obligations", "acceptable", "decision", "owners" }
 
 return function(kit)
   local out, EXIT = kit.out, kit.EXIT
@@ -60,12 +150,16 @@ return function(kit)
             .. "export FILE|import FILE|explain REF]",
     summary = "the risk register: list, generate from catalogs, edit, score, CSV",
     help = [[
-list [--asset ID] [--scope ID] [--top N] [--format F]
-                 the risks, by ref (or the N most urgent, in priority order);
-                 --scope: the risks of one ISMS scope's assets
+list [--asset ID] [--scope ID] [--owner NAME] [--level L] [--class C] [--top N] [--format F]
+                 the risks, by ref (or the N most urgent, in priority order,
+                 with their owners): of one asset, of one ISMS scope's
+                 assets, owned by NAME, at level L, on assets of class C
+                 (filters combine)
 generate CATALOG one risk per asset, threat and vulnerability of the catalog
                  that applies to the asset's type (catalogs/CATALOG.lua);
-                 existing risks are kept as they are
+                 existing risks are kept as they are; says first how many
+                 it creates, and refuses more than 1,000,000 (exit 2)
+                 without --yes
 set REF FIELD=VALUE ...
                  change a risk: ratings by factor name (S=7, likelihood=High),
                  category, impacts, owners, controls, obligations
@@ -73,14 +167,15 @@ set REF FIELD=VALUE ...
                  decided_at, rationale, title; the risk is re-scored
 delete REF ...   delete risks (their values stay in the change log)
 score            re-score every risk under the register's methodology
-export FILE      the risks as CSV (the import format)
+export FILE|-    the risks as CSV (the import format; - for standard output)
 import FILE      create or update risks from CSV, all or nothing
 explain REF [--residual] [--target F=V,...] [--format json]
                  how the risk's score, level and acceptance come about, step
                  by step: inputs, stages, band or matrix cell, criteria;
                  --target adds the score after planned changes of ratings]],
     options = { asset = "value", scope = "value", top = "count", format = "value", reason = "value",
-                ["max-errors"] = "positive", residual = "flag", target = "value" },
+                ["max-errors"] = "positive", residual = "flag", target = "value", yes = "flag",
+                owner = "value", level = "value", class = "value" },
     run = function(ctx, opts, pos)
       local sub = pos[1] or "list"
       local ok, ferr = kit.check_format(opts.format)
@@ -92,6 +187,7 @@ explain REF [--residual] [--target F=V,...] [--format json]
           return fail("--scope is an option of isms risks list", "USAGE")
         end
         if sub == "list" then
+          local filter = { level = opts.level, class = opts.class, owner = opts.owner }
           if opts.top then
             local t, res = evaluated(reg, m, { asset = opts.asset })
             local keep
@@ -100,7 +196,7 @@ explain REF [--residual] [--target F=V,...] [--format json]
               keep, serr, scode = scope_view.mask(reg, opts.scope, t)
               if not keep then return fail(serr, scode) end
             end
-            local top = prioritised(t, res, opts.top, keep)
+            local top = prioritised(reg, t, res, opts.top > 0 and opts.top or nil, keep, filter)
             local tcols, dcols = incidents_beside.list_columns(reg, top, PRIORITY_TABLE,
                                                                PRIORITY_COLUMNS, opts.format)
             out(kit.render(top, dcols, opts.format, tcols))
@@ -119,6 +215,21 @@ explain REF [--residual] [--target F=V,...] [--format json]
           else
             rows = reg:risks({ asset = opts.asset })
           end
+          if filter.level or filter.class or filter.owner then
+            local class_of = {}
+            if filter.class then
+              for _, a in ipairs(reg:assets()) do class_of[a.id] = a.class end
+            end
+            local kept = {}
+            for _, r in ipairs(rows) do
+              if (not filter.level or r.level == filter.level)
+                 and (not filter.class or class_of[r.asset] == filter.class)
+                 and (not filter.owner or owned_by(r.owners, filter.owner)) then
+                kept[#kept + 1] = r
+              end
+            end
+            rows = kept
+          end
           local cols = { { "ref", "ref", 40 } }
           for _, f in ipairs(factors) do cols[#cols + 1] = f end
           for _, c in ipairs({ "score", "level", "acceptable", "decision",
@@ -136,7 +247,19 @@ explain REF [--residual] [--target F=V,...] [--format json]
           return EXIT.OK
         elseif sub == "generate" then
           if not pos[2] then return fail("usage: isms risks generate CATALOG", "USAGE") end
-          local rep, gerr, gcode = reg:generate_risks(pos[2], { reason = opts.reason })
+          local cat, cerr, ccode = isms.catalog.load(pos[2])
+          if not cat then return fail(cerr, ccode) end
+          local n, assets = planned_risks(reg, cat)
+          local size = size_text(n * BYTES_PER_RISK)
+          if n > GENERATE_LIMIT and not opts.yes then
+            return fail(("risks generate would create %d risks (%d assets, catalog %s), about %s "
+              .. "in the register; more than %d needs --yes"):format(n, assets, pos[2], size,
+              GENERATE_LIMIT), "USAGE")
+          end
+          out(("creating %d risks from catalog %s for %d assets (about %s)\n"):format(n, pos[2],
+              assets, size))
+          local rep, gerr, gcode = progress.during("generating risks", { bytes = n * BYTES_PER_RISK },
+            reg.generate_risks, reg, pos[2], { reason = opts.reason })
           if not rep then return fail(gerr, gcode) end
           out(("generated %d risks from catalog %s (batch %d)\n"):format(rep.created, pos[2],
                                                                         rep.batch))
@@ -182,16 +305,15 @@ explain REF [--residual] [--target F=V,...] [--format json]
           out(("scored %d risks under %s; %d changed\n"):format(serr, m:name(), n))
           return EXIT.OK
         elseif sub == "export" then
-          if not pos[2] then return fail("usage: isms risks export FILE", "USAGE") end
-          local f, oerr = io.open(pos[2], "wb")
-          if not f then return fail(oerr, "IO") end
-          f:write(format.csv(flat(reg:risks(), factors), csv_columns(factors)))
-          f:close()
+          if not pos[2] then return fail("usage: isms risks export FILE|-", "USAGE") end
+          local wok, oerr, ocode = kit.write_out(pos[2], format.csv(flat(reg:risks(), factors),
+                                                                   csv_columns(factors)))
+          if not wok then return fail(oerr, ocode) end
           return EXIT.OK
         elseif sub == "import" then
           if not pos[2] then return fail("usage: isms risks import FILE", "USAGE") end
-          local rep, ierr, icode = risk_csv.import(reg, pos[2], { reason = opts.reason,
-                                                                 max_errors = opts["max-errors"] })
+          local rep, ierr, icode = progress.during("importing " .. pos[2], { file = pos[2] },
+            risk_csv.import, reg, pos[2], { reason = opts.reason, max_errors = opts["max-errors"] })
           if not rep then
             io.stderr:write(ierr, "\n")
             return kit.exit_for(icode)
@@ -265,7 +387,7 @@ scope: its assets (isms scopes assets ID) and their risks.]],
         end
         local steps, nassets, n = assess.steps(t, res, keep)
         if opts.format == "csv" or opts.format == "json" then
-          out(kit.render(prioritised(t, res, nil, keep), PRIORITY_COLUMNS, opts.format,
+          out(kit.render(prioritised(reg, t, res, nil, keep), PRIORITY_COLUMNS, opts.format,
                          PRIORITY_TABLE))
           return EXIT.OK
         end
@@ -275,7 +397,7 @@ scope: its assets (isms scopes assets ID) and their risks.]],
                                   "missing" }), "\n")
         local top = opts.top or 20
         out(("prioritised register%s:\n"):format(top > 0 and (" (top " .. top .. ")") or ""))
-        out(format.table(prioritised(t, res, top > 0 and top or nil, keep), PRIORITY_TABLE))
+        out(format.table(prioritised(reg, t, res, top > 0 and top or nil, keep), PRIORITY_TABLE))
         return EXIT.OK
       end)
     end,

@@ -369,15 +369,9 @@ return function(kit)
         .. "\ncritical path: " .. table.concat(model.critical_path, " -> ") .. "\n\n"
         .. gantt.text(model, tonumber(opts.width) or 60)
     end
-    if opts.out then
-      local f, ferr = io.open(opts.out, "wb")
-      if not f then return fail(ferr, "IO") end
-      f:write(text)
-      f:close()
-      out(("wrote %s\n"):format(opts.out))
-    else
-      out(text)
-    end
+    local wok, ferr, fcode = kit.write_out(opts.out, text)
+    if not wok then return fail(ferr, fcode) end
+    if opts.out and opts.out ~= "-" then out(("wrote %s\n"):format(opts.out)) end
     return EXIT.OK
   end
 

@@ -40,9 +40,48 @@ return function(kit)
     return { today = opts.today, limit = limit, register = ctx.db }
   end
 
+  -- isms treat list: the treatments, filtered.
+  local TREAT_COLUMNS = { "risk", "option", "controls", "residual_level", "residual_acceptable",
+                          "status", "owners" }
+  local function list_treatments(ctx, opts)
+    local ok, ferr = kit.check_format(opts.format)
+    if not ok then return nil, ferr, "USAGE" end
+    if opts.status and opts.status ~= "accepted" and opts.status ~= "awaiting" then
+      return nil, ("--status: expected accepted or awaiting, got '%s'"):format(opts.status), "USAGE"
+    end
+    return kit.with_register(ctx, function(reg)
+      local rows = {}
+      for _, tr in ipairs(reg:treatments()) do
+        local risk = reg:risk(tr.risk) or {}
+        local owners = type(risk.owners) == "table" and table.concat(risk.owners, "; ")
+                       or risk.owners
+        local state = treatment.acceptance_state(risk, tr)
+        local row = { risk = tr.risk, option = tr.option, controls = table.concat(tr.controls, ", "),
+                      residual_level = tr.residual_level,
+                      residual_acceptable = tr.residual_level and tr.residual_acceptable or nil,
+                      status = state.accepted and "accepted" or "awaiting", owners = owners }
+        local owned = not opts.owner
+        for o in (owners or ""):gmatch("[^;,]+") do
+          owned = owned or o:match("^%s*(.-)%s*$") == opts.owner
+        end
+        if owned and (not opts.option or row.option == opts.option)
+           and (not opts.level or row.residual_level == opts.level)
+           and (not opts.status or row.status == opts.status) then
+          rows[#rows + 1] = row
+        end
+      end
+      out(kit.render(rows, TREAT_COLUMNS, opts.format,
+                     { { "risk", "risk", 40 }, "option", { "controls", "controls", 30 },
+                       { "residual_level", "residual" }, { "residual_acceptable", "acceptable" },
+                       "status", { "owners", "owners", 24 } }))
+      return EXIT.OK
+    end)
+  end
+
   kit.command("treat", {
     usage = "isms treat REF modify|retain|avoid|share [--controls IDS] [--residual F=R,...] "
-            .. "[--rationale TEXT] [--shared-with PARTY] [--override-by WHO --override-reason WHY]",
+            .. "[--rationale TEXT] [--shared-with PARTY] [--override-by WHO --override-reason WHY]"
+            .. " | isms treat list [--option O] [--owner NAME] [--level L] [--status S] [--format F]",
     summary = "decide a risk's treatment (controls, expected residual ratings)",
     help = [[
 modify   --controls A.8.7,A.8.13 --residual S=8,O=2,D=3: the controls that
@@ -51,11 +90,17 @@ modify   --controls A.8.7,A.8.13 --residual S=8,O=2,D=3: the controls that
 retain   the risk as rated: it must meet the acceptance criteria, or carry
          --override-by and --override-reason (a logged management override)
 avoid    --rationale: how the activity that causes the risk is given up
-share    --shared-with PARTY, optional --residual]],
+share    --shared-with PARTY, optional --residual
+list     the treatments with their residual level, acceptance status
+         (accepted | awaiting) and the risk's owners; filters combine:
+         --option modify|retain|avoid|share, --owner NAME, --level L
+         (residual), --status accepted|awaiting; --format table|csv|json]],
     options = { controls = "value", residual = "value", rationale = "value",
                 ["shared-with"] = "value", ["override-by"] = "value",
-                ["override-reason"] = "value", reason = "value" },
+                ["override-reason"] = "value", reason = "value", option = "value",
+                owner = "value", level = "value", status = "value", format = "value" },
     run = function(ctx, opts, pos)
+      if pos[1] == "list" and not pos[2] then return list_treatments(ctx, opts) end
       if not pos[1] or not pos[2] or pos[3] then
         return nil, "usage: " .. kit.commands.treat.usage, "USAGE"
       end

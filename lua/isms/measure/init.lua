@@ -45,11 +45,14 @@ local SPEC = {
 
 -- ------------------------------------------------------------ figures
 
---- Figures other packages compute for the measurement programme, by
--- source: fn(reg, { from, to, today }) -> list of { name, value, unit,
--- why } (value nil, with why, when there is none in the window), or nil,
--- message, code. A metric names one by `figure = "SOURCE.NAME"`.
+-- The figure sources by name (M.figures).
 M.FIGURES = {}
+
+--- Registers figures another package computes for the measurement
+-- programme, by source: fn(reg, { from, to, today }) -> list of { name,
+-- value, unit, why } (value nil, with why, when there is none in the
+-- window), or nil, message, code. A metric names one by `figure =
+-- "SOURCE.NAME"`.
 function M.figures(source, fn) M.FIGURES[source] = fn end
 
 --- The sources of figures, sorted.
