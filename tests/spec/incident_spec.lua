@@ -365,6 +365,16 @@ describe("incidents beside likelihood where risks are shown", function()
     assert.are.equal(3, by[F.MALWARE].incidents)
     assert.truthy(by[F.MALWARE].incident_flag)
     assert.are.equal(0, by[F.THEFT].incidents)
+    -- and the prioritised register of isms assess
+    out, _, code = H.run("--db", path, "assess", "--top", "5")
+    assert.are.equal(0, code)
+    line = out:match("\n(%d+%s+" .. F.MALWARE:gsub("%p", "%%%0") .. "[^\n]*)")
+    assert.truthy(line and line:find("%s3%s+three or more incidents in the window"), out)
+    out = H.run("--db", path, "assess", "--format", "json")
+    by = {}
+    for _, r in ipairs(cjson.decode(out)) do by[r.ref] = r end
+    assert.are.equal(3, by[F.MALWARE].incidents)
+    assert.are.equal(0, by[F.THEFT].incidents)
   end)
 
   it("explains a risk with the incidents beside its likelihood and the flag", function()

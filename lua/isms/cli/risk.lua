@@ -387,8 +387,10 @@ scope: its assets (isms scopes assets ID) and their risks.]],
         end
         local steps, nassets, n = assess.steps(t, res, keep)
         if opts.format == "csv" or opts.format == "json" then
-          out(kit.render(prioritised(reg, t, res, nil, keep), PRIORITY_COLUMNS, opts.format,
-                         PRIORITY_TABLE))
+          local all = prioritised(reg, t, res, nil, keep)
+          local _, dcols = incidents_beside.list_columns(reg, all, PRIORITY_TABLE, PRIORITY_COLUMNS,
+                                                         opts.format)
+          out(kit.render(all, dcols, opts.format, PRIORITY_TABLE))
           return EXIT.OK
         end
         out(("assessment under %s%s: %d assets, %d risks\n\n"):format(m:name(),
@@ -397,7 +399,8 @@ scope: its assets (isms scopes assets ID) and their risks.]],
                                   "missing" }), "\n")
         local top = opts.top or 20
         out(("prioritised register%s:\n"):format(top > 0 and (" (top " .. top .. ")") or ""))
-        out(format.table(prioritised(reg, t, res, top > 0 and top or nil, keep), PRIORITY_TABLE))
+        local list = prioritised(reg, t, res, top > 0 and top or nil, keep)
+        out(format.table(list, (incidents_beside.list_columns(reg, list, PRIORITY_TABLE, {}))))
         return EXIT.OK
       end)
     end,
