@@ -92,6 +92,11 @@ describe("incident register", function()
     assert.truthy(err:find("reported (2026-10-04) is before detected (2026-10-05)", 1, true), err)
     assert.truthy(err:find(bad .. ":4:19: severity: 'biblical' is not on", 1, true), err)
     assert.truthy(err:find(bad .. ":4:28: assets: no asset 'AST-9'", 1, true), err)
+    -- a nonconformity that is not in its register, named by line and column
+    local nc = H.file("nc.csv", "title,detected,severity,nonconformity\nPhish,2026-10-01,low,NC-404\n")
+    err = F.refused(path, "rejected; nothing was stored", function() return incidents:import(nc) end)
+    assert.truthy(err:find(nc .. ":2:22: nonconformity: no nonconformity 'NC-404' in the register", 1, true),
+                  err)
     local good = H.file("good.csv", "id,title,detected,severity,category,assets,threats\n"
       .. "INC-010,Phish,2026-10-01T08:00,Moderate,phishing,AST-1,T-SOCIAL-ENGINEERING\n")
     local rep = assert(incidents:import(good))
