@@ -72,12 +72,15 @@ static const view_def views[] = {
         "   WHEN 4 THEN 'service' WHEN 5 THEN 'people' WHEN 6 THEN 'intangible' END"
         "   AS asset_type,"
         " a.value AS asset_value, a.outsourced AS asset_outsourced, a.is_group AS asset_group,"
-        " t.title AS threat_title, v.title AS vulnerability_title"
+        " t.title AS threat_title, v.title AS vulnerability_title,"
+        " hex(r.rx) AS rx, a.c AS asset_c, a.i AS asset_i, a.a AS asset_a,"
+        " t.affects AS threat_affects, t.ratings AS threat_ratings"
         " FROM risks r JOIN assets a ON a.id = r.asset"
         " LEFT JOIN threats t ON t.id = r.threat"
         " LEFT JOIN vulnerabilities v ON v.id = r.vulnerability",
         "r.asset = ?1", "r.ref"),
-    [ISMS_VIEW_THREATS] = UNFILTERED("SELECT id, class, title, catalog FROM threats ORDER BY id"),
+    [ISMS_VIEW_THREATS] = UNFILTERED(
+        "SELECT id, class, title, catalog, affects, ratings FROM threats ORDER BY id"),
     [ISMS_VIEW_TREATMENTS] = FILTERED(
         "SELECT t.risk, t.option, t.rationale, t.shared_with, t.rr1, t.rr2, t.rr3, t.rr4,"
         " t.residual_score, t.residual_level, t.residual_rank, t.residual_acceptable,"

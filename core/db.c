@@ -196,6 +196,7 @@ ISMS_API int isms_open_existing(const char *path, isms_db **out) {
 ISMS_API int isms_close(isms_db *db) {
   if (!db) return ISMS_OK;
   sqlite3_finalize(db->st_log);
+  isms__chain_free(db);
   isms__kinds_free(db);
   if (db->sql) sqlite3_close_v2(db->sql);
   free(db->errmsg);

@@ -45,6 +45,9 @@ enum isms_dim { ISMS_DIM_C = 0, ISMS_DIM_I = 1, ISMS_DIM_A = 2 };
 
 /* Largest tier value on a C, I or A scale. */
 enum isms_limits_const { ISMS_MAX_TIER = 15, ISMS_MAX_FACTORS = 4, ISMS_MAX_LEVELS = 32 };
+/* Ratings a risk of the register holds: r1..r4 as columns, r5..rN packed
+** one byte each (tier position, 0 = not rated) in the column rx. */
+enum isms_ratings_const { ISMS_MAX_RATINGS = 255 };
 
 /* How the C, I and A tier values combine into one asset value. */
 enum isms_combine {
@@ -303,7 +306,9 @@ void isms_csv_close(isms_csv_reader *r);
 ** change batch, each put creates or updates one risk from named text
 ** fields (asset, threat, vulnerability, title, category, impacts, owners,
 ** controls, obligations, r1..r4, score, level, level_rank, acceptable,
-** decision, decided_by, decided_at, rationale; "" clears a field), each
+** decision, decided_by, decided_at, rationale; "" clears a field; r5 ..
+** r255 are further ratings, tier positions 1..255, stored packed in rx and
+** logged each under its own name), each
 ** change logged; isms_risk_end commits (commit = 1) or rolls back. */
 typedef struct isms_risk_batch isms_risk_batch;
 int isms_risk_begin(isms_db *db, const char *command, const char *source, const char *reason,
@@ -317,9 +322,13 @@ int isms_risk_put(isms_risk_batch *rb, const char *ref, int n, const char *const
                   const char *const *values);
 int isms_risk_delete(isms_risk_batch *rb, const char *ref);
 /* Records a catalog threat or vulnerability (kind "threat" or
-** "vulnerability") so the register can name them. */
+** "vulnerability") so the register can name them; a threat's affects
+** ("C,I", NULL: the catalog says nothing) is what per-property scores
+** read, its ratings ("likelihood=Possible;...", NULL: none) what scores
+** reading threat.NAME read. */
 int isms_risk_catalog_entry(isms_risk_batch *rb, const char *kind, const char *id,
-                            const char *cls, const char *title, const char *catalog);
+                            const char *cls, const char *title, const char *catalog,
+                            const char *affects, const char *ratings);
 int isms_risk_end(isms_risk_batch *rb, int commit, isms_import_report *rep /* OUT, may be NULL */);
 
 /* ------------------------------------------- risk register, in columns
@@ -352,7 +361,18 @@ typedef struct isms_risk_assets {
   const double *value;         /* when ISMS_ASSET_VALUED, else 0 */
   const uint8_t *flags;        /* enum isms_asset_flag */
   const uint32_t *risks;       /* how many of the table's risks are on the asset */
+  const uint8_t *c, *i, *a;    /* the asset's C, I and A tiers; 0 = not rated */
 } isms_risk_assets;
+
+/* The threats of the register's catalog entries (threats table), by id:
+** affects is the properties a threat affects, bits 1 C, 2 I, 4 A; 0 when
+** the catalog says nothing. */
+typedef struct isms_risk_threats {
+  size_t n;
+  const char *const *id;
+  const uint8_t *affects;
+  const char *const *ratings;  /* "likelihood=Possible;..." or NULL */
+} isms_risk_threats;
 
 typedef struct isms_risk_table {
   size_t n;                    /* risks, ordered by ref */
@@ -378,10 +398,25 @@ typedef struct isms_risk_table {
   const char *const *class_names;
   const char *const *level_names;
   const char *const *impact_names;
+  /* Every rating column: r1..rN, N = 4 + the most further ratings (r5..)
+  ** any risk holds; rating[f] == ratings[f] for f < 4. */
+  int nratings;
+  const uint8_t *const *rating;
+  const uint32_t *threat_index; /* the risk's threat in threats; UINT32_MAX: not in the catalog */
+  isms_risk_threats threats;
 } isms_risk_table;
 
+/* Zeroed memory for a column of n rows of a kernel's results (scores,
+** ranks, flags), NULL when out of memory; free it with isms_free. A large
+** column is offered huge pages, as the table's own are: a million fresh
+** rows then cost a few page faults instead of thousands. */
+void *isms_column_alloc(size_t bytes);
 /* Reads the risks of asset_filter (an asset id), or all with NULL. */
 int isms_risks_read(isms_db *db, const char *asset_filter, isms_risk_table **out /* OUT */);
+/* Reads the register's threats (ordered by id) into t->threats and finds
+** each risk's (t->threat_index), for scores that read what a threat
+** affects; once per table, later calls return at once. */
+int isms_risk_table_read_threats(isms_db *db, isms_risk_table *t);
 void isms_risk_table_free(isms_risk_table *t);
 /* The row of a ref (the table is ordered by ref), or -1. */
 int64_t isms_risk_table_find(const isms_risk_table *t, const char *ref);
@@ -396,13 +431,14 @@ int isms_risk_table_cols(const isms_risk_table *t, const int8_t *class_map,
                          int8_t *asset_class /* OUT */, isms_risk_cols *cols /* OUT */);
 /* Numbers the distinct risk views among the scored rows of cols (rank > 0),
 ** in order of first appearance, so that a predicate runs once per view:
-** rows alike in their first nfactors ratings, category, obligations,
-** impacts and asset (class, type, value, outsourced, group) share one.
-** view[i] gets row i's number (UINT32_MAX when unrated), first[v] the first
-** row of view v (both t->n long), *nviews their count. */
+** rows alike in their nfactors ratings, category, obligations, impacts and
+** asset (class, type, value, outsourced, group) share one. The ratings are
+** ratings[f] (t->n each), or cols->ratings (nfactors at most four) when
+** ratings is NULL. view[i] gets row i's number (UINT32_MAX when unrated),
+** first[v] the first row of view v (both t->n long), *nviews their count. */
 int isms_risk_table_views(const isms_risk_table *t, const isms_risk_cols *cols, int nfactors,
-                          uint32_t *view /* OUT */, uint32_t *first /* OUT */,
-                          size_t *nviews /* OUT */);
+                          const uint8_t *const *ratings, uint32_t *view /* OUT */,
+                          uint32_t *first /* OUT */, size_t *nviews /* OUT */);
 
 /* ------------------------------------------- risk register, bulk writes
 ** A generation template: the risk of a threat (and optionally one of its
@@ -476,6 +512,11 @@ int isms_records_begin(isms_db *db, const char *command, const char *source,
 int isms_records_put(isms_records *rec, const char *kind, int n, const char *const *names,
                      const char *const *values);
 int isms_records_delete(isms_records *rec, const char *kind, int n, const char *const *names,
+                        const char *const *values);
+/* A put of a record the caller knows is new (it read the register in this
+** batch's transaction or before): the stored record is not read first. A
+** record of that key makes it fail (ISMS_INPUT), as the schema refuses it. */
+int isms_records_create(isms_records *rec, const char *kind, int n, const char *const *names,
                         const char *const *values);
 int isms_records_end(isms_records *rec, int commit, isms_import_report *rep /* OUT, may be NULL */);
 /* Defines (or redefines) a record kind on this handle: its table (which a
@@ -792,11 +833,16 @@ typedef struct isms_stage_def {
 
 /* The column of an input slot: tiers (positions 1..ntiers, 0 = not
 ** rated), values, or related records: row i's are values[offsets[i] ..
-** offsets[i + 1]). Stage slots' entries are not read. */
+** offsets[i + 1]). Stage slots' entries are not read. With index (tiers
+** or values only), row i reads entry index[i] of tiers or values, and
+** UINT32_MAX reads as not rated: a column per asset (its C, I, A, value)
+** or per threat (what it affects) read through each risk's asset or
+** threat, without a copy per risk. */
 typedef struct isms_stage_column {
   const uint8_t *tiers;
   const int64_t *values;
   const uint32_t *offsets;
+  const uint32_t *index;
 } isms_stage_column;
 
 int isms_stages_new(isms_stages **out /* OUT */);
@@ -859,6 +905,50 @@ int isms_cursor_query_bounded(isms_db *db, const char *sql, int nparams,
 int isms_sha256_file(const char *path, char *hex /* OUT: 65 bytes */);
 /* The SHA-256 of n bytes in memory, the same way. */
 int isms_sha256(const void *data, size_t n, char *hex /* OUT: 65 bytes */);
+
+/* ------------------------------------------------------ tamper evidence
+** Every row of the register and every change batch is in one SHA-256 hash
+** chain (docs/tamper-evidence.md). isms_verify recomputes it: the rows,
+** each table against its sum, the sums against the head link, every link
+** against the one before. findings gets one line per finding (isms_free):
+** KIND \t TABLE \t KEY \t DETAIL, KIND one of edited, inserted, deleted
+** (a row changed outside isms), table (a table made, dropped or whose rows
+** cannot be named), chain (a link deleted, edited or out of order). */
+typedef struct isms_verify_info {
+  int64_t links;          /* links in the chain */
+  int64_t tables;         /* tables checked */
+  int64_t rows;           /* rows checked */
+  int64_t first_batch;    /* the first change batch the chain covers */
+  int64_t head_seq;       /* the head link */
+  int64_t head_batch;     /* the newest change batch the chain covers (0: none) */
+  int64_t findings;
+  int migrated;           /* 1: the chain began on a register that had batches */
+  char start_at[40];      /* when the chain began (UTC) */
+  char head[65];          /* the head link's hash, hex */
+} isms_verify_info;
+int isms_verify(isms_db *db, isms_verify_info *info /* OUT */, char **findings /* OUT */);
+
+/* A signed checkpoint of the chain's head (an anchor) an auditor keeps
+** elsewhere: Ed25519 through OpenSSL, keys in PEM files. keygen writes a
+** new key pair (the private key readable by its owner only) and refuses
+** existing files; on failure why says what. */
+int isms_anchor_keygen(const char *keyfile, const char *pubfile, char *why /* OUT */,
+                       size_t whysize);
+/* Writes the anchor of db's head to path, signed with the key in keyfile. */
+int isms_anchor_export(isms_db *db, const char *keyfile, const char *path);
+typedef struct isms_anchor_info {
+  int64_t seq;            /* the anchored link */
+  int64_t batch;          /* the newest batch at the anchor */
+  int64_t rows;           /* rows the register held then */
+  int64_t links_since;    /* links the register has added since */
+  char at[40];            /* when the anchor was made */
+  char head[65];          /* the anchored hash, hex */
+} isms_anchor_info;
+/* Checks that the anchor at path is signed by the key in pubfile and that
+** db's chain still holds the anchored link unchanged: ISMS_OK if so,
+** ISMS_INPUT with the reason if not. */
+int isms_anchor_check(isms_db *db, const char *path, const char *pubfile,
+                      isms_anchor_info *out /* OUT */);
 
 /* ISMS-FFI-END */
 

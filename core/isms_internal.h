@@ -46,6 +46,7 @@ struct isms_db {
   sqlite3_stmt *st_log;  /* cached change_log insert */
   struct isms_kinds *kinds;  /* record kinds defined at run time (record_store.c) */
   int busy_ms;           /* busy timeout: how long to wait for another process's lock */
+  struct isms__chain *chain;  /* the hash chain's hook state (chain.c); NULL before it */
 };
 #define ISMS_MAX_KINDS 128
 /* record_store.c: frees the run-time record kinds (isms_close). */
@@ -94,6 +95,28 @@ ISMS_HIDDEN int isms__log_valuation(isms_db *db, int64_t batch, const char *id,
                                     const char *old_class, int had_value, double old_value,
                                     const char *new_class, int has_value, double new_value,
                                     int *logged);
+
+/* ------------------------------------------------------------ chain.c */
+typedef struct isms__chain isms__chain;
+/* Starts the hash chain on a register whose schema has its tables: the
+** genesis link the first time, then the hooks that see every row change.
+** A no-op before the chain's migration and once started. */
+ISMS_HIDDEN int isms__chain_start(isms_db *db);
+/* Reads the register's tables for the hook, once, at the first write
+** (isms__begin). */
+ISMS_HIDDEN int isms__chain_begin(isms_db *db);
+/* Settles the rows the current write touched into the chain (isms__commit
+** calls it before COMMIT); a commit with unsettled changes is refused. */
+ISMS_HIDDEN int isms__chain_settle(isms_db *db);
+ISMS_HIDDEN void isms__chain_reset(isms_db *db);
+ISMS_HIDDEN void isms__chain_free(isms_db *db);
+/* The head link: its seq, newest batch, hash and the rows the chain holds;
+** at gets the time now (UTC). */
+ISMS_HIDDEN int isms__chain_head(isms_db *db, int64_t *seq, int64_t *batch,
+                                 unsigned char hash[32], char *at, size_t atsize,
+                                 int64_t *rows);
+ISMS_HIDDEN int isms__chain_link_hash(isms_db *db, int64_t seq, unsigned char hash[32],
+                                      int *found);
 
 /* ------------------------------------------------------------ utf8.c */
 /* Returns 0 when s[0..n) is valid UTF-8 without NUL bytes, else 1 + the

@@ -909,9 +909,60 @@ static inline __attribute__((always_inline)) void slice_body(void *arg) {
   }
   const int res = p->result;
   const int n = p->nslots;
+  /* Columns read through an index (an asset's C, I, A or value, what a
+  ** threat affects) are gathered block by block; then every column is
+  ** handed to the block from its row b0, so the block runs from row 0. */
+  int indexed = 0;
+  for (int si = 0; si < n; si++)
+    if (J->cols[si].index && p->slots[si].kind != K_RECORDS && p->slots[si].kind != K_STAGE)
+      indexed = 1;
+  isms_stage_column *local = NULL;
+  uint8_t *gt = NULL;
+  int64_t *gv = NULL;
+  if (indexed) {
+    local = calloc((size_t)n, sizeof *local);
+    gt = malloc((size_t)n * BLOCK);
+    gv = malloc((size_t)n * BLOCK * sizeof *gv);
+    if (!local || !gt || !gv) {
+      free(local);
+      free(gt);
+      free(gv);
+      work_free(&w);
+      J->rc = ISMS_NOMEM;
+      return;
+    }
+  }
   for (size_t b0 = J->lo; b0 < J->hi; b0 += BLOCK) {
     const size_t len = J->hi - b0 < BLOCK ? J->hi - b0 : BLOCK;
-    run_block(p, &w, J->cols, b0, len, J->trace_num != NULL);
+    if (indexed) {
+      for (int si = 0; si < n; si++) {
+        const isms_stage_column *c = &J->cols[si];
+        isms_stage_column *l = &local[si];
+        const int kind = p->slots[si].kind;
+        memset(l, 0, sizeof *l);
+        if (kind == K_STAGE) continue;
+        if (kind == K_RECORDS) {
+          l->values = c->values;
+          l->offsets = c->offsets ? c->offsets + b0 : NULL;
+        } else if (!c->index) {
+          l->tiers = c->tiers ? c->tiers + b0 : NULL;
+          l->values = c->values ? c->values + b0 : NULL;
+        } else if (kind == K_TIERS && c->tiers) {
+          uint8_t *g = gt + (size_t)si * BLOCK;
+          const uint32_t *ix = c->index + b0;
+          for (size_t r = 0; r < len; r++) g[r] = ix[r] == UINT32_MAX ? 0 : c->tiers[ix[r]];
+          l->tiers = g;
+        } else if (kind == K_VALUES && c->values) {
+          int64_t *g = gv + (size_t)si * BLOCK;
+          const uint32_t *ix = c->index + b0;
+          for (size_t r = 0; r < len; r++) g[r] = ix[r] == UINT32_MAX ? NR : c->values[ix[r]];
+          l->values = g;
+        }
+      }
+    }
+    /* one call (the block is inlined once): the gathered columns from row
+    ** 0, or the caller's from row b0 */
+    run_block(p, &w, indexed ? local : J->cols, indexed ? 0 : b0, len, J->trace_num != NULL);
     if ((J->score || J->rank) && p->cell_rank) {
       const int64_t *val = w.val[res];
       for (size_t r = 0; r < len; r++) {
@@ -934,6 +985,9 @@ static inline __attribute__((always_inline)) void slice_body(void *arg) {
           J->trace_pos[(b0 + r) * (size_t)n + si] = w.pos[si] ? w.pos[si][r] : 0;
         }
   }
+  free(local);
+  free(gt);
+  free(gv);
   work_free(&w);
   J->rc = ISMS_OK;
 }

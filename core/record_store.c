@@ -347,6 +347,62 @@ static int prepare(isms_records *rec, const char *kind, int n, const char *const
   return ISMS_OK;
 }
 
+/* Appends text to sql at *used (within size). */
+static void append(char *sql, size_t size, size_t *used, const char *text) {
+  size_t n = strlen(text);
+  if (*used + n >= size) n = *used + 1 < size ? size - *used - 1 : 0;
+  memcpy(sql + *used, text, n);
+  *used += n;
+  sql[*used] = 0;
+}
+
+/* Appends "?N" (N from 1). */
+static void append_param(char *sql, size_t size, size_t *used, int n) {
+  char digits[12], *p = digits + sizeof digits;
+  *--p = 0;
+  do *--p = (char)('0' + n % 10); while ((n /= 10));
+  *--p = '?';
+  append(sql, size, used, p);
+}
+
+/* INSERTs the given fields (the rest take their defaults) and logs the
+** creation. */
+static int insert_new(isms_records *rec, const request *q) {
+  char sql[8192], vals[1024];
+  size_t used = 0, vused = 0;
+  const char *binds[MAX_FIELDS];
+  int nb = 0;
+  sql[0] = vals[0] = 0;
+  append(sql, sizeof sql, &used, "INSERT INTO ");
+  append(sql, sizeof sql, &used, q->d->table);
+  append(sql, sizeof sql, &used, "(");
+  for (int f = 0; f < q->n; f++) {
+    if (!q->given[f]) continue;
+    if (nb) {
+      append(sql, sizeof sql, &used, ", ");
+      append(vals, sizeof vals, &vused, ", ");
+    }
+    append(sql, sizeof sql, &used, q->d->fields[f]);
+    append_param(vals, sizeof vals, &vused, nb + 1);
+    binds[nb++] = q->want[f];
+  }
+  append(sql, sizeof sql, &used, ") VALUES(");
+  append(sql, sizeof sql, &used, vals);
+  append(sql, sizeof sql, &used, ")");
+  int rc = run(rec, q, sql, binds, nb);
+  if (!rc) rc = isms__log_change(rec->db, rec->batch, q->d->name, q->id, "create", NULL, NULL, NULL);
+  if (!rc) rec->created++;
+  return rc;
+}
+
+ISMS_API int isms_records_create(isms_records *rec, const char *kind, int n,
+                                 const char *const *names, const char *const *values) {
+  if (!rec) return ISMS_MISUSE;
+  request q;
+  int rc = parse(rec->db, kind, n, names, values, &q);
+  return rc ? rc : insert_new(rec, &q);
+}
+
 ISMS_API int isms_records_put(isms_records *rec, const char *kind, int n,
                               const char *const *names, const char *const *values) {
   request q;
@@ -359,24 +415,7 @@ ISMS_API int isms_records_put(isms_records *rec, const char *kind, int n,
   const char *binds[MAX_FIELDS];
   int nb = 0;
   if (!found) {
-    /* INSERT the given fields; the rest take their defaults. */
-    char vals[1024] = "";
-    snprintf(sql, sizeof sql, "INSERT INTO %s(", q.d->table);
-    for (int f = 0; f < q.n; f++) {
-      if (!q.given[f]) continue;
-      char ph[16];
-      snprintf(ph, sizeof ph, "%s?%d", nb ? ", " : "", nb + 1);
-      strcat(vals, ph);
-      if (nb) strcat(sql, ", ");
-      strcat(sql, q.d->fields[f]);
-      binds[nb++] = q.want[f];
-    }
-    strcat(sql, ") VALUES(");
-    strcat(sql, vals);
-    strcat(sql, ")");
-    rc = run(rec, &q, sql, binds, nb);
-    if (!rc) rc = isms__log_change(db, rec->batch, q.d->name, q.id, "create", NULL, NULL, NULL);
-    if (!rc) rec->created++;
+    rc = insert_new(rec, &q);
   } else {
     /* UPDATE the fields that change, logging each: the key first binds. */
     snprintf(sql, sizeof sql, "UPDATE %s SET ", q.d->table);

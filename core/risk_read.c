@@ -23,22 +23,29 @@ typedef struct table {
   /* risk columns */
   size_t cap;
   uint8_t *ratings[ISMS_MAX_FACTORS];
+  uint8_t *extra[ISMS_MAX_RATINGS - ISMS_MAX_FACTORS];  /* r5..: from rx */
+  int nextra;
+  const uint8_t *rating[ISMS_MAX_RATINGS];
   int16_t *asset_class, *level_rank, *level;
   uint8_t *asset_type, *category, *obligations, *decision, *flags;
   int64_t *score;
   int8_t *acceptable;
   int32_t *impacts;
-  uint32_t *asset, *ref, *threat;
+  uint32_t *asset, *ref, *threat, *threat_index;
   /* asset columns */
   size_t acap;
   uint32_t *a_id, *a_risks;
-  uint8_t *a_type, *a_flags;
+  uint8_t *a_type, *a_flags, *a_c, *a_i, *a_a;
   int16_t *a_cls;
   double *a_value;
   /* text and the names tables (offsets until the end of the read) */
   char *text;
   size_t used, tcap;
-  isms__strmap *assets, *classes, *levels, *impacts_map;
+  isms__strmap *assets, *classes, *levels, *impacts_map, *threats_map;
+  /* threat columns (the catalog entries of the threats table) */
+  size_t tn, tcap_rows;
+  char **t_id, **t_ratings;
+  uint8_t *t_affects;
   uint32_t *class_off, *level_off, *impact_off;
   int nclass_cap, nlevel_cap, nimpact_cap;
   const char **names;  /* class, level and impact names, in that order */
@@ -59,6 +66,13 @@ static void *grow(void *p, size_t bytes) {
   return fresh;
 }
 
+ISMS_API void *isms_column_alloc(size_t bytes) {
+  if (bytes < HUGE_PAGE / 2) return calloc(bytes ? bytes : 1, 1);
+  void *p = grow(NULL, bytes);
+  if (p) memset(p, 0, bytes);
+  return p;
+}
+
 /* Grows *p to bytes; on failure *p stays as it was (and is freed with the
 ** table). */
 static int grow_column(void **p, size_t bytes) {
@@ -77,6 +91,9 @@ static int reserve_rows(table *t, size_t want) {
   if (cap < want) cap = want;
   for (int f = 0; f < ISMS_MAX_FACTORS; f++)
     if (!GROW(t->ratings[f], cap)) return -1;
+  for (int f = 0; f < t->nextra; f++)
+    if (!GROW(t->extra[f], cap)) return -1;
+  if (!GROW(t->threat_index, cap)) return -1;
   if (!GROW(t->asset_class, cap) || !GROW(t->level_rank, cap) || !GROW(t->level, cap) ||
       !GROW(t->asset_type, cap) || !GROW(t->category, cap) || !GROW(t->obligations, cap) ||
       !GROW(t->decision, cap) || !GROW(t->flags, cap) || !GROW(t->score, cap) ||
@@ -91,7 +108,8 @@ static int reserve_assets(table *t) {
   if (t->pub.assets.n < t->acap) return 0;
   size_t cap = t->acap ? t->acap * 2 : 1024;
   if (!GROW(t->a_id, cap) || !GROW(t->a_risks, cap) || !GROW(t->a_type, cap) ||
-      !GROW(t->a_flags, cap) || !GROW(t->a_cls, cap) || !GROW(t->a_value, cap))
+      !GROW(t->a_flags, cap) || !GROW(t->a_cls, cap) || !GROW(t->a_value, cap) ||
+      !GROW(t->a_c, cap) || !GROW(t->a_i, cap) || !GROW(t->a_a, cap))
     return -1;
   t->acap = cap;
   return 0;
@@ -172,9 +190,9 @@ static uint8_t category_of(const char *s) {
 static int read_assets(isms_db *db, table *t, const char *filter) {
   sqlite3_stmt *q;
   const char *sql = filter ? "SELECT id, type, class, value, outsourced, is_group,"
-                             " owner IS NOT NULL FROM assets WHERE id = ?1"
+                             " owner IS NOT NULL, c, i, a FROM assets WHERE id = ?1"
                            : "SELECT id, type, class, value, outsourced, is_group,"
-                             " owner IS NOT NULL FROM assets ORDER BY id";
+                             " owner IS NOT NULL, c, i, a FROM assets ORDER BY id";
   if (sqlite3_prepare_v2(db->sql, sql, -1, &q, NULL) != SQLITE_OK)
     return isms__fail_sql(db, "reading assets");
   if (filter) sqlite3_bind_text(q, 1, filter, -1, SQLITE_STATIC);
@@ -206,6 +224,9 @@ static int read_assets(isms_db *db, table *t, const char *filter) {
     if (sqlite3_column_int(q, 6)) fl |= ISMS_ASSET_OWNED;
     t->a_flags[A->n] = fl;
     t->a_risks[A->n] = 0;
+    t->a_c[A->n] = tier_of(q, 7);
+    t->a_i[A->n] = tier_of(q, 8);
+    t->a_a[A->n] = tier_of(q, 9);
     A->n++;
   }
   sqlite3_finalize(q);
@@ -219,12 +240,12 @@ nomem:
 
 enum {
   C_REF, C_ASSET, C_THREAT, C_CATEGORY, C_IMPACTS, C_OWNERS, C_CONTROLS, C_OBLIG,
-  C_R1, C_R2, C_R3, C_R4, C_SCORE, C_LEVEL, C_RANK, C_ACCEPT, C_DECISION
+  C_R1, C_R2, C_R3, C_R4, C_SCORE, C_LEVEL, C_RANK, C_ACCEPT, C_DECISION, C_RX
 };
 #define RISK_COLUMNS                                                                   \
   "SELECT ref, asset, threat, category, impacts, owners IS NOT NULL,"                  \
   " controls IS NOT NULL, obligations, r1, r2, r3, r4, score, level, level_rank,"      \
-  " acceptable, decision FROM risks"
+  " acceptable, decision, rx FROM risks"
 
 static int read_risk(table *t, sqlite3_stmt *q) {
   size_t i = t->pub.n;
@@ -260,6 +281,20 @@ static int read_risk(table *t, sqlite3_stmt *q) {
   if (sqlite3_column_int(q, C_CONTROLS)) fl |= ISMS_RISK_CONTROLS;
   t->obligations[i] = (uint8_t)sqlite3_column_int(q, C_OBLIG);
   for (int f = 0; f < ISMS_MAX_FACTORS; f++) t->ratings[f][i] = tier_of(q, C_R1 + f);
+  /* r5..: one byte each in rx; a risk holding more than any before it
+  ** adds columns, zero (not rated) for the rows read so far */
+  const uint8_t *rx = sqlite3_column_blob(q, C_RX);
+  int nrx = rx ? sqlite3_column_bytes(q, C_RX) : 0;
+  if (nrx > ISMS_MAX_RATINGS - ISMS_MAX_FACTORS) nrx = ISMS_MAX_RATINGS - ISMS_MAX_FACTORS;
+  while (t->nextra < nrx) {
+    uint8_t *col = NULL;
+    if (grow_column((void **)&col, t->cap)) return -1;
+    memset(col, 0, t->cap);
+    t->extra[t->nextra++] = col;
+  }
+  for (int f = 0; f < nrx; f++) t->extra[f][i] = rx[f];
+  for (int f = nrx; f < t->nextra; f++) t->extra[f][i] = 0;
+  t->threat_index[i] = UINT32_MAX;
   t->score[i] = 0;
   switch (sqlite3_column_type(q, C_SCORE)) {
     case SQLITE_NULL: break;
@@ -309,7 +344,14 @@ static int publish(table *t) {
   p->class_names = nm;
   p->level_names = nm + p->nclasses;
   p->impact_names = nm + p->nclasses + p->nlevels;
-  for (int f = 0; f < ISMS_MAX_FACTORS; f++) p->ratings[f] = t->ratings[f];
+  for (int f = 0; f < ISMS_MAX_FACTORS; f++) p->ratings[f] = t->rating[f] = t->ratings[f];
+  for (int f = 0; f < t->nextra; f++) t->rating[ISMS_MAX_FACTORS + f] = t->extra[f];
+  p->nratings = ISMS_MAX_FACTORS + t->nextra;
+  p->rating = t->rating;
+  p->threat_index = t->threat_index;
+  p->assets.c = t->a_c;
+  p->assets.i = t->a_i;
+  p->assets.a = t->a_a;
   p->asset_class = t->asset_class;
   p->asset_type = t->asset_type;
   p->category = t->category;
@@ -365,7 +407,10 @@ ISMS_API void isms_risk_table_free(isms_risk_table *pub) {
   if (!pub) return;
   table *t = (table *)pub;
   for (int f = 0; f < ISMS_MAX_FACTORS; f++) free(t->ratings[f]);
-  void *cols[] = {t->asset_class, t->level_rank, t->level, t->asset_type, t->category,
+  for (int f = 0; f < t->nextra; f++) free(t->extra[f]);
+  for (size_t k = 0; k < t->tn; k++) free(t->t_id[k]), free(t->t_ratings[k]);
+  free(t->t_ratings);
+  void *cols[] = {t->threat_index, t->a_c, t->a_i, t->a_a, t->t_id, t->t_affects, t->asset_class, t->level_rank, t->level, t->asset_type, t->category,
                   t->obligations, t->decision, t->flags, t->score, t->acceptable,
                   t->impacts, t->asset, t->ref, t->threat, t->a_id, t->a_risks,
                   t->a_type, t->a_flags, t->a_cls, t->a_value, t->text, t->class_off,
@@ -375,6 +420,7 @@ ISMS_API void isms_risk_table_free(isms_risk_table *pub) {
   isms__strmap_free(t->classes);
   isms__strmap_free(t->levels);
   isms__strmap_free(t->impacts_map);
+  isms__strmap_free(t->threats_map);
   free(t);
 }
 
@@ -451,6 +497,84 @@ ISMS_API int64_t isms_risk_table_find_asset(const isms_risk_table *t, const char
   return t && id ? search(t->text, t->assets.id, t->assets.n, id) : -1;
 }
 
+/* ------------------------------------------------------------ threats */
+
+/* "C,I" (any case, any separators) as bits 1 C, 2 I, 4 A. */
+static uint8_t affects_bits(const char *s) {
+  uint8_t b = 0;
+  for (; s && *s; s++) {
+    if (*s == 'C' || *s == 'c') b |= 1;
+    else if (*s == 'I' || *s == 'i') b |= 2;
+    else if (*s == 'A' || *s == 'a') b |= 4;
+  }
+  return b;
+}
+
+ISMS_API int isms_risk_table_read_threats(isms_db *db, isms_risk_table *pub) {
+  if (!db || !pub) return ISMS_MISUSE;
+  table *t = (table *)pub;
+  if (t->threats_map) return ISMS_OK;  /* read already */
+  isms__clear_error(db);
+  t->threats_map = isms__strmap_new();
+  if (!t->threats_map) return isms__fail(db, ISMS_NOMEM, "out of memory");
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(db->sql, "SELECT id, affects, ratings FROM threats ORDER BY id", -1,
+                         &q, NULL) != SQLITE_OK)
+    return isms__fail_sql(db, "reading threats");
+  int s, rc = ISMS_OK;
+  /* Ids are copies of their own: the arena's offsets are published. */
+  while ((s = sqlite3_step(q)) == SQLITE_ROW) {
+    if (t->tn == t->tcap_rows) {
+      size_t cap = t->tcap_rows ? 2 * t->tcap_rows : 64;
+      char **ids = realloc(t->t_id, cap * sizeof *ids);
+      if (ids) t->t_id = ids;
+      uint8_t *af = realloc(t->t_affects, cap);
+      if (af) t->t_affects = af;
+      char **rt = realloc(t->t_ratings, cap * sizeof *rt);
+      if (rt) t->t_ratings = rt;
+      if (!ids || !af || !rt) {
+        rc = isms__fail(db, ISMS_NOMEM, "out of memory");
+        break;
+      }
+      t->tcap_rows = cap;
+    }
+    const char *id = (const char *)sqlite3_column_text(q, 0);
+    size_t idn = (size_t)sqlite3_column_bytes(q, 0);
+    const char *rtext = (const char *)sqlite3_column_text(q, 2);
+    t->t_id[t->tn] = strdup(id ? id : "");
+    t->t_ratings[t->tn] = rtext ? strdup(rtext) : NULL;
+    if (!t->t_id[t->tn] || (rtext && !t->t_ratings[t->tn]) ||
+        isms__strmap_put(t->threats_map, id, idn, (int64_t)t->tn)) {
+      free(t->t_id[t->tn]);
+      free(t->t_ratings[t->tn]);
+      rc = isms__fail(db, ISMS_NOMEM, "out of memory");
+      break;
+    }
+    t->t_affects[t->tn] = affects_bits((const char *)sqlite3_column_text(q, 1));
+    t->tn++;
+  }
+  if (!rc && s != SQLITE_DONE) rc = isms__fail_sql(db, "reading threats");
+  sqlite3_finalize(q);
+  if (rc) return rc;
+  /* Each risk's threat: the risks' threat texts are in the arena. */
+  int64_t last = -1;
+  const char *last_text = NULL;
+  for (size_t i = 0; i < pub->n; i++) {
+    const char *th = t->text + t->threat[i];
+    int64_t k = -1;
+    if (last_text && strcmp(last_text, th) == 0) k = last;
+    else if (!isms__strmap_get(t->threats_map, th, strlen(th), &k)) k = -1;
+    t->threat_index[i] = k < 0 ? UINT32_MAX : (uint32_t)k;
+    last = k;
+    last_text = th;
+  }
+  pub->threats.n = t->tn;
+  pub->threats.id = (const char *const *)t->t_id;
+  pub->threats.affects = t->t_affects;
+  pub->threats.ratings = (const char *const *)t->t_ratings;
+  return ISMS_OK;
+}
+
 /* -------------------------------------------------------- for kernels */
 
 ISMS_API int isms_risk_table_cols(const isms_risk_table *t, const int8_t *class_map,
@@ -489,13 +613,18 @@ static uint64_t key_hash(const view_key *k) {
 }
 
 ISMS_API int isms_risk_table_views(const isms_risk_table *t, const isms_risk_cols *cols,
-                                   int nfactors, uint32_t *view, uint32_t *first,
-                                   size_t *nviews) {
-  if (!t || !cols || !nviews || nfactors < 0 || nfactors > ISMS_MAX_FACTORS ||
-      cols->n != t->n || !cols->rank || (t->n && (!view || !first)))
+                                   int nfactors, const uint8_t *const *ratings, uint32_t *view,
+                                   uint32_t *first, size_t *nviews) {
+  if (!t || !cols || !nviews || nfactors < 0 ||
+      nfactors > (ratings ? ISMS_MAX_RATINGS : ISMS_MAX_FACTORS) || cols->n != t->n ||
+      !cols->rank || (t->n && (!view || !first)))
     return ISMS_MISUSE;
+  if (!ratings) ratings = cols->ratings;
   for (int f = 0; f < nfactors; f++)
-    if (!cols->ratings[f]) return ISMS_MISUSE;
+    if (!ratings[f]) return ISMS_MISUSE;
+  /* ratings past the fourth: nx bytes a view, beside its key */
+  const int nk = nfactors < ISMS_MAX_FACTORS ? nfactors : ISMS_MAX_FACTORS;
+  const size_t nx = (size_t)(nfactors - nk);
   _Static_assert(sizeof(view_key) == 24, "view_key packs into three words");
   *nviews = 0;
   if (t->n > UINT32_MAX - 1) return ISMS_MISUSE;
@@ -504,9 +633,12 @@ ISMS_API int isms_risk_table_views(const isms_risk_table *t, const isms_risk_col
   while (cap < 2 * t->n) cap *= 2;
   uint32_t *slots = malloc(cap * sizeof *slots);
   view_key *keys = malloc((t->n ? t->n : 1) * sizeof *keys);
-  if (!slots || !keys) {
+  uint8_t *xkeys = nx ? malloc((t->n ? t->n : 1) * nx) : NULL;
+  uint8_t xk[ISMS_MAX_RATINGS];
+  if (!slots || !keys || (nx && !xkeys)) {
     free(slots);
     free(keys);
+    free(xkeys);
     return ISMS_NOMEM;
   }
   memset(slots, 0xff, cap * sizeof *slots);
@@ -518,7 +650,8 @@ ISMS_API int isms_risk_table_views(const isms_risk_table *t, const isms_risk_col
     }
     view_key k;
     memset(&k, 0, sizeof k);
-    for (int f = 0; f < nfactors; f++) k.ratings[f] = cols->ratings[f][i];
+    for (int f = 0; f < nk; f++) k.ratings[f] = ratings[f][i];
+    for (size_t f = 0; f < nx; f++) xk[f] = ratings[nk + f][i];
     uint32_t a = t->asset[i];
     k.category = t->category[i];
     k.obligations = t->obligations[i];
@@ -528,12 +661,17 @@ ISMS_API int isms_risk_table_views(const isms_risk_table *t, const isms_risk_col
     k.impacts = t->impacts[i];
     k.cls = t->asset_class[i];
     k.value = t->assets.value[a];
-    size_t s = key_hash(&k) & (cap - 1);
-    while (slots[s] != UINT32_MAX && memcmp(&keys[slots[s]], &k, sizeof k) != 0)
+    uint64_t h = key_hash(&k);
+    for (size_t f = 0; f < nx; f++) h = (h ^ xk[f]) * 0x100000001b3u;
+    size_t s = (h ^ (h >> 29)) & (cap - 1);
+    while (slots[s] != UINT32_MAX &&
+           (memcmp(&keys[slots[s]], &k, sizeof k) != 0 ||
+            (nx && memcmp(xkeys + (size_t)slots[s] * nx, xk, nx) != 0)))
       s = (s + 1) & (cap - 1);
     if (slots[s] == UINT32_MAX) {
       slots[s] = (uint32_t)m;
       keys[m] = k;
+      if (nx) memcpy(xkeys + m * nx, xk, nx);
       first[m] = (uint32_t)i;
       m++;
     }
@@ -541,6 +679,7 @@ ISMS_API int isms_risk_table_views(const isms_risk_table *t, const isms_risk_col
   }
   free(slots);
   free(keys);
+  free(xkeys);
   *nviews = m;
   return ISMS_OK;
 }

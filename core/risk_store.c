@@ -35,6 +35,49 @@ static int field_index(const char *name) {
   return -1;
 }
 
+/* Ratings past the fourth, r5..r255: packed one byte each in rx. */
+#define NEXTRA (ISMS_MAX_RATINGS - ISMS_MAX_FACTORS)
+#define RX_BIT (1u << NFIELDS) /* insert_mask: the INSERT writes rx */
+
+/* The extra rating a field names (0 for r5), or -1. */
+static int extra_index(const char *name) {
+  if (name[0] != 'r' || name[1] < '1' || name[1] > '9') return -1;
+  int k = 0;
+  for (const char *p = name + 1; *p; p++) {
+    if (*p < '0' || *p > '9' || k > ISMS_MAX_RATINGS) return -1;
+    k = k * 10 + (*p - '0');
+  }
+  return k > ISMS_MAX_FACTORS && k <= ISMS_MAX_RATINGS ? k - ISMS_MAX_FACTORS - 1 : -1;
+}
+
+/* A tier position as text ("" or NULL: not rated, 0); -1 if not one. */
+static int tier_text(const char *v) {
+  if (!v || !*v) return 0;
+  int k = 0;
+  for (const char *p = v; *p; p++) {
+    if (*p < '0' || *p > '9' || k > 255) return -1;
+    k = k * 10 + (*p - '0');
+  }
+  return k >= 1 && k <= 255 ? k : -1;
+}
+
+/* Length of rx holding x (trailing zeros dropped). */
+static int rx_len(const uint8_t *x) {
+  int n = NEXTRA;
+  while (n > 0 && !x[n - 1]) n--;
+  return n;
+}
+
+static int log_extra(isms_db *db, int64_t batch, const char *ref, const char *action, int k,
+                     int was, int now) {
+  char field[8], a[8], b[8];
+  snprintf(field, sizeof field, "r%d", k + ISMS_MAX_FACTORS + 1);
+  snprintf(a, sizeof a, "%d", was);
+  snprintf(b, sizeof b, "%d", now);
+  return isms__log_change(db, batch, "risk", ref, action, field, was ? a : NULL,
+                          now ? b : NULL);
+}
+
 struct isms_risk_batch {
   isms_db *db;
   int bulk;  /* switched to a rollback journal for this batch (db.c) */
@@ -60,8 +103,9 @@ static int risk_begin(isms_db *db, const char *command, const char *source, cons
     char sql[512] = "SELECT ";
     for (int k = 0; k < NFIELDS; k++) {
       strcat(sql, risk_fields[k]);
-      strcat(sql, k + 1 < NFIELDS ? ", " : " FROM risks WHERE ref = ?1");
+      strcat(sql, ", ");
     }
+    strcat(sql, "rx FROM risks WHERE ref = ?1");
     if (sqlite3_prepare_v2(db->sql, sql, -1, &rb->select_one, NULL) != SQLITE_OK)
       rc = isms__fail_sql(db, "reading risks");
   }
@@ -93,16 +137,179 @@ static int same(const char *x, const char *y) {
 /* Empty text means "no value" (NULL), as in CSV files. */
 static const char *norm(const char *v) { return v && *v ? v : NULL; }
 
+/* ------------------------------------------------ the risk's other assets
+** Field "assets": the assets a risk is linked to besides its own (a risk to
+** a process over every asset that supports it), as links of the record
+** kit (record_links: kind 'risk', rel 'assets'), each logged as the kit
+** logs a link: entity "link", id "risk / REF / assets / ASSET". */
+
+static int link_log(isms_db *db, int64_t batch, const char *ref, const char *target,
+                    int create) {
+  size_t len = strlen(ref) + strlen(target) + 32;
+  char *id = malloc(len);
+  if (!id) return isms__fail(db, ISMS_NOMEM, "out of memory");
+  snprintf(id, len, "risk / %s / assets / %s", ref, target);
+  int rc;
+  if (create) {
+    rc = isms__log_change(db, batch, "link", id, "create", NULL, NULL, NULL);
+  } else {
+    rc = isms__log_change(db, batch, "link", id, "delete", "kind", "risk", NULL);
+    if (!rc) rc = isms__log_change(db, batch, "link", id, "delete", "id", ref, NULL);
+    if (!rc) rc = isms__log_change(db, batch, "link", id, "delete", "rel", "assets", NULL);
+    if (!rc) rc = isms__log_change(db, batch, "link", id, "delete", "target", target, NULL);
+  }
+  free(id);
+  return rc;
+}
+
+static int is_sep(char c) { return c == ',' || c == ';' || c == ' ' || c == '\t'; }
+
+/* Does the space-, comma- or semicolon-separated list hold id? */
+static int list_has(const char *list, const char *id, size_t idn) {
+  const char *p = list;
+  while (p && *p) {
+    while (*p && is_sep(*p)) p++;
+    const char *e = p;
+    while (*e && !is_sep(*e)) e++;
+    if ((size_t)(e - p) == idn && strncmp(p, id, idn) == 0) return 1;
+    p = e;
+  }
+  return 0;
+}
+
+/* Sets the risk's linked assets to list (NULL or "": none); *changed gets
+** whether any link came or went. */
+static int set_links(isms_risk_batch *rb, const char *ref, const char *list, int *changed) {
+  isms_db *db = rb->db;
+  *changed = 0;
+  sqlite3_stmt *cur = NULL, *ins = NULL, *del = NULL, *asset = NULL;
+  int rc = ISMS_OK;
+  if (sqlite3_prepare_v2(db->sql,
+                         "SELECT target FROM record_links WHERE kind = 'risk' AND id = ?1"
+                         " AND rel = 'assets' ORDER BY target", -1, &cur, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(db->sql,
+                         "INSERT OR IGNORE INTO record_links(kind, id, rel, target)"
+                         " VALUES('risk', ?1, 'assets', ?2)", -1, &ins, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(db->sql,
+                         "DELETE FROM record_links WHERE kind = 'risk' AND id = ?1"
+                         " AND rel = 'assets' AND target = ?2", -1, &del, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(db->sql, "SELECT 1 FROM assets WHERE id = ?1", -1, &asset, NULL) !=
+          SQLITE_OK) {
+    rc = isms__fail_sql(db, "writing risk links");
+    goto done;
+  }
+  /* every asset named must exist before anything changes */
+  for (const char *p = list; !rc && p && *p;) {
+    while (*p && is_sep(*p)) p++;
+    const char *e = p;
+    while (*e && !is_sep(*e)) e++;
+    size_t idn = (size_t)(e - p);
+    if (idn) {
+      sqlite3_bind_text(asset, 1, p, (int)idn, SQLITE_STATIC);
+      int found = sqlite3_step(asset) == SQLITE_ROW;
+      sqlite3_reset(asset);
+      if (!found)
+        rc = isms__fail(db, ISMS_INPUT, "risk %s: assets: no asset '%.*s' in the register", ref,
+                        (int)idn, p);
+    }
+    p = e;
+  }
+  if (rc) goto done;
+  /* the links that go */
+  sqlite3_bind_text(cur, 1, ref, -1, SQLITE_STATIC);
+  char *had = NULL;
+  size_t hadn = 0;
+  while (!rc && sqlite3_step(cur) == SQLITE_ROW) {
+    const char *t = (const char *)sqlite3_column_text(cur, 0);
+    size_t tn = (size_t)sqlite3_column_bytes(cur, 0);
+    char *grown = realloc(had, hadn + tn + 2);
+    if (!grown) {
+      rc = isms__fail(db, ISMS_NOMEM, "out of memory");
+      break;
+    }
+    had = grown;
+    memcpy(had + hadn, t, tn);
+    had[hadn + tn] = ' ';
+    had[hadn + tn + 1] = 0;
+    hadn += tn + 1;
+    if (!list_has(list, t, tn)) {
+      sqlite3_bind_text(del, 1, ref, -1, SQLITE_STATIC);
+      sqlite3_bind_text(del, 2, t, (int)tn, SQLITE_STATIC);
+      int s = sqlite3_step(del);
+      sqlite3_reset(del);
+      if (s != SQLITE_DONE) rc = isms__fail_sql(db, "writing risk links");
+      if (!rc) rc = link_log(db, rb->batch, ref, t, 0);
+      *changed = 1;
+    }
+  }
+  /* the links that come */
+  const char *p = list;
+  while (!rc && p && *p) {
+    while (*p && is_sep(*p)) p++;
+    const char *e = p;
+    while (*e && !is_sep(*e)) e++;
+    size_t idn = (size_t)(e - p);
+    if (idn && !list_has(had, p, idn)) {
+      char id[256];
+      if (idn >= sizeof id) {
+        rc = isms__fail(db, ISMS_INPUT, "risk %s: assets: an asset id of %zu bytes", ref, idn);
+        break;
+      }
+      memcpy(id, p, idn);
+      id[idn] = 0;
+      sqlite3_bind_text(ins, 1, ref, -1, SQLITE_STATIC);
+      sqlite3_bind_text(ins, 2, id, -1, SQLITE_STATIC);
+      int s = sqlite3_step(ins);
+      int made = sqlite3_changes(db->sql) == 1;
+      sqlite3_reset(ins);
+      if (s != SQLITE_DONE) rc = isms__fail_sql(db, "writing risk links");
+      else if (made) {
+        rc = link_log(db, rb->batch, ref, id, 1);
+        *changed = 1;
+      }
+    }
+    p = e;
+  }
+  free(had);
+done:
+  sqlite3_finalize(cur);
+  sqlite3_finalize(ins);
+  sqlite3_finalize(del);
+  sqlite3_finalize(asset);
+  return rc;
+}
+
 ISMS_API int isms_risk_put(isms_risk_batch *rb, const char *ref, int n, const char *const *names,
                            const char *const *values) {
   if (!rb || !ref || !*ref || n < 0 || (n && (!names || !values))) return ISMS_MISUSE;
   isms_db *db = rb->db;
   const char *want[NFIELDS];
   int given[NFIELDS] = {0};
+  uint8_t xwant[NEXTRA], xgiven[NEXTRA];
+  int any_extra = 0;
+  const char *links = NULL;
+  int links_given = 0;
+  memset(xgiven, 0, sizeof xgiven);
   for (int k = 0; k < NFIELDS; k++) want[k] = NULL;
   for (int k = 0; k < n; k++) {
     int f = field_index(names[k]);
-    if (f < 0) return isms__fail(db, ISMS_INPUT, "risk %s: unknown field '%s'", ref, names[k]);
+    if (f < 0 && names[k] && strcmp(names[k], "assets") == 0) {
+      links = values[k];
+      links_given = 1;
+      continue;
+    }
+    if (f < 0) {
+      int x = names[k] ? extra_index(names[k]) : -1;
+      if (x < 0) return isms__fail(db, ISMS_INPUT, "risk %s: unknown field '%s'", ref, names[k]);
+      int tier = tier_text(values[k]);
+      if (tier < 0)
+        return isms__fail(db, ISMS_INPUT, "risk %s: %s: expected a tier position 1..255, got '%s'",
+                          ref, names[k], values[k]);
+      xwant[x] = (uint8_t)tier;
+      xgiven[x] = 1;
+      any_extra = 1;
+      continue;
+    }
     want[f] = norm(values[k]);
     given[f] = 1;
   }
@@ -123,6 +330,12 @@ ISMS_API int isms_risk_put(isms_risk_batch *rb, const char *ref, int n, const ch
     uint32_t mask = 0;
     for (int k = 0; k < NFIELDS; k++)
       if (given[k]) mask |= 1u << k;
+    uint8_t rx[NEXTRA];
+    memset(rx, 0, sizeof rx);
+    for (int x = 0; x < NEXTRA; x++)
+      if (xgiven[x]) rx[x] = xwant[x];
+    int nrx = any_extra ? rx_len(rx) : 0;
+    if (nrx) mask |= RX_BIT;
     if (!rb->insert || rb->insert_mask != mask) {
       char sql[1024] = "INSERT INTO risks(ref, created_batch", vals[256] = "?1, ?2";
       int bind = 2;
@@ -132,6 +345,12 @@ ISMS_API int isms_risk_put(isms_risk_batch *rb, const char *ref, int n, const ch
         strcat(sql, risk_fields[k]);
         char ph[16];
         snprintf(ph, sizeof ph, ", ?%d", ++bind);
+        strcat(vals, ph);
+      }
+      if (mask & RX_BIT) {
+        char ph[16];
+        snprintf(ph, sizeof ph, ", ?%d", ++bind);
+        strcat(sql, ", rx");
         strcat(vals, ph);
       }
       strcat(sql, ") VALUES(");
@@ -149,6 +368,7 @@ ISMS_API int isms_risk_put(isms_risk_batch *rb, const char *ref, int n, const ch
     int bind = 2;
     for (int k = 0; k < NFIELDS; k++)
       if (given[k]) sqlite3_bind_text(ins, ++bind, want[k], -1, SQLITE_STATIC);
+    if (mask & RX_BIT) sqlite3_bind_blob(ins, ++bind, rx, nrx, SQLITE_TRANSIENT);
     int s = sqlite3_step(ins);
     sqlite3_reset(ins);
     if (s != SQLITE_DONE) {
@@ -158,7 +378,10 @@ ISMS_API int isms_risk_put(isms_risk_batch *rb, const char *ref, int n, const ch
       return isms__fail(db, ISMS_INPUT, "risk %s: %s", ref, why);
     }
     rb->created++;
-    return isms__log_change(db, rb->batch, "risk", ref, "create", NULL, NULL, NULL);
+    int lrc = isms__log_change(db, rb->batch, "risk", ref, "create", NULL, NULL, NULL);
+    int moved;
+    if (!lrc && links_given) lrc = set_links(rb, ref, links, &moved);
+    return lrc;
   }
   /* UPDATE the fields that change, logging each. */
   char *old[NFIELDS];
@@ -166,13 +389,31 @@ ISMS_API int isms_risk_put(isms_risk_batch *rb, const char *ref, int n, const ch
     const unsigned char *t = sqlite3_column_text(q, k);
     old[k] = t ? strdup((const char *)t) : NULL;
   }
+  uint8_t xold[NEXTRA], xnew[NEXTRA];
+  memset(xold, 0, sizeof xold);
+  {
+    const uint8_t *b = sqlite3_column_blob(q, NFIELDS);
+    int nb = b ? sqlite3_column_bytes(q, NFIELDS) : 0;
+    memcpy(xold, b ? b : xold, (size_t)(nb < NEXTRA ? nb : NEXTRA));
+  }
   sqlite3_reset(q);
+  memcpy(xnew, xold, sizeof xnew);
+  for (int x = 0; x < NEXTRA; x++)
+    if (xgiven[x]) xnew[x] = xwant[x];
+  int rx_moves = memcmp(xnew, xold, sizeof xnew) != 0;
   char sql[1024] = "UPDATE risks SET updated_batch = ?1";
   int changed = 0, bind = 2;
   for (int k = 0; k < NFIELDS; k++) {
     if (!given[k] || same(old[k], want[k])) continue;
     char set[64];
     snprintf(set, sizeof set, ", %s = ?%d", risk_fields[k], ++bind);
+    strcat(sql, set);
+    changed++;
+  }
+  int rx_bind = 0;
+  if (rx_moves) {
+    char set[64];
+    snprintf(set, sizeof set, ", rx = ?%d", rx_bind = ++bind);
     strcat(sql, set);
     changed++;
   }
@@ -188,6 +429,11 @@ ISMS_API int isms_risk_put(isms_risk_batch *rb, const char *ref, int n, const ch
       for (int k = 0; k < NFIELDS; k++)
         if (given[k] && !same(old[k], want[k]))
           sqlite3_bind_text(up, ++bind, want[k], -1, SQLITE_STATIC);
+      if (rx_bind) {
+        int nrx = rx_len(xnew);
+        if (nrx) sqlite3_bind_blob(up, rx_bind, xnew, nrx, SQLITE_TRANSIENT);
+        else sqlite3_bind_null(up, rx_bind);
+      }
       int s = sqlite3_step(up);
       sqlite3_finalize(up);
       if (s != SQLITE_DONE) {
@@ -198,12 +444,19 @@ ISMS_API int isms_risk_put(isms_risk_batch *rb, const char *ref, int n, const ch
                  : isms__fail(db, ISMS_INPUT, "risk %s: %s", ref, why);
       }
     }
-    for (int k = 0; !rc && k < NFIELDS; k++)
+    for (int k = 0; !rc && k < NFIELDS; k++) {
       if (given[k] && !same(old[k], want[k]))
         rc = isms__log_change(db, rb->batch, "risk", ref, "update", risk_fields[k], old[k],
                               want[k]);
-    if (!rc) rb->updated++;
+      /* the further ratings where r1..r4 are, before the score */
+      if (k == field_index("r4"))
+        for (int x = 0; !rc && x < NEXTRA; x++)
+          if (xnew[x] != xold[x]) rc = log_extra(db, rb->batch, ref, "update", x, xold[x], xnew[x]);
+    }
   }
+  int links_moved = 0;
+  if (!rc && links_given) rc = set_links(rb, ref, links, &links_moved);
+  if (!rc && (changed || links_moved)) rb->updated++;
   for (int k = 0; k < NFIELDS; k++) free(old[k]);
   return rc;
 }
@@ -224,11 +477,25 @@ ISMS_API int isms_risk_delete(isms_risk_batch *rb, const char *ref) {
     const unsigned char *t = sqlite3_column_text(q, k);
     old[k] = t ? strdup((const char *)t) : NULL;
   }
+  uint8_t xold[NEXTRA];
+  memset(xold, 0, sizeof xold);
+  {
+    const uint8_t *b = sqlite3_column_blob(q, NFIELDS);
+    int nb = b ? sqlite3_column_bytes(q, NFIELDS) : 0;
+    memcpy(xold, b ? b : xold, (size_t)(nb < NEXTRA ? nb : NEXTRA));
+  }
   sqlite3_reset(q);
-  for (int k = 0; !rc && k < NFIELDS; k++)
+  for (int k = 0; !rc && k < NFIELDS; k++) {
     if (old[k]) rc = isms__log_change(db, rb->batch, "risk", ref, "delete", risk_fields[k],
                                       old[k], NULL);
+    if (k == field_index("r4"))
+      for (int x = 0; !rc && x < NEXTRA; x++)
+        if (xold[x]) rc = log_extra(db, rb->batch, ref, "delete", x, xold[x], 0);
+  }
   for (int k = 0; k < NFIELDS; k++) free(old[k]);
+  if (rc) return rc;
+  int moved;
+  rc = set_links(rb, ref, NULL, &moved);  /* its links go with it */
   if (rc) return rc;
   sqlite3_stmt *del;
   if (sqlite3_prepare_v2(db->sql, "DELETE FROM risks WHERE ref = ?1", -1, &del, NULL) !=
@@ -243,12 +510,14 @@ ISMS_API int isms_risk_delete(isms_risk_batch *rb, const char *ref) {
 }
 
 ISMS_API int isms_risk_catalog_entry(isms_risk_batch *rb, const char *kind, const char *id,
-                                     const char *cls, const char *title, const char *catalog) {
+                                     const char *cls, const char *title, const char *catalog,
+                                     const char *affects, const char *ratings) {
   if (!rb || !kind || !id || !title) return ISMS_MISUSE;
   const char *sql;
   if (strcmp(kind, "threat") == 0)
-    sql = "INSERT INTO threats(id, class, title, catalog) VALUES(?1, ?2, ?3, ?4)"
-          " ON CONFLICT(id) DO UPDATE SET class = ?2, title = ?3, catalog = ?4";
+    sql = "INSERT INTO threats(id, class, title, catalog, affects, ratings)"
+          " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(id) DO UPDATE SET class = ?2,"
+          " title = ?3, catalog = ?4, affects = ?5, ratings = ?6";
   else if (strcmp(kind, "vulnerability") == 0)
     sql = "INSERT INTO vulnerabilities(id, title, catalog) VALUES(?1, ?3, ?4)"
           " ON CONFLICT(id) DO UPDATE SET title = ?3, catalog = ?4";
@@ -261,6 +530,10 @@ ISMS_API int isms_risk_catalog_entry(isms_risk_batch *rb, const char *kind, cons
   sqlite3_bind_text(st, 2, cls, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 3, title, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 4, catalog, -1, SQLITE_STATIC);
+  if (strcmp(kind, "threat") == 0) {
+    sqlite3_bind_text(st, 5, norm(affects), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, norm(ratings), -1, SQLITE_STATIC);
+  }
   int s = sqlite3_step(st);
   sqlite3_finalize(st);
   return s == SQLITE_DONE ? ISMS_OK : isms__fail_sql(rb->db, "writing catalog entries");

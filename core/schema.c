@@ -785,6 +785,60 @@ static const char *const migrations[] = {
     "ALTER TABLE audits ADD COLUMN isms_scope TEXT;"
     "CREATE INDEX audits_isms_scope"
     "  ON audits(isms_scope, programme);",
+
+    /* 13: methods of any number of factors, and scores that read the
+    ** threat (issue #16). Ratings past the fourth (r5..rN) are packed one
+    ** byte each (the tier's position, 0 = not rated) in rx, so a register
+    ** of 16 factors reads them in one column and the kernels still get a
+    ** column per factor; a threat says which of C, I and A it affects
+    ** ("C,I,A"), for per-property scores, and its own ratings on scales
+    ** ("likelihood=Possible;..."), for scores that read threat.NAME.
+    ** Existing risks need nothing: no rx is no further rating. */
+    "ALTER TABLE risks ADD COLUMN rx BLOB;"
+    " ALTER TABLE threats ADD COLUMN affects TEXT;"
+    " ALTER TABLE threats ADD COLUMN ratings TEXT;",
+
+    /* 14: the valuation index holds every asset change, not only those of
+    ** c, i, a, class and value. Its readers (currency/stale.lua) still
+    ** name those fields, and read them from the index (it covers field).
+    ** The five-name IN list of the old WHERE cost each logged asset change
+    ** a temporary table in SQLite 3.40 (a list of more than two constants
+    ** is looked up in one, built anew per row inside an index's WHERE):
+    ** the most of a re-valuation's time after the log rows themselves. */
+    "DROP INDEX IF EXISTS change_log_valuation;"
+    "CREATE INDEX change_log_valuation ON change_log(batch, entity_id, entity, field)"
+    " WHERE entity = 'asset';",
+
+    /* 15: tamper evidence (core/chain.c, docs/tamper-evidence.md). Each
+    ** table's row count and the sum (mod 2^256, little-endian) of its rows'
+    ** SHA-256 digests; each row's fingerprint (the digest's first 8 bytes,
+    ** under its rowid or primary key) to name the rows that change outside
+    ** isms; one link per write, chained by hash. The rows are hashed, and
+    ** the first link written, when a register first opens at this version
+    ** (chain.c, genesis). */
+    "CREATE TABLE chain_tables("
+    "  name TEXT PRIMARY KEY,"
+    "  id   INTEGER NOT NULL UNIQUE,"
+    "  rows INTEGER NOT NULL,"
+    "  sum  BLOB NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE chain_rows("
+    "  tbl INTEGER NOT NULL,"
+    "  key NOT NULL,"
+    "  fp  INTEGER NOT NULL,"
+    "  PRIMARY KEY (tbl, key)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE chain_links("
+    "  seq         INTEGER PRIMARY KEY,"
+    "  at          TEXT NOT NULL,"
+    "  first_batch INTEGER,"
+    "  last_batch  INTEGER,"
+    "  note        TEXT NOT NULL,"
+    "  delta       BLOB NOT NULL,"
+    "  state       BLOB NOT NULL,"
+    "  prev        BLOB NOT NULL,"
+    "  hash        BLOB NOT NULL"
+    ");",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
@@ -816,6 +870,8 @@ int isms__migrate(isms_db *db) {
                       "register schema version %d is newer than this isms supports (%d); "
                       "upgrade isms",
                       version, MIGRATION_COUNT);
+  /* The hash chain follows every migration after its own (chain.c). */
+  if ((rc = isms__chain_start(db))) return rc;
   while (version < MIGRATION_COUNT) {
     if ((rc = isms__begin(db))) return rc;
     /* Another process may have migrated while this one waited for the
@@ -841,6 +897,7 @@ int isms__migrate(isms_db *db) {
       return rc;
     }
     version++;
+    if ((rc = isms__chain_start(db))) return rc;
   }
   return ISMS_OK;
 }

@@ -22,14 +22,24 @@ int isms__exec(isms_db *db, const char *sql) {
 ** refused there, before anything is written, instead of half-way through
 ** a long import. */
 int isms__begin(isms_db *db) {
-  if (sqlite3_exec(db->sql, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) return ISMS_OK;
+  if (sqlite3_exec(db->sql, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) {
+    int rc = isms__chain_begin(db);
+    if (rc) isms__rollback(db);
+    return rc;
+  }
   if ((sqlite3_errcode(db->sql) & 0xff) == SQLITE_BUSY) return isms__fail_busy(db, NULL);
   return isms__fail_sql(db, "BEGIN IMMEDIATE");
 }
 
-int isms__commit(isms_db *db) { return isms__exec(db, "COMMIT"); }
+/* The rows the write touched are settled into the hash chain (chain.c)
+** inside the transaction, so the chain never disagrees with the data. */
+int isms__commit(isms_db *db) {
+  int rc = isms__chain_settle(db);
+  return rc ? rc : isms__exec(db, "COMMIT");
+}
 
 void isms__rollback(isms_db *db) {
+  isms__chain_reset(db);
   if (!sqlite3_get_autocommit(db->sql))
     sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
 }

@@ -6,7 +6,10 @@ export ISMS_TEST_BUILD="$BUILD"
 passed=0
 failed=0
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# the specs' scratch registers (tests/spec/helper.lua): gone after the run
+ISMS_TEST_TMP=$(mktemp -d)
+export ISMS_TEST_TMP
+trap 'rm -f "$log"; rm -rf "$ISMS_TEST_TMP"' EXIT
 
 count() {  # reads TAP from $log, adds to the totals
   p=$(grep -c '^ok ' "$log" || true)

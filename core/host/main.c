@@ -51,6 +51,28 @@ static void find_lua_dir(char *out, size_t size) {
   snprintf(out, size, "%s", ISMS_LUA_DIR);
 }
 
+/* The directory of the package's bytecode (core/host/bytecode.c), found
+** the same way: <exe>/luabc in a build tree, <exe>/../lib/isms/luabc
+** installed. Empty when there is none: the sources load as they are. */
+static void find_bytecode_dir(char *out, size_t size) {
+  static const char *const relative[] = {"luabc", "../lib/isms/luabc"};
+  char exe[PATH_MAX];
+  out[0] = 0;
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return;
+  exe[n] = 0;
+  char *slash = strrchr(exe, '/');
+  if (!slash) return;
+  *slash = 0;
+  for (size_t k = 0; k < sizeof relative / sizeof relative[0]; k++) {
+    char probe[PATH_MAX + 64];
+    snprintf(probe, sizeof probe, "%s/%s/isms/init.lua", exe, relative[k]);
+    if (file_exists(probe) && (size_t)snprintf(out, size, "%s/%s", exe, relative[k]) < size)
+      return;
+  }
+  out[0] = 0;
+}
+
 static int traceback(lua_State *L) {
   const char *msg = lua_tostring(L, 1);
   lua_getglobal(L, "debug");
@@ -61,11 +83,13 @@ static int traceback(lua_State *L) {
   return 1;
 }
 
-/* Lua side of main: prepends the package dir to package.path, then
-** returns require("isms.cli").main(arg). */
+/* Lua side of main: prepends the package dir to package.path, puts the
+** bytecode searcher (if there is bytecode) before the source searcher,
+** then returns require("isms.cli").main(arg). */
 static const char boot[] =
-    "local dir = ...\n"
+    "local dir, bytecode = ...\n"
     "package.path = dir .. '/?.lua;' .. dir .. '/?/init.lua;' .. package.path\n"
+    "if bytecode then table.insert(package.loaders, 2, bytecode) end\n"
     "return require('isms.cli').main(arg)\n";
 
 int main(int argc, char **argv) {
@@ -97,7 +121,13 @@ int main(int argc, char **argv) {
     fprintf(stderr, "isms: %s\n", lua_tostring(L, -1));
   } else {
     lua_pushstring(L, dir);
-    if (lua_pcall(L, 1, 1, -3) != 0) {
+    char bc_dir[PATH_MAX + 32];
+    find_bytecode_dir(bc_dir, sizeof bc_dir);
+    if (bc_dir[0] && !getenv("ISMS_NO_BYTECODE"))
+      isms_host_bytecode_searcher(L, dir, bc_dir);
+    else
+      lua_pushnil(L);
+    if (lua_pcall(L, 2, 1, -4) != 0) {
       fprintf(stderr, "isms: %s\n", lua_tostring(L, -1));
     } else {
       status = lua_isnumber(L, -1) ? (int)lua_tointeger(L, -1) : 0;

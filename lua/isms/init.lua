@@ -25,6 +25,7 @@ require "isms.measure"
 require "isms.audit"
 require "isms.review"
 require "isms.actions.gap"
+require "isms.store.chain"
 
 -- The flat module names of release 0.1 still load, for one release.
 require("isms._compat").install()

@@ -34,18 +34,22 @@ awk -F, 'NR == 1 { print; next } { s = (NR % 4 == 0) ? "partially_met" : (NR % 9
 cp "$DIR/g.db" "$DIR/base.db"
 ans_s=$(secs sh -c "cp '$DIR/base.db' '$DIR/g.db'; rm -f '$DIR'/g.db-wal '$DIR'/g.db-shm; \
   '$ISMS' --db '$DIR/g.db' gap import GA-001 '$DIR/answers.csv'")
+# The goal's whole: import and roll-up in one process (process start included).
+both_s=$(secs sh -c "cp '$DIR/base.db' '$DIR/g.db'; rm -f '$DIR'/g.db-wal '$DIR'/g.db-shm; \
+  '$ISMS' --db '$DIR/g.db' run tests/bench/gap_import_rollup.lua GA-001 '$DIR/answers.csv'")
 copy_s=$(secs sh -c "cp '$DIR/base.db' '$DIR/g.db'; rm -f '$DIR'/g.db-wal '$DIR'/g.db-shm")
 sq_s=$(secs sh -c "rm -f '$DIR/sq.db'; sqlite3 '$DIR/sq.db' '.import --csv $DIR/answers.csv answers'")
 gap_s=$(secs "$ISMS" --db "$DIR/g.db" gap GA-001)
 json_s=$(secs "$ISMS" --db "$DIR/g.db" gap GA-001 --json)
 start_s=$(secs "$ISMS" --db "$DIR/g.db" requirements shipped)
 
-awk -v n="$N" -v cat="$cat_s" -v init="$init_s" -v ans="$ans_s" -v copy="$copy_s" -v sq="$sq_s" \
+awk -v n="$N" -v cat="$cat_s" -v init="$init_s" -v ans="$ans_s" -v copy="$copy_s" -v sq="$sq_s" -v both="$both_s" \
     -v gap="$gap_s" -v js="$json_s" -v st="$start_s" 'BEGIN {
   c = cat - init; a = ans - copy
   printf "gap       %d-requirement framework (CISO YAML) import  %6.3f s (goal < 0.5 s)\n", n, c
   printf "baseline  sqlite3 .import of the answers CSV           %6.3f s\n", sq
-  printf "gap       %d answers import (checked, logged)         %6.3f s  %.1fx the baseline (goal < 0.2 s with roll-up)\n", n, a, a / sq
+  printf "gap       %d answers import (checked, logged)         %6.3f s  %.1fx the baseline\n", n, a, a / sq
+  printf "gap       %d answers import + roll-up, one process    %6.3f s (goal < 0.2 s)\n", n, both - copy
   printf "gap       isms gap (results, roll-up, top gaps)        %6.3f s (goal < 0.1 s; process start %.3f s)\n", gap, st
   printf "gap       isms gap --json (every gap)                  %6.3f s\n", js
 }'

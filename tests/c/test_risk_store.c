@@ -205,7 +205,7 @@ static void test_read_matches_cursor(void) {
   cols.rank = rank;
   uint32_t view[8], first[8];
   size_t nviews = 0;
-  is_int(isms_risk_table_views(t, &cols, 2, view, first, &nviews), ISMS_OK, "views");
+  is_int(isms_risk_table_views(t, &cols, 2, NULL, view, first, &nviews), ISMS_OK, "views");
   int64_t theft = isms_risk_table_find(t, "LAP-1/T-THEFT");
   int64_t loss = isms_risk_table_find(t, "LAP-1/T-LOSS");
   ok(theft >= 0 && loss >= 0 && view[theft] == view[loss], "two risks alike share a view");
@@ -374,11 +374,158 @@ static void test_put_scores(void) {
   isms_close(db);
 }
 
+/* Every entry of one risk's change log as "action field:old>new " text. */
+static void full_log(isms_db *db, const char *ref, char *log, size_t size) {
+  isms_cursor *cur;
+  log[0] = 0;
+  isms_cursor_open(db, ISMS_VIEW_CHANGES, ref, &cur);
+  while (isms_cursor_next(cur) == ISMS_ROW) {
+    const char *f = field(cur, "field"), *o = field(cur, "old"), *w = field(cur, "new");
+    char line[128];
+    snprintf(line, sizeof line, "%s %s:%s>%s ", field(cur, "action"), f ? f : "-", o ? o : "-",
+             w ? w : "-");
+    if (strlen(log) + strlen(line) < size) strcat(log, line);
+  }
+  isms_cursor_close(cur);
+}
+
+/* Ratings past the fourth (r5..rN): put packed in rx, read back as columns
+** of their own, logged each under its name, cleared, refused when not a
+** tier; and each risk's asset C/I/A and its threat's affects. */
+static void test_more_ratings(void) {
+  isms_db *db = small_register("more.db");
+  ok(db != NULL, "a small register for more ratings");
+  if (!db) return;
+  isms_risk_batch *rb;
+  is_int(isms_risk_begin(db, "test", NULL, NULL, &rb), ISMS_OK, "begin");
+  static const char *const n1[] = {"r1", "r5", "r6", "r16"};
+  static const char *const v1[] = {"3", "7", "1", "255"};
+  is_int(isms_risk_put(rb, "SRV-1/T-FIRE", 4, n1, v1), ISMS_OK, "r5, r6, r16 on a stored risk");
+  static const char *const n2[] = {"asset", "threat", "r7"};
+  static const char *const v2[] = {"DOC-1", "T-NEW", "9"};
+  is_int(isms_risk_put(rb, "DOC-1/T-NEW", 3, n2, v2), ISMS_OK, "r7 on a new risk");
+  static const char *const bad[] = {"256"};
+  static const char *const r5[] = {"r5"};
+  is_int(isms_risk_put(rb, "SRV-1/T-FIRE", 1, r5, bad), ISMS_INPUT, "a tier past 255 is refused");
+  like(isms_errmsg(db), "r5: expected a tier position 1..255, got '256'", "and says why");
+  static const char *const r256[] = {"r256"};
+  static const char *const one[] = {"1"};
+  is_int(isms_risk_put(rb, "SRV-1/T-FIRE", 1, r256, one), ISMS_INPUT, "r256 is no field");
+  is_int(isms_risk_catalog_entry(rb, "threat", "T-FIRE", "physical", "Fire", "c", "A,I", "likelihood=3"), ISMS_OK,
+         "a threat that affects availability and integrity");
+  is_int(isms_risk_end(rb, 1, NULL), ISMS_OK, "commit");
+  isms_risk_table *t;
+  is_int(isms_risks_read(db, NULL, &t), ISMS_OK, "read");
+  int64_t fire = isms_risk_table_find(t, "SRV-1/T-FIRE"), leak = isms_risk_table_find(t, "DOC-1/T-LEAK");
+  int64_t fresh = isms_risk_table_find(t, "DOC-1/T-NEW");
+  is_int(t->nratings, 16, "columns r1..r16");
+  ok(t->rating[0] == t->ratings[0] && t->rating[3] == t->ratings[3], "r1..r4 are the same columns");
+  ok(t->rating[0][fire] == 3 && t->rating[4][fire] == 7 && t->rating[5][fire] == 1 &&
+         t->rating[6][fire] == 0 && t->rating[15][fire] == 255,
+     "r1 3, r5 7, r6 1, r7 not rated, r16 255");
+  ok(t->rating[6][fresh] == 9 && t->rating[4][fresh] == 0, "the new risk: r7 9, r5 not rated");
+  ok(t->rating[4][leak] == 0 && t->rating[15][leak] == 0, "a risk without rx: not rated");
+  uint32_t a = t->asset[fire];
+  ok(t->assets.c[a] == 2 && t->assets.i[a] == 3 && t->assets.a[a] == 3, "SRV-1's C, I, A");
+  a = t->asset[isms_risk_table_find(t, "SVC-1/T-OUTAGE")];
+  ok(t->assets.c[a] == 0, "an unvalued asset: C not rated");
+  ok(t->threats.n == 0 && t->threat_index[fire] == UINT32_MAX, "threats not read yet");
+  is_int(isms_risk_table_read_threats(db, t), ISMS_OK, "read the threats");
+  ok(t->threats.n == 1 && strcmp(t->threats.id[0], "T-FIRE") == 0 && t->threats.affects[0] == 6,
+     "T-FIRE affects I and A (bits 2 | 4)");
+  is_str(t->threats.ratings[0], "likelihood=3", "and carries its own ratings");
+  ok(t->threat_index[fire] == 0 && t->threat_index[leak] == UINT32_MAX,
+     "each risk finds its threat, or none");
+  is_int(isms_risk_table_read_threats(db, t), ISMS_OK, "a second read is a no-op");
+  isms_risk_table_free(t);
+  char log[4096];
+  full_log(db, "SRV-1/T-FIRE", log, sizeof log);
+  like(log, "update r5:->7 update r6:->1 update r16:->255 ", "r5, r6, r16 logged under their names");
+  /* clearing: r5 and r16 go, r6 stays */
+  is_int(isms_risk_begin(db, "test", NULL, NULL, &rb), ISMS_OK, "begin");
+  static const char *const n3[] = {"r5", "r16"};
+  static const char *const v3[] = {"", ""};
+  is_int(isms_risk_put(rb, "SRV-1/T-FIRE", 2, n3, v3), ISMS_OK, "clear r5 and r16");
+  is_int(isms_risk_end(rb, 1, NULL), ISMS_OK, "commit");
+  is_int(isms_risks_read(db, NULL, &t), ISMS_OK, "read again");
+  fire = isms_risk_table_find(t, "SRV-1/T-FIRE");
+  is_int(t->nratings, 7, "the longest rx is now r7's");
+  ok(t->rating[4][fire] == 0 && t->rating[5][fire] == 1, "r5 cleared, r6 kept");
+  isms_risk_table_free(t);
+  full_log(db, "SRV-1/T-FIRE", log, sizeof log);
+  like(log, "update r5:7>- update r16:255>- ", "the clearing is logged");
+  /* a deleted risk logs its further ratings */
+  is_int(isms_risk_begin(db, "test", NULL, NULL, &rb), ISMS_OK, "begin");
+  is_int(isms_risk_delete(rb, "SRV-1/T-FIRE"), ISMS_OK, "delete");
+  is_int(isms_risk_end(rb, 1, NULL), ISMS_OK, "commit");
+  full_log(db, "SRV-1/T-FIRE", log, sizeof log);
+  like(log, "delete r6:1>- ", "a deleted risk logs r6");
+  isms_close(db);
+}
+
+static int links_of(isms_db *db, const char *ref, char *out, size_t size) {
+  isms_cursor *cur;
+  const char *const params[] = {ref};
+  out[0] = 0;
+  if (isms_cursor_query(db,
+                        "SELECT target FROM record_links WHERE kind = 'risk' AND id = ?1"
+                        " AND rel = 'assets' ORDER BY target", 1, params, &cur))
+    return -1;
+  while (isms_cursor_next(cur) == ISMS_ROW) {
+    if (strlen(out) + strlen(isms_cursor_text(cur, 0)) + 2 < size) {
+      strcat(out, isms_cursor_text(cur, 0));
+      strcat(out, " ");
+    }
+  }
+  isms_cursor_close(cur);
+  return 0;
+}
+
+/* The assets a risk is linked to besides its own (field "assets"). */
+static void test_links(void) {
+  isms_db *db = small_register("links.db");
+  ok(db != NULL, "a small register for links");
+  if (!db) return;
+  isms_risk_batch *rb;
+  isms_risk_begin(db, "test", NULL, NULL, &rb);
+  static const char *const n[] = {"asset", "threat", "assets"};
+  static const char *const v[] = {"SVC-1", "T-NEW", "SRV-1, DOC-1"};
+  is_int(isms_risk_put(rb, "SVC-1/T-NEW", 3, n, v), ISMS_OK, "a new risk linked to two assets");
+  static const char *const a[] = {"assets"};
+  static const char *const nope[] = {"SRV-1 NOPE"};
+  is_int(isms_risk_put(rb, "SVC-1/T-NEW", 1, a, nope), ISMS_INPUT, "an unknown asset is refused");
+  like(isms_errmsg(db), "risk SVC-1/T-NEW: assets: no asset 'NOPE' in the register", "and named");
+  is_int(isms_risk_end(rb, 1, NULL), ISMS_OK, "commit");
+  char got[256];
+  links_of(db, "SVC-1/T-NEW", got, sizeof got);
+  is_str(got, "DOC-1 SRV-1 ", "two links");
+  isms_import_report rep;
+  isms_risk_begin(db, "test", NULL, NULL, &rb);
+  static const char *const one[] = {"LAP-1;SRV-1"};
+  is_int(isms_risk_put(rb, "SVC-1/T-NEW", 1, a, one), ISMS_OK, "DOC-1 goes, LAP-1 comes");
+  is_int(isms_risk_end(rb, 1, &rep), ISMS_OK, "commit");
+  is_int((int)rep.updated, 1, "an update of the links alone counts as an update");
+  links_of(db, "SVC-1/T-NEW", got, sizeof got);
+  is_str(got, "LAP-1 SRV-1 ", "the new links");
+  char log[4096];
+  full_log(db, "risk / SVC-1/T-NEW / assets / DOC-1", log, sizeof log);
+  like(log, "create -:->- delete kind:risk>- delete id:SVC-1/T-NEW>- delete rel:assets>- "
+            "delete target:DOC-1>- ", "the link's creation and deletion are logged as the kit's");
+  isms_risk_begin(db, "test", NULL, NULL, &rb);
+  is_int(isms_risk_delete(rb, "SVC-1/T-NEW"), ISMS_OK, "delete the risk");
+  is_int(isms_risk_end(rb, 1, NULL), ISMS_OK, "commit");
+  links_of(db, "SVC-1/T-NEW", got, sizeof got);
+  is_str(got, "", "its links went with it");
+  isms_close(db);
+}
+
 int main(void) {
   if (!mkdtemp(fixture_dir)) return 1;
   test_read_matches_cursor();
   test_generate();
   test_put_scores();
+  test_more_ratings();
+  test_links();
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf %s", fixture_dir);
   if (system(cmd) != 0) diag("could not remove %s", fixture_dir);

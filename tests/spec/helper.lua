@@ -8,10 +8,19 @@ local H = {}
 H.build = os.getenv("ISMS_TEST_BUILD") or "build"
 H.exe = H.build .. "/isms"
 
+-- The specs' scratch folder: under ISMS_TEST_TMP when tests/run.sh gives
+-- one (it removes it after the run), else a fresh /tmp/lua_XXXXXX removed
+-- when the Lua state closes. Some specs build registers of hundreds of MB:
+-- left behind, a few runs fill a disk.
 local dir = os.tmpname()
 os.remove(dir)
+local parent = os.getenv("ISMS_TEST_TMP")
+if parent and parent ~= "" then dir = parent .. "/" .. dir:match("[^/]+$") end
 assert(os.execute("mkdir -p " .. dir) == 0)
 H.dir = dir
+local sweeper = newproxy(true)
+getmetatable(sweeper).__gc = function() os.execute("rm -rf '" .. dir .. "'") end
+H._sweeper = sweeper
 
 local counter = 0
 --- A fresh path in the test's temporary directory.
@@ -118,5 +127,48 @@ H.GOOD = H.HEADER ..
   "AST-1,Design database,information,Head of Design,CAD Team,Server room,no,,no,1,Secret,High,High,golden copy\n" ..
   "AST-2,Laptops,physical,IT Manager,IT Operations,Office,no,,yes,40,Restricted,Moderate,Low,\n" ..
   "AST-3,Foundry shuttle,service,Operations,,Hsinchu,yes,MSA-17,no,1,3,2,2,\"NDA, shuttle\"\n"
+
+--- The entries of `static const char *const migrations[] = { ... };` in
+-- a C source: adjacent string literals joined, comments skipped.
+function H.migration_strings(src)
+  local body = assert(src:match("migrations%[%]%s*=%s*(%b{})"), "no migrations[] in schema.c")
+  body = body:sub(2, -2)
+  local list, cur, k = {}, nil, 1
+  local escapes = { n = "\n", t = "\t", ["\\"] = "\\", ['"'] = '"', ["'"] = "'" }
+  while k <= #body do
+    local c = body:sub(k, k)
+    if body:sub(k, k + 1) == "/*" then
+      k = assert(body:find("*/", k + 2, true), "unclosed comment") + 2
+    elseif body:sub(k, k + 1) == "//" then
+      k = (body:find("\n", k, true) or #body) + 1
+    elseif c == '"' then
+      local parts = {}
+      k = k + 1
+      while body:sub(k, k) ~= '"' do
+        local ch = body:sub(k, k)
+        if ch == "\\" then
+          local e = body:sub(k + 1, k + 1)
+          parts[#parts + 1] = assert(escapes[e], "unknown escape \\" .. e)
+          k = k + 2
+        else
+          parts[#parts + 1] = ch
+          k = k + 1
+        end
+      end
+      k = k + 1
+      cur = (cur or "") .. table.concat(parts)
+    elseif c == "," then
+      list[#list + 1] = assert(cur, "empty migration entry")
+      cur = nil
+      k = k + 1
+    elseif c:match("%s") then
+      k = k + 1
+    else
+      error("unexpected '" .. c .. "' in migrations[]")
+    end
+  end
+  if cur then list[#list + 1] = cur end
+  return list
+end
 
 return H

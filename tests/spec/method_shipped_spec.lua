@@ -175,18 +175,40 @@ end)
 
 describe("a register and a method of more than four factors", function()
   local H = require "helper"
-  it("is refused with a clear message, not a crash, until the register stores more ratings", function()
+  local cjson = require "cjson"
+  -- (before issue #16's second stage a guard refused these; before it, a segfault)
+  it("generates, rates, lists, assesses and explains OWASP's 16 factors in the register", function()
     local _, path = H.register()
     local out, err, code = H.run("--db", path, "init", path, "--methodology", "owasp-risk-rating")
     assert.are.equal(0, code, err)
     assert.truthy(out:find("owasp-risk-rating", 1, true))
-    _, err, code = H.run("--db", path, "risks", "generate", "generic")
-    assert.are.equal("isms: methodology owasp-risk-rating rates risks on 16 factors; a register stores " ..
-                     "ratings on at most 4 (r1..r4) so far: score such a method through the API " ..
-                     "(m:score, m:explain)\n", err)
-    assert.are.equal(3, code)
-    _, err, code = H.run("--db", path, "assess")
-    assert.truthy(err:find("rates risks on 16 factors", 1, true))
-    assert.are_not.equal(0, code)
+    _, err, code = H.run("--db", path, "import", "assets",
+                         H.file("a.csv", "id,name,type,c,i,a\nDB-1,Customer DB,information,3,3,2\n"))
+    assert.are.equal(0, code, err)
+    out, err, code = H.run("--db", path, "risks", "generate", "generic")
+    assert.are.equal(0, code, err)
+    assert.truthy(out:find("\ngenerated %d+ risks"), out)
+    -- the OWASP page's example: likelihood 4.375 MEDIUM, impact 2.25 LOW (business) -> Low
+    local ref = "DB-1/T-ABUSE-OF-RIGHTS/V-EXCESS-ACCESS"
+    out, err, code = H.run("--db", path, "risks", "set", ref, "skill=5", "motive=2", "opportunity=7",
+      "size=1", "discovery=3", "exploit=6", "awareness=9", "detection=2", "confidentiality=2",
+      "integrity=1", "availability=1", "accountability=1", "financial=1", "reputation=2",
+      "compliance=1", "privacy=5")
+    assert.are.equal(0, code, err)
+    assert.are.equal(ref .. ": Low 2, acceptable\n", out)
+    out, err, code = H.run("--db", path, "risks", "list", "--format", "json")
+    assert.are.equal(0, code, err)
+    local row
+    for _, r in ipairs(cjson.decode(out)) do if r.ref == ref then row = r end end
+    assert.are.same({ "Low", 2, 5, 5 }, { row.level, tonumber(row.score), tonumber(row.skill),
+                                         tonumber(row.privacy) })
+    out, err, code = H.run("--db", path, "assess", "--format", "json")
+    assert.are.equal(0, code, err)
+    local first = cjson.decode(out)[1]
+    assert.are.same({ ref, "Low", "2" }, { first.ref, first.level, first.score })
+    out, err, code = H.run("--db", path, "risks", "explain", ref)
+    assert.are.equal(0, code, err)
+    assert.truthy(out:find("likelihood = 4.375  band MEDIUM", 1, true), out)
+    assert.truthy(out:find("score 2: level Low", 1, true), out)
   end)
 end)

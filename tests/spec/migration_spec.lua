@@ -9,48 +9,7 @@ local H = require "helper"
 local isms = require "isms"
 local connect = require("sqlite_ffi").connect
 
---- The entries of `static const char *const migrations[] = { ... };` in
--- a C source: adjacent string literals joined, comments skipped.
-local function migration_strings(src)
-  local body = assert(src:match("migrations%[%]%s*=%s*(%b{})"), "no migrations[] in schema.c")
-  body = body:sub(2, -2)
-  local list, cur, k = {}, nil, 1
-  local escapes = { n = "\n", t = "\t", ["\\"] = "\\", ['"'] = '"', ["'"] = "'" }
-  while k <= #body do
-    local c = body:sub(k, k)
-    if body:sub(k, k + 1) == "/*" then
-      k = assert(body:find("*/", k + 2, true), "unclosed comment") + 2
-    elseif body:sub(k, k + 1) == "//" then
-      k = (body:find("\n", k, true) or #body) + 1
-    elseif c == '"' then
-      local parts = {}
-      k = k + 1
-      while body:sub(k, k) ~= '"' do
-        local ch = body:sub(k, k)
-        if ch == "\\" then
-          local e = body:sub(k + 1, k + 1)
-          parts[#parts + 1] = assert(escapes[e], "unknown escape \\" .. e)
-          k = k + 2
-        else
-          parts[#parts + 1] = ch
-          k = k + 1
-        end
-      end
-      k = k + 1
-      cur = (cur or "") .. table.concat(parts)
-    elseif c == "," then
-      list[#list + 1] = assert(cur, "empty migration entry")
-      cur = nil
-      k = k + 1
-    elseif c:match("%s") then
-      k = k + 1
-    else
-      error("unexpected '" .. c .. "' in migrations[]")
-    end
-  end
-  if cur then list[#list + 1] = cur end
-  return list
-end
+local migration_strings = H.migration_strings
 
 -- Rows an isms of each schema could have written, by the first version
 -- that has their table; inserted with named columns so later columns keep

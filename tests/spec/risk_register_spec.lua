@@ -408,7 +408,7 @@ acceptance "seen" {
     assert.are.equal(1, t:find("DOC-1/T-LEAK/V-WEAK-AUTH"))
     assert.is_nil(t:find("SRV-1/T-FIRE/V-NO-DETECT"))
     assert.are.same({ class = "A", type = "information", value = 24, outsourced = false,
-                      group = false }, t:asset("DOC-1"))
+                      group = false, c = 4, i = 3, a = 2 }, t:asset("DOC-1"))
     assert.are.same({ asset = "DOC-1", category = "reputation", obligations = 1,
                       ratings = { S = 5, O = 5, D = 5 } }, t:stored(0))
     assert.are.equal("SRV-1", reg:risk("SRV-1/T-FIRE/V-NO-DETECT").asset)

@@ -263,6 +263,7 @@ require("isms.cli.roadmap")(kit)
 require("isms.cli.context")(kit)
 require("isms.cli.current")(kit)
 require("isms.cli.operations")(kit)
+require("isms.cli.verify")(kit)
 -- One command per record kind the domain packages define (isms.store.kind),
 -- after the families (which may add verbs to them).
 require("isms.cli.records").install(kit)

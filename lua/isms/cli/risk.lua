@@ -164,7 +164,9 @@ set REF FIELD=VALUE ...
                  change a risk: ratings by factor name (S=7, likelihood=High),
                  category, impacts, owners, controls, obligations
                  (legal,contractual), decision (accept|treat), decided_by,
-                 decided_at, rationale, title; the risk is re-scored
+                 decided_at, rationale, title, assets (the other assets the
+                 risk bears on: assets=DB-1,APP-2; empty unlinks them);
+                 the risk is re-scored
 delete REF ...   delete risks (their values stay in the change log)
 score            re-score every risk under the register's methodology
 export FILE|-    the risks as CSV (the import format; - for standard output)
@@ -236,8 +238,10 @@ explain REF [--residual] [--target F=V,...] [--format json]
                                { "owners", "owners", 24 } }) do
             cols[#cols + 1] = c
           end
-          local all = csv_columns(factors)
-          local list = flat(rows, factors)
+          local any_links = false
+          for _, r in ipairs(rows) do if r.assets then any_links = true break end end
+          local all = csv_columns(factors, any_links)
+          local list = flat(rows, factors, m)
           cols, all = incidents_beside.list_columns(reg, list, cols, all, opts.format)
           if opts.format == "csv" or opts.format == "json" then
             out(kit.render(list, all, opts.format))
@@ -306,8 +310,11 @@ explain REF [--residual] [--target F=V,...] [--format json]
           return EXIT.OK
         elseif sub == "export" then
           if not pos[2] then return fail("usage: isms risks export FILE|-", "USAGE") end
-          local wok, oerr, ocode = kit.write_out(pos[2], format.csv(flat(reg:risks(), factors),
-                                                                   csv_columns(factors)))
+          local rows = reg:risks()
+          local any_links = false
+          for _, r in ipairs(rows) do if r.assets then any_links = true break end end
+          local wok, oerr, ocode = kit.write_out(pos[2], format.csv(flat(rows, factors, m),
+                                                                   csv_columns(factors, any_links)))
           if not wok then return fail(oerr, ocode) end
           return EXIT.OK
         elseif sub == "import" then
@@ -334,8 +341,15 @@ explain REF [--residual] [--target F=V,...] [--format json]
             ratings[name] = t and t.label or p
           end
           local risk = risk_register.risk_context(row, { ratings = ratings })
-          local a = reg:asset(row.asset)
-          if a then risk.asset.C, risk.asset.I, risk.asset.A = a.c, a.i, a.a end
+          -- the risk's assets (its own and those linked to it), for a score over them
+          local linked = require("isms.risk.inputs").linked_assets(reg, pos[2])[pos[2]] or {}
+          risk.assets = {}
+          for k, id in ipairs({ row.asset, unpack(linked) }) do
+            local a = (k == 1 or id ~= row.asset) and reg:asset(id)
+            if a then
+              risk.assets[#risk.assets + 1] = { value = a.value, C = a.c, I = a.i, A = a.a }
+            end
+          end
           local target
           for pair in (opts.target or ""):gmatch("[^,]+") do
             local k, v = pair:match("^%s*([%w_%-]+)=(.-)%s*$")

@@ -6,6 +6,13 @@
 -- implies for a team.
 local assess = require "isms.gap.assess"
 local method = require "isms.gap.method"
+local kinds = require "isms.gap.kinds"
+local fields = require "isms.store.fields"
+
+-- The answer fields the results read, and those that read as lists.
+local ANSWER_COLUMNS = { "status", "maturity", "target", "justification", "evidence", "owner",
+                         "remediation", "effort", "due", "origin" }
+local LIST = { evidence = true }
 
 local M = { methods = {} }
 local R = M.methods
@@ -92,16 +99,31 @@ function R:gap_results(id, opts)
   opts = opts or {}
   local a, m, code = assess.assessment(self, id)
   if not a then return nil, m, code end
-  local answers = self:answers(id)
-  local nodes, by_ref = {}, {}
-  for row in self:query("SELECT ref, parent, depth, ord, title, assessable, mandatory, control, "
-      .. "groups FROM requirements WHERE framework = ?1 ORDER BY ord", a.framework) do
+  -- The catalog and the answers in one pass: each node with its answer's
+  -- fields typed as the answer kind reads them (answered: a table, even
+  -- if every field is empty; unanswered: none).
+  local nodes, by_ref, answers = {}, {}, {}
+  local afields = {}
+  for _, f in ipairs(ANSWER_COLUMNS) do afields[#afields + 1] = "a." .. f end
+  for row in self:query("SELECT r.ref, r.parent, r.depth, r.ord, r.title, r.assessable, "
+      .. "r.mandatory, r.control, r.groups, a.requirement AS answered, "
+      .. table.concat(afields, ", ") .. " FROM requirements r LEFT JOIN answers a "
+      .. "ON a.assessment = ?2 AND a.requirement = r.ref WHERE r.framework = ?1 ORDER BY r.ord",
+      a.framework, id) do
     local n = { ref = row.ref, parent = row.parent, depth = tonumber(row.depth),
                 order = tonumber(row.ord), title = row.title, assessable = row.assessable == "1",
                 mandatory = row.mandatory == "1", control = row.control == "1",
                 groups = row.groups }
     nodes[#nodes + 1] = n
     by_ref[n.ref] = n
+    if row.answered then
+      local ans = {}
+      for _, f in ipairs(ANSWER_COLUMNS) do
+        local v = row[f]
+        if v ~= nil or LIST[f] then ans[f] = fields.read(kinds.answer.by_name[f], v) end
+      end
+      answers[n.ref] = ans
+    end
   end
   for _, n in ipairs(nodes) do n.parent_node = n.parent and by_ref[n.parent] or nil end
   local depth = section_depth(nodes)

@@ -130,6 +130,14 @@ local function staged_row(m, ratings, context)
         end
         row[e.name] = bits
       end
+    elseif src.kind == "threat_rating" then
+      -- the threat's own rating: { ratings = { likelihood = "Possible" } }
+      local v = ((context.threat or {}).ratings or {})[src.scale]
+      if v ~= nil and v ~= "" then
+        local t, why = scales.position(m.spec.scales[src.scale], src.name, v)
+        if not t then return nil, why end
+        row[e.name] = t
+      end
     elseif src.kind == "records" then
       local list = context[src.of]
       if list ~= nil then

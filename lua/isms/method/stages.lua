@@ -68,6 +68,16 @@ local function resolve(ctx, file, d, at, name)
     return { kind = "asset_value", name = name }
   end
   if name == "threat.affects" then return { kind = "affects", name = name } end
+  -- the threat's own rating on a scale of this file, from its catalog
+  -- entry (threat "T" { ratings = { likelihood = "Possible" } })
+  local tscale = name:match("^threat%.([%a_][%w_]*)$")
+  if tscale then
+    if not ctx.scales[tscale] then
+      fail(file, d, at, ("%s reads the threat's rating on scale '%s': declare scale \"%s\" "
+           .. "(or threat.affects)"):format(name, tscale, tscale))
+    end
+    return { kind = "threat_rating", scale = tscale, name = name }
+  end
   if name == "asset.class" then
     if not ctx.classes or #ctx.classes == 0 then
       fail(file, d, at, "asset.class: this methodology declares no asset_class")
@@ -601,6 +611,8 @@ local function input_of(prog, ctx, ref)
     return prog:add_value_input(ref.name, sp, ref)
   elseif ref.kind == "affects" then
     return prog:add_value_input(ref.name, span(0, 7, 1, true), ref)
+  elseif ref.kind == "threat_rating" then
+    return prog:add_scale_input(ref.name, ctx.scales[ref.scale], ref)
   elseif ref.kind == "records" then
     local el
     if ref.attr == "value" then

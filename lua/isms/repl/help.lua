@@ -82,7 +82,14 @@ end
 local function source_path(f)
   local info = debug.getinfo(f, "S")
   if info.what ~= "Lua" or info.source:sub(1, 1) ~= "@" then return nil end
-  return info.source:sub(2), info.linedefined
+  local path = info.source:sub(2)
+  -- bytecode of the package names its chunks isms/...: find the source
+  local module = path:match("^(isms/.*)%.lua$")
+  if module and package.searchpath then
+    module = module:gsub("/init$", ""):gsub("/", ".")
+    path = package.searchpath(module, package.path) or path
+  end
+  return path, info.linedefined
 end
 
 -- "function Register:value(m, reason)" -> "value(m, reason)", the

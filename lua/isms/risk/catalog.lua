@@ -14,7 +14,7 @@ local ALLOWED = {
   catalog = set { "title", "description", "reference" },
   threat_class = set { "title", "description" },
   threat = set { "class", "title", "description", "applies_to", "vulnerabilities", "category",
-                 "impacts" },
+                 "impacts", "affects", "ratings" },
   vulnerability = set { "title", "description", "applies_to" },
 }
 
@@ -68,11 +68,46 @@ local function validate(file, decls)
                  :format(i, table.concat(risk_method.IMPACTS, ", ")))
           end
         end
+        -- the properties the threat affects, for per-property scores
+        local affects = check.strings(file, d, "affects", f.affects, true)
+        local seen_prop = {}
+        for k, p in ipairs(affects) do
+          if p ~= "C" and p ~= "I" and p ~= "A" then
+            fail(file, d, ("affects[%d]"):format(k),
+                 ("'%s' is not C, I or A (the properties a threat affects)"):format(tostring(p)))
+          end
+          if seen_prop[p] then fail(file, d, ("affects[%d]"):format(k), ("'%s' given twice"):format(p)) end
+          seen_prop[p] = true
+        end
+        -- the threat's own ratings on methodology scales (read by a score's
+        -- threat.NAME): { likelihood = "Possible", ... }, stored as text
+        local ratings
+        if f.ratings ~= nil then
+          if type(f.ratings) ~= "table" or #f.ratings > 0 then
+            fail(file, d, "ratings", "expected ratings by scale name, e.g. { likelihood = \"Possible\" }")
+          end
+          local names = {}
+          for k in pairs(f.ratings) do names[#names + 1] = k end
+          table.sort(names, function(x, y) return tostring(x) < tostring(y) end)
+          local parts = {}
+          for _, k in ipairs(names) do
+            local v = f.ratings[k]
+            if type(k) ~= "string" or not k:match("^[%a_][%w_]*$") then
+              fail(file, d, "ratings", ("'%s' is not a scale name"):format(tostring(k)))
+            end
+            if (type(v) ~= "string" and type(v) ~= "number") or tostring(v):find("[;=]") then
+              fail(file, d, "ratings." .. k, "expected a tier's value or label (no ';' or '=')")
+            end
+            parts[#parts + 1] = k .. "=" .. tostring(v)
+          end
+          ratings = table.concat(parts, ";")
+        end
         local applies = types(file, d, "applies_to", f.applies_to)
         if #applies == 0 then fail(file, d, "applies_to", "expected a non-empty list of asset types") end
         cat.threats[#cat.threats + 1] = {
           id = d.name, class = f.class, title = f.title, description = f.description,
           applies_to = applies, category = f.category, impacts = impacts, line = d.line,
+          affects = #affects > 0 and affects or nil, ratings = ratings,
           decl = d,
           vulnerabilities = check.strings(file, d, "vulnerabilities", f.vulnerabilities, true) }
       end

@@ -5,6 +5,7 @@
 -- stores nothing unless every row is good; then all rows are written in
 -- one transaction and one change batch.
 local b = require "isms.store._ffi"
+local decimal = require "isms.store.decimal"
 local risk_method = require "isms.method.risk_method"
 
 local ffi, C = b.ffi, b.C
@@ -15,23 +16,40 @@ M.HEAD = { "ref", "asset", "threat", "vulnerability", "title", "category", "impa
 M.TAIL = { "score", "level", "acceptable", "decision", "decided_by", "decided_at",
            "rationale" }
 
---- The CSV columns for a register whose ratings are on `factors`.
-function M.columns(factors)
+--- The CSV columns for a register whose ratings are on `factors`; with
+-- `links`, the column "assets" (the assets linked to a risk besides its
+-- own, ids by spaces) after "asset".
+function M.columns(factors, links)
   local cols = {}
-  for _, c in ipairs(M.HEAD) do cols[#cols + 1] = c end
+  for _, c in ipairs(M.HEAD) do
+    cols[#cols + 1] = c
+    if c == "asset" and links then cols[#cols + 1] = "assets" end
+  end
   for _, f in ipairs(factors) do cols[#cols + 1] = f end
   for _, c in ipairs(M.TAIL) do cols[#cols + 1] = c end
   return cols
 end
 
---- Flattens risk rows for tables and CSV: ratings as columns by factor,
--- obligations as yes/no columns.
-function M.flat(rows, factors)
+-- A stored rating (the tier's position) as a person and the import read
+-- it: the tier's value ("0".."9" on a 0-9 scale; the position itself on a
+-- scale of 1..n), or the label of a not rated tier.
+local function shown(m, name, p)
+  local sc = p and m and m.spec.scales[name]
+  local t = sc and sc.positions[p]
+  if not t then return p end
+  if t.not_rated then return t.label end
+  return decimal.format(t.micro)
+end
+M.shown = shown
+
+--- Flattens risk rows for tables and CSV: ratings as columns by factor
+-- (tier values under m, when given), obligations as yes/no columns.
+function M.flat(rows, factors, m)
   local list = {}
   for _, r in ipairs(rows) do
     local f = {}
     for k, v in pairs(r) do if type(v) ~= "table" then f[k] = v end end
-    for _, name in ipairs(factors) do f[name] = r.ratings[name] end
+    for _, name in ipairs(factors) do f[name] = shown(m, name, r.ratings[name]) end
     f.legal = bit.band(r.obligations, 1) ~= 0
     f.regulatory = bit.band(r.obligations, 2) ~= 0
     f.contractual = bit.band(r.obligations, 4) ~= 0
@@ -87,7 +105,7 @@ function M.import(reg, path, opts)
   end
   -- The header: columns by name, any case; factors by their names.
   local known = {}
-  for _, c in ipairs(M.columns(factors)) do known[c:lower()] = c end
+  for _, c in ipairs(M.columns(factors, true)) do known[c:lower()] = c end
   local col_of, names = {}, {}
   for k = 0, C.isms_csv_fields(r) - 1 do
     local name = (field(k) or ""):match("^%s*(.-)%s*$")
@@ -138,8 +156,9 @@ function M.import(reg, path, opts)
           if v == "" then
             risk.ratings[name] = ""
           else
+            -- checked here (file:line:col); put_risks reads the text again
             local t, why = m:parse_rating(name, v)
-            if t then risk.ratings[name] = t else err(name, why) end
+            if t then risk.ratings[name] = v else err(name, why) end
           end
         elseif name == "legal" or name == "regulatory" or name == "contractual" then
           local low = v:lower()
@@ -158,6 +177,9 @@ function M.import(reg, path, opts)
       if risk.asset == "" then err("asset", "asset is empty")
       elseif not assets[risk.asset] then
         err("asset", ("no asset '%s' in the register"):format(risk.asset))
+      end
+      for id in (risk.assets or ""):gmatch("[^,;%s]+") do
+        if not assets[id] then err("assets", ("no asset '%s' in the register"):format(id)) end
       end
       if risk.threat == "" then err("threat", "threat is empty") end
       if risk.category and risk.category ~= "" and

@@ -9,6 +9,8 @@ local decimal = require "isms.store.decimal"
 local risk_method = require "isms.method.risk_method"
 local risk_view = require "isms.method.risk_view"
 local catalog = require "isms.risk.catalog"
+local inputs = require "isms.risk.inputs"
+local stages = require "isms.method.stages"
 
 local ffi, C = b.ffi, b.C
 local M = { methods = {} }
@@ -30,15 +32,17 @@ function R:risk_factors()
   return list
 end
 
--- The column (r1..r4) of each of m's factors; the register's factors are
--- fixed by the first methodology that rates risks in it.
+-- The column (r1..rN) of each of m's factors; the register's factors are
+-- fixed by the first methodology that rates risks in it. r1..r4 are
+-- columns of their own, r5..rN one byte each in rx (core/risk_store.c).
+local MAX_RATINGS = 255
+
 local function factor_columns(self, m, reason)
   local have = self:risk_factors()
   local want = m:factors()
-  if #want > 4 then  -- the kernels' columns and r1..r4 hold four (issue #16)
-    return nil, ("methodology %s rates risks on %d factors; a register stores ratings on at most "
-      .. "4 (r1..r4) so far: score such a method through the API (m:score, m:explain)")
-      :format(m:name(), #want), "INPUT"
+  if #want > MAX_RATINGS then
+    return nil, ("methodology %s rates risks on %d factors; a register holds at most %d")
+      :format(m:name(), #want, MAX_RATINGS), "INPUT"
   end
   if not have then
     local ok, err, code = self:set_setting("risk_factors", table.concat(want, ","), reason)
@@ -74,10 +78,20 @@ end
 function R:risks(opts)
   local factors = self:risk_factors() or {}
   local list = {}
+  -- the assets linked to each risk besides its own (text: ids by spaces)
+  local links = inputs.linked_assets(self)
   local iter = self:rows("risks", opts and opts.asset)
   for row in iter do
     row.ratings = {}
-    for k, name in ipairs(factors) do row.ratings[name] = tonumber(row["r" .. k]) end
+    for k = 1, math.min(#factors, 4) do row.ratings[factors[k]] = tonumber(row["r" .. k]) end
+    -- r5..: one byte each in rx (hex here); 0 is not rated
+    local rx = row.rx or ""
+    for k = 5, #factors do
+      local v = tonumber(rx:sub(2 * k - 9, 2 * k - 8), 16)
+      row.ratings[factors[k]] = v and v > 0 and v or nil
+    end
+    row.rx = nil
+    row.assets = links[row.ref] and table.concat(links[row.ref], " ") or nil
     row.score = row.score and decimal.to_number(tonumber(row.score))
     row.level_rank = tonumber(row.level_rank)
     row.acceptable = row.acceptable and row.acceptable == "1"
@@ -118,7 +132,7 @@ function R:risk_table(opts)
   local rc = C.isms_risks_read(self.db, opts and opts.asset, table_out)
   if rc ~= 0 then return failure(self, rc) end
   local c = ffi.gc(table_out[0], C.isms_risk_table_free)
-  return setmetatable({ c = c, n = tonumber(c.n), factors = self:risk_factors() or {} },
+  return setmetatable({ c = c, n = tonumber(c.n), factors = self:risk_factors() or {}, reg = self },
                       RiskTable)
 end
 
@@ -155,7 +169,9 @@ function RiskTable:asset(id)
            type = risk_method.TYPES[A.type[a]],
            value = bit.band(fl, C.ISMS_ASSET_VALUED) ~= 0 and tonumber(A.value[a]) or nil,
            outsourced = bit.band(fl, C.ISMS_ASSET_OUTSOURCED) ~= 0,
-           group = bit.band(fl, C.ISMS_ASSET_GROUP) ~= 0 }
+           group = bit.band(fl, C.ISMS_ASSET_GROUP) ~= 0,
+           c = A.c[a] > 0 and A.c[a] or nil, i = A.i[a] > 0 and A.i[a] or nil,
+           a = A.a[a] > 0 and A.a[a] or nil }
 end
 
 --- The stored fields of row i that a put overlays: `{ asset, category,
@@ -165,7 +181,7 @@ function RiskTable:stored(i)
   local imp = c.impacts[i]
   local ratings = {}
   for k, name in ipairs(self.factors) do
-    local v = c.ratings[k - 1][i]
+    local v = k <= c.nratings and c.rating[k - 1][i] or 0
     ratings[name] = v > 0 and v or nil
   end
   return { asset = self:asset_id(i), category = risk_method.CATEGORIES[c.category[i]],
@@ -195,7 +211,10 @@ function M.risk_context(row, fields)
   view.obligations = obligation_flags(row.obligations or 0)
   view.asset = { class = row.asset_class, type = row.asset_type,
                  value = tonumber(row.asset_value), outsourced = row.asset_outsourced == "1",
-                 group = row.asset_group == "1" }
+                 group = row.asset_group == "1", C = tonumber(row.asset_c),
+                 I = tonumber(row.asset_i), A = tonumber(row.asset_a) }
+  view.threat = { affects = row.threat_affects,
+                  ratings = inputs.threat_ratings(row.threat_ratings) }
   return view
 end
 
@@ -203,23 +222,18 @@ end
 -- without storing anything.
 -- @param rows risk rows (reg:risks()); their ratings are by factor name
 -- @treturn table { score, rank, acceptable, order (1-based row indices, most urgent first) }
--- isms_risk_cols carries four rating columns (issue #16: more to come).
-local function four_at_most(m)
-  if #m.spec.risk.factors > 4 then
-    error({ msg = ("methodology %s rates risks on %d factors; a register stores ratings on at most "
-      .. "4 (r1..r4) so far: score such a method through the API (m:score, m:explain)")
-      :format(m:name(), #m.spec.risk.factors), code = "INPUT" })
-  end
-end
-
+-- A staged score (not a table) runs as the program of stages over the
+-- risks' inputs (isms.risk.inputs): any number of factors, the asset's
+-- C/I/A, value, class and type, what the threat affects, linked assets.
 function M.evaluate(m, rows)
-  four_at_most(m)
   local n = #rows
   local r = m.spec.risk
+  local staged = inputs.staged(m)
   local cols = ffi.new("isms_risk_cols")
   cols.n = n
   local keep = {}  -- the rating arrays must outlive the C call
   for k, f in ipairs(r.factors) do
+    if k > 4 then break end  -- the table scorer reads four; a program reads rows
     local arr = ffi.new("uint8_t[?]", math.max(n, 1))
     for i = 1, n do
       local v = rows[i].ratings[f.name]
@@ -243,7 +257,21 @@ function M.evaluate(m, rows)
   local score = ffi.new("int64_t[?]", math.max(n, 1))
   local rank = ffi.new("int16_t[?]", math.max(n, 1))
   cols.score, cols.rank = score, rank
-  assert(C.isms_scorer_score(m.scorer, cols) == 0)
+  if staged then
+    local list = {}
+    for i = 1, n do
+      local row = rows[i]
+      list[i] = inputs.row(m, row.ratings, {
+        asset = { c = row.asset_c, i = row.asset_i, a = row.asset_a, value = row.asset_value,
+                  class = row.asset_class, type = row.asset_type },
+        affects = row.threat_affects, threat_ratings = row.threat_ratings,
+        assets = row.linked_assets })
+    end
+    local res = stages.run(r.program, list)
+    for i = 1, n do score[i - 1], rank[i - 1] = res.score[i], res.rank[i] end
+  else
+    assert(C.isms_scorer_score(m.scorer, cols) == 0)
+  end
   -- Predicates run once per distinct risk view, in the sandbox.
   local verdicts
   local has_pred = false
@@ -290,31 +318,49 @@ end
 -- @treturn table `{ n, score (int64_t[n], millionths), rank (int16_t[n], 0 =
 --   unrated), acceptable (uint8_t[n]), level_names (by rank), order(k) }`;
 --   `order(k)` gives the k most urgent rows (0-based) as a uint32_t array
+-- A zeroed result column of n rows (isms_column_alloc: huge pages for a
+-- large one), freed by the garbage collector.
+local function result_column(ctype, n)
+  local bytes = n * ffi.sizeof(ctype)
+  local p = C.isms_column_alloc(bytes)
+  if p == nil then error({ msg = "out of memory for " .. n .. " risks", code = "NOMEM" }) end
+  return ffi.gc(ffi.cast(ctype .. " *", p), C.isms_free)
+end
+
 function M.evaluate_table(m, t)
-  four_at_most(m)
   local r = m.spec.risk
+  local staged = inputs.staged(m)
   local c, n = t.c, t.n
   local N = math.max(n, 1)
   local cols = ffi.new("isms_risk_cols")
   local nc = c.nclasses
   local map = ffi.new("int8_t[?]", math.max(nc, 1))
   for k = 0, nc - 1 do map[k] = r.class_idx[ffi.string(c.class_names[k])] or -1 end
-  local cls = ffi.new("int8_t[?]", N)
+  local cls = result_column("int8_t", N)
   assert(C.isms_risk_table_cols(c, map, cls, cols) == 0)
   local column = {}
   for k, name in ipairs(t.factors) do column[name] = k - 1 end
   local zeros  -- a factor the register does not rate on: every risk unrated
+  -- every factor's column, for the program and the predicates' views
+  local fcols = ffi.new("const uint8_t *[?]", math.max(#r.factors, 1))
   for k, f in ipairs(r.factors) do
-    if column[f.name] then cols.ratings[k - 1] = c.ratings[column[f.name]]
+    local col = column[f.name]
+    if col and col < c.nratings then fcols[k - 1] = c.rating[col]
     else
       zeros = zeros or ffi.new("uint8_t[?]", N)
-      cols.ratings[k - 1] = zeros
+      fcols[k - 1] = zeros
     end
+    if k <= 4 then cols.ratings[k - 1] = fcols[k - 1] end
   end
-  local score = ffi.new("int64_t[?]", N)
-  local rank = ffi.new("int16_t[?]", N)
+  local score = result_column("int64_t", N)
+  local rank = result_column("int16_t", N)
   cols.score, cols.rank = score, rank
-  assert(C.isms_scorer_score(m.scorer, cols) == 0)
+  local staged_keep
+  if staged then
+    staged_keep = inputs.score_table(m, t, t.reg, score, rank)
+  else
+    assert(C.isms_scorer_score(m.scorer, cols) == 0)
+  end
   local has_pred = false
   for _, rule in ipairs(r.rules) do if rule.predicate_bit then has_pred = true end end
   local verdicts
@@ -323,7 +369,7 @@ function M.evaluate_table(m, t)
     local view_of = ffi.new("uint32_t[?]", N)
     local first = ffi.new("uint32_t[?]", N)
     local nviews = ffi.new("size_t[1]")
-    assert(C.isms_risk_table_views(c, cols, #r.factors, view_of, first, nviews) == 0)
+    assert(C.isms_risk_table_views(c, cols, #r.factors, fcols, view_of, first, nviews) == 0)
     local views = {}
     for v = 0, tonumber(nviews[0]) - 1 do
       local i = first[v]
@@ -341,7 +387,7 @@ function M.evaluate_table(m, t)
                   outsourced = bit.band(aflags, C.ISMS_ASSET_OUTSOURCED) ~= 0,
                   group = bit.band(aflags, C.ISMS_ASSET_GROUP) ~= 0 } })
       view.ratings = {}
-      for k, f in ipairs(r.factors) do view.ratings[f.name] = cols.ratings[k - 1][i] end
+      for k, f in ipairs(r.factors) do view.ratings[f.name] = fcols[k - 1][i] end
       views[v + 1] = view
     end
     local bits = risk_view.verdicts(m, views, false)
@@ -354,12 +400,13 @@ function M.evaluate_table(m, t)
     end
     cols.verdicts = verdicts
   end
-  local acc = ffi.new("uint8_t[?]", N)
+  local acc = result_column("uint8_t", N)
   assert(C.isms_scorer_accept(m.scorer, cols, 0, acc) == 0)
   local level_names = {}
   for k, lv in ipairs(r.levels) do level_names[k] = lv.name end
   local res = { n = n, score = score, rank = rank, acceptable = acc,
-                level_names = level_names, _keep = { cols, map, cls, zeros, verdicts, c } }
+                level_names = level_names,
+                _keep = { cols, map, cls, zeros, verdicts, c, fcols, staged_keep } }
   function res.order(k)
     k = math.max(0, math.min(math.floor(k or n), n))
     local out = ffi.new("uint32_t[?]", math.max(k, 1))
@@ -416,7 +463,7 @@ end
 -- Turns an API risk ({asset, threat, ratings = {S = 3}, obligations =
 -- {legal = true}, impacts = {...}, owners = {...}, ...}) into stored fields,
 -- scored under m. Returns fields or nil, reason.
-local KNOWN = { ref = true, ratings = true, impacts = true, obligations = true }
+local KNOWN = { ref = true, ratings = true, impacts = true, obligations = true, assets = true }
 for _, k in ipairs(TEXT_FIELDS) do KNOWN[k] = true end
 
 local function fields_of(m, cols, risk)
@@ -434,6 +481,15 @@ local function fields_of(m, cols, risk)
     local v = risk[k]
     if type(v) == "table" then v = table.concat(v, "; ") end
     if v ~= nil then f[k] = v end
+  end
+  if risk.assets ~= nil then
+    -- the assets linked to the risk besides its own: ids, or one text of them
+    local list = {}
+    local src = type(risk.assets) == "table" and risk.assets or { risk.assets }
+    for _, v in ipairs(src) do
+      for id in tostring(v):gmatch("[^,;%s]+") do list[#list + 1] = id end
+    end
+    f.assets = table.concat(list, " ")
   end
   if risk.decision and risk.decision ~= "" and risk.decision ~= "accept" and
      risk.decision ~= "treat" then
@@ -532,6 +588,17 @@ function M.put_risks(self, list, opts, t)
     if assets[id] == nil then assets[id] = t:asset(id) or false end
     return assets[id] or {}
   end
+  -- what a staged score reads beyond the ratings: the threat's affects,
+  -- the assets linked to the risk
+  local staged = inputs.staged(m)
+  local affects_of, ratings_of, links
+  if staged and (inputs.reads(m, "affects") or inputs.reads(m, "threat_rating")) then
+    affects_of, ratings_of = {}, {}
+    for row in self:query("SELECT id, affects, ratings FROM threats") do
+      affects_of[row.id], ratings_of[row.id] = row.affects, row.ratings
+    end
+  end
+  if staged and inputs.reads(m, "records") then links = inputs.linked_assets(self) end
   local fields, merged = {}, {}
   for k, risk in ipairs(list) do
     local ref = risk.ref
@@ -553,7 +620,24 @@ function M.put_risks(self, list, opts, t)
                   impacts = f.impacts or old.impacts, asset_class = asset.class,
                   asset_type = asset.type, asset_value = asset.value,
                   asset_outsourced = asset.outsourced and "1" or "0",
-                  asset_group = asset.group and "1" or "0" }
+                  asset_group = asset.group and "1" or "0",
+                  asset_c = asset.c, asset_i = asset.i, asset_a = asset.a }
+    if affects_of then
+      local th = f.threat or (i and t:threat(i)) or ""
+      row.threat_affects, row.threat_ratings = affects_of[th], ratings_of[th]
+    end
+    if links then
+      local own = f.asset or old.asset
+      local linked = links[ref] or {}
+      if f.assets then
+        linked = {}
+        for id in f.assets:gmatch("%S+") do linked[#linked + 1] = id end
+      end
+      row.linked_assets = { asset }
+      for _, id in ipairs(linked) do
+        if id ~= own then row.linked_assets[#row.linked_assets + 1] = asset_of(id) end
+      end
+    end
     for name, column in pairs(cols) do
       local v = f[column]
       if v == nil then v = old.ratings[name] end
@@ -671,11 +755,14 @@ function R:generate_risks(name, opts)
   -- Name the catalog's threats and vulnerabilities in the register.
   local ok, e, c = in_batch(self, "catalog " .. cat.name, cat.file, opts.reason, function(rb)
     for _, t in ipairs(cat.threats) do
-      local rc = C.isms_risk_catalog_entry(rb, "threat", t.id, t.class, t.title, cat.name)
+      local rc = C.isms_risk_catalog_entry(rb, "threat", t.id, t.class, t.title, cat.name,
+                                           t.affects and table.concat(t.affects, ",") or nil,
+                                           t.ratings)
       if rc ~= 0 then return failure(self, rc) end
     end
     for _, v in ipairs(cat.vulnerabilities) do
-      local rc = C.isms_risk_catalog_entry(rb, "vulnerability", v.id, nil, v.title, cat.name)
+      local rc = C.isms_risk_catalog_entry(rb, "vulnerability", v.id, nil, v.title, cat.name, nil,
+                                           nil)
       if rc ~= 0 then return failure(self, rc) end
     end
     return true

@@ -23,7 +23,17 @@ end
 M.normalize = normalize
 
 -- This file is isms/store/_paths.lua: the package directory is one up.
-local here = normalize((debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/..")
+-- Loaded from the executable's bytecode (core/host/bytecode.c) its chunk
+-- name is relative (isms/store/_paths.lua); the source it came from is the
+-- one the package path finds.
+local function this_file()
+  local source = debug.getinfo(1, "S").source:match("^@(.*)$") or "."
+  if source:sub(1, 1) ~= "/" and package.searchpath then
+    source = package.searchpath("isms.store._paths", package.path) or source
+  end
+  return source
+end
+local here = normalize((this_file():match("^(.*)/[^/]*$") or ".") .. "/..")
 
 --- The package directory (…/isms).
 M.package_dir = here

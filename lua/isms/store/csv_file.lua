@@ -69,19 +69,27 @@ end
 --- Where the cells of the current row are, as a table field -> "path:
 -- line:col" that formats a position only when one is read (a message
 -- needs a few; an import of thousands of rows would pay for all).
--- column_of: field name -> cell index k.
+-- column_of: field name -> cell index k (the same table for every row of
+-- an import). A row keeps its line at [0] and the column of each cell at
+-- [k]; one metatable per reader and column_of turns a field name into
+-- the text, so a row costs one small table (no closure, which LuaJIT
+-- does not compile, and no pairs()).
 function Reader:positions(column_of)
-  local cols, line = {}, nil
-  for name, k in pairs(column_of) do
-    cols[name] = C.isms_csv_column(self.r, math.min(k, self.n) - 1, self.line_out)
-    line = line or tonumber(self.line_out[0])
+  local mt = self.pos_mt
+  if not mt or self.pos_of ~= column_of then
+    local path, most = self.path, 0
+    for _, k in pairs(column_of) do most = math.max(most, k) end
+    mt = { __index = function(t, name)
+      local k = type(name) == "string" and column_of[name]
+      if k then return ("%s:%d:%d"):format(path, t[0], t[k]) end
+    end }
+    self.pos_mt, self.pos_of, self.pos_most = mt, column_of, most
   end
-  line = line or tonumber(C.isms_csv_line(self.r))
-  local path = self.path
-  return setmetatable({}, { __index = function(_, name)
-    local col = cols[name]
-    if col then return ("%s:%d:%d"):format(path, line, col) end
-  end }), ("%s:%d:1"):format(path, line)
+  local r, n, line_out = self.r, self.n, self.line_out
+  local line = tonumber(C.isms_csv_line(r))
+  local t = { [0] = line }
+  for k = 1, self.pos_most do t[k] = C.isms_csv_column(r, math.min(k, n) - 1, line_out) end
+  return setmetatable(t, mt), ("%s:%d:1"):format(self.path, line)
 end
 
 function Reader:close()

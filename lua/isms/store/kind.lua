@@ -326,6 +326,11 @@ local function preload(coll, rows)
   return out
 end
 
+-- A problem of a write: errs gets { field, reason }. (A function of the
+-- module, not a closure per call: LuaJIT compiles no closure creation, and
+-- prepare runs once per row of an import.)
+local function bad(errs, field, reason) errs[#errs + 1] = { field = field, reason = reason } end
+
 -- Checks one write (values: field -> value as given) against the stored
 -- record; returns an op { id, old, cols, links } or nil and a list of
 -- { field, reason }. mode: "add" (must be new), "set" (must exist),
@@ -335,18 +340,17 @@ end
 local function prepare(coll, values, mode, pending, batch)
   local d, reg = coll.d, coll.reg
   local errs = {}
-  local function bad(field, reason) errs[#errs + 1] = { field = field, reason = reason } end
   local cols, links = {}, {}
   for name, v in pairs(values) do
     local f = d.by_name[name]
     if not f then
       local known = {}
       for _, g in ipairs(d.fields) do known[#known + 1] = g.name end
-      bad(name, ("unknown field; %s has %s"):format(d.plural, table.concat(known, ", ")))
+      bad(errs, name, ("unknown field; %s has %s"):format(d.plural, table.concat(known, ", ")))
     else
       local s, e = fields.check(f, v)
       if s and f.check then s, e = f.check(s, reg) end  -- the kind's own rule for the value
-      if s == nil then bad(name, (e:gsub("^" .. name .. ": ", "")))
+      if s == nil then bad(errs, name, (e:gsub("^" .. name .. ": ", "")))
       elseif f.type == "links" then links[name] = s or {}
       else cols[name] = s end
     end
@@ -388,7 +392,7 @@ local function prepare(coll, values, mode, pending, batch)
   for _, f in ipairs(d.fields) do
     local v = new[f.name]
     if f.required and not refused[f.name] and (values[f.name] ~= nil or not old) then
-      if v == nil or (type(v) == "table" and #v == 0) then bad(f.name, "required") end
+      if v == nil or (type(v) == "table" and #v == 0) then bad(errs, f.name, "required") end
     end
   end
   -- References: to records in the register, or written by this batch.
@@ -406,7 +410,7 @@ local function prepare(coll, values, mode, pending, batch)
           if seen and found then seen[key] = true end
         end
         if not found then
-          bad(f.name, ("no %s '%s' in the register"):format(f.to, t))
+          bad(errs, f.name, ("no %s '%s' in the register"):format(f.to, t))
         end
       end
     end
@@ -415,14 +419,14 @@ local function prepare(coll, values, mode, pending, batch)
   -- date): derive(row, old, reg) -> { field = value } | nil, reason, field.
   if #errs == 0 and d.derive then
     local more, why, wfield = d.derive(typed(d, new), old and typed(d, old) or nil, reg)
-    if why then bad(wfield or "record", why) end
+    if why then bad(errs, wfield or "record", why) end
     for name, v in pairs(more or {}) do
       local f = d.by_name[name]
       if not f or f.type == "links" then
         error(("kind %s: derive gave an unknown column field '%s'"):format(d.kind, name))
       end
       local s, e = fields.check(f, v)
-      if s == nil then bad(name, (e:gsub("^" .. name .. ": ", "")))
+      if s == nil then bad(errs, name, (e:gsub("^" .. name .. ": ", "")))
       else cols[name], new[name] = s, s or nil end
     end
   end
@@ -430,7 +434,7 @@ local function prepare(coll, values, mode, pending, batch)
   if #errs == 0 and d.validate then
     typed_new = typed(d, new)
     local reason, field = d.validate(typed_new, old and typed(d, old) or nil, reg, batch or {})
-    if reason then bad(field or "record", reason) end
+    if reason then bad(errs, field or "record", reason) end
   end
   if #errs > 0 then return nil, errs end
   return { id = id, old = old, cols = cols, links = links, row = typed_new }
@@ -456,7 +460,9 @@ local function write_ops(coll, w, ops)
         end
       end
     end
-    w.put(d.kind, put)
+    -- A record checked as new (prepare read the register) is inserted
+    -- without reading it again.
+    if op.old then w.put(d.kind, put) else w.create(d.kind, put) end
     for rel, list in pairs(op.links) do
       local had = {}
       for _, t in ipairs(op.old and op.old[rel] or {}) do had[t] = true end
@@ -722,18 +728,19 @@ function Records:import_rows(rows, opts)
     end
   end
   -- Pass 1: the rows' ids (references inside the file, duplicates).
-  local pending, first_line = {}, {}
+  local pending, first_at = {}, {}
   for _, row in ipairs(rows) do
     local id = id_of(d, row.values)
     if id then
-      if first_line[id] then
-        report(row.where[d.key[#d.key]] or row.at, d.key[#d.key],
-               ("'%s' is also on %s"):format(id, first_line[id]))
-      else
+      local at = first_at[id]
+      if at then
         -- "line 7" of a CSV, "row 7" of a worksheet (file:Sheet!A7).
-        local line = row.at:match(":(%d+):%d+$")
-        first_line[id] = line and ("line " .. line)
-          or row.at:match("!%u+(%d+)$") and ("row " .. row.at:match("!%u+(%d+)$")) or row.at
+        local line, sheet_row = at:match(":(%d+):%d+$"), at:match("!%u+(%d+)$")
+        report(row.where[d.key[#d.key]] or row.at, d.key[#d.key],
+               ("'%s' is also on %s"):format(id, line and ("line " .. line)
+                 or sheet_row and ("row " .. sheet_row) or at))
+      else
+        first_at[id] = row.at
         pending[id] = true
       end
     end

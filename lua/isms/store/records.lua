@@ -12,22 +12,29 @@ local function failure(reg, rc)
 end
 
 -- Names and values of a field table as C arrays (nil and false -> "", which
--- the store reads as no value; true -> "1").
+-- the store reads as no value; true -> "1"). The arrays are the module's,
+-- reused by every call (a store call takes at most 64 fields; the C side
+-- keeps no pointer past the call); values: the strings they point into,
+-- which the caller keeps alive over the call.
+local NAMES = ffi.new("const char *[64]")
+local VALUES = ffi.new("const char *[64]")
 local function arrays(fields)
-  local names, values = {}, {}
+  local names, values, n = {}, {}, 0
   for k, v in pairs(fields) do
-    names[#names + 1] = k
+    n = n + 1
     if v == true then v = "1" elseif v == false or v == nil then v = "" end
-    values[#values + 1] = tostring(v)
+    names[n], values[n] = k, tostring(v)
   end
-  local n = #names
-  local cn = ffi.new("const char *[?]", math.max(n, 1))
-  local cv = ffi.new("const char *[?]", math.max(n, 1))
+  local cn, cv = NAMES, VALUES
+  if n > 64 then
+    cn, cv = ffi.new("const char *[?]", n), ffi.new("const char *[?]", n)
+  end
   for k = 1, n do cn[k - 1], cv[k - 1] = names[k], values[k] end
-  return n, cn, cv, values  -- values: the caller keeps the strings alive over the call
+  return n, cn, cv, values, names
 end
 
---- Runs fn(w) in one batch. `w.put(kind, fields)` writes a record,
+--- Runs fn(w) in one batch. `w.put(kind, fields)` writes a record
+-- (`w.create` one the caller knows is new),
 -- `w.delete(kind, key fields)` deletes one, `w.fail(message, code)` gives
 -- up; a failing put or delete gives up the same way. The batch commits
 -- when fn returns; on giving up nothing is written and the reason comes
@@ -54,6 +61,8 @@ function M.run(reg, command, reason, fn, source)
     end
   end
   function w.put(kind, fields) call(C.isms_records_put, kind, fields) end
+  -- A put of a record known to be new (not read from the register first).
+  function w.create(kind, fields) call(C.isms_records_create, kind, fields) end
   function w.delete(kind, key) call(C.isms_records_delete, kind, key) end
   local ok, err = pcall(fn, w)
   if not ok then

@@ -1,0 +1,1749 @@
+/*
+** chain.c -- tamper evidence: the register's rows and change batches as
+** one hash chain (docs/tamper-evidence.md).
+**
+** Every row of every register table has a digest: SHA-256 over the
+** table's name and the row's values. Each table keeps the number of its
+** rows and the sum (mod 2^256) of their digests in chain_tables, so that a
+** change of one row moves its table's sum by new digest - old digest,
+** with no need to read the other rows. A preupdate hook sees every
+** INSERT, UPDATE and DELETE of the connection (triggers' and REPLACE's
+** included; with a preupdate hook installed SQLite does not take its
+** truncate shortcut for DELETE without WHERE) and moves the sums in
+** memory; at commit (isms__commit) the write is settled: the touched
+** rows' fingerprints go to chain_rows, the sums to chain_tables, and one
+** link is appended to chain_links whose hash covers the previous link,
+** the rows this write touched (the change batch, its change_log rows and
+** the records, as they are after it) and the digest of every table's sum.
+** A commit with unsettled changes is refused by the commit hook, so a
+** write path that forgets to settle fails instead of leaving a gap.
+**
+** isms_verify recomputes every row's digest, each table's sum against
+** chain_tables, chain_tables against the head link and every link against
+** its predecessor; where a table's sum is off it names the rows, through
+** the fingerprints in chain_rows (inserted, edited, deleted).
+*/
+/* The preupdate interface is declared only when asked for; Debian's
+** SQLite is built with it (install-deps.sh checks PRAGMA compile_options). */
+#define SQLITE_ENABLE_PREUPDATE_HOOK 1
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "isms_internal.h"
+
+enum { DIGEST = 32, MAXPK = 16 };
+
+/* The chain's own tables: never hashed into themselves. */
+static int chain_own(const char *name) {
+  return strcmp(name, "chain_tables") == 0 || strcmp(name, "chain_rows") == 0 ||
+         strcmp(name, "chain_links") == 0;
+}
+
+/* =========================================================== the registry */
+
+typedef struct ctable {
+  char *name;
+  char *sql;           /* its CREATE statement: a change means re-hash it */
+  int id;              /* chain_tables.id */
+  int rowid;           /* 1: a rowid table (the key is the rowid) */
+  int ipk;             /* the INTEGER PRIMARY KEY column, or -1 */
+  int npk, pk[MAXPK];  /* WITHOUT ROWID: the primary key's columns, in key order */
+  int ncols;
+  char **cols;
+  unsigned char *dflt;         /* per column: 1 = it has a non-NULL DEFAULT */
+  int touched, rescan, seen;
+  int64_t nrows;                /* rows at the last settle (chain_tables) */
+  int64_t txops;                /* rows this write has changed so far */
+  int64_t drows;                /* rows added in this write */
+  uint64_t dsum[4];             /* sum of digests added (mod 2^256) in this write */
+} ctable;
+
+typedef struct pend {
+  uint32_t t;          /* registry index */
+  uint8_t del;         /* 1: the row is gone */
+  uint8_t ktype;       /* 'i' integer key in ival; 't' text, 'b' blob at koff */
+  uint32_t klen;
+  int64_t ival;
+  size_t koff;
+  int64_t fp;          /* first 8 bytes of the digest */
+} pend;
+
+struct isms__chain {
+  int ready, settling, broken;
+  int loaded;                  /* the registry is read (isms__chain_begin) */
+  int txn_schema, txn_user;    /* schema_version and user_version at isms__begin */
+  int schema;                  /* PRAGMA schema_version the registry was read at */
+  ctable *t;
+  int nt;
+  int last;                    /* registry index the hook used last */
+  char **unknown;              /* tables written that the registry lacks */
+  int nunknown;
+  EVP_MD_CTX *md;
+  EVP_MD *sha;                 /* SHA-256, fetched once: an implicit fetch per
+                               ** row (EVP_sha256()) costs a lock and a lookup */
+  unsigned char *buf;          /* a row's canonical bytes */
+  size_t nbuf, capbuf;
+  unsigned char *kbuf;         /* a key's canonical bytes */
+  size_t nkbuf, capkbuf;
+  pend *p;
+  size_t np, capp;
+  unsigned char *keys;         /* text and blob keys of the pending rows */
+  size_t nkeys, capkeys;
+  sqlite3_stmt *st_put, *st_putn, *st_del;
+};
+
+static void table_free(ctable *t) {
+  free(t->name);
+  free(t->sql);
+  for (int c = 0; c < t->ncols; c++) free(t->cols[c]);
+  free(t->cols);
+  free(t->dflt);
+}
+
+static void registry_free(isms__chain *ch) {
+  for (int k = 0; k < ch->nt; k++) table_free(&ch->t[k]);
+  free(ch->t);
+  ch->t = NULL;
+  ch->nt = 0;
+  ch->last = -1;
+}
+
+static void unknown_clear(isms__chain *ch) {
+  for (int k = 0; k < ch->nunknown; k++) free(ch->unknown[k]);
+  free(ch->unknown);
+  ch->unknown = NULL;
+  ch->nunknown = 0;
+}
+
+/* Forgets what the current write did (rollback, or settled). */
+static void pending_clear(isms__chain *ch) {
+  ch->np = 0;
+  ch->nkeys = 0;
+  ch->broken = 0;
+  for (int k = 0; k < ch->nt; k++) {
+    ctable *t = &ch->t[k];
+    t->touched = t->rescan = 0;
+    t->drows = t->txops = 0;
+    memset(t->dsum, 0, sizeof t->dsum);
+  }
+  unknown_clear(ch);
+}
+
+void isms__chain_free(isms_db *db) {
+  isms__chain *ch = db->chain;
+  if (!ch) return;
+  unknown_clear(ch);
+  registry_free(ch);
+  sqlite3_finalize(ch->st_put);
+  sqlite3_finalize(ch->st_putn);
+  sqlite3_finalize(ch->st_del);
+  EVP_MD_CTX_free(ch->md);
+  EVP_MD_free(ch->sha);
+  free(ch->buf);
+  free(ch->kbuf);
+  free(ch->p);
+  free(ch->keys);
+  free(ch);
+  db->chain = NULL;
+}
+
+static char *dup(const char *s) {
+  if (!s) s = "";
+  size_t n = strlen(s) + 1;
+  char *d = malloc(n);
+  if (d) memcpy(d, s, n);
+  return d;
+}
+
+static int find_table(const isms__chain *ch, const char *name) {
+  for (int k = 0; k < ch->nt; k++)
+    if (strcmp(ch->t[k].name, name) == 0) return k;
+  return -1;
+}
+
+/* Columns, primary key and kind of one table, into t (name and sql set). */
+static int describe(sqlite3 *s, ctable *t) {
+  sqlite3_stmt *q;
+  t->ipk = -1;
+  if (sqlite3_prepare_v2(s, "SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?1",
+                         -1, &q, NULL) != SQLITE_OK)
+    return ISMS_STORAGE;
+  sqlite3_bind_text(q, 1, t->name, -1, SQLITE_STATIC);
+  t->rowid = sqlite3_step(q) == SQLITE_ROW ? !sqlite3_column_int(q, 0) : 1;
+  sqlite3_finalize(q);
+  if (sqlite3_prepare_v2(s, "SELECT name, type, pk, dflt_value IS NOT NULL AND"
+                            " upper(dflt_value) <> 'NULL' FROM pragma_table_info(?1) ORDER BY cid", -1,
+                         &q, NULL) != SQLITE_OK)
+    return ISMS_STORAGE;
+  sqlite3_bind_text(q, 1, t->name, -1, SQLITE_STATIC);
+  int cap = 0, rc = ISMS_OK, pks = 0, pkcol = -1;
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    if (t->ncols == cap) {
+      cap = cap ? 2 * cap : 16;
+      char **c = realloc(t->cols, (size_t)cap * sizeof *c);
+      if (c) t->cols = c;
+      unsigned char *d = c ? realloc(t->dflt, (size_t)cap) : NULL;
+      if (d) t->dflt = d;
+      if (!c || !d) { rc = ISMS_NOMEM; break; }
+    }
+    t->dflt[t->ncols] = (unsigned char)sqlite3_column_int(q, 3);
+    int col = t->ncols;
+    if (!(t->cols[col] = dup((const char *)sqlite3_column_text(q, 0)))) { rc = ISMS_NOMEM; break; }
+    t->ncols++;
+    int pk = sqlite3_column_int(q, 2);
+    if (pk > 0) {
+      pks++;
+      pkcol = col;
+      if (pk <= MAXPK) t->pk[pk - 1] = col;
+      if (pk > t->npk) t->npk = pk;
+    }
+    const char *type = (const char *)sqlite3_column_text(q, 1);
+    if (pk == 1 && type && sqlite3_stricmp(type, "INTEGER") == 0) t->ipk = col;
+  }
+  sqlite3_finalize(q);
+  if (rc) return rc;
+  if (!t->rowid && (t->npk < 1 || t->npk > MAXPK)) return ISMS_SCHEMA;
+  /* Only a single-column INTEGER PRIMARY KEY is the rowid itself. */
+  if (!t->rowid || pks != 1) t->ipk = -1;
+  (void)pkcol;
+  return ISMS_OK;
+}
+
+/* Reads the register's tables (all but SQLite's and the chain's own) and
+** their chain ids into a new registry. */
+static int registry_load(isms_db *db) {
+  isms__chain *ch = db->chain;
+  sqlite3_stmt *q;
+  registry_free(ch);
+  const char *sql =
+      "SELECT m.name, m.sql, c.id, c.rows FROM sqlite_master m"
+      " LEFT JOIN chain_tables c ON c.name = m.name"
+      " WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+      " AND m.name NOT IN ('chain_tables', 'chain_rows', 'chain_links') ORDER BY m.name";
+  if (sqlite3_prepare_v2(db->sql, sql, -1, &q, NULL) != SQLITE_OK)
+    return isms__fail_sql(db, "reading the register's tables");
+  int cap = 0, rc = ISMS_OK;
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    if (ch->nt == cap) {
+      cap = cap ? 2 * cap : 64;
+      ctable *n = realloc(ch->t, (size_t)cap * sizeof *n);
+      if (!n) { rc = ISMS_NOMEM; break; }
+      ch->t = n;
+    }
+    ctable *t = &ch->t[ch->nt];
+    memset(t, 0, sizeof *t);
+    ch->nt++;
+    t->name = dup((const char *)sqlite3_column_text(q, 0));
+    t->sql = dup((const char *)sqlite3_column_text(q, 1));
+    t->id = sqlite3_column_type(q, 2) == SQLITE_NULL ? 0 : sqlite3_column_int(q, 2);
+    t->nrows = sqlite3_column_int64(q, 3);
+    if (!t->name || !t->sql) { rc = ISMS_NOMEM; break; }
+  }
+  sqlite3_finalize(q);
+  for (int k = 0; !rc && k < ch->nt; k++) rc = describe(db->sql, &ch->t[k]);
+  if (rc == ISMS_NOMEM) return isms__fail(db, rc, "out of memory reading the register's tables");
+  if (rc) return isms__fail(db, rc, "cannot describe the register's tables for the hash chain");
+  return ISMS_OK;
+}
+
+/* ====================================================== canonical rows */
+
+static int grow(unsigned char **b, size_t *cap, size_t need) {
+  if (need <= *cap) return 0;
+  size_t c = *cap ? *cap : 256;
+  while (c < need) c *= 2;
+  unsigned char *n = realloc(*b, c);
+  if (!n) return -1;
+  *b = n;
+  *cap = c;
+  return 0;
+}
+
+static void put64(unsigned char *p, uint64_t v) {
+  for (int k = 0; k < 8; k++) p[k] = (unsigned char)(v >> (8 * k));
+}
+
+/* Appends one value: a type tag and its bytes. An integral real is
+** written as the integer: SQLite stores 3.0 in a REAL column as the
+** integer 3 and reads it back as 3.0, so the two must hash alike. */
+static int put_value(unsigned char **b, size_t *n, size_t *cap, sqlite3_value *v) {
+  int type = v ? sqlite3_value_type(v) : SQLITE_NULL;
+  if (type == SQLITE_FLOAT) {
+    double d = sqlite3_value_double(v);
+    if (d >= -9.2e18 && d <= 9.2e18 && d == (double)(int64_t)d) {
+      if (grow(b, cap, *n + 9)) return -1;
+      (*b)[(*n)++] = 'i';
+      put64(*b + *n, (uint64_t)(int64_t)d);
+      *n += 8;
+      return 0;
+    }
+    uint64_t bits;
+    memcpy(&bits, &d, 8);
+    if (grow(b, cap, *n + 9)) return -1;
+    (*b)[(*n)++] = 'f';
+    put64(*b + *n, bits);
+    *n += 8;
+    return 0;
+  }
+  if (type == SQLITE_INTEGER) {
+    if (grow(b, cap, *n + 9)) return -1;
+    (*b)[(*n)++] = 'i';
+    put64(*b + *n, (uint64_t)sqlite3_value_int64(v));
+    *n += 8;
+    return 0;
+  }
+  if (type == SQLITE_NULL) {
+    if (grow(b, cap, *n + 1)) return -1;
+    (*b)[(*n)++] = 'n';
+    return 0;
+  }
+  const void *p = type == SQLITE_TEXT ? (const void *)sqlite3_value_text(v) : sqlite3_value_blob(v);
+  size_t len = (size_t)sqlite3_value_bytes(v);
+  if (grow(b, cap, *n + 5 + len)) return -1;
+  (*b)[(*n)++] = type == SQLITE_TEXT ? 't' : 'b';
+  for (int k = 0; k < 4; k++) (*b)[(*n)++] = (unsigned char)(len >> (8 * k));
+  if (len) memcpy(*b + *n, p, len);
+  *n += len;
+  return 0;
+}
+
+static void put_int(unsigned char **b, size_t *n, int64_t v) {
+  (*b)[(*n)++] = 'i';
+  put64(*b + *n, (uint64_t)v);
+  *n += 8;
+}
+
+/* Where a row's values come from: the old or new side of the preupdate
+** hook, or a statement's columns (offset by one for the rowid). */
+typedef struct source {
+  sqlite3 *s;
+  sqlite3_stmt *st;   /* NULL: the preupdate hook */
+  int old;            /* hook: 1 = old values */
+  int off;            /* statement: first value column */
+} source;
+
+static sqlite3_value *value_at(const source *src, int col) {
+  sqlite3_value *v = NULL;
+  if (src->st) return sqlite3_column_value(src->st, src->off + col);
+  if (src->old)
+    sqlite3_preupdate_old(src->s, col, &v);
+  else
+    sqlite3_preupdate_new(src->s, col, &v);
+  return v;
+}
+
+/* A row's canonical bytes (name, rowid, values) appended to *b. ncols is
+** the row's column count (the hook's may differ from the registry's while
+** a migration alters a table; such a table is re-hashed at settle). */
+static int row_bytes(const ctable *t, const source *src, int ncols, int64_t rowid,
+                     unsigned char **b, size_t *n, size_t *cap) {
+  size_t nl = strlen(t->name);
+  if (grow(b, cap, *n + nl + 1 + 9)) return -1;
+  memcpy(*b + *n, t->name, nl + 1);
+  *n += nl + 1;
+  if (t->rowid) put_int(b, n, rowid);
+  for (int c = 0; c < ncols; c++) {
+    if (c == t->ipk) {
+      if (grow(b, cap, *n + 9)) return -1;
+      put_int(b, n, rowid);
+    } else if (put_value(b, n, cap, value_at(src, c))) {
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static int sha256(EVP_MD_CTX *ctx, const EVP_MD *sha, const void *p, size_t n,
+                  unsigned char md[DIGEST]) {
+  unsigned len = 0;
+  return EVP_DigestInit_ex2(ctx, sha, NULL) && EVP_DigestUpdate(ctx, p, n) &&
+                 EVP_DigestFinal_ex(ctx, md, &len)
+             ? 0
+             : -1;
+}
+
+/* The row's digest: SHA-256 of its canonical bytes. */
+static int row_digest(isms__chain *ch, const ctable *t, const source *src, int ncols,
+                      int64_t rowid, unsigned char md[DIGEST]) {
+  ch->nbuf = 0;
+  if (row_bytes(t, src, ncols, rowid, &ch->buf, &ch->nbuf, &ch->capbuf)) return -1;
+  return sha256(ch->md, ch->sha, ch->buf, ch->nbuf, md);
+}
+
+/* A WITHOUT ROWID row's key: its one primary-key value as it is ('i' or
+** 't'), or the canonical bytes of all of them ('b'). Into ch->kbuf. */
+static int row_key(isms__chain *ch, const ctable *t, const source *src, uint8_t *ktype,
+                   int64_t *ival) {
+  ch->nkbuf = 0;
+  if (t->npk == 1) {
+    sqlite3_value *v = value_at(src, t->pk[0]);
+    int type = v ? sqlite3_value_type(v) : SQLITE_NULL;
+    if (type == SQLITE_INTEGER) {
+      *ktype = 'i';
+      *ival = sqlite3_value_int64(v);
+      return 0;
+    }
+    if (type == SQLITE_TEXT) {
+      size_t len = (size_t)sqlite3_value_bytes(v);
+      if (grow(&ch->kbuf, &ch->capkbuf, len + 1)) return -1;
+      memcpy(ch->kbuf, sqlite3_value_text(v), len);
+      ch->nkbuf = len;
+      *ktype = 't';
+      return 0;
+    }
+  }
+  for (int k = 0; k < t->npk; k++)
+    if (put_value(&ch->kbuf, &ch->nkbuf, &ch->capkbuf, value_at(src, t->pk[k]))) return -1;
+  *ktype = 'b';
+  return 0;
+}
+
+static int64_t fingerprint(const unsigned char md[DIGEST]) {
+  uint64_t v = 0;
+  for (int k = 0; k < 8; k++) v |= (uint64_t)md[k] << (8 * k);
+  return (int64_t)v;
+}
+
+static void sum_add(uint64_t s[4], const unsigned char md[DIGEST]) {
+  unsigned __int128 carry = 0;
+  for (int w = 0; w < 4; w++) {
+    uint64_t x = 0;
+    for (int k = 0; k < 8; k++) x |= (uint64_t)md[8 * w + k] << (8 * k);
+    carry += (unsigned __int128)s[w] + x;
+    s[w] = (uint64_t)carry;
+    carry >>= 64;
+  }
+}
+
+static void sum_sub(uint64_t s[4], const unsigned char md[DIGEST]) {
+  uint64_t borrow = 0;
+  for (int w = 0; w < 4; w++) {
+    uint64_t x = 0;
+    for (int k = 0; k < 8; k++) x |= (uint64_t)md[8 * w + k] << (8 * k);
+    uint64_t r = s[w] - x - borrow;
+    borrow = (s[w] < x || (s[w] == x && borrow)) ? 1 : 0;
+    s[w] = r;
+  }
+}
+
+static void sum_to_bytes(const uint64_t s[4], unsigned char out[DIGEST]) {
+  for (int w = 0; w < 4; w++) put64(out + 8 * w, s[w]);
+}
+
+static void sum_from_bytes(uint64_t s[4], const void *blob, int n) {
+  memset(s, 0, 4 * sizeof *s);
+  if (n != DIGEST) return;
+  const unsigned char *b = blob;
+  for (int w = 0; w < 4; w++) {
+    s[w] = 0;
+    for (int k = 0; k < 8; k++) s[w] |= (uint64_t)b[8 * w + k] << (8 * k);
+  }
+}
+
+/* ================================================================ hook */
+
+static int pend_push(isms__chain *ch, int t, int del, uint8_t ktype, int64_t ival,
+                     const unsigned char *key, size_t klen, int64_t fp) {
+  if (ch->np == ch->capp) {
+    size_t c = ch->capp ? 2 * ch->capp : 1024;
+    pend *n = realloc(ch->p, c * sizeof *n);
+    if (!n) return -1;
+    ch->p = n;
+    ch->capp = c;
+  }
+  pend *e = &ch->p[ch->np];
+  e->t = (uint32_t)t;
+  e->del = (uint8_t)del;
+  e->ktype = ktype;
+  e->ival = ival;
+  e->klen = (uint32_t)klen;
+  e->koff = ch->nkeys;
+  e->fp = fp;
+  if (ktype != 'i') {
+    if (grow(&ch->keys, &ch->capkeys, ch->nkeys + klen)) return -1;
+    if (klen) memcpy(ch->keys + ch->nkeys, key, klen);
+    ch->nkeys += klen;
+  }
+  ch->np++;
+  return 0;
+}
+
+static void note_unknown(isms__chain *ch, const char *name) {
+  for (int k = 0; k < ch->nunknown; k++)
+    if (strcmp(ch->unknown[k], name) == 0) return;
+  char **n = realloc(ch->unknown, (size_t)(ch->nunknown + 1) * sizeof *n);
+  char *d = dup(name);
+  if (!n || !d) {
+    free(d);
+    if (n) ch->unknown = n;
+    ch->broken = 1;
+    return;
+  }
+  ch->unknown = n;
+  ch->unknown[ch->nunknown++] = d;
+}
+
+enum { BULK_MIN = 20000 };
+
+static void on_preupdate(void *arg, sqlite3 *s, int op, const char *zdb, const char *zname,
+                         sqlite3_int64 k1, sqlite3_int64 k2) {
+  isms__chain *ch = arg;
+  if (ch->settling || strcmp(zdb, "main") != 0) return;
+  int ti = ch->last;
+  if (ti < 0 || strcmp(ch->t[ti].name, zname) != 0) {
+    ti = find_table(ch, zname);
+    if (ti < 0) {
+      if (!chain_own(zname)) note_unknown(ch, zname);
+      return;
+    }
+    ch->last = ti;
+  }
+  ctable *t = &ch->t[ti];
+  t->touched = 1;
+  if (t->rescan) return;  /* hashed whole at settle */
+  /* A write that changes a large part of a table (an import, a
+  ** re-valuation, risks generate or score) has the table hashed whole at
+  ** settle instead: one read in key order costs less than the hook's work
+  ** per row, and the rows need not be kept until then. */
+  if (++t->txops > BULK_MIN && t->txops > t->nrows / 4) {
+    t->rescan = 1;
+    return;
+  }
+  int ncols = sqlite3_preupdate_count(s);
+  unsigned char md[DIGEST];
+  uint8_t ktype = 'i';
+  int64_t ival = 0;
+  if (op == SQLITE_DELETE || op == SQLITE_UPDATE) {
+    source src = {s, NULL, 1, 0};
+    if (row_digest(ch, t, &src, ncols, k1, md)) goto broken;
+    sum_sub(t->dsum, md);
+    t->drows--;
+    if (op == SQLITE_DELETE) {
+      if (t->rowid) ival = k1;
+      else if (row_key(ch, t, &src, &ktype, &ival)) goto broken;
+      if (pend_push(ch, ti, 1, ktype, ival, ch->kbuf, ch->nkbuf, 0)) goto broken;
+      return;
+    }
+    /* An UPDATE that moves the key leaves no row at the old key. */
+    if (t->rowid) {
+      if (k1 != k2 && pend_push(ch, ti, 1, 'i', k1, NULL, 0, 0)) goto broken;
+    } else {
+      if (row_key(ch, t, &src, &ktype, &ival)) goto broken;
+      uint8_t ot = ktype;
+      int64_t oi = ival;
+      size_t on = ch->nkbuf;
+      unsigned char *ok = NULL;
+      if (on) {
+        if (!(ok = malloc(on))) goto broken;
+        memcpy(ok, ch->kbuf, on);
+      }
+      source nsrc = {s, NULL, 0, 0};
+      int moved = 0;
+      if (row_key(ch, t, &nsrc, &ktype, &ival)) {
+        free(ok);
+        goto broken;
+      }
+      moved = ot != ktype || (ot == 'i' ? oi != ival
+                                        : on != ch->nkbuf || (on && memcmp(ok, ch->kbuf, on)));
+      int bad = moved && pend_push(ch, ti, 1, ot, oi, ok, on, 0);
+      free(ok);
+      if (bad) goto broken;
+    }
+  }
+  {
+    source src = {s, NULL, 0, 0};
+    if (row_digest(ch, t, &src, ncols, k2, md)) goto broken;
+    sum_add(t->dsum, md);
+    t->drows++;
+    if (t->rowid) {
+      ktype = 'i';
+      ival = k2;
+      ch->nkbuf = 0;
+    } else if (row_key(ch, t, &src, &ktype, &ival)) {
+      goto broken;
+    }
+    if (pend_push(ch, ti, 0, ktype, ival, ch->kbuf, ch->nkbuf, fingerprint(md))) goto broken;
+  }
+  return;
+broken:
+  ch->broken = 1;  /* settle refuses the commit */
+}
+
+/* A commit with changes that were never settled (a write path that did
+** not go through isms__commit) is turned into a rollback. */
+static int on_commit(void *arg) {
+  isms__chain *ch = arg;
+  if (ch->settling) return 0;
+  return ch->np || ch->nunknown || ch->broken;
+}
+
+static void on_rollback(void *arg) { pending_clear(arg); }
+
+/* ============================================================== settling */
+
+static int bind_key(sqlite3_stmt *st, int col, uint8_t ktype, int64_t ival, const void *key,
+                    size_t klen) {
+  if (ktype == 'i') return sqlite3_bind_int64(st, col, ival);
+  if (ktype == 't') return sqlite3_bind_text(st, col, klen ? key : "", (int)klen, SQLITE_STATIC);
+  return sqlite3_bind_blob(st, col, klen ? key : "", (int)klen, SQLITE_STATIC);
+}
+
+static int prepare(isms_db *db, sqlite3_stmt **st, const char *sql) {
+  if (*st) return ISMS_OK;
+  if (sqlite3_prepare_v3(db->sql, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+    return isms__fail_sql(db, "writing the hash chain");
+  return ISMS_OK;
+}
+
+static int step_done(isms_db *db, sqlite3_stmt *st, const char *what) {
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  return rc == SQLITE_DONE ? ISMS_OK : isms__fail_sql(db, what);
+}
+
+enum { PUT_ROWS = 64 };
+
+/* The statement that writes PUT_ROWS rows of chain_rows at once. */
+static int prepare_putn(isms_db *db) {
+  isms__chain *ch = db->chain;
+  if (ch->st_putn) return ISMS_OK;
+  char sql[64 + PUT_ROWS * 12];
+  int n = snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO chain_rows(tbl, key, fp) VALUES ");
+  for (int k = 0; k < PUT_ROWS; k++) n += snprintf(sql + n, sizeof sql - (size_t)n, "%s(?,?,?)", k ? "," : "");
+  return prepare(db, &ch->st_putn, sql);
+}
+
+/* Writes rows of chain_rows: n of them (PUT_ROWS in one statement, fewer
+** one by one). */
+static int put_rows(isms_db *db, const pend *const *rows, size_t n) {
+  isms__chain *ch = db->chain;
+  sqlite3_stmt *st = n == PUT_ROWS ? ch->st_putn : ch->st_put;
+  int rc = ISMS_OK;
+  for (size_t k = 0; !rc && k < n; k++) {
+    const pend *p = rows[k];
+    int b = st == ch->st_putn ? 3 * (int)k : 0;
+    sqlite3_bind_int(st, b + 1, ch->t[p->t].id);
+    bind_key(st, b + 2, p->ktype, p->ival, ch->keys + p->koff, p->klen);
+    sqlite3_bind_int64(st, b + 3, p->fp);
+    if (st == ch->st_put) rc = step_done(db, st, "writing the hash chain");
+  }
+  if (!rc && st == ch->st_putn) rc = step_done(db, st, "writing the hash chain");
+  return rc;
+}
+
+/* A table's chain id, given one if it has none yet. */
+static int table_id(isms_db *db, ctable *t) {
+  if (t->id) return ISMS_OK;
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(db->sql,
+                         "INSERT INTO chain_tables(name, id, rows, sum) VALUES(?1,"
+                         " (SELECT coalesce(max(id), 0) + 1 FROM chain_tables), 0, zeroblob(32))"
+                         " RETURNING id",
+                         -1, &q, NULL) != SQLITE_OK)
+    return isms__fail_sql(db, "writing the hash chain");
+  sqlite3_bind_text(q, 1, t->name, -1, SQLITE_STATIC);
+  int s = sqlite3_step(q);
+  if (s == SQLITE_ROW) t->id = sqlite3_column_int(q, 0);
+  while (s == SQLITE_ROW) s = sqlite3_step(q);
+  sqlite3_finalize(q);
+  return s == SQLITE_DONE ? ISMS_OK : isms__fail_sql(db, "writing the hash chain");
+}
+
+/* The statement that reads a table whole for hashing: the rowid first
+** (rowid tables), then every column in order. */
+static char *scan_sql(const ctable *t) {
+  size_t n = strlen(t->name);
+  char *sql = malloc(2 * n + 64);
+  if (!sql) return NULL;
+  char *q = sql + sprintf(sql, "SELECT %s* FROM main.\"", t->rowid ? "_rowid_, " : "");
+  for (const char *p = t->name; *p; p++) {
+    if (*p == '"') *q++ = '"';
+    *q++ = *p;
+  }
+  strcpy(q, "\"");
+  return sql;
+}
+
+/* Hashes table t whole: its chain_rows again, its rows and sum. */
+static int rescan(isms_db *db, ctable *t) {
+  isms__chain *ch = db->chain;
+  int rc = table_id(db, t);
+  if (rc) return rc;
+  sqlite3_stmt *del;
+  if (sqlite3_prepare_v2(db->sql, "DELETE FROM chain_rows WHERE tbl = ?1", -1, &del, NULL) !=
+      SQLITE_OK)
+    return isms__fail_sql(db, "writing the hash chain");
+  sqlite3_bind_int(del, 1, t->id);
+  rc = sqlite3_step(del) == SQLITE_DONE ? ISMS_OK : isms__fail_sql(db, "writing the hash chain");
+  sqlite3_finalize(del);
+  if (rc) return rc;
+  if ((rc = prepare(db, &ch->st_put,
+                    "INSERT OR REPLACE INTO chain_rows(tbl, key, fp) VALUES(?1, ?2, ?3)")) ||
+      (rc = prepare_putn(db)))
+    return rc;
+  char *sql = scan_sql(t);
+  sqlite3_stmt *q = NULL;
+  if (!sql) return isms__fail(db, ISMS_NOMEM, "out of memory");
+  if (sqlite3_prepare_v2(db->sql, sql, -1, &q, NULL) != SQLITE_OK) {
+    free(sql);
+    return isms__fail_sql(db, "reading a table for the hash chain");
+  }
+  free(sql);
+  uint64_t sum[4] = {0, 0, 0, 0};
+  int64_t rows = 0;
+  int s = SQLITE_DONE;
+  source src = {db->sql, q, 0, t->rowid ? 1 : 0};
+  unsigned char md[DIGEST];
+  /* The rows' fingerprints go out PUT_ROWS at a time, as settle's do; their
+  ** keys are copied, as the scan's own change at each step. */
+  pend batch[PUT_ROWS];
+  const pend *ptr[PUT_ROWS];
+  size_t nb = 0;
+  unsigned char *keys = ch->keys;  /* the pending keys' buffer is free at settle */
+  size_t nkeys = 0, capkeys = ch->capkeys;
+  for (size_t k = 0; k < PUT_ROWS; k++) ptr[k] = &batch[k];
+  while (!rc && (s = sqlite3_step(q)) == SQLITE_ROW) {
+    int64_t rowid = t->rowid ? sqlite3_column_int64(q, 0) : 0;
+    uint8_t ktype = 'i';
+    int64_t ival = rowid;
+    ch->nkbuf = 0;
+    if (row_digest(ch, t, &src, t->ncols, rowid, md) ||
+        (!t->rowid && row_key(ch, t, &src, &ktype, &ival)) ||
+        grow(&keys, &capkeys, nkeys + ch->nkbuf + 1)) {
+      rc = isms__fail(db, ISMS_NOMEM, "out of memory hashing %s", t->name);
+      break;
+    }
+    sum_add(sum, md);
+    rows++;
+    pend *p = &batch[nb++];
+    p->t = (uint32_t)(t - ch->t);
+    p->ktype = ktype;
+    p->ival = ival;
+    p->koff = nkeys;
+    p->klen = ktype == 'i' ? 0 : (uint32_t)ch->nkbuf;
+    p->fp = fingerprint(md);
+    if (p->klen) memcpy(keys + nkeys, ch->kbuf, p->klen);
+    nkeys += p->klen;
+    if (nb == PUT_ROWS) {
+      ch->keys = keys;
+      ch->capkeys = capkeys;
+      rc = put_rows(db, ptr, nb);
+      nb = nkeys = 0;
+    }
+  }
+  ch->keys = keys;
+  ch->capkeys = capkeys;
+  if (!rc && nb) rc = put_rows(db, ptr, nb);
+  if (!rc && s != SQLITE_DONE) rc = isms__fail_sql(db, "reading a table for the hash chain");
+  sqlite3_finalize(q);
+  if (rc) return rc;
+  t->nrows = rows;
+  unsigned char b[DIGEST];
+  sum_to_bytes(sum, b);
+  if (sqlite3_prepare_v2(db->sql, "UPDATE chain_tables SET rows = ?2, sum = ?3 WHERE id = ?1", -1,
+                         &q, NULL) != SQLITE_OK)
+    return isms__fail_sql(db, "writing the hash chain");
+  sqlite3_bind_int(q, 1, t->id);
+  sqlite3_bind_int64(q, 2, rows);
+  sqlite3_bind_blob(q, 3, b, DIGEST, SQLITE_STATIC);
+  rc = sqlite3_step(q) == SQLITE_DONE ? ISMS_OK : isms__fail_sql(db, "writing the hash chain");
+  sqlite3_finalize(q);
+  return rc;
+}
+
+/* The digest of chain_tables as stored: every table's name, rows and sum,
+** in name order. The head link carries it. */
+static int state_digest(sqlite3 *s, EVP_MD_CTX *md, unsigned char out[DIGEST]) {
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(s, "SELECT name, rows, sum FROM chain_tables ORDER BY name", -1, &q,
+                         NULL) != SQLITE_OK)
+    return -1;
+  int ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL), st;
+  while (ok && (st = sqlite3_step(q)) == SQLITE_ROW) {
+    unsigned char r[8];
+    put64(r, (uint64_t)sqlite3_column_int64(q, 1));
+    ok = EVP_DigestUpdate(md, sqlite3_column_text(q, 0), (size_t)sqlite3_column_bytes(q, 0) + 1) &&
+         EVP_DigestUpdate(md, r, 8);
+    unsigned char sum[DIGEST] = {0};
+    if (sqlite3_column_bytes(q, 2) == DIGEST) memcpy(sum, sqlite3_column_blob(q, 2), DIGEST);
+    ok = ok && EVP_DigestUpdate(md, sum, DIGEST);
+  }
+  sqlite3_finalize(q);
+  unsigned len;
+  if (!ok || st != SQLITE_DONE || !EVP_DigestFinal_ex(md, out, &len)) return -1;
+  return 0;
+}
+
+/* One link's hash: its predecessor's and every field of its own. */
+typedef struct link {
+  int64_t seq, first, last;
+  char at[40];
+  char note[64];
+  unsigned char delta[DIGEST], state[DIGEST], prev[DIGEST], hash[DIGEST];
+} link;
+
+static int link_hash(EVP_MD_CTX *md, const link *l, unsigned char out[DIGEST]) {
+  unsigned char n[24];
+  put64(n, (uint64_t)l->seq);
+  put64(n + 8, (uint64_t)l->first);
+  put64(n + 16, (uint64_t)l->last);
+  unsigned len;
+  return EVP_DigestInit_ex(md, EVP_sha256(), NULL) &&
+                 EVP_DigestUpdate(md, "isms chain 1", 13) &&
+                 EVP_DigestUpdate(md, l->prev, DIGEST) && EVP_DigestUpdate(md, n, sizeof n) &&
+                 EVP_DigestUpdate(md, l->at, strlen(l->at) + 1) &&
+                 EVP_DigestUpdate(md, l->note, strlen(l->note) + 1) &&
+                 EVP_DigestUpdate(md, l->delta, DIGEST) &&
+                 EVP_DigestUpdate(md, l->state, DIGEST) && EVP_DigestFinal_ex(md, out, &len)
+             ? 0
+             : -1;
+}
+
+static void utc_now(char *out, size_t n) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm;
+  gmtime_r(&ts.tv_sec, &tm);
+  snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+}
+
+/* Appends the link of this write: after the previous head, covering delta
+** and the state as chain_tables now holds it. */
+static int append_link(isms_db *db, const unsigned char delta[DIGEST], int64_t first,
+                       int64_t last, const char *note) {
+  isms__chain *ch = db->chain;
+  link l;
+  memset(&l, 0, sizeof l);
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(db->sql, "SELECT seq, hash FROM chain_links ORDER BY seq DESC LIMIT 1",
+                         -1, &q, NULL) != SQLITE_OK)
+    return isms__fail_sql(db, "reading the hash chain");
+  l.seq = 1;
+  if (sqlite3_step(q) == SQLITE_ROW) {
+    l.seq = sqlite3_column_int64(q, 0) + 1;
+    if (sqlite3_column_bytes(q, 1) == DIGEST) memcpy(l.prev, sqlite3_column_blob(q, 1), DIGEST);
+  }
+  sqlite3_finalize(q);
+  l.first = first;
+  l.last = last;
+  utc_now(l.at, sizeof l.at);
+  snprintf(l.note, sizeof l.note, "%s", note ? note : "");
+  memcpy(l.delta, delta, DIGEST);
+  if (state_digest(db->sql, ch->md, l.state) || link_hash(ch->md, &l, l.hash))
+    return isms__fail(db, ISMS_STORAGE, "cannot hash the chain state: %s", sqlite3_errmsg(db->sql));
+  if (sqlite3_prepare_v2(db->sql,
+                         "INSERT INTO chain_links(seq, at, first_batch, last_batch, note, delta,"
+                         " state, prev, hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                         -1, &q, NULL) != SQLITE_OK)
+    return isms__fail_sql(db, "writing the hash chain");
+  sqlite3_bind_int64(q, 1, l.seq);
+  sqlite3_bind_text(q, 2, l.at, -1, SQLITE_STATIC);
+  if (first) sqlite3_bind_int64(q, 3, first);
+  if (last) sqlite3_bind_int64(q, 4, last);
+  sqlite3_bind_text(q, 5, l.note, -1, SQLITE_STATIC);
+  sqlite3_bind_blob(q, 6, l.delta, DIGEST, SQLITE_STATIC);
+  sqlite3_bind_blob(q, 7, l.state, DIGEST, SQLITE_STATIC);
+  sqlite3_bind_blob(q, 8, l.prev, DIGEST, SQLITE_STATIC);
+  sqlite3_bind_blob(q, 9, l.hash, DIGEST, SQLITE_STATIC);
+  int rc = sqlite3_step(q) == SQLITE_DONE ? ISMS_OK : isms__fail_sql(db, "writing the hash chain");
+  sqlite3_finalize(q);
+  return rc;
+}
+
+static int read_schema_version(sqlite3 *s) {
+  sqlite3_stmt *q;
+  int v = -1;
+  if (sqlite3_prepare_v2(s, "PRAGMA schema_version", -1, &q, NULL) != SQLITE_OK) return -1;
+  if (sqlite3_step(q) == SQLITE_ROW) v = sqlite3_column_int(q, 0);
+  sqlite3_finalize(q);
+  return v;
+}
+
+static int read_user_version(sqlite3 *s) {
+  sqlite3_stmt *q;
+  int v = -1;
+  if (sqlite3_prepare_v2(s, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK) return -1;
+  if (sqlite3_step(q) == SQLITE_ROW) v = sqlite3_column_int(q, 0);
+  sqlite3_finalize(q);
+  return v;
+}
+
+/* A column added by ALTER TABLE ... DEFAULT x is not in the rows stored
+** before: SQLite reads it as x, but its preupdate hook gives NULL for it
+** (3.40), so the first change of such a row would subtract a digest that
+** was never added. Rewriting the new columns of an altered table stores
+** them in every row. */
+static int materialize(isms_db *db, const ctable *was, const ctable *t) {
+  for (int c = 0; c < t->ncols; c++) {
+    if (!t->dflt[c]) continue;
+    int known = 0;
+    for (int k = 0; k < was->ncols && !known; k++) known = strcmp(was->cols[k], t->cols[c]) == 0;
+    if (known) continue;
+    char *sql = sqlite3_mprintf("UPDATE main.\"%w\" SET \"%w\" = \"%w\"", t->name, t->cols[c],
+                                t->cols[c]);
+    if (!sql) return isms__fail(db, ISMS_NOMEM, "out of memory");
+    int rc = sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
+    sqlite3_free(sql);
+    if (rc != SQLITE_OK) return isms__fail_sql(db, "writing the hash chain");
+  }
+  return ISMS_OK;
+}
+
+/* The schema moved in this write (a migration): read the registry again
+** and mark the tables it created or altered for re-hashing; forget the
+** ones it dropped. */
+static int schema_moved(isms_db *db, int *moved) {
+  isms__chain *ch = db->chain;
+  int v = read_schema_version(db->sql);
+  *moved = 0;
+  if (v == ch->schema && !ch->nunknown) return ISMS_OK;
+  int migration = v != ch->txn_schema && read_user_version(db->sql) != ch->txn_user;
+  if (!migration) {
+    /* Tables made or altered outside isms are not taken into the chain:
+    ** verify reports them. The registry follows the schema so that the
+    ** rows isms writes are hashed as verify reads them. */
+    unknown_clear(ch);
+    if (v == ch->schema) return ISMS_OK;
+  }
+  *moved = migration;
+  int nold = ch->nt;
+  ctable *old = ch->t;
+  ch->t = NULL;
+  ch->nt = 0;
+  int rc = registry_load(db);
+  if (!rc) {
+    for (int k = 0; k < ch->nt; k++) {
+      ctable *t = &ch->t[k];
+      int o;
+      for (o = 0; o < nold; o++)
+        if (strcmp(old[o].name, t->name) == 0) break;
+      if (migration && (o == nold || strcmp(old[o].sql, t->sql) != 0)) {
+        t->rescan = 1;
+        if (o < nold && (rc = materialize(db, &old[o], t))) break;
+      } else if (o < nold) {
+        t->touched = old[o].touched;
+        t->rescan = old[o].rescan;  /* a bulk write's table, hashed whole */
+        t->txops = old[o].txops;
+        t->drows = old[o].drows;
+        memcpy(t->dsum, old[o].dsum, sizeof t->dsum);
+      }
+    }
+    /* Pending rows point into the old registry: re-point them. */
+    for (size_t e = 0; e < ch->np; e++) {
+      int k = find_table(ch, old[ch->p[e].t].name);
+      ch->p[e].t = k < 0 ? UINT32_MAX : (uint32_t)k;
+    }
+    if (!rc && migration &&
+        sqlite3_exec(db->sql,
+                     "DELETE FROM chain_rows WHERE tbl IN (SELECT id FROM chain_tables WHERE name"
+                     " NOT IN (SELECT name FROM sqlite_master WHERE type = 'table'));"
+                     "DELETE FROM chain_tables WHERE name NOT IN"
+                     " (SELECT name FROM sqlite_master WHERE type = 'table')",
+                     NULL, NULL, NULL) != SQLITE_OK)
+      rc = isms__fail_sql(db, "writing the hash chain");
+  }
+  for (int o = 0; o < nold; o++) table_free(&old[o]);
+  free(old);
+  ch->schema = v;
+  ch->last = -1;
+  return rc;
+}
+
+int isms__chain_settle(isms_db *db) {
+  isms__chain *ch = db->chain;
+  if (!ch || !ch->ready) return ISMS_OK;
+  if (ch->broken)
+    return isms__fail(db, ISMS_NOMEM, "out of memory hashing the change for the hash chain");
+  ch->settling = 1;
+  int moved, rc = schema_moved(db, &moved);
+  int any = moved || ch->np > 0;
+  for (int k = 0; !any && k < ch->nt; k++) any = ch->t[k].touched;
+  if (rc || !any) goto done;
+  if ((rc = prepare(db, &ch->st_put,
+                    "INSERT OR REPLACE INTO chain_rows(tbl, key, fp) VALUES(?1, ?2, ?3)")) ||
+      (rc = prepare(db, &ch->st_del, "DELETE FROM chain_rows WHERE tbl = ?1 AND key = ?2")) ||
+      (rc = prepare_putn(db)))
+    goto done;
+  /* The rows this write touched, in order, as the delta the link covers;
+  ** the batches it opened are the change_batches rows it inserted. */
+  int batches = find_table(ch, "change_batches");
+  int64_t first = 0, last = 0;
+  if (!EVP_DigestInit_ex2(ch->md, ch->sha, NULL)) {
+    rc = isms__fail(db, ISMS_ERROR, "cannot hash the change");
+    goto done;
+  }
+  /* PUT_ROWS rows a statement: the step, not the B-tree, is most of the
+  ** cost of one row. A delete waits for the rows before it. */
+  const pend *batch[PUT_ROWS];
+  size_t nput = 0;
+  for (size_t e = 0; !rc && e < ch->np; e++) {
+    const pend *p = &ch->p[e];
+    if (p->t == UINT32_MAX) continue;
+    ctable *t = &ch->t[p->t];
+    if (t->rescan) continue;
+    if ((rc = table_id(db, t))) break;
+    const unsigned char *key = ch->keys + p->koff;
+    unsigned char head[1 + 4 + 1 + 8 + 8];
+    head[0] = p->del;
+    put64(head + 1, (uint64_t)t->id);  /* low 4 bytes used */
+    head[5] = p->ktype;
+    put64(head + 6, (uint64_t)(p->ktype == 'i' ? p->ival : (int64_t)p->klen));
+    put64(head + 14, (uint64_t)p->fp);
+    EVP_DigestUpdate(ch->md, head, sizeof head);
+    if (p->ktype != 'i' && p->klen) EVP_DigestUpdate(ch->md, key, p->klen);
+    if ((int)p->t == batches && !p->del && p->ktype == 'i') {
+      if (!first || p->ival < first) first = p->ival;
+      if (p->ival > last) last = p->ival;
+    }
+    if (!p->del) {
+      batch[nput++] = p;
+      if (nput == PUT_ROWS) {
+        rc = put_rows(db, batch, nput);
+        nput = 0;
+      }
+      continue;
+    }
+    if ((rc = put_rows(db, batch, nput))) break;
+    nput = 0;
+    sqlite3_bind_int(ch->st_del, 1, t->id);
+    bind_key(ch->st_del, 2, p->ktype, p->ival, key, p->klen);
+    rc = step_done(db, ch->st_del, "writing the hash chain");
+  }
+  if (!rc) rc = put_rows(db, batch, nput);
+  unsigned char delta[DIGEST];
+  unsigned len;
+  if (!rc && !EVP_DigestFinal_ex(ch->md, delta, &len))
+    rc = isms__fail(db, ISMS_ERROR, "cannot hash the change");
+  /* Each touched table's sum moves by what this write added. */
+  sqlite3_stmt *get = NULL, *put = NULL;
+  if (!rc && (sqlite3_prepare_v2(db->sql, "SELECT rows, sum FROM chain_tables WHERE id = ?1", -1,
+                                 &get, NULL) != SQLITE_OK ||
+              sqlite3_prepare_v2(db->sql,
+                                 "UPDATE chain_tables SET rows = ?2, sum = ?3 WHERE id = ?1", -1,
+                                 &put, NULL) != SQLITE_OK))
+    rc = isms__fail_sql(db, "writing the hash chain");
+  for (int k = 0; !rc && k < ch->nt; k++) {
+    ctable *t = &ch->t[k];
+    if (t->rescan) {
+      rc = rescan(db, t);
+      continue;
+    }
+    if (!t->touched) continue;
+    if ((rc = table_id(db, t))) break;
+    uint64_t sum[4] = {0, 0, 0, 0};
+    int64_t rows = 0;
+    sqlite3_bind_int(get, 1, t->id);
+    if (sqlite3_step(get) == SQLITE_ROW) {
+      rows = sqlite3_column_int64(get, 0);
+      sum_from_bytes(sum, sqlite3_column_blob(get, 1), sqlite3_column_bytes(get, 1));
+    }
+    sqlite3_reset(get);
+    unsigned char d[DIGEST];
+    sum_to_bytes(t->dsum, d);
+    sum_add(sum, d);
+    unsigned char b[DIGEST];
+    sum_to_bytes(sum, b);
+    sqlite3_bind_int(put, 1, t->id);
+    sqlite3_bind_int64(put, 2, rows + t->drows);
+    t->nrows = rows + t->drows;
+    sqlite3_bind_blob(put, 3, b, DIGEST, SQLITE_STATIC);
+    rc = step_done(db, put, "writing the hash chain");
+  }
+  sqlite3_finalize(get);
+  sqlite3_finalize(put);
+  if (!rc) rc = append_link(db, delta, first, last, moved ? "schema" : "");
+done:
+  ch->settling = 0;
+  if (!rc) pending_clear(ch);
+  return rc;
+}
+
+void isms__chain_reset(isms_db *db) {
+  if (db->chain) pending_clear(db->chain);
+}
+
+/* ============================================================== starting */
+
+static int has_chain_tables(sqlite3 *s) {
+  sqlite3_stmt *q;
+  int n = 0;
+  if (sqlite3_prepare_v2(s, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND"
+                            " name IN ('chain_tables', 'chain_rows', 'chain_links')",
+                         -1, &q, NULL) != SQLITE_OK)
+    return 0;
+  if (sqlite3_step(q) == SQLITE_ROW) n = sqlite3_column_int(q, 0);
+  sqlite3_finalize(q);
+  return n == 3;
+}
+
+static int64_t scalar64(sqlite3 *s, const char *sql) {
+  sqlite3_stmt *q;
+  int64_t v = -1;
+  if (sqlite3_prepare_v2(s, sql, -1, &q, NULL) != SQLITE_OK) return -1;
+  if (sqlite3_step(q) == SQLITE_ROW) v = sqlite3_column_int64(q, 0);
+  sqlite3_finalize(q);
+  return v;
+}
+
+/* The first link: every row as it is when the chain starts. */
+static int genesis(isms_db *db) {
+  isms__chain *ch = db->chain;
+  /* Read first, without a lock: an open that finds the chain begun (all
+  ** but the first) must not wait for a writer. */
+  if (scalar64(db->sql, "SELECT count(*) FROM chain_links") != 0) return ISMS_OK;
+  int rc = isms__begin(db);
+  if (rc) return rc;
+  if (!(rc = registry_load(db)) && scalar64(db->sql, "SELECT count(*) FROM chain_links") == 0) {
+    ch->settling = 1;
+    for (int k = 0; !rc && k < ch->nt; k++) rc = rescan(db, &ch->t[k]);
+    int64_t before = scalar64(db->sql, "SELECT coalesce(max(id), 0) FROM change_batches");
+    unsigned char delta[DIGEST] = {0};
+    /* first_batch: the first batch the chain covers; the ones before it
+    ** were made before the chain began. */
+    if (!rc) rc = append_link(db, delta, before + 1, before, before > 0 ? "migration" : "new");
+    ch->settling = 0;
+    if (rc || (rc = isms__exec(db, "COMMIT"))) {
+      isms__rollback(db);
+      return rc;
+    }
+    return ISMS_OK;
+  }
+  isms__rollback(db);
+  return rc;
+}
+
+
+int isms__chain_begin(isms_db *db) {
+  isms__chain *ch = db->chain;
+  if (!ch || !ch->ready) return ISMS_OK;
+  /* Where the schema stands as the write begins: only a write that moves
+  ** both the schema and its version (a migration of schema.c) may
+  ** re-hash tables; a schema changed outside isms is a finding instead. */
+  ch->txn_schema = read_schema_version(db->sql);
+  ch->txn_user = read_user_version(db->sql);
+  if (ch->loaded) return ISMS_OK;
+  ch->schema = ch->txn_schema;
+  int rc = registry_load(db);
+  if (!rc) ch->loaded = 1;
+  return rc;
+}
+
+int isms__chain_start(isms_db *db) {
+  if (db->chain && db->chain->ready) return ISMS_OK;
+  if (!has_chain_tables(db->sql)) return ISMS_OK;
+  isms__chain *ch = db->chain;
+  if (!ch) {
+    if (!(ch = calloc(1, sizeof *ch)) || !(ch->md = EVP_MD_CTX_new()) ||
+        !(ch->sha = EVP_MD_fetch(NULL, "SHA256", NULL))) {
+      if (ch) EVP_MD_CTX_free(ch->md);
+      free(ch);
+      return isms__fail(db, ISMS_NOMEM, "out of memory");
+    }
+    ch->last = -1;
+    db->chain = ch;
+  }
+  int rc = genesis(db);
+  if (rc) return rc;
+  /* The tables are read at the first write (isms__chain_begin): a command
+  ** that only reads does not pay for it. */
+  registry_free(ch);
+  ch->loaded = 0;
+  sqlite3_preupdate_hook(db->sql, on_preupdate, ch);
+  sqlite3_commit_hook(db->sql, on_commit, ch);
+  sqlite3_rollback_hook(db->sql, on_rollback, ch);
+  ch->ready = 1;
+  return ISMS_OK;
+}
+
+/* ============================================================= verifying */
+
+/* The findings of a verification, one line each:
+** KIND \t TABLE \t KEY \t DETAIL. */
+typedef struct report {
+  char *s;
+  size_t n, cap;
+  int64_t count;
+  int oom;
+} report;
+
+static void say(report *r, const char *kind, const char *table, const char *key,
+                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void say(report *r, const char *kind, const char *table, const char *key,
+                const char *fmt, ...) {
+  char detail[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(detail, sizeof detail, fmt, ap);
+  va_end(ap);
+  /* Tabs and newlines would break the line format. */
+  for (char *p = detail; *p; p++)
+    if (*p == '\t' || *p == '\n' || *p == '\r') *p = ' ';
+  size_t need = strlen(kind) + strlen(table) + strlen(key) + strlen(detail) + 5;
+  if (grow((unsigned char **)&r->s, &r->cap, r->n + need + 1)) {
+    r->oom = 1;
+    return;
+  }
+  r->n += (size_t)sprintf(r->s + r->n, "%s\t%s\t%s\t%s\n", kind, table, key, detail);
+  r->count++;
+}
+
+static void hex(const unsigned char *b, size_t n, char *out) {
+  static const char d[] = "0123456789abcdef";
+  for (size_t k = 0; k < n; k++) {
+    out[2 * k] = d[b[k] >> 4];
+    out[2 * k + 1] = d[b[k] & 15];
+  }
+  out[2 * n] = '\0';
+}
+
+/* A key as people read it: the value, or the values of a composite key
+** joined by " / " (tabs and newlines made spaces by say). */
+static void key_text(uint8_t ktype, int64_t ival, const unsigned char *k, size_t n, char *out,
+                     size_t outsize) {
+  if (ktype == 'i') {
+    snprintf(out, outsize, "%lld", (long long)ival);
+    return;
+  }
+  if (ktype == 't') {
+    snprintf(out, outsize, "%.*s", (int)(n < outsize - 1 ? n : outsize - 1), (const char *)k);
+    return;
+  }
+  size_t o = 0, p = 0;
+  out[0] = '\0';
+  while (p < n && o + 2 < outsize) {
+    if (o) o += (size_t)snprintf(out + o, outsize - o, " / ");
+    if (o >= outsize) break;
+    char tag = (char)k[p++];
+    if ((tag == 'i' || tag == 'f') && p + 8 <= n) {
+      uint64_t v = 0;
+      for (int b = 0; b < 8; b++) v |= (uint64_t)k[p + b] << (8 * b);
+      p += 8;
+      if (tag == 'i') {
+        o += (size_t)snprintf(out + o, outsize - o, "%lld", (long long)(int64_t)v);
+      } else {
+        double d;
+        memcpy(&d, &v, 8);
+        o += (size_t)snprintf(out + o, outsize - o, "%g", d);
+      }
+    } else if ((tag == 't' || tag == 'b') && p + 4 <= n) {
+      uint32_t len = 0;
+      for (int b = 0; b < 4; b++) len |= (uint32_t)k[p + b] << (8 * b);
+      p += 4;
+      if (len > n - p) len = (uint32_t)(n - p);
+      o += (size_t)snprintf(out + o, outsize - o, "%.*s", (int)len, (const char *)k + p);
+      p += len;
+    } else {
+      o += (size_t)snprintf(out + o, outsize - o, "NULL");
+    }
+    if (o >= outsize) o = outsize - 1;
+  }
+}
+
+/* What names a row beside its key: up to five of its other columns. */
+static void row_label(const ctable *t, sqlite3_stmt *q, int off, char *out, size_t outsize) {
+  size_t o = 0;
+  int shown = 0;
+  out[0] = '\0';
+  for (int c = 0; c < t->ncols && shown < 5 && o + 8 < outsize; c++) {
+    int is_key = c == t->ipk;
+    for (int k = 0; !t->rowid && k < t->npk; k++) is_key |= t->pk[k] == c;
+    if (is_key || sqlite3_column_type(q, off + c) == SQLITE_NULL) continue;
+    const char *v = (const char *)sqlite3_column_text(q, off + c);
+    o += (size_t)snprintf(out + o, outsize - o, "%s%s=%.60s", shown ? ", " : "", t->cols[c],
+                          v ? v : "");
+    if (o >= outsize) o = outsize - 1;
+    shown++;
+  }
+}
+
+/* Where a table's rows do not add up to its sum: name them, through the
+** fingerprints chain_rows holds; the first NAMED_MAX, then how many more. */
+enum { NAMED_MAX = 100 };
+
+static int name_rows(isms_db *db, const ctable *t, int id, report *r) {
+  isms__chain *ch = db->chain;
+  sqlite3_stmt *q = NULL;
+  int64_t n = 0, found = 0;
+  int64_t *fps = NULL;
+  unsigned char *seen = NULL;
+  isms__strmap *map = isms__strmap_new();
+  unsigned char *kb = NULL;
+  size_t nkb = 0, capkb = 0;
+  int rc = map ? ISMS_OK : ISMS_NOMEM;
+  int64_t before = r->count;
+  if (!rc && sqlite3_prepare_v2(db->sql, "SELECT key, fp FROM chain_rows WHERE tbl = ?1", -1, &q,
+                                NULL) != SQLITE_OK)
+    rc = ISMS_STORAGE;
+  size_t capn = 0;
+  if (!rc) sqlite3_bind_int(q, 1, id);
+  while (!rc && sqlite3_step(q) == SQLITE_ROW) {
+    int type = sqlite3_column_type(q, 0);
+    nkb = 0;
+    if (grow(&kb, &capkb, 16 + (size_t)sqlite3_column_bytes(q, 0))) { rc = ISMS_NOMEM; break; }
+    if (type == SQLITE_INTEGER) {
+      kb[0] = 'i';
+      put64(kb + 1, (uint64_t)sqlite3_column_int64(q, 0));
+      nkb = 9;
+    } else {
+      kb[0] = type == SQLITE_TEXT ? 't' : 'b';
+      const void *p = type == SQLITE_TEXT ? (const void *)sqlite3_column_text(q, 0)
+                                          : sqlite3_column_blob(q, 0);
+      size_t len = (size_t)sqlite3_column_bytes(q, 0);
+      if (len) memcpy(kb + 1, p, len);
+      nkb = 1 + len;
+    }
+    if ((size_t)n == capn) {
+      capn = capn ? 2 * capn : 1024;
+      int64_t *f = realloc(fps, capn * sizeof *f);
+      unsigned char *s = f ? realloc(seen, capn) : NULL;
+      if (f) fps = f;
+      if (s) seen = s;
+      if (!f || !s) { rc = ISMS_NOMEM; break; }
+    }
+    fps[n] = sqlite3_column_int64(q, 1);
+    seen[n] = 0;
+    if (isms__strmap_add(map, (const char *)kb, nkb, n, NULL) < 0) { rc = ISMS_NOMEM; break; }
+    n++;
+  }
+  sqlite3_finalize(q);
+  q = NULL;
+  char *sql = rc ? NULL : scan_sql(t);
+  if (!rc && !sql) rc = ISMS_NOMEM;
+  if (!rc && sqlite3_prepare_v2(db->sql, sql, -1, &q, NULL) != SQLITE_OK) rc = ISMS_STORAGE;
+  free(sql);
+  int off = t->rowid ? 1 : 0;
+  source src = {db->sql, q, 0, off};
+  unsigned char md[DIGEST];
+  char keytext[256], label[512];
+  while (!rc && sqlite3_step(q) == SQLITE_ROW) {
+    int64_t rowid = t->rowid ? sqlite3_column_int64(q, 0) : 0, ival = rowid;
+    uint8_t ktype = 'i';
+    ch->nkbuf = 0;
+    if (row_digest(ch, t, &src, t->ncols, rowid, md) ||
+        (!t->rowid && row_key(ch, t, &src, &ktype, &ival)) ||
+        grow(&kb, &capkb, 16 + ch->nkbuf)) {
+      rc = ISMS_NOMEM;
+      break;
+    }
+    kb[0] = ktype;
+    if (ktype == 'i') {
+      put64(kb + 1, (uint64_t)ival);
+      nkb = 9;
+    } else {
+      if (ch->nkbuf) memcpy(kb + 1, ch->kbuf, ch->nkbuf);
+      nkb = 1 + ch->nkbuf;
+    }
+    int64_t at;
+    int present = isms__strmap_get(map, (const char *)kb, nkb, &at);
+    if (present && fps[at] == fingerprint(md)) {
+      seen[at] = 1;
+      continue;
+    }
+    if (present) seen[at] = 1;
+    if (++found > NAMED_MAX) continue;
+    key_text(ktype, ival, ch->kbuf, ch->nkbuf, keytext, sizeof keytext);
+    row_label(t, q, off, label, sizeof label);
+    if (present) {
+      say(r, "edited", t->name, keytext, "%s row %s was changed outside isms%s%s", t->name,
+          keytext, *label ? ": now " : "", label);
+    } else {
+      say(r, "inserted", t->name, keytext, "%s row %s was added outside isms%s%s", t->name,
+          keytext, *label ? ": " : "", label);
+    }
+  }
+  sqlite3_finalize(q);
+  /* What chain_rows holds and the table does not was deleted. */
+  if (!rc) {
+    sqlite3_stmt *k;
+    if (sqlite3_prepare_v2(db->sql, "SELECT key FROM chain_rows WHERE tbl = ?1", -1, &k, NULL) !=
+        SQLITE_OK) {
+      rc = ISMS_STORAGE;
+    } else {
+      sqlite3_bind_int(k, 1, id);
+      for (int64_t e = 0; sqlite3_step(k) == SQLITE_ROW && e < n; e++) {
+        if (seen[e] || ++found > NAMED_MAX) continue;
+        int type = sqlite3_column_type(k, 0);
+        const unsigned char *p = type == SQLITE_TEXT ? sqlite3_column_text(k, 0)
+                                                     : sqlite3_column_blob(k, 0);
+        key_text(type == SQLITE_INTEGER ? 'i' : type == SQLITE_TEXT ? 't' : 'b',
+                 sqlite3_column_int64(k, 0), p, (size_t)sqlite3_column_bytes(k, 0), keytext,
+                 sizeof keytext);
+        say(r, "deleted", t->name, keytext, "%s row %s was deleted outside isms", t->name,
+            keytext);
+      }
+      sqlite3_finalize(k);
+    }
+  }
+  if (!rc && found > NAMED_MAX)
+    say(r, "table", t->name, "", "%s: %lld more rows were changed outside isms (the first %d "
+        "are named above)", t->name, (long long)(found - NAMED_MAX), NAMED_MAX);
+  if (!rc && r->count == before)
+    say(r, "table", t->name, "", "%s: its rows do not add up to the chain, and no single row "
+        "can be named (the chain's row fingerprints were edited as well)", t->name);
+  isms__strmap_free(map);
+  free(fps);
+  free(seen);
+  free(kb);
+  if (rc == ISMS_NOMEM) return isms__fail(db, rc, "out of memory verifying %s", t->name);
+  if (rc) return isms__fail_sql(db, "verifying the register");
+  return ISMS_OK;
+}
+
+/* Hashing a large table whole takes two threads: this one reads the rows
+** and writes their canonical bytes into a chunk, a worker hashes the chunk
+** before and adds the digests up (about a third of the work). */
+enum { CHUNK_ROWS = 4096 };
+
+typedef struct chunk {
+  unsigned char *buf;
+  size_t n, cap;
+  size_t ends[CHUNK_ROWS];  /* where each row's bytes end */
+  size_t rows;
+  int full;                 /* 1: for the worker; 0: for the reader */
+} chunk;
+
+typedef struct hasher {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  chunk c[2];
+  int done, failed;
+  const EVP_MD *sha;
+  uint64_t sum[4];
+} hasher;
+
+static void *hash_worker(void *arg) {
+  hasher *h = arg;
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  if (!ctx) h->failed = 1;
+  for (int k = 0;; k ^= 1) {
+    chunk *c = &h->c[k];
+    pthread_mutex_lock(&h->mu);
+    while (!c->full && !h->done) pthread_cond_wait(&h->cv, &h->mu);
+    int stop = !c->full;
+    pthread_mutex_unlock(&h->mu);
+    if (stop) break;
+    size_t from = 0;
+    unsigned char md[DIGEST];
+    for (size_t r = 0; r < c->rows && ctx; r++) {
+      if (sha256(ctx, h->sha, c->buf + from, c->ends[r] - from, md)) h->failed = 1;
+      sum_add(h->sum, md);
+      from = c->ends[r];
+    }
+    pthread_mutex_lock(&h->mu);
+    c->full = 0;
+    pthread_cond_broadcast(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+  }
+  EVP_MD_CTX_free(ctx);
+  return NULL;
+}
+
+/* Hashes table t whole: its rows and its sum. */
+static int table_sum(isms_db *db, const ctable *t, int64_t expect, int64_t *rows,
+                     uint64_t sum[4]) {
+  isms__chain *ch = db->chain;
+  char *sql = scan_sql(t);
+  sqlite3_stmt *q;
+  if (!sql) return isms__fail(db, ISMS_NOMEM, "out of memory");
+  int rc = sqlite3_prepare_v2(db->sql, sql, -1, &q, NULL);
+  free(sql);
+  if (rc != SQLITE_OK) return isms__fail_sql(db, "verifying the register");
+  memset(sum, 0, 4 * sizeof *sum);
+  *rows = 0;
+  source src = {db->sql, q, 0, t->rowid ? 1 : 0};
+  unsigned char md[DIGEST];
+  int s = SQLITE_DONE;
+  rc = ISMS_OK;
+  hasher *h = NULL;
+  pthread_t worker;
+  if (expect >= 4 * CHUNK_ROWS && (h = calloc(1, sizeof *h))) {
+    pthread_mutex_init(&h->mu, NULL);
+    pthread_cond_init(&h->cv, NULL);
+    h->sha = ch->sha;
+    if (pthread_create(&worker, NULL, hash_worker, h) != 0) {
+      pthread_mutex_destroy(&h->mu);
+      pthread_cond_destroy(&h->cv);
+      free(h);
+      h = NULL;
+    }
+  }
+  int k = 0, acquire = 1;
+  while ((s = sqlite3_step(q)) == SQLITE_ROW) {
+    int64_t rowid = t->rowid ? sqlite3_column_int64(q, 0) : 0;
+    ++*rows;
+    if (!h) {
+      if (row_digest(ch, t, &src, t->ncols, rowid, md)) {
+        rc = isms__fail(db, ISMS_NOMEM, "out of memory verifying %s", t->name);
+        break;
+      }
+      sum_add(sum, md);
+      continue;
+    }
+    chunk *c = &h->c[k];
+    if (acquire) {  /* wait until the worker is done with it */
+      pthread_mutex_lock(&h->mu);
+      while (c->full) pthread_cond_wait(&h->cv, &h->mu);
+      pthread_mutex_unlock(&h->mu);
+      c->n = c->rows = 0;
+      acquire = 0;
+    }
+    if (row_bytes(t, &src, t->ncols, rowid, &c->buf, &c->n, &c->cap)) {
+      rc = isms__fail(db, ISMS_NOMEM, "out of memory verifying %s", t->name);
+      break;
+    }
+    c->ends[c->rows++] = c->n;
+    if (c->rows == CHUNK_ROWS) {
+      pthread_mutex_lock(&h->mu);
+      c->full = 1;
+      pthread_cond_broadcast(&h->cv);
+      pthread_mutex_unlock(&h->mu);
+      k ^= 1;
+      acquire = 1;
+    }
+  }
+  if (h) {
+    chunk *c = &h->c[k];
+    pthread_mutex_lock(&h->mu);
+    if (!acquire && c->rows) c->full = 1;
+    h->done = 1;
+    pthread_cond_broadcast(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+    pthread_join(worker, NULL);
+    /* A chunk handed over at the end may still be full: the worker stops
+    ** at done only when the chunk it waits on is empty. */
+    for (int j = 0; j < 2; j++) {
+      c = &h->c[(k + j) & 1];
+      if (!c->full) continue;
+      size_t from = 0;
+      for (size_t r = 0; r < c->rows; r++) {
+        if (sha256(ch->md, ch->sha, c->buf + from, c->ends[r] - from, md)) h->failed = 1;
+        sum_add(h->sum, md);
+        from = c->ends[r];
+      }
+      c->full = 0;
+    }
+    memcpy(sum, h->sum, sizeof h->sum);
+    if (!rc && h->failed) rc = isms__fail(db, ISMS_ERROR, "cannot hash %s", t->name);
+    for (int j = 0; j < 2; j++) free(h->c[j].buf);
+    pthread_mutex_destroy(&h->mu);
+    pthread_cond_destroy(&h->cv);
+    free(h);
+  }
+  if (!rc && s != SQLITE_DONE) rc = isms__fail_sql(db, "verifying the register");
+  sqlite3_finalize(q);
+  return rc;
+}
+
+static int read_link(sqlite3_stmt *q, link *l) {
+  memset(l, 0, sizeof *l);
+  l->seq = sqlite3_column_int64(q, 0);
+  snprintf(l->at, sizeof l->at, "%s", sqlite3_column_text(q, 1) ? (const char *)sqlite3_column_text(q, 1) : "");
+  l->first = sqlite3_column_int64(q, 2);
+  l->last = sqlite3_column_int64(q, 3);
+  snprintf(l->note, sizeof l->note, "%s",
+           sqlite3_column_text(q, 4) ? (const char *)sqlite3_column_text(q, 4) : "");
+  int ok = 1;
+  unsigned char *f[4] = {l->delta, l->state, l->prev, l->hash};
+  for (int k = 0; k < 4; k++) {
+    if (sqlite3_column_bytes(q, 5 + k) == DIGEST)
+      memcpy(f[k], sqlite3_column_blob(q, 5 + k), DIGEST);
+    else
+      ok = 0;
+  }
+  return ok;
+}
+
+/* Walks the links: each must follow the one before, and hash to what it
+** says. Fills the start and head of info. */
+static int walk_links(isms_db *db, isms_verify_info *info, link *head, report *r) {
+  isms__chain *ch = db->chain;
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(db->sql,
+                         "SELECT seq, at, first_batch, last_batch, note, delta, state, prev, hash"
+                         " FROM chain_links ORDER BY seq",
+                         -1, &q, NULL) != SQLITE_OK)
+    return isms__fail_sql(db, "reading the hash chain");
+  link l, prev;
+  int have = 0;
+  char s1[16], s2[64];
+  memset(&prev, 0, sizeof prev);
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    int whole = read_link(q, &l);
+    info->links++;
+    snprintf(s1, sizeof s1, "%lld", (long long)l.seq);
+    if (!have) {
+      if (l.seq != 1) {
+        say(r, "chain", "chain_links", "1",
+            "links 1 to %lld of the chain were deleted: the chain's start is gone",
+            (long long)l.seq - 1);
+      } else {
+        info->first_batch = l.first;
+        info->migrated = strcmp(l.note, "migration") == 0;
+        snprintf(info->start_at, sizeof info->start_at, "%s", l.at);
+      }
+    } else if (l.seq != prev.seq + 1) {
+      snprintf(s2, sizeof s2, "%lld", (long long)prev.seq + 1);
+      say(r, "chain", "chain_links", s2, "links %lld to %lld of the chain were deleted",
+          (long long)prev.seq + 1, (long long)l.seq - 1);
+    } else if (memcmp(l.prev, prev.hash, DIGEST) != 0) {
+      say(r, "chain", "chain_links", s1,
+          "link %lld does not follow link %lld: the chain was cut or re-ordered",
+          (long long)l.seq, (long long)prev.seq);
+    }
+    if (!have && l.seq == 1) {
+      static const unsigned char zero[DIGEST];
+      if (memcmp(l.prev, zero, DIGEST) != 0)
+        say(r, "chain", "chain_links", s1, "link 1 claims a predecessor: the chain was cut");
+    }
+    unsigned char h[DIGEST];
+    if (!whole || link_hash(ch->md, &l, h) || memcmp(h, l.hash, DIGEST) != 0)
+      say(r, "chain", "chain_links", s1,
+          "link %lld (%s) was edited: its hash does not match its content", (long long)l.seq,
+          l.at);
+    if (l.last > info->head_batch) info->head_batch = l.last;
+    prev = l;
+    have = 1;
+  }
+  sqlite3_finalize(q);
+  if (!have) {
+    say(r, "chain", "chain_links", "", "the chain has no links: chain_links was emptied");
+    memset(head, 0, sizeof *head);
+    return ISMS_OK;
+  }
+  *head = prev;
+  info->head_seq = prev.seq;
+  hex(prev.hash, DIGEST, info->head);
+  return ISMS_OK;
+}
+
+ISMS_API int isms_verify(isms_db *db, isms_verify_info *info, char **findings) {
+  if (!db || !info || !findings) return ISMS_MISUSE;
+  isms__clear_error(db);
+  memset(info, 0, sizeof *info);
+  *findings = NULL;
+  isms__chain *ch = db->chain;
+  if (!ch || !ch->ready)
+    return isms__fail(db, ISMS_SCHEMA, "this register has no hash chain");
+  if (!sqlite3_get_autocommit(db->sql))
+    return isms__fail(db, ISMS_MISUSE, "isms_verify inside a transaction");
+  report r = {0};
+  /* One read transaction: one consistent state, while others may write. */
+  int rc = isms__exec(db, "BEGIN");
+  if (rc) return rc;
+  link head;
+  if (!(rc = registry_load(db))) {
+    ch->loaded = 1;
+    ch->schema = read_schema_version(db->sql);
+    rc = walk_links(db, info, &head, &r);
+  }
+  unsigned char state[DIGEST];
+  if (!rc && info->links) {
+    if (state_digest(db->sql, ch->md, state))
+      rc = isms__fail_sql(db, "reading the hash chain");
+    else if (memcmp(state, head.state, DIGEST) != 0)
+      say(&r, "chain", "chain_tables", "",
+          "the head link (%lld) does not hold the tables' sums: the links after it were "
+          "deleted, or chain_tables was edited",
+          (long long)head.seq);
+  }
+  /* Every table against its sum; the rows of one that is off, by name. */
+  sqlite3_stmt *q = NULL;
+  if (!rc && sqlite3_prepare_v2(db->sql, "SELECT id, rows, sum FROM chain_tables WHERE name = ?1",
+                                -1, &q, NULL) != SQLITE_OK)
+    rc = isms__fail_sql(db, "reading the hash chain");
+  for (int k = 0; !rc && k < ch->nt; k++) {
+    ctable *t = &ch->t[k];
+    int64_t rows = 0;
+    uint64_t sum[4], want[4] = {0, 0, 0, 0};
+    sqlite3_bind_text(q, 1, t->name, -1, SQLITE_STATIC);
+    int known = sqlite3_step(q) == SQLITE_ROW;
+    int id = known ? sqlite3_column_int(q, 0) : 0;
+    int64_t wrows = known ? sqlite3_column_int64(q, 1) : 0;
+    if (known) sum_from_bytes(want, sqlite3_column_blob(q, 2), sqlite3_column_bytes(q, 2));
+    sqlite3_reset(q);
+    if ((rc = table_sum(db, t, wrows, &rows, sum))) break;
+    info->rows += rows;
+    info->tables++;
+    if (!known) {
+      if (rows)
+        say(&r, "table", t->name, "", "table %s (%lld rows) is not in the chain: made outside isms",
+            t->name, (long long)rows);
+      continue;
+    }
+    if (rows == wrows && memcmp(sum, want, sizeof sum) == 0) continue;
+    rc = name_rows(db, t, id, &r);
+  }
+  sqlite3_finalize(q);
+  /* Tables the chain knows that are gone. */
+  if (!rc &&
+      sqlite3_prepare_v2(db->sql,
+                         "SELECT name, rows FROM chain_tables WHERE name NOT IN"
+                         " (SELECT name FROM sqlite_master WHERE type = 'table') ORDER BY name",
+                         -1, &q, NULL) == SQLITE_OK) {
+    while (sqlite3_step(q) == SQLITE_ROW)
+      say(&r, "table", (const char *)sqlite3_column_text(q, 0), "",
+          "table %s (%lld rows in the chain) was dropped outside isms",
+          (const char *)sqlite3_column_text(q, 0), (long long)sqlite3_column_int64(q, 1));
+    sqlite3_finalize(q);
+  }
+  isms__exec(db, "COMMIT");
+  if (!rc && r.oom) rc = isms__fail(db, ISMS_NOMEM, "out of memory listing the findings");
+  if (rc) {
+    free(r.s);
+    return rc;
+  }
+  info->findings = r.count;
+  *findings = r.s;
+  return ISMS_OK;
+}
+
+/* ================================================================ head */
+
+int isms__chain_head(isms_db *db, int64_t *seq, int64_t *batch, unsigned char hash[32],
+                     char *at, size_t atsize, int64_t *rows) {
+  sqlite3_stmt *q;
+  int rc = ISMS_OK;
+  if (sqlite3_prepare_v2(db->sql,
+                         "SELECT seq, hash, (SELECT max(last_batch) FROM chain_links),"
+                         " (SELECT coalesce(sum(rows), 0) FROM chain_tables)"
+                         " FROM chain_links ORDER BY seq DESC LIMIT 1",
+                         -1, &q, NULL) != SQLITE_OK)
+    return isms__fail_sql(db, "reading the hash chain");
+  if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_bytes(q, 1) == DIGEST) {
+    *seq = sqlite3_column_int64(q, 0);
+    memcpy(hash, sqlite3_column_blob(q, 1), DIGEST);
+    *batch = sqlite3_column_int64(q, 2);
+    *rows = sqlite3_column_int64(q, 3);
+  } else {
+    rc = isms__fail(db, ISMS_SCHEMA, "this register has no hash chain");
+  }
+  sqlite3_finalize(q);
+  if (at) utc_now(at, atsize);
+  return rc;
+}
+
+int isms__chain_link_hash(isms_db *db, int64_t seq, unsigned char hash[32], int *found) {
+  sqlite3_stmt *q;
+  *found = 0;
+  if (sqlite3_prepare_v2(db->sql, "SELECT hash FROM chain_links WHERE seq = ?1", -1, &q, NULL) !=
+      SQLITE_OK)
+    return isms__fail_sql(db, "reading the hash chain");
+  sqlite3_bind_int64(q, 1, seq);
+  if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_bytes(q, 0) == DIGEST) {
+    memcpy(hash, sqlite3_column_blob(q, 0), DIGEST);
+    *found = 1;
+  }
+  sqlite3_finalize(q);
+  return ISMS_OK;
+}

@@ -1,0 +1,267 @@
+--- The inputs of a staged risk score, taken from the register (issue #16).
+--
+-- A score that is not a table of tier combinations (more than four
+-- factors, scales of many tiers, a score that reads the asset or the
+-- threat) runs as a program of stages over columns (isms_stages_run,
+-- core/method_stage.c). Here the register hands the program its inputs:
+--
+--   factors          the risk's rating columns r1..rN (isms_risk_table.rating)
+--   asset.C/I/A      the asset's tiers, a column per asset read through each
+--                    risk's asset (isms_stage_column.index): no copy per risk
+--   asset.value      the asset's value in millionths, per asset, the same way
+--   asset.class/type the asset's class (its position among the methodology's
+--                    classes) and type, per asset
+--   threat.affects   what the risk's threat affects (bits C 1, I 2, A 4), per
+--                    threat of the register's catalog entries
+--   threat.NAME      the threat's own rating on scale NAME (its catalog
+--                    entry's ratings), per threat, the same way
+--   assets.ATTR      the risk's assets: its own and those linked to it
+--                    (record_links: kind risk, rel assets), as records
+--
+-- for a whole RiskTable (columns) or for a few risks given as rows (a put,
+-- an explanation), so the register, `isms assess`, `isms risks list --top`
+-- and `isms risks explain` compute the same values.
+local b = require "isms.store._ffi"
+local stages = require "isms.method.stages"
+
+local ffi, C = b.ffi, b.C
+local M = {}
+
+local NR = stages.NR
+local UINT32_MAX = 0xffffffff
+local PROP_FIELD = { C = "c", I = "i", A = "a" }
+local AFFECTS_BIT = { C = 1, I = 2, A = 4 }
+
+--- Does m score through the program of stages (not a table)?
+function M.staged(m)
+  local r = m.spec.risk
+  return r ~= nil and r.staged == true and not r.tabulated
+end
+
+-- The program's inputs by what they read.
+local function reads(m, kind)
+  for _, e in ipairs(m.spec.risk.program.inputs) do
+    if e.source and e.source.kind == kind then return true end
+  end
+  return false
+end
+M.reads = reads
+
+-- An asset value (a double) in millionths, rounded half away from zero.
+local function micro(v)
+  local x = v * 1e6
+  return x >= 0 and math.floor(x + 0.5) or -math.floor(-x + 0.5)
+end
+
+-- "C,I" (any separators, any case) as bits; 0 when nothing is said.
+local function affects_bits(text)
+  local bits = 0
+  if type(text) == "table" then text = table.concat(text, ",") end
+  for p in tostring(text or ""):gmatch("[^,;%s]+") do
+    local bv = AFFECTS_BIT[p:upper()]
+    if bv then bits = bit.bor(bits, bv) end
+  end
+  return bits
+end
+M.affects_bits = affects_bits
+
+--- A threat's stored ratings ("likelihood=Possible;size=2") by scale name.
+function M.threat_ratings(text)
+  local out = {}
+  for k, v in tostring(text or ""):gmatch("([^;=]+)=([^;]*)") do out[k] = v end
+  return out
+end
+
+--- The links risk -> assets of the register: { [ref] = { asset id, ... } }.
+function M.linked_assets(reg, ref)
+  local out = {}
+  local sql = "SELECT id, target FROM record_links WHERE kind = 'risk' AND rel = 'assets'"
+  local it = ref and reg:query(sql .. " AND id = ?1 ORDER BY target", ref)
+    or reg:query(sql .. " ORDER BY id, target")
+  for row in it do
+    local l = out[row.id]
+    if not l then l = {}; out[row.id] = l end
+    l[#l + 1] = row.target
+  end
+  return out
+end
+
+-- The value of an asset's attribute as a record value (millionths, NR).
+local function record_value(m, attr, c, i, a, valued, value)
+  if attr == "value" then return valued and micro(value) or NR end
+  local tier = attr == "C" and c or attr == "I" and i or a
+  local sc = m.spec.scales[attr]
+  local t = tier and tier > 0 and sc.positions[tier]
+  if not t or t.not_rated then return NR end
+  return t.micro
+end
+
+--- The program's columns for every risk of a RiskTable (t from
+-- reg:risk_table()). Returns the isms_stage_column array and what must
+-- stay alive while C reads it.
+function M.columns(m, t, reg)
+  local prog = m.spec.risk.program
+  local c, n = t.c, t.n
+  local A = c.assets
+  local na = tonumber(A.n)
+  local cols = ffi.new("isms_stage_column[?]", #prog.slots)
+  local keep = { cols, c }
+  local column = {}
+  for k, name in ipairs(t.factors) do column[name] = k - 1 end
+  for _, e in ipairs(prog.inputs) do
+    local src = e.source or {}
+    local col = cols[e.index]
+    if src.kind == "factor" then
+      local k = column[e.name]
+      if k and k < c.nratings then col.tiers = c.rating[k] end  -- else: not rated
+    elseif src.kind == "asset" then
+      col.tiers = A[PROP_FIELD[src.prop]]
+      col.index = c.asset
+    elseif src.kind == "asset_type" then
+      col.tiers = A.type
+      col.index = c.asset
+    elseif src.kind == "asset_class" then
+      -- the table's class k -> its position among the methodology's classes
+      local pos_of = {}
+      for p, tier in ipairs(e.scale.positions) do pos_of[tier.label] = p end
+      local map = {}
+      for k = 0, c.nclasses - 1 do map[k] = pos_of[ffi.string(c.class_names[k])] or 0 end
+      local arr = ffi.new("uint8_t[?]", math.max(na, 1))
+      for a = 0, na - 1 do
+        local k = A.cls[a]
+        arr[a] = k >= 0 and map[k] or 0
+      end
+      col.tiers, col.index = arr, c.asset
+      keep[#keep + 1] = arr
+    elseif src.kind == "asset_value" then
+      local arr = ffi.new("int64_t[?]", math.max(na, 1))
+      local VALUED = C.ISMS_ASSET_VALUED
+      for a = 0, na - 1 do
+        arr[a] = bit.band(A.flags[a], VALUED) ~= 0 and micro(A.value[a]) or NR
+      end
+      col.values, col.index = arr, c.asset
+      keep[#keep + 1] = arr
+    elseif src.kind == "affects" then
+      local rc = C.isms_risk_table_read_threats(reg.db, c)
+      if rc ~= 0 then error({ msg = ffi.string(C.isms_errmsg(reg.db)), code = b.code_names[rc] }) end
+      local nt = tonumber(c.threats.n)
+      local arr = ffi.new("int64_t[?]", math.max(nt, 1))
+      for k = 0, nt - 1 do
+        local bits = c.threats.affects[k]
+        arr[k] = bits ~= 0 and bits or NR  -- says nothing: every property
+      end
+      col.values, col.index = arr, c.threat_index
+      keep[#keep + 1] = arr
+    elseif src.kind == "threat_rating" then
+      local rc = C.isms_risk_table_read_threats(reg.db, c)
+      if rc ~= 0 then error({ msg = ffi.string(C.isms_errmsg(reg.db)), code = b.code_names[rc] }) end
+      local nt = tonumber(c.threats.n)
+      local arr = ffi.new("uint8_t[?]", math.max(nt, 1))
+      local scale = m.spec.scales[src.scale]
+      for k = 0, nt - 1 do
+        local text = c.threats.ratings[k]
+        local v = text ~= nil and M.threat_ratings(ffi.string(text))[src.scale]
+        -- a rating the scale does not know reads as not rated, as in explain
+        arr[k] = v and require("isms.method.scale").position(scale, src.name, v) or 0
+      end
+      col.tiers, col.index = arr, c.threat_index
+      keep[#keep + 1] = arr
+    elseif src.kind == "records" then
+      -- the risk's own asset and the assets linked to it
+      local links = M.linked_assets(reg)
+      local attr = src.attr
+      local per_asset = ffi.new("int64_t[?]", math.max(na, 1))
+      local VALUED = C.ISMS_ASSET_VALUED
+      for a = 0, na - 1 do
+        per_asset[a] = record_value(m, attr, A.c[a], A.i[a], A.a[a],
+                                    bit.band(A.flags[a], VALUED) ~= 0, A.value[a])
+      end
+      local total = n
+      if next(links) then
+        for i = 0, n - 1 do
+          local l = links[t:ref(i)]
+          if l then total = total + #l end
+        end
+      end
+      local off = ffi.new("uint32_t[?]", n + 1)
+      local vals = ffi.new("int64_t[?]", math.max(total, 1))
+      local at = 0
+      local has_links = next(links) ~= nil
+      for i = 0, n - 1 do
+        off[i] = at
+        local own = c.asset[i]
+        vals[at] = per_asset[own]
+        at = at + 1
+        if has_links then
+          for _, id in ipairs(links[t:ref(i)] or {}) do
+            local a = C.isms_risk_table_find_asset(c, id)
+            if a >= 0 and a ~= own then
+              vals[at] = per_asset[a]
+              at = at + 1
+            end
+          end
+        end
+      end
+      off[n] = at
+      col.offsets, col.values = off, vals
+      keep[#keep + 1] = off
+      keep[#keep + 1] = vals
+    end
+  end
+  return cols, keep
+end
+
+--- Scores every risk of a RiskTable through the program: fills score
+-- (int64_t[n]) and rank (int16_t[n]).
+function M.score_table(m, t, reg, score, rank)
+  local cols, keep = M.columns(m, t, reg)
+  local rc = C.isms_stages_run(m.spec.risk.program.h, t.n, cols, score, rank)
+  if rc ~= 0 then error({ msg = "scoring the register failed: " .. (b.code_names[rc] or rc) }) end
+  return keep
+end
+
+--- One risk as a row of the program's inputs (stages.run): rating
+-- positions by factor name, and from `ctx` the asset (`{ c, i, a, value,
+-- class, type }`, tiers and numbers as stored), the threat's affects
+-- (text or bits) and the related assets (list of asset tables as above).
+function M.row(m, ratings, ctx)
+  local row = {}
+  local asset = ctx.asset or {}
+  for _, e in ipairs(m.spec.risk.program.inputs) do
+    local src = e.source or {}
+    if src.kind == "factor" then
+      local v = ratings[e.name]
+      if v and v ~= "" then row[e.name] = tonumber(v) end
+    elseif src.kind == "asset" then
+      local v = tonumber(asset[PROP_FIELD[src.prop]])
+      if v and v > 0 then row[e.name] = v end
+    elseif src.kind == "asset_type" then
+      local v = asset.type
+      for p, tier in ipairs(e.scale.positions) do if tier.label == v then row[e.name] = p end end
+    elseif src.kind == "asset_class" then
+      local v = asset.class
+      for p, tier in ipairs(e.scale.positions) do if tier.label == v then row[e.name] = p end end
+    elseif src.kind == "asset_value" then
+      local v = tonumber(asset.value)
+      if v then row[e.name] = micro(v) end
+    elseif src.kind == "affects" then
+      local bits = type(ctx.affects) == "number" and ctx.affects or affects_bits(ctx.affects)
+      if bits ~= 0 then row[e.name] = bits end
+    elseif src.kind == "threat_rating" then
+      local v = M.threat_ratings(ctx.threat_ratings)[src.scale]
+      local p = v and require("isms.method.scale").position(m.spec.scales[src.scale], src.name, v)
+      if p then row[e.name] = p end
+    elseif src.kind == "records" then
+      local list = {}
+      for k, a in ipairs(ctx.assets or { asset }) do
+        list[k] = record_value(m, src.attr, tonumber(a.c), tonumber(a.i), tonumber(a.a),
+                               tonumber(a.value) ~= nil, tonumber(a.value))
+      end
+      row[e.name] = list
+    end
+  end
+  return row
+end
+
+M.UINT32_MAX = UINT32_MAX
+return M

@@ -1,0 +1,113 @@
+-- Re-valuing the register (isms value, reg:value): the change log holds
+-- every field that moved, exactly (old and new class and value, in asset
+-- order, class before value), and nothing for what did not move.
+local H = require "helper"
+local isms = require "isms"
+
+-- A methodology valuing by weighted sum; c_tiers: how many tiers C has
+-- (an asset rated above them is left unvalued).
+local function method(name, c_tiers, weights, high, low)
+  local tiers = {}
+  for v = 1, c_tiers do tiers[v] = ("{ value = %d, label = 'C%d' }"):format(v, v) end
+  return assert(isms.methodology.load(H.file(name .. ".lua", ([[
+methodology %q {}
+scale "C" { tiers = { %s } }
+scale "I" { tiers = { { value = 1, label = "L" }, { value = 2, label = "M" }, { value = 3, label = "H" } } }
+scale "A" { tiers = { { value = 1, label = "L" }, { value = 2, label = "M" }, { value = 3, label = "H" } } }
+asset_value { combine = "sum", weights = { C = %s, I = %s, A = %s } }
+asset_class "high" { range = { %s, %s } }
+asset_class "low" { range = { %s, %s } }
+]]):format(name, table.concat(tiers, ", "), weights[1], weights[2], weights[3],
+           high[1], high[2], low[1], low[2]))))
+end
+
+-- The log rows of one batch as "ID FIELD OLD->NEW", in log order.
+local function logged(reg, batch)
+  local out = {}
+  for _, id in ipairs({ "AST-1", "AST-2", "AST-3", "AST-4" }) do
+    for _, c in ipairs(reg:changes(id)) do
+      if c.batch == batch then
+        out[#out + 1] = { c.id, ("%s %s %s %s->%s"):format(c.action, id, c.field, tostring(c.old),
+                                                         tostring(c.new)) }
+      end
+    end
+  end
+  table.sort(out, function(x, y) return x[1] < y[1] end)
+  for k, r in ipairs(out) do out[k] = r[2] end
+  return out
+end
+
+describe("re-valuation's change log", function()
+  it("logs each moved class and value, old and new, and nothing else", function()
+    local reg = H.register()
+    -- AST-4 has no C/I/A: unvalued under every methodology.
+    assert(reg:import_assets(H.file("a.csv", H.GOOD ..
+      "AST-4,Whiteboard,physical,Operations,,Office,no,,no,1,,,,\n")))
+    -- qism-fmea (product): AST-1 4x3x3 = 36 A, AST-2 2x2x1 = 4 C, AST-3 3x2x2 = 12 B.
+    assert.are.same({ 36, "A" }, { reg:asset("AST-1").value, reg:asset("AST-1").class })
+
+    -- C has three tiers: AST-1 (C = 4) is left unvalued; the others move
+    -- in class and value (0.5 C + 1.25 I + A: 4.5 and 6).
+    local w1 = method("w1", 3, { 0.5, 1.25, 1 }, { 6, 10 }, { 1, 5.75 })
+    local r = assert(reg:value(w1, "trial"))
+    assert.are.same({ 4, 2, 2, 3 }, { r.assets, r.valued, r.unvalued, r.changed })
+    assert.are.same({
+      "update AST-1 class A->nil", "update AST-1 value 36->nil",
+      "update AST-2 class C->low", "update AST-2 value 4->4.5",
+      "update AST-3 class B->high", "update AST-3 value 12->6",
+    }, logged(reg, r.batch))
+
+    -- Same class names, plain sum: AST-1 is valued again (10, high); the
+    -- classes of AST-2 and AST-3 stay, only their values move.
+    local w2 = method("w2", 4, { 1, 1, 1 }, { 6, 10 }, { 1, 5.75 })
+    r = assert(reg:value(w2))
+    assert.are.equal(3, r.changed)
+    assert.are.same({
+      "update AST-1 class nil->high", "update AST-1 value nil->10",
+      "update AST-2 value 4.5->5",
+      "update AST-3 value 6->7",
+    }, logged(reg, r.batch))
+
+    -- Same values, other class bounds: only AST-3's class moves.
+    local w3 = method("w3", 4, { 1, 1, 1 }, { 8, 10 }, { 1, 7.5 })
+    r = assert(reg:value(w3))
+    assert.are.equal(1, r.changed)
+    assert.are.same({ "update AST-3 class high->low" }, logged(reg, r.batch))
+
+    -- Nothing moves: no row, and the batch says so.
+    r = assert(reg:value(w3))
+    assert.are.equal(0, r.changed)
+    assert.are.same({}, logged(reg, r.batch))
+
+    -- Back under the register's own: the stored classes are ones it does
+    -- not know, and are logged as they were.
+    r = assert(reg:value())
+    assert.are.equal(3, r.changed)
+    assert.are.same({
+      "update AST-1 class high->A", "update AST-1 value 10->36",
+      "update AST-2 class low->C", "update AST-2 value 5->4",
+      "update AST-3 class low->B", "update AST-3 value 7->12",
+    }, logged(reg, r.batch))
+    local batches = reg:batches()
+    assert.are.same({ "value", 3 }, { batches[#batches].command, batches[#batches].updated })
+    -- The assets carry the batch that last moved them.
+    assert.are.equal(r.batch, reg:asset("AST-3").updated_batch)
+    assert.are.same({ 36, "A" }, { reg:asset("AST-1").value, reg:asset("AST-1").class })
+    assert.is_nil(reg:asset("AST-4").class)
+  end)
+
+  it("writes the log as %g writes each value", function()
+    local reg = H.register()
+    assert(reg:import_assets(H.file("a.csv", H.GOOD)))
+    -- 0.25 C + 400000 I + 0.001 A: six significant digits, and past a
+    -- million the exponent form (1200001.003 is 1.2e+06).
+    local odd = method("odd", 4, { 0.25, 400000, 0.001 }, { 1000000, 2000000 }, { 0, 999999 })
+    local r = assert(reg:value(odd))
+    assert.are.same({
+      "update AST-1 class A->high", "update AST-1 value 36->1.2e+06",
+      "update AST-2 class C->low", "update AST-2 value 4->800001",
+      "update AST-3 class B->low", "update AST-3 value 12->800001",
+    }, logged(reg, r.batch))
+    assert.are.equal(1200001.003, reg:asset("AST-1").value)
+  end)
+end)
