@@ -453,3 +453,41 @@ describe("incidents beside likelihood where risks are shown", function()
     assert.is_nil(by[F.THEFT])   -- AST-2 is in the office
   end)
 end)
+
+describe("incidents beside a likelihood past the fourth factor", function()
+  it("reads the rating from rx and shows the tier's value and label", function()
+    local _, path = H.register()
+    local _, err, code = H.run("init", path, "--methodology", "tests/fixtures/methods/six-factors.lua")
+    assert.are.equal(0, code, err)
+    _, err, code = H.run("--db", path, "import", "assets", H.file("assets.csv",
+      "id,name,type,c,i,a\nDB-1,Customer DB,information,3,3,2\n"))
+    assert.are.equal(0, code, err)
+    -- financial (the fifth factor, stored in rx) rated 4 and 8; reputation (the sixth) not at all
+    _, err, code = H.run("--db", path, "import", "risks", H.file("risks.csv",
+      "ref,asset,threat,skill,motive,opportunity,technical,financial,reputation\n"
+      .. "R1,DB-1,T-LEAK,5,2,8,3,4,8\nR2,DB-1,T-FIRE,9,9,9,9,8,unknown\n"))
+    assert.are.equal(0, code, err)
+    local reg = assert(isms.open(path))
+    local rules = H.file("fin.lua", H.read("rules/incidents/default.lua")
+      :gsub('factor = {[^}]*}', 'factor = { "financial" }')
+      :gsub("flag = {.-\n  },\n", 'flag = { { incidents_at_least = 1, rated_at_most = 4, reason = "hit" } },\n', 1))
+    assert(reg:set_setting("incident_rules", rules))
+    assert(reg:records("incidents"):add({ title = "leak", detected = "2026-11-01", severity = "high",
+                                          risks = "R1; R2" }))
+    local b = assert(isms.incidents.beside_likelihood(reg, "R1", { today = "2026-12-01" }))
+    assert.are.equal(4, b.tier)
+    assert.are.equal("financial = 4 (4); 1 incident in the last 12 months", b.text)
+    assert.are.equal("hit", b.flag)
+    b = assert(isms.incidents.beside_likelihood(reg, "R2", { today = "2026-12-01" }))
+    assert.are.equal(8, b.tier)
+    assert.is_nil(b.flag)
+    -- the sixth factor, not rated: no tier
+    assert(reg:set_setting("incident_rules", H.file("rep.lua", H.read(rules):gsub('"financial"', '"reputation"'))))
+    b = assert(isms.incidents.beside_likelihood(reg, "R2", { today = "2026-12-01" }))
+    assert.is_nil(b.tier)
+    assert.are.equal("reputation not rated; 1 incident in the last 12 months", b.text)
+    b = assert(isms.incidents.beside_likelihood(reg, "R1", { today = "2026-12-01" }))
+    assert.are.equal(8, b.tier)
+    reg:close()
+  end)
+end)
