@@ -9,6 +9,13 @@ set -eu
 PHISH=IC-INF-008/T-SOCIAL-ENGINEERING/V-NO-MFA
 TAPE=IC-PHY-006/T-MEDIA-THEFT/V-UNPROTECTED-MEDIA
 
+echo "== isms nonconformities add (the one the phishing incident raised)"
+"$ISMS" --db "$DB" nonconformities add id=NC-2026-004 \
+  title="Order changes on the foundry portal accepted without a call-back" \
+  source=incident source_ref=INC-2026-001 raised_by=CISO raised=2026-11-03 \
+  description="A forged tape-out order form was accepted; the call-back rule was not applied" \
+  --reason "raised by incident INC-2026-001"
+echo
 echo "== isms incidents add (two incidents of the quarter)"
 "$ISMS" --db "$DB" incidents add id=INC-2026-001 \
   title="Phishing mail led to a forged tape-out order form" \
@@ -67,8 +74,23 @@ echo
 echo "== isms likelihood --flagged (ratings the incident history contradicts)"
 "$ISMS" --db "$DB" likelihood --flagged --today 2026-12-07
 echo
+echo "== isms risks explain (the incidents beside the tape risk's likelihood, and the flag)"
+"$ISMS" --db "$DB" risks explain "$TAPE" | tail -n 2
+echo
+echo "== isms risks list --asset IC-PHY-006 (an incidents column once the register holds incidents)"
+"$ISMS" --db "$DB" risks list --asset IC-PHY-006 | grep -E '^ref|^IC-PHY-006/T-MEDIA-THEFT'
+echo
 echo "== isms incident-stats --period quarter"
 "$ISMS" --db "$DB" incident-stats --period quarter | sed -n '1,12p'
+echo
+echo "== isms metrics collect (the incident figures of the measurement programme)"
+"$ISMS" --db "$DB" metrics collect M-INCIDENTS M-INCIDENTS-OPEN M-INCIDENT-CONTAIN M-INCIDENT-CLOSE \
+  --today 2026-12-07 --reason "December collection"
+echo
+echo "== isms review pack: the incidents of the quarter (9.3.2 c)"
+"$ISMS" --db "$DB" review pack --from 2026-10-01 --to 2026-12-31 --today 2026-12-07 \
+  | sed -n '/^## c. Information security incidents/,/^## c. Information security objectives/p' \
+  | sed '$d'
 echo
 echo "== isms propose-audits --today 2026-12-07"
 "$ISMS" --db "$DB" propose-audits --today 2026-12-07 | cut -c1-150

@@ -23,6 +23,9 @@ describe("incident register", function()
   after_each(function() reg:close() end)
 
   it("adds an incident with its scales normalised, links and C/I/A affected", function()
+    assert(reg:records("nonconformities"):add({ id = "NC-007", title = "Patch window missed",
+      source = "incident", source_ref = "the design server malware", raised_by = "CISO",
+      raised = "2026-11-02" }))
     local rep = assert(incidents:add(incident({
       severity = "SEVERE", category = "ransomware", affected = "c; a", reported = "2026-11-02T09:30Z",
       contained = "2026-11-02T14:00+01:00", risks = F.MALWARE, vulnerabilities = "V-NO-ANTIMALWARE",
@@ -38,6 +41,10 @@ describe("incident register", function()
     assert.are.same({ "A.8.7" }, i.controls_failed)
     assert.are.same({ "EDR-4411", "mail 2026-11-02" }, i.evidence)
     assert.are.equal("NC-007", i.nonconformity)
+    -- the nonconformity it raised is a reference: it is not deleted from under the incident
+    local ok, err = reg:records("nonconformities"):delete("NC-007")
+    assert.is_nil(ok)
+    assert.truthy(tostring(err):find("referred to by incident INC-001", 1, true), err)
     assert.are.equal(2, #incidents:list({ severity = "Critical" }) + #incidents:list({ assets = "AST-1" }))
   end)
 
@@ -61,7 +68,7 @@ describe("incident register", function()
       { { detected = "" }, "detected: required" },
       { { detected = "2026-02-30" }, "detected: '2026-02-30' is not a time" },
       { { affected = "C; X" }, "affected: 'X' is not one of C, I, A" },
-      { { nonconformity = "NC 1; NC 2" }, "nonconformity: 'NC 1; NC 2' is not an id" },
+      { { nonconformity = "NC-404" }, "nonconformity: no nonconformity 'NC-404' in the register" },
     }
     for _, c in ipairs(cases) do
       F.refused(path, c[2], function() return incidents:add(incident(c[1])) end)
@@ -85,6 +92,11 @@ describe("incident register", function()
     assert.truthy(err:find("reported (2026-10-04) is before detected (2026-10-05)", 1, true), err)
     assert.truthy(err:find(bad .. ":4:19: severity: 'biblical' is not on", 1, true), err)
     assert.truthy(err:find(bad .. ":4:28: assets: no asset 'AST-9'", 1, true), err)
+    -- a nonconformity that is not in its register, named by line and column
+    local nc = H.file("nc.csv", "title,detected,severity,nonconformity\nPhish,2026-10-01,low,NC-404\n")
+    err = F.refused(path, "rejected; nothing was stored", function() return incidents:import(nc) end)
+    assert.truthy(err:find(nc .. ":2:22: nonconformity: no nonconformity 'NC-404' in the register", 1, true),
+                  err)
     local good = H.file("good.csv", "id,title,detected,severity,category,assets,threats\n"
       .. "INC-010,Phish,2026-10-01T08:00,Moderate,phishing,AST-1,T-SOCIAL-ENGINEERING\n")
     local rep = assert(incidents:import(good))
@@ -177,6 +189,11 @@ scale "criticality" { tiers = { { value = 1, label = "low" } } }
                     s.by_class)
     assert.are.same({ n = 4, mean = 4, median = 2.5, p90 = 10 }, s.contain)
     assert.are.same({ n = 2, mean = 36, median = 36, p90 = 48 }, s.close)
+    -- brief: the counts and times without the links (what metrics and the review pack read)
+    local b = assert(isms.incidents.stats(reg, { from = "2026-01-01", to = "2026-12-31", brief = true }))
+    assert.is_nil(b.by_threat)
+    assert.is_nil(b.by_class)
+    assert.are.same({ s.total, s.by_severity, s.contain, s.close }, { b.total, b.by_severity, b.contain, b.close })
     local q = assert(isms.incidents.stats(reg, { period = "quarter" }))
     assert.are.same({ { period = "2025-Q4", count = 1 }, { period = "2026-Q1", count = 3 },
                       { period = "2026-Q2", count = 1 } }, q.by_period)
@@ -211,6 +228,13 @@ scale "criticality" { tiers = { { value = 1, label = "low" } } }
     local flagged = assert(isms.incidents.history(reg, { today = "2026-12-01", flagged = true }))
     assert.are.equal(1, #flagged)
     assert.are.equal(F.MALWARE, flagged[1].ref)
+    -- the history of a few risks only (the views that show some) is the same for those
+    local few = assert(isms.incidents.history(reg, { today = "2026-12-01",
+                                                     refs = { F.THEFT, F.MALWARE2, F.MALWARE } }))
+    assert.are.same({ F.MALWARE, F.MALWARE2 }, { few[1].ref, few[2].ref })
+    assert.are.equal(2, #few)
+    assert.are.same(flagged[1], few[1])
+    assert.are.same({}, assert(isms.incidents.history(reg, { today = "2026-12-01", refs = {} })))
     local _, err, code = isms.incidents.beside_likelihood(reg, "AST-1/T-NONE")
     assert.are.equal("NOTFOUND", code)
     assert.truthy(err:find("no risk 'AST-1/T-NONE'", 1, true))
@@ -289,5 +313,181 @@ describe("incident commands", function()
     assert.truthy(out:find("O = 2 (", 1, true), out)
     assert.truthy(out:find("1 incident in the last 12 months", 1, true), out)
     assert.is_nil(out:find("yet rated", 1, true))  -- O = 2 with one incident: no flag
+  end)
+end)
+
+describe("incidents beside likelihood where risks are shown", function()
+  local dates = require "isms.docs.dates"
+  local cjson = require "cjson"
+  local report = require "isms.report"
+  local models = require "isms.report.models"
+  -- the risk list has no --today: the incidents are dated from today
+  local today = os.date("!%Y-%m-%d")
+  local reg, path
+
+  local function with_incidents()
+    for k = 1, 3 do
+      assert(reg:records("incidents"):add(incident({ title = "malware " .. k,
+        detected = dates.add_days(today, -30 * k) })))
+    end
+    -- outside the 12-month window: not counted
+    assert(reg:records("incidents"):add(incident({ title = "old", detected = dates.add_days(today, -400) })))
+  end
+
+  before_each(function() reg, path = F.register() end)
+  after_each(function() reg:close() end)
+
+  it("lists risks with an incidents column and the flag only when the register holds incidents", function()
+    local out, _, code = H.run("--db", path, "risks", "list", "--asset", "AST-1")
+    assert.are.equal(0, code)
+    assert.is_nil(out:find("incident", 1, true))
+    out = H.run("--db", path, "risks", "list", "--asset", "AST-1", "--format", "json")
+    assert.is_nil(out:find("incident", 1, true))
+    with_incidents()
+    out, _, code = H.run("--db", path, "risks", "list", "--asset", "AST-1")
+    assert.are.equal(0, code)
+    assert.truthy(out:find("incidents%s+incident flag"), out)
+    local line = out:match("\n(" .. F.MALWARE:gsub("%p", "%%%0") .. "[^\n]*)")
+    assert.truthy(line:find("%s3%s+three or more incidents in the window"), line)
+    line = out:match("\n(" .. F.MALWARE2:gsub("%p", "%%%0") .. "[^\n]*)")
+    assert.truthy(line:find("%s3%s*$"), line)                 -- rated O = 6: no flag
+    out = H.run("--db", path, "risks", "list", "--asset", "AST-1", "--format", "json")
+    local by = {}
+    for _, r in ipairs(cjson.decode(out)) do by[r.ref] = r end
+    assert.are.equal(3, by[F.MALWARE].incidents)
+    assert.are.equal("three or more incidents in the window, yet rated among the least likely",
+                     by[F.MALWARE].incident_flag)
+    assert.are.equal(3, by[F.MALWARE2].incidents)
+    assert.are.equal(cjson.null, by[F.MALWARE2].incident_flag)
+    assert.are.equal(0, by["AST-1/T-DESTRUCTION/V-NO-BACKUP"].incidents)
+    -- CSV stays the import format of the risk register
+    out = H.run("--db", path, "risks", "list", "--asset", "AST-1", "--format", "csv")
+    assert.is_nil(out:find("incident", 1, true))
+    -- the prioritised list too
+    out = H.run("--db", path, "risks", "list", "--top", "3", "--format", "json")
+    by = {}
+    for _, r in ipairs(cjson.decode(out)) do by[r.ref] = r end
+    assert.are.equal(3, by[F.MALWARE].incidents)
+    assert.truthy(by[F.MALWARE].incident_flag)
+    assert.are.equal(0, by[F.THEFT].incidents)
+    -- and the prioritised register of isms assess
+    out, _, code = H.run("--db", path, "assess", "--top", "5")
+    assert.are.equal(0, code)
+    line = out:match("\n(%d+%s+" .. F.MALWARE:gsub("%p", "%%%0") .. "[^\n]*)")
+    assert.truthy(line and line:find("%s3%s+three or more incidents in the window"), out)
+    out = H.run("--db", path, "assess", "--format", "json")
+    by = {}
+    for _, r in ipairs(cjson.decode(out)) do by[r.ref] = r end
+    assert.are.equal(3, by[F.MALWARE].incidents)
+    assert.are.equal(0, by[F.THEFT].incidents)
+  end)
+
+  it("explains a risk with the incidents beside its likelihood and the flag", function()
+    local out, _, code = H.run("--db", path, "risks", "explain", F.MALWARE)
+    assert.are.equal(0, code)
+    assert.is_nil(out:find("incidents:", 1, true))
+    with_incidents()
+    out, _, code = H.run("--db", path, "risks", "explain", F.MALWARE)
+    assert.are.equal(0, code)
+    assert.truthy(out:find("\nincidents: O = 2 %(.-%); 3 incidents in the last 12 months "
+      .. "%(INC%-001, INC%-002, INC%-003%)\n  flag: three or more incidents in the window, yet rated "
+      .. "among the least likely\n"), out)
+    out = H.run("--db", path, "risks", "explain", F.THEFT)
+    assert.truthy(out:find("\nincidents: O = 4 %(.-%); 0 incidents in the last 12 months\n$"), out)
+    out = H.run("--db", path, "risks", "explain", F.MALWARE, "--format", "json")
+    local e = cjson.decode(out)
+    assert.are.equal(3, e.incidents.count)
+    assert.are.same({ "INC-001", "INC-002", "INC-003" }, e.incidents.incidents)
+    assert.truthy(e.incidents.flag)
+    assert.are.equal("80", e.score)
+  end)
+
+  it("puts the incidents and the flag in the report's most urgent risks", function()
+    local model = assert(models.full(reg, { today = today, limit = 5 }))
+    local risks
+    for _, s in ipairs(model.sections) do if s.id == "risks" then risks = s end end
+    for _, c in ipairs(risks.columns) do assert.are_not.equal("incidents", c.key) end
+    with_incidents()
+    model = assert(models.full(reg, { today = today, limit = 5 }))
+    for _, s in ipairs(model.sections) do if s.id == "risks" then risks = s end end
+    local keys = {}
+    for _, c in ipairs(risks.columns) do keys[c.key] = c.title end
+    assert.are.equal("Incidents", keys.incidents)
+    assert.are.equal("Incident history flag", keys.incident_flag)
+    local by = {}
+    for _, r in ipairs(risks.rows) do by[r.ref] = r end
+    assert.are.equal(3, by[F.MALWARE].incidents)
+    assert.are.equal("three or more incidents in the window, yet rated among the least likely",
+                     by[F.MALWARE].incident_flag)
+    assert.are.equal(0, by[F.THEFT].incidents)
+    local md = report.render(model, "markdown")
+    assert.truthy(md:find("| Incidents | Incident history flag |", 1, true), md)
+    assert.truthy(md:find("| 3 | three or more incidents in the window, yet rated among the least likely |",
+                          1, true), md)
+    local html = report.render(model, "html")
+    assert.truthy(html:find("Incident history flag", 1, true))
+    assert.truthy(html:find("three or more incidents in the window, yet rated among the least likely", 1,
+                            true))
+    local text = report.render(model, "table")
+    assert.truthy(text:find("Incident history flag", 1, true), text)
+    -- many rows read every incident once instead of looking up those of the rows: the same
+    local beside = require "isms.incident.beside"
+    local few = beside.FEW
+    beside.FEW = 0
+    local ok, again = pcall(models.full, reg, { today = today, limit = 5 })
+    beside.FEW = few
+    assert(ok, again)
+    for _, s in ipairs(again.sections) do
+      if s.id == "risks" then assert.are.same(risks.rows, s.rows) end
+    end
+    -- the report of one ISMS scope (isms report --scope) too
+    assert(reg:records("scopes"):add({ id = "SR", title = "Server room", locations = "Server room" }))
+    local scoped = assert(require("isms.context.scope_report").model(reg, "SR", { today = today }))
+    for _, s in ipairs(scoped.sections) do if s.id == "risks" then risks = s end end
+    keys, by = {}, {}
+    for _, c in ipairs(risks.columns) do keys[c.key] = c.title end
+    for _, r in ipairs(risks.rows) do by[r.ref] = r end
+    assert.are.equal("Incident history flag", keys.incident_flag)
+    assert.are.equal(3, by[F.MALWARE].incidents)
+    assert.truthy(by[F.MALWARE].incident_flag)
+    assert.is_nil(by[F.THEFT])   -- AST-2 is in the office
+  end)
+end)
+
+describe("incidents beside a likelihood past the fourth factor", function()
+  it("reads the rating from rx and shows the tier's value and label", function()
+    local _, path = H.register()
+    local _, err, code = H.run("init", path, "--methodology", "tests/fixtures/methods/six-factors.lua")
+    assert.are.equal(0, code, err)
+    _, err, code = H.run("--db", path, "import", "assets", H.file("assets.csv",
+      "id,name,type,c,i,a\nDB-1,Customer DB,information,3,3,2\n"))
+    assert.are.equal(0, code, err)
+    -- financial (the fifth factor, stored in rx) rated 4 and 8; reputation (the sixth) not at all
+    _, err, code = H.run("--db", path, "import", "risks", H.file("risks.csv",
+      "ref,asset,threat,skill,motive,opportunity,technical,financial,reputation\n"
+      .. "R1,DB-1,T-LEAK,5,2,8,3,4,8\nR2,DB-1,T-FIRE,9,9,9,9,8,unknown\n"))
+    assert.are.equal(0, code, err)
+    local reg = assert(isms.open(path))
+    local rules = H.file("fin.lua", H.read("rules/incidents/default.lua")
+      :gsub('factor = {[^}]*}', 'factor = { "financial" }')
+      :gsub("flag = {.-\n  },\n", 'flag = { { incidents_at_least = 1, rated_at_most = 4, reason = "hit" } },\n', 1))
+    assert(reg:set_setting("incident_rules", rules))
+    assert(reg:records("incidents"):add({ title = "leak", detected = "2026-11-01", severity = "high",
+                                          risks = "R1; R2" }))
+    local b = assert(isms.incidents.beside_likelihood(reg, "R1", { today = "2026-12-01" }))
+    assert.are.equal(4, b.tier)
+    assert.are.equal("financial = 4 (4); 1 incident in the last 12 months", b.text)
+    assert.are.equal("hit", b.flag)
+    b = assert(isms.incidents.beside_likelihood(reg, "R2", { today = "2026-12-01" }))
+    assert.are.equal(8, b.tier)
+    assert.is_nil(b.flag)
+    -- the sixth factor, not rated: no tier
+    assert(reg:set_setting("incident_rules", H.file("rep.lua", H.read(rules):gsub('"financial"', '"reputation"'))))
+    b = assert(isms.incidents.beside_likelihood(reg, "R2", { today = "2026-12-01" }))
+    assert.is_nil(b.tier)
+    assert.are.equal("reputation not rated; 1 incident in the last 12 months", b.text)
+    b = assert(isms.incidents.beside_likelihood(reg, "R1", { today = "2026-12-01" }))
+    assert.are.equal(8, b.tier)
+    reg:close()
   end)
 end)

@@ -67,7 +67,7 @@ metric "M-RTP-OVERDUE" { title = "Overdue tasks (ACME)", target = 2, direction =
 metric "M-AWARENESS" { remove = true }
 ]])
     local s = assert(measure.load(f))
-    assert.are.equal(8, #s.metrics)
+    assert.are.equal(13, #s.metrics)
     assert.are.equal("Overdue tasks (ACME)", s.by_id["M-RTP-OVERDUE"].title)
     assert.is_nil(s.by_id["M-AWARENESS"])
   end)
@@ -192,5 +192,122 @@ describe("measurements", function()
     local _, err3, code3 = F.run(path, "metrics", "record", "M-MANUAL", "80", "--date", "2026-13-01")
     assert.are.equal(3, code3)
     assert.truthy(err3:find("is not a date", 1, true), err3)
+  end)
+end)
+
+describe("incident figures in the measurement programme", function()
+  local FIG = [[
+metric_set "fig" { title = "Incident figures" }
+metric "M-INC" { title = "Incidents", figure = "incidents", frequency = "monthly", direction = "lower" }
+metric "M-INC-HIGH" { title = "High", figure = "incidents.severity.high", frequency = "quarterly",
+                      target = 0, warning = 1, direction = "lower" }
+metric "M-CONTAIN" { title = "Contain", figure = "incidents.time_to_contain.median", window_months = 12,
+                     target = 24, warning = 48, direction = "lower" }
+metric "M-CLOSE" { title = "Close", figure = "incidents.time_to_close.p90", window_months = 12 }
+metric "M-OPEN" { title = "Open", figure = "incidents.open", target = 0, direction = "lower" }
+metric "M-NC" { title = "Raised NCs", figure = "incidents.nonconformities", window_months = 12 }
+]]
+  local reg, path
+  before_each(function()
+    reg, path = F.register()
+    assert(reg:set_setting("metrics", H.file("fig-metrics.lua", FIG)))
+  end)
+  after_each(function() reg:close() end)
+
+  local function add(t)
+    t.title = t.title or "incident"
+    return assert(reg:records("incidents"):add(t))
+  end
+
+  it("measures the incident statistics over the metric's window", function()
+    assert(reg:records("nonconformities"):add({ id = "NC-1", title = "No call-back",
+      source = "incident", source_ref = "INC-001", raised_by = "CISO", raised = "2026-03-02" }))
+    -- in the month up to 2026-03-31: two; in the quarter: three (two high); in 12 months: four
+    add({ detected = "2026-03-02T08:00", contained = "2026-03-02T12:00", closed = "2026-03-05T08:00",
+          severity = "high", nonconformity = "NC-1", lessons = "x" })
+    add({ detected = "2026-03-20T08:00", contained = "2026-03-21T08:00", severity = "low" })
+    add({ detected = "2026-01-10", contained = "2026-01-10T02:00", severity = "high" })
+    add({ detected = "2025-06-01", contained = "2025-06-03", closed = "2025-06-10", severity = "medium",
+          lessons = "x" })
+    add({ detected = "2024-01-01", severity = "critical" })  -- outside every window, still open
+    local res = assert(measure.collect(reg, { today = "2026-03-31" }))
+    local by = {}
+    for _, r in ipairs(res.results) do by[r.metric] = r end
+    assert.are.equal(2, by["M-INC"].value)
+    assert.are.equal("none", by["M-INC"].status)
+    assert.are.equal(2, by["M-INC-HIGH"].value)
+    assert.are.equal("breach", by["M-INC-HIGH"].status)
+    -- contained after 2, 4, 24 and 48 hours: the median is 14
+    assert.are.equal(14, by["M-CONTAIN"].value)
+    assert.are.equal("ok", by["M-CONTAIN"].status)
+    -- closed after 72 and 216 hours: the 90th percentile is the second
+    assert.are.equal(216, by["M-CLOSE"].value)
+    assert.are.equal(3, by["M-OPEN"].value)
+    assert.are.equal(1, by["M-NC"].value)
+    -- recorded as automatic measurements, like a query's
+    local stored = reg:records("measurement"):list({ metric = "M-CONTAIN" })
+    assert.are.equal(1, #stored)
+    assert.are.equal("automatic", stored[1].method)
+    assert.are.equal(14, stored[1].value)
+  end)
+
+  it("records nothing for a time the window has no incident to give, and says why", function()
+    add({ detected = "2026-03-02T08:00", severity = "low" })
+    local res = assert(measure.collect(reg, { today = "2026-03-31" }))
+    local by = {}
+    for _, r in ipairs(res.results) do by[r.metric] = r end
+    assert.are.equal("no value", by["M-CONTAIN"].status)
+    assert.truthy(by["M-CONTAIN"].error:find("no incident detected in the window has been contained "
+      .. "yet (2025-04-01 to 2026-03-31)", 1, true), by["M-CONTAIN"].error)
+    assert.are.equal(0, #reg:records("measurement"):list({ metric = "M-CONTAIN" }))
+    assert.are.equal(0, by["M-INC-HIGH"].value)   -- a severity with no incident counts 0
+    -- still due the next day; the others are not
+    res = assert(measure.collect(reg, { today = "2026-04-01" }))
+    local ids = {}
+    for _, r in ipairs(res.results) do ids[#ids + 1] = r.metric end
+    table.sort(ids)
+    assert.are.same({ "M-CLOSE", "M-CONTAIN" }, ids)
+    -- the command line says so and exits 0: nothing failed
+    local out, _, code = F.run(path, "metrics", "collect", "M-CONTAIN", "--today", "2026-04-02")
+    assert.are.equal(0, code)
+    assert.truthy(out:find("M-CONTAIN%s+no value, not recorded: no incident detected"), out)
+  end)
+
+  it("marks a figure that does not exist failed, naming those there are", function()
+    local f = H.file("bad-fig.lua", 'metric_set "b" { title = "B" }\n'
+      .. 'metric "M-X" { title = "x", figure = "incidents.severity.apocalyptic" }\n'
+      .. 'metric "M-Y" { title = "y", figure = "weather.rain" }\n')
+    assert(reg:set_setting("metrics", f))
+    local res = assert(measure.collect(reg, { today = "2026-03-31" }))
+    assert.are.equal("failed", res.results[1].status)
+    assert.truthy(res.results[1].error:find("no figure 'incidents.severity.apocalyptic'; incidents "
+      .. "gives incidents, incidents.severity.low", 1, true), res.results[1].error)
+    assert.are.equal("failed", res.results[2].status)
+    assert.truthy(res.results[2].error:find("no figures from 'weather' (known: incidents", 1, true),
+                  res.results[2].error)
+  end)
+
+  it("refuses figure metrics that break the rules, with file:line", function()
+    local cases = {
+      { 'metric "M" { title = "x", figure = "incidents", query = "SELECT 1" }',
+        "figure: a metric has a query or a figure, not both" },
+      { 'metric "M" { title = "x", figure = "incidents open" }', "figure: expected SOURCE[.NAME...]" },
+      { 'metric "M" { title = "x", query = "SELECT 1", window_months = 3 }',
+        "window_months: only a figure has a window" },
+      { 'metric "M" { title = "x", figure = "incidents", window_months = 0 }',
+        "window_months: expected a whole number, 1 or more" },
+    }
+    for _, c in ipairs(cases) do
+      local f = H.file("m.lua", 'metric_set "s" { title = "S" }\n' .. c[1] .. "\n")
+      local ok, err, code = measure.load(f)
+      assert.is_nil(ok)
+      assert.are.equal("RULE", code)
+      assert.truthy(err:find(f .. ":2: metric 'M': ", 1, true), err)
+      assert.truthy(err:find(c[2], 1, true), err)
+    end
+    -- the shipped programme measures incidents
+    local s = assert(measure.load())
+    assert.are.equal("incidents.time_to_contain.median", s.by_id["M-INCIDENT-CONTAIN"].figure)
+    assert.is_true(s.by_id["M-INCIDENT-CONTAIN"].automatic)
   end)
 end)

@@ -109,6 +109,44 @@ describe("management review", function()
     assert.truthy(wb:find("c. Measurement results against", 1, true), wb)
   end)
 
+  it("reports the period's incidents: per severity, times, open ones, those that raised a nonconformity", function()
+    local inc = reg:records("incidents")
+    assert(reg:records("nonconformities"):add({ id = "NC-INC", title = "No call-back", source = "incident",
+      source_ref = "INC-001", raised_by = "CISO", raised = "2026-03-02" }))
+    -- contained after 4 and 24 hours, closed after 72
+    assert(inc:add({ title = "Forged order", detected = "2026-03-02T08:00", contained = "2026-03-02T12:00",
+                     closed = "2026-03-05T08:00", severity = "high", lessons = "call back",
+                     nonconformity = "NC-INC" }))
+    assert(inc:add({ title = "Tape missing", detected = "2026-05-10T08:00", contained = "2026-05-11T08:00",
+                     severity = "medium", owner = "IT Manager" }))
+    assert(inc:add({ title = "Last year's", detected = "2025-11-01", severity = "critical" }))
+    assert(inc:add({ title = "After the period", detected = "2027-01-05", severity = "low" }))
+    local model = assert(review.pack(reg, { from = "2026-01-01", to = "2026-12-31", today = "2027-01-10" }))
+    local md = report.render(model, "markdown")
+    local function has(x) assert.truthy(md:find(x, 1, true), x .. "\n" .. md) end
+    has("## c. Information security incidents")
+    has("- **Detected in the period:** 2")
+    has("- **Closed in the period:** 1")
+    has("- **Open at the end of the period:** 2")   -- last year's and the tape; not the one after
+    has("- **Raised a nonconformity:** 1")
+    has("- **Median time to contain:** 14 h")
+    has("| low | 0 |")                                 -- every severity of the scale, 0 included
+    has("| medium | 1 |")
+    has("| high | 1 |")
+    has("| critical | 0 |")
+    has("| to contain | 2 | 14 | 14 | 24 |")
+    has("| to close | 1 | 72 | 72 | 72 |")
+    has("| INC-003 | 2025-11-01 | critical | Last year's |")
+    has("| INC-002 | 2026-05-10T08:00 | medium | Tape missing | 2026-05-11T08:00 | IT Manager |")
+    has("| INC-001 | 2026-03-02T08:00 | high | Forged order | NC-INC | open |")
+    assert.falsy(md:find("After the period", 1, true))
+    -- an incident rule file that does not load is a problem of the section, not a failed pack
+    assert(reg:set_setting("incident_rules", H.file("broken.lua", "scale \"severity\" {")))
+    model = assert(review.pack(reg, { from = "2026-01-01", to = "2026-12-31", today = "2027-01-10" }))
+    md = report.render(model, "markdown")
+    assert.truthy(md:find("broken.lua", 1, true), md)
+  end)
+
   it("refuses a pack whose dates are not dates or run backwards", function()
     local cases = {
       { { "--from", "2026-01-01" }, 2, "--to DATE is required" },

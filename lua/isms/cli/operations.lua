@@ -404,6 +404,8 @@ return function(kit)
             if r.status == "failed" then
               failed = failed + 1
               out(("%-24s failed: %s\n"):format(r.metric, r.error))
+            elseif r.status == "no value" then
+              out(("%-24s no value, not recorded: %s\n"):format(r.metric, r.error))
             else
               out(("%-24s %s (%s)\n"):format(r.metric, format.number(r.value), r.status))
             end

@@ -9,6 +9,7 @@ local risk_register = require "isms.risk.register"
 local risk_csv = require "isms.risk.csv"
 local assess = require "isms.risk.assess"
 local scope_view = require "isms.context.scope_view"
+local incidents_beside = require "isms.incident.beside"
 
 local progress = require "isms.cli.progress"
 local risk_method = require "isms.method.risk_method"
@@ -197,8 +198,10 @@ explain REF [--residual] [--target F=V,...] [--format json]
               keep, serr, scode = scope_view.mask(reg, opts.scope, t)
               if not keep then return fail(serr, scode) end
             end
-            out(kit.render(prioritised(reg, t, res, opts.top > 0 and opts.top or nil, keep, filter),
-                           PRIORITY_COLUMNS, opts.format, PRIORITY_TABLE))
+            local top = prioritised(reg, t, res, opts.top > 0 and opts.top or nil, keep, filter)
+            local tcols, dcols = incidents_beside.list_columns(reg, top, PRIORITY_TABLE,
+                                                               PRIORITY_COLUMNS, opts.format)
+            out(kit.render(top, dcols, opts.format, tcols))
             return EXIT.OK
           end
           local rows
@@ -239,6 +242,7 @@ explain REF [--residual] [--target F=V,...] [--format json]
           for _, r in ipairs(rows) do if r.assets then any_links = true break end end
           local all = csv_columns(factors, any_links)
           local list = flat(rows, factors, m)
+          cols, all = incidents_beside.list_columns(reg, list, cols, all, opts.format)
           if opts.format == "csv" or opts.format == "json" then
             out(kit.render(list, all, opts.format))
           else
@@ -356,10 +360,13 @@ explain REF [--residual] [--target F=V,...] [--format json]
           local e, eerr = m:explain(risk, { residual = opts.residual, target = target })
           if not e then return fail(eerr, "INPUT") end
           e.ref = pos[2]
+          local itext, ibeside = incidents_beside.explain(reg, e.ref)  -- nil: no incidents
           if opts.format == "json" then
+            e.incidents = itext and ibeside or ibeside and { error = ibeside } or nil
             out(require("cjson").encode(e), "\n")
           else
-            out("risk ", e.ref, "\n", require("isms.method.explain").text(e))
+            out("risk ", e.ref, "\n", require("isms.method.explain").text(e),
+                itext or ibeside and ("incidents: " .. ibeside .. "\n") or "")
           end
           return EXIT.OK
         end
@@ -394,8 +401,10 @@ scope: its assets (isms scopes assets ID) and their risks.]],
         end
         local steps, nassets, n = assess.steps(t, res, keep)
         if opts.format == "csv" or opts.format == "json" then
-          out(kit.render(prioritised(reg, t, res, nil, keep), PRIORITY_COLUMNS, opts.format,
-                         PRIORITY_TABLE))
+          local all = prioritised(reg, t, res, nil, keep)
+          local _, dcols = incidents_beside.list_columns(reg, all, PRIORITY_TABLE, PRIORITY_COLUMNS,
+                                                         opts.format)
+          out(kit.render(all, dcols, opts.format, PRIORITY_TABLE))
           return EXIT.OK
         end
         out(("assessment under %s%s: %d assets, %d risks\n\n"):format(m:name(),
@@ -404,7 +413,8 @@ scope: its assets (isms scopes assets ID) and their risks.]],
                                   "missing" }), "\n")
         local top = opts.top or 20
         out(("prioritised register%s:\n"):format(top > 0 and (" (top " .. top .. ")") or ""))
-        out(format.table(prioritised(reg, t, res, top > 0 and top or nil, keep), PRIORITY_TABLE))
+        local list = prioritised(reg, t, res, top > 0 and top or nil, keep)
+        out(format.table(list, (incidents_beside.list_columns(reg, list, PRIORITY_TABLE, {}))))
         return EXIT.OK
       end)
     end,

@@ -26,7 +26,7 @@ local function columns(list)
 end
 
 -- The assessment of the scope: steps a-j and the most urgent risks.
-local function assessment(reg, id, m, limit)
+local function assessment(reg, id, m, limit, today)
   local t, err, code = reg:risk_table()
   if not t then return nil, err, code end
   local res, eerr, ecode = risk_register.try_evaluate_table(m, t)
@@ -48,10 +48,11 @@ local function assessment(reg, id, m, limit)
         { "status", "Status" }, { "done", "Done", true }, { "missing", "Missing", true } }),
       rows = steps, total = #steps },
     { id = "risks", title = "Most urgent risks of the scope", kind = "table",
-      columns = columns({ { "priority", "Priority", true }, { "ref", "Risk" },
+      columns = require("isms.incident.beside").report_columns(reg, top, columns({
+        { "priority", "Priority", true }, { "ref", "Risk" },
         { "asset", "Asset" }, { "threat", "Threat" }, { "level", "Level" },
         { "score", "Score", true }, { "obligations", "Obligations" },
-        { "acceptable", "Acceptable" }, { "decision", "Decision" } }),
+        { "acceptable", "Acceptable" }, { "decision", "Decision" } }), { today = today }),
       rows = top, total = nrisks,
       note = nrisks > #top and ("the %d most urgent of %d risks"):format(#top, nrisks) or nil },
   }, { assets = nassets, risks = nrisks, unacceptable = unacceptable }
@@ -126,7 +127,7 @@ function M.model(reg, id, opts)
   local st = scope.status(reg, id)
   local risk_sections, counts = {}, nil
   if m:scores_risks() then
-    local r, c, rcode = assessment(reg, id, m, opts.limit or M.LIMIT)
+    local r, c, rcode = assessment(reg, id, m, opts.limit or M.LIMIT, opts.today)
     if not r then return nil, c, rcode end
     risk_sections, counts = r, c
   end

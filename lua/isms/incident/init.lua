@@ -69,6 +69,16 @@ M.times_in_order = times_in_order
 
 -- ------------------------------------------------------------ kinds
 
+-- The nonconformity an incident raised (the register of isms.audit; looked
+-- up here so the incident register does not depend on the audit package,
+-- which depends on the context package that shows incidents).
+kind.resolver("nonconformity", function(reg, id)
+  local next_row = reg:query("SELECT 1 FROM nonconformities WHERE id = ?1", id)
+  local found = next_row() ~= nil
+  if found then next_row() end
+  return found
+end)
+
 -- Vulnerabilities of the catalogs, for incidents that name the weakness
 -- exploited.
 kind.resolver("vulnerability", function(reg, id)
@@ -107,8 +117,8 @@ M.kind = kind.define {
     { name = "owner", type = "text", help = "who handles it" },
     { name = "lessons", type = "text", help = "lessons learned" },
     { name = "evidence", type = "list", help = "references to the evidence kept" },
-    { name = "nonconformity", type = "id",
-      help = "the nonconformity it raised (its id; a reference once the audit register lands)" },
+    { name = "nonconformity", type = "ref", to = "nonconformity",
+      help = "the nonconformity it raised (isms nonconformities)" },
   },
   validate = function(row) return times_in_order(row) end,
   check = function(reg, rows, problem)
@@ -175,8 +185,12 @@ end)
 local stats = require "isms.incident.stats"
 M.stats = stats.stats
 M.metrics = stats.metrics
+-- The statistics as figures of the measurement programme ("incidents...").
+require("isms.measure").figures("incidents", stats.metrics)
 local likelihood = require "isms.incident.likelihood"
 M.beside_likelihood = likelihood.beside_likelihood
 M.history = likelihood.history
+--- Incidents beside likelihood in the risk list, explain and the report.
+M.beside = require "isms.incident.beside"
 
 return M

@@ -7,8 +7,20 @@
 local irules = require "isms.incident.rules"
 local records = require "isms.store.records"
 local sql_read = require "isms.incident._sql"
+local cjson = require "cjson"
 
 local M = {}
+
+-- The SQL of the k-th rating of risk row `alias`: r1..r4 are columns,
+-- factors 5.. one byte each in rx (the tier's position; 0 = not rated).
+local HEX = "'0123456789ABCDEF'"
+local function rating_sql(k, alias)
+  if k <= 4 then return alias .. ".r" .. k end
+  local h = ("substr(hex(%s.rx), %d, 2)"):format(alias, 2 * k - 9)
+  return ("nullif((instr(%s, substr(%s, 1, 1)) - 1) * 16 + instr(%s, substr(%s, 2, 1)) - 1, 0)")
+    :format(HEX, h, HEX, h)
+end
+M.rating_sql = rating_sql
 
 -- The likelihood factor of the register: the first of the rule file's
 -- factor names the register rates risks on; its column and its tiers.
@@ -17,11 +29,15 @@ local function factor_of(reg, history)
   for _, want in ipairs(history.factor) do
     for k, name in ipairs(factors) do
       if name:lower() == want:lower() then
-        local labels = {}
+        -- the register stores a tier's position: its value and label by position
+        -- (the scale's "not rated" tier, if it has one, is no rating)
+        local labels, values, unrated = {}, {}, {}
         local m = reg:methodology()
         local ok, tiers = pcall(function() return m and m:tiers(name) end)
-        for _, t in ipairs(ok and tiers or {}) do labels[t.value] = t.label end
-        return { name = name, column = "r" .. k, labels = labels }
+        for pos, t in ipairs(ok and tiers or {}) do
+          labels[pos], values[pos], unrated[pos] = t.label, t.value, t.not_rated
+        end
+        return { name = name, k = k, labels = labels, values = values, unrated = unrated }
       end
     end
   end
@@ -30,14 +46,16 @@ end
 
 -- The incident/risk pairs of the incidents detected from `from` on, for
 -- the rule file's match; args[1] is `from`. `only` limits the risks to
--- one ref (args[2]).
+-- one ref (args[2]), or with only == "refs" to those of a JSON array
+-- (args[2]).
 local function hits_sql(match, only)
   local inc = "SELECT id FROM incidents WHERE detected >= ?1"
   local ia = "SELECT l.id, l.target AS asset FROM record_links l JOIN inc ON inc.id = l.id "
     .. "WHERE l.kind = 'incident' AND l.rel = 'assets'"
   local it = "SELECT l.id, l.target AS threat FROM record_links l JOIN inc ON inc.id = l.id "
     .. "WHERE l.kind = 'incident' AND l.rel = 'threats'"
-  local restrict = only and " AND r.ref = ?2" or ""
+  local set = only == "refs" and " IN (SELECT value FROM json_each(?2))" or " = ?2"
+  local restrict = only and (" AND r.ref" .. set) or ""
   local parts = {}
   if match == "asset and threat" then
     parts[#parts + 1] = "SELECT r.ref, ia.id FROM ia JOIN it ON it.id = ia.id JOIN risks r "
@@ -53,9 +71,10 @@ local function hits_sql(match, only)
   end
   -- an incident that names the risk itself always counts
   parts[#parts + 1] = "SELECT l.target AS ref, l.id FROM record_links l JOIN inc ON inc.id = l.id "
-    .. "WHERE l.kind = 'incident' AND l.rel = 'risks'" .. (only and " AND l.target = ?2" or "")
-  return ("WITH inc AS (%s), ia AS (%s), it AS (%s), hits AS (%s) "):format(inc, ia, it,
-    table.concat(parts, " UNION "))
+    .. "WHERE l.kind = 'incident' AND l.rel = 'risks'" .. (only and (" AND l.target" .. set) or "")
+  -- a few risks look their incidents up by id; every risk reads them all once
+  return ("WITH inc AS %s(%s), ia AS (%s), it AS (%s), hits AS (%s) "):format(
+    only and "NOT MATERIALIZED " or "", inc, ia, it, table.concat(parts, " UNION "))
 end
 
 -- The first flag rule the count and the tier meet.
@@ -63,18 +82,24 @@ local function flag_of(history, count, tier)
   if not tier then return nil end
   for _, rule in ipairs(history.flag) do
     if count >= rule.incidents_at_least and tier <= rule.rated_at_most then
-      return rule.reason or ("%d incidents in the window, yet rated %d"):format(count, tier)
+      return rule.reason or ("%d incidents in the window, yet rated %s"):format(count, tier)
     end
   end
 end
 
 local function months_text(n) return n == 1 and "month" or (n .. " months") end
 
+-- The tier value and label of a stored position.
+local function tier_of(f, pos)
+  if not (f and pos) or f.unrated[pos] then return nil end
+  return f.values[pos] or pos, f.labels[pos]
+end
+
 -- The words beside the likelihood.
-local function text_of(f, tier, count, months)
+local function text_of(f, tier, label, count, months)
   local rating
   if f and tier then
-    rating = ("%s = %d%s"):format(f.name, tier, f.labels[tier] and (" (" .. f.labels[tier] .. ")") or "")
+    rating = ("%s = %s%s"):format(f.name, tier, label and (" (" .. label .. ")") or "")
   elseif f then
     rating = f.name .. " not rated"
   end
@@ -91,31 +116,33 @@ local function window_start(reg, opts, months)
 end
 
 --- Incidents beside likelihood for every risk that has any in the window
--- (or only opts.ref): a list of { ref, count, incidents (ids), factor,
--- tier, label, text, flag (a reason, or nil) }, ordered by ref.
--- opts: today (YYYY-MM-DD), flagged (only risks the history contradicts),
--- ref.
+-- (or only opts.ref, or those of the list opts.refs): a list of { ref,
+-- count, incidents (ids), factor, tier, label, text, flag (a reason, or
+-- nil) }, ordered by ref. opts: today (YYYY-MM-DD), flagged (only risks
+-- the history contradicts), ref, refs.
 local function history(reg, opts)
   local spec, err, code = irules.of(reg)
   if not spec then return nil, err, code end
   local h = spec.history
   local f = factor_of(reg, h)
   local from = window_start(reg, opts, h.window_months)
-  local sql = hits_sql(h.match, opts.ref ~= nil)
+  local only = opts.ref and "ref" or opts.refs and "refs" or nil
+  local sql = hits_sql(h.match, only)
     .. ("SELECT hits.ref, group_concat(DISTINCT hits.id) AS ids, count(DISTINCT hits.id) AS n, "
     .. "%s AS tier FROM hits JOIN risks r ON r.ref = hits.ref GROUP BY hits.ref ORDER BY hits.ref")
-      :format(f and ("r." .. f.column) or "NULL")
+      :format(f and rating_sql(f.k, "r") or "NULL")
   local list = {}
-  local args = { from, opts.ref }
-  for row in reg:query(sql, unpack(args, 1, opts.ref and 2 or 1)) do
-    local n, tier = tonumber(row.n), tonumber(row.tier)
+  local args = { from, opts.ref or opts.refs and (#opts.refs > 0 and cjson.encode(opts.refs) or "[]") }
+  for row in reg:query(sql, unpack(args, 1, only and 2 or 1)) do
+    local n = tonumber(row.n)
+    local tier, label = tier_of(f, tonumber(row.tier))
     local ids = {}
     for id in (row.ids or ""):gmatch("[^,]+") do ids[#ids + 1] = id end
     table.sort(ids)
     local item = { ref = row.ref, count = n, incidents = ids, factor = f and f.name, tier = tier,
-                   label = f and tier and f.labels[tier], window_months = h.window_months,
+                   label = label, window_months = h.window_months,
                    since = from, flag = flag_of(h, n, tier) }
-    item.text = text_of(f, tier, n, h.window_months)
+    item.text = text_of(f, tier, label, n, h.window_months)
     if not opts.flagged or item.flag then list[#list + 1] = item end
   end
   return list
@@ -132,16 +159,16 @@ function M.beside_likelihood(reg, ref, opts)
   if not spec then return nil, err, code end
   local h = spec.history
   local f = factor_of(reg, h)
-  local risk = first(reg, ("SELECT ref, %s AS tier FROM risks WHERE ref = ?1"):format(
-    f and f.column or "NULL"), ref)
+  local risk = first(reg, ("SELECT r.ref, %s AS tier FROM risks r WHERE r.ref = ?1"):format(
+    f and rating_sql(f.k, "r") or "NULL"), ref)
   if not risk then return nil, ("no risk '%s' in the register"):format(ref), "NOTFOUND" end
   local found = M.history(reg, { ref = ref, today = opts.today })[1]
   if found then return found end
-  local tier = tonumber(risk.tier)
+  local tier, label = tier_of(f, tonumber(risk.tier))
   return { ref = ref, count = 0, incidents = {}, factor = f and f.name, tier = tier,
-           label = f and tier and f.labels[tier], window_months = h.window_months,
+           label = label, window_months = h.window_months,
            since = window_start(reg, opts, h.window_months), flag = flag_of(h, 0, tier),
-           text = text_of(f, tier, 0, h.window_months) }
+           text = text_of(f, tier, label, 0, h.window_months) }
 end
 
 return M

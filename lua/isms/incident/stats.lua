@@ -153,7 +153,8 @@ local function by_class(reg, only, args)
 end
 
 --- Statistics of the incidents detected within opts.from..opts.to (dates,
--- both optional). opts.period: "month" (default), "quarter" or "year".
+-- both optional). opts.period: "month" (default), "quarter" or "year";
+-- opts.brief leaves out by_threat and by_class (the links).
 -- Severity, category and period come from one pass over the incidents;
 -- threats and asset classes from the links in the order of their
 -- targets (so the assets are read in key order).
@@ -197,33 +198,60 @@ local function stats(reg, opts)
   table.sort(periods)
   out.by_period = {}
   for k, p in ipairs(periods) do out.by_period[k] = { period = p, count = per[p] } end
+  local d = durations(reg, where, args)
+  out.contain, out.close = d.contain, d.close
+  if opts.brief then return out end
   local only = where ~= "" and (" AND l.id IN (SELECT i.id FROM incidents i WHERE 1" .. where .. ")") or ""
   out.by_threat = counts(rows(reg, "SELECT l.target AS key, count(*) AS n FROM record_links l "
     .. "INDEXED BY record_links_target WHERE l.rel = 'threats' AND l.kind = 'incident'" .. only
     .. " GROUP BY l.target ORDER BY n DESC, key", args), "threat")
   out.by_class = by_class(reg, only, args)
-  local d = durations(reg, where, args)
-  out.contain, out.close = d.contain, d.close
   return out
 end
 function M.stats(reg, opts) return sql_read.mapped(reg, stats, reg, opts or {}) end
 
---- The statistics as metrics { name, value, unit } for the measurement
--- programme and the management review pack.
+--- The statistics as metrics { name, value, unit [, why] } for the
+-- measurement programme (isms.measure figures "incidents...") and the
+-- management review pack, over the incidents detected within
+-- opts.from..opts.to:
+--   incidents                          detected in the window
+--   incidents.severity.LABEL           per label of the severity scale (0 included)
+--   incidents.time_to_contain.mean|median|p90, incidents.time_to_close.*  (hours;
+--                                      nil with `why` when no incident has both times)
+--   incidents.open                     not closed, detected by opts.to (any time before)
+--   incidents.nonconformities          detected in the window and raised a nonconformity
 function M.metrics(reg, opts)
-  local s, err, code = M.stats(reg, opts)
+  opts = opts or {}
+  local s, err, code = M.stats(reg, { from = opts.from, to = opts.to, brief = true })
   if not s then return nil, err, code end
-  local list = { { name = "incidents", value = s.total, unit = "count" } }
+  local spec = irules.of(reg)
+  local list = { { name = "incidents", value = s.total, unit = "incidents" } }
+  local sev = {}
+  for _, row in ipairs(s.by_severity) do sev[row.severity] = row.count end
+  local labels = {}
+  for _, label in ipairs(spec.scales.severity.labels) do labels[#labels + 1] = label end
   for _, row in ipairs(s.by_severity) do
-    list[#list + 1] = { name = "incidents.severity." .. row.severity, value = row.count,
-                        unit = "count" }
+    if not spec.scales.severity:parse(row.severity) then labels[#labels + 1] = row.severity end
+  end
+  for _, label in ipairs(labels) do
+    list[#list + 1] = { name = "incidents.severity." .. label, value = sev[label] or 0,
+                        unit = "incidents" }
   end
   for _, what in ipairs({ "contain", "close" }) do
+    local why = s[what].n == 0 and ("no incident detected in the window has been %s yet")
+      :format(what == "contain" and "contained" or "closed") or nil
     for _, stat in ipairs({ "mean", "median", "p90" }) do
       list[#list + 1] = { name = ("incidents.time_to_%s.%s"):format(what, stat),
-                          value = s[what][stat], unit = "hours" }
+                          value = s[what][stat], unit = "hours", why = why }
     end
   end
+  local where, args = window({ to = opts.to })
+  list[#list + 1] = { name = "incidents.open", unit = "incidents", value = tonumber(sql_read.first(
+    reg, "SELECT count(*) AS n FROM incidents i WHERE i.closed IS NULL" .. where, unpack(args)).n) }
+  where, args = window(opts)
+  list[#list + 1] = { name = "incidents.nonconformities", unit = "incidents",
+    value = tonumber(sql_read.first(reg, "SELECT count(*) AS n FROM incidents i WHERE "
+      .. "i.nonconformity IS NOT NULL" .. where, unpack(args)).n) }
   return list
 end
 

@@ -4,6 +4,9 @@
 -- one read-only SQL query over the register, run bounded by the C core
 -- (isms_cursor_query_bounded: an authorizer that allows reading only, a
 -- step budget and a time limit); a manual metric is entered by a person.
+-- A metric may instead name a figure another package computes (`figure =
+-- "incidents.time_to_contain.median"`, see M.figures): it is measured
+-- over the window up to the day of collection, like a query.
 --
 --   local measure = require "isms.measure"
 --   measure.collect(reg, { today = "2026-12-01" })   --> { { metric, status, value, error } }
@@ -36,8 +39,29 @@ local SPEC = {
   head_fields = set { "title", "description", "extends" },
   items = { metric = set { "title", "description", "measures", "method", "query", "unit",
                            "frequency", "target", "warning", "direction", "owner", "clause",
-                           "collector", "reported_to", "steps", "time_ms" } },
+                           "collector", "reported_to", "steps", "time_ms", "figure",
+                           "window_months" } },
 }
+
+-- ------------------------------------------------------------ figures
+
+-- The figure sources by name (M.figures).
+M.FIGURES = {}
+
+--- Registers figures another package computes for the measurement
+-- programme, by source: fn(reg, { from, to, today }) -> list of { name,
+-- value, unit, why } (value nil, with why, when there is none in the
+-- window), or nil, message, code. A metric names one by `figure =
+-- "SOURCE.NAME"`.
+function M.figures(source, fn) M.FIGURES[source] = fn end
+
+--- The sources of figures, sorted.
+function M.figure_sources()
+  local list = {}
+  for k in pairs(M.FIGURES) do list[#list + 1] = k end
+  table.sort(list)
+  return list
+end
 
 -- ------------------------------------------------------------ rule files
 
@@ -58,7 +82,7 @@ local function validate(rs)
     end
     check.string(file, d, "title", f.title)
     for _, k in ipairs { "description", "measures", "unit", "owner", "clause", "collector",
-                         "reported_to", "query" } do
+                         "reported_to", "query", "figure" } do
       check.string(file, d, k, f[k], true)
     end
     local method = f.method or "objective"
@@ -89,9 +113,22 @@ local function validate(rs)
         check.fail(file, d, k, "expected a whole number, 1 or more")
       end
     end
+    if f.figure ~= nil then
+      if f.query ~= nil then check.fail(file, d, "figure", "a metric has a query or a figure, not both") end
+      local source = f.figure:match("^([%w_%-]+)%.?[%w_%.%-]*$")
+      if not source then check.fail(file, d, "figure", "expected SOURCE[.NAME...], e.g. incidents.open") end
+    end
+    if f.window_months ~= nil then
+      if f.figure == nil then check.fail(file, d, "window_months", "only a figure has a window") end
+      if not (check.is_int(f.window_months) and f.window_months >= 1) then
+        check.fail(file, d, "window_months", "expected a whole number, 1 or more")
+      end
+    end
     if out.by_id[d.name] then check.fail(file, d, nil, "declared twice") end
     local m = { id = d.name, title = f.title, description = f.description, measures = f.measures,
-                method = method, query = f.query, automatic = f.query ~= nil, unit = f.unit,
+                method = method, query = f.query, figure = f.figure,
+                automatic = f.query ~= nil or f.figure ~= nil, window_months = f.window_months,
+                unit = f.unit,
                 frequency = freq, target = f.target, warning = f.warning, direction = dir,
                 owner = f.owner, clause = f.clause, collector = f.collector,
                 reported_to = f.reported_to,
@@ -201,6 +238,50 @@ function M.run_query(reg, m, today)
   return value, why
 end
 
+--- The window a figure metric is measured over: the metric's
+-- window_months, else its frequency, up to and including `today`.
+function M.window(m, today)
+  local f = M.FREQUENCIES[m.frequency]
+  local start = m.window_months and dates.add_months(today, -m.window_months)
+    or f.months and dates.add_months(today, -f.months) or dates.add_days(today, -f.days)
+  return dates.add_days(start, 1), today
+end
+
+--- Computes a figure metric for the window up to `today`; returns the
+-- number, or nil, why and whether that is a failure (false: the window
+-- simply holds nothing to measure, such as no incident closed). `cache`
+-- (a table) shares a source's figures between metrics of one window.
+function M.run_figure(reg, m, today, cache)
+  local source = m.figure:match("^[^%.]+")
+  local fn = M.FIGURES[source]
+  if not fn then
+    return nil, ("no figures from '%s' (known: %s)"):format(source,
+      table.concat(M.figure_sources(), ", ")), true
+  end
+  local from, to = M.window(m, today)
+  local key = source .. " " .. from .. " " .. to
+  local list = cache and cache[key]
+  if not list then
+    local ok, res, err = pcall(fn, reg, { from = from, to = to, today = today })
+    if not ok then return nil, tostring(res), true end
+    if not res then return nil, err, true end
+    list = res
+    if cache then cache[key] = list end
+  end
+  local names = {}
+  for _, x in ipairs(list) do
+    if x.name == m.figure then
+      if x.value == nil then
+        return nil, ("%s (%s to %s)"):format(x.why or "no value in the window", from, to), false
+      end
+      return x.value
+    end
+    names[#names + 1] = x.name
+  end
+  return nil, ("no figure '%s'; %s gives %s"):format(m.figure, source, table.concat(names, ", ")),
+    true
+end
+
 -- The date of the last measurement of each metric that did not fail.
 local function last_dates(reg)
   local last = {}
@@ -250,20 +331,29 @@ function M.collect(reg, opts)
     end
   end
   local last = last_dates(reg)
-  local results = {}
+  local results, cache = {}, {}
   for _, m in ipairs(s.metrics) do
     local due = M.next_due(m, last[m.id])
     if m.automatic and (wanted and wanted[m.id] or not wanted and (opts.all or not due or due <= today)) then
-      local value, why = M.run_query(reg, m, today)
-      results[#results + 1] = { metric = m.id, value = value, error = why,
-                                status = value and M.status(m, value) or "failed" }
+      local value, why, failed
+      if m.figure then value, why, failed = M.run_figure(reg, m, today, cache)
+      else value, why = M.run_query(reg, m, today) end
+      if value == nil and failed == false then
+        -- nothing to measure in the window: not recorded, still due
+        results[#results + 1] = { metric = m.id, error = why, status = "no value" }
+      else
+        results[#results + 1] = { metric = m.id, value = value, error = why,
+                                  status = value and M.status(m, value) or "failed" }
+      end
     end
   end
-  if #results == 0 then return { results = results } end
+  local writes = {}
+  for _, r in ipairs(results) do if r.status ~= "no value" then writes[#writes + 1] = r end end
+  if #writes == 0 then return { results = results } end
   local n = next_number(reg)
   local rep, werr, wcode = kind.batch(reg, { command = "metrics collect", reason = opts.reason },
     function(tx)
-      for k, r in ipairs(results) do
+      for k, r in ipairs(writes) do
         r.id = ("MEA-%03d"):format(n + k - 1)
         tx.add("measurement", { id = r.id, metric = r.metric, date = today, value = r.value,
                                 status = r.value and "" or "failed", method = "automatic",

@@ -413,7 +413,7 @@ end
 
 -- The `limit` most urgent risks (stored level, score, obligations, ref;
 -- ordered in C) with their treatments.
-local function top_risks(reg, m, t, limit)
+local function top_risks(reg, m, t, limit, today)
   local n = t.n
   local k = math.min(limit, n)
   local out = ffi.new("uint32_t[?]", math.max(k, 1))
@@ -442,7 +442,8 @@ local function top_risks(reg, m, t, limit)
     end
   end
   return { id = "risks", title = "Most urgent risks", kind = "table",
-           columns = risk_columns(factors, true), rows = rows, total = n,
+           columns = require("isms.incident.beside").report_columns(reg, rows,
+             risk_columns(factors, true), { today = today }), rows = rows, total = n,
            note = note_more(#rows, n, "ordered by level, score and obligations; every risk: "
                             .. "isms report --full --format xlsx") }
 end
@@ -697,7 +698,7 @@ function M.full(reg, opts)
   local limit = opts.limit or M.LIMIT
   local t, terr, tcode = reg:risk_table()
   if not t then return nil, terr, tcode end
-  local risks = top_risks(reg, m, t, limit)
+  local risks = top_risks(reg, m, t, limit, opts.today)
   local shape = heat_shape(reg, m)
   local heat, pass = heatmaps_section(reg, m, t, shape, limit)
   local acceptance, awaiting = acceptance_section(reg, limit, pass)

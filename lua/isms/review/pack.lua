@@ -15,6 +15,7 @@ local docs = require "isms.docs"
 local dates = require "isms.docs.dates"
 local measure = require "isms.measure"
 local audit = require "isms.audit"
+local incidents = require "isms.incident"
 
 local M = {}
 
@@ -232,6 +233,88 @@ local function section_audits(reg, p)
   }
 end
 
+-- Information security incidents (feedback on performance, 9.3.2 c;
+-- A.5.24-A.5.28): counts per severity in the period, the times to contain
+-- and close, the incidents still open and those that raised a
+-- nonconformity. The statistics are isms.incidents.stats (SQL over the
+-- schema's indexes); the lists are capped.
+local function section_incidents(reg, p)
+  local s, err = incidents.stats(reg, { from = p.from, to = p.to, brief = true })
+  if not s then
+    return { { id = "incidents", title = "c. Information security incidents", kind = "facts",
+               facts = {}, problems = { err } } }
+  end
+  local spec = incidents.rules.of(reg)
+  local sev = {}
+  for _, row in ipairs(s.by_severity) do sev[row.severity] = row.count end
+  local severities = {}
+  for _, label in ipairs(spec.scales.severity.labels) do
+    severities[#severities + 1] = { severity = label, incidents = sev[label] or 0 }
+    sev[label] = nil
+  end
+  for _, row in ipairs(s.by_severity) do
+    if sev[row.severity] then
+      severities[#severities + 1] = { severity = row.severity, incidents = row.count }
+    end
+  end
+  local range = "detected >= ?1 AND detected <= ?2 || '~'"
+  local closed = n_of(reg, "SELECT count(*) AS n FROM incidents WHERE closed >= ?1 AND closed <= ?2 || '~'",
+                      p.from, p.to)
+  local open_total = n_of(reg, "SELECT count(*) AS n FROM incidents WHERE closed IS NULL AND "
+                          .. "detected <= ?1 || '~'", p.to)
+  local open = rows_of(reg, M.LIMIT, "SELECT id, detected, severity, title, contained, owner FROM "
+    .. "incidents WHERE closed IS NULL AND detected <= ?1 || '~' ORDER BY detected, id", p.to)
+  local nc_total = n_of(reg, "SELECT count(*) AS n FROM incidents WHERE nonconformity IS NOT NULL AND "
+                        .. range, p.from, p.to)
+  local ncs = rows_of(reg, M.LIMIT, "SELECT i.id, i.detected, i.severity, i.title, i.nonconformity, "
+    .. "c.state FROM incidents i LEFT JOIN nonconformities c ON c.id = i.nonconformity WHERE "
+    .. "i.nonconformity IS NOT NULL AND i.detected >= ?1 AND i.detected <= ?2 || '~' "
+    .. "ORDER BY i.detected, i.id", p.from, p.to)
+  local times = {}
+  for _, what in ipairs { "contain", "close" } do
+    local t = s[what]
+    times[#times + 1] = { time = "to " .. what, incidents = t.n, mean = t.mean, median = t.median,
+                          p90 = t.p90 }
+  end
+  local function hours(v) return v and ("%s h"):format(v) or "none timed" end
+  return {
+    { id = "incidents", title = "c. Information security incidents", kind = "facts", facts = {
+      { label = "Detected in the period", value = s.total },
+      { label = "Closed in the period", value = closed },
+      { label = "Open at the end of the period", value = open_total },
+      { label = "Raised a nonconformity", value = nc_total },
+      { label = "Median time to contain", value = hours(s.contain.median) },
+      { label = "Median time to close", value = hours(s.close.median) } } },
+    { id = "incidents-severity", title = "c. Incidents by severity", kind = "table",
+      columns = { { key = "severity", title = "Severity" },
+                  { key = "incidents", title = "Incidents", numeric = true } },
+      rows = severities, total = #severities },
+    { id = "incidents-times", title = "c. Incidents: times to contain and close (hours)",
+      kind = "table",
+      columns = { { key = "time", title = "Time" },
+                  { key = "incidents", title = "Incidents timed", numeric = true },
+                  { key = "mean", title = "Mean", numeric = true },
+                  { key = "median", title = "Median", numeric = true },
+                  { key = "p90", title = "90th percentile", numeric = true } },
+      rows = times, total = #times },
+    { id = "incidents-open", title = "c. Open incidents", kind = "table",
+      columns = { { key = "id", title = "Incident" }, { key = "detected", title = "Detected" },
+                  { key = "severity", title = "Severity" }, { key = "title", title = "Title" },
+                  { key = "contained", title = "Contained" }, { key = "owner", title = "Owner" } },
+      rows = open, total = open_total,
+      note = shown_note(#open, open_total, "open incidents")
+        or (open_total == 0 and "no incident open at the end of the period" or nil) },
+    { id = "incidents-nc", title = "c. Incidents that raised a nonconformity", kind = "table",
+      columns = { { key = "id", title = "Incident" }, { key = "detected", title = "Detected" },
+                  { key = "severity", title = "Severity" }, { key = "title", title = "Title" },
+                  { key = "nonconformity", title = "Nonconformity" },
+                  { key = "state", title = "Its state" } },
+      rows = ncs, total = nc_total,
+      note = shown_note(#ncs, nc_total, "incidents")
+        or (nc_total == 0 and "no incident of the period raised a nonconformity" or nil) },
+  }
+end
+
 local function section_objectives(reg)
   local d = kind.get("objective")
   if not d or d.kind ~= "objective" then
@@ -376,7 +459,8 @@ function M.model(reg, opts)
         .. "WHERE held >= ?1 AND held <= ?2", p.from, p.to) } } },
   }
   for _, part in ipairs { section_previous_actions, section_context, section_nonconformities,
-                          section_metrics, section_audits, section_objectives, section_feedback,
+                          section_metrics, section_audits, section_incidents, section_objectives,
+                          section_feedback,
                           section_risks, section_improvement, section_documents } do
     for _, s in ipairs(part(reg, p)) do sections[#sections + 1] = s end
   end
