@@ -6,6 +6,7 @@
 local H = require "helper"
 local cjson = require "cjson"
 local isms = require "isms"
+local _
 
 local FACTORS = { "skill", "motive", "opportunity", "size", "discovery", "exploit", "awareness",
                   "detection", "confidentiality", "integrity", "availability", "accountability",
