@@ -85,6 +85,7 @@ static const view_def views[] = {
         "SELECT t.risk, t.option, t.rationale, t.shared_with, t.rr1, t.rr2, t.rr3, t.rr4,"
         " t.residual_score, t.residual_level, t.residual_rank, t.residual_acceptable,"
         " t.override_by, t.override_at, t.override_reason, t.decided_by, t.decided_at,"
+        " hex(t.rrx) AS rrx,"
         " (SELECT group_concat(control, ' ') FROM (SELECT control FROM treatment_controls c"
         "   WHERE c.risk = t.risk ORDER BY control)) AS controls"
         " FROM treatments t",

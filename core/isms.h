@@ -496,7 +496,9 @@ int isms_asset_delete(isms_db *db, const char *id, const char *reason);
 **   treatment          risk | option rationale shared_with rr1..rr4
 **                      residual_score residual_level residual_rank
 **                      residual_acceptable override_by override_at
-**                      override_reason decided_by decided_at
+**                      override_reason decided_by decided_at rrx (hex
+**                      text: a BLOB of the residual positions of factors
+**                      5..N, one byte each)
 **   treatment_control  risk control |
 **   acceptance         risk role who | at rationale
 **   soa                control | applicable reasons justification status owner

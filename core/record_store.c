@@ -26,28 +26,32 @@ typedef struct kind_desc {
   const char *refers;  /* what a broken reference means, for messages */
   int nkeys;           /* fields[0 .. nkeys) form the key */
   const char *fields[MAX_FIELDS + 1];  /* NULL-terminated, in table order */
+  /* A BLOB field, written and read as hex text (NULL: none): the
+  ** treatment's packed residual ratings past the fourth. */
+  const char *hex;
 } kind_desc;
 
 static const kind_desc kinds[] = {
     {"treatment", "treatments", "no risk with that ref in the register", 1,
      {"risk", "option", "rationale", "shared_with", "rr1", "rr2", "rr3", "rr4",
       "residual_score", "residual_level", "residual_rank", "residual_acceptable",
-      "override_by", "override_at", "override_reason", "decided_by", "decided_at", NULL}},
+      "override_by", "override_at", "override_reason", "decided_by", "decided_at", "rrx", NULL},
+     "rrx"},
     {"treatment_control", "treatment_controls", "the risk has no treatment", 2,
-     {"risk", "control", NULL}},
+     {"risk", "control", NULL}, NULL},
     {"acceptance", "acceptances", "no risk with that ref in the register", 3,
-     {"risk", "role", "who", "at", "rationale", NULL}},
+     {"risk", "role", "who", "at", "rationale", NULL}, NULL},
     {"soa", "soa", "", 1,
-     {"control", "applicable", "reasons", "justification", "status", "owner", NULL}},
+     {"control", "applicable", "reasons", "justification", "status", "owner", NULL}, NULL},
     {"soa_revision", "soa_revisions", "", 1,
-     {"rev", "edition", "issued_at", "approved_by", "note", "entries", NULL}},
+     {"rev", "edition", "issued_at", "approved_by", "note", "entries", NULL}, NULL},
     {"task", "rtp_tasks", "the risk has no treatment", 1,
-     {"id", "risk", "control", "title", "owner", "due", "status", "done_at", NULL}},
+     {"id", "risk", "control", "title", "owner", "due", "status", "done_at", NULL}, NULL},
     {"delay", "rtp_delays", "no task with that id", 2,
-     {"task", "seq", "reason", "old_due", "revised_due", "approved_by", "recorded_at", NULL}},
+     {"task", "seq", "reason", "old_due", "revised_due", "approved_by", "recorded_at", NULL}, NULL},
     /* A many-to-many reference of any record: (kind, id) --rel--> target.
     ** All key: a put creates the link, a delete removes it. */
-    {"link", "record_links", "", 4, {"kind", "id", "rel", "target", NULL}},
+    {"link", "record_links", "", 4, {"kind", "id", "rel", "target", NULL}, NULL},
 };
 #define NKINDS ((int)(sizeof kinds / sizeof kinds[0]))
 
@@ -204,6 +208,9 @@ static int nfields(const kind_desc *d) {
   return n;
 }
 
+/* Is field f the kind's hex (BLOB) field? */
+static int is_hex(const kind_desc *d, int f) { return d->hex && strcmp(d->fields[f], d->hex) == 0; }
+
 static int field_of(const kind_desc *d, const char *name) {
   for (int f = 0; d->fields[f]; f++)
     if (strcmp(d->fields[f], name) == 0) return f;
@@ -287,7 +294,13 @@ static int read_old(isms_records *rec, const request *q, char **old) {
   isms_db *db = rec->db;
   char sql[8192] = "SELECT ";
   for (int f = 0; f < q->n; f++) {
-    strcat(sql, q->d->fields[f]);
+    if (is_hex(q->d, f)) {
+      strcat(sql, "nullif(hex(");
+      strcat(sql, q->d->fields[f]);
+      strcat(sql, "), '')");
+    } else {
+      strcat(sql, q->d->fields[f]);
+    }
     strcat(sql, f + 1 < q->n ? ", " : " FROM ");
   }
   strcat(sql, q->d->table);
@@ -322,12 +335,44 @@ static int refused(isms_db *db, const request *q) {
   return isms__fail(db, ISMS_INPUT, "%s %s: %s", q->d->name, q->id, why);
 }
 
+/* Hex text into bytes (at most size); the length, or -1 when it is not
+** an even number of hex digits. */
+static int unhex(const char *text, unsigned char *out, int size) {
+  int n = 0;
+  for (const char *p = text; p[0]; p += 2) {
+    int v[2];
+    for (int k = 0; k < 2; k++) {
+      char c = p[k];
+      v[k] = c >= '0' && c <= '9' ? c - '0'
+             : c >= 'a' && c <= 'f' ? c - 'a' + 10
+             : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+      if (v[k] < 0) return -1;
+    }
+    if (n >= size) return -1;
+    out[n++] = (unsigned char)(v[0] * 16 + v[1]);
+  }
+  return n;
+}
+
+/* binds[hexbind] (0-based; -1: none) is the hex field's text, bound as
+** the bytes it spells. */
 static int run(isms_records *rec, const request *q, const char *sql, const char *const *binds,
-               int nbinds) {
+               int nbinds, int hexbind) {
   isms_db *db = rec->db;
+  unsigned char bytes[256];
+  int nbytes = 0;
+  if (hexbind >= 0 && binds[hexbind] &&
+      (nbytes = unhex(binds[hexbind], bytes, (int)sizeof bytes)) < 0)
+    return isms__fail(db, ISMS_INPUT, "%s %s: %s: expected hex digits, two a byte, got '%s'",
+                      q->d->name, q->id, q->d->hex, binds[hexbind]);
   sqlite3_stmt *st = statement(rec, sql);
   if (!st) return isms__fail_sql(db, "writing records");
-  for (int b = 0; b < nbinds; b++) sqlite3_bind_text(st, b + 1, binds[b], -1, SQLITE_STATIC);
+  for (int b = 0; b < nbinds; b++) {
+    if (b == hexbind && binds[b])
+      sqlite3_bind_blob(st, b + 1, bytes, nbytes, SQLITE_TRANSIENT);
+    else
+      sqlite3_bind_text(st, b + 1, binds[b], -1, SQLITE_STATIC);
+  }
   int s = sqlite3_step(st);
   int rc = s == SQLITE_DONE ? ISMS_OK : refused(db, q);
   sqlite3_reset(st);
@@ -371,7 +416,7 @@ static int insert_new(isms_records *rec, const request *q) {
   char sql[8192], vals[1024];
   size_t used = 0, vused = 0;
   const char *binds[MAX_FIELDS];
-  int nb = 0;
+  int nb = 0, hexbind = -1;
   sql[0] = vals[0] = 0;
   append(sql, sizeof sql, &used, "INSERT INTO ");
   append(sql, sizeof sql, &used, q->d->table);
@@ -384,12 +429,13 @@ static int insert_new(isms_records *rec, const request *q) {
     }
     append(sql, sizeof sql, &used, q->d->fields[f]);
     append_param(vals, sizeof vals, &vused, nb + 1);
+    if (is_hex(q->d, f)) hexbind = nb;
     binds[nb++] = q->want[f];
   }
   append(sql, sizeof sql, &used, ") VALUES(");
   append(sql, sizeof sql, &used, vals);
   append(sql, sizeof sql, &used, ")");
-  int rc = run(rec, q, sql, binds, nb);
+  int rc = run(rec, q, sql, binds, nb, hexbind);
   if (!rc) rc = isms__log_change(rec->db, rec->batch, q->d->name, q->id, "create", NULL, NULL, NULL);
   if (!rc) rec->created++;
   return rc;
@@ -413,7 +459,7 @@ ISMS_API int isms_records_put(isms_records *rec, const char *kind, int n,
   isms_db *db = rec->db;
   char sql[8192];
   const char *binds[MAX_FIELDS];
-  int nb = 0;
+  int nb = 0, hexbind = -1;
   if (!found) {
     rc = insert_new(rec, &q);
   } else {
@@ -426,11 +472,12 @@ ISMS_API int isms_records_put(isms_records *rec, const char *kind, int n,
       char set[128];
       snprintf(set, sizeof set, "%s%s = ?%d", changed ? ", " : "", q.d->fields[f], nb + 1);
       strcat(sql, set);
+      if (is_hex(q.d, f)) hexbind = nb;
       binds[nb++] = q.want[f];
       changed++;
     }
     where_key(&q, sql, sizeof sql);
-    if (changed) rc = run(rec, &q, sql, binds, nb);
+    if (changed) rc = run(rec, &q, sql, binds, nb, hexbind);
     for (int f = q.d->nkeys; !rc && f < q.n; f++)
       if (q.given[f] && !same(old[f], q.want[f]))
         rc = isms__log_change(db, rec->batch, q.d->name, q.id, "update", q.d->fields[f], old[f],
@@ -461,7 +508,7 @@ ISMS_API int isms_records_delete(isms_records *rec, const char *kind, int n,
     where_key(&q, sql, sizeof sql);
     const char *binds[MAX_FIELDS];
     for (int f = 0; f < q.d->nkeys; f++) binds[f] = q.want[f];
-    rc = run(rec, &q, sql, binds, q.d->nkeys);
+    rc = run(rec, &q, sql, binds, q.d->nkeys, -1);
     if (!rc) rec->deleted++;
   }
   for (int f = 0; f < q.n; f++) free(old[f]);

@@ -839,6 +839,13 @@ static const char *const migrations[] = {
     "  prev        BLOB NOT NULL,"
     "  hash        BLOB NOT NULL"
     ");",
+
+    /* 16: residual ratings of methods of any number of factors (issue
+    ** #16): a treatment's expected ratings past the fourth (rr5..rrN) are
+    ** packed one byte each (the tier's position) in rrx, as the risk's in
+    ** rx. Existing treatments need nothing: their methods rated at most
+    ** four factors, all in rr1..rr4. No DEFAULT: no row is rewritten. */
+    "ALTER TABLE treatments ADD COLUMN rrx BLOB;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

@@ -174,7 +174,9 @@ import FILE      create or update risks from CSV, all or nothing
 explain REF [--residual] [--target F=V,...] [--format json]
                  how the risk's score, level and acceptance come about, step
                  by step: inputs, stages, band or matrix cell, criteria;
-                 --target adds the score after planned changes of ratings]],
+                 --target adds the score after planned changes of ratings;
+                 --residual judges by the residual acceptance criteria, a
+                 treated risk at the ratings its treatment expects]],
     options = { asset = "value", scope = "value", top = "count", format = "value", reason = "value",
                 ["max-errors"] = "positive", residual = "flag", target = "value", yes = "flag",
                 owner = "value", level = "value", class = "value" },
@@ -334,9 +336,17 @@ explain REF [--residual] [--target F=V,...] [--format json]
           if not row then
             return fail(("no risk '%s' in the register"):format(pos[2]), "NOTFOUND")
           end
+          -- --residual on a treated risk: the ratings its treatment expects
+          -- (as stored with it), so the explanation agrees with the stored
+          -- residual level; untreated, the ratings as they are
+          local stored, treated = row.ratings, nil
+          if opts.residual and not opts.target then
+            treated = reg:treatment(pos[2])
+            if treated and treated.residual then stored = treated.residual else treated = nil end
+          end
           -- stored ratings are tier positions: hand the tiers' labels on
           local ratings = {}
-          for name, p in pairs(row.ratings) do
+          for name, p in pairs(stored) do
             local t = m.spec.scales[name] and m:tiers(name)[p]
             ratings[name] = t and t.label or p
           end
@@ -360,12 +370,18 @@ explain REF [--residual] [--target F=V,...] [--format json]
           local e, eerr = m:explain(risk, { residual = opts.residual, target = target })
           if not e then return fail(eerr, "INPUT") end
           e.ref = pos[2]
+          if treated then
+            e.residual_of = ("the expected ratings of its treatment (%s, %s)")
+              :format(treated.option, treated.decided_at or "")
+          end
           local itext, ibeside = incidents_beside.explain(reg, e.ref)  -- nil: no incidents
           if opts.format == "json" then
             e.incidents = itext and ibeside or ibeside and { error = ibeside } or nil
             out(require("cjson").encode(e), "\n")
           else
-            out("risk ", e.ref, "\n", require("isms.method.explain").text(e),
+            out("risk ", e.ref, "\n")
+            if e.residual_of then out("residual risk: ", e.residual_of, "\n") end
+            out(require("isms.method.explain").text(e),
                 itext or ibeside and ("incidents: " .. ibeside .. "\n") or "")
           end
           return EXIT.OK

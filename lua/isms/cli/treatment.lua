@@ -11,11 +11,13 @@ local scope_report = require "isms.context.scope_report"
 local audit = require "isms.audit"
 
 -- "S=3,O=2" -> { S = "3", O = "2" }
-local function ratings_of(text, list_of)
+local function ratings_of(text, list_of, option)
   local t = {}
   for _, item in ipairs(list_of(text)) do
     local k, v = item:match("^([^=]+)=(.+)$")
-    if not k then return nil, ("--residual: '%s' is not FACTOR=RATING"):format(item) end
+    if not k then
+      return nil, ("%s: '%s' is not FACTOR=RATING"):format(option or "--residual", item)
+    end
     t[k] = v
   end
   return t
@@ -80,22 +82,25 @@ return function(kit)
 
   kit.command("treat", {
     usage = "isms treat REF modify|retain|avoid|share [--controls IDS] [--residual F=R,...] "
-            .. "[--rationale TEXT] [--shared-with PARTY] [--override-by WHO --override-reason WHY]"
+            .. "[--target F=R,...] [--rationale TEXT] [--shared-with PARTY] "
+            .. "[--override-by WHO --override-reason WHY]"
             .. " | isms treat list [--option O] [--owner NAME] [--level L] [--status S] [--format F]",
     summary = "decide a risk's treatment (controls, expected residual ratings)",
     help = [[
 modify   --controls A.8.7,A.8.13 --residual S=8,O=2,D=3: the controls that
          modify the risk and the ratings expected once they work, re-scored
-         by the methodology and judged by its residual acceptance criteria
+         by the methodology and judged by its residual acceptance criteria;
+         or --target F=R,...: only the ratings the controls change, the
+         others stay as rated (a method of 16 factors: --target skill=1)
 retain   the risk as rated: it must meet the acceptance criteria, or carry
          --override-by and --override-reason (a logged management override)
 avoid    --rationale: how the activity that causes the risk is given up
-share    --shared-with PARTY, optional --residual
+share    --shared-with PARTY, optional --residual or --target
 list     the treatments with their residual level, acceptance status
          (accepted | awaiting) and the risk's owners; filters combine:
          --option modify|retain|avoid|share, --owner NAME, --level L
          (residual), --status accepted|awaiting; --format table|csv|json]],
-    options = { controls = "value", residual = "value", rationale = "value",
+    options = { controls = "value", residual = "value", target = "value", rationale = "value",
                 ["shared-with"] = "value", ["override-by"] = "value",
                 ["override-reason"] = "value", reason = "value", option = "value",
                 owner = "value", level = "value", status = "value", format = "value" },
@@ -110,6 +115,11 @@ list     the treatments with their residual level, acceptance status
         local r, why = ratings_of(opts.residual, list_of)
         if not r then return nil, why, "USAGE" end
         t.residual = r
+      end
+      if opts.target then
+        local r, why = ratings_of(opts.target, list_of, "--target")
+        if not r then return nil, why, "USAGE" end
+        t.target = r
       end
       if opts["override-by"] or opts["override-reason"] then
         t.override = { by = opts["override-by"], reason = opts["override-reason"] }

@@ -14,6 +14,7 @@ local records = require "isms.store.records"
 local decimal = require "isms.store.decimal"
 local risk_context = require("isms.risk.register").risk_context
 local risk_view = require "isms.method.risk_view"
+local shown = require("isms.risk.csv").shown
 
 local M = { methods = {} }
 local T = M.methods
@@ -22,7 +23,7 @@ M.OPTIONS = { "modify", "retain", "avoid", "share" }
 local OPTION = require("isms.rules.check").set(M.OPTIONS)
 M.ROLES = { "management", "owner" }
 
-local KNOWN = { option = true, controls = true, residual = true, rationale = true,
+local KNOWN = { option = true, controls = true, residual = true, target = true, rationale = true,
                 shared_with = true, override = true, decided_by = true, decided_at = true }
 
 --- The owners of a risk as a list (stored as text separated by ; or ,).
@@ -43,28 +44,58 @@ local function method_for(self, m)
   return mm
 end
 
--- The risk as the methodology judges it: ratings by factor name and its
--- stored context.
-local function view_of(risk, ratings)
-  return risk_context(risk, { ratings = ratings })
+-- Ratings by factor as stored (tier positions) -> as a person gives them
+-- (the tier's value, or the label of a not rated tier), which is what the
+-- methodology reads: on a scale of 1..n the same numbers, on OWASP's 0-9
+-- position 1 is the value 0.
+local function values_of(m, positions)
+  local out = {}
+  for name, p in pairs(positions) do out[name] = shown(m, name, p) end
+  return out
+end
+M.values_of = values_of
+
+-- The risk as the methodology judges it: ratings by factor name (stored
+-- positions) and its stored context.
+local function view_of(m, risk, ratings)
+  return risk_context(risk, { ratings = values_of(m, ratings) })
 end
 
--- Residual ratings given by factor name (numbers or tier labels), all of
--- the methodology's factors. Returns { [factor] = tier }, or nil, reason.
-local function residual_ratings(m, given)
-  if type(given) ~= "table" then return nil, "residual: expected ratings by factor, e.g. { S = 2 }" end
-  local out = {}
+-- Residual ratings as positions -> the columns rr1..rr4 and rrx (factors
+-- past the fourth, one byte each, hex; "" when there are none).
+local function residual_columns(fields, factors, residual)
+  for k = 1, math.min(#factors, 4) do fields["rr" .. k] = residual[factors[k]] or "" end
+  local hex = {}
+  for k = 5, #factors do hex[#hex + 1] = ("%02X"):format(residual[factors[k]] or 0) end
+  fields.rrx = table.concat(hex)
+end
+
+-- Residual ratings given by factor name (tier values, labels or
+-- aliases): `residual` names all of the methodology's factors; `target`
+-- (from = the risk's ratings) only those the treatment changes, the rest
+-- stay as rated. Returns { [factor] = tier position }, or nil, reason.
+local function residual_ratings(m, given, what, from)
+  if type(given) ~= "table" then
+    return nil, what .. ": expected ratings by factor, e.g. { S = 2 }"
+  end
+  local factor = {}
+  for _, name in ipairs(m:factors()) do factor[name] = true end
   for name in pairs(given) do
-    if not m.spec.scales[name] then
-      return nil, ("residual: no factor named '%s' (%s)"):format(tostring(name),
-                                                              table.concat(m:factors(), ", "))
+    if not factor[name] then
+      return nil, ("%s: no factor named '%s' (%s)"):format(what, tostring(name),
+                                                         table.concat(m:factors(), ", "))
     end
   end
+  local out = {}
   for _, name in ipairs(m:factors()) do
-    if given[name] == nil then return nil, ("residual: no rating for %s"):format(name) end
-    local v, why = m:parse_rating(name, given[name])
-    if not v then return nil, "residual: " .. why end
-    out[name] = v
+    if given[name] == nil then
+      if not from then return nil, ("%s: no rating for %s"):format(what, name) end
+      out[name] = from[name]
+    else
+      local v, why = m:parse_rating(name, given[name])
+      if not v then return nil, what .. ": " .. why end
+      out[name] = v
+    end
   end
   return out
 end
@@ -123,24 +154,39 @@ function T:treat(ref, t, opts)
                    decided_at = records.today(t.decided_at),
                    override_by = "", override_at = "", override_reason = "" }
   for k = 1, 4 do fields["rr" .. k] = "" end
+  fields.rrx = ""
   fields.residual_score, fields.residual_level, fields.residual_rank = "", "", ""
   fields.residual_acceptable = ""
   local factors = self:risk_factors() or m:factors()
   local residual
-  if t.option == "modify" and t.residual == nil then
-    return bad("modify needs the expected residual ratings (residual = { ... })")
+  if t.residual ~= nil and t.target ~= nil then
+    return bad("give the residual ratings of every factor (residual) or the changes to the "
+               .. "risk's ratings (target), not both")
+  end
+  local given = t.residual
+  if t.option == "modify" and given == nil and t.target == nil then
+    return bad("modify needs the expected residual ratings (residual = { ... }, or target = "
+               .. "{ ... } for the factors it changes)")
   end
   if t.option == "retain" then
-    if t.residual ~= nil then return bad("retain keeps the risk as rated: no residual ratings") end
+    if given ~= nil or t.target ~= nil then
+      return bad("retain keeps the risk as rated: no residual ratings")
+    end
     residual = risk.ratings
   elseif t.option == "avoid" then
-    if t.residual ~= nil then return bad("avoid leaves no residual risk: no residual ratings") end
+    if given ~= nil or t.target ~= nil then
+      return bad("avoid leaves no residual risk: no residual ratings")
+    end
     if not (t.rationale or ""):match("%S") then
       return bad("avoid needs a rationale: how the activity is given up")
     end
-  elseif t.residual ~= nil then
+  elseif given ~= nil then
     local why
-    residual, why = residual_ratings(m, t.residual)
+    residual, why = residual_ratings(m, given, "residual")
+    if not residual then return bad(why) end
+  elseif t.target ~= nil then
+    local why
+    residual, why = residual_ratings(m, t.target, "target", risk.ratings)
     if not residual then return bad(why) end
   end
   if t.option == "share" and not (t.shared_with or ""):match("%S") then
@@ -160,10 +206,12 @@ function T:treat(ref, t, opts)
   end
 
   if residual then
-    local view = view_of(risk, residual)
-    local rv = risk_view.view(m, view)
-    if not rv then return bad("the risk is not rated on every factor") end
-    for k, name in ipairs(factors) do fields["rr" .. k] = residual[name] or "" end
+    local view = view_of(m, risk, residual)
+    local rv, rwhy = risk_view.view(m, view)
+    if not rv then
+      return bad(("the risk is not rated on every factor (%s)"):format(tostring(rwhy)))
+    end
+    residual_columns(fields, factors, residual)
     fields.residual_score = decimal.round(rv.score)
     fields.residual_level, fields.residual_rank = rv.level, rv.rank
     if t.option == "retain" then
@@ -208,10 +256,17 @@ local function treatment_row(self, row, factors)
   for id in (row.controls_text or ""):gmatch("%S+") do row.controls[#row.controls + 1] = id end
   row.controls_text = nil
   if row.rr1 then
+    -- tier positions, as a risk's ratings: rr1..rr4, then rrx (hex here)
     row.residual = {}
-    for k, name in ipairs(factors) do row.residual[name] = tonumber(row["rr" .. k]) end
+    for k = 1, math.min(#factors, 4) do row.residual[factors[k]] = tonumber(row["rr" .. k]) end
+    local rx = row.rrx or ""
+    for k = 5, #factors do
+      local v = tonumber(rx:sub(2 * k - 9, 2 * k - 8), 16)
+      row.residual[factors[k]] = v and v > 0 and v or nil
+    end
   end
   for k = 1, 4 do row["rr" .. k] = nil end
+  row.rrx = nil
   row.residual_score = row.residual_score and decimal.to_number(tonumber(row.residual_score))
   row.residual_rank = tonumber(row.residual_rank)
   if row.residual_acceptable then row.residual_acceptable = row.residual_acceptable == "1" end
