@@ -464,6 +464,9 @@ typedef struct isms_report_scan {
   const char *const *checks;
   size_t nfirst;              /* the first refs missing or to check, in order, */
   const char *const *first;   /*   enough for `limit` rows */
+  size_t options[4];          /* treatments: modify, retain, avoid, share */
+  size_t residual_not_acceptable;  /* treatments stored residual_acceptable = 0 */
+  size_t overrides;           /* treatments with a management override */
 } isms_report_scan;
 int isms_report_scan_read(isms_db *db, int ri, int ci, size_t limit,
                           isms_report_scan **out /* OUT */);

@@ -13,6 +13,7 @@
 ** (level rank, score, obligations, then register order), kept by a bounded
 ** heap that owns a copy of each ref in it.
 */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,19 +108,12 @@ static int cmp_entry(const void *x, const void *y) {
 
 /* ------------------------------------------------------------ columns */
 
-/* A stored tier: 1..255, else 0 (as risk_read.c's tier_of). */
+/* A stored tier: 1..255, else 0, as risk_read.c's tier_of, in one call:
+** NULL reads as 0 and a real is truncated as tier_of does (an INTEGER
+** column keeps text only when it is no number, which reads as 0). */
 static unsigned tier(sqlite3_stmt *q, int col) {
-  switch (sqlite3_column_type(q, col)) {
-    case SQLITE_INTEGER: {
-      sqlite3_int64 v = sqlite3_column_int64(q, col);
-      return v >= 1 && v <= 255 ? (unsigned)v : 0;
-    }
-    case SQLITE_FLOAT: {
-      double d = sqlite3_column_double(q, col);
-      return d >= 1 && d < 256 ? (unsigned)d : 0;
-    }
-    default: return 0;
-  }
+  sqlite3_int64 v = sqlite3_column_int64(q, col);
+  return v >= 1 && v <= 255 ? (unsigned)v : 0;
 }
 
 static unsigned rank_of(sqlite3_int64 v) {
@@ -137,6 +131,9 @@ static int64_t residual(sqlite3_stmt *q, int col, int64_t max) {
 static size_t cell(unsigned a, unsigned b, unsigned rank) {
   return ((size_t)a * 256 + b) * RANKS + rank;
 }
+
+/* In the order of treatment.OPTIONS (and of the schema's CHECK). */
+static const char *const options[4] = {"modify", "retain", "avoid", "share"};
 
 /* The risk row the treatments are merged with. */
 typedef struct current {
@@ -171,11 +168,11 @@ static int count_risk(scan *s, sqlite3_stmt *q, isms__strmap *assets, char **pre
   isms_report_scan *p = &s->pub;
   uint32_t idx = (uint32_t)p->n++;
   unsigned a = tier(q, R_A), b = tier(q, R_B);
-  unsigned rank = rank_of(sqlite3_column_int64(q, R_RANK));
+  sqlite3_int64 rk = sqlite3_column_int64(q, R_RANK);
+  unsigned rank = rank_of(rk);
   if (a) s->before[cell(a, b, rank)]++;
   else p->unrated++;
-  if (sqlite3_column_type(q, R_ACCEPT) != SQLITE_NULL && sqlite3_column_int(q, R_ACCEPT) != 1)
-    p->not_acceptable++;
+  p->not_acceptable += sqlite3_column_int(q, R_ACCEPT) == 1;  /* acceptable = 0 */
   int64_t score = 0;
   switch (sqlite3_column_type(q, R_SCORE)) {
     case SQLITE_NULL: break;
@@ -186,7 +183,6 @@ static int count_risk(scan *s, sqlite3_stmt *q, isms__strmap *assets, char **pre
     }
     default: score = sqlite3_column_int64(q, R_SCORE);
   }
-  sqlite3_int64 rk = sqlite3_column_int64(q, R_RANK);
   int stored_rank = rk > 0 && rk <= INT16_MAX ? (int)rk : 0;
   uint64_t key = isms__risk_key(stored_rank, score, (uint8_t)sqlite3_column_int(q, R_OBLIG));
   if ((s->m < s->k || (s->k && key > s->heap[0].key)) &&
@@ -229,17 +225,21 @@ static int run(isms_db *db, scan *s, int ri, int ci, size_t limit) {
   int rc = read_asset_ids(db, assets);
   char sql[400];
   if (!rc) {
+    char b[16] = "NULL";
+    if (ci >= 0) snprintf(b, sizeof b, "r%d", ci + 1);
     snprintf(sql, sizeof sql,
-             "SELECT ref, asset, r%d, %s%.0d, level_rank, score, obligations, acceptable,"
+             "SELECT ref, asset, r%d, %s, level_rank, score, obligations, acceptable = 0,"
              " owners IS NOT NULL FROM risks ORDER BY ref",
-             ri + 1, ci >= 0 ? "r" : "NULL", ci >= 0 ? ci + 1 : 0);
+             ri + 1, b);
     rc = prepare(db, sql, &R);
   }
   if (!rc) {
+    char b[16] = "NULL";
+    if (ci >= 0) snprintf(b, sizeof b, "rr%d", ci + 1);
     snprintf(sql, sizeof sql,
-             "SELECT risk, rr%d, %s%.0d, residual_rank, option = 'avoid' FROM treatments"
-             " ORDER BY risk",
-             ri + 1, ci >= 0 ? "rr" : "NULL", ci >= 0 ? ci + 1 : 0);
+             "SELECT risk, rr%d, %s, residual_rank, option, residual_acceptable = 0,"
+             " override_by IS NOT NULL FROM treatments ORDER BY risk",
+             ri + 1, b);
     rc = prepare(db, sql, &T);
   }
   if (!rc) rc = prepare(db, "SELECT risk, role FROM acceptances ORDER BY risk", &A);
@@ -263,10 +263,16 @@ static int run(isms_db *db, scan *s, int ri, int ci, size_t limit) {
       rs = sqlite3_step(R);
       if (c == 0) break;
     }
+    const char *option = (const char *)sqlite3_column_text(T, 4);
+    int avoided = 0;
+    for (int o = 0; o < 4; o++)
+      if (option && strcmp(option, options[o]) == 0) s->pub.options[o]++, avoided = o == 2;
+    s->pub.residual_not_acceptable += sqlite3_column_int(T, 5) == 1;
+    s->pub.overrides += sqlite3_column_int(T, 6) == 1;
     if (found && hit.a) {
       /* the risk leaves its cell; unless avoided, it joins its residual one */
       s->after[cell(hit.a, hit.b, hit.rank)]--;
-      if (sqlite3_column_int(T, 4) != 1) {
+      if (!avoided) {
         int64_t na = residual(T, 1, 255), nb = ci >= 0 ? residual(T, 2, 255) : 0;
         int64_t nr = residual(T, 3, RANKS - 1);
         unsigned a = na > 0 ? (unsigned)na : hit.a;

@@ -396,7 +396,8 @@ local function heatmaps_section(reg, m, shape, counts, unrated, treat)
   local after = heatmap(m, after_counts, shape, "After treatment: residual risk")
   after.stage = "after"
   after.subtitle = "with each treated risk at its expected residual rating"
-  local avoided = count_of(reg, "SELECT count(*) AS n FROM treatments WHERE option = 'avoid'")
+  local avoided = pass.avoided
+    or count_of(reg, "SELECT count(*) AS n FROM treatments WHERE option = 'avoid'")
   if unrated > 0 then before.note = (before.note and before.note .. "; " or "")
     .. ("%d risk(s) not rated"):format(unrated) end
   if avoided > 0 then after.note = (after.note and after.note .. "; " or "")
@@ -695,6 +696,22 @@ local function not_acceptable(t)
   return n
 end
 
+-- The treatments by option, residual not acceptable, overrides and
+-- avoided, by SQL (the columns path; the scan counts them as it goes).
+local function treatment_stats(reg)
+  local by_option = {}
+  for row in reg:query("SELECT option, count(*) AS n FROM treatments GROUP BY option") do
+    by_option[row.option] = tonumber(row.n)
+  end
+  return { by_option = by_option,
+           residual = count_of(reg, "SELECT count(*) AS n FROM treatments WHERE residual_acceptable = 0"),
+           overrides = count_of(reg, "SELECT count(*) AS n FROM treatments WHERE override_by IS NOT NULL"),
+           avoided = count_of(reg, "SELECT count(*) AS n FROM treatments WHERE option = 'avoid'") }
+end
+
+-- The options in the order of isms_report_scan's counts.
+local SCAN_OPTIONS = { "modify", "retain", "avoid", "share" }
+
 local function strings(arr, n)
   local out = {}
   for x = 0, tonumber(n) - 1 do out[#out + 1] = ffi.string(arr[x]) end
@@ -727,7 +744,7 @@ function M.full(reg, opts)
   end
   local limit = opts.limit or M.LIMIT
   local shape = heat_shape(reg, m)
-  local risks, heat, pass, n_not_acceptable
+  local risks, heat, pass, n_not_acceptable, tstats
   local sc, serr, scode
   if opts.path ~= "columns" then
     sc, serr, scode = scan(reg, shape, limit)
@@ -740,9 +757,15 @@ function M.full(reg, opts)
     risks = top_risks_of(reg, m, picks, tonumber(sc.n))
     heat, pass = heatmaps_section(reg, m, shape, sc.before, tonumber(sc.unrated), function()
       return sc.after, { missing = tonumber(sc.missing), checks = strings(sc.checks, sc.nchecks),
-                         first = strings(sc.first, sc.nfirst) }
+                         first = strings(sc.first, sc.nfirst), avoided = tonumber(sc.options[2]) }
     end)
     n_not_acceptable = tonumber(sc.not_acceptable)
+    tstats = { by_option = {}, residual = tonumber(sc.residual_not_acceptable),
+               overrides = tonumber(sc.overrides), avoided = tonumber(sc.options[2]) }
+    for k, o in ipairs(SCAN_OPTIONS) do
+      local n = tonumber(sc.options[k - 1])
+      if n > 0 then tstats.by_option[o] = n end
+    end
   else
     -- the register read into columns (more than four stored factors on the
     -- axes, or asked for: the spec compares both)
@@ -759,10 +782,8 @@ function M.full(reg, opts)
   local soa_model, problems = M.soa(reg, opts)
   if not soa_model then return nil, problems end
   local rtp, counts = rtp_sections(reg, opts)
-  local by_option = {}
-  for row in reg:query("SELECT option, count(*) AS n FROM treatments GROUP BY option") do
-    by_option[row.option] = tonumber(row.n)
-  end
+  tstats = tstats or treatment_stats(reg)
+  local by_option = tstats.by_option
   local facts = {
     { label = "Methodology", value = m:name() },
     { label = "Assets", value = count_of(reg, "SELECT count(*) AS n FROM assets") },
@@ -773,10 +794,8 @@ function M.full(reg, opts)
     facts[#facts + 1] = { label = "Treatment: " .. o, value = by_option[o] or 0 }
   end
   for _, f in ipairs {
-    { label = "Residual not acceptable", value = count_of(reg,
-      "SELECT count(*) AS n FROM treatments WHERE residual_acceptable = 0") },
-    { label = "Management overrides", value = count_of(reg,
-      "SELECT count(*) AS n FROM treatments WHERE override_by IS NOT NULL") },
+    { label = "Residual not acceptable", value = tstats.residual },
+    { label = "Management overrides", value = tstats.overrides },
     { label = "Awaiting acceptance", value = awaiting },
     { label = "SoA", value = soa_model.subtitle },
     { label = "SoA problems", value = #problems },
