@@ -839,6 +839,11 @@ static const char *const migrations[] = {
     "  prev        BLOB NOT NULL,"
     "  hash        BLOB NOT NULL"
     ");",
+
+    /* 16: the report's overdue and slipping tasks, the first by due date:
+    ** from an index on due (entries ordered by due, then id) they are the
+    ** first rows of a range, not a sort of every task. */
+    "CREATE INDEX rtp_tasks_due ON rtp_tasks(due);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
