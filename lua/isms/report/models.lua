@@ -423,7 +423,8 @@ local function top_risks_of(reg, m, picks, n)
     local ref = p.ref
     local r = { ref = ref, asset = p.asset, threat = p.threat }
     rows[#rows + 1] = r
-    for row in reg:query([[SELECT r.asset AS asset_id, r.threat AS threat_id, r.vulnerability, r.owners, r.obligations, r.r1, r.r2, r.r3, r.r4, r.score,
+    for row in reg:query([[SELECT r.asset AS asset_id, r.threat AS threat_id, r.vulnerability,
+        r.owners, r.obligations, r.r1, r.r2, r.r3, r.r4, r.score,
         r.level, r.acceptable, t.option, t.residual_score, t.residual_level,
         t.residual_acceptable,
         (SELECT group_concat(control, ' ') FROM (SELECT control FROM treatment_controls c
