@@ -440,6 +440,38 @@ int isms_risk_table_views(const isms_risk_table *t, const isms_risk_cols *cols, 
                           const uint8_t *const *ratings, uint32_t *view /* OUT */,
                           uint32_t *first /* OUT */, size_t *nviews /* OUT */);
 
+/* ------------------------------------------- report aggregates
+** isms_report_scan goes once over the risks (by ref), merged with the
+** treatments and the acceptances (both by risk), and keeps only what the
+** report shows of them, without reading the register into columns: the
+** heat-map counts before and after treatment, per (row tier, column tier,
+** stored rank) at [(row * 256 + col) * ISMS_REPORT_RANKS + rank]; the
+** most urgent refs (the order of isms_risk_order); the acceptance counts.
+** ri and ci are the stored rating columns of the axes (0..3 for r1..r4;
+** ci -1 for a one-factor map). A risk without its asset is not counted
+** (as in isms_risks_read). Free with isms_report_scan_free. */
+enum { ISMS_REPORT_RANKS = 33 };   /* stored ranks 0..32; higher count as 32 */
+typedef struct isms_report_scan {
+  size_t n;                   /* risks */
+  size_t unrated;             /* risks without a rating on the row factor */
+  size_t not_acceptable;      /* stored acceptable = 0 */
+  const uint32_t *before;     /* 256 * 256 * ISMS_REPORT_RANKS counts */
+  const uint32_t *after;      /* each treated risk at its residual cell; avoided ones gone */
+  size_t ntop;                /* min(limit, n) */
+  const char *const *top;     /* refs, most urgent first */
+  size_t missing;             /* treated risks surely awaiting acceptance */
+  size_t nchecks;             /* treated risks to check owner by owner */
+  const char *const *checks;
+  size_t nfirst;              /* the first refs missing or to check, in order, */
+  const char *const *first;   /*   enough for `limit` rows */
+  size_t options[4];          /* treatments: modify, retain, avoid, share */
+  size_t residual_not_acceptable;  /* treatments stored residual_acceptable = 0 */
+  size_t overrides;           /* treatments with a management override */
+} isms_report_scan;
+int isms_report_scan_read(isms_db *db, int ri, int ci, size_t limit,
+                          isms_report_scan **out /* OUT */);
+void isms_report_scan_free(isms_report_scan *s);
+
 /* ------------------------------------------- risk register, bulk writes
 ** A generation template: the risk of a threat (and optionally one of its
 ** vulnerabilities) for each asset whose type is in types (bit t-1 for type

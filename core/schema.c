@@ -846,6 +846,10 @@ static const char *const migrations[] = {
     ** rx. Existing treatments need nothing: their methods rated at most
     ** four factors, all in rr1..rr4. No DEFAULT: no row is rewritten. */
     "ALTER TABLE treatments ADD COLUMN rrx BLOB;",
+    /* 17: the report's overdue and slipping tasks, the first by due date:
+    ** from an index on due (entries ordered by due, then id) they are the
+    ** first rows of a range, not a sort of every task. */
+    "CREATE INDEX rtp_tasks_due ON rtp_tasks(due);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

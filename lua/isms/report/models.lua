@@ -387,16 +387,17 @@ end
 
 -- The heat maps before and after treatment, and the treated pass
 -- (treated_pass) that moves the risks between them.
-local function heatmaps_section(reg, m, t, shape, limit)
-  local counts, unrated = cell_counts(t, shape.ri, shape.ci)
+-- `treat(counts)` gives the counts after treatment and the pass.
+local function heatmaps_section(reg, m, shape, counts, unrated, treat)
   local before = heatmap(m, counts, shape, "Before treatment: inherent risk")
   before.stage = "before"
   before.subtitle = "as assessed, before any treatment"
-  local pass = treated_pass(reg, t, shape.ri, shape.ci, limit, counts)
-  local after = heatmap(m, counts, shape, "After treatment: residual risk")
+  local after_counts, pass = treat(counts)
+  local after = heatmap(m, after_counts, shape, "After treatment: residual risk")
   after.stage = "after"
   after.subtitle = "with each treated risk at its expected residual rating"
-  local avoided = count_of(reg, "SELECT count(*) AS n FROM treatments WHERE option = 'avoid'")
+  local avoided = pass.avoided
+    or count_of(reg, "SELECT count(*) AS n FROM treatments WHERE option = 'avoid'")
   if unrated > 0 then before.note = (before.note and before.note .. "; " or "")
     .. ("%d risk(s) not rated"):format(unrated) end
   if avoided > 0 then after.note = (after.note and after.note .. "; " or "")
@@ -413,24 +414,23 @@ end
 
 -- The `limit` most urgent risks (stored level, score, obligations, ref;
 -- ordered in C) with their treatments.
-local function top_risks(reg, m, t, limit, today)
-  local n = t.n
-  local k = math.min(limit, n)
-  local out = ffi.new("uint32_t[?]", math.max(k, 1))
-  assert(C.isms_risk_order(n, t.c.level_rank, t.c.score, t.c.obligations, k, out) == 0)
+-- `picks` is the list of { ref, asset, threat } (asset and threat nil:
+-- read with the row), most urgent first, of n risks.
+local function top_risks_of(reg, m, picks, n, today)
   local factors = reg:risk_factors() or m:factors()
   local rows = {}
-  for x = 0, k - 1 do
-    local i = out[x]
-    local ref = t:ref(i)
-    local r = { ref = ref, asset = t:asset_id(i), threat = t:threat(i) }
+  for _, p in ipairs(picks) do
+    local ref = p.ref
+    local r = { ref = ref, asset = p.asset, threat = p.threat }
     rows[#rows + 1] = r
-    for row in reg:query([[SELECT r.vulnerability, r.owners, r.obligations, r.r1, r.r2, r.r3, r.r4, r.score,
+    for row in reg:query([[SELECT r.asset AS asset_id, r.threat AS threat_id, r.vulnerability,
+        r.owners, r.obligations, r.r1, r.r2, r.r3, r.r4, r.score,
         r.level, r.acceptable, t.option, t.residual_score, t.residual_level,
         t.residual_acceptable,
         (SELECT group_concat(control, ' ') FROM (SELECT control FROM treatment_controls c
            WHERE c.risk = r.ref ORDER BY control)) AS controls
       FROM risks r LEFT JOIN treatments t ON t.risk = r.ref WHERE r.ref = ?1]], ref) do
+      r.asset, r.threat = r.asset or row.asset_id, r.threat or row.threat_id
       r.vulnerability, r.owners, r.level = row.vulnerability, row.owners, row.level
       r.obligations = M.obligation_words(tonumber(row.obligations))
       for f, name in ipairs(factors) do r["r:" .. name] = tonumber(row["r" .. f]) end
@@ -446,6 +446,20 @@ local function top_risks(reg, m, t, limit, today)
              risk_columns(factors, true), { today = today }), rows = rows, total = n,
            note = note_more(#rows, n, "ordered by level, score and obligations; every risk: "
                             .. "isms report --full --format xlsx") }
+end
+
+-- The most urgent from the risk table (ordered in C).
+local function top_risks(reg, m, t, limit, today)
+  local n = t.n
+  local k = math.min(limit, n)
+  local out = ffi.new("uint32_t[?]", math.max(k, 1))
+  assert(C.isms_risk_order(n, t.c.level_rank, t.c.score, t.c.obligations, k, out) == 0)
+  local picks = {}
+  for x = 0, k - 1 do
+    local i = out[x]
+    picks[#picks + 1] = { ref = t:ref(i), asset = t:asset_id(i), threat = t:threat(i) }
+  end
+  return top_risks_of(reg, m, picks, n, today)
 end
 
 -- Treated risks whose residual risk management or an owner has not yet
@@ -584,14 +598,21 @@ local function rtp_sections(reg, opts)
   local slipping_where = OPEN .. " AND k.due >= ?1 AND (EXISTS (SELECT 1 FROM rtp_delays d"
     .. " WHERE d.task = k.id) OR (k.status = 'planned' AND k.due <= " .. warn .. "))"
   local function total(where)
-    return count_of(reg, "SELECT count(*) AS n FROM rtp_tasks k WHERE " .. where, today)
+    -- a scan (+k.due: the index on due, which finds the first rows of the
+    -- lists below at once, would cost a lookup per task here)
+    return count_of(reg, "SELECT count(*) AS n FROM rtp_tasks k WHERE "
+      .. where:gsub("k%.due", "+k.due"), today)
   end
-  local n_tasks = total("1")
-  local n_overdue, n_slipping = total(overdue_where), total(slipping_where)
+  -- the tasks, by status and overdue in one scan (no sort), then slipping
+  local cols = { "count(*) AS n", ("coalesce(sum(%s AND +k.due < ?1), 0) AS overdue"):format(OPEN) }
+  for k, st in ipairs(rtp_rules.STATUSES) do
+    cols[#cols + 1] = ("coalesce(sum(k.status = '%s'), 0) AS s%d"):format(st, k)
+  end
+  local row = reg:query("SELECT " .. table.concat(cols, ", ") .. " FROM rtp_tasks k", today)()
+  local n_tasks, n_overdue = tonumber(row.n), tonumber(row.overdue)
   local by_status = {}
-  for row in reg:query("SELECT status, count(*) AS n FROM rtp_tasks GROUP BY status") do
-    by_status[row.status] = tonumber(row.n)
-  end
+  for k, st in ipairs(rtp_rules.STATUSES) do by_status[st] = tonumber(row["s" .. k]) end
+  local n_slipping = total(slipping_where)
   local facts = { { label = "Tasks", value = n_tasks } }
   for _, s in ipairs(rtp_rules.STATUSES) do
     facts[#facts + 1] = { label = s:gsub("_", " "):gsub("^%l", string.upper),
@@ -684,9 +705,44 @@ local function not_acceptable(t)
   return n
 end
 
+-- The treatments by option, residual not acceptable, overrides and
+-- avoided, by SQL (the columns path; the scan counts them as it goes).
+local function treatment_stats(reg)
+  local by_option = {}
+  for row in reg:query("SELECT option, count(*) AS n FROM treatments GROUP BY option") do
+    by_option[row.option] = tonumber(row.n)
+  end
+  return { by_option = by_option,
+           residual = count_of(reg, "SELECT count(*) AS n FROM treatments WHERE residual_acceptable = 0"),
+           overrides = count_of(reg, "SELECT count(*) AS n FROM treatments WHERE override_by IS NOT NULL"),
+           avoided = count_of(reg, "SELECT count(*) AS n FROM treatments WHERE option = 'avoid'") }
+end
+
+-- The options in the order of isms_report_scan's counts.
+local SCAN_OPTIONS = { "modify", "retain", "avoid", "share" }
+
+local function strings(arr, n)
+  local out = {}
+  for x = 0, tonumber(n) - 1 do out[#out + 1] = ffi.string(arr[x]) end
+  return out
+end
+
+-- The report's aggregates in one pass (core/report_scan.c), or nil when
+-- an axis is a stored factor past r4 (read into columns then); nil,
+-- message, code on failure.
+local scan_box = ffi.new("isms_report_scan *[1]")
+local function scan(reg, shape, limit)
+  if shape.ri > 3 or (shape.ci and shape.ci > 3) then return nil end
+  local rc = C.isms_report_scan_read(reg.db, shape.ri, shape.ci or -1, limit, scan_box)
+  if rc ~= 0 then return nil, ffi.string(C.isms_errmsg(reg.db)), b.code_names[rc] or "ERROR" end
+  return ffi.gc(scan_box[0], C.isms_report_scan_free)
+end
+
 --- The whole report: summary, heat maps, most urgent risks, acceptance,
 -- SoA and RTP.
--- @tparam table opts `{ today, limit, register, methodology = m }`
+-- @tparam table opts `{ today, limit, register, methodology = m, path }`
+-- (path "columns": read the register into columns instead of the one-pass
+-- scan; the same model, slower)
 function M.full(reg, opts)
   opts = opts or {}
   local m = opts.methodology
@@ -696,33 +752,59 @@ function M.full(reg, opts)
     if not m then return nil, err, code end
   end
   local limit = opts.limit or M.LIMIT
-  local t, terr, tcode = reg:risk_table()
-  if not t then return nil, terr, tcode end
-  local risks = top_risks(reg, m, t, limit, opts.today)
   local shape = heat_shape(reg, m)
-  local heat, pass = heatmaps_section(reg, m, t, shape, limit)
+  local risks, heat, pass, n_not_acceptable, tstats
+  local sc, serr, scode
+  if opts.path ~= "columns" then
+    sc, serr, scode = scan(reg, shape, limit)
+    if sc == nil and serr then return nil, serr, scode end
+  end
+  if sc then
+    -- the fast path: the aggregates of one pass in C (isms_report_scan_read)
+    local picks = {}
+    for x = 0, tonumber(sc.ntop) - 1 do picks[#picks + 1] = { ref = ffi.string(sc.top[x]) } end
+    risks = top_risks_of(reg, m, picks, tonumber(sc.n), opts.today)
+    heat, pass = heatmaps_section(reg, m, shape, sc.before, tonumber(sc.unrated), function()
+      return sc.after, { missing = tonumber(sc.missing), checks = strings(sc.checks, sc.nchecks),
+                         first = strings(sc.first, sc.nfirst), avoided = tonumber(sc.options[2]) }
+    end)
+    n_not_acceptable = tonumber(sc.not_acceptable)
+    tstats = { by_option = {}, residual = tonumber(sc.residual_not_acceptable),
+               overrides = tonumber(sc.overrides), avoided = tonumber(sc.options[2]) }
+    for k, o in ipairs(SCAN_OPTIONS) do
+      local n = tonumber(sc.options[k - 1])
+      if n > 0 then tstats.by_option[o] = n end
+    end
+  else
+    -- the register read into columns (more than four stored factors on the
+    -- axes, or asked for: the spec compares both)
+    local t, terr, tcode = reg:risk_table()
+    if not t then return nil, terr, tcode end
+    risks = top_risks(reg, m, t, limit, opts.today)
+    local counts, unrated = cell_counts(t, shape.ri, shape.ci)
+    heat, pass = heatmaps_section(reg, m, shape, counts, unrated, function(c)
+      return c, treated_pass(reg, t, shape.ri, shape.ci, limit, c)
+    end)
+    n_not_acceptable = not_acceptable(t)
+  end
   local acceptance, awaiting = acceptance_section(reg, limit, pass)
   local soa_model, problems = M.soa(reg, opts)
   if not soa_model then return nil, problems end
   local rtp, counts = rtp_sections(reg, opts)
-  local by_option = {}
-  for row in reg:query("SELECT option, count(*) AS n FROM treatments GROUP BY option") do
-    by_option[row.option] = tonumber(row.n)
-  end
+  tstats = tstats or treatment_stats(reg)
+  local by_option = tstats.by_option
   local facts = {
     { label = "Methodology", value = m:name() },
     { label = "Assets", value = count_of(reg, "SELECT count(*) AS n FROM assets") },
     { label = "Risks", value = risks.total },
-    { label = "Not acceptable before treatment", value = not_acceptable(t) },
+    { label = "Not acceptable before treatment", value = n_not_acceptable },
   }
   for _, o in ipairs(treatment.OPTIONS) do
     facts[#facts + 1] = { label = "Treatment: " .. o, value = by_option[o] or 0 }
   end
   for _, f in ipairs {
-    { label = "Residual not acceptable", value = count_of(reg,
-      "SELECT count(*) AS n FROM treatments WHERE residual_acceptable = 0") },
-    { label = "Management overrides", value = count_of(reg,
-      "SELECT count(*) AS n FROM treatments WHERE override_by IS NOT NULL") },
+    { label = "Residual not acceptable", value = tstats.residual },
+    { label = "Management overrides", value = tstats.overrides },
     { label = "Awaiting acceptance", value = awaiting },
     { label = "SoA", value = soa_model.subtitle },
     { label = "SoA problems", value = #problems },
