@@ -329,7 +329,7 @@ local function heatmap(m, counts, shape, title)
     for c = 1, nc do
       local cell = { count = 0 }
       local p2 = cols_t and cols_t[c].position or 0
-      for rank = 0, MAXR - 1 do
+      for rank = 0, shape.unplaced and -1 or MAXR - 1 do
         local n = counts[(p1 * 256 + p2) * MAXR + rank]
         if n > 0 then
           cell.count = cell.count + n
@@ -371,7 +371,15 @@ local function heat_shape(reg, m)
   local zones, why = M.zones(m, row_f, col_f)
   shape.zones = zones
   local axes = col_f and (row_f .. " x " .. col_f) or row_f
-  if not zones then
+  -- Axes that are stages of a staged score (OWASP's impact x likelihood)
+  -- are no stored rating: the stored columns would place risks by their
+  -- first factors, which is wrong. Until the stage bands are counted per
+  -- risk, the map says so and counts nothing.
+  if not col_of[row_f] or (col_f and not col_of[col_f]) then
+    shape.unplaced = true
+    shape.note = ("the axes %s are stages of the score, not stored ratings: risks are not "
+      .. "placed on this map yet (isms assess lists each risk's level)"):format(axes)
+  elseif not zones then
     shape.note = ("a cell's colour is the highest level of its risks (%s: the positions have no "
       .. "level of their own, as %s)"):format(axes, why)
   elseif #hidden > 0 then
