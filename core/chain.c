@@ -98,7 +98,10 @@ struct isms__chain {
   size_t np, capp;
   unsigned char *keys;         /* text and blob keys of the pending rows */
   size_t nkeys, capkeys;
-  sqlite3_stmt *st_put, *st_putn, *st_del;
+  sqlite3_stmt *st_get, *st_put, *st_del;  /* one bucket of chain_rows */
+  struct bucket *bk;           /* the bucket being rewritten at settle */
+  unsigned char *obuf;         /* a bucket's blob being written */
+  size_t capobuf;
 };
 
 static void table_free(ctable *t) {
@@ -138,14 +141,19 @@ static void pending_clear(isms__chain *ch) {
   unknown_clear(ch);
 }
 
+struct bucket;
+static void bucket_free(struct bucket *bk);
+
 void isms__chain_free(isms_db *db) {
   isms__chain *ch = db->chain;
   if (!ch) return;
   unknown_clear(ch);
   registry_free(ch);
+  sqlite3_finalize(ch->st_get);
   sqlite3_finalize(ch->st_put);
-  sqlite3_finalize(ch->st_putn);
   sqlite3_finalize(ch->st_del);
+  bucket_free(ch->bk);
+  free(ch->obuf);
   EVP_MD_CTX_free(ch->md);
   EVP_MD_free(ch->sha);
   free(ch->buf);
@@ -590,13 +598,6 @@ static void on_rollback(void *arg) { pending_clear(arg); }
 
 /* ============================================================== settling */
 
-static int bind_key(sqlite3_stmt *st, int col, uint8_t ktype, int64_t ival, const void *key,
-                    size_t klen) {
-  if (ktype == 'i') return sqlite3_bind_int64(st, col, ival);
-  if (ktype == 't') return sqlite3_bind_text(st, col, klen ? key : "", (int)klen, SQLITE_STATIC);
-  return sqlite3_bind_blob(st, col, klen ? key : "", (int)klen, SQLITE_STATIC);
-}
-
 static int prepare(isms_db *db, sqlite3_stmt **st, const char *sql) {
   if (*st) return ISMS_OK;
   if (sqlite3_prepare_v3(db->sql, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
@@ -610,33 +611,262 @@ static int step_done(isms_db *db, sqlite3_stmt *st, const char *what) {
   return rc == SQLITE_DONE ? ISMS_OK : isms__fail_sql(db, what);
 }
 
-enum { PUT_ROWS = 64 };
+/* ------------------------------------------------ fingerprint buckets
+** chain_rows holds the fingerprints in buckets: one row per table and
+** bucket, its blob the bucket's entries. An integer key k (a rowid, or a
+** WITHOUT ROWID table's one integer key) is in bucket k >> 8 (an integer),
+** an entry of 9 bytes: k's low byte and the fingerprint. Any other key is
+** in bucket FNV-1a(type, key bytes) mod 4096, bound as 2 bytes big-endian
+** (a blob: apart from the integer buckets), an entry of its type, its
+** length (4 bytes), its bytes and the fingerprint. Integers little-endian. */
+enum { BUCKET_SHIFT = 8, BUCKET_SLOTS = 1 << BUCKET_SHIFT, HASH_BUCKETS = 4096 };
 
-/* The statement that writes PUT_ROWS rows of chain_rows at once. */
-static int prepare_putn(isms_db *db) {
-  isms__chain *ch = db->chain;
-  if (ch->st_putn) return ISMS_OK;
-  char sql[64 + PUT_ROWS * 12];
-  int n = snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO chain_rows(tbl, key, fp) VALUES ");
-  for (int k = 0; k < PUT_ROWS; k++) n += snprintf(sql + n, sizeof sql - (size_t)n, "%s(?,?,?)", k ? "," : "");
-  return prepare(db, &ch->st_putn, sql);
+static uint64_t get64(const unsigned char *p) {
+  uint64_t v = 0;
+  for (int k = 0; k < 8; k++) v |= (uint64_t)p[k] << (8 * k);
+  return v;
 }
 
-/* Writes rows of chain_rows: n of them (PUT_ROWS in one statement, fewer
-** one by one). */
-static int put_rows(isms_db *db, const pend *const *rows, size_t n) {
-  isms__chain *ch = db->chain;
-  sqlite3_stmt *st = n == PUT_ROWS ? ch->st_putn : ch->st_put;
-  int rc = ISMS_OK;
-  for (size_t k = 0; !rc && k < n; k++) {
-    const pend *p = rows[k];
-    int b = st == ch->st_putn ? 3 * (int)k : 0;
-    sqlite3_bind_int(st, b + 1, ch->t[p->t].id);
-    bind_key(st, b + 2, p->ktype, p->ival, ch->keys + p->koff, p->klen);
-    sqlite3_bind_int64(st, b + 3, p->fp);
-    if (st == ch->st_put) rc = step_done(db, st, "writing the hash chain");
+static int64_t key_bucket(uint8_t ktype, const unsigned char *k, size_t n) {
+  uint64_t h = 1469598103934665603ULL;
+  h = (h ^ ktype) * 1099511628211ULL;
+  for (size_t i = 0; i < n; i++) h = (h ^ k[i]) * 1099511628211ULL;
+  return (int64_t)(h % HASH_BUCKETS);
+}
+
+static int64_t int_bucket(int64_t k) { return k >> BUCKET_SHIFT; /* floor, as gcc shifts */ }
+
+static void bind_bucket(sqlite3_stmt *st, int col, int hashed, int64_t b) {
+  if (!hashed) {
+    sqlite3_bind_int64(st, col, b);
+    return;
   }
-  if (!rc && st == ch->st_putn) rc = step_done(db, st, "writing the hash chain");
+  unsigned char x[2] = {(unsigned char)(b >> 8), (unsigned char)b};
+  sqlite3_bind_blob(st, col, x, 2, SQLITE_TRANSIENT);
+}
+
+typedef struct bentry {
+  uint8_t ktype;
+  uint32_t klen;
+  int64_t ival;
+  const unsigned char *key;  /* hashed: into the blob */
+  size_t koff;               /* hashed, in a bucket being rewritten: into its kb */
+  int64_t fp;
+} bentry;
+
+/* The next entry of a bucket's blob at *at; 0 at its end (or where it is cut). */
+static int bucket_next(int hashed, int64_t b, const unsigned char *p, size_t n, size_t *at,
+                       bentry *e) {
+  if (!hashed) {
+    if (*at + 9 > n) return 0;
+    e->ktype = 'i';
+    e->klen = 0;
+    e->key = NULL;
+    e->ival = (int64_t)(((uint64_t)b << BUCKET_SHIFT) | p[*at]);
+    e->fp = (int64_t)get64(p + *at + 1);
+    *at += 9;
+    return 1;
+  }
+  if (*at + 5 > n) return 0;
+  uint32_t len = 0;
+  for (int k = 0; k < 4; k++) len |= (uint32_t)p[*at + 1 + k] << (8 * k);
+  if (len > n - *at - 5 || n - *at - 5 - len < 8) return 0;
+  e->ktype = p[*at];
+  e->ival = 0;
+  e->klen = len;
+  e->key = p + *at + 5;
+  e->fp = (int64_t)get64(p + *at + 5 + len);
+  *at += 5 + (size_t)len + 8;
+  return 1;
+}
+
+typedef struct bucket {
+  int hashed;
+  int64_t b;
+  int64_t fp[BUCKET_SLOTS];     /* integer bucket: by the key's low byte */
+  uint8_t has[BUCKET_SLOTS];
+  bentry *e;                    /* hashed bucket: its entries, keys in kb */
+  size_t ne, cape;
+  unsigned char *kb;
+  size_t nkb, capkb;
+} bucket;
+
+static void bucket_free(bucket *bk) {
+  if (!bk) return;
+  free(bk->e);
+  free(bk->kb);
+  free(bk);
+}
+
+static void bucket_start(bucket *bk, int hashed, int64_t b) {
+  bk->hashed = hashed;
+  bk->b = b;
+  bk->ne = bk->nkb = 0;
+  if (!hashed) memset(bk->has, 0, sizeof bk->has);
+}
+
+static int bucket_set(bucket *bk, uint8_t ktype, int64_t ival, const unsigned char *key,
+                      size_t klen, int64_t fp, int del) {
+  if (!bk->hashed) {
+    unsigned lo = (unsigned)((uint64_t)ival & (BUCKET_SLOTS - 1));
+    bk->has[lo] = (uint8_t)!del;
+    bk->fp[lo] = fp;
+    return 0;
+  }
+  for (size_t k = 0; k < bk->ne; k++) {
+    bentry *e = &bk->e[k];
+    if (e->ktype != ktype || e->klen != klen || (klen && memcmp(bk->kb + e->koff, key, klen)))
+      continue;
+    if (del) {
+      memmove(e, e + 1, (bk->ne - k - 1) * sizeof *e);
+      bk->ne--;
+    } else {
+      e->fp = fp;
+    }
+    return 0;
+  }
+  if (del) return 0;
+  if (bk->ne == bk->cape) {
+    size_t c = bk->cape ? 2 * bk->cape : 64;
+    bentry *n = realloc(bk->e, c * sizeof *n);
+    if (!n) return -1;
+    bk->e = n;
+    bk->cape = c;
+  }
+  if (grow(&bk->kb, &bk->capkb, bk->nkb + klen + 1)) return -1;
+  bentry *e = &bk->e[bk->ne++];
+  e->ktype = ktype;
+  e->klen = (uint32_t)klen;
+  e->koff = bk->nkb;
+  e->fp = fp;
+  if (klen) memcpy(bk->kb + bk->nkb, key, klen);
+  bk->nkb += klen;
+  return 0;
+}
+
+static int bucket_load(bucket *bk, const unsigned char *p, size_t n) {
+  size_t at = 0;
+  bentry e;
+  while (bucket_next(bk->hashed, bk->b, p, n, &at, &e))
+    if (bucket_set(bk, e.ktype, e.ival, e.key, e.klen, e.fp, 0)) return -1;
+  return 0;
+}
+
+/* The bucket's blob, into ch->obuf; its length. */
+static int bucket_encode(isms__chain *ch, const bucket *bk, size_t *out) {
+  size_t n = 0;
+  if (!bk->hashed) {
+    if (grow(&ch->obuf, &ch->capobuf, 9 * BUCKET_SLOTS)) return -1;
+    for (unsigned lo = 0; lo < BUCKET_SLOTS; lo++) {
+      if (!bk->has[lo]) continue;
+      ch->obuf[n] = (unsigned char)lo;
+      put64(ch->obuf + n + 1, (uint64_t)bk->fp[lo]);
+      n += 9;
+    }
+  } else {
+    for (size_t k = 0; k < bk->ne; k++) {
+      const bentry *e = &bk->e[k];
+      if (grow(&ch->obuf, &ch->capobuf, n + 13 + e->klen)) return -1;
+      ch->obuf[n] = e->ktype;
+      for (int j = 0; j < 4; j++) ch->obuf[n + 1 + j] = (unsigned char)(e->klen >> (8 * j));
+      if (e->klen) memcpy(ch->obuf + n + 5, bk->kb + e->koff, e->klen);
+      put64(ch->obuf + n + 5 + e->klen, (uint64_t)e->fp);
+      n += 13 + e->klen;
+    }
+  }
+  *out = n;
+  return 0;
+}
+
+static int bucket_prepare(isms_db *db) {
+  isms__chain *ch = db->chain;
+  int rc;
+  if ((rc = prepare(db, &ch->st_get,
+                    "SELECT fps FROM chain_rows WHERE tbl = ?1 AND bucket = ?2")) ||
+      (rc = prepare(db, &ch->st_put,
+                    "INSERT OR REPLACE INTO chain_rows(tbl, bucket, fps) VALUES(?1, ?2, ?3)")) ||
+      (rc = prepare(db, &ch->st_del, "DELETE FROM chain_rows WHERE tbl = ?1 AND bucket = ?2")))
+    return rc;
+  if (!ch->bk && !(ch->bk = calloc(1, sizeof *ch->bk)))
+    return isms__fail(db, ISMS_NOMEM, "out of memory writing the hash chain");
+  return ISMS_OK;
+}
+
+/* Writes one bucket's blob (n bytes at p), or removes the bucket (n = 0). */
+static int bucket_write(isms_db *db, int id, int hashed, int64_t b, const unsigned char *p,
+                        size_t n) {
+  isms__chain *ch = db->chain;
+  sqlite3_stmt *st = n ? ch->st_put : ch->st_del;
+  sqlite3_bind_int(st, 1, id);
+  bind_bucket(st, 2, hashed, b);
+  if (n) sqlite3_bind_blob(st, 3, p, (int)n, SQLITE_STATIC);
+  return step_done(db, st, "writing the hash chain");
+}
+
+typedef struct bref {
+  uint32_t t;
+  uint32_t hashed;
+  int64_t b;
+  size_t e;
+} bref;
+
+static int bref_cmp(const void *x, const void *y) {
+  const bref *a = x, *b = y;
+  if (a->t != b->t) return a->t < b->t ? -1 : 1;
+  if (a->hashed != b->hashed) return a->hashed < b->hashed ? -1 : 1;
+  if (a->b != b->b) return a->b < b->b ? -1 : 1;
+  return a->e < b->e ? -1 : a->e > b->e;
+}
+
+/* Applies changes of fingerprints (n of them, keys in keys) to chain_rows:
+** each bucket they touch read once, changed in their order, written once.
+** skip_rescan: leave the tables hashed whole out. */
+static int apply_buckets(isms_db *db, const pend *p, size_t n, const unsigned char *keys,
+                         int skip_rescan) {
+  isms__chain *ch = db->chain;
+  int rc = bucket_prepare(db);
+  if (rc || !n) return rc;
+  bref *r = malloc(n * sizeof *r);
+  if (!r) return isms__fail(db, ISMS_NOMEM, "out of memory writing the hash chain");
+  size_t nr = 0;
+  for (size_t e = 0; e < n; e++) {
+    if (p[e].t == UINT32_MAX || (skip_rescan && ch->t[p[e].t].rescan)) continue;
+    bref *x = &r[nr++];
+    x->t = p[e].t;
+    x->e = e;
+    x->hashed = p[e].ktype != 'i';
+    x->b = x->hashed ? key_bucket(p[e].ktype, keys + p[e].koff, p[e].klen) : int_bucket(p[e].ival);
+  }
+  qsort(r, nr, sizeof *r, bref_cmp);
+  bucket *bk = ch->bk;
+  for (size_t i = 0, j; !rc && i < nr; i = j) {
+    for (j = i + 1; j < nr && r[j].t == r[i].t && r[j].hashed == r[i].hashed && r[j].b == r[i].b;)
+      j++;
+    const ctable *t = &ch->t[r[i].t];
+    bucket_start(bk, (int)r[i].hashed, r[i].b);
+    sqlite3_bind_int(ch->st_get, 1, t->id);
+    bind_bucket(ch->st_get, 2, bk->hashed, bk->b);
+    int s = sqlite3_step(ch->st_get), bad = 0;
+    if (s == SQLITE_ROW)
+      bad = bucket_load(bk, sqlite3_column_blob(ch->st_get, 0),
+                        (size_t)sqlite3_column_bytes(ch->st_get, 0));
+    sqlite3_reset(ch->st_get);
+    if (s != SQLITE_ROW && s != SQLITE_DONE) {
+      rc = isms__fail_sql(db, "reading the hash chain");
+      break;
+    }
+    for (size_t k = i; !bad && k < j; k++) {
+      const pend *q = &p[r[k].e];
+      bad = bucket_set(bk, q->ktype, q->ival, keys + q->koff, q->klen, q->fp, q->del);
+    }
+    size_t len = 0;
+    if (bad || bucket_encode(ch, bk, &len)) {
+      rc = isms__fail(db, ISMS_NOMEM, "out of memory writing the hash chain");
+      break;
+    }
+    rc = bucket_write(db, t->id, bk->hashed, bk->b, ch->obuf, len);
+  }
+  free(r);
   return rc;
 }
 
@@ -677,7 +907,7 @@ static char *scan_sql(const ctable *t) {
 static int rescan(isms_db *db, ctable *t) {
   isms__chain *ch = db->chain;
   int rc = table_id(db, t);
-  if (rc) return rc;
+  if (rc || (rc = bucket_prepare(db))) return rc;
   sqlite3_stmt *del;
   if (sqlite3_prepare_v2(db->sql, "DELETE FROM chain_rows WHERE tbl = ?1", -1, &del, NULL) !=
       SQLITE_OK)
@@ -686,10 +916,6 @@ static int rescan(isms_db *db, ctable *t) {
   rc = sqlite3_step(del) == SQLITE_DONE ? ISMS_OK : isms__fail_sql(db, "writing the hash chain");
   sqlite3_finalize(del);
   if (rc) return rc;
-  if ((rc = prepare(db, &ch->st_put,
-                    "INSERT OR REPLACE INTO chain_rows(tbl, key, fp) VALUES(?1, ?2, ?3)")) ||
-      (rc = prepare_putn(db)))
-    return rc;
   char *sql = scan_sql(t);
   sqlite3_stmt *q = NULL;
   if (!sql) return isms__fail(db, ISMS_NOMEM, "out of memory");
@@ -703,48 +929,77 @@ static int rescan(isms_db *db, ctable *t) {
   int s = SQLITE_DONE;
   source src = {db->sql, q, 0, t->rowid ? 1 : 0};
   unsigned char md[DIGEST];
-  /* The rows' fingerprints go out PUT_ROWS at a time, as settle's do; their
-  ** keys are copied, as the scan's own change at each step. */
-  pend batch[PUT_ROWS];
-  const pend *ptr[PUT_ROWS];
-  size_t nb = 0;
-  unsigned char *keys = ch->keys;  /* the pending keys' buffer is free at settle */
-  size_t nkeys = 0, capkeys = ch->capkeys;
-  for (size_t k = 0; k < PUT_ROWS; k++) ptr[k] = &batch[k];
+  /* Integer keys come in order: each bucket is filled and written in
+  ** turn. Other keys (and any integer key out of order) wait in `rest`
+  ** and go out by bucket at the end. */
+  int open = 0;
+  int64_t cur = 0;
+  size_t nob = 0;
+  pend *rest = NULL;
+  size_t nrest = 0, caprest = 0;
+  unsigned char *rkeys = NULL;
+  size_t nrkeys = 0, caprkeys = 0;
   while (!rc && (s = sqlite3_step(q)) == SQLITE_ROW) {
     int64_t rowid = t->rowid ? sqlite3_column_int64(q, 0) : 0;
     uint8_t ktype = 'i';
     int64_t ival = rowid;
     ch->nkbuf = 0;
     if (row_digest(ch, t, &src, t->ncols, rowid, md) ||
-        (!t->rowid && row_key(ch, t, &src, &ktype, &ival)) ||
-        grow(&keys, &capkeys, nkeys + ch->nkbuf + 1)) {
+        (!t->rowid && row_key(ch, t, &src, &ktype, &ival))) {
       rc = isms__fail(db, ISMS_NOMEM, "out of memory hashing %s", t->name);
       break;
     }
     sum_add(sum, md);
     rows++;
-    pend *p = &batch[nb++];
+    int64_t fp = fingerprint(md);
+    if (ktype == 'i' && (!open || int_bucket(ival) >= cur)) {
+      int64_t b = int_bucket(ival);
+      if (open && b != cur) {
+        if ((rc = bucket_write(db, t->id, 0, cur, ch->obuf, nob))) break;
+        nob = 0;
+      }
+      open = 1;
+      cur = b;
+      if (grow(&ch->obuf, &ch->capobuf, nob + 9)) {
+        rc = isms__fail(db, ISMS_NOMEM, "out of memory hashing %s", t->name);
+        break;
+      }
+      ch->obuf[nob] = (unsigned char)((uint64_t)ival & (BUCKET_SLOTS - 1));
+      put64(ch->obuf + nob + 1, (uint64_t)fp);
+      nob += 9;
+      continue;
+    }
+    if (nrest == caprest) {
+      size_t c = caprest ? 2 * caprest : 1024;
+      pend *n = realloc(rest, c * sizeof *n);
+      if (!n) {
+        rc = isms__fail(db, ISMS_NOMEM, "out of memory hashing %s", t->name);
+        break;
+      }
+      rest = n;
+      caprest = c;
+    }
+    if (grow(&rkeys, &caprkeys, nrkeys + ch->nkbuf + 1)) {
+      rc = isms__fail(db, ISMS_NOMEM, "out of memory hashing %s", t->name);
+      break;
+    }
+    pend *p = &rest[nrest++];
     p->t = (uint32_t)(t - ch->t);
+    p->del = 0;
     p->ktype = ktype;
     p->ival = ival;
-    p->koff = nkeys;
+    p->koff = nrkeys;
     p->klen = ktype == 'i' ? 0 : (uint32_t)ch->nkbuf;
-    p->fp = fingerprint(md);
-    if (p->klen) memcpy(keys + nkeys, ch->kbuf, p->klen);
-    nkeys += p->klen;
-    if (nb == PUT_ROWS) {
-      ch->keys = keys;
-      ch->capkeys = capkeys;
-      rc = put_rows(db, ptr, nb);
-      nb = nkeys = 0;
-    }
+    p->fp = fp;
+    if (p->klen) memcpy(rkeys + nrkeys, ch->kbuf, p->klen);
+    nrkeys += p->klen;
   }
-  ch->keys = keys;
-  ch->capkeys = capkeys;
-  if (!rc && nb) rc = put_rows(db, ptr, nb);
+  if (!rc && open && nob) rc = bucket_write(db, t->id, 0, cur, ch->obuf, nob);
   if (!rc && s != SQLITE_DONE) rc = isms__fail_sql(db, "reading a table for the hash chain");
   sqlite3_finalize(q);
+  if (!rc && nrest) rc = apply_buckets(db, rest, nrest, rkeys, 0);
+  free(rest);
+  free(rkeys);
   if (rc) return rc;
   t->nrows = rows;
   unsigned char b[DIGEST];
@@ -969,11 +1224,6 @@ int isms__chain_settle(isms_db *db) {
   int any = moved || ch->np > 0;
   for (int k = 0; !any && k < ch->nt; k++) any = ch->t[k].touched;
   if (rc || !any) goto done;
-  if ((rc = prepare(db, &ch->st_put,
-                    "INSERT OR REPLACE INTO chain_rows(tbl, key, fp) VALUES(?1, ?2, ?3)")) ||
-      (rc = prepare(db, &ch->st_del, "DELETE FROM chain_rows WHERE tbl = ?1 AND key = ?2")) ||
-      (rc = prepare_putn(db)))
-    goto done;
   /* The rows this write touched, in order, as the delta the link covers;
   ** the batches it opened are the change_batches rows it inserted. */
   int batches = find_table(ch, "change_batches");
@@ -982,10 +1232,6 @@ int isms__chain_settle(isms_db *db) {
     rc = isms__fail(db, ISMS_ERROR, "cannot hash the change");
     goto done;
   }
-  /* PUT_ROWS rows a statement: the step, not the B-tree, is most of the
-  ** cost of one row. A delete waits for the rows before it. */
-  const pend *batch[PUT_ROWS];
-  size_t nput = 0;
   for (size_t e = 0; !rc && e < ch->np; e++) {
     const pend *p = &ch->p[e];
     if (p->t == UINT32_MAX) continue;
@@ -1005,21 +1251,9 @@ int isms__chain_settle(isms_db *db) {
       if (!first || p->ival < first) first = p->ival;
       if (p->ival > last) last = p->ival;
     }
-    if (!p->del) {
-      batch[nput++] = p;
-      if (nput == PUT_ROWS) {
-        rc = put_rows(db, batch, nput);
-        nput = 0;
-      }
-      continue;
-    }
-    if ((rc = put_rows(db, batch, nput))) break;
-    nput = 0;
-    sqlite3_bind_int(ch->st_del, 1, t->id);
-    bind_key(ch->st_del, 2, p->ktype, p->ival, key, p->klen);
-    rc = step_done(db, ch->st_del, "writing the hash chain");
   }
-  if (!rc) rc = put_rows(db, batch, nput);
+  /* The fingerprints, bucket by bucket. */
+  if (!rc) rc = apply_buckets(db, ch->p, ch->np, ch->keys, 1);
   unsigned char delta[DIGEST];
   unsigned len;
   if (!rc && !EVP_DigestFinal_ex(ch->md, delta, &len))
@@ -1282,39 +1516,50 @@ static int name_rows(isms_db *db, const ctable *t, int id, report *r) {
   size_t nkb = 0, capkb = 0;
   int rc = map ? ISMS_OK : ISMS_NOMEM;
   int64_t before = r->count;
-  if (!rc && sqlite3_prepare_v2(db->sql, "SELECT key, fp FROM chain_rows WHERE tbl = ?1", -1, &q,
-                                NULL) != SQLITE_OK)
+  /* Every fingerprint of the table, by key (kb: its type and bytes). */
+  size_t *koff = NULL, nall = 0, capall = 0;
+  unsigned char *all = NULL;
+  if (!rc && sqlite3_prepare_v2(db->sql, "SELECT bucket, fps FROM chain_rows WHERE tbl = ?1",
+                                -1, &q, NULL) != SQLITE_OK)
     rc = ISMS_STORAGE;
   size_t capn = 0;
   if (!rc) sqlite3_bind_int(q, 1, id);
   while (!rc && sqlite3_step(q) == SQLITE_ROW) {
-    int type = sqlite3_column_type(q, 0);
-    nkb = 0;
-    if (grow(&kb, &capkb, 16 + (size_t)sqlite3_column_bytes(q, 0))) { rc = ISMS_NOMEM; break; }
-    if (type == SQLITE_INTEGER) {
-      kb[0] = 'i';
-      put64(kb + 1, (uint64_t)sqlite3_column_int64(q, 0));
-      nkb = 9;
-    } else {
-      kb[0] = type == SQLITE_TEXT ? 't' : 'b';
-      const void *p = type == SQLITE_TEXT ? (const void *)sqlite3_column_text(q, 0)
-                                          : sqlite3_column_blob(q, 0);
-      size_t len = (size_t)sqlite3_column_bytes(q, 0);
-      if (len) memcpy(kb + 1, p, len);
-      nkb = 1 + len;
+    int hashed = sqlite3_column_type(q, 0) != SQLITE_INTEGER;
+    int64_t b = sqlite3_column_int64(q, 0);
+    const unsigned char *blob = sqlite3_column_blob(q, 1);
+    size_t nblob = (size_t)sqlite3_column_bytes(q, 1), at = 0;
+    bentry e;
+    while (!rc && bucket_next(hashed, b, blob, nblob, &at, &e)) {
+      if (grow(&kb, &capkb, 16 + e.klen)) { rc = ISMS_NOMEM; break; }
+      kb[0] = e.ktype;
+      if (e.ktype == 'i') {
+        put64(kb + 1, (uint64_t)e.ival);
+        nkb = 9;
+      } else {
+        if (e.klen) memcpy(kb + 1, e.key, e.klen);
+        nkb = 1 + e.klen;
+      }
+      if ((size_t)n == capn) {
+        capn = capn ? 2 * capn : 1024;
+        int64_t *f = realloc(fps, capn * sizeof *f);
+        if (f) fps = f;
+        unsigned char *sn = f ? realloc(seen, capn) : NULL;
+        if (sn) seen = sn;
+        size_t *ko = sn ? realloc(koff, (capn + 1) * sizeof *ko) : NULL;
+        if (ko) koff = ko;
+        if (!f || !sn || !ko) { rc = ISMS_NOMEM; break; }
+        if (!n) koff[0] = 0;
+      }
+      if (grow(&all, &capall, nall + nkb)) { rc = ISMS_NOMEM; break; }
+      memcpy(all + nall, kb, nkb);
+      nall += nkb;
+      koff[n + 1] = nall;
+      fps[n] = e.fp;
+      seen[n] = 0;
+      if (isms__strmap_add(map, (const char *)kb, nkb, n, NULL) < 0) { rc = ISMS_NOMEM; break; }
+      n++;
     }
-    if ((size_t)n == capn) {
-      capn = capn ? 2 * capn : 1024;
-      int64_t *f = realloc(fps, capn * sizeof *f);
-      unsigned char *s = f ? realloc(seen, capn) : NULL;
-      if (f) fps = f;
-      if (s) seen = s;
-      if (!f || !s) { rc = ISMS_NOMEM; break; }
-    }
-    fps[n] = sqlite3_column_int64(q, 1);
-    seen[n] = 0;
-    if (isms__strmap_add(map, (const char *)kb, nkb, n, NULL) < 0) { rc = ISMS_NOMEM; break; }
-    n++;
   }
   sqlite3_finalize(q);
   q = NULL;
@@ -1364,26 +1609,13 @@ static int name_rows(isms_db *db, const ctable *t, int id, report *r) {
   }
   sqlite3_finalize(q);
   /* What chain_rows holds and the table does not was deleted. */
-  if (!rc) {
-    sqlite3_stmt *k;
-    if (sqlite3_prepare_v2(db->sql, "SELECT key FROM chain_rows WHERE tbl = ?1", -1, &k, NULL) !=
-        SQLITE_OK) {
-      rc = ISMS_STORAGE;
-    } else {
-      sqlite3_bind_int(k, 1, id);
-      for (int64_t e = 0; sqlite3_step(k) == SQLITE_ROW && e < n; e++) {
-        if (seen[e] || ++found > NAMED_MAX) continue;
-        int type = sqlite3_column_type(k, 0);
-        const unsigned char *p = type == SQLITE_TEXT ? sqlite3_column_text(k, 0)
-                                                     : sqlite3_column_blob(k, 0);
-        key_text(type == SQLITE_INTEGER ? 'i' : type == SQLITE_TEXT ? 't' : 'b',
-                 sqlite3_column_int64(k, 0), p, (size_t)sqlite3_column_bytes(k, 0), keytext,
-                 sizeof keytext);
-        say(r, "deleted", t->name, keytext, "%s row %s was deleted outside isms", t->name,
-            keytext);
-      }
-      sqlite3_finalize(k);
-    }
+  for (int64_t e = 0; !rc && e < n; e++) {
+    if (seen[e] || ++found > NAMED_MAX) continue;
+    const unsigned char *k = all + koff[e];
+    size_t kn = koff[e + 1] - koff[e];
+    key_text(k[0], k[0] == 'i' && kn >= 9 ? (int64_t)get64(k + 1) : 0, k + 1, kn - 1, keytext,
+             sizeof keytext);
+    say(r, "deleted", t->name, keytext, "%s row %s was deleted outside isms", t->name, keytext);
   }
   if (!rc && found > NAMED_MAX)
     say(r, "table", t->name, "", "%s: %lld more rows were changed outside isms (the first %d "
@@ -1395,6 +1627,8 @@ static int name_rows(isms_db *db, const ctable *t, int id, report *r) {
   free(fps);
   free(seen);
   free(kb);
+  free(koff);
+  free(all);
   if (rc == ISMS_NOMEM) return isms__fail(db, rc, "out of memory verifying %s", t->name);
   if (rc) return isms__fail_sql(db, "verifying the register");
   return ISMS_OK;
