@@ -903,6 +903,11 @@ static char *scan_sql(const ctable *t) {
   return sql;
 }
 
+typedef struct hblob {
+  unsigned char *p;
+  size_t n, cap;
+} hblob;
+
 /* Hashes table t whole: its chain_rows again, its rows and sum. */
 static int rescan(isms_db *db, ctable *t) {
   isms__chain *ch = db->chain;
@@ -930,8 +935,9 @@ static int rescan(isms_db *db, ctable *t) {
   source src = {db->sql, q, 0, t->rowid ? 1 : 0};
   unsigned char md[DIGEST];
   /* Integer keys come in order: each bucket is filled and written in
-  ** turn. Other keys (and any integer key out of order) wait in `rest`
-  ** and go out by bucket at the end. */
+  ** turn. Other keys fill their buckets' blobs in memory, written at the
+  ** end; an integer key out of order waits in `rest` and is merged into
+  ** its bucket at the end. */
   int open = 0;
   int64_t cur = 0;
   size_t nob = 0;
@@ -939,6 +945,7 @@ static int rescan(isms_db *db, ctable *t) {
   size_t nrest = 0, caprest = 0;
   unsigned char *rkeys = NULL;
   size_t nrkeys = 0, caprkeys = 0;
+  hblob *hb = NULL;  /* the hashed buckets, filled as the rows come */
   while (!rc && (s = sqlite3_step(q)) == SQLITE_ROW) {
     int64_t rowid = t->rowid ? sqlite3_column_int64(q, 0) : 0;
     uint8_t ktype = 'i';
@@ -969,6 +976,24 @@ static int rescan(isms_db *db, ctable *t) {
       nob += 9;
       continue;
     }
+    if (ktype != 'i') {
+      /* Keys are unique: the entry goes straight into its bucket's blob. */
+      if (!hb && !(hb = calloc(HASH_BUCKETS, sizeof *hb))) {
+        rc = isms__fail(db, ISMS_NOMEM, "out of memory hashing %s", t->name);
+        break;
+      }
+      hblob *h = &hb[key_bucket(ktype, ch->kbuf, ch->nkbuf)];
+      if (grow(&h->p, &h->cap, h->n + 13 + ch->nkbuf)) {
+        rc = isms__fail(db, ISMS_NOMEM, "out of memory hashing %s", t->name);
+        break;
+      }
+      h->p[h->n] = ktype;
+      for (int j = 0; j < 4; j++) h->p[h->n + 1 + j] = (unsigned char)(ch->nkbuf >> (8 * j));
+      if (ch->nkbuf) memcpy(h->p + h->n + 5, ch->kbuf, ch->nkbuf);
+      put64(h->p + h->n + 5 + ch->nkbuf, (uint64_t)fp);
+      h->n += 13 + ch->nkbuf;
+      continue;
+    }
     if (nrest == caprest) {
       size_t c = caprest ? 2 * caprest : 1024;
       pend *n = realloc(rest, c * sizeof *n);
@@ -995,6 +1020,11 @@ static int rescan(isms_db *db, ctable *t) {
     nrkeys += p->klen;
   }
   if (!rc && open && nob) rc = bucket_write(db, t->id, 0, cur, ch->obuf, nob);
+  for (int64_t b = 0; hb && b < HASH_BUCKETS; b++) {
+    if (!rc && hb[b].n) rc = bucket_write(db, t->id, 1, b, hb[b].p, hb[b].n);
+    free(hb[b].p);
+  }
+  free(hb);
   if (!rc && s != SQLITE_DONE) rc = isms__fail_sql(db, "reading a table for the hash chain");
   sqlite3_finalize(q);
   if (!rc && nrest) rc = apply_buckets(db, rest, nrest, rkeys, 0);
