@@ -283,29 +283,26 @@ static void put64(unsigned char *p, uint64_t v) {
 /* Appends one value: a type tag and its bytes. An integral real is
 ** written as the integer: SQLite stores 3.0 in a REAL column as the
 ** integer 3 and reads it back as 3.0, so the two must hash alike. */
-static int put_value(unsigned char **b, size_t *n, size_t *cap, sqlite3_value *v) {
-  int type = v ? sqlite3_value_type(v) : SQLITE_NULL;
+static int put_typed(unsigned char **b, size_t *n, size_t *cap, int type, int64_t i, double d,
+                     const void *p, size_t len) {
   if (type == SQLITE_FLOAT) {
-    double d = sqlite3_value_double(v);
     if (d >= -9.2e18 && d <= 9.2e18 && d == (double)(int64_t)d) {
+      type = SQLITE_INTEGER;
+      i = (int64_t)d;
+    } else {
+      uint64_t bits;
+      memcpy(&bits, &d, 8);
       if (grow(b, cap, *n + 9)) return -1;
-      (*b)[(*n)++] = 'i';
-      put64(*b + *n, (uint64_t)(int64_t)d);
+      (*b)[(*n)++] = 'f';
+      put64(*b + *n, bits);
       *n += 8;
       return 0;
     }
-    uint64_t bits;
-    memcpy(&bits, &d, 8);
-    if (grow(b, cap, *n + 9)) return -1;
-    (*b)[(*n)++] = 'f';
-    put64(*b + *n, bits);
-    *n += 8;
-    return 0;
   }
   if (type == SQLITE_INTEGER) {
     if (grow(b, cap, *n + 9)) return -1;
     (*b)[(*n)++] = 'i';
-    put64(*b + *n, (uint64_t)sqlite3_value_int64(v));
+    put64(*b + *n, (uint64_t)i);
     *n += 8;
     return 0;
   }
@@ -314,14 +311,41 @@ static int put_value(unsigned char **b, size_t *n, size_t *cap, sqlite3_value *v
     (*b)[(*n)++] = 'n';
     return 0;
   }
-  const void *p = type == SQLITE_TEXT ? (const void *)sqlite3_value_text(v) : sqlite3_value_blob(v);
-  size_t len = (size_t)sqlite3_value_bytes(v);
   if (grow(b, cap, *n + 5 + len)) return -1;
   (*b)[(*n)++] = type == SQLITE_TEXT ? 't' : 'b';
   for (int k = 0; k < 4; k++) (*b)[(*n)++] = (unsigned char)(len >> (8 * k));
   if (len) memcpy(*b + *n, p, len);
   *n += len;
   return 0;
+}
+
+static int put_value(unsigned char **b, size_t *n, size_t *cap, sqlite3_value *v) {
+  int type = v ? sqlite3_value_type(v) : SQLITE_NULL;
+  switch (type) {
+  case SQLITE_INTEGER: return put_typed(b, n, cap, type, sqlite3_value_int64(v), 0, NULL, 0);
+  case SQLITE_FLOAT: return put_typed(b, n, cap, type, 0, sqlite3_value_double(v), NULL, 0);
+  case SQLITE_NULL: return put_typed(b, n, cap, type, 0, 0, NULL, 0);
+  default: {
+    const void *p = type == SQLITE_TEXT ? (const void *)sqlite3_value_text(v) : sqlite3_value_blob(v);
+    return put_typed(b, n, cap, type, 0, 0, p, (size_t)sqlite3_value_bytes(v));
+  }
+  }
+}
+
+/* The same from a statement's column, read in place (sqlite3_column_value
+** would copy it first). */
+static int put_column(unsigned char **b, size_t *n, size_t *cap, sqlite3_stmt *st, int col) {
+  int type = sqlite3_column_type(st, col);
+  switch (type) {
+  case SQLITE_INTEGER: return put_typed(b, n, cap, type, sqlite3_column_int64(st, col), 0, NULL, 0);
+  case SQLITE_FLOAT: return put_typed(b, n, cap, type, 0, sqlite3_column_double(st, col), NULL, 0);
+  case SQLITE_NULL: return put_typed(b, n, cap, type, 0, 0, NULL, 0);
+  default: {
+    const void *p = type == SQLITE_TEXT ? (const void *)sqlite3_column_text(st, col)
+                                        : sqlite3_column_blob(st, col);
+    return put_typed(b, n, cap, type, 0, 0, p, (size_t)sqlite3_column_bytes(st, col));
+  }
+  }
 }
 
 static void put_int(unsigned char **b, size_t *n, int64_t v) {
@@ -363,7 +387,8 @@ static int row_bytes(const ctable *t, const source *src, int ncols, int64_t rowi
     if (c == t->ipk) {
       if (grow(b, cap, *n + 9)) return -1;
       put_int(b, n, rowid);
-    } else if (put_value(b, n, cap, value_at(src, c))) {
+    } else if (src->st ? put_column(b, n, cap, src->st, src->off + c)
+                       : put_value(b, n, cap, value_at(src, c))) {
       return -1;
     }
   }
