@@ -928,12 +928,167 @@ static char *scan_sql(const ctable *t) {
   return sql;
 }
 
+/* Hashing a large table whole takes two threads: this one reads the rows
+** and writes their canonical bytes into a chunk, a worker hashes the chunk
+** before and adds the digests up (about a third of the work). */
+enum { CHUNK_ROWS = 4096 };
+
+typedef struct chunk {
+  unsigned char *buf;
+  size_t n, cap;
+  size_t ends[CHUNK_ROWS];  /* where each row's bytes end */
+  size_t rows;
+  int full;                 /* 1: for the worker; 0: for the reader */
+  /* rescan only: the rows' keys, and their fingerprints from the worker */
+  int undrained;            /* hashed rows whose fingerprints are not in buckets yet */
+  int64_t seq;              /* the order it was filled in */
+  uint8_t kt[CHUNK_ROWS];
+  int64_t kv[CHUNK_ROWS];
+  size_t kends[CHUNK_ROWS];
+  unsigned char *keys;
+  size_t nk, capk;
+  int64_t fps[CHUNK_ROWS];
+} chunk;
+
+typedef struct hasher {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  chunk c[2];
+  int done, failed;
+  const EVP_MD *sha;
+  uint64_t sum[4];
+} hasher;
+
+static void *hash_worker(void *arg) {
+  hasher *h = arg;
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  if (!ctx) h->failed = 1;
+  for (int k = 0;; k ^= 1) {
+    chunk *c = &h->c[k];
+    pthread_mutex_lock(&h->mu);
+    while (!c->full && !h->done) pthread_cond_wait(&h->cv, &h->mu);
+    int stop = !c->full;
+    pthread_mutex_unlock(&h->mu);
+    if (stop) break;
+    size_t from = 0;
+    unsigned char md[DIGEST];
+    for (size_t r = 0; r < c->rows && ctx; r++) {
+      if (sha256(ctx, h->sha, c->buf + from, c->ends[r] - from, md)) h->failed = 1;
+      sum_add(h->sum, md);
+      c->fps[r] = fingerprint(md);
+      from = c->ends[r];
+    }
+    pthread_mutex_lock(&h->mu);
+    c->full = 0;
+    pthread_cond_broadcast(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+  }
+  EVP_MD_CTX_free(ctx);
+  return NULL;
+}
+
 typedef struct hblob {
   unsigned char *p;
   size_t n, cap;
 } hblob;
 
-/* Hashes table t whole: its chain_rows again, its rows and sum. */
+/* Where a table hashed whole puts its fingerprints. Integer keys come in
+** order: each bucket is filled and written in turn. Other keys fill their
+** buckets' blobs in memory, written at the end; an integer key out of
+** order waits in `rest` and is merged into its bucket at the end. */
+typedef struct emitter {
+  isms_db *db;
+  ctable *t;
+  int open;
+  int64_t cur;
+  size_t nob;
+  hblob *hb;
+  pend *rest;
+  size_t nrest, caprest;
+  unsigned char *rkeys;
+  size_t nrkeys, caprkeys;
+} emitter;
+
+static int emit(emitter *em, uint8_t ktype, int64_t ival, const unsigned char *key, size_t klen,
+                int64_t fp) {
+  isms__chain *ch = em->db->chain;
+  if (ktype == 'i' && (!em->open || int_bucket(ival) >= em->cur)) {
+    int64_t b = int_bucket(ival);
+    if (em->open && b != em->cur) {
+      int rc = bucket_write(em->db, em->t->id, 0, em->cur, ch->obuf, em->nob);
+      if (rc) return rc;
+      em->nob = 0;
+    }
+    em->open = 1;
+    em->cur = b;
+    if (grow(&ch->obuf, &ch->capobuf, em->nob + 9)) goto nomem;
+    ch->obuf[em->nob] = (unsigned char)((uint64_t)ival & (BUCKET_SLOTS - 1));
+    put64(ch->obuf + em->nob + 1, (uint64_t)fp);
+    em->nob += 9;
+    return ISMS_OK;
+  }
+  if (ktype != 'i') {
+    /* Keys are unique: the entry goes straight into its bucket's blob. */
+    if (!em->hb && !(em->hb = calloc(HASH_BUCKETS, sizeof *em->hb))) goto nomem;
+    hblob *h = &em->hb[key_bucket(ktype, key, klen)];
+    if (grow(&h->p, &h->cap, h->n + 13 + klen)) goto nomem;
+    h->p[h->n] = ktype;
+    for (int j = 0; j < 4; j++) h->p[h->n + 1 + j] = (unsigned char)(klen >> (8 * j));
+    if (klen) memcpy(h->p + h->n + 5, key, klen);
+    put64(h->p + h->n + 5 + klen, (uint64_t)fp);
+    h->n += 13 + klen;
+    return ISMS_OK;
+  }
+  if (em->nrest == em->caprest) {
+    size_t c = em->caprest ? 2 * em->caprest : 1024;
+    pend *n = realloc(em->rest, c * sizeof *n);
+    if (!n) goto nomem;
+    em->rest = n;
+    em->caprest = c;
+  }
+  pend *p = &em->rest[em->nrest++];
+  p->t = (uint32_t)(em->t - ch->t);
+  p->del = 0;
+  p->ktype = 'i';
+  p->ival = ival;
+  p->koff = 0;
+  p->klen = 0;
+  p->fp = fp;
+  return ISMS_OK;
+nomem:
+  return isms__fail(em->db, ISMS_NOMEM, "out of memory hashing %s", em->t->name);
+}
+
+/* Writes what the emitter holds; frees it. */
+static int emit_end(emitter *em, int rc) {
+  isms__chain *ch = em->db->chain;
+  if (!rc && em->open && em->nob) rc = bucket_write(em->db, em->t->id, 0, em->cur, ch->obuf, em->nob);
+  for (int64_t b = 0; em->hb && b < HASH_BUCKETS; b++) {
+    if (!rc && em->hb[b].n) rc = bucket_write(em->db, em->t->id, 1, b, em->hb[b].p, em->hb[b].n);
+    free(em->hb[b].p);
+  }
+  free(em->hb);
+  if (!rc && em->nrest) rc = apply_buckets(em->db, em->rest, em->nrest, em->rkeys, 0);
+  free(em->rest);
+  free(em->rkeys);
+  return rc;
+}
+
+/* A chunk the worker hashed: its rows' fingerprints into their buckets. */
+static int drain(emitter *em, chunk *c) {
+  int rc = ISMS_OK;
+  size_t from = 0;
+  for (size_t r = 0; !rc && r < c->rows; r++) {
+    rc = emit(em, c->kt[r], c->kv[r], c->keys + from, c->kends[r] - from, c->fps[r]);
+    from = c->kends[r];
+  }
+  c->undrained = 0;
+  return rc;
+}
+
+/* Hashes table t whole: its chain_rows again, its rows and sum. A large
+** table takes two threads, as verify's read (table_sum): this one reads
+** the rows and puts their fingerprints in buckets, a worker hashes them. */
 static int rescan(isms_db *db, ctable *t) {
   isms__chain *ch = db->chain;
   int rc = table_id(db, t);
@@ -959,102 +1114,121 @@ static int rescan(isms_db *db, ctable *t) {
   int s = SQLITE_DONE;
   source src = {db->sql, q, 0, t->rowid ? 1 : 0};
   unsigned char md[DIGEST];
-  /* Integer keys come in order: each bucket is filled and written in
-  ** turn. Other keys fill their buckets' blobs in memory, written at the
-  ** end; an integer key out of order waits in `rest` and is merged into
-  ** its bucket at the end. */
-  int open = 0;
-  int64_t cur = 0;
-  size_t nob = 0;
-  pend *rest = NULL;
-  size_t nrest = 0, caprest = 0;
-  unsigned char *rkeys = NULL;
-  size_t nrkeys = 0, caprkeys = 0;
-  hblob *hb = NULL;  /* the hashed buckets, filled as the rows come */
+  emitter em;
+  memset(&em, 0, sizeof em);
+  em.db = db;
+  em.t = t;
+  hasher *h = NULL;
+  pthread_t worker;
+  int64_t expect = t->nrows > t->txops ? t->nrows : t->txops;
+  if (expect >= 4 * CHUNK_ROWS && (h = calloc(1, sizeof *h))) {
+    pthread_mutex_init(&h->mu, NULL);
+    pthread_cond_init(&h->cv, NULL);
+    h->sha = ch->sha;
+    if (pthread_create(&worker, NULL, hash_worker, h) != 0) {
+      pthread_mutex_destroy(&h->mu);
+      pthread_cond_destroy(&h->cv);
+      free(h);
+      h = NULL;
+    }
+  }
+  int k = 0, acquire = 1;
+  int64_t seq = 0;
   while (!rc && (s = sqlite3_step(q)) == SQLITE_ROW) {
     int64_t rowid = t->rowid ? sqlite3_column_int64(q, 0) : 0;
     uint8_t ktype = 'i';
     int64_t ival = rowid;
     ch->nkbuf = 0;
-    if (row_digest(ch, t, &src, t->ncols, rowid, md) ||
-        (!t->rowid && row_key(ch, t, &src, &ktype, &ival))) {
-      rc = isms__fail(db, ISMS_NOMEM, "out of memory hashing %s", t->name);
-      break;
-    }
-    sum_add(sum, md);
     rows++;
-    int64_t fp = fingerprint(md);
-    if (ktype == 'i' && (!open || int_bucket(ival) >= cur)) {
-      int64_t b = int_bucket(ival);
-      if (open && b != cur) {
-        if ((rc = bucket_write(db, t->id, 0, cur, ch->obuf, nob))) break;
-        nob = 0;
-      }
-      open = 1;
-      cur = b;
-      if (grow(&ch->obuf, &ch->capobuf, nob + 9)) {
+    if (!h) {
+      if (row_digest(ch, t, &src, t->ncols, rowid, md) ||
+          (!t->rowid && row_key(ch, t, &src, &ktype, &ival))) {
         rc = isms__fail(db, ISMS_NOMEM, "out of memory hashing %s", t->name);
         break;
       }
-      ch->obuf[nob] = (unsigned char)((uint64_t)ival & (BUCKET_SLOTS - 1));
-      put64(ch->obuf + nob + 1, (uint64_t)fp);
-      nob += 9;
+      sum_add(sum, md);
+      rc = emit(&em, ktype, ival, ch->kbuf, ktype == 'i' ? 0 : ch->nkbuf, fingerprint(md));
       continue;
     }
-    if (ktype != 'i') {
-      /* Keys are unique: the entry goes straight into its bucket's blob. */
-      if (!hb && !(hb = calloc(HASH_BUCKETS, sizeof *hb))) {
-        rc = isms__fail(db, ISMS_NOMEM, "out of memory hashing %s", t->name);
-        break;
-      }
-      hblob *h = &hb[key_bucket(ktype, ch->kbuf, ch->nkbuf)];
-      if (grow(&h->p, &h->cap, h->n + 13 + ch->nkbuf)) {
-        rc = isms__fail(db, ISMS_NOMEM, "out of memory hashing %s", t->name);
-        break;
-      }
-      h->p[h->n] = ktype;
-      for (int j = 0; j < 4; j++) h->p[h->n + 1 + j] = (unsigned char)(ch->nkbuf >> (8 * j));
-      if (ch->nkbuf) memcpy(h->p + h->n + 5, ch->kbuf, ch->nkbuf);
-      put64(h->p + h->n + 5 + ch->nkbuf, (uint64_t)fp);
-      h->n += 13 + ch->nkbuf;
-      continue;
+    chunk *c = &h->c[k];
+    if (acquire) {  /* wait until the worker is done with it */
+      pthread_mutex_lock(&h->mu);
+      while (c->full) pthread_cond_wait(&h->cv, &h->mu);
+      pthread_mutex_unlock(&h->mu);
+      if (c->undrained && (rc = drain(&em, c))) break;
+      c->n = c->rows = c->nk = 0;
+      acquire = 0;
     }
-    if (nrest == caprest) {
-      size_t c = caprest ? 2 * caprest : 1024;
-      pend *n = realloc(rest, c * sizeof *n);
-      if (!n) {
-        rc = isms__fail(db, ISMS_NOMEM, "out of memory hashing %s", t->name);
-        break;
-      }
-      rest = n;
-      caprest = c;
-    }
-    if (grow(&rkeys, &caprkeys, nrkeys + ch->nkbuf + 1)) {
+    if (row_bytes(t, &src, t->ncols, rowid, &c->buf, &c->n, &c->cap) ||
+        (!t->rowid && row_key(ch, t, &src, &ktype, &ival)) ||
+        grow(&c->keys, &c->capk, c->nk + ch->nkbuf + 1)) {
       rc = isms__fail(db, ISMS_NOMEM, "out of memory hashing %s", t->name);
       break;
     }
-    pend *p = &rest[nrest++];
-    p->t = (uint32_t)(t - ch->t);
-    p->del = 0;
-    p->ktype = ktype;
-    p->ival = ival;
-    p->koff = nrkeys;
-    p->klen = ktype == 'i' ? 0 : (uint32_t)ch->nkbuf;
-    p->fp = fp;
-    if (p->klen) memcpy(rkeys + nrkeys, ch->kbuf, p->klen);
-    nrkeys += p->klen;
+    if (ktype != 'i' && ch->nkbuf) {
+      memcpy(c->keys + c->nk, ch->kbuf, ch->nkbuf);
+      c->nk += ch->nkbuf;
+    }
+    c->kt[c->rows] = ktype;
+    c->kv[c->rows] = ival;
+    c->kends[c->rows] = c->nk;
+    c->ends[c->rows++] = c->n;
+    if (c->rows == CHUNK_ROWS) {
+      pthread_mutex_lock(&h->mu);
+      c->undrained = 1;
+      c->seq = ++seq;
+      c->full = 1;
+      pthread_cond_broadcast(&h->cv);
+      pthread_mutex_unlock(&h->mu);
+      k ^= 1;
+      acquire = 1;
+    }
   }
-  if (!rc && open && nob) rc = bucket_write(db, t->id, 0, cur, ch->obuf, nob);
-  for (int64_t b = 0; hb && b < HASH_BUCKETS; b++) {
-    if (!rc && hb[b].n) rc = bucket_write(db, t->id, 1, b, hb[b].p, hb[b].n);
-    free(hb[b].p);
+  if (h) {
+    chunk *c = &h->c[k];
+    pthread_mutex_lock(&h->mu);
+    if (!rc && !acquire && c->rows) {
+      c->undrained = 1;
+      c->seq = ++seq;
+      c->full = 1;
+    }
+    h->done = 1;
+    pthread_cond_broadcast(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+    pthread_join(worker, NULL);
+    /* What the worker left (see table_sum), then the fingerprints of the
+    ** chunks not drained yet, in the order they were filled. */
+    for (int j = 0; j < 2; j++) {
+      c = &h->c[j];
+      if (!c->full) continue;
+      size_t from = 0;
+      for (size_t r = 0; r < c->rows; r++) {
+        if (sha256(ch->md, ch->sha, c->buf + from, c->ends[r] - from, md)) h->failed = 1;
+        sum_add(h->sum, md);
+        c->fps[r] = fingerprint(md);
+        from = c->ends[r];
+      }
+      c->full = 0;
+    }
+    int first = h->c[0].seq <= h->c[1].seq ? 0 : 1;
+    for (int j = 0; j < 2; j++) {
+      c = &h->c[first ^ j];
+      if (!rc && c->undrained) rc = drain(&em, c);
+    }
+    memcpy(sum, h->sum, sizeof h->sum);
+    if (!rc && h->failed) rc = isms__fail(db, ISMS_ERROR, "cannot hash %s", t->name);
+    for (int j = 0; j < 2; j++) {
+      free(h->c[j].buf);
+      free(h->c[j].keys);
+    }
+    pthread_mutex_destroy(&h->mu);
+    pthread_cond_destroy(&h->cv);
+    free(h);
   }
-  free(hb);
-  if (!rc && s != SQLITE_DONE) rc = isms__fail_sql(db, "reading a table for the hash chain");
+  if (!rc && s != SQLITE_DONE && s != SQLITE_ROW)
+    rc = isms__fail_sql(db, "reading a table for the hash chain");
   sqlite3_finalize(q);
-  if (!rc && nrest) rc = apply_buckets(db, rest, nrest, rkeys, 0);
-  free(rest);
-  free(rkeys);
+  rc = emit_end(&em, rc);
   if (rc) return rc;
   t->nrows = rows;
   unsigned char b[DIGEST];
@@ -1687,55 +1861,6 @@ static int name_rows(isms_db *db, const ctable *t, int id, report *r) {
   if (rc == ISMS_NOMEM) return isms__fail(db, rc, "out of memory verifying %s", t->name);
   if (rc) return isms__fail_sql(db, "verifying the register");
   return ISMS_OK;
-}
-
-/* Hashing a large table whole takes two threads: this one reads the rows
-** and writes their canonical bytes into a chunk, a worker hashes the chunk
-** before and adds the digests up (about a third of the work). */
-enum { CHUNK_ROWS = 4096 };
-
-typedef struct chunk {
-  unsigned char *buf;
-  size_t n, cap;
-  size_t ends[CHUNK_ROWS];  /* where each row's bytes end */
-  size_t rows;
-  int full;                 /* 1: for the worker; 0: for the reader */
-} chunk;
-
-typedef struct hasher {
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  chunk c[2];
-  int done, failed;
-  const EVP_MD *sha;
-  uint64_t sum[4];
-} hasher;
-
-static void *hash_worker(void *arg) {
-  hasher *h = arg;
-  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-  if (!ctx) h->failed = 1;
-  for (int k = 0;; k ^= 1) {
-    chunk *c = &h->c[k];
-    pthread_mutex_lock(&h->mu);
-    while (!c->full && !h->done) pthread_cond_wait(&h->cv, &h->mu);
-    int stop = !c->full;
-    pthread_mutex_unlock(&h->mu);
-    if (stop) break;
-    size_t from = 0;
-    unsigned char md[DIGEST];
-    for (size_t r = 0; r < c->rows && ctx; r++) {
-      if (sha256(ctx, h->sha, c->buf + from, c->ends[r] - from, md)) h->failed = 1;
-      sum_add(h->sum, md);
-      from = c->ends[r];
-    }
-    pthread_mutex_lock(&h->mu);
-    c->full = 0;
-    pthread_cond_broadcast(&h->cv);
-    pthread_mutex_unlock(&h->mu);
-  }
-  EVP_MD_CTX_free(ctx);
-  return NULL;
 }
 
 /* Hashes table t whole: its rows and its sum. */
