@@ -1118,20 +1118,11 @@ static int rescan(isms_db *db, ctable *t) {
   memset(&em, 0, sizeof em);
   em.db = db;
   em.t = t;
+  /* The worker starts once the table proves large (at genesis no count
+  ** is known beforehand); the rows before it are hashed here. */
   hasher *h = NULL;
   pthread_t worker;
-  int64_t expect = t->nrows > t->txops ? t->nrows : t->txops;
-  if (expect >= 4 * CHUNK_ROWS && (h = calloc(1, sizeof *h))) {
-    pthread_mutex_init(&h->mu, NULL);
-    pthread_cond_init(&h->cv, NULL);
-    h->sha = ch->sha;
-    if (pthread_create(&worker, NULL, hash_worker, h) != 0) {
-      pthread_mutex_destroy(&h->mu);
-      pthread_cond_destroy(&h->cv);
-      free(h);
-      h = NULL;
-    }
-  }
+  int tried = 0;
   int k = 0, acquire = 1;
   int64_t seq = 0;
   while (!rc && (s = sqlite3_step(q)) == SQLITE_ROW) {
@@ -1140,6 +1131,20 @@ static int rescan(isms_db *db, ctable *t) {
     int64_t ival = rowid;
     ch->nkbuf = 0;
     rows++;
+    if (!h && !tried && rows > 2 * CHUNK_ROWS) {
+      tried = 1;
+      if ((h = calloc(1, sizeof *h))) {
+        pthread_mutex_init(&h->mu, NULL);
+        pthread_cond_init(&h->cv, NULL);
+        h->sha = ch->sha;
+        if (pthread_create(&worker, NULL, hash_worker, h) != 0) {
+          pthread_mutex_destroy(&h->mu);
+          pthread_cond_destroy(&h->cv);
+          free(h);
+          h = NULL;
+        }
+      }
+    }
     if (!h) {
       if (row_digest(ch, t, &src, t->ncols, rowid, md) ||
           (!t->rowid && row_key(ch, t, &src, &ktype, &ival))) {
@@ -1215,7 +1220,9 @@ static int rescan(isms_db *db, ctable *t) {
       c = &h->c[first ^ j];
       if (!rc && c->undrained) rc = drain(&em, c);
     }
-    memcpy(sum, h->sum, sizeof h->sum);
+    unsigned char d[DIGEST];
+    sum_to_bytes(h->sum, d);
+    sum_add(sum, d);  /* the rows hashed here before the worker started */
     if (!rc && h->failed) rc = isms__fail(db, ISMS_ERROR, "cannot hash %s", t->name);
     for (int j = 0; j < 2; j++) {
       free(h->c[j].buf);
