@@ -860,7 +860,8 @@ static int apply_buckets(isms_db *db, const pend *p, size_t n, const unsigned ch
     x->t = p[e].t;
     x->e = e;
     x->hashed = p[e].ktype != 'i';
-    x->b = x->hashed ? key_bucket(p[e].ktype, keys + p[e].koff, p[e].klen) : int_bucket(p[e].ival);
+    x->b = x->hashed ? key_bucket(p[e].ktype, p[e].klen ? keys + p[e].koff : NULL, p[e].klen)
+                     : int_bucket(p[e].ival);
   }
   qsort(r, nr, sizeof *r, bref_cmp);
   bucket *bk = ch->bk;
@@ -882,7 +883,8 @@ static int apply_buckets(isms_db *db, const pend *p, size_t n, const unsigned ch
     }
     for (size_t k = i; !bad && k < j; k++) {
       const pend *q = &p[r[k].e];
-      bad = bucket_set(bk, q->ktype, q->ival, keys + q->koff, q->klen, q->fp, q->del);
+      bad = bucket_set(bk, q->ktype, q->ival, q->klen ? keys + q->koff : NULL, q->klen, q->fp,
+                       q->del);
     }
     size_t len = 0;
     if (bad || bucket_encode(ch, bk, &len)) {

@@ -813,7 +813,10 @@ static const char *const migrations[] = {
     ** table's row count and the sum (mod 2^256, little-endian) of its rows'
     ** SHA-256 digests; the rows' fingerprints (the digests' first 8 bytes)
     ** in buckets, one blob per table and bucket of keys (chain.c), to name
-    ** the rows that change outside isms; one link per write, chained by hash. The rows are hashed, and
+    ** the rows that change outside isms (a rowid table: a blob of many KB
+    ** fills its overflow pages, where an index b-tree's cell of a WITHOUT
+    ** ROWID table would leave most of one empty); one link per write,
+    ** chained by hash. The rows are hashed, and
     ** the first link written, when a register first opens at this version
     ** (chain.c, genesis). */
     "CREATE TABLE chain_tables("
@@ -826,8 +829,8 @@ static const char *const migrations[] = {
     "  tbl    INTEGER NOT NULL,"
     "  bucket NOT NULL,"
     "  fps    BLOB NOT NULL,"
-    "  PRIMARY KEY (tbl, bucket)"
-    ") WITHOUT ROWID;"
+    "  UNIQUE (tbl, bucket)"
+    ");"
     "CREATE TABLE chain_links("
     "  seq         INTEGER PRIMARY KEY,"
     "  at          TEXT NOT NULL,"
