@@ -98,7 +98,10 @@ struct isms__chain {
   size_t np, capp;
   unsigned char *keys;         /* text and blob keys of the pending rows */
   size_t nkeys, capkeys;
-  sqlite3_stmt *st_put, *st_putn, *st_del;
+  sqlite3_stmt *st_get, *st_put, *st_del;  /* one bucket of chain_rows */
+  struct bucket *bk;           /* the bucket being rewritten at settle */
+  unsigned char *obuf;         /* a bucket's blob being written */
+  size_t capobuf;
 };
 
 static void table_free(ctable *t) {
@@ -138,14 +141,19 @@ static void pending_clear(isms__chain *ch) {
   unknown_clear(ch);
 }
 
+struct bucket;
+static void bucket_free(struct bucket *bk);
+
 void isms__chain_free(isms_db *db) {
   isms__chain *ch = db->chain;
   if (!ch) return;
   unknown_clear(ch);
   registry_free(ch);
+  sqlite3_finalize(ch->st_get);
   sqlite3_finalize(ch->st_put);
-  sqlite3_finalize(ch->st_putn);
   sqlite3_finalize(ch->st_del);
+  bucket_free(ch->bk);
+  free(ch->obuf);
   EVP_MD_CTX_free(ch->md);
   EVP_MD_free(ch->sha);
   free(ch->buf);
@@ -275,29 +283,26 @@ static void put64(unsigned char *p, uint64_t v) {
 /* Appends one value: a type tag and its bytes. An integral real is
 ** written as the integer: SQLite stores 3.0 in a REAL column as the
 ** integer 3 and reads it back as 3.0, so the two must hash alike. */
-static int put_value(unsigned char **b, size_t *n, size_t *cap, sqlite3_value *v) {
-  int type = v ? sqlite3_value_type(v) : SQLITE_NULL;
+static int put_typed(unsigned char **b, size_t *n, size_t *cap, int type, int64_t i, double d,
+                     const void *p, size_t len) {
   if (type == SQLITE_FLOAT) {
-    double d = sqlite3_value_double(v);
     if (d >= -9.2e18 && d <= 9.2e18 && d == (double)(int64_t)d) {
+      type = SQLITE_INTEGER;
+      i = (int64_t)d;
+    } else {
+      uint64_t bits;
+      memcpy(&bits, &d, 8);
       if (grow(b, cap, *n + 9)) return -1;
-      (*b)[(*n)++] = 'i';
-      put64(*b + *n, (uint64_t)(int64_t)d);
+      (*b)[(*n)++] = 'f';
+      put64(*b + *n, bits);
       *n += 8;
       return 0;
     }
-    uint64_t bits;
-    memcpy(&bits, &d, 8);
-    if (grow(b, cap, *n + 9)) return -1;
-    (*b)[(*n)++] = 'f';
-    put64(*b + *n, bits);
-    *n += 8;
-    return 0;
   }
   if (type == SQLITE_INTEGER) {
     if (grow(b, cap, *n + 9)) return -1;
     (*b)[(*n)++] = 'i';
-    put64(*b + *n, (uint64_t)sqlite3_value_int64(v));
+    put64(*b + *n, (uint64_t)i);
     *n += 8;
     return 0;
   }
@@ -306,14 +311,41 @@ static int put_value(unsigned char **b, size_t *n, size_t *cap, sqlite3_value *v
     (*b)[(*n)++] = 'n';
     return 0;
   }
-  const void *p = type == SQLITE_TEXT ? (const void *)sqlite3_value_text(v) : sqlite3_value_blob(v);
-  size_t len = (size_t)sqlite3_value_bytes(v);
   if (grow(b, cap, *n + 5 + len)) return -1;
   (*b)[(*n)++] = type == SQLITE_TEXT ? 't' : 'b';
   for (int k = 0; k < 4; k++) (*b)[(*n)++] = (unsigned char)(len >> (8 * k));
   if (len) memcpy(*b + *n, p, len);
   *n += len;
   return 0;
+}
+
+static int put_value(unsigned char **b, size_t *n, size_t *cap, sqlite3_value *v) {
+  int type = v ? sqlite3_value_type(v) : SQLITE_NULL;
+  switch (type) {
+  case SQLITE_INTEGER: return put_typed(b, n, cap, type, sqlite3_value_int64(v), 0, NULL, 0);
+  case SQLITE_FLOAT: return put_typed(b, n, cap, type, 0, sqlite3_value_double(v), NULL, 0);
+  case SQLITE_NULL: return put_typed(b, n, cap, type, 0, 0, NULL, 0);
+  default: {
+    const void *p = type == SQLITE_TEXT ? (const void *)sqlite3_value_text(v) : sqlite3_value_blob(v);
+    return put_typed(b, n, cap, type, 0, 0, p, (size_t)sqlite3_value_bytes(v));
+  }
+  }
+}
+
+/* The same from a statement's column, read in place (sqlite3_column_value
+** would copy it first). */
+static int put_column(unsigned char **b, size_t *n, size_t *cap, sqlite3_stmt *st, int col) {
+  int type = sqlite3_column_type(st, col);
+  switch (type) {
+  case SQLITE_INTEGER: return put_typed(b, n, cap, type, sqlite3_column_int64(st, col), 0, NULL, 0);
+  case SQLITE_FLOAT: return put_typed(b, n, cap, type, 0, sqlite3_column_double(st, col), NULL, 0);
+  case SQLITE_NULL: return put_typed(b, n, cap, type, 0, 0, NULL, 0);
+  default: {
+    const void *p = type == SQLITE_TEXT ? (const void *)sqlite3_column_text(st, col)
+                                        : sqlite3_column_blob(st, col);
+    return put_typed(b, n, cap, type, 0, 0, p, (size_t)sqlite3_column_bytes(st, col));
+  }
+  }
 }
 
 static void put_int(unsigned char **b, size_t *n, int64_t v) {
@@ -355,7 +387,8 @@ static int row_bytes(const ctable *t, const source *src, int ncols, int64_t rowi
     if (c == t->ipk) {
       if (grow(b, cap, *n + 9)) return -1;
       put_int(b, n, rowid);
-    } else if (put_value(b, n, cap, value_at(src, c))) {
+    } else if (src->st ? put_column(b, n, cap, src->st, src->off + c)
+                       : put_value(b, n, cap, value_at(src, c))) {
       return -1;
     }
   }
@@ -590,13 +623,6 @@ static void on_rollback(void *arg) { pending_clear(arg); }
 
 /* ============================================================== settling */
 
-static int bind_key(sqlite3_stmt *st, int col, uint8_t ktype, int64_t ival, const void *key,
-                    size_t klen) {
-  if (ktype == 'i') return sqlite3_bind_int64(st, col, ival);
-  if (ktype == 't') return sqlite3_bind_text(st, col, klen ? key : "", (int)klen, SQLITE_STATIC);
-  return sqlite3_bind_blob(st, col, klen ? key : "", (int)klen, SQLITE_STATIC);
-}
-
 static int prepare(isms_db *db, sqlite3_stmt **st, const char *sql) {
   if (*st) return ISMS_OK;
   if (sqlite3_prepare_v3(db->sql, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
@@ -610,33 +636,264 @@ static int step_done(isms_db *db, sqlite3_stmt *st, const char *what) {
   return rc == SQLITE_DONE ? ISMS_OK : isms__fail_sql(db, what);
 }
 
-enum { PUT_ROWS = 64 };
+/* ------------------------------------------------ fingerprint buckets
+** chain_rows holds the fingerprints in buckets: one row per table and
+** bucket, its blob the bucket's entries. An integer key k (a rowid, or a
+** WITHOUT ROWID table's one integer key) is in bucket k >> 8 (an integer),
+** an entry of 9 bytes: k's low byte and the fingerprint. Any other key is
+** in bucket FNV-1a(type, key bytes) mod 4096, bound as 2 bytes big-endian
+** (a blob: apart from the integer buckets), an entry of its type, its
+** length (4 bytes), its bytes and the fingerprint. Integers little-endian. */
+enum { BUCKET_SHIFT = 8, BUCKET_SLOTS = 1 << BUCKET_SHIFT, HASH_BUCKETS = 4096 };
 
-/* The statement that writes PUT_ROWS rows of chain_rows at once. */
-static int prepare_putn(isms_db *db) {
-  isms__chain *ch = db->chain;
-  if (ch->st_putn) return ISMS_OK;
-  char sql[64 + PUT_ROWS * 12];
-  int n = snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO chain_rows(tbl, key, fp) VALUES ");
-  for (int k = 0; k < PUT_ROWS; k++) n += snprintf(sql + n, sizeof sql - (size_t)n, "%s(?,?,?)", k ? "," : "");
-  return prepare(db, &ch->st_putn, sql);
+static uint64_t get64(const unsigned char *p) {
+  uint64_t v = 0;
+  for (int k = 0; k < 8; k++) v |= (uint64_t)p[k] << (8 * k);
+  return v;
 }
 
-/* Writes rows of chain_rows: n of them (PUT_ROWS in one statement, fewer
-** one by one). */
-static int put_rows(isms_db *db, const pend *const *rows, size_t n) {
-  isms__chain *ch = db->chain;
-  sqlite3_stmt *st = n == PUT_ROWS ? ch->st_putn : ch->st_put;
-  int rc = ISMS_OK;
-  for (size_t k = 0; !rc && k < n; k++) {
-    const pend *p = rows[k];
-    int b = st == ch->st_putn ? 3 * (int)k : 0;
-    sqlite3_bind_int(st, b + 1, ch->t[p->t].id);
-    bind_key(st, b + 2, p->ktype, p->ival, ch->keys + p->koff, p->klen);
-    sqlite3_bind_int64(st, b + 3, p->fp);
-    if (st == ch->st_put) rc = step_done(db, st, "writing the hash chain");
+static int64_t key_bucket(uint8_t ktype, const unsigned char *k, size_t n) {
+  uint64_t h = 1469598103934665603ULL;
+  h = (h ^ ktype) * 1099511628211ULL;
+  for (size_t i = 0; i < n; i++) h = (h ^ k[i]) * 1099511628211ULL;
+  return (int64_t)(h % HASH_BUCKETS);
+}
+
+static int64_t int_bucket(int64_t k) { return k >> BUCKET_SHIFT; /* floor, as gcc shifts */ }
+
+static void bind_bucket(sqlite3_stmt *st, int col, int hashed, int64_t b) {
+  if (!hashed) {
+    sqlite3_bind_int64(st, col, b);
+    return;
   }
-  if (!rc && st == ch->st_putn) rc = step_done(db, st, "writing the hash chain");
+  unsigned char x[2] = {(unsigned char)(b >> 8), (unsigned char)b};
+  sqlite3_bind_blob(st, col, x, 2, SQLITE_TRANSIENT);
+}
+
+typedef struct bentry {
+  uint8_t ktype;
+  uint32_t klen;
+  int64_t ival;
+  const unsigned char *key;  /* hashed: into the blob */
+  size_t koff;               /* hashed, in a bucket being rewritten: into its kb */
+  int64_t fp;
+} bentry;
+
+/* The next entry of a bucket's blob at *at; 0 at its end (or where it is cut). */
+static int bucket_next(int hashed, int64_t b, const unsigned char *p, size_t n, size_t *at,
+                       bentry *e) {
+  if (!hashed) {
+    if (*at + 9 > n) return 0;
+    e->ktype = 'i';
+    e->klen = 0;
+    e->key = NULL;
+    e->ival = (int64_t)(((uint64_t)b << BUCKET_SHIFT) | p[*at]);
+    e->fp = (int64_t)get64(p + *at + 1);
+    *at += 9;
+    return 1;
+  }
+  if (*at + 5 > n) return 0;
+  uint32_t len = 0;
+  for (int k = 0; k < 4; k++) len |= (uint32_t)p[*at + 1 + k] << (8 * k);
+  if (len > n - *at - 5 || n - *at - 5 - len < 8) return 0;
+  e->ktype = p[*at];
+  e->ival = 0;
+  e->klen = len;
+  e->key = p + *at + 5;
+  e->fp = (int64_t)get64(p + *at + 5 + len);
+  *at += 5 + (size_t)len + 8;
+  return 1;
+}
+
+typedef struct bucket {
+  int hashed;
+  int64_t b;
+  int64_t fp[BUCKET_SLOTS];     /* integer bucket: by the key's low byte */
+  uint8_t has[BUCKET_SLOTS];
+  bentry *e;                    /* hashed bucket: its entries, keys in kb */
+  size_t ne, cape;
+  unsigned char *kb;
+  size_t nkb, capkb;
+} bucket;
+
+static void bucket_free(bucket *bk) {
+  if (!bk) return;
+  free(bk->e);
+  free(bk->kb);
+  free(bk);
+}
+
+static void bucket_start(bucket *bk, int hashed, int64_t b) {
+  bk->hashed = hashed;
+  bk->b = b;
+  bk->ne = bk->nkb = 0;
+  if (!hashed) memset(bk->has, 0, sizeof bk->has);
+}
+
+static int bucket_set(bucket *bk, uint8_t ktype, int64_t ival, const unsigned char *key,
+                      size_t klen, int64_t fp, int del) {
+  if (!bk->hashed) {
+    unsigned lo = (unsigned)((uint64_t)ival & (BUCKET_SLOTS - 1));
+    bk->has[lo] = (uint8_t)!del;
+    bk->fp[lo] = fp;
+    return 0;
+  }
+  for (size_t k = 0; k < bk->ne; k++) {
+    bentry *e = &bk->e[k];
+    if (e->ktype != ktype || e->klen != klen || (klen && memcmp(bk->kb + e->koff, key, klen)))
+      continue;
+    if (del) {
+      memmove(e, e + 1, (bk->ne - k - 1) * sizeof *e);
+      bk->ne--;
+    } else {
+      e->fp = fp;
+    }
+    return 0;
+  }
+  if (del) return 0;
+  if (bk->ne == bk->cape) {
+    size_t c = bk->cape ? 2 * bk->cape : 64;
+    bentry *n = realloc(bk->e, c * sizeof *n);
+    if (!n) return -1;
+    bk->e = n;
+    bk->cape = c;
+  }
+  if (grow(&bk->kb, &bk->capkb, bk->nkb + klen + 1)) return -1;
+  bentry *e = &bk->e[bk->ne++];
+  e->ktype = ktype;
+  e->klen = (uint32_t)klen;
+  e->koff = bk->nkb;
+  e->fp = fp;
+  if (klen) memcpy(bk->kb + bk->nkb, key, klen);
+  bk->nkb += klen;
+  return 0;
+}
+
+static int bucket_load(bucket *bk, const unsigned char *p, size_t n) {
+  size_t at = 0;
+  bentry e;
+  while (bucket_next(bk->hashed, bk->b, p, n, &at, &e))
+    if (bucket_set(bk, e.ktype, e.ival, e.key, e.klen, e.fp, 0)) return -1;
+  return 0;
+}
+
+/* The bucket's blob, into ch->obuf; its length. */
+static int bucket_encode(isms__chain *ch, const bucket *bk, size_t *out) {
+  size_t n = 0;
+  if (!bk->hashed) {
+    if (grow(&ch->obuf, &ch->capobuf, 9 * BUCKET_SLOTS)) return -1;
+    for (unsigned lo = 0; lo < BUCKET_SLOTS; lo++) {
+      if (!bk->has[lo]) continue;
+      ch->obuf[n] = (unsigned char)lo;
+      put64(ch->obuf + n + 1, (uint64_t)bk->fp[lo]);
+      n += 9;
+    }
+  } else {
+    for (size_t k = 0; k < bk->ne; k++) {
+      const bentry *e = &bk->e[k];
+      if (grow(&ch->obuf, &ch->capobuf, n + 13 + e->klen)) return -1;
+      ch->obuf[n] = e->ktype;
+      for (int j = 0; j < 4; j++) ch->obuf[n + 1 + j] = (unsigned char)(e->klen >> (8 * j));
+      if (e->klen) memcpy(ch->obuf + n + 5, bk->kb + e->koff, e->klen);
+      put64(ch->obuf + n + 5 + e->klen, (uint64_t)e->fp);
+      n += 13 + e->klen;
+    }
+  }
+  *out = n;
+  return 0;
+}
+
+static int bucket_prepare(isms_db *db) {
+  isms__chain *ch = db->chain;
+  int rc;
+  if ((rc = prepare(db, &ch->st_get,
+                    "SELECT fps FROM chain_rows WHERE tbl = ?1 AND bucket = ?2")) ||
+      (rc = prepare(db, &ch->st_put,
+                    "INSERT OR REPLACE INTO chain_rows(tbl, bucket, fps) VALUES(?1, ?2, ?3)")) ||
+      (rc = prepare(db, &ch->st_del, "DELETE FROM chain_rows WHERE tbl = ?1 AND bucket = ?2")))
+    return rc;
+  if (!ch->bk && !(ch->bk = calloc(1, sizeof *ch->bk)))
+    return isms__fail(db, ISMS_NOMEM, "out of memory writing the hash chain");
+  return ISMS_OK;
+}
+
+/* Writes one bucket's blob (n bytes at p), or removes the bucket (n = 0). */
+static int bucket_write(isms_db *db, int id, int hashed, int64_t b, const unsigned char *p,
+                        size_t n) {
+  isms__chain *ch = db->chain;
+  sqlite3_stmt *st = n ? ch->st_put : ch->st_del;
+  sqlite3_bind_int(st, 1, id);
+  bind_bucket(st, 2, hashed, b);
+  if (n) sqlite3_bind_blob(st, 3, p, (int)n, SQLITE_STATIC);
+  return step_done(db, st, "writing the hash chain");
+}
+
+typedef struct bref {
+  uint32_t t;
+  uint32_t hashed;
+  int64_t b;
+  size_t e;
+} bref;
+
+static int bref_cmp(const void *x, const void *y) {
+  const bref *a = x, *b = y;
+  if (a->t != b->t) return a->t < b->t ? -1 : 1;
+  if (a->hashed != b->hashed) return a->hashed < b->hashed ? -1 : 1;
+  if (a->b != b->b) return a->b < b->b ? -1 : 1;
+  return a->e < b->e ? -1 : a->e > b->e;
+}
+
+/* Applies changes of fingerprints (n of them, keys in keys) to chain_rows:
+** each bucket they touch read once, changed in their order, written once.
+** skip_rescan: leave the tables hashed whole out. */
+static int apply_buckets(isms_db *db, const pend *p, size_t n, const unsigned char *keys,
+                         int skip_rescan) {
+  isms__chain *ch = db->chain;
+  int rc = bucket_prepare(db);
+  if (rc || !n) return rc;
+  bref *r = malloc(n * sizeof *r);
+  if (!r) return isms__fail(db, ISMS_NOMEM, "out of memory writing the hash chain");
+  size_t nr = 0;
+  for (size_t e = 0; e < n; e++) {
+    if (p[e].t == UINT32_MAX || (skip_rescan && ch->t[p[e].t].rescan)) continue;
+    bref *x = &r[nr++];
+    x->t = p[e].t;
+    x->e = e;
+    x->hashed = p[e].ktype != 'i';
+    x->b = x->hashed ? key_bucket(p[e].ktype, p[e].klen ? keys + p[e].koff : NULL, p[e].klen)
+                     : int_bucket(p[e].ival);
+  }
+  qsort(r, nr, sizeof *r, bref_cmp);
+  bucket *bk = ch->bk;
+  for (size_t i = 0, j; !rc && i < nr; i = j) {
+    for (j = i + 1; j < nr && r[j].t == r[i].t && r[j].hashed == r[i].hashed && r[j].b == r[i].b;)
+      j++;
+    const ctable *t = &ch->t[r[i].t];
+    bucket_start(bk, (int)r[i].hashed, r[i].b);
+    sqlite3_bind_int(ch->st_get, 1, t->id);
+    bind_bucket(ch->st_get, 2, bk->hashed, bk->b);
+    int s = sqlite3_step(ch->st_get), bad = 0;
+    if (s == SQLITE_ROW)
+      bad = bucket_load(bk, sqlite3_column_blob(ch->st_get, 0),
+                        (size_t)sqlite3_column_bytes(ch->st_get, 0));
+    sqlite3_reset(ch->st_get);
+    if (s != SQLITE_ROW && s != SQLITE_DONE) {
+      rc = isms__fail_sql(db, "reading the hash chain");
+      break;
+    }
+    for (size_t k = i; !bad && k < j; k++) {
+      const pend *q = &p[r[k].e];
+      bad = bucket_set(bk, q->ktype, q->ival, q->klen ? keys + q->koff : NULL, q->klen, q->fp,
+                       q->del);
+    }
+    size_t len = 0;
+    if (bad || bucket_encode(ch, bk, &len)) {
+      rc = isms__fail(db, ISMS_NOMEM, "out of memory writing the hash chain");
+      break;
+    }
+    rc = bucket_write(db, t->id, bk->hashed, bk->b, ch->obuf, len);
+  }
+  free(r);
   return rc;
 }
 
@@ -673,11 +930,171 @@ static char *scan_sql(const ctable *t) {
   return sql;
 }
 
-/* Hashes table t whole: its chain_rows again, its rows and sum. */
+/* Hashing a large table whole takes two threads: this one reads the rows
+** and writes their canonical bytes into a chunk, a worker hashes the chunk
+** before and adds the digests up (about a third of the work). */
+enum { CHUNK_ROWS = 4096 };
+
+typedef struct chunk {
+  unsigned char *buf;
+  size_t n, cap;
+  size_t ends[CHUNK_ROWS];  /* where each row's bytes end */
+  size_t rows;
+  int full;                 /* 1: for the worker; 0: for the reader */
+  /* rescan only: the rows' keys, and their fingerprints from the worker */
+  int undrained;            /* hashed rows whose fingerprints are not in buckets yet */
+  int64_t seq;              /* the order it was filled in */
+  uint8_t kt[CHUNK_ROWS];
+  int64_t kv[CHUNK_ROWS];
+  size_t kends[CHUNK_ROWS];
+  unsigned char *keys;
+  size_t nk, capk;
+  int64_t fps[CHUNK_ROWS];
+} chunk;
+
+typedef struct hasher {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  chunk c[2];
+  int done, failed;
+  const EVP_MD *sha;
+  uint64_t sum[4];
+} hasher;
+
+static void *hash_worker(void *arg) {
+  hasher *h = arg;
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  if (!ctx) h->failed = 1;
+  for (int k = 0;; k ^= 1) {
+    chunk *c = &h->c[k];
+    pthread_mutex_lock(&h->mu);
+    while (!c->full && !h->done) pthread_cond_wait(&h->cv, &h->mu);
+    int stop = !c->full;
+    pthread_mutex_unlock(&h->mu);
+    if (stop) break;
+    size_t from = 0;
+    unsigned char md[DIGEST];
+    for (size_t r = 0; r < c->rows && ctx; r++) {
+      if (sha256(ctx, h->sha, c->buf + from, c->ends[r] - from, md)) h->failed = 1;
+      sum_add(h->sum, md);
+      c->fps[r] = fingerprint(md);
+      from = c->ends[r];
+    }
+    pthread_mutex_lock(&h->mu);
+    c->full = 0;
+    pthread_cond_broadcast(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+  }
+  EVP_MD_CTX_free(ctx);
+  return NULL;
+}
+
+typedef struct hblob {
+  unsigned char *p;
+  size_t n, cap;
+} hblob;
+
+/* Where a table hashed whole puts its fingerprints. Integer keys come in
+** order: each bucket is filled and written in turn. Other keys fill their
+** buckets' blobs in memory, written at the end; an integer key out of
+** order waits in `rest` and is merged into its bucket at the end. */
+typedef struct emitter {
+  isms_db *db;
+  ctable *t;
+  int open;
+  int64_t cur;
+  size_t nob;
+  hblob *hb;
+  pend *rest;
+  size_t nrest, caprest;
+  unsigned char *rkeys;
+  size_t nrkeys, caprkeys;
+} emitter;
+
+static int emit(emitter *em, uint8_t ktype, int64_t ival, const unsigned char *key, size_t klen,
+                int64_t fp) {
+  isms__chain *ch = em->db->chain;
+  if (ktype == 'i' && (!em->open || int_bucket(ival) >= em->cur)) {
+    int64_t b = int_bucket(ival);
+    if (em->open && b != em->cur) {
+      int rc = bucket_write(em->db, em->t->id, 0, em->cur, ch->obuf, em->nob);
+      if (rc) return rc;
+      em->nob = 0;
+    }
+    em->open = 1;
+    em->cur = b;
+    if (grow(&ch->obuf, &ch->capobuf, em->nob + 9)) goto nomem;
+    ch->obuf[em->nob] = (unsigned char)((uint64_t)ival & (BUCKET_SLOTS - 1));
+    put64(ch->obuf + em->nob + 1, (uint64_t)fp);
+    em->nob += 9;
+    return ISMS_OK;
+  }
+  if (ktype != 'i') {
+    /* Keys are unique: the entry goes straight into its bucket's blob. */
+    if (!em->hb && !(em->hb = calloc(HASH_BUCKETS, sizeof *em->hb))) goto nomem;
+    hblob *h = &em->hb[key_bucket(ktype, key, klen)];
+    if (grow(&h->p, &h->cap, h->n + 13 + klen)) goto nomem;
+    h->p[h->n] = ktype;
+    for (int j = 0; j < 4; j++) h->p[h->n + 1 + j] = (unsigned char)(klen >> (8 * j));
+    if (klen) memcpy(h->p + h->n + 5, key, klen);
+    put64(h->p + h->n + 5 + klen, (uint64_t)fp);
+    h->n += 13 + klen;
+    return ISMS_OK;
+  }
+  if (em->nrest == em->caprest) {
+    size_t c = em->caprest ? 2 * em->caprest : 1024;
+    pend *n = realloc(em->rest, c * sizeof *n);
+    if (!n) goto nomem;
+    em->rest = n;
+    em->caprest = c;
+  }
+  pend *p = &em->rest[em->nrest++];
+  p->t = (uint32_t)(em->t - ch->t);
+  p->del = 0;
+  p->ktype = 'i';
+  p->ival = ival;
+  p->koff = 0;
+  p->klen = 0;
+  p->fp = fp;
+  return ISMS_OK;
+nomem:
+  return isms__fail(em->db, ISMS_NOMEM, "out of memory hashing %s", em->t->name);
+}
+
+/* Writes what the emitter holds; frees it. */
+static int emit_end(emitter *em, int rc) {
+  isms__chain *ch = em->db->chain;
+  if (!rc && em->open && em->nob) rc = bucket_write(em->db, em->t->id, 0, em->cur, ch->obuf, em->nob);
+  for (int64_t b = 0; em->hb && b < HASH_BUCKETS; b++) {
+    if (!rc && em->hb[b].n) rc = bucket_write(em->db, em->t->id, 1, b, em->hb[b].p, em->hb[b].n);
+    free(em->hb[b].p);
+  }
+  free(em->hb);
+  if (!rc && em->nrest) rc = apply_buckets(em->db, em->rest, em->nrest, em->rkeys, 0);
+  free(em->rest);
+  free(em->rkeys);
+  return rc;
+}
+
+/* A chunk the worker hashed: its rows' fingerprints into their buckets. */
+static int drain(emitter *em, chunk *c) {
+  int rc = ISMS_OK;
+  size_t from = 0;
+  for (size_t r = 0; !rc && r < c->rows; r++) {
+    rc = emit(em, c->kt[r], c->kv[r], c->keys + from, c->kends[r] - from, c->fps[r]);
+    from = c->kends[r];
+  }
+  c->undrained = 0;
+  return rc;
+}
+
+/* Hashes table t whole: its chain_rows again, its rows and sum. A large
+** table takes two threads, as verify's read (table_sum): this one reads
+** the rows and puts their fingerprints in buckets, a worker hashes them. */
 static int rescan(isms_db *db, ctable *t) {
   isms__chain *ch = db->chain;
   int rc = table_id(db, t);
-  if (rc) return rc;
+  if (rc || (rc = bucket_prepare(db))) return rc;
   sqlite3_stmt *del;
   if (sqlite3_prepare_v2(db->sql, "DELETE FROM chain_rows WHERE tbl = ?1", -1, &del, NULL) !=
       SQLITE_OK)
@@ -686,10 +1103,6 @@ static int rescan(isms_db *db, ctable *t) {
   rc = sqlite3_step(del) == SQLITE_DONE ? ISMS_OK : isms__fail_sql(db, "writing the hash chain");
   sqlite3_finalize(del);
   if (rc) return rc;
-  if ((rc = prepare(db, &ch->st_put,
-                    "INSERT OR REPLACE INTO chain_rows(tbl, key, fp) VALUES(?1, ?2, ?3)")) ||
-      (rc = prepare_putn(db)))
-    return rc;
   char *sql = scan_sql(t);
   sqlite3_stmt *q = NULL;
   if (!sql) return isms__fail(db, ISMS_NOMEM, "out of memory");
@@ -703,48 +1116,128 @@ static int rescan(isms_db *db, ctable *t) {
   int s = SQLITE_DONE;
   source src = {db->sql, q, 0, t->rowid ? 1 : 0};
   unsigned char md[DIGEST];
-  /* The rows' fingerprints go out PUT_ROWS at a time, as settle's do; their
-  ** keys are copied, as the scan's own change at each step. */
-  pend batch[PUT_ROWS];
-  const pend *ptr[PUT_ROWS];
-  size_t nb = 0;
-  unsigned char *keys = ch->keys;  /* the pending keys' buffer is free at settle */
-  size_t nkeys = 0, capkeys = ch->capkeys;
-  for (size_t k = 0; k < PUT_ROWS; k++) ptr[k] = &batch[k];
+  emitter em;
+  memset(&em, 0, sizeof em);
+  em.db = db;
+  em.t = t;
+  /* The worker starts once the table proves large (at genesis no count
+  ** is known beforehand); the rows before it are hashed here. */
+  hasher *h = NULL;
+  pthread_t worker;
+  int tried = 0;
+  int k = 0, acquire = 1;
+  int64_t seq = 0;
   while (!rc && (s = sqlite3_step(q)) == SQLITE_ROW) {
     int64_t rowid = t->rowid ? sqlite3_column_int64(q, 0) : 0;
     uint8_t ktype = 'i';
     int64_t ival = rowid;
     ch->nkbuf = 0;
-    if (row_digest(ch, t, &src, t->ncols, rowid, md) ||
+    rows++;
+    if (!h && !tried && rows > 2 * CHUNK_ROWS) {
+      tried = 1;
+      if ((h = calloc(1, sizeof *h))) {
+        pthread_mutex_init(&h->mu, NULL);
+        pthread_cond_init(&h->cv, NULL);
+        h->sha = ch->sha;
+        if (pthread_create(&worker, NULL, hash_worker, h) != 0) {
+          pthread_mutex_destroy(&h->mu);
+          pthread_cond_destroy(&h->cv);
+          free(h);
+          h = NULL;
+        }
+      }
+    }
+    if (!h) {
+      if (row_digest(ch, t, &src, t->ncols, rowid, md) ||
+          (!t->rowid && row_key(ch, t, &src, &ktype, &ival))) {
+        rc = isms__fail(db, ISMS_NOMEM, "out of memory hashing %s", t->name);
+        break;
+      }
+      sum_add(sum, md);
+      rc = emit(&em, ktype, ival, ch->kbuf, ktype == 'i' ? 0 : ch->nkbuf, fingerprint(md));
+      continue;
+    }
+    chunk *c = &h->c[k];
+    if (acquire) {  /* wait until the worker is done with it */
+      pthread_mutex_lock(&h->mu);
+      while (c->full) pthread_cond_wait(&h->cv, &h->mu);
+      pthread_mutex_unlock(&h->mu);
+      if (c->undrained && (rc = drain(&em, c))) break;
+      c->n = c->rows = c->nk = 0;
+      acquire = 0;
+    }
+    if (row_bytes(t, &src, t->ncols, rowid, &c->buf, &c->n, &c->cap) ||
         (!t->rowid && row_key(ch, t, &src, &ktype, &ival)) ||
-        grow(&keys, &capkeys, nkeys + ch->nkbuf + 1)) {
+        grow(&c->keys, &c->capk, c->nk + ch->nkbuf + 1)) {
       rc = isms__fail(db, ISMS_NOMEM, "out of memory hashing %s", t->name);
       break;
     }
-    sum_add(sum, md);
-    rows++;
-    pend *p = &batch[nb++];
-    p->t = (uint32_t)(t - ch->t);
-    p->ktype = ktype;
-    p->ival = ival;
-    p->koff = nkeys;
-    p->klen = ktype == 'i' ? 0 : (uint32_t)ch->nkbuf;
-    p->fp = fingerprint(md);
-    if (p->klen) memcpy(keys + nkeys, ch->kbuf, p->klen);
-    nkeys += p->klen;
-    if (nb == PUT_ROWS) {
-      ch->keys = keys;
-      ch->capkeys = capkeys;
-      rc = put_rows(db, ptr, nb);
-      nb = nkeys = 0;
+    if (ktype != 'i' && ch->nkbuf) {
+      memcpy(c->keys + c->nk, ch->kbuf, ch->nkbuf);
+      c->nk += ch->nkbuf;
+    }
+    c->kt[c->rows] = ktype;
+    c->kv[c->rows] = ival;
+    c->kends[c->rows] = c->nk;
+    c->ends[c->rows++] = c->n;
+    if (c->rows == CHUNK_ROWS) {
+      pthread_mutex_lock(&h->mu);
+      c->undrained = 1;
+      c->seq = ++seq;
+      c->full = 1;
+      pthread_cond_broadcast(&h->cv);
+      pthread_mutex_unlock(&h->mu);
+      k ^= 1;
+      acquire = 1;
     }
   }
-  ch->keys = keys;
-  ch->capkeys = capkeys;
-  if (!rc && nb) rc = put_rows(db, ptr, nb);
-  if (!rc && s != SQLITE_DONE) rc = isms__fail_sql(db, "reading a table for the hash chain");
+  if (h) {
+    chunk *c = &h->c[k];
+    pthread_mutex_lock(&h->mu);
+    if (!rc && !acquire && c->rows) {
+      c->undrained = 1;
+      c->seq = ++seq;
+      c->full = 1;
+    }
+    h->done = 1;
+    pthread_cond_broadcast(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+    pthread_join(worker, NULL);
+    /* What the worker left (see table_sum), then the fingerprints of the
+    ** chunks not drained yet, in the order they were filled. */
+    for (int j = 0; j < 2; j++) {
+      c = &h->c[j];
+      if (!c->full) continue;
+      size_t from = 0;
+      for (size_t r = 0; r < c->rows; r++) {
+        if (sha256(ch->md, ch->sha, c->buf + from, c->ends[r] - from, md)) h->failed = 1;
+        sum_add(h->sum, md);
+        c->fps[r] = fingerprint(md);
+        from = c->ends[r];
+      }
+      c->full = 0;
+    }
+    int first = h->c[0].seq <= h->c[1].seq ? 0 : 1;
+    for (int j = 0; j < 2; j++) {
+      c = &h->c[first ^ j];
+      if (!rc && c->undrained) rc = drain(&em, c);
+    }
+    unsigned char d[DIGEST];
+    sum_to_bytes(h->sum, d);
+    sum_add(sum, d);  /* the rows hashed here before the worker started */
+    if (!rc && h->failed) rc = isms__fail(db, ISMS_ERROR, "cannot hash %s", t->name);
+    for (int j = 0; j < 2; j++) {
+      free(h->c[j].buf);
+      free(h->c[j].keys);
+    }
+    pthread_mutex_destroy(&h->mu);
+    pthread_cond_destroy(&h->cv);
+    free(h);
+  }
+  if (!rc && s != SQLITE_DONE && s != SQLITE_ROW)
+    rc = isms__fail_sql(db, "reading a table for the hash chain");
   sqlite3_finalize(q);
+  rc = emit_end(&em, rc);
   if (rc) return rc;
   t->nrows = rows;
   unsigned char b[DIGEST];
@@ -969,11 +1462,6 @@ int isms__chain_settle(isms_db *db) {
   int any = moved || ch->np > 0;
   for (int k = 0; !any && k < ch->nt; k++) any = ch->t[k].touched;
   if (rc || !any) goto done;
-  if ((rc = prepare(db, &ch->st_put,
-                    "INSERT OR REPLACE INTO chain_rows(tbl, key, fp) VALUES(?1, ?2, ?3)")) ||
-      (rc = prepare(db, &ch->st_del, "DELETE FROM chain_rows WHERE tbl = ?1 AND key = ?2")) ||
-      (rc = prepare_putn(db)))
-    goto done;
   /* The rows this write touched, in order, as the delta the link covers;
   ** the batches it opened are the change_batches rows it inserted. */
   int batches = find_table(ch, "change_batches");
@@ -982,10 +1470,6 @@ int isms__chain_settle(isms_db *db) {
     rc = isms__fail(db, ISMS_ERROR, "cannot hash the change");
     goto done;
   }
-  /* PUT_ROWS rows a statement: the step, not the B-tree, is most of the
-  ** cost of one row. A delete waits for the rows before it. */
-  const pend *batch[PUT_ROWS];
-  size_t nput = 0;
   for (size_t e = 0; !rc && e < ch->np; e++) {
     const pend *p = &ch->p[e];
     if (p->t == UINT32_MAX) continue;
@@ -1005,21 +1489,9 @@ int isms__chain_settle(isms_db *db) {
       if (!first || p->ival < first) first = p->ival;
       if (p->ival > last) last = p->ival;
     }
-    if (!p->del) {
-      batch[nput++] = p;
-      if (nput == PUT_ROWS) {
-        rc = put_rows(db, batch, nput);
-        nput = 0;
-      }
-      continue;
-    }
-    if ((rc = put_rows(db, batch, nput))) break;
-    nput = 0;
-    sqlite3_bind_int(ch->st_del, 1, t->id);
-    bind_key(ch->st_del, 2, p->ktype, p->ival, key, p->klen);
-    rc = step_done(db, ch->st_del, "writing the hash chain");
   }
-  if (!rc) rc = put_rows(db, batch, nput);
+  /* The fingerprints, bucket by bucket. */
+  if (!rc) rc = apply_buckets(db, ch->p, ch->np, ch->keys, 1);
   unsigned char delta[DIGEST];
   unsigned len;
   if (!rc && !EVP_DigestFinal_ex(ch->md, delta, &len))
@@ -1282,39 +1754,50 @@ static int name_rows(isms_db *db, const ctable *t, int id, report *r) {
   size_t nkb = 0, capkb = 0;
   int rc = map ? ISMS_OK : ISMS_NOMEM;
   int64_t before = r->count;
-  if (!rc && sqlite3_prepare_v2(db->sql, "SELECT key, fp FROM chain_rows WHERE tbl = ?1", -1, &q,
-                                NULL) != SQLITE_OK)
+  /* Every fingerprint of the table, by key (kb: its type and bytes). */
+  size_t *koff = NULL, nall = 0, capall = 0;
+  unsigned char *all = NULL;
+  if (!rc && sqlite3_prepare_v2(db->sql, "SELECT bucket, fps FROM chain_rows WHERE tbl = ?1",
+                                -1, &q, NULL) != SQLITE_OK)
     rc = ISMS_STORAGE;
   size_t capn = 0;
   if (!rc) sqlite3_bind_int(q, 1, id);
   while (!rc && sqlite3_step(q) == SQLITE_ROW) {
-    int type = sqlite3_column_type(q, 0);
-    nkb = 0;
-    if (grow(&kb, &capkb, 16 + (size_t)sqlite3_column_bytes(q, 0))) { rc = ISMS_NOMEM; break; }
-    if (type == SQLITE_INTEGER) {
-      kb[0] = 'i';
-      put64(kb + 1, (uint64_t)sqlite3_column_int64(q, 0));
-      nkb = 9;
-    } else {
-      kb[0] = type == SQLITE_TEXT ? 't' : 'b';
-      const void *p = type == SQLITE_TEXT ? (const void *)sqlite3_column_text(q, 0)
-                                          : sqlite3_column_blob(q, 0);
-      size_t len = (size_t)sqlite3_column_bytes(q, 0);
-      if (len) memcpy(kb + 1, p, len);
-      nkb = 1 + len;
+    int hashed = sqlite3_column_type(q, 0) != SQLITE_INTEGER;
+    int64_t b = sqlite3_column_int64(q, 0);
+    const unsigned char *blob = sqlite3_column_blob(q, 1);
+    size_t nblob = (size_t)sqlite3_column_bytes(q, 1), at = 0;
+    bentry e;
+    while (!rc && bucket_next(hashed, b, blob, nblob, &at, &e)) {
+      if (grow(&kb, &capkb, 16 + e.klen)) { rc = ISMS_NOMEM; break; }
+      kb[0] = e.ktype;
+      if (e.ktype == 'i') {
+        put64(kb + 1, (uint64_t)e.ival);
+        nkb = 9;
+      } else {
+        if (e.klen) memcpy(kb + 1, e.key, e.klen);
+        nkb = 1 + e.klen;
+      }
+      if ((size_t)n == capn) {
+        capn = capn ? 2 * capn : 1024;
+        int64_t *f = realloc(fps, capn * sizeof *f);
+        if (f) fps = f;
+        unsigned char *sn = f ? realloc(seen, capn) : NULL;
+        if (sn) seen = sn;
+        size_t *ko = sn ? realloc(koff, (capn + 1) * sizeof *ko) : NULL;
+        if (ko) koff = ko;
+        if (!f || !sn || !ko) { rc = ISMS_NOMEM; break; }
+        if (!n) koff[0] = 0;
+      }
+      if (grow(&all, &capall, nall + nkb)) { rc = ISMS_NOMEM; break; }
+      memcpy(all + nall, kb, nkb);
+      nall += nkb;
+      koff[n + 1] = nall;
+      fps[n] = e.fp;
+      seen[n] = 0;
+      if (isms__strmap_add(map, (const char *)kb, nkb, n, NULL) < 0) { rc = ISMS_NOMEM; break; }
+      n++;
     }
-    if ((size_t)n == capn) {
-      capn = capn ? 2 * capn : 1024;
-      int64_t *f = realloc(fps, capn * sizeof *f);
-      unsigned char *s = f ? realloc(seen, capn) : NULL;
-      if (f) fps = f;
-      if (s) seen = s;
-      if (!f || !s) { rc = ISMS_NOMEM; break; }
-    }
-    fps[n] = sqlite3_column_int64(q, 1);
-    seen[n] = 0;
-    if (isms__strmap_add(map, (const char *)kb, nkb, n, NULL) < 0) { rc = ISMS_NOMEM; break; }
-    n++;
   }
   sqlite3_finalize(q);
   q = NULL;
@@ -1364,26 +1847,13 @@ static int name_rows(isms_db *db, const ctable *t, int id, report *r) {
   }
   sqlite3_finalize(q);
   /* What chain_rows holds and the table does not was deleted. */
-  if (!rc) {
-    sqlite3_stmt *k;
-    if (sqlite3_prepare_v2(db->sql, "SELECT key FROM chain_rows WHERE tbl = ?1", -1, &k, NULL) !=
-        SQLITE_OK) {
-      rc = ISMS_STORAGE;
-    } else {
-      sqlite3_bind_int(k, 1, id);
-      for (int64_t e = 0; sqlite3_step(k) == SQLITE_ROW && e < n; e++) {
-        if (seen[e] || ++found > NAMED_MAX) continue;
-        int type = sqlite3_column_type(k, 0);
-        const unsigned char *p = type == SQLITE_TEXT ? sqlite3_column_text(k, 0)
-                                                     : sqlite3_column_blob(k, 0);
-        key_text(type == SQLITE_INTEGER ? 'i' : type == SQLITE_TEXT ? 't' : 'b',
-                 sqlite3_column_int64(k, 0), p, (size_t)sqlite3_column_bytes(k, 0), keytext,
-                 sizeof keytext);
-        say(r, "deleted", t->name, keytext, "%s row %s was deleted outside isms", t->name,
-            keytext);
-      }
-      sqlite3_finalize(k);
-    }
+  for (int64_t e = 0; !rc && e < n; e++) {
+    if (seen[e] || ++found > NAMED_MAX) continue;
+    const unsigned char *k = all + koff[e];
+    size_t kn = koff[e + 1] - koff[e];
+    key_text(k[0], k[0] == 'i' && kn >= 9 ? (int64_t)get64(k + 1) : 0, k + 1, kn - 1, keytext,
+             sizeof keytext);
+    say(r, "deleted", t->name, keytext, "%s row %s was deleted outside isms", t->name, keytext);
   }
   if (!rc && found > NAMED_MAX)
     say(r, "table", t->name, "", "%s: %lld more rows were changed outside isms (the first %d "
@@ -1395,58 +1865,11 @@ static int name_rows(isms_db *db, const ctable *t, int id, report *r) {
   free(fps);
   free(seen);
   free(kb);
+  free(koff);
+  free(all);
   if (rc == ISMS_NOMEM) return isms__fail(db, rc, "out of memory verifying %s", t->name);
   if (rc) return isms__fail_sql(db, "verifying the register");
   return ISMS_OK;
-}
-
-/* Hashing a large table whole takes two threads: this one reads the rows
-** and writes their canonical bytes into a chunk, a worker hashes the chunk
-** before and adds the digests up (about a third of the work). */
-enum { CHUNK_ROWS = 4096 };
-
-typedef struct chunk {
-  unsigned char *buf;
-  size_t n, cap;
-  size_t ends[CHUNK_ROWS];  /* where each row's bytes end */
-  size_t rows;
-  int full;                 /* 1: for the worker; 0: for the reader */
-} chunk;
-
-typedef struct hasher {
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  chunk c[2];
-  int done, failed;
-  const EVP_MD *sha;
-  uint64_t sum[4];
-} hasher;
-
-static void *hash_worker(void *arg) {
-  hasher *h = arg;
-  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-  if (!ctx) h->failed = 1;
-  for (int k = 0;; k ^= 1) {
-    chunk *c = &h->c[k];
-    pthread_mutex_lock(&h->mu);
-    while (!c->full && !h->done) pthread_cond_wait(&h->cv, &h->mu);
-    int stop = !c->full;
-    pthread_mutex_unlock(&h->mu);
-    if (stop) break;
-    size_t from = 0;
-    unsigned char md[DIGEST];
-    for (size_t r = 0; r < c->rows && ctx; r++) {
-      if (sha256(ctx, h->sha, c->buf + from, c->ends[r] - from, md)) h->failed = 1;
-      sum_add(h->sum, md);
-      from = c->ends[r];
-    }
-    pthread_mutex_lock(&h->mu);
-    c->full = 0;
-    pthread_cond_broadcast(&h->cv);
-    pthread_mutex_unlock(&h->mu);
-  }
-  EVP_MD_CTX_free(ctx);
-  return NULL;
 }
 
 /* Hashes table t whole: its rows and its sum. */

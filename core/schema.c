@@ -811,9 +811,12 @@ static const char *const migrations[] = {
 
     /* 15: tamper evidence (core/chain.c, docs/tamper-evidence.md). Each
     ** table's row count and the sum (mod 2^256, little-endian) of its rows'
-    ** SHA-256 digests; each row's fingerprint (the digest's first 8 bytes,
-    ** under its rowid or primary key) to name the rows that change outside
-    ** isms; one link per write, chained by hash. The rows are hashed, and
+    ** SHA-256 digests; the rows' fingerprints (the digests' first 8 bytes)
+    ** in buckets, one blob per table and bucket of keys (chain.c), to name
+    ** the rows that change outside isms (a rowid table: a blob of many KB
+    ** fills its overflow pages, where an index b-tree's cell of a WITHOUT
+    ** ROWID table would leave most of one empty); one link per write,
+    ** chained by hash. The rows are hashed, and
     ** the first link written, when a register first opens at this version
     ** (chain.c, genesis). */
     "CREATE TABLE chain_tables("
@@ -823,11 +826,11 @@ static const char *const migrations[] = {
     "  sum  BLOB NOT NULL"
     ") WITHOUT ROWID;"
     "CREATE TABLE chain_rows("
-    "  tbl INTEGER NOT NULL,"
-    "  key NOT NULL,"
-    "  fp  INTEGER NOT NULL,"
-    "  PRIMARY KEY (tbl, key)"
-    ") WITHOUT ROWID;"
+    "  tbl    INTEGER NOT NULL,"
+    "  bucket NOT NULL,"
+    "  fps    BLOB NOT NULL,"
+    "  UNIQUE (tbl, bucket)"
+    ");"
     "CREATE TABLE chain_links("
     "  seq         INTEGER PRIMARY KEY,"
     "  at          TEXT NOT NULL,"
