@@ -85,11 +85,16 @@ static int traceback(lua_State *L) {
 
 /* Lua side of main: prepends the package dir to package.path, puts the
 ** bytecode searcher (if there is bytecode) before the source searcher,
-** then returns require("isms.cli").main(arg). */
+** makes os.exit close the state, then returns require("isms.cli").main(arg). */
 static const char boot[] =
     "local dir, bytecode = ...\n"
     "package.path = dir .. '/?.lua;' .. dir .. '/?/init.lua;' .. package.path\n"
     "if bytecode then table.insert(package.loaders, 2, bytecode) end\n"
+    /* os.exit in a script (isms run) closes the Lua state first, as the
+    ** end of main does: open registers are closed by their finalizers
+    ** (a transaction left open rolls back, nothing leaks). */
+    "local exit = os.exit\n"
+    "os.exit = function(code, close) return exit(code, close == nil or close) end\n"
     "return require('isms.cli').main(arg)\n";
 
 int main(int argc, char **argv) {
