@@ -25,52 +25,43 @@
 
 static int file_exists(const char *path) { return access(path, R_OK) == 0; }
 
-/* The directory holding the isms Lua package, found from where the
-** executable is at run time (/proc/self/exe), so an installed tree works
-** wherever it was installed or moved to: <exe>/../lua in a build tree,
-** <exe>/../share/lua/5.1 under an install prefix (make install PREFIX=...).
-** The directory compiled in (ISMS_LUA_DIR) is only the last resort. */
-static void find_lua_dir(char *out, size_t size) {
-  static const char *const relative[] = {"../lua", "../share/lua/5.1"};
+/* The first of `relative` (dirs relative to the executable's folder, read
+** from /proc/self/exe at run time) that holds isms/init.lua, as a path in
+** out; 0 when none does. An installed tree works wherever it was installed
+** or moved to. */
+static int find_beside_exe(const char *const *relative, size_t count, char *out, size_t size) {
   char exe[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n > 0) {
-    exe[n] = 0;
-    char *slash = strrchr(exe, '/');
-    if (slash) {
-      *slash = 0;
-      for (size_t k = 0; k < sizeof relative / sizeof relative[0]; k++) {
-        char probe[PATH_MAX + 64];
-        snprintf(probe, sizeof probe, "%s/%s/isms/init.lua", exe, relative[k]);
-        /* out is as large as probe's prefix: a path that fit there fits here. */
-        if (file_exists(probe) && (size_t)snprintf(out, size, "%s/%s", exe, relative[k]) < size)
-          return;
-      }
-    }
-  }
-  snprintf(out, size, "%s", ISMS_LUA_DIR);
-}
-
-/* The directory of the package's bytecode (core/host/bytecode.c), found
-** the same way: <exe>/luabc in a build tree, <exe>/../lib/isms/luabc
-** installed. Empty when there is none: the sources load as they are. */
-static void find_bytecode_dir(char *out, size_t size) {
-  static const char *const relative[] = {"luabc", "../lib/isms/luabc"};
-  char exe[PATH_MAX];
-  out[0] = 0;
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0) return;
+  if (n <= 0) return 0;
   exe[n] = 0;
   char *slash = strrchr(exe, '/');
-  if (!slash) return;
+  if (!slash) return 0;
   *slash = 0;
-  for (size_t k = 0; k < sizeof relative / sizeof relative[0]; k++) {
+  for (size_t k = 0; k < count; k++) {
     char probe[PATH_MAX + 64];
     snprintf(probe, sizeof probe, "%s/%s/isms/init.lua", exe, relative[k]);
+    /* out is as large as probe's prefix: a path that fit there fits here. */
     if (file_exists(probe) && (size_t)snprintf(out, size, "%s/%s", exe, relative[k]) < size)
-      return;
+      return 1;
   }
-  out[0] = 0;
+  return 0;
+}
+
+/* The directory holding the isms Lua package: <exe>/../lua in a build
+** tree, <exe>/../share/lua/5.1 under an install prefix (make install
+** PREFIX=...). The directory compiled in (ISMS_LUA_DIR) is the last resort. */
+static void find_lua_dir(char *out, size_t size) {
+  static const char *const relative[] = {"../lua", "../share/lua/5.1"};
+  if (!find_beside_exe(relative, sizeof relative / sizeof relative[0], out, size))
+    snprintf(out, size, "%s", ISMS_LUA_DIR);
+}
+
+/* The directory of the package's bytecode (core/host/bytecode.c):
+** <exe>/luabc in a build tree, <exe>/../lib/isms/luabc installed. Empty
+** when there is none: the sources load as they are. */
+static void find_bytecode_dir(char *out, size_t size) {
+  static const char *const relative[] = {"luabc", "../lib/isms/luabc"};
+  if (!find_beside_exe(relative, sizeof relative / sizeof relative[0], out, size)) out[0] = 0;
 }
 
 static int traceback(lua_State *L) {
