@@ -1,6 +1,8 @@
 --- `help(x)` of the REPL: the documentation of any API object, drawn from
 -- the LDoc comments (`---`) above its definition in the source, or from
 -- a doc attached with M.attach. help() alone lists the topics.
+local paths = require "isms.store._paths"
+
 local M = {}
 
 -- value -> doc text for what has no comment in a source file (builtins,
@@ -81,14 +83,8 @@ end
 
 local function source_path(f)
   local info = debug.getinfo(f, "S")
-  if info.what ~= "Lua" or info.source:sub(1, 1) ~= "@" then return nil end
-  local path = info.source:sub(2)
-  -- bytecode of the package names its chunks isms/...: find the source
-  local module = path:match("^(isms/.*)%.lua$")
-  if module and package.searchpath then
-    module = module:gsub("/init$", ""):gsub("/", ".")
-    path = package.searchpath(module, package.path) or path
-  end
+  local path = info.what == "Lua" and paths.source_file(info.source)
+  if not path then return nil end
   return path, info.linedefined
 end
 

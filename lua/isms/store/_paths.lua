@@ -22,18 +22,24 @@ local function normalize(path)
 end
 M.normalize = normalize
 
--- This file is isms/store/_paths.lua: the package directory is one up.
--- Loaded from the executable's bytecode (core/host/bytecode.c) its chunk
--- name is relative (isms/store/_paths.lua); the source it came from is the
--- one the package path finds.
-local function this_file()
-  local source = debug.getinfo(1, "S").source:match("^@(.*)$") or "."
-  if source:sub(1, 1) ~= "/" and package.searchpath then
-    source = package.searchpath("isms.store._paths", package.path) or source
+--- The file a chunk name ("@path") stands for. The executable loads the
+-- package from bytecode (core/host/bytecode.c) whose chunk names are
+-- relative to the package path (isms/cli/init.lua): for those, the source
+-- the package path finds. nil for a chunk that is no file ("=stdin").
+function M.source_file(chunkname)
+  local path = chunkname:match("^@(.*)$")
+  if not path then return nil end
+  local module = path:match("^(isms/.*)%.lua$")
+  if module and package.searchpath then
+    module = module:gsub("/init$", ""):gsub("/", ".")
+    path = package.searchpath(module, package.path) or path
   end
-  return source
+  return path
 end
-local here = normalize((this_file():match("^(.*)/[^/]*$") or ".") .. "/..")
+
+-- This file is isms/store/_paths.lua: the package directory is one up.
+local this_file = M.source_file(debug.getinfo(1, "S").source) or "."
+local here = normalize((this_file:match("^(.*)/[^/]*$") or ".") .. "/..")
 
 --- The package directory (…/isms).
 M.package_dir = here
