@@ -5,13 +5,7 @@
 local H = require "helper"
 local BUILD = H.build:sub(1, 1) == "/" and H.build or (os.getenv("PWD") .. "/" .. H.build)
 
-local function sh(cmd)
-  local p = io.popen("(" .. cmd .. ") 2>&1; echo \"EXIT:$?\"")
-  local out = p:read("*a")
-  p:close()
-  local code = tonumber(out:match("EXIT:(%d+)\n?$"))
-  return out:gsub("EXIT:%d+\n?$", ""), code
-end
+local sh = H.sh
 
 local PROBE = "print(debug.getinfo(require('isms.cli').main, 'S').source)\n"
   .. "print(rawget(_G, 'ISMS_BYTECODE_PROBE'))\n"

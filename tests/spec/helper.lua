@@ -107,6 +107,16 @@ end
 local function shell_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
 H.shell_quote = shell_quote
 
+--- Runs a shell command line (in a subshell, stderr with stdout):
+-- its output and exit code.
+function H.sh(cmd)
+  local p = io.popen("(" .. cmd .. ") 2>&1; echo \"EXIT:$?\"")
+  local out = p:read("*a")
+  p:close()
+  local code = tonumber(out:match("EXIT:(%d+)\n?$"))
+  return out:gsub("EXIT:%d+\n?$", ""), code
+end
+
 --- Runs the isms executable; returns stdout, stderr, exit code.
 function H.run(...)
   local args = { H.exe }

@@ -3,13 +3,7 @@
 -- for, and bash and zsh completion come with it.
 local H = require "helper"
 
-local function sh(cmd)
-  local p = io.popen("(" .. cmd .. ") 2>&1; echo \"EXIT:$?\"")
-  local out = p:read("*a")
-  p:close()
-  local code = tonumber(out:match("EXIT:(%d+)\n?$"))
-  return out:gsub("EXIT:%d+\n?$", ""), code
-end
+local sh = H.sh
 
 local prefix
 
