@@ -329,8 +329,9 @@ local function heatmap(m, counts, shape, title)
     for c = 1, nc do
       local cell = { count = 0 }
       local p2 = cols_t and cols_t[c].position or 0
-      for rank = 0, shape.unplaced and -1 or MAXR - 1 do
-        local n = counts[(p1 * 256 + p2) * MAXR + rank]
+      -- an unplaced map (axes that are stages) counts nothing: see heat_shape
+      for rank = 0, MAXR - 1 do
+        local n = not shape.unplaced and counts[(p1 * 256 + p2) * MAXR + rank] or 0
         if n > 0 then
           cell.count = cell.count + n
           if rank > 0 and levels[rank] then cell.level = levels[rank].name end
