@@ -5,6 +5,7 @@ local isms = require "isms"
 local ffi_b = require "isms.store._ffi"
 local format = require "isms.store.format"
 local risk_register = require "isms.risk.register"
+require "isms.asset.register"   -- reg:methodology()
 
 local risk_csv = require "isms.risk.csv"
 local assess = require "isms.risk.assess"
