@@ -63,14 +63,14 @@ describe("require 'isms'", function()
     local out, rc = fresh([[
       local isms = require "isms"
       assert(isms.kinds.get("supplier"), "supplier kind")
-      local kinds = {}
-      for _, d in ipairs(isms.kinds.all()) do kinds[#kinds + 1] = d.kind end
-      print(table.concat(isms.actions.sources(), " "))
-      print(kinds[1], kinds[#kinds])]])
+      print(table.concat(isms.actions.sources(), ", "))]])
     assert.are.equal(0, rc, out)
-    assert.truthy(out:find("^rtp objectives communications context%-reviews incidents suppliers "
-                           .. "supplier%-reviews corrective review gap roadmap\n"), out)
-    assert.truthy(out:find("\nframework\troadmap_step\n", 1, true), out)
+    assert.truthy(out:find("^rtp, .*, roadmap\n$"), out)
+    -- `isms actions` names the sources in the same order, though its family
+    -- file loads some of the domain packages first
+    local _, err, code = H.run("--db", H.tmp("none.db"), "actions", "--source", "x")
+    assert.are.equal(2, code)
+    assert.are.equal("isms: unknown source 'x'; the tracker has " .. out, err)
   end)
 
   it("isms.load_all() loads every package and hands them all out", function()
@@ -82,8 +82,12 @@ describe("require 'isms'", function()
       table.sort(names)
       print(table.concat(names, " "))]])
     assert.are.equal(0, rc, out)
-    assert.are.equal("actions audit catalog context controls currency docs gap incidents kinds "
-                     .. "measure methodology people review roadmap rules suppliers\n", out)
+    -- every package isms/init.lua hands out lazily
+    local want = {}
+    for name in H.read("lua/isms/init.lua"):gmatch("\nlazy%.([%w_]+) = ") do want[#want + 1] = name end
+    table.sort(want)
+    assert.truthy(#want >= 17)
+    assert.are.equal(table.concat(want, " ") .. "\n", out)
   end)
 end)
 
