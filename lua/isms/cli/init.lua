@@ -253,6 +253,8 @@ end
 
 -- Each command family lives in its own file and gets the same helpers
 -- through this kit; the order of FAMILIES is the order of `isms help`.
+-- A new family file: append a line to FAMILIES and name its commands in
+-- FAMILY_OF below.
 local kit = { command = command, commands = commands, out = out, err = err, EXIT = EXIT,
               exit_for = exit_for, open_register = open_register, open_path = open_path,
               with_register = with_register, render = render, check_format = check_format,
