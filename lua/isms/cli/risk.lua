@@ -5,10 +5,13 @@ local isms = require "isms"
 local ffi_b = require "isms.store._ffi"
 local format = require "isms.store.format"
 local risk_register = require "isms.risk.register"
+require "isms.asset.register"   -- reg:methodology()
 
 local risk_csv = require "isms.risk.csv"
 local assess = require "isms.risk.assess"
-local scope_view = require "isms.context.scope_view"
+-- Scopes (and the record kinds they bring) load only for --scope: a cold
+-- `isms assess` does without them (issue #18).
+local function scope_view() return require "isms.context.scope_view" end
 local incidents_beside = require "isms.incident.beside"
 
 local progress = require "isms.cli.progress"
@@ -197,7 +200,7 @@ explain REF [--residual] [--target F=V,...] [--format json]
             local keep
             if opts.scope then
               local serr, scode
-              keep, serr, scode = scope_view.mask(reg, opts.scope, t)
+              keep, serr, scode = scope_view().mask(reg, opts.scope, t)
               if not keep then return fail(serr, scode) end
             end
             local top = prioritised(reg, t, res, opts.top > 0 and opts.top or nil, keep, filter)
@@ -209,7 +212,7 @@ explain REF [--residual] [--target F=V,...] [--format json]
           local rows
           if opts.scope then
             local serr, scode
-            rows, serr, scode = scope_view.risks(reg, opts.scope)
+            rows, serr, scode = scope_view().risks(reg, opts.scope)
             if not rows then return fail(serr, scode) end
             if opts.asset then
               local only = {}
@@ -412,7 +415,7 @@ scope: its assets (isms scopes assets ID) and their risks.]],
         local keep
         if opts.scope then
           local serr, scode
-          keep, serr, scode = scope_view.mask(reg, opts.scope, t)
+          keep, serr, scode = scope_view().mask(reg, opts.scope, t)
           if not keep then return kit.fail(serr, scode) end
         end
         local steps, nassets, n = assess.steps(t, res, keep)
