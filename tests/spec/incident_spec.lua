@@ -207,6 +207,77 @@ scale "criticality" { tiers = { { value = 1, label = "low" } } }
     assert.truthy(err:find("unknown period 'week'", 1, true))
   end)
 
+  it("counts per asset class by the class each asset has now: set, imported, valued again", function()
+    -- the incidents per class, and the touches whose class is not their asset's (none, ever)
+    local function classes()
+      local out = {}
+      for _, r in ipairs(assert(isms.incidents.stats(reg)).by_class) do out[r.class] = r.count end
+      return out
+    end
+    local function astray()
+      return tonumber(reg:query("SELECT count(*) AS n FROM incident_touches t JOIN assets a "
+        .. "ON a.id = t.target WHERE t.rel = 'assets' AND t.class IS NOT a.class")().n)
+    end
+    assert(incidents:add(incident({ assets = "AST-1; AST-2" })))   -- A and C: counted in each
+    assert(incidents:add(incident({ assets = "AST-2; AST-3" })))   -- C and B
+    assert.are.same({ A = 1, B = 1, C = 2 }, classes())
+    -- AST-2's C raised (Restricted -> Secret): qism-fmea values it 4 x 2 x 1 = 8, class B;
+    -- the second incident touches two assets of class B now and counts once there
+    assert(reg:set_asset("AST-2", "c", "Secret"))
+    assert.are.equal("B", reg:asset("AST-2").class)
+    assert.are.same({ A = 1, B = 2 }, classes())
+    assert.are.equal(0, astray())
+    -- C unset: unvalued until rated again
+    assert(reg:set_asset("AST-2", "c", ""))
+    assert.are.same({ A = 1, B = 1, ["(unvalued)"] = 2 }, classes())
+    -- the inventory imported again: AST-2 back to Restricted, class C
+    assert(reg:import_assets(H.file("again.csv", H.GOOD)))
+    assert.are.same({ A = 1, B = 1, C = 2 }, classes())
+    -- valued under another methodology (C + I + A; 6..10 high, else low): every class moves
+    local other = assert(isms.methodology.load(H.file("sum.lua", [[
+methodology "sum" {}
+scale "C" { tiers = { { value = 1, label = "Public" }, { value = 2, label = "Restricted" },
+                      { value = 3, label = "Confidential" }, { value = 4, label = "Secret" } } }
+scale "I" { tiers = { { value = 1, label = "Low" }, { value = 2, label = "Moderate" }, { value = 3, label = "High" } } }
+scale "A" { tiers = { { value = 1, label = "Low" }, { value = 2, label = "Moderate" }, { value = 3, label = "High" } } }
+asset_value { combine = "sum" }
+asset_class "high" { range = { 6, 10 } }
+asset_class "low" { range = { 1, 5.75 } }
+]])))
+    assert(reg:value(other))
+    assert.are.same({ "high", "low", "high" },
+                    { reg:asset("AST-1").class, reg:asset("AST-2").class, reg:asset("AST-3").class })
+    assert.are.same({ high = 2, low = 2 }, classes())
+    assert.are.equal(0, astray())
+    -- an asset deleted: its incidents still count under the class it had
+    local refs = {}
+    for row in reg:query("SELECT ref FROM risks WHERE asset = 'AST-3'") do refs[#refs + 1] = row.ref end
+    assert(reg:delete_risks(refs))
+    assert(reg:delete_asset("AST-3"))
+    assert.are.same({ high = 2, low = 2 }, classes())
+    -- a window counts the incidents detected in it only
+    assert(incidents:add(incident({ detected = "2025-01-05T10:00", assets = "AST-1" })))
+    assert.are.same({ { class = "high", count = 1 } },
+                    assert(isms.incidents.stats(reg, { to = "2025-12-31" })).by_class)
+  end)
+
+  it("sums up times in C: mean, median (middle or mean of two) and 90th percentile by rank", function()
+    local function summary(values)
+      local rows = {}
+      for k, v in ipairs(values) do rows[k] = "SELECT " .. v .. " AS x" end
+      local sql = "SELECT isms_summary(x) AS s FROM (" .. table.concat(rows, " UNION ALL ") .. ")"
+      local s = reg:query(sql)().s
+      return s and require("cjson").decode(s)
+    end
+    assert.are.same({ n = 4, mean = 4, median = 2.5, p90 = 10 }, summary({ 10, 2, 3, 1 }))
+    assert.are.same({ n = 3, mean = 2, median = 2, p90 = 3 }, summary({ 3, "NULL", 1, "'text'", 2 }))
+    assert.are.same({ n = 1, mean = 7.5, median = 7.5, p90 = 7.5 }, summary({ 7.5 }))
+    -- nearest rank: ceil(0.9 n), 1-based: the 9th of 10, the 10th of 11
+    assert.are.equal(9, summary({ 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 }).p90)
+    assert.are.equal(10, summary({ 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1 }).p90)
+    assert.is_nil(summary({ "NULL" }))
+  end)
+
   it("stands incidents beside likelihood and flags a rating they contradict", function()
     -- F.MALWARE is rated O = 2; three incidents on AST-1 and T-MALWARE in the window
     for k, day in ipairs({ "2026-03-01", "2026-06-01", "2026-09-01", "2025-01-01" }) do
@@ -288,6 +359,34 @@ scale "criticality" { tiers = { { value = 1, label = "low" } } }
       assert.are.equal("RULE", code)
       assert.truthy(err:find(c[2], 1, true), err)
     end
+  end)
+end)
+
+describe("the migration that puts the asset class on incident touches", function()
+  it("fills the class of the touches an existing register holds", function()
+    local reg, path = F.register()
+    assert(reg:records("incidents"):add(incident({ assets = "AST-1; AST-2" })))
+    assert(reg:records("incidents"):add(incident({ assets = "AST-2" })))
+    local want = assert(isms.incidents.stats(reg)).by_class
+    assert.are.same({ { class = "A", count = 1 }, { class = "C", count = 2 } }, want)
+    local version = reg:schema_version()
+    reg:close()
+    -- back to the schema before it: no class, the link trigger without it
+    F.sql(path, "DROP INDEX incident_touches_class; DROP INDEX incidents_open; "
+      .. "DROP INDEX incidents_nonconformity; DROP TRIGGER incident_touches_link; "
+      .. "CREATE TRIGGER incident_touches_link AFTER INSERT ON record_links "
+      .. "WHEN NEW.kind = 'incident' AND NEW.rel IN ('assets', 'threats', 'risks') BEGIN "
+      .. "INSERT OR REPLACE INTO incident_touches(incident, rel, target, batch) VALUES (NEW.id, "
+      .. "NEW.rel, NEW.target, (SELECT max(id) FROM change_batches)); END; "
+      .. "ALTER TABLE incident_touches DROP COLUMN class; PRAGMA user_version = " .. (version - 1))
+    reg = assert(isms.open(path))
+    assert.are.equal(version, reg:schema_version())
+    assert.are.same(want, assert(isms.incidents.stats(reg)).by_class)
+    -- and links made from now on carry it
+    assert(reg:records("incidents"):add(incident({ assets = "AST-3" })))
+    assert.are.same({ { class = "A", count = 1 }, { class = "B", count = 1 }, { class = "C", count = 2 } },
+                    assert(isms.incidents.stats(reg)).by_class)
+    reg:close()
   end)
 end)
 
