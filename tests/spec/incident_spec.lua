@@ -501,6 +501,52 @@ describe("incidents beside likelihood where risks are shown", function()
     assert.are.equal("80", e.score)
   end)
 
+  it("counts back from --today in risks list, risks explain and assess, reproducibly", function()
+    for k, day in ipairs({ "2026-03-01", "2026-06-01", "2026-09-01", "2025-01-01" }) do
+      assert(reg:records("incidents"):add(incident({ title = "malware " .. k, detected = day })))
+    end
+    local function listed(today, ...)
+      local out, err, code = H.run("--db", path, "risks", "list", "--asset", "AST-1", "--today", today,
+                                   "--format", "json", ...)
+      assert.are.equal(0, code, err)
+      local by = {}
+      for _, r in ipairs(cjson.decode(out)) do by[r.ref] = r end
+      return by[F.MALWARE]
+    end
+    -- the 12 months up to 2026-12-01: three, and the rating O = 2 flagged
+    local r = listed("2026-12-01")
+    assert.are.same({ 3, "three or more incidents in the window, yet rated among the least likely" },
+                    { r.incidents, r.incident_flag })
+    -- up to 2027-04-01: June and September; up to 2027-10-01: none
+    assert.are.same({ 2, cjson.null }, { listed("2027-04-01").incidents, listed("2027-04-01").incident_flag })
+    assert.are.equal(0, listed("2027-10-01").incidents)
+    -- up to 2026-05-01: March only (and January 2025 is outside); later ones are not yet detected
+    assert.are.equal(1, listed("2026-05-01").incidents)
+    -- the detection day itself is in the window that ends on it
+    assert.are.equal(2, listed("2026-06-01").incidents)
+    assert.are.equal(1, listed("2026-04-01", "--top", "5").incidents)
+    local out, err, code = H.run("--db", path, "risks", "explain", F.MALWARE, "--today", "2027-04-01")
+    assert.are.equal(0, code, err)
+    assert.truthy(out:find("\nincidents: O = 2 %(.-%); 2 incidents in the last 12 months "
+      .. "%(INC%-002, INC%-003%)\n$"), out)
+    out = H.run("--db", path, "risks", "explain", F.MALWARE, "--today", "2027-04-01", "--format", "json")
+    assert.are.same({ "INC-002", "INC-003" }, cjson.decode(out).incidents.incidents)
+    out, err, code = H.run("--db", path, "assess", "--today", "2027-10-01", "--format", "json")
+    assert.are.equal(0, code, err)
+    for _, row in ipairs(cjson.decode(out)) do
+      if row.ref == F.MALWARE then assert.are.equal(0, row.incidents) end
+    end
+    -- a bad date or --today where no window is counted: refused, exit 2
+    for _, args in ipairs({ { "risks", "list", "--today", "2026-13-01" },
+                            { "risks", "explain", F.MALWARE, "--today", "yesterday" },
+                            { "assess", "--today", "2026-02-30" },
+                            { "risks", "export", "-", "--today", "2026-12-01" } }) do
+      local _, e, c = H.run("--db", path, unpack(args))
+      assert.are.equal(2, c, e)
+      assert.truthy(e:find("--today", 1, true), e)
+    end
+  end)
+
   it("puts the incidents and the flag in the report's most urgent risks", function()
     local model = assert(models.full(reg, { today = today, limit = 5 }))
     local risks

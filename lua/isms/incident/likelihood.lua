@@ -44,17 +44,17 @@ local function factor_of(reg, history)
   return nil
 end
 
--- The incident/risk pairs of the incidents detected from `from` on, for
--- the rule file's match; args[1] is `from`. `only` limits the risks to
--- one ref (args[2]), or with only == "refs" to those of a JSON array
--- (args[2]).
+-- The incident/risk pairs of the incidents detected from `from` to
+-- `today` (both days included), for the rule file's match; args[1] is
+-- `from`, args[2] `today`. `only` limits the risks to one ref (args[3]),
+-- or with only == "refs" to those of a JSON array (args[3]).
 local function hits_sql(match, only)
-  local inc = "SELECT id FROM incidents WHERE detected >= ?1"
+  local inc = "SELECT id FROM incidents WHERE detected >= ?1 AND detected <= ?2 || '~'"
   local ia = "SELECT l.id, l.target AS asset FROM record_links l JOIN inc ON inc.id = l.id "
     .. "WHERE l.kind = 'incident' AND l.rel = 'assets'"
   local it = "SELECT l.id, l.target AS threat FROM record_links l JOIN inc ON inc.id = l.id "
     .. "WHERE l.kind = 'incident' AND l.rel = 'threats'"
-  local set = only == "refs" and " IN (SELECT value FROM json_each(?2))" or " = ?2"
+  local set = only == "refs" and " IN (SELECT value FROM json_each(?3))" or " = ?3"
   local restrict = only and (" AND r.ref" .. set) or ""
   local parts = {}
   if match == "asset and threat" then
@@ -110,30 +110,34 @@ end
 
 local first = sql_read.first
 
+-- The first day of the window that ends on opts.today (default today),
+-- and that day.
 local function window_start(reg, opts, months)
   local today = records.today(opts.today)
-  return first(reg, "SELECT date(?1, ?2) AS d", today, ("-%d months"):format(months)).d
+  return first(reg, "SELECT date(?1, ?2) AS d", today, ("-%d months"):format(months)).d, today
 end
 
 --- Incidents beside likelihood for every risk that has any in the window
 -- (or only opts.ref, or those of the list opts.refs): a list of { ref,
 -- count, incidents (ids), factor, tier, label, text, flag (a reason, or
--- nil) }, ordered by ref. opts: today (YYYY-MM-DD), flagged (only risks
+-- nil) }, ordered by ref. opts: today (YYYY-MM-DD; the window ends that
+-- day: an incident detected later is not counted), flagged (only risks
 -- the history contradicts), ref, refs.
 local function history(reg, opts)
   local spec, err, code = irules.of(reg)
   if not spec then return nil, err, code end
   local h = spec.history
   local f = factor_of(reg, h)
-  local from = window_start(reg, opts, h.window_months)
+  local from, today = window_start(reg, opts, h.window_months)
   local only = opts.ref and "ref" or opts.refs and "refs" or nil
   local sql = hits_sql(h.match, only)
     .. ("SELECT hits.ref, group_concat(DISTINCT hits.id) AS ids, count(DISTINCT hits.id) AS n, "
     .. "%s AS tier FROM hits JOIN risks r ON r.ref = hits.ref GROUP BY hits.ref ORDER BY hits.ref")
       :format(f and rating_sql(f.k, "r") or "NULL")
   local list = {}
-  local args = { from, opts.ref or opts.refs and (#opts.refs > 0 and cjson.encode(opts.refs) or "[]") }
-  for row in reg:query(sql, unpack(args, 1, only and 2 or 1)) do
+  local args = { from, today,
+                 opts.ref or opts.refs and (#opts.refs > 0 and cjson.encode(opts.refs) or "[]") }
+  for row in reg:query(sql, unpack(args, 1, only and 3 or 2)) do
     local n = tonumber(row.n)
     local tier, label = tier_of(f, tonumber(row.tier))
     local ids = {}
