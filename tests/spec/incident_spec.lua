@@ -407,6 +407,12 @@ describe("incident commands", function()
     assert.are.equal(0, code)
     local s = require("cjson").decode(out)
     assert.are.equal(1, s.total)
+    -- lists stay lists when empty: nothing closed or contained, no category, in 2025 none at all
+    assert.truthy(out:find('"by_category":[{', 1, true), out)
+    out = H.run("--db", path, "incident-stats", "--to", "2025-12-31", "--json")
+    for _, list in ipairs({ "by_class", "by_threat", "by_period", "by_severity", "by_category" }) do
+      assert.truthy(out:find('"' .. list .. '":[]', 1, true), out)
+    end
     out, _, code = H.run("--db", path, "likelihood", F.MALWARE, "--today", "2026-12-01")
     assert.are.equal(0, code)
     assert.truthy(out:find("O = 2 (", 1, true), out)
@@ -505,8 +511,8 @@ describe("incidents beside likelihood where risks are shown", function()
     for k, day in ipairs({ "2026-03-01", "2026-06-01", "2026-09-01", "2025-01-01" }) do
       assert(reg:records("incidents"):add(incident({ title = "malware " .. k, detected = day })))
     end
-    local function listed(today, ...)
-      local out, err, code = H.run("--db", path, "risks", "list", "--asset", "AST-1", "--today", today,
+    local function listed(as_of, ...)
+      local out, err, code = H.run("--db", path, "risks", "list", "--asset", "AST-1", "--today", as_of,
                                    "--format", "json", ...)
       assert.are.equal(0, code, err)
       local by = {}

@@ -405,6 +405,15 @@ describe("internal audits proposed", function()
     assert.truthy(out:find("interested party", 1, true), out)
     assert.truthy(out:find("obligation OBL-1", 1, true), out)
     assert.truthy(out:find("asset change", 1, true), out)
+    -- the audit programme shows them under its areas; its JSON stays the areas
+    out = H.run("--db", path, "audits", "programme", "--today", "2026-12-01")
+    assert.truthy(out:find("\ninternal audits the trigger file proposes (isms propose-audits): ", 1, true),
+                  out)
+    assert.truthy(out:find("\n  incident: 1 incidents detected since 2026-09-02: INC-002 (high)\n", 1, true),
+                  out)
+    out = H.run("--db", path, "audits", "programme", "--today", "2026-12-01", "--json")
+    assert.is_nil(out:find("proposes", 1, true), out)
+    assert.are.same({}, cjson.decode(out))
   end)
 end)
 
