@@ -602,6 +602,30 @@ describe("incidents beside likelihood where risks are shown", function()
     assert.are.equal(3, by[F.MALWARE].incidents)
     assert.truthy(by[F.MALWARE].incident_flag)
     assert.is_nil(by[F.THEFT])   -- AST-2 is in the office
+    -- the workbook's full risk sheet (streamed from SQLite) too, as of --today
+    local tab = require "isms.store.tabular"
+    local function sheet(as_of)
+      local xlsx = H.tmp("full-" .. as_of .. ".xlsx")
+      os.remove(xlsx)
+      local _, err, code = H.run("--db", path, "report", "--full", "--format", "xlsx", "--out", xlsx,
+                                 "--today", as_of)
+      assert.are.equal(0, code, err)
+      local t = assert(tab.open_xlsx(xlsx, { sheet = "Risks" }))
+      local col, rows = {}, {}
+      for k, h in ipairs(t.header) do col[h] = k end
+      for row in function() return t:next() end do
+        local flag = row[col["Incident history flag"]]
+        rows[row[col.Risk]] = { tonumber(row[col.Incidents]), flag ~= "" and flag or nil }
+      end
+      return rows
+    end
+    local rows = sheet(today)
+    assert.are.same({ 3, "three or more incidents in the window, yet rated among the least likely" },
+                    rows[F.MALWARE])
+    assert.are.same({ 3 }, rows[F.MALWARE2])      -- rated O = 6: no flag
+    assert.are.same({ 0 }, rows[F.THEFT])
+    -- a year on, the window holds none of them
+    assert.are.same({ 0 }, sheet(dates.add_days(today, 400))[F.MALWARE])
   end)
 end)
 

@@ -154,6 +154,45 @@ end
 
 function M.history(reg, opts) return sql_read.mapped(reg, history, reg, opts or {}) end
 
+-- A date or text as an SQL literal.
+local function literal(v) return "'" .. tostring(v):gsub("'", "''") .. "'" end
+
+--- The incident history as SQL over every risk, for a sheet that streams
+-- them from SQLite (the XLSX report's full risk sheet): `with`, a WITH
+-- clause whose table `hist` (ref, n) holds the risks with incidents in
+-- the window that ends on opts.today; `count` and `flag`, expressions over
+-- the risk row `r` LEFT JOINed to hist (the count, 0 when none; the first
+-- flag rule's reason, or NULL), as history() gives them. nil, and why,
+-- when the incident rule file does not load.
+function M.sheet_sql(reg, opts)
+  local spec, err = irules.of(reg)
+  if not spec then return nil, err end
+  local h = spec.history
+  local f = factor_of(reg, h)
+  local from, today = window_start(reg, opts or {}, h.window_months)
+  local with = hits_sql(h.match, nil):gsub("%?1", literal(from)):gsub("%?2", literal(today))
+  with = with:gsub("%s+$", "") .. ", hist AS (SELECT ref, count(DISTINCT id) AS n FROM hits GROUP BY ref) "
+  local count = "coalesce(hist.n, 0)"
+  local flag = "NULL"
+  if f and #h.flag > 0 then
+    -- the tier value of the stored position (an unrated tier is no rating)
+    local tier = { "CASE " .. rating_sql(f.k, "r") }
+    for pos, v in pairs(f.values) do
+      if not f.unrated[pos] then tier[#tier + 1] = ("WHEN %d THEN %s"):format(pos, literal(v)) end
+    end
+    local tv = #tier > 1 and (table.concat(tier, " ") .. " END") or "NULL"
+    local cases = { "CASE" }
+    for _, rule in ipairs(h.flag) do
+      cases[#cases + 1] = ("WHEN %s >= %s AND CAST(%s AS REAL) <= %s THEN %s"):format(count,
+        tostring(rule.incidents_at_least), tv, tostring(rule.rated_at_most),
+        rule.reason and literal(rule.reason)
+          or (count .. " || ' incidents in the window, yet rated ' || " .. tv))
+    end
+    flag = table.concat(cases, " ") .. " END"
+  end
+  return { with = with, count = count, flag = flag }
+end
+
 --- The incidents beside one risk's likelihood (a risk with none in the
 -- window gets count 0): { ref, count, incidents, factor, tier, label,
 -- text, flag }; nil, message, "NOTFOUND" for an unknown risk.
