@@ -440,6 +440,23 @@ int isms_risk_table_views(const isms_risk_table *t, const isms_risk_cols *cols, 
                           const uint8_t *const *ratings, uint32_t *view /* OUT */,
                           uint32_t *first /* OUT */, size_t *nviews /* OUT */);
 
+/* The risks of a table as they stand after treatment: each treated risk
+** at its residual ratings (a factor the treatment gives no residual
+** position keeps its rating) and residual rank (else its stored rank),
+** an avoided one not kept. Columns no treatment changes are the table's
+** own: t must outlive the result. Free with isms_risk_after_free. */
+typedef struct isms_risk_after {
+  size_t n;                       /* t->n */
+  int nratings;                   /* rating columns, at least t->nratings */
+  const uint8_t *const *rating;   /* tier positions after treatment; 0 = not rated */
+  const int16_t *rank;            /* the level rank after treatment */
+  const uint8_t *keep;            /* 0: avoided, no residual risk */
+  size_t treated, avoided;        /* treatments of the table's risks, and avoided */
+} isms_risk_after;
+int isms_risk_table_after(isms_db *db, const isms_risk_table *t,
+                          isms_risk_after **out /* OUT */);
+void isms_risk_after_free(isms_risk_after *a);
+
 /* ------------------------------------------- report aggregates
 ** isms_report_scan goes once over the risks (by ref), merged with the
 ** treatments and the acceptances (both by risk), and keeps only what the
@@ -907,6 +924,16 @@ int isms_stages_run(const isms_stages *p, size_t n, const isms_stage_column *col
 ** slot s's exact numerator (divide by its den), pos its tier or band. */
 int isms_stages_trace(const isms_stages *p, size_t n, const isms_stage_column *cols,
                       int64_t *num /* OUT */, uint16_t *pos /* OUT */);
+/* A heat map of n rows over two slots that have positions (tiers or
+** bands; col_slot -1 for a map of one axis): adds 1 to counts[(row
+** position * 256 + column position) * ISMS_REPORT_RANKS + rank] for every
+** row i with keep NULL or keep[i] != 0, rank being rank[i] (the stored
+** level, or a residual one) or, with rank NULL, the program's own level.
+** A row without a position on an axis counts at position 0 (past 255
+** too). The layout is isms_report_scan's; counts are added to. */
+int isms_stages_cells(const isms_stages *p, size_t n, const isms_stage_column *cols,
+                      int row_slot, int col_slot, const int16_t *rank, const uint8_t *keep,
+                      uint32_t *counts /* OUT: 256 * 256 * ISMS_REPORT_RANKS */);
 /* A scorer whose scores come from p: factor f's ratings (cols->ratings[f],
 ** so at most four through isms_scorer_score) are p's slot slots[f]; the
 ** other inputs read as not rated. The criteria are added as for any

@@ -138,7 +138,8 @@ local function int_at(p)
 end
 
 -- Moves each treated risk in `counts` (per cell and rank) from its cell
--- to its residual one (avoided risks leave). Returns { missing = n,
+-- to its residual one (avoided risks leave; counts nil: the acceptances
+-- only, the map's counts come from elsewhere). Returns { missing = n,
 -- checks = { ref, ... }, first = { ref, ... } (the first refs that await
 -- acceptance or need checking, in order, enough for `limit` rows) }.
 local function treated_pass(reg, t, ri, ci, limit, counts)
@@ -159,7 +160,7 @@ local function treated_pass(reg, t, ri, ci, limit, counts)
     local ref = C.isms_cursor_text(tc, 0)
     while i < n and C.strcmp(text + refs[i], ref) < 0 do i = i + 1 end
     local found = i < n and C.strcmp(text + refs[i], ref) == 0
-    if found and r1[i] > 0 then
+    if counts and found and r1[i] > 0 then
       -- the risk leaves its cell; unless avoided, it joins its residual one
       local a, b2, rk = r1[i], r2 and r2[i] or 0, rank[i]
       local at = (a * 256 + b2) * MAXR + rk
@@ -238,6 +239,31 @@ function M.zones(m, row_f, col_f)
   local factors = r.factors
   local nf = #factors
   local z = {}
+  local prog = r.program
+  local is_factor = {}
+  for _, f in ipairs(factors) do is_factor[f.name] = true end
+  if not is_factor[row_f] or (col_f and not is_factor[col_f]) then
+    -- axes that are stages (or the asset's tiers): each cell's zone is
+    -- its own level when they are the axes of the score's matrix
+    local res = prog and prog.by_name and r.result
+    local axes = res and res.axes
+    if not (axes and axes[1].name == row_f and col_f and axes[2].name == col_f) then
+      return nil, "its axes are computed and are not the axes of the score's matrix"
+    end
+    local nrows = axes[1].npos
+    for cell, v in ipairs(res.def.table) do
+      local pr, pc = (cell - 1) % nrows + 1, math.floor((cell - 1) / nrows) + 1
+      if v ~= stages.NR then
+        for _, iv in ipairs(r.level_list) do
+          if v >= iv.lo and (v < iv.hi or (v == iv.hi and not iv.open)) then
+            z[pr * 256 + pc] = iv.rank
+            break
+          end
+        end
+      end
+    end
+    return z
+  end
   local function see(pos, rank)
     local pr, pc = pos[row_f], col_f and pos[col_f] or 0
     local k = pr * 256 + pc
@@ -301,6 +327,19 @@ end
 -- The rated tiers of a factor, by position: list of { position, label }.
 local function axis_tiers(m, factor)
   local list = {}
+  local prog = m.spec.risk and m.spec.risk.program
+  local e = not m.spec.scales[factor] and prog and prog.by_name[factor]
+  if e and e.kind == "tiers" then
+    -- an input of the score read from the asset (asset.C, asset.class)
+    for p, t in ipairs(e.scale.positions) do
+      if not t.not_rated then list[#list + 1] = { position = p, label = tostring(t.label) } end
+    end
+    return list
+  elseif e and e.bands then
+    -- a banded stage: its bands by label (LOW, MEDIUM, HIGH)
+    for p, label in ipairs(e.bands.labels) do list[p] = { position = p, label = label } end
+    return list
+  end
   for p, t in ipairs(m:tiers(factor)) do
     if not t.not_rated then list[#list + 1] = { position = p, label = tier_label(t) } end
   end
@@ -311,11 +350,60 @@ end
 local function axis_title(m, factor)
   local sc = m.spec.scales[factor]
   local title = sc and sc.title
+  local prog = m.spec.risk and m.spec.risk.program
+  local e = not sc and prog and prog.by_name[factor]
+  if e and e.stage then title = e.stage.title end
   if title and title ~= "" and title:lower() ~= factor:lower() then
     return ("%s (%s)"):format(title, factor)
   end
   if title and title ~= "" then return title end
   return factor
+end
+
+--- The heat-map counts of a staged score over two slots of its program
+-- (stages with bands, or factors): per (row position, column position,
+-- rank) as isms_report_scan lays them out, before treatment (each risk
+-- at its computed bands and stored rank) and after it (each treated risk
+-- at the bands of its residual ratings and its residual rank; avoided
+-- ones gone), counted in C over the register's columns.
+-- @tparam RiskTable t from reg:risk_table()
+-- @tparam number row_slot, col_slot the program's slots (col_slot -1: one axis)
+-- @treturn cdata, cdata, number, number before, after (uint32_t[256 * 256
+--   * 33]), the risks placed on no cell, the avoided risks
+function M.stage_counts(reg, m, t, row_slot, col_slot)
+  local inputs = require "isms.risk.inputs"
+  local prog = m.spec.risk.program
+  local n = t.n
+  local function fail_rc(rc)
+    error({ msg = "heat map: " .. ffi.string(C.isms_stages_errmsg(prog.h)),
+            code = b.code_names[rc] or "ERROR" })
+  end
+  local cols, keep = inputs.columns(m, t, reg)
+  local before = ffi.new("uint32_t[?]", 256 * 256 * MAXR)
+  local rc = C.isms_stages_cells(prog.h, n, cols, row_slot, col_slot, t.c.level_rank, nil, before)
+  if rc ~= 0 then fail_rc(rc) end
+  local box = ffi.new("isms_risk_after *[1]")
+  rc = C.isms_risk_table_after(reg.db, t.c, box)
+  if rc ~= 0 then error({ msg = ffi.string(C.isms_errmsg(reg.db)), code = b.code_names[rc] }) end
+  local a = ffi.gc(box[0], C.isms_risk_after_free)
+  local acols, akeep = inputs.columns(m, t, reg, a.rating, a.nratings)
+  local after = ffi.new("uint32_t[?]", 256 * 256 * MAXR)
+  rc = C.isms_stages_cells(prog.h, n, acols, row_slot, col_slot, a.rank, a.keep, after)
+  if rc ~= 0 then fail_rc(rc) end
+  -- not placed: position 0 on an axis (cells, not rows: 256 x 2 x 33 sums)
+  local unrated = 0
+  for x = 0, 255 do
+    for rk = 0, MAXR - 1 do
+      unrated = unrated + before[(x * 256) * MAXR + rk]               -- column 0
+      if x > 0 then unrated = unrated + before[x * MAXR + rk] end     -- row 0
+    end
+  end
+  if col_slot < 0 then  -- one axis: column 0 is every row; only row 0 is unplaced
+    unrated = 0
+    for rk = 0, MAXR - 1 do unrated = unrated + before[rk] end
+  end
+  local _ = { keep, akeep, a }
+  return before, after, unrated, tonumber(a.avoided)
 end
 
 local function heatmap(m, counts, shape, title)
@@ -373,13 +461,28 @@ local function heat_shape(reg, m)
   shape.zones = zones
   local axes = col_f and (row_f .. " x " .. col_f) or row_f
   -- Axes that are stages of a staged score (OWASP's impact x likelihood)
-  -- are no stored rating: the stored columns would place risks by their
-  -- first factors, which is wrong. Until the stage bands are counted per
-  -- risk, the map says so and counts nothing.
+  -- are no stored rating: each risk's bands are computed by the score's
+  -- program over the register's columns (isms_stages_cells), before
+  -- treatment and after it (isms_risk_table_after). An axis the program
+  -- has no positions for cannot place risks; the map says so.
+  local prog = r.program
   if not col_of[row_f] or (col_f and not col_of[col_f]) then
-    shape.unplaced = true
-    shape.note = ("the axes %s are stages of the score, not stored ratings: risks are not "
-      .. "placed on this map yet (isms assess lists each risk's level)"):format(axes)
+    local re = prog and prog.by_name[row_f]
+    local ce = col_f and prog and prog.by_name[col_f]
+    if re and re.npos > 0 and (not col_f or (ce and ce.npos > 0)) then
+      shape.slots = { row = re.index, col = ce and ce.index or -1 }
+      shape.note = ("the axes %s are %s of the score, computed for each risk from its ratings; "
+        .. "a cell's colour is the level %s gives it"):format(axes,
+        (re.kind == "stage" or (ce and ce.kind == "stage")) and "stages" or "inputs", m:name())
+      if not zones then
+        shape.note = ("the axes %s are computed for each risk from its ratings; a cell's colour "
+          .. "is the highest level of its risks (%s)"):format(axes, why)
+      end
+    else
+      shape.unplaced = true
+      shape.note = ("the axes %s have no tiers or bands the score computes: risks are not "
+        .. "placed on this map (isms assess lists each risk's level)"):format(axes)
+    end
   elseif not zones then
     shape.note = ("a cell's colour is the highest level of its risks (%s: the positions have no "
       .. "level of their own, as %s)"):format(axes, why)
@@ -764,7 +867,7 @@ function M.full(reg, opts)
   local shape = heat_shape(reg, m)
   local risks, heat, pass, n_not_acceptable, tstats
   local sc, serr, scode
-  if opts.path ~= "columns" then
+  if opts.path ~= "columns" and not shape.slots then
     sc, serr, scode = scan(reg, shape, limit)
     if sc == nil and serr then return nil, serr, scode end
   end
@@ -790,10 +893,20 @@ function M.full(reg, opts)
     local t, terr, tcode = reg:risk_table()
     if not t then return nil, terr, tcode end
     risks = top_risks(reg, m, t, limit, opts.today)
-    local counts, unrated = cell_counts(t, shape.ri, shape.ci)
-    heat, pass = heatmaps_section(reg, m, shape, counts, unrated, function(c)
-      return c, treated_pass(reg, t, shape.ri, shape.ci, limit, c)
-    end)
+    if shape.slots then
+      local before, after, unrated, avoided = M.stage_counts(reg, m, t, shape.slots.row,
+                                                             shape.slots.col)
+      heat, pass = heatmaps_section(reg, m, shape, before, unrated, function()
+        local p = treated_pass(reg, t, shape.ri, shape.ci, limit, nil)
+        p.avoided = avoided
+        return after, p
+      end)
+    else
+      local counts, unrated = cell_counts(t, shape.ri, shape.ci)
+      heat, pass = heatmaps_section(reg, m, shape, counts, unrated, function(c)
+        return c, treated_pass(reg, t, shape.ri, shape.ci, limit, c)
+      end)
+    end
     n_not_acceptable = not_acceptable(t)
   end
   local acceptance, awaiting = acceptance_section(reg, limit, pass)

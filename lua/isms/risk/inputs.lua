@@ -98,8 +98,10 @@ end
 
 --- The program's columns for every risk of a RiskTable (t from
 -- reg:risk_table()). Returns the isms_stage_column array and what must
--- stay alive while C reads it.
-function M.columns(m, t, reg)
+-- stay alive while C reads it. `ratings` (optional, with `nratings`)
+-- replaces the table's rating columns, in the table's order of factors:
+-- the ratings after treatment (isms_risk_table_after).
+function M.columns(m, t, reg, ratings, nratings)
   local prog = m.spec.risk.program
   local c, n = t.c, t.n
   local A = c.assets
@@ -113,7 +115,9 @@ function M.columns(m, t, reg)
     local col = cols[e.index]
     if src.kind == "factor" then
       local k = column[e.name]
-      if k and k < c.nratings then col.tiers = c.rating[k] end  -- else: not rated
+      if ratings then
+        if k and k < nratings then col.tiers = ratings[k] end
+      elseif k and k < c.nratings then col.tiers = c.rating[k] end  -- else: not rated
     elseif src.kind == "asset" then
       col.tiers = A[PROP_FIELD[src.prop]]
       col.index = c.asset
