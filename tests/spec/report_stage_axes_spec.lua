@@ -173,6 +173,25 @@ describe("the heat map of a staged score", function()
     assert.are.equal(4, sum)
   end)
 
+  it("shows in isms whatif where the risks move between the bands", function()
+    -- OWASP with HIGH from 5: R4's technical impact 5.75 becomes HIGH
+    local text = H.read("rules/methodologies/owasp-risk-rating.lua")
+      :gsub('{ "LOW", 3, "MEDIUM", 6, "HIGH" }', '{ "LOW", 3, "MEDIUM", 5, "HIGH" }')
+      :gsub('methodology "owasp%-risk%-rating"', 'methodology "owasp-five"')
+    local strict = H.file("owasp-five.lua", text)
+    local out, err, code = H.run("--db", path, "whatif", strict)
+    assert.are.equal(0, code, err)
+    assert.truthy(out:find("owasp-five's heat map, Impact x Likelihood (risks now -> what if, "
+                           .. "where they differ):", 1, true), out)
+    local grid = {}
+    for line in out:gmatch("[^\n]+") do
+      local label, rest = line:match("^(%u+)%s%s+(.*)$")
+      if label == "HIGH" or label == "MEDIUM" or label == "LOW" then grid[label] = rest end
+    end
+    assert.are.same({ HIGH = "0    0 -> 1  1", MEDIUM = "0    1 -> 0  0", LOW = "1    1       0" },
+                    grid)
+  end)
+
   it("agrees with the columns path and the one-pass scan of a factor grid", function()
     local isms = require "isms"
     local report = require "isms.report.models"

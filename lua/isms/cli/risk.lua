@@ -537,6 +537,34 @@ on the register's factors.]],
           mrows[#mrows + 1] = row
         end
         out(format.table(mrows, mcols), "\n")
+        -- where the risks would sit on the other's heat map (stage bands
+        -- counted in C), against where they sit now when both maps have
+        -- the same axes and tiers
+        local report = require "isms.report.models"
+        local wmap = report.heat_grid(reg, other, t, next_.rank)
+        if wmap then
+          local nmap = report.heat_grid(reg, m, t, now.rank)
+          local same = nmap ~= nil and nmap.row_title == wmap.row_title
+            and nmap.col_title == wmap.col_title
+            and table.concat(nmap.rows, "\0") == table.concat(wmap.rows, "\0")
+            and table.concat(nmap.cols, "\0") == table.concat(wmap.cols, "\0")
+          out(("%s's heat map, %s x %s%s:\n\n"):format(other:name(), wmap.row_title,
+              wmap.col_title ~= "" and wmap.col_title or "all",
+              same and " (risks now -> what if, where they differ)" or ""))
+          local hcols = { { "row", wmap.row_title .. " \\ " .. wmap.col_title } }
+          for c, label in ipairs(wmap.cols) do hcols[#hcols + 1] = { "c" .. c, label } end
+          local hrows = {}
+          for r, label in ipairs(wmap.rows) do
+            local row = { row = label }
+            for c = 1, #wmap.cols do
+              local w = wmap.cells[r][c].count
+              local nw = same and nmap.cells[r][c].count
+              row["c" .. c] = (same and nw ~= w) and (nw .. " -> " .. w) or tostring(w)
+            end
+            hrows[#hrows + 1] = row
+          end
+          out(format.table(hrows, hcols), "\n")
+        end
         local shown = {}
         for k = 1, math.min(nchanges, limit) do shown[k] = changes[k] end
         out(format.table(shown, cols))

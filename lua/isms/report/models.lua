@@ -207,16 +207,20 @@ end
 -- Counts per (row rating, column rating, rank) from the stored rating
 -- columns ri and ci (0-based; ci nil for a one-factor method), and the
 -- number of risks without a rating on the row factor.
-local function cell_counts(t, ri, ci)
+local function cell_counts(t, ri, ci, ranks)
   local counts = ffi.new("uint32_t[?]", 256 * 256 * MAXR)
   local c = t.c
-  local r1, rank = c.ratings[ri], c.level_rank
-  local r2 = ci and c.ratings[ci] or ffi.new("uint8_t[?]", math.max(tonumber(t.n), 1))
+  local zeros = ffi.new("uint8_t[?]", math.max(tonumber(t.n), 1))
+  -- a factor past those any risk holds (r5.. unrated everywhere): zeros
+  local r1 = ri < c.nratings and c.rating[ri] or zeros
+  local rank = ranks or c.level_rank
+  local r2 = ci and ci < c.nratings and c.rating[ci] or zeros
   local unrated = 0
   for i = 0, tonumber(t.n) - 1 do
     local a = r1[i]
     if a > 0 then
-      local at = (a * 256 + r2[i]) * MAXR + rank[i]
+      local rk = rank[i]
+      local at = (a * 256 + r2[i]) * MAXR + (rk < MAXR and rk or MAXR - 1)
       counts[at] = counts[at] + 1
     else
       unrated = unrated + 1
@@ -495,6 +499,50 @@ local function heat_shape(reg, m)
       :format(m:name(), axes)
   end
   return shape
+end
+
+--- The heat map of methodology m over the risks of t before treatment,
+-- each risk at the rank given (int16_t[n]; nil: its stored rank): how the
+-- register would sit on m's grid (`isms whatif`). Axes that are stages
+-- are computed per risk in C (isms_stages_cells), as in the report.
+-- @tparam RiskTable t from reg:risk_table()
+-- @treturn table, number the map (as a heatmaps section's) and the risks
+--   it cannot place; nil, why when m's axes are not on the register
+function M.heat_grid(reg, m, t, ranks, title)
+  local shape = heat_shape(reg, m)
+  if shape.unplaced then return nil, shape.note end
+  local counts, unrated
+  if shape.slots then
+    local inputs = require "isms.risk.inputs"
+    local prog = m.spec.risk.program
+    local cols, keep = inputs.columns(m, t, reg)
+    counts = ffi.new("uint32_t[?]", 256 * 256 * MAXR)
+    local rc = C.isms_stages_cells(prog.h, t.n, cols, shape.slots.row, shape.slots.col,
+                                   ranks or t.c.level_rank, nil, counts)
+    if rc ~= 0 then return nil, ffi.string(C.isms_stages_errmsg(prog.h)) end
+    unrated = 0
+    for x = 0, 255 do
+      for rk = 0, MAXR - 1 do
+        if shape.slots.col >= 0 then
+          unrated = unrated + counts[(x * 256) * MAXR + rk]
+          if x > 0 then unrated = unrated + counts[x * MAXR + rk] end
+        elseif x == 0 then unrated = unrated + counts[rk] end
+      end
+    end
+    local _ = keep
+  else
+    local stored = reg:risk_factors() or m:factors()
+    local col_of = {}
+    for k, name in ipairs(stored) do col_of[name] = k - 1 end
+    local ri, ci = col_of[shape.row_f], shape.col_f and col_of[shape.col_f]
+    if ri == nil or ri >= t.c.nratings or (ci and ci >= t.c.nratings) then
+      return nil, ("the register holds no ratings on %s"):format(shape.row_f)
+    end
+    counts, unrated = cell_counts(t, ri, ci, ranks)
+  end
+  local map = heatmap(m, counts, shape, title or m:name())
+  map.note = shape.note
+  return map, unrated
 end
 
 -- The heat maps before and after treatment, and the treated pass
