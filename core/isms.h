@@ -325,7 +325,8 @@ int isms_risk_delete(isms_risk_batch *rb, const char *ref);
 ** "vulnerability") so the register can name them; a threat's affects
 ** ("C,I", NULL: the catalog says nothing) is what per-property scores
 ** read, its ratings ("likelihood=Possible;...", NULL: none) what scores
-** reading threat.NAME read. */
+** reading threat.NAME read; a vulnerability's ratings likewise for
+** vulnerability.NAME (its affects is ignored). */
 int isms_risk_catalog_entry(isms_risk_batch *rb, const char *kind, const char *id,
                             const char *cls, const char *title, const char *catalog,
                             const char *affects, const char *ratings);
@@ -404,6 +405,11 @@ typedef struct isms_risk_table {
   const uint8_t *const *rating;
   const uint32_t *threat_index; /* the risk's threat in threats; UINT32_MAX: not in the catalog */
   isms_risk_threats threats;
+  /* After isms_risk_table_read_vulnerabilities: the vulnerabilities the
+  ** register rates (ratings not NULL; affects all 0), by id, and each
+  ** risk's among them (UINT32_MAX: none, or not rated). */
+  const uint32_t *vulnerability_index;
+  isms_risk_threats vulnerabilities;
 } isms_risk_table;
 
 /* Zeroed memory for a column of n rows of a kernel's results (scores,
@@ -417,6 +423,10 @@ int isms_risks_read(isms_db *db, const char *asset_filter, isms_risk_table **out
 ** each risk's (t->threat_index), for scores that read what a threat
 ** affects; once per table, later calls return at once. */
 int isms_risk_table_read_threats(isms_db *db, isms_risk_table *t);
+/* Reads the register's rated vulnerabilities into t->vulnerabilities and
+** finds each risk's (t->vulnerability_index), for scores that read a
+** vulnerability's ratings; once per table, later calls return at once. */
+int isms_risk_table_read_vulnerabilities(isms_db *db, isms_risk_table *t);
 void isms_risk_table_free(isms_risk_table *t);
 /* The row of a ref (the table is ordered by ref), or -1. */
 int64_t isms_risk_table_find(const isms_risk_table *t, const char *ref);

@@ -519,8 +519,8 @@ ISMS_API int isms_risk_catalog_entry(isms_risk_batch *rb, const char *kind, cons
           " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(id) DO UPDATE SET class = ?2,"
           " title = ?3, catalog = ?4, affects = ?5, ratings = ?6";
   else if (strcmp(kind, "vulnerability") == 0)
-    sql = "INSERT INTO vulnerabilities(id, title, catalog) VALUES(?1, ?3, ?4)"
-          " ON CONFLICT(id) DO UPDATE SET title = ?3, catalog = ?4";
+    sql = "INSERT INTO vulnerabilities(id, title, catalog, ratings) VALUES(?1, ?3, ?4, ?6)"
+          " ON CONFLICT(id) DO UPDATE SET title = ?3, catalog = ?4, ratings = ?6";
   else
     return ISMS_MISUSE;
   sqlite3_stmt *st;
@@ -530,10 +530,8 @@ ISMS_API int isms_risk_catalog_entry(isms_risk_batch *rb, const char *kind, cons
   sqlite3_bind_text(st, 2, cls, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 3, title, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 4, catalog, -1, SQLITE_STATIC);
-  if (strcmp(kind, "threat") == 0) {
-    sqlite3_bind_text(st, 5, norm(affects), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, norm(ratings), -1, SQLITE_STATIC);
-  }
+  if (strcmp(kind, "threat") == 0) sqlite3_bind_text(st, 5, norm(affects), -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 6, norm(ratings), -1, SQLITE_STATIC);
   int s = sqlite3_step(st);
   sqlite3_finalize(st);
   return s == SQLITE_DONE ? ISMS_OK : isms__fail_sql(rb->db, "writing catalog entries");

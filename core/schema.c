@@ -853,6 +853,10 @@ static const char *const migrations[] = {
     ** from an index on due (entries ordered by due, then id) they are the
     ** first rows of a range, not a sort of every task. */
     "CREATE INDEX rtp_tasks_due ON rtp_tasks(due);",
+    /* 18: a vulnerability's own ratings on methodology scales, as a
+    ** threat's (migration 13): "severity=High;...", read by scores that
+    ** name vulnerability.NAME (issue #16). No DEFAULT: no row rewritten. */
+    "ALTER TABLE vulnerabilities ADD COLUMN ratings TEXT;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

@@ -330,6 +330,69 @@ describe("a register scored on the threat's own ratings", function()
   end)
 end)
 
+describe("a register scored on the vulnerability's own ratings", function()
+  it("reads vulnerability.ease from the catalog for every risk, as explain does", function()
+    local path = register("threat-vulnerability",
+                          "id,name,type,c,i,a\nDB-1,Customer DB,information,5,3,2\n")
+    local _, err, code = H.run("--db", path, "risks", "generate",
+                               "tests/fixtures/catalogs/rated-vulnerabilities.lua")
+    assert.are.equal(0, code, err)
+    -- Table E.1 per property: the asset's tier + likelihood + ease
+    local want = {
+      ["DB-1/T-LEAK/V-WEAK-PW"] = { "8", "High" },    -- C: 5 + 1 (High) + 2 (High)
+      ["DB-1/T-OUTAGE/V-SPOF"] = { "2", "Low" },      -- A: 2 - 1 (Low) + 1 (Medium, rated 1)
+      ["DB-1/T-LEAK/V-UNRATED"] = { "", "unrated" },  -- neither the risk nor the catalog rates ease
+    }
+    local out
+    out, err, code = H.run("--db", path, "risks", "score")
+    assert.are.equal(0, code, (err or "") .. (out or ""))
+    local now = assessed(path)
+    for ref, w in pairs(want) do
+      assert.are.same(w, now[ref], ref)
+      assert.are.same(w, explained(path, ref), ref)
+    end
+    out = H.run("--db", path, "risks", "explain", "DB-1/T-LEAK/V-WEAK-PW")
+    assert.truthy(out:find("vulnerability.ease", 1, true), out)
+    assert.truthy(out:find("2 (High)", 1, true), out)
+    -- a risk rating its own ease comes first: 5 + 1 + 0 (Low) = 6, High
+    out, err, code = H.run("--db", path, "risks", "set", "DB-1/T-LEAK/V-UNRATED", "ease=Low")
+    assert.are.equal(0, code, err)
+    assert.are.equal("DB-1/T-LEAK/V-UNRATED: High 6, not acceptable\n", out)
+    out, err, code = H.run("--db", path, "risks", "set", "DB-1/T-OUTAGE/V-SPOF", "ease=High")
+    assert.are.equal(0, code, err)
+    assert.are.equal("DB-1/T-OUTAGE/V-SPOF: Medium 3, acceptable\n", out)
+    assert.are.same({ "6", "High" }, assessed(path)["DB-1/T-LEAK/V-UNRATED"])
+    -- the API sees the same
+    local reg = assert(isms.open(path))
+    local row = reg:risk("DB-1/T-LEAK/V-WEAK-PW")
+    assert.are.equal("ease=High", row.vulnerability_ratings)
+    reg:close()
+  end)
+
+  it("refuses a vulnerability's bad ratings and an unknown scale, with file:line:field", function()
+    local f = H.file("cat.lua", 'catalog "c" { title = "c" }\n' ..
+                                'threat_class "x" { title = "x" }\n' ..
+                                'vulnerability "V" { title = "v",\n' ..
+                                '  ratings = { ease = "a=b" } }\n')
+    local path = register("threat-vulnerability")
+    local _, err, code = H.run("--db", path, "risks", "generate", f)
+    assert.are_not.equal(0, code)
+    assert.truthy(err:find(f .. ":3: vulnerability 'V': ratings.ease: expected a tier's value or label",
+                           1, true), err)
+    local m = H.file("m.lua", 'methodology "m" {}\n' ..
+      'scale "p" { tiers = { { value = 1, label = "a" }, { value = 2, label = "b" } } }\n' ..
+      'risk_stage "s" { combine = "product", inputs = { "p", "vulnerability.size" } }\n' ..
+      'risk_score { factors = { "p" }, combine = "s" }\n' ..
+      'risk_level "L" { from = 0 }\n')
+    local out
+    out, err, code = H.run("methodology", "check", m)
+    assert.are_not.equal(0, code, out)
+    assert.truthy(err:find(m .. ":3: risk_stage 's': inputs[2]: vulnerability.size reads the "
+                           .. "vulnerability's rating on scale 'size': declare scale \"size\"", 1, true),
+                  err)
+  end)
+end)
+
 describe("a catalog's affects", function()
   it("is refused unless it lists C, I or A, with file:line:field", function()
     local f = H.file("cat.lua", 'catalog "c" { title = "c" }\n' ..

@@ -15,6 +15,8 @@
 --                    threat of the register's catalog entries
 --   threat.NAME      the threat's own rating on scale NAME (its catalog
 --                    entry's ratings), per threat, the same way
+--   vulnerability.NAME  the risk's vulnerability's own rating on scale NAME,
+--                    per rated vulnerability, the same way
 --   assets.ATTR      the risk's assets: its own and those linked to it
 --                    (record_links: kind risk, rel assets), as records
 --
@@ -170,6 +172,20 @@ function M.columns(m, t, reg, ratings, nratings)
       end
       col.tiers, col.index = arr, c.threat_index
       keep[#keep + 1] = arr
+    elseif src.kind == "vulnerability_rating" then
+      -- per rated vulnerability, read through each risk's (UINT32_MAX:
+      -- none, or not rated: the input is not rated)
+      local rc = C.isms_risk_table_read_vulnerabilities(reg.db, c)
+      if rc ~= 0 then error({ msg = ffi.string(C.isms_errmsg(reg.db)), code = b.code_names[rc] }) end
+      local nv = tonumber(c.vulnerabilities.n)
+      local arr = ffi.new("uint8_t[?]", math.max(nv, 1))
+      local scale = m.spec.scales[src.scale]
+      for k = 0, nv - 1 do
+        local v = M.threat_ratings(ffi.string(c.vulnerabilities.ratings[k]))[src.scale]
+        arr[k] = v and require("isms.method.scale").position(scale, src.name, v) or 0
+      end
+      col.tiers, col.index = arr, c.vulnerability_index
+      keep[#keep + 1] = arr
     elseif src.kind == "records" then
       -- the risk's own asset and the assets linked to it
       local links = M.linked_assets(reg)
@@ -251,8 +267,9 @@ function M.row(m, ratings, ctx)
     elseif src.kind == "affects" then
       local bits = type(ctx.affects) == "number" and ctx.affects or affects_bits(ctx.affects)
       if bits ~= 0 then row[e.name] = bits end
-    elseif src.kind == "threat_rating" then
-      local v = M.threat_ratings(ctx.threat_ratings)[src.scale]
+    elseif src.kind == "threat_rating" or src.kind == "vulnerability_rating" then
+      local text = src.kind == "threat_rating" and ctx.threat_ratings or ctx.vulnerability_ratings
+      local v = M.threat_ratings(text)[src.scale]
       local p = v and require("isms.method.scale").position(m.spec.scales[src.scale], src.name, v)
       if p then row[e.name] = p end
     elseif src.kind == "records" then

@@ -142,6 +142,19 @@ function RiskTable:ref(i) return text_at(self.c, self.c.ref[i]) end
 function RiskTable:threat(i) return text_at(self.c, self.c.threat[i]) end
 function RiskTable:asset_id(i) return text_at(self.c, self.c.assets.id[self.c.asset[i]]) end
 
+--- The ratings text of row i's vulnerability ("severity=High;..."), or
+-- nil when it has none (isms_risk_table_read_vulnerabilities, once).
+function RiskTable:vulnerability_ratings(i)
+  local c = self.c
+  if c.vulnerability_index == nil then
+    local rc = C.isms_risk_table_read_vulnerabilities(self.reg.db, c)
+    if rc ~= 0 then error({ msg = ffi.string(C.isms_errmsg(self.reg.db)), code = b.code_names[rc] }) end
+  end
+  local k = c.vulnerability_index[i]
+  if k == 0xffffffff then return nil end
+  return ffi.string(c.vulnerabilities.ratings[k])
+end
+
 --- The asset class of row i (text), or nil.
 function RiskTable:class(i)
   local k = self.c.asset_class[i]
@@ -215,6 +228,7 @@ function M.risk_context(row, fields)
                  I = tonumber(row.asset_i), A = tonumber(row.asset_a) }
   view.threat = { affects = row.threat_affects,
                   ratings = inputs.threat_ratings(row.threat_ratings) }
+  view.vulnerability = { ratings = inputs.threat_ratings(row.vulnerability_ratings) }
   return view
 end
 
@@ -265,6 +279,7 @@ function M.evaluate(m, rows)
         asset = { c = row.asset_c, i = row.asset_i, a = row.asset_a, value = row.asset_value,
                   class = row.asset_class, type = row.asset_type },
         affects = row.threat_affects, threat_ratings = row.threat_ratings,
+        vulnerability_ratings = row.vulnerability_ratings,
         assets = row.linked_assets })
     end
     local res = stages.run(r.program, list)
@@ -599,6 +614,13 @@ function M.put_risks(self, list, opts, t)
     end
   end
   if staged and inputs.reads(m, "records") then links = inputs.linked_assets(self) end
+  local vratings_of
+  if staged and inputs.reads(m, "vulnerability_rating") then
+    vratings_of = {}
+    for row in self:query("SELECT id, ratings FROM vulnerabilities WHERE ratings IS NOT NULL") do
+      vratings_of[row.id] = row.ratings
+    end
+  end
   local fields, merged = {}, {}
   for k, risk in ipairs(list) do
     local ref = risk.ref
@@ -625,6 +647,10 @@ function M.put_risks(self, list, opts, t)
     if affects_of then
       local th = f.threat or (i and t:threat(i)) or ""
       row.threat_affects, row.threat_ratings = affects_of[th], ratings_of[th]
+    end
+    if vratings_of then
+      if f.vulnerability ~= nil then row.vulnerability_ratings = vratings_of[f.vulnerability]
+      elseif i then row.vulnerability_ratings = t:vulnerability_ratings(i) end
     end
     if links then
       local own = f.asset or old.asset
@@ -762,7 +788,7 @@ function R:generate_risks(name, opts)
     end
     for _, v in ipairs(cat.vulnerabilities) do
       local rc = C.isms_risk_catalog_entry(rb, "vulnerability", v.id, nil, v.title, cat.name, nil,
-                                           nil)
+                                           v.ratings)
       if rc ~= 0 then return failure(self, rc) end
     end
     return true
