@@ -202,6 +202,47 @@ describe("the heat map of a staged score", function()
     reg:close()
   end)
 
+  it("places risks on stored factors past the fourth (r5), before and after treatment", function()
+    -- five factors 1-3; the matrix is f5 (rows) x f4 (columns): f5 lives in rx
+    local m = H.file("five.lua", [[
+methodology "five-axes" {}
+local lmh = { { value = 1, label = "L" }, { value = 2, label = "M" }, { value = 3, label = "H" } }
+for _, f in ipairs { "f1", "f2", "f3", "f4", "f5" } do scale(f) { tiers = lmh } end
+risk_score { factors = { "f1", "f2", "f3", "f4", "f5" }, combine = "matrix", matrix = "grid" }
+risk_matrix "grid" {
+  rows = "f5", columns = "f4",
+  cells = { { "Low", "Low", "High" }, { "Low", "High", "High" }, { "High", "High", "High" } },
+}
+risk_level "Low" {}
+risk_level "High" {}
+acceptance "general" { max_level = "High" }
+residual_acceptance "general" { max_level = "Low" }
+]])
+    local _, p = H.register()
+    local _, err, code = H.run("init", p, "--methodology", m)
+    assert.are.equal(0, code, err)
+    _, err, code = H.run("--db", p, "import", "assets",
+                         H.file("a.csv", "id,name,type,c,i,a,owner\nDB-1,Customer DB,information,3,3,2,Ann\n"))
+    assert.are.equal(0, code, err)
+    _, err, code = H.run("--db", p, "risks", "generate", "generic")
+    assert.are.equal(0, code, err)
+    local out
+    out, err, code = H.run("--db", p, "risks", "set", R1, "f1=1", "f2=1", "f3=1", "f4=3", "f5=2")
+    assert.are.equal(R1 .. ": High 2, acceptable\n", out, err)
+    out, err, code = H.run("--db", p, "risks", "set", R2, "f1=1", "f2=1", "f3=1", "f4=1", "f5=1")
+    assert.are.equal(0, code, err)
+    -- R1 treated down to f5 = L: from (M, H) to (L, H), still High
+    out, err, code = H.run("--db", p, "treat", R1, "modify", "--controls", "A.8.7", "--target", "f5=1")
+    assert.are.equal(0, code, (err or "") .. (out or ""))
+    out, err, code = H.run("--db", p, "report", "--format", "json")
+    assert.are.equal(0, code, err)
+    local heat = section(cjson.decode(out), "heatmap")
+    assert.are.same({ "3 H", "2 M", "1 L" }, heat.maps[1].rows)
+    assert.are.same({ ["2 M x 3 H"] = 1, ["1 L x 1 L"] = 1 }, (cells(heat.maps[1])))
+    assert.are.same({ ["1 L x 3 H"] = 1, ["1 L x 1 L"] = 1 }, (cells(heat.maps[2])))
+    assert.truthy(heat.note:find("gives at that f5 x f4", 1, true), heat.note)
+  end)
+
   it("still places the risks of a method whose axes are stored factors", function()
     local _, p = H.register()
     local _, err, code = H.run("--db", p, "import", "assets",

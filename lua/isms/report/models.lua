@@ -147,8 +147,9 @@ local function treated_pass(reg, t, ri, ci, limit, counts)
   local n = tonumber(c.n)
   local text, refs, flags = c.text, c.ref, c.flags
   local r1, r2, rank = c.ratings[ri], ci and c.ratings[ci], c.level_rank
-  local tc = raw_cursor(reg, ("SELECT risk, rr%d, %s, residual_rank, option = 'avoid' "
-    .. "FROM treatments ORDER BY risk"):format(ri + 1, ci and ("rr%d"):format(ci + 1) or "NULL"))
+  local tc = raw_cursor(reg, ("SELECT risk, %s, %s, residual_rank, option = 'avoid' "
+    .. "FROM treatments ORDER BY risk"):format(counts and ("rr%d"):format(ri + 1) or "NULL",
+    counts and ci and ("rr%d"):format(ci + 1) or "NULL"))
   local ac = raw_cursor(reg, "SELECT risk, role FROM acceptances ORDER BY risk")
   local astep = C.isms_cursor_next(ac)
   local out = { missing = 0, checks = {}, first = {} }
@@ -470,22 +471,32 @@ local function heat_shape(reg, m)
   -- treatment and after it (isms_risk_table_after). An axis the program
   -- has no positions for cannot place risks; the map says so.
   local prog = r.program
-  if not col_of[row_f] or (col_f and not col_of[col_f]) then
+  -- a stored factor past the fourth (r5..) is no column of the one-pass
+  -- scan nor of the treatments' rr1..rr4: the program places it too
+  local stored_axes = col_of[row_f] ~= nil and (not col_f or col_of[col_f] ~= nil)
+  local past_r4 = (shape.ri > 3 or (shape.ci and shape.ci > 3)) and prog ~= nil
+  if past_r4 or not stored_axes then
     local re = prog and prog.by_name[row_f]
     local ce = col_f and prog and prog.by_name[col_f]
     if re and re.npos > 0 and (not col_f or (ce and ce.npos > 0)) then
       shape.slots = { row = re.index, col = ce and ce.index or -1 }
-      shape.note = ("the axes %s are %s of the score, computed for each risk from its ratings; "
-        .. "a cell's colour is the level %s gives it"):format(axes,
-        (re.kind == "stage" or (ce and ce.kind == "stage")) and "stages" or "inputs", m:name())
-      if not zones then
-        shape.note = ("the axes %s are computed for each risk from its ratings; a cell's colour "
-          .. "is the highest level of its risks (%s)"):format(axes, why)
-      end
-    else
+    elseif not stored_axes then
       shape.unplaced = true
       shape.note = ("the axes %s have no tiers or bands the score computes: risks are not "
         .. "placed on this map (isms assess lists each risk's level)"):format(axes)
+      return shape
+    end
+  end
+  if not stored_axes then
+    local staged_axis = prog.by_name[row_f].kind == "stage"
+      or (col_f and prog.by_name[col_f].kind == "stage")
+    if zones then
+      shape.note = ("the axes %s are %s of the score, computed for each risk from its ratings; "
+        .. "a cell's colour is the level %s gives it"):format(axes,
+        staged_axis and "stages" or "inputs", m:name())
+    else
+      shape.note = ("the axes %s are computed for each risk from its ratings; a cell's colour "
+        .. "is the highest level of its risks (%s)"):format(axes, why)
     end
   elseif not zones then
     shape.note = ("a cell's colour is the highest level of its risks (%s: the positions have no "
