@@ -239,8 +239,8 @@ risk_level "Low" { from = 0 }
     { "a stage that refers to an unknown factor",
       'risk_stage "s1" { combine = "sum", inputs = { "p", "x" } }\n',
       "bad.lua:5: risk_stage 's1': inputs[2]: no factor, risk_stage or input named 'x'; expected a " ..
-      "factor (p, q), a risk_stage (s1), asset.C, asset.I, asset.A, asset.value, asset.class, asset.type or " ..
-      "assets.value" },
+      "factor (p, q), a risk_stage (s1), asset.C, asset.I, asset.A, asset.value, asset.class, asset.type, " ..
+      "threat.NAME, vulnerability.NAME or assets.value" },
     { "a cycle of stages",
       'risk_stage "s1" { combine = "sum", inputs = { "p", "s2" } }\n' ..
       'risk_stage "s2" { combine = "max", inputs = { "q", "s1" } }\n',

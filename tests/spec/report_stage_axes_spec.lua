@@ -79,18 +79,22 @@ describe("the heat map of a staged score", function()
     out, err, code = H.run("--db", path, "risks", "set", R1,
       unpack(rate { 2, 2, 7, 1, 3, 6, 9, 2, 2, 1, 1, 1, 1, 2, 1, 5 }))
     assert.are.equal(R1 .. ": Low 2, acceptable\n", out, err)
+    assert.are.equal(0, code, err)
     -- R2: every factor 9: HIGH x HIGH, Critical
     out, err, code = H.run("--db", path, "risks", "set", R2, unpack(rate(all(9))))
     assert.are.equal(0, code, err)
+    assert.are.equal(R2 .. ": Critical 5, not acceptable\n", out)
     -- R3: every factor 0: LOW x LOW, Note
     out, err, code = H.run("--db", path, "risks", "set", R3, unpack(rate(all(0))))
     assert.are.equal(0, code, err)
+    assert.are.equal(R3 .. ": Note 1, acceptable\n", out)
     -- R4: likelihood 3 exactly (MEDIUM at its lower edge); the financial
     -- damage unknown, so the business impact is not rated and the
     -- technical one is used: (6+6+6+5)/4 = 5.75 MEDIUM: Medium
     out, err, code = H.run("--db", path, "risks", "set", R4,
       unpack(rate { 3, 3, 3, 3, 3, 3, 3, 3, 6, 6, 6, 5, "unknown", 1, 1, 1 }))
     assert.are.equal(R4 .. ": Medium 3, not acceptable\n", out, err)
+    assert.are.equal(0, code, err)
     -- treatments: R2 modified on four factors past the fourth (rrx):
     -- likelihood (9*4 + 0*4)/8 = 4.5 MEDIUM, impact HIGH: High; R3
     -- avoided; R1 retained where it is
@@ -229,8 +233,10 @@ residual_acceptance "general" { max_level = "Low" }
     local out
     out, err, code = H.run("--db", p, "risks", "set", R1, "f1=1", "f2=1", "f3=1", "f4=3", "f5=2")
     assert.are.equal(R1 .. ": High 2, acceptable\n", out, err)
+    assert.are.equal(0, code, err)
     out, err, code = H.run("--db", p, "risks", "set", R2, "f1=1", "f2=1", "f3=1", "f4=1", "f5=1")
     assert.are.equal(0, code, err)
+    assert.are.equal(R2 .. ": Low 1, acceptable\n", out)
     -- R1 treated down to f5 = L: from (M, H) to (L, H), still High
     out, err, code = H.run("--db", p, "treat", R1, "modify", "--controls", "A.8.7", "--target", "f5=1")
     assert.are.equal(0, code, (err or "") .. (out or ""))

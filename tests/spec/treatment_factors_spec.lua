@@ -121,7 +121,7 @@ describe("treating OWASP's 16 factors", function()
     assert.truthy(out:find("residual Low (2), acceptable", 1, true), out)
     -- the change log names the factor, as a risk's r5..: rr16 (privacy)
     -- from position 1 (the tier 0) to 10 (the tier 9), not rrx in hex
-    local reg = assert(isms.open(path))
+    reg = assert(isms.open(path))
     local logged = {}
     for row in reg:query([[SELECT field, old, new FROM change_log WHERE entity = 'treatment'
         AND batch = (SELECT max(batch) FROM change_log WHERE entity = 'treatment')
