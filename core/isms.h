@@ -308,7 +308,9 @@ void isms_csv_close(isms_csv_reader *r);
 ** controls, obligations, r1..r4, score, level, level_rank, acceptable,
 ** decision, decided_by, decided_at, rationale; "" clears a field; r5 ..
 ** r255 are further ratings, tier positions 1..255, stored packed in rx and
-** logged each under its own name), each
+** logged each under its own name; "assets" and "threats" are the ids of
+** the assets and catalog threats linked to the risk besides its own,
+** separated by spaces, commas or semicolons, kept as links), each
 ** change logged; isms_risk_end commits (commit = 1) or rolls back. */
 typedef struct isms_risk_batch isms_risk_batch;
 int isms_risk_begin(isms_db *db, const char *command, const char *source, const char *reason,

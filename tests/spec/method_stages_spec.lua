@@ -256,7 +256,7 @@ risk_level "Low" { from = 0 }
       "bad.lua:5: risk_stage 's1': inputs: an empty group: a reduction needs at least one input" },
     { "an aggregate over records that do not exist",
       'risk_stage "s1" { combine = "sum", inputs = { "vendors.value" } }\n',
-      "bad.lua:5: risk_stage 's1': inputs[1]: no related records of kind 'vendors'; expected assets" },
+      "bad.lua:5: risk_stage 's1': inputs[1]: no related records of kind 'vendors'; expected assets or threats" },
     { "an attribute related records do not have",
       'risk_stage "s1" { combine = "sum", inputs = { "assets.colour" } }\n',
       "bad.lua:5: risk_stage 's1': inputs[1]: assets have no attribute 'colour'; expected value, C, I or A" },

@@ -165,7 +165,8 @@ set REF FIELD=VALUE ...
                  category, impacts, owners, controls, obligations
                  (legal,contractual), decision (accept|treat), decided_by,
                  decided_at, rationale, title, assets (the other assets the
-                 risk bears on: assets=DB-1,APP-2; empty unlinks them);
+                 risk bears on: assets=DB-1,APP-2; empty unlinks them),
+                 threats (other catalog threats of the risk, the same way);
                  the risk is re-scored
 delete REF ...   delete risks (their values stay in the change log)
 score            re-score every risk under the register's methodology
@@ -240,9 +241,12 @@ explain REF [--residual] [--target F=V,...] [--format json]
                                { "owners", "owners", 24 } }) do
             cols[#cols + 1] = c
           end
-          local any_links = false
-          for _, r in ipairs(rows) do if r.assets then any_links = true break end end
-          local all = csv_columns(factors, any_links)
+          local any_links, any_tlinks = false, false
+          for _, r in ipairs(rows) do
+            any_links = any_links or r.assets ~= nil
+            any_tlinks = any_tlinks or r.threats ~= nil
+          end
+          local all = csv_columns(factors, any_links, any_tlinks)
           local list = flat(rows, factors, m)
           cols, all = incidents_beside.list_columns(reg, list, cols, all, opts.format)
           if opts.format == "csv" or opts.format == "json" then
@@ -313,10 +317,13 @@ explain REF [--residual] [--target F=V,...] [--format json]
         elseif sub == "export" then
           if not pos[2] then return fail("usage: isms risks export FILE|-", "USAGE") end
           local rows = reg:risks()
-          local any_links = false
-          for _, r in ipairs(rows) do if r.assets then any_links = true break end end
+          local any_links, any_tlinks = false, false
+          for _, r in ipairs(rows) do
+            any_links = any_links or r.assets ~= nil
+            any_tlinks = any_tlinks or r.threats ~= nil
+          end
           local wok, oerr, ocode = kit.write_out(pos[2], format.csv(flat(rows, factors, m),
-                                                                   csv_columns(factors, any_links)))
+            csv_columns(factors, any_links, any_tlinks)))
           if not wok then return fail(oerr, ocode) end
           return EXIT.OK
         elseif sub == "import" then
@@ -358,6 +365,18 @@ explain REF [--residual] [--target F=V,...] [--format json]
             local a = (k == 1 or id ~= row.asset) and reg:asset(id)
             if a then
               risk.assets[#risk.assets + 1] = { value = a.value, C = a.c, I = a.i, A = a.a }
+            end
+          end
+          -- the risk's threats (its own and those linked to it), by their
+          -- catalog ratings, for a score over them
+          local inputs = require "isms.risk.inputs"
+          local tlinked = inputs.linked_assets(reg, pos[2], "threats")[pos[2]] or {}
+          local tratings = {}
+          for trow in reg:query("SELECT id, ratings FROM threats") do tratings[trow.id] = trow.ratings end
+          risk.threats = {}
+          for k, id in ipairs({ row.threat, unpack(tlinked) }) do
+            if k == 1 or id ~= row.threat then
+              risk.threats[#risk.threats + 1] = inputs.threat_ratings(tratings[id])
             end
           end
           local target

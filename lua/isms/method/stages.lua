@@ -39,8 +39,9 @@ local COMBINE_NAMES = "sum, mean, min, max, product, weighted, count, first, mat
 local PROPS = { "C", "I", "A" }
 local PROP_BIT = { C = 0, I = 1, A = 2 }
 local REDUCE = { max = C.ISMS_OP_MAX, min = C.ISMS_OP_MIN, sum = C.ISMS_OP_SUM }
--- Related records a stage may aggregate, and their attributes.
-M.RECORDS = { assets = { value = true, C = true, I = true, A = true } }
+-- Related records a stage may aggregate, and their attributes (threats:
+-- their catalog ratings, any scale of the file).
+M.RECORDS = { assets = { value = true, C = true, I = true, A = true }, threats = {} }
 
 -- ------------------------------------------------------------ names
 
@@ -99,7 +100,15 @@ local function resolve(ctx, file, d, at, name)
   if kind and kind ~= "asset" and kind ~= "threat" and kind ~= "vulnerability" then
     local known = M.RECORDS[kind]
     if not known then
-      fail(file, d, at, ("no related records of kind '%s'; expected assets"):format(kind))
+      fail(file, d, at, ("no related records of kind '%s'; expected assets or threats"):format(kind))
+    end
+    if kind == "threats" then
+      -- the risk's threat and those linked to it, each by its own rating
+      if not ctx.scales[attr] then
+        fail(file, d, at, ("%s reads each threat's rating on scale '%s': declare scale \"%s\"")
+             :format(name, attr, attr))
+      end
+      return { kind = "records", of = kind, attr = attr, name = name }
     end
     if not known[attr] then
       fail(file, d, at, ("%s have no attribute '%s'; expected value, C, I or A"):format(kind, attr))

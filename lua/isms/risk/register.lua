@@ -80,6 +80,7 @@ function R:risks(opts)
   local list = {}
   -- the assets linked to each risk besides its own (text: ids by spaces)
   local links = inputs.linked_assets(self)
+  local tlinks = inputs.linked_assets(self, nil, "threats")
   local iter = self:rows("risks", opts and opts.asset)
   for row in iter do
     row.ratings = {}
@@ -92,6 +93,7 @@ function R:risks(opts)
     end
     row.rx = nil
     row.assets = links[row.ref] and table.concat(links[row.ref], " ") or nil
+    row.threats = tlinks[row.ref] and table.concat(tlinks[row.ref], " ") or nil
     row.score = row.score and decimal.to_number(tonumber(row.score))
     row.level_rank = tonumber(row.level_rank)
     row.acceptable = row.acceptable and row.acceptable == "1"
@@ -279,7 +281,7 @@ function M.evaluate(m, rows)
         asset = { c = row.asset_c, i = row.asset_i, a = row.asset_a, value = row.asset_value,
                   class = row.asset_class, type = row.asset_type },
         affects = row.threat_affects, threat_ratings = row.threat_ratings,
-        vulnerability_ratings = row.vulnerability_ratings,
+        vulnerability_ratings = row.vulnerability_ratings, threats = row.linked_threats,
         assets = row.linked_assets })
     end
     local res = stages.run(r.program, list)
@@ -478,7 +480,8 @@ end
 -- Turns an API risk ({asset, threat, ratings = {S = 3}, obligations =
 -- {legal = true}, impacts = {...}, owners = {...}, ...}) into stored fields,
 -- scored under m. Returns fields or nil, reason.
-local KNOWN = { ref = true, ratings = true, impacts = true, obligations = true, assets = true }
+local KNOWN = { ref = true, ratings = true, impacts = true, obligations = true, assets = true,
+                threats = true }
 for _, k in ipairs(TEXT_FIELDS) do KNOWN[k] = true end
 
 local function fields_of(m, cols, risk)
@@ -505,6 +508,15 @@ local function fields_of(m, cols, risk)
       for id in tostring(v):gmatch("[^,;%s]+") do list[#list + 1] = id end
     end
     f.assets = table.concat(list, " ")
+  end
+  if risk.threats ~= nil then
+    -- the threats linked to the risk besides its own (catalog ids)
+    local list = {}
+    local src = type(risk.threats) == "table" and risk.threats or { risk.threats }
+    for _, v in ipairs(src) do
+      for id in tostring(v):gmatch("[^,;%s]+") do list[#list + 1] = id end
+    end
+    f.threats = table.concat(list, " ")
   end
   if risk.decision and risk.decision ~= "" and risk.decision ~= "accept" and
      risk.decision ~= "treat" then
@@ -614,6 +626,11 @@ function M.put_risks(self, list, opts, t)
     end
   end
   if staged and inputs.reads(m, "records") then links = inputs.linked_assets(self) end
+  local tlinks, tratings_of
+  if staged and inputs.reads_threats(m) then
+    tlinks, tratings_of = inputs.linked_assets(self, nil, "threats"), {}
+    for row in self:query("SELECT id, ratings FROM threats") do tratings_of[row.id] = row.ratings or false end
+  end
   local vratings_of
   if staged and inputs.reads(m, "vulnerability_rating") then
     vratings_of = {}
@@ -651,6 +668,19 @@ function M.put_risks(self, list, opts, t)
     if vratings_of then
       if f.vulnerability ~= nil then row.vulnerability_ratings = vratings_of[f.vulnerability]
       elseif i then row.vulnerability_ratings = t:vulnerability_ratings(i) end
+    end
+    if tlinks then
+      -- the risk's threat and those linked to it, by their catalog ratings
+      local own = f.threat or (i and t:threat(i)) or ""
+      local linked = tlinks[ref] or {}
+      if f.threats then
+        linked = {}
+        for id in f.threats:gmatch("%S+") do linked[#linked + 1] = id end
+      end
+      row.linked_threats = { tratings_of[own] or false }
+      for _, id in ipairs(linked) do
+        if id ~= own then row.linked_threats[#row.linked_threats + 1] = tratings_of[id] or false end
+      end
     end
     if links then
       local own = f.asset or old.asset
