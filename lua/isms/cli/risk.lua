@@ -461,9 +461,12 @@ scope: its assets (isms scopes assets ID) and their risks.]],
     help = [[
 Scores every risk under METHODOLOGY (a name or path) and compares with the
 register's methodology: the risks whose level or acceptance would change,
-and a summary matrix of current level (rows) against the other level
-(columns). The register is not changed. Both methodologies must rate risks
-on the register's factors.]],
+a summary matrix of current level (rows) against the other level
+(columns), and the other methodology's heat map with the risks in its
+cells (axes that are stages, such as OWASP's impact x likelihood bands,
+computed for every risk), each cell "now -> what if" where the two heat
+maps share their axes. The register is not changed. Both methodologies
+must rate risks on the register's factors.]],
     options = { format = "value", limit = "value" },
     run = function(ctx, opts, pos)
       if not pos[1] then return nil, "usage: isms whatif METHODOLOGY", "USAGE" end
