@@ -74,7 +74,8 @@ static const view_def views[] = {
         " a.value AS asset_value, a.outsourced AS asset_outsourced, a.is_group AS asset_group,"
         " t.title AS threat_title, v.title AS vulnerability_title,"
         " hex(r.rx) AS rx, a.c AS asset_c, a.i AS asset_i, a.a AS asset_a,"
-        " t.affects AS threat_affects, t.ratings AS threat_ratings"
+        " t.affects AS threat_affects, t.ratings AS threat_ratings,"
+        " v.ratings AS vulnerability_ratings"
         " FROM risks r JOIN assets a ON a.id = r.asset"
         " LEFT JOIN threats t ON t.id = r.threat"
         " LEFT JOIN vulnerabilities v ON v.id = r.vulnerability",

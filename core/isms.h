@@ -308,7 +308,9 @@ void isms_csv_close(isms_csv_reader *r);
 ** controls, obligations, r1..r4, score, level, level_rank, acceptable,
 ** decision, decided_by, decided_at, rationale; "" clears a field; r5 ..
 ** r255 are further ratings, tier positions 1..255, stored packed in rx and
-** logged each under its own name), each
+** logged each under its own name; "assets" and "threats" are the ids of
+** the assets and catalog threats linked to the risk besides its own,
+** separated by spaces, commas or semicolons, kept as links), each
 ** change logged; isms_risk_end commits (commit = 1) or rolls back. */
 typedef struct isms_risk_batch isms_risk_batch;
 int isms_risk_begin(isms_db *db, const char *command, const char *source, const char *reason,
@@ -325,7 +327,8 @@ int isms_risk_delete(isms_risk_batch *rb, const char *ref);
 ** "vulnerability") so the register can name them; a threat's affects
 ** ("C,I", NULL: the catalog says nothing) is what per-property scores
 ** read, its ratings ("likelihood=Possible;...", NULL: none) what scores
-** reading threat.NAME read. */
+** reading threat.NAME read; a vulnerability's ratings likewise for
+** vulnerability.NAME (its affects is ignored). */
 int isms_risk_catalog_entry(isms_risk_batch *rb, const char *kind, const char *id,
                             const char *cls, const char *title, const char *catalog,
                             const char *affects, const char *ratings);
@@ -404,6 +407,11 @@ typedef struct isms_risk_table {
   const uint8_t *const *rating;
   const uint32_t *threat_index; /* the risk's threat in threats; UINT32_MAX: not in the catalog */
   isms_risk_threats threats;
+  /* After isms_risk_table_read_vulnerabilities: the vulnerabilities the
+  ** register rates (ratings not NULL; affects all 0), by id, and each
+  ** risk's among them (UINT32_MAX: none, or not rated). */
+  const uint32_t *vulnerability_index;
+  isms_risk_threats vulnerabilities;
 } isms_risk_table;
 
 /* Zeroed memory for a column of n rows of a kernel's results (scores,
@@ -417,6 +425,10 @@ int isms_risks_read(isms_db *db, const char *asset_filter, isms_risk_table **out
 ** each risk's (t->threat_index), for scores that read what a threat
 ** affects; once per table, later calls return at once. */
 int isms_risk_table_read_threats(isms_db *db, isms_risk_table *t);
+/* Reads the register's rated vulnerabilities into t->vulnerabilities and
+** finds each risk's (t->vulnerability_index), for scores that read a
+** vulnerability's ratings; once per table, later calls return at once. */
+int isms_risk_table_read_vulnerabilities(isms_db *db, isms_risk_table *t);
 void isms_risk_table_free(isms_risk_table *t);
 /* The row of a ref (the table is ordered by ref), or -1. */
 int64_t isms_risk_table_find(const isms_risk_table *t, const char *ref);
@@ -439,6 +451,23 @@ int isms_risk_table_cols(const isms_risk_table *t, const int8_t *class_map,
 int isms_risk_table_views(const isms_risk_table *t, const isms_risk_cols *cols, int nfactors,
                           const uint8_t *const *ratings, uint32_t *view /* OUT */,
                           uint32_t *first /* OUT */, size_t *nviews /* OUT */);
+
+/* The risks of a table as they stand after treatment: each treated risk
+** at its residual ratings (a factor the treatment gives no residual
+** position keeps its rating) and residual rank (else its stored rank),
+** an avoided one not kept. Columns no treatment changes are the table's
+** own: t must outlive the result. Free with isms_risk_after_free. */
+typedef struct isms_risk_after {
+  size_t n;                       /* t->n */
+  int nratings;                   /* rating columns, at least t->nratings */
+  const uint8_t *const *rating;   /* tier positions after treatment; 0 = not rated */
+  const int16_t *rank;            /* the level rank after treatment */
+  const uint8_t *keep;            /* 0: avoided, no residual risk */
+  size_t treated, avoided;        /* treatments of the table's risks, and avoided */
+} isms_risk_after;
+int isms_risk_table_after(isms_db *db, const isms_risk_table *t,
+                          isms_risk_after **out /* OUT */);
+void isms_risk_after_free(isms_risk_after *a);
 
 /* ------------------------------------------- report aggregates
 ** isms_report_scan goes once over the risks (by ref), merged with the
@@ -907,6 +936,16 @@ int isms_stages_run(const isms_stages *p, size_t n, const isms_stage_column *col
 ** slot s's exact numerator (divide by its den), pos its tier or band. */
 int isms_stages_trace(const isms_stages *p, size_t n, const isms_stage_column *cols,
                       int64_t *num /* OUT */, uint16_t *pos /* OUT */);
+/* A heat map of n rows over two slots that have positions (tiers or
+** bands; col_slot -1 for a map of one axis): adds 1 to counts[(row
+** position * 256 + column position) * ISMS_REPORT_RANKS + rank] for every
+** row i with keep NULL or keep[i] != 0, rank being rank[i] (the stored
+** level, or a residual one) or, with rank NULL, the program's own level.
+** A row without a position on an axis counts at position 0 (past 255
+** too). The layout is isms_report_scan's; counts are added to. */
+int isms_stages_cells(const isms_stages *p, size_t n, const isms_stage_column *cols,
+                      int row_slot, int col_slot, const int16_t *rank, const uint8_t *keep,
+                      uint32_t *counts /* OUT: 256 * 256 * ISMS_REPORT_RANKS */);
 /* A scorer whose scores come from p: factor f's ratings (cols->ratings[f],
 ** so at most four through isms_scorer_score) are p's slot slots[f]; the
 ** other inputs read as not rated. The criteria are added as for any

@@ -815,7 +815,7 @@ static inline __attribute__((always_inline)) void run_op(const isms_stages *p, c
 
 /* Runs rows [b0, b0 + len) through every slot of the program. */
 static inline __attribute__((always_inline)) void run_block(const isms_stages *p, work *w, const isms_stage_column *cols, size_t b0,
-                      size_t len, int trace) {
+                      size_t len, int trace, int want0, int want1) {
   for (int si = 0; si < p->nslots; si++) {
     const slot *s = &p->slots[si];
     if (s->kind == K_TIERS) {
@@ -826,6 +826,8 @@ static inline __attribute__((always_inline)) void run_block(const isms_stages *p
         for (size_t r = 0; r < len; r++) v[r] = s->tab[t[r]];
       if (s->need_pos || trace)
         for (size_t r = 0; r < len; r++) ps[r] = (uint16_t)(v[r] == NR ? 0 : t[r]);
+      else if (si == want0 || si == want1)  /* a heat map's axis: positions only */
+        for (size_t r = 0; r < len; r++) ps[r] = (uint16_t)(s->tab[t[r]] == NR ? 0 : t[r]);
       w->num[si] = w->val[si] = v;
       w->pos[si] = ps;
     } else if (s->kind == K_VALUES) {
@@ -895,6 +897,13 @@ typedef struct run_job {
   int64_t *trace_num;   /* trace: nslots per row, or NULL */
   uint16_t *trace_pos;
   int rc;
+  /* isms_stages_cells: the axes' slots (-1: none), the rank and keep
+  ** columns given, and this slice's counts (na x nb x ISMS_REPORT_RANKS) */
+  int ax0, ax1;
+  const int16_t *given_rank;
+  const uint8_t *keep;
+  uint32_t *counts;
+  int na, nb;
 } run_job;
 
 static inline __attribute__((always_inline)) void slice_body(void *arg) {
@@ -962,7 +971,28 @@ static inline __attribute__((always_inline)) void slice_body(void *arg) {
     }
     /* one call (the block is inlined once): the gathered columns from row
     ** 0, or the caller's from row b0 */
-    run_block(p, &w, indexed ? local : J->cols, indexed ? 0 : b0, len, J->trace_num != NULL);
+    run_block(p, &w, indexed ? local : J->cols, indexed ? 0 : b0, len, J->trace_num != NULL,
+              J->ax0, J->ax1);
+    if (J->counts) {
+      /* a heat map: each kept row in the cell of its axes' positions and
+      ** its rank (given, or the program's own) */
+      const uint16_t *pa = w.pos[J->ax0], *pb = J->ax1 >= 0 ? w.pos[J->ax1] : NULL;
+      const int64_t *num = w.num[res];
+      for (size_t r = 0; r < len; r++) {
+        const size_t i = b0 + r;
+        if (J->keep && !J->keep[i]) continue;
+        int rk;
+        if (J->given_rank) rk = J->given_rank[i];
+        else if (p->cell_rank) rk = w.cell[r] == UINT32_MAX ? 0 : p->cell_rank[w.cell[r]];
+        else rk = num[r] == NR ? 0 : level_of(p, num[r]);
+        if (rk < 0) rk = 0;
+        if (rk >= ISMS_REPORT_RANKS) rk = ISMS_REPORT_RANKS - 1;
+        unsigned a = pa ? pa[r] : 0, b = pb ? pb[r] : 0;
+        if ((int)a >= J->na || (int)b >= J->nb) a = b = 0;  /* past 255: not placed */
+        J->counts[((size_t)a * (size_t)J->nb + b) * ISMS_REPORT_RANKS + (size_t)rk]++;
+      }
+      continue;
+    }
     if ((J->score || J->rank) && p->cell_rank) {
       const int64_t *val = w.val[res];
       for (size_t r = 0; r < len; r++) {
@@ -1050,7 +1080,8 @@ ISMS_API int isms_stages_run(const isms_stages *p, size_t n, const isms_stage_co
     size_t hi = lo + (per + BLOCK - 1) / BLOCK * BLOCK;
     if (lo > n) lo = n;
     if (hi > n || i == nt - 1) hi = n;
-    jobs[i] = (run_job){p, cols, lo, hi, score, rank, NULL, NULL, ISMS_OK};
+    jobs[i] = (run_job){p, cols, lo, hi, score, rank, NULL, NULL, ISMS_OK, -1, -1,
+                        NULL, NULL, NULL, 0, 0};
   }
   for (int i = 1; i < nt; i++)
     started[i] = pthread_create(&tid[i], NULL, run_slice, &jobs[i]) == 0;
@@ -1069,7 +1100,65 @@ ISMS_API int isms_stages_trace(const isms_stages *p, size_t n, const isms_stage_
   if (!p || !num || !pos) return ISMS_MISUSE;
   int rc = check_columns(p, n, cols);
   if (rc || n == 0) return rc;
-  run_job job = {p, cols, 0, n, NULL, NULL, num, pos, ISMS_OK};
+  run_job job = {p, cols, 0, n, NULL, NULL, num, pos, ISMS_OK, -1, -1, NULL, NULL, NULL, 0, 0};
   run_slice(&job);
   return job.rc;
+}
+
+/* Runs the slices of jobs[0 .. nt) on threads (the first on the caller's). */
+static void run_jobs(run_job *jobs, int nt) {
+  pthread_t tid[MAX_THREADS];
+  int started[MAX_THREADS] = {0};
+  for (int i = 1; i < nt; i++)
+    started[i] = pthread_create(&tid[i], NULL, run_slice, &jobs[i]) == 0;
+  run_slice(&jobs[0]);
+  for (int i = 1; i < nt; i++) {
+    if (started[i]) pthread_join(tid[i], NULL);
+    else run_slice(&jobs[i]);
+  }
+}
+
+ISMS_API int isms_stages_cells(const isms_stages *p, size_t n, const isms_stage_column *cols,
+                               int row_slot, int col_slot, const int16_t *rank,
+                               const uint8_t *keep, uint32_t *counts) {
+  if (!p || !counts || row_slot < 0 || row_slot >= p->nslots || col_slot >= p->nslots)
+    return ISMS_MISUSE;
+  if (p->slots[row_slot].npos < 1 || (col_slot >= 0 && p->slots[col_slot].npos < 1))
+    return sfail((isms_stages *)p, ISMS_MISUSE, "an axis of a heat map needs tiers or bands");
+  int rc = check_columns(p, n, cols);
+  if (rc || n == 0) return rc;
+  /* each slice counts into cells of the axes' own size, added up after */
+  const int na = p->slots[row_slot].npos + 1 > 256 ? 256 : p->slots[row_slot].npos + 1;
+  const int nb = col_slot < 0 ? 1 : p->slots[col_slot].npos + 1 > 256 ? 256
+                                   : p->slots[col_slot].npos + 1;
+  const size_t ncells = (size_t)na * (size_t)nb * ISMS_REPORT_RANKS;
+  int nt = cpus();
+  if ((size_t)nt * MIN_ROWS_PER_THREAD > n) nt = (int)(n / MIN_ROWS_PER_THREAD);
+  if (nt < 1) nt = 1;
+  run_job jobs[MAX_THREADS];
+  const size_t per = (n + (size_t)nt - 1) / (size_t)nt;
+  for (int i = 0; i < nt; i++) {
+    size_t lo = (size_t)i * ((per + BLOCK - 1) / BLOCK * BLOCK);
+    size_t hi = lo + (per + BLOCK - 1) / BLOCK * BLOCK;
+    if (lo > n) lo = n;
+    if (hi > n || i == nt - 1) hi = n;
+    jobs[i] = (run_job){p, cols, lo, hi, NULL, NULL, NULL, NULL, ISMS_OK, row_slot, col_slot,
+                        rank, keep, calloc(ncells, sizeof(uint32_t)), na, nb};
+    if (!jobs[i].counts) {
+      for (int k = 0; k <= i; k++) free(jobs[k].counts);
+      return ISMS_NOMEM;
+    }
+  }
+  run_jobs(jobs, nt);
+  rc = ISMS_OK;
+  for (int i = 0; i < nt; i++) {
+    if (jobs[i].rc) rc = jobs[i].rc;
+    for (int a = 0; a < na && !rc; a++)
+      for (int b = 0; b < nb; b++)
+        for (int k = 0; k < ISMS_REPORT_RANKS; k++)
+          counts[((size_t)a * 256 + (size_t)b) * ISMS_REPORT_RANKS + (size_t)k] +=
+              jobs[i].counts[((size_t)a * (size_t)nb + (size_t)b) * ISMS_REPORT_RANKS + (size_t)k];
+    free(jobs[i].counts);
+  }
+  return rc;
 }

@@ -392,6 +392,36 @@ static int prepare(isms_records *rec, const char *kind, int n, const char *const
   return ISMS_OK;
 }
 
+/* Logs a change of the hex field the way a risk's further ratings are
+** logged (risk_store.c: r5, r6, ...): its bytes are the positions of
+** factors 5..N, so each byte that changes is one entry named after the
+** field without its final x ("rrx": rr5, rr6, ...), old and new as
+** decimal positions (0 or a missing byte: none). */
+static int log_hex(isms_db *db, int64_t batch, const request *q, const char *action,
+                   const char *oldhex, const char *newhex) {
+  unsigned char ob[256], nb[256];
+  int no = oldhex ? unhex(oldhex, ob, (int)sizeof ob) : 0;
+  int nn = newhex ? unhex(newhex, nb, (int)sizeof nb) : 0;
+  if (no < 0) no = 0;
+  if (nn < 0) nn = 0;
+  char prefix[64];
+  snprintf(prefix, sizeof prefix, "%s", q->d->hex);
+  size_t pl = strlen(prefix);
+  if (pl > 1 && prefix[pl - 1] == 'x') prefix[pl - 1] = 0;
+  int rc = ISMS_OK;
+  for (int k = 0; !rc && k < (no > nn ? no : nn); k++) {
+    int a = k < no ? ob[k] : 0, b = k < nn ? nb[k] : 0;
+    if (a == b) continue;
+    char field[80], at[8], bt[8];
+    snprintf(field, sizeof field, "%s%d", prefix, k + ISMS_MAX_FACTORS + 1);
+    snprintf(at, sizeof at, "%d", a);
+    snprintf(bt, sizeof bt, "%d", b);
+    rc = isms__log_change(db, batch, q->d->name, q->id, action, field, a ? at : NULL,
+                          b ? bt : NULL);
+  }
+  return rc;
+}
+
 /* Appends text to sql at *used (within size). */
 static void append(char *sql, size_t size, size_t *used, const char *text) {
   size_t n = strlen(text);
@@ -480,8 +510,10 @@ ISMS_API int isms_records_put(isms_records *rec, const char *kind, int n,
     if (changed) rc = run(rec, &q, sql, binds, nb, hexbind);
     for (int f = q.d->nkeys; !rc && f < q.n; f++)
       if (q.given[f] && !same(old[f], q.want[f]))
-        rc = isms__log_change(db, rec->batch, q.d->name, q.id, "update", q.d->fields[f], old[f],
-                              q.want[f]);
+        rc = is_hex(q.d, f)
+                 ? log_hex(db, rec->batch, &q, "update", old[f], q.want[f])
+                 : isms__log_change(db, rec->batch, q.d->name, q.id, "update", q.d->fields[f],
+                                    old[f], q.want[f]);
     if (!rc && changed) rec->updated++;
   }
   for (int f = 0; f < q.n; f++) free(old[f]);
@@ -500,8 +532,9 @@ ISMS_API int isms_records_delete(isms_records *rec, const char *kind, int n,
   /* A deleted record logs every field it had, so it can be reconstructed. */
   for (int f = 0; !rc && f < q.n; f++)
     if (old[f])
-      rc = isms__log_change(db, rec->batch, q.d->name, q.id, "delete", q.d->fields[f], old[f],
-                            NULL);
+      rc = is_hex(q.d, f) ? log_hex(db, rec->batch, &q, "delete", old[f], NULL)
+                          : isms__log_change(db, rec->batch, q.d->name, q.id, "delete",
+                                             q.d->fields[f], old[f], NULL);
   if (!rc) {
     char sql[1024];
     snprintf(sql, sizeof sql, "DELETE FROM %s", q.d->table);

@@ -46,6 +46,11 @@ typedef struct table {
   size_t tn, tcap_rows;
   char **t_id, **t_ratings;
   uint8_t *t_affects;
+  /* the rated vulnerabilities, and each risk's (read on demand) */
+  size_t vn;
+  char **v_id, **v_ratings;
+  uint8_t *v_affects;
+  uint32_t *v_index;
   uint32_t *class_off, *level_off, *impact_off;
   int nclass_cap, nlevel_cap, nimpact_cap;
   const char **names;  /* class, level and impact names, in that order */
@@ -409,6 +414,8 @@ ISMS_API void isms_risk_table_free(isms_risk_table *pub) {
   for (int f = 0; f < ISMS_MAX_FACTORS; f++) free(t->ratings[f]);
   for (int f = 0; f < t->nextra; f++) free(t->extra[f]);
   for (size_t k = 0; k < t->tn; k++) free(t->t_id[k]), free(t->t_ratings[k]);
+  for (size_t k = 0; k < t->vn; k++) free(t->v_id[k]), free(t->v_ratings[k]);
+  free(t->v_id), free(t->v_ratings), free(t->v_affects), free(t->v_index);
   free(t->t_ratings);
   void *cols[] = {t->threat_index, t->a_c, t->a_i, t->a_a, t->t_id, t->t_affects, t->asset_class, t->level_rank, t->level, t->asset_type, t->category,
                   t->obligations, t->decision, t->flags, t->score, t->acceptable,
@@ -572,6 +579,100 @@ ISMS_API int isms_risk_table_read_threats(isms_db *db, isms_risk_table *pub) {
   pub->threats.id = (const char *const *)t->t_id;
   pub->threats.affects = t->t_affects;
   pub->threats.ratings = (const char *const *)t->t_ratings;
+  return ISMS_OK;
+}
+
+/* ------------------------------------------------------ vulnerabilities */
+
+/* The index of id among the n sorted ids, or -1. */
+static int64_t find_id(char *const *ids, size_t n, const char *id) {
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(ids[mid], id);
+    if (c == 0) return (int64_t)mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return -1;
+}
+
+ISMS_API int isms_risk_table_read_vulnerabilities(isms_db *db, isms_risk_table *pub) {
+  if (!db || !pub) return ISMS_MISUSE;
+  table *t = (table *)pub;
+  if (t->v_index) return ISMS_OK;  /* read already */
+  isms__clear_error(db);
+  uint32_t *index = malloc((pub->n ? pub->n : 1) * sizeof *index);
+  if (!index) return isms__fail(db, ISMS_NOMEM, "out of memory");
+  for (size_t i = 0; i < pub->n; i++) index[i] = UINT32_MAX;
+  /* Only rated vulnerabilities: a register with none reads no risk row. */
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(db->sql,
+                         "SELECT id, ratings FROM vulnerabilities WHERE ratings IS NOT NULL"
+                         " ORDER BY id",
+                         -1, &q, NULL) != SQLITE_OK) {
+    free(index);
+    return isms__fail_sql(db, "reading vulnerabilities");
+  }
+  int s, rc = ISMS_OK;
+  size_t cap = 0;
+  while ((s = sqlite3_step(q)) == SQLITE_ROW) {
+    if (t->vn == cap) {
+      cap = cap ? 2 * cap : 64;
+      char **ids = realloc(t->v_id, cap * sizeof *ids);
+      if (ids) t->v_id = ids;
+      char **rt = realloc(t->v_ratings, cap * sizeof *rt);
+      if (rt) t->v_ratings = rt;
+      uint8_t *af = realloc(t->v_affects, cap);
+      if (af) t->v_affects = af;
+      if (!ids || !rt || !af) {
+        rc = isms__fail(db, ISMS_NOMEM, "out of memory");
+        break;
+      }
+    }
+    const char *id = (const char *)sqlite3_column_text(q, 0);
+    const char *rtext = (const char *)sqlite3_column_text(q, 1);
+    t->v_id[t->vn] = strdup(id ? id : "");
+    t->v_ratings[t->vn] = strdup(rtext ? rtext : "");
+    t->v_affects[t->vn] = 0;
+    if (!t->v_id[t->vn] || !t->v_ratings[t->vn]) {
+      free(t->v_id[t->vn]);
+      free(t->v_ratings[t->vn]);
+      rc = isms__fail(db, ISMS_NOMEM, "out of memory");
+      break;
+    }
+    t->vn++;
+  }
+  if (!rc && s != SQLITE_DONE) rc = isms__fail_sql(db, "reading vulnerabilities");
+  sqlite3_finalize(q);
+  /* Each risk whose vulnerability is rated: found by ref (binary search). */
+  if (!rc && t->vn > 0) {
+    if (sqlite3_prepare_v2(db->sql,
+                           "SELECT r.ref, r.vulnerability FROM risks r"
+                           " JOIN vulnerabilities v ON v.id = r.vulnerability"
+                           " WHERE v.ratings IS NOT NULL",
+                           -1, &q, NULL) != SQLITE_OK)
+      rc = isms__fail_sql(db, "reading vulnerabilities");
+    else {
+      while ((s = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t i = isms_risk_table_find(pub, (const char *)sqlite3_column_text(q, 0));
+        int64_t k = find_id(t->v_id, t->vn, (const char *)sqlite3_column_text(q, 1));
+        if (i >= 0 && k >= 0) index[i] = (uint32_t)k;
+      }
+      if (s != SQLITE_DONE) rc = isms__fail_sql(db, "reading vulnerabilities");
+      sqlite3_finalize(q);
+    }
+  }
+  if (rc) {
+    free(index);
+    return rc;
+  }
+  t->v_index = index;
+  pub->vulnerability_index = index;
+  pub->vulnerabilities.n = t->vn;
+  pub->vulnerabilities.id = (const char *const *)t->v_id;
+  pub->vulnerabilities.affects = t->v_affects;
+  pub->vulnerabilities.ratings = (const char *const *)t->v_ratings;
   return ISMS_OK;
 }
 

@@ -143,19 +143,19 @@ static const char *norm(const char *v) { return v && *v ? v : NULL; }
 ** kit (record_links: kind 'risk', rel 'assets'), each logged as the kit
 ** logs a link: entity "link", id "risk / REF / assets / ASSET". */
 
-static int link_log(isms_db *db, int64_t batch, const char *ref, const char *target,
-                    int create) {
+static int link_log(isms_db *db, int64_t batch, const char *ref, const char *rel,
+                    const char *target, int create) {
   size_t len = strlen(ref) + strlen(target) + 32;
   char *id = malloc(len);
   if (!id) return isms__fail(db, ISMS_NOMEM, "out of memory");
-  snprintf(id, len, "risk / %s / assets / %s", ref, target);
+  snprintf(id, len, "risk / %s / %s / %s", ref, rel, target);
   int rc;
   if (create) {
     rc = isms__log_change(db, batch, "link", id, "create", NULL, NULL, NULL);
   } else {
     rc = isms__log_change(db, batch, "link", id, "delete", "kind", "risk", NULL);
     if (!rc) rc = isms__log_change(db, batch, "link", id, "delete", "id", ref, NULL);
-    if (!rc) rc = isms__log_change(db, batch, "link", id, "delete", "rel", "assets", NULL);
+    if (!rc) rc = isms__log_change(db, batch, "link", id, "delete", "rel", rel, NULL);
     if (!rc) rc = isms__log_change(db, batch, "link", id, "delete", "target", target, NULL);
   }
   free(id);
@@ -177,24 +177,30 @@ static int list_has(const char *list, const char *id, size_t idn) {
   return 0;
 }
 
-/* Sets the risk's linked assets to list (NULL or "": none); *changed gets
-** whether any link came or went. */
-static int set_links(isms_risk_batch *rb, const char *ref, const char *list, int *changed) {
+/* Sets the risk's linked records of rel ("assets", or "threats": the
+** threats a risk is linked to besides its own, of the threats table) to
+** list (NULL or "": none); *changed gets whether any link came or went. */
+static int set_links(isms_risk_batch *rb, const char *ref, const char *rel, const char *list,
+                     int *changed) {
   isms_db *db = rb->db;
   *changed = 0;
   sqlite3_stmt *cur = NULL, *ins = NULL, *del = NULL, *asset = NULL;
   int rc = ISMS_OK;
-  if (sqlite3_prepare_v2(db->sql,
-                         "SELECT target FROM record_links WHERE kind = 'risk' AND id = ?1"
-                         " AND rel = 'assets' ORDER BY target", -1, &cur, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2(db->sql,
-                         "INSERT OR IGNORE INTO record_links(kind, id, rel, target)"
-                         " VALUES('risk', ?1, 'assets', ?2)", -1, &ins, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2(db->sql,
-                         "DELETE FROM record_links WHERE kind = 'risk' AND id = ?1"
-                         " AND rel = 'assets' AND target = ?2", -1, &del, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2(db->sql, "SELECT 1 FROM assets WHERE id = ?1", -1, &asset, NULL) !=
-          SQLITE_OK) {
+  const int threats = strcmp(rel, "threats") == 0;
+  const char *what = threats ? "threat" : "asset";
+  char q1[160], q2[160], q3[160];
+  snprintf(q1, sizeof q1, "SELECT target FROM record_links WHERE kind = 'risk' AND id = ?1"
+           " AND rel = '%s' ORDER BY target", rel);
+  snprintf(q2, sizeof q2, "INSERT OR IGNORE INTO record_links(kind, id, rel, target)"
+           " VALUES('risk', ?1, '%s', ?2)", rel);
+  snprintf(q3, sizeof q3, "DELETE FROM record_links WHERE kind = 'risk' AND id = ?1"
+           " AND rel = '%s' AND target = ?2", rel);
+  if (sqlite3_prepare_v2(db->sql, q1, -1, &cur, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(db->sql, q2, -1, &ins, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(db->sql, q3, -1, &del, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(db->sql, threats ? "SELECT 1 FROM threats WHERE id = ?1"
+                                          : "SELECT 1 FROM assets WHERE id = ?1",
+                         -1, &asset, NULL) != SQLITE_OK) {
     rc = isms__fail_sql(db, "writing risk links");
     goto done;
   }
@@ -209,8 +215,8 @@ static int set_links(isms_risk_batch *rb, const char *ref, const char *list, int
       int found = sqlite3_step(asset) == SQLITE_ROW;
       sqlite3_reset(asset);
       if (!found)
-        rc = isms__fail(db, ISMS_INPUT, "risk %s: assets: no asset '%.*s' in the register", ref,
-                        (int)idn, p);
+        rc = isms__fail(db, ISMS_INPUT, "risk %s: %s: no %s '%.*s' in the register", ref, rel,
+                        what, (int)idn, p);
     }
     p = e;
   }
@@ -238,7 +244,7 @@ static int set_links(isms_risk_batch *rb, const char *ref, const char *list, int
       int s = sqlite3_step(del);
       sqlite3_reset(del);
       if (s != SQLITE_DONE) rc = isms__fail_sql(db, "writing risk links");
-      if (!rc) rc = link_log(db, rb->batch, ref, t, 0);
+      if (!rc) rc = link_log(db, rb->batch, ref, rel, t, 0);
       *changed = 1;
     }
   }
@@ -252,7 +258,7 @@ static int set_links(isms_risk_batch *rb, const char *ref, const char *list, int
     if (idn && !list_has(had, p, idn)) {
       char id[256];
       if (idn >= sizeof id) {
-        rc = isms__fail(db, ISMS_INPUT, "risk %s: assets: an asset id of %zu bytes", ref, idn);
+        rc = isms__fail(db, ISMS_INPUT, "risk %s: %s: an id of %zu bytes", ref, rel, idn);
         break;
       }
       memcpy(id, p, idn);
@@ -264,7 +270,7 @@ static int set_links(isms_risk_batch *rb, const char *ref, const char *list, int
       sqlite3_reset(ins);
       if (s != SQLITE_DONE) rc = isms__fail_sql(db, "writing risk links");
       else if (made) {
-        rc = link_log(db, rb->batch, ref, id, 1);
+        rc = link_log(db, rb->batch, ref, rel, id, 1);
         *changed = 1;
       }
     }
@@ -287,8 +293,8 @@ ISMS_API int isms_risk_put(isms_risk_batch *rb, const char *ref, int n, const ch
   int given[NFIELDS] = {0};
   uint8_t xwant[NEXTRA], xgiven[NEXTRA];
   int any_extra = 0;
-  const char *links = NULL;
-  int links_given = 0;
+  const char *links = NULL, *tlinks = NULL;
+  int links_given = 0, tlinks_given = 0;
   memset(xgiven, 0, sizeof xgiven);
   for (int k = 0; k < NFIELDS; k++) want[k] = NULL;
   for (int k = 0; k < n; k++) {
@@ -296,6 +302,11 @@ ISMS_API int isms_risk_put(isms_risk_batch *rb, const char *ref, int n, const ch
     if (f < 0 && names[k] && strcmp(names[k], "assets") == 0) {
       links = values[k];
       links_given = 1;
+      continue;
+    }
+    if (f < 0 && names[k] && strcmp(names[k], "threats") == 0) {
+      tlinks = values[k];
+      tlinks_given = 1;
       continue;
     }
     if (f < 0) {
@@ -380,7 +391,8 @@ ISMS_API int isms_risk_put(isms_risk_batch *rb, const char *ref, int n, const ch
     rb->created++;
     int lrc = isms__log_change(db, rb->batch, "risk", ref, "create", NULL, NULL, NULL);
     int moved;
-    if (!lrc && links_given) lrc = set_links(rb, ref, links, &moved);
+    if (!lrc && links_given) lrc = set_links(rb, ref, "assets", links, &moved);
+    if (!lrc && tlinks_given) lrc = set_links(rb, ref, "threats", tlinks, &moved);
     return lrc;
   }
   /* UPDATE the fields that change, logging each. */
@@ -455,8 +467,10 @@ ISMS_API int isms_risk_put(isms_risk_batch *rb, const char *ref, int n, const ch
     }
   }
   int links_moved = 0;
-  if (!rc && links_given) rc = set_links(rb, ref, links, &links_moved);
-  if (!rc && (changed || links_moved)) rb->updated++;
+  if (!rc && links_given) rc = set_links(rb, ref, "assets", links, &links_moved);
+  int tmoved = 0;
+  if (!rc && tlinks_given) rc = set_links(rb, ref, "threats", tlinks, &tmoved);
+  if (!rc && (changed || links_moved || tmoved)) rb->updated++;
   for (int k = 0; k < NFIELDS; k++) free(old[k]);
   return rc;
 }
@@ -495,7 +509,8 @@ ISMS_API int isms_risk_delete(isms_risk_batch *rb, const char *ref) {
   for (int k = 0; k < NFIELDS; k++) free(old[k]);
   if (rc) return rc;
   int moved;
-  rc = set_links(rb, ref, NULL, &moved);  /* its links go with it */
+  rc = set_links(rb, ref, "assets", NULL, &moved);  /* its links go with it */
+  if (!rc) rc = set_links(rb, ref, "threats", NULL, &moved);
   if (rc) return rc;
   sqlite3_stmt *del;
   if (sqlite3_prepare_v2(db->sql, "DELETE FROM risks WHERE ref = ?1", -1, &del, NULL) !=
@@ -519,8 +534,8 @@ ISMS_API int isms_risk_catalog_entry(isms_risk_batch *rb, const char *kind, cons
           " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(id) DO UPDATE SET class = ?2,"
           " title = ?3, catalog = ?4, affects = ?5, ratings = ?6";
   else if (strcmp(kind, "vulnerability") == 0)
-    sql = "INSERT INTO vulnerabilities(id, title, catalog) VALUES(?1, ?3, ?4)"
-          " ON CONFLICT(id) DO UPDATE SET title = ?3, catalog = ?4";
+    sql = "INSERT INTO vulnerabilities(id, title, catalog, ratings) VALUES(?1, ?3, ?4, ?6)"
+          " ON CONFLICT(id) DO UPDATE SET title = ?3, catalog = ?4, ratings = ?6";
   else
     return ISMS_MISUSE;
   sqlite3_stmt *st;
@@ -530,10 +545,8 @@ ISMS_API int isms_risk_catalog_entry(isms_risk_batch *rb, const char *kind, cons
   sqlite3_bind_text(st, 2, cls, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 3, title, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 4, catalog, -1, SQLITE_STATIC);
-  if (strcmp(kind, "threat") == 0) {
-    sqlite3_bind_text(st, 5, norm(affects), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, norm(ratings), -1, SQLITE_STATIC);
-  }
+  if (strcmp(kind, "threat") == 0) sqlite3_bind_text(st, 5, norm(affects), -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 6, norm(ratings), -1, SQLITE_STATIC);
   int s = sqlite3_step(st);
   sqlite3_finalize(st);
   return s == SQLITE_DONE ? ISMS_OK : isms__fail_sql(rb->db, "writing catalog entries");

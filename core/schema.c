@@ -878,6 +878,10 @@ static const char *const migrations[] = {
     "CREATE INDEX incidents_open ON incidents(detected, closed) WHERE closed IS NULL;"
     "CREATE INDEX incidents_nonconformity ON incidents(detected, nonconformity)"
     " WHERE nonconformity IS NOT NULL;",
+    /* 19: a vulnerability's own ratings on methodology scales, as a
+    ** threat's (migration 13): "severity=High;...", read by scores that
+    ** name vulnerability.NAME (issue #16). No DEFAULT: no row rewritten. */
+    "ALTER TABLE vulnerabilities ADD COLUMN ratings TEXT;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

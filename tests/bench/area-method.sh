@@ -39,6 +39,8 @@ best() {
 
 best engine luajit $B/method_engine.lua "$N"
 eng_s=$best_s; eng_kb=$best_kb; eng_d=$digest
+# the heat map's count of the same risks (line 3; the last run's fastest pass)
+heat_s=$(sed -n '3s/.*seconds=\([0-9.]*\).*/\1/p' "$DIR/engine.out")
 best perrow luajit $B/method_perrow.lua "$N"
 lua_s=$best_s
 [ "$digest" = "$eng_d" ] || { echo "method    *** MISMATCH *** isms-c and per-row Lua digests differ"; failed=1; }
@@ -57,6 +59,9 @@ awk -v e="$eng_s" -v l="$lua_s" -v np="$np_s" -v n="$N" -v kb="$eng_kb" 'BEGIN {
   line = line (np == "" ? "  vs numpy n/a (goal >= 3x)" : sprintf("  vs numpy %.1fx (goal >= 3x)", np / e))
   print line
   printf "method    owasp-16   isms-c peak memory %.0f MB for %d risks x 16 factors (goal < 1024 MB)\n", kb / 1024, n
+}'
+[ -n "$heat_s" ] && awk -v h="$heat_s" -v e="$eng_s" -v n="$N" 'BEGIN {
+  printf "method    owasp-16   heat map impact x likelihood bands (isms_stages_cells) %.4f s (%.0fM risks/s), %.2fx the scoring pass\n", h, n / h / 1e6, h / e
 }'
 [ $failed = 0 ] && echo "method    digests: the engine, per-row Lua and NumPy agree ($eng_d)"
 

@@ -393,6 +393,33 @@ static void test_stage_index(void) {
   is_int(isms_stages_trace(p, 8, by_index, num, pos), ISMS_OK, "a trace through the index");
   ok(num[7 * 5 + sum] == 5 * U / 2 && pos[7 * 5 + band] == 1 && pos[7 * 5 + st] == 1,
      "the trace: sum 2.5, band 1 (below 8), the asset's tier 1");
+  /* a heat map over the band and the asset's tier (read through the
+  ** index), counted on threads, against the rows scored above */
+  enum { CELLS = 256 * 256 * ISMS_REPORT_RANKS };
+  uint32_t *got = calloc(CELLS, sizeof *got), *want = calloc(CELLS, sizeof *want);
+  for (size_t i = 0; i < N; i++) {
+    unsigned a = r1[i] ? (s1[i] >= 8 * U ? 2 : 1) : 0;
+    want[((size_t)a * 256 + tcopy[i]) * ISMS_REPORT_RANKS + (size_t)r1[i]]++;
+  }
+  is_int(isms_stages_cells(p, N, by_index, band, st, NULL, NULL, got), ISMS_OK, "a heat map");
+  ok(memcmp(got, want, CELLS * sizeof *got) == 0,
+     "its counts are the rows' bands and tiers, at the program's own rank");
+  /* given ranks, and rows left out: only even rows, each at rank 3 */
+  int16_t *given = malloc(N * sizeof *given);
+  uint8_t *keep = malloc(N);
+  memset(want, 0, CELLS * sizeof *want);
+  memset(got, 0, CELLS * sizeof *got);
+  for (size_t i = 0; i < N; i++) {
+    given[i] = 3;
+    keep[i] = i % 2 == 0;
+    unsigned a = r1[i] ? (s1[i] >= 8 * U ? 2 : 1) : 0;
+    if (keep[i]) want[((size_t)a * 256 + tcopy[i]) * ISMS_REPORT_RANKS + 3]++;
+  }
+  is_int(isms_stages_cells(p, N, by_index, band, st, given, keep, got), ISMS_OK, "kept rows");
+  ok(memcmp(got, want, CELLS * sizeof *got) == 0, "the rows kept, at the ranks given");
+  is_int(isms_stages_cells(p, N, by_index, sv, st, NULL, NULL, got), ISMS_MISUSE,
+         "an axis without positions is refused");
+  free(got), free(want), free(given), free(keep);
   free(index), free(rating), free(tcopy), free(vcopy), free(s1), free(s2), free(r1), free(r2);
   isms_stages_free(p);
 }

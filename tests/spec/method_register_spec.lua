@@ -330,6 +330,138 @@ describe("a register scored on the threat's own ratings", function()
   end)
 end)
 
+describe("a register scored on the vulnerability's own ratings", function()
+  it("reads vulnerability.ease from the catalog for every risk, as explain does", function()
+    local path = register("threat-vulnerability",
+                          "id,name,type,c,i,a\nDB-1,Customer DB,information,5,3,2\n")
+    local _, err, code = H.run("--db", path, "risks", "generate",
+                               "tests/fixtures/catalogs/rated-vulnerabilities.lua")
+    assert.are.equal(0, code, err)
+    -- Table E.1 per property: the asset's tier + likelihood + ease
+    local want = {
+      ["DB-1/T-LEAK/V-WEAK-PW"] = { "8", "High" },    -- C: 5 + 1 (High) + 2 (High)
+      ["DB-1/T-OUTAGE/V-SPOF"] = { "2", "Low" },      -- A: 2 - 1 (Low) + 1 (Medium, rated 1)
+      ["DB-1/T-LEAK/V-UNRATED"] = { "", "unrated" },  -- neither the risk nor the catalog rates ease
+    }
+    local out
+    out, err, code = H.run("--db", path, "risks", "score")
+    assert.are.equal(0, code, (err or "") .. (out or ""))
+    local now = assessed(path)
+    for ref, w in pairs(want) do
+      assert.are.same(w, now[ref], ref)
+      assert.are.same(w, explained(path, ref), ref)
+    end
+    out = H.run("--db", path, "risks", "explain", "DB-1/T-LEAK/V-WEAK-PW")
+    assert.truthy(out:find("vulnerability.ease", 1, true), out)
+    assert.truthy(out:find("2 (High)", 1, true), out)
+    -- a risk rating its own ease comes first: 5 + 1 + 0 (Low) = 6, High
+    out, err, code = H.run("--db", path, "risks", "set", "DB-1/T-LEAK/V-UNRATED", "ease=Low")
+    assert.are.equal(0, code, err)
+    assert.are.equal("DB-1/T-LEAK/V-UNRATED: High 6, not acceptable\n", out)
+    out, err, code = H.run("--db", path, "risks", "set", "DB-1/T-OUTAGE/V-SPOF", "ease=High")
+    assert.are.equal(0, code, err)
+    assert.are.equal("DB-1/T-OUTAGE/V-SPOF: Medium 3, acceptable\n", out)
+    assert.are.same({ "6", "High" }, assessed(path)["DB-1/T-LEAK/V-UNRATED"])
+    -- the API sees the same
+    local reg = assert(isms.open(path))
+    local row = reg:risk("DB-1/T-LEAK/V-WEAK-PW")
+    assert.are.equal("ease=High", row.vulnerability_ratings)
+    reg:close()
+  end)
+
+  it("refuses a vulnerability's bad ratings and an unknown scale, with file:line:field", function()
+    local f = H.file("cat.lua", 'catalog "c" { title = "c" }\n' ..
+                                'threat_class "x" { title = "x" }\n' ..
+                                'vulnerability "V" { title = "v",\n' ..
+                                '  ratings = { ease = "a=b" } }\n')
+    local path = register("threat-vulnerability")
+    local _, err, code = H.run("--db", path, "risks", "generate", f)
+    assert.are_not.equal(0, code)
+    assert.truthy(err:find(f .. ":3: vulnerability 'V': ratings.ease: expected a tier's value or label",
+                           1, true), err)
+    local m = H.file("m.lua", 'methodology "m" {}\n' ..
+      'scale "p" { tiers = { { value = 1, label = "a" }, { value = 2, label = "b" } } }\n' ..
+      'risk_stage "s" { combine = "product", inputs = { "p", "vulnerability.size" } }\n' ..
+      'risk_score { factors = { "p" }, combine = "s" }\n' ..
+      'risk_level "L" { from = 0 }\n')
+    local out
+    out, err, code = H.run("methodology", "check", m)
+    assert.are_not.equal(0, code, out)
+    assert.truthy(err:find(m .. ":3: risk_stage 's': inputs[2]: vulnerability.size reads the "
+                           .. "vulnerability's rating on scale 'size': declare scale \"size\"", 1, true),
+                  err)
+  end)
+end)
+
+describe("a register scored over the risk's threats", function()
+  it("aggregates the ratings of the risk's threat and those linked to it", function()
+    local path = register("linked-threats", "id,name,type,c,i,a\nDB-1,Customer DB,information,3,2,1\n")
+    local _, err, code = H.run("--db", path, "risks", "generate", "tests/fixtures/catalogs/rated-threats.lua")
+    assert.are.equal(0, code, err)
+    local out
+    -- T-INSIDER alone: Rare (1) x Major (2) = 2, Low
+    out, err, code = H.run("--db", path, "risks", "set", "DB-1/T-INSIDER", "impact=Major")
+    assert.are.equal(0, code, err)
+    assert.are.equal("DB-1/T-INSIDER: Low 2, acceptable\n", out)
+    -- linked to T-PHISH (Frequent): max 4 x 2 = 8, Medium; one threat at
+    -- Likely or above, no raise
+    out, err, code = H.run("--db", path, "risks", "set", "DB-1/T-INSIDER", "threats=T-PHISH")
+    assert.are.equal(0, code, err)
+    assert.are.equal("DB-1/T-INSIDER: Medium 8, acceptable\n", out)
+    -- T-PHISH's own risk linked to T-INSIDER: the same threats, 8
+    out, err, code = H.run("--db", path, "risks", "set", "DB-1/T-PHISH", "impact=Major",
+                           "threats=T-INSIDER")
+    assert.are.equal("DB-1/T-PHISH: Medium 8, acceptable\n", out, err)
+    assert.are.equal(0, code, err)
+    -- a linked threat the catalog does not rate leaves the risk not rated
+    out, err, code = H.run("--db", path, "risks", "set", "DB-1/T-NEW", "impact=Minor", "threats=T-PHISH")
+    assert.are.equal(0, code, err)
+    assert.are.equal("DB-1/T-NEW: unrated \n", out)
+    -- assess (the kernels over columns) and explain agree
+    local want = { ["DB-1/T-INSIDER"] = { "8", "Medium" }, ["DB-1/T-PHISH"] = { "8", "Medium" },
+                   ["DB-1/T-NEW"] = { "", "unrated" } }
+    local now = assessed(path)
+    for ref, w in pairs(want) do
+      assert.are.same(w, now[ref], ref)
+      assert.are.same(w, explained(path, ref), ref)
+    end
+    -- unlinking goes back; the links export and import
+    local csv = H.tmp("risks.csv")
+    _, err, code = H.run("--db", path, "risks", "export", csv)
+    assert.are.equal(0, code, err)
+    local text = H.read(csv)
+    assert.truthy(text:find("^ref,asset,threat,threats,"), text)
+    assert.truthy(text:find("DB-1/T-INSIDER,DB-1,T-INSIDER,T-PHISH,", 1, true), text)
+    out, err, code = H.run("--db", path, "risks", "set", "DB-1/T-INSIDER", "threats=")
+    assert.are.equal("DB-1/T-INSIDER: Low 2, acceptable\n", out, err)
+    assert.are.equal(0, code, err)
+    _, err, code = H.run("--db", path, "risks", "import", csv)
+    assert.are.equal(0, code, err)
+    assert.are.same({ "8", "Medium" }, assessed(path)["DB-1/T-INSIDER"])
+    -- an unknown threat is refused, with file:line:column, nothing stored
+    local bad = H.file("bad.csv", "ref,asset,threat,threats,impact\nDB-1/T-INSIDER,DB-1,T-INSIDER,T-NOPE,Major\n")
+    _, err, code = H.run("--db", path, "risks", "import", bad)
+    assert.are_not.equal(0, code)
+    assert.truthy(err:find(bad .. ":2:31: threats: no threat 'T-NOPE' in the register's catalogs", 1, true), err)
+    _, err, code = H.run("--db", path, "risks", "set", "DB-1/T-INSIDER", "threats=T-NOPE")
+    assert.are_not.equal(0, code)
+    assert.truthy(err:find("threats: no threat 'T-NOPE' in the register", 1, true), err)
+    assert.are.same({ "8", "Medium" }, assessed(path)["DB-1/T-INSIDER"])
+  end)
+
+  it("refuses threats.NAME on a scale the file does not declare, with file:line:field", function()
+    local m = H.file("m.lua", 'methodology "m" {}\n' ..
+      'scale "p" { tiers = { { value = 1, label = "a" }, { value = 2, label = "b" } } }\n' ..
+      'risk_stage "s" { combine = "max", inputs = { "threats.size" } }\n' ..
+      'risk_score { factors = { "p" }, combine = "s" }\n' ..
+      'risk_level "L" { from = 0 }\n')
+    local out, err, code = H.run("methodology", "check", m)
+    assert.are_not.equal(0, code, out)
+    assert.truthy(err:find(m .. ":3: risk_stage 's': inputs[1]: threats.size reads each threat's rating "
+                           .. "on scale 'size': declare scale \"size\"", 1, true), err)
+  end)
+end)
+
 describe("a catalog's affects", function()
   it("is refused unless it lists C, I or A, with file:line:field", function()
     local f = H.file("cat.lua", 'catalog "c" { title = "c" }\n' ..

@@ -239,8 +239,8 @@ risk_level "Low" { from = 0 }
     { "a stage that refers to an unknown factor",
       'risk_stage "s1" { combine = "sum", inputs = { "p", "x" } }\n',
       "bad.lua:5: risk_stage 's1': inputs[2]: no factor, risk_stage or input named 'x'; expected a " ..
-      "factor (p, q), a risk_stage (s1), asset.C, asset.I, asset.A, asset.value, asset.class, asset.type or " ..
-      "assets.value" },
+      "factor (p, q), a risk_stage (s1), asset.C, asset.I, asset.A, asset.value, asset.class, asset.type, " ..
+      "threat.NAME, vulnerability.NAME or assets.value" },
     { "a cycle of stages",
       'risk_stage "s1" { combine = "sum", inputs = { "p", "s2" } }\n' ..
       'risk_stage "s2" { combine = "max", inputs = { "q", "s1" } }\n',
@@ -256,7 +256,7 @@ risk_level "Low" { from = 0 }
       "bad.lua:5: risk_stage 's1': inputs: an empty group: a reduction needs at least one input" },
     { "an aggregate over records that do not exist",
       'risk_stage "s1" { combine = "sum", inputs = { "vendors.value" } }\n',
-      "bad.lua:5: risk_stage 's1': inputs[1]: no related records of kind 'vendors'; expected assets" },
+      "bad.lua:5: risk_stage 's1': inputs[1]: no related records of kind 'vendors'; expected assets or threats" },
     { "an attribute related records do not have",
       'risk_stage "s1" { combine = "sum", inputs = { "assets.colour" } }\n',
       "bad.lua:5: risk_stage 's1': inputs[1]: assets have no attribute 'colour'; expected value, C, I or A" },

@@ -119,6 +119,18 @@ describe("treating OWASP's 16 factors", function()
         .. "compliance=0,privacy=9")
     assert.are.equal(0, code, err)
     assert.truthy(out:find("residual Low (2), acceptable", 1, true), out)
+    -- the change log names the factor, as a risk's r5..: rr16 (privacy)
+    -- from position 1 (the tier 0) to 10 (the tier 9), not rrx in hex
+    reg = assert(isms.open(path))
+    local logged = {}
+    for row in reg:query([[SELECT field, old, new FROM change_log WHERE entity = 'treatment'
+        AND batch = (SELECT max(batch) FROM change_log WHERE entity = 'treatment')
+        AND field LIKE 'rr%']]) do
+      logged[#logged + 1] = ("%s %s -> %s"):format(row.field, row.old, row.new)
+    end
+    assert.are.same({ "rr16 1 -> 10" }, logged)
+    assert.is_nil(reg:query("SELECT field FROM change_log WHERE field = 'rrx'")())
+    reg:close()
     -- accepted by management and the owner
     _, err, code = H.run("--db", path, "accept", HIGH, "--role", "management", "--who", "CEO",
                          "--rationale", "within appetite")

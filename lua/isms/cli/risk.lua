@@ -179,7 +179,8 @@ set REF FIELD=VALUE ...
                  category, impacts, owners, controls, obligations
                  (legal,contractual), decision (accept|treat), decided_by,
                  decided_at, rationale, title, assets (the other assets the
-                 risk bears on: assets=DB-1,APP-2; empty unlinks them);
+                 risk bears on: assets=DB-1,APP-2; empty unlinks them),
+                 threats (other catalog threats of the risk, the same way);
                  the risk is re-scored
 delete REF ...   delete risks (their values stay in the change log)
 score            re-score every risk under the register's methodology
@@ -262,9 +263,12 @@ explain REF [--residual] [--target F=V,...] [--format json] [--today DATE]
                                { "owners", "owners", 24 } }) do
             cols[#cols + 1] = c
           end
-          local any_links = false
-          for _, r in ipairs(rows) do if r.assets then any_links = true break end end
-          local all = csv_columns(factors, any_links)
+          local any_links, any_tlinks = false, false
+          for _, r in ipairs(rows) do
+            any_links = any_links or r.assets ~= nil
+            any_tlinks = any_tlinks or r.threats ~= nil
+          end
+          local all = csv_columns(factors, any_links, any_tlinks)
           local list = flat(rows, factors, m)
           cols, all = incidents_beside.list_columns(reg, list, cols, all, opts.format, window)
           if opts.format == "csv" or opts.format == "json" then
@@ -335,10 +339,13 @@ explain REF [--residual] [--target F=V,...] [--format json] [--today DATE]
         elseif sub == "export" then
           if not pos[2] then return fail("usage: isms risks export FILE|-", "USAGE") end
           local rows = reg:risks()
-          local any_links = false
-          for _, r in ipairs(rows) do if r.assets then any_links = true break end end
+          local any_links, any_tlinks = false, false
+          for _, r in ipairs(rows) do
+            any_links = any_links or r.assets ~= nil
+            any_tlinks = any_tlinks or r.threats ~= nil
+          end
           local wok, oerr, ocode = kit.write_out(pos[2], format.csv(flat(rows, factors, m),
-                                                                   csv_columns(factors, any_links)))
+            csv_columns(factors, any_links, any_tlinks)))
           if not wok then return fail(oerr, ocode) end
           return EXIT.OK
         elseif sub == "import" then
@@ -380,6 +387,18 @@ explain REF [--residual] [--target F=V,...] [--format json] [--today DATE]
             local a = (k == 1 or id ~= row.asset) and reg:asset(id)
             if a then
               risk.assets[#risk.assets + 1] = { value = a.value, C = a.c, I = a.i, A = a.a }
+            end
+          end
+          -- the risk's threats (its own and those linked to it), by their
+          -- catalog ratings, for a score over them
+          local inputs = require "isms.risk.inputs"
+          local tlinked = inputs.linked_assets(reg, pos[2], "threats")[pos[2]] or {}
+          local tratings = {}
+          for trow in reg:query("SELECT id, ratings FROM threats") do tratings[trow.id] = trow.ratings end
+          risk.threats = {}
+          for k, id in ipairs({ row.threat, unpack(tlinked) }) do
+            if k == 1 or id ~= row.threat then
+              risk.threats[#risk.threats + 1] = inputs.threat_ratings(tratings[id])
             end
           end
           local target
@@ -470,9 +489,12 @@ within the incident rule file's window back from --today (default today).]],
     help = [[
 Scores every risk under METHODOLOGY (a name or path) and compares with the
 register's methodology: the risks whose level or acceptance would change,
-and a summary matrix of current level (rows) against the other level
-(columns). The register is not changed. Both methodologies must rate risks
-on the register's factors.]],
+a summary matrix of current level (rows) against the other level
+(columns), and the other methodology's heat map with the risks in its
+cells (axes that are stages, such as OWASP's impact x likelihood bands,
+computed for every risk), each cell "now -> what if" where the two heat
+maps share their axes. The register is not changed. Both methodologies
+must rate risks on the register's factors.]],
     options = { format = "value", limit = "value" },
     run = function(ctx, opts, pos)
       if not pos[1] then return nil, "usage: isms whatif METHODOLOGY", "USAGE" end
@@ -565,6 +587,34 @@ on the register's factors.]],
           mrows[#mrows + 1] = row
         end
         out(format.table(mrows, mcols), "\n")
+        -- where the risks would sit on the other's heat map (stage bands
+        -- counted in C), against where they sit now when both maps have
+        -- the same axes and tiers
+        local report = require "isms.report.models"
+        local wmap = report.heat_grid(reg, other, t, next_.rank)
+        if wmap then
+          local nmap = report.heat_grid(reg, m, t, now.rank)
+          local same = nmap ~= nil and nmap.row_title == wmap.row_title
+            and nmap.col_title == wmap.col_title
+            and table.concat(nmap.rows, "\0") == table.concat(wmap.rows, "\0")
+            and table.concat(nmap.cols, "\0") == table.concat(wmap.cols, "\0")
+          out(("%s's heat map, %s x %s%s:\n\n"):format(other:name(), wmap.row_title,
+              wmap.col_title ~= "" and wmap.col_title or "all",
+              same and " (risks now -> what if, where they differ)" or ""))
+          local hcols = { { "row", wmap.row_title .. " \\ " .. wmap.col_title } }
+          for c, label in ipairs(wmap.cols) do hcols[#hcols + 1] = { "c" .. c, label } end
+          local hrows = {}
+          for r, label in ipairs(wmap.rows) do
+            local row = { row = label }
+            for c = 1, #wmap.cols do
+              local w = wmap.cells[r][c].count
+              local nw = same and nmap.cells[r][c].count
+              row["c" .. c] = (same and nw ~= w) and (nw .. " -> " .. w) or tostring(w)
+            end
+            hrows[#hrows + 1] = row
+          end
+          out(format.table(hrows, hcols), "\n")
+        end
         local shown = {}
         for k = 1, math.min(nchanges, limit) do shown[k] = changes[k] end
         out(format.table(shown, cols))

@@ -130,9 +130,10 @@ local function staged_row(m, ratings, context)
         end
         row[e.name] = bits
       end
-    elseif src.kind == "threat_rating" then
-      -- the threat's own rating: { ratings = { likelihood = "Possible" } }
-      local v = ((context.threat or {}).ratings or {})[src.scale]
+    elseif src.kind == "threat_rating" or src.kind == "vulnerability_rating" then
+      -- the threat's (vulnerability's) own rating: { ratings = { likelihood = "Possible" } }
+      local of = src.kind == "threat_rating" and context.threat or context.vulnerability
+      local v = ((of or {}).ratings or {})[src.scale]
       if v ~= nil and v ~= "" then
         local t, why = scales.position(m.spec.scales[src.scale], src.name, v)
         if not t then return nil, why end

@@ -39,8 +39,9 @@ local COMBINE_NAMES = "sum, mean, min, max, product, weighted, count, first, mat
 local PROPS = { "C", "I", "A" }
 local PROP_BIT = { C = 0, I = 1, A = 2 }
 local REDUCE = { max = C.ISMS_OP_MAX, min = C.ISMS_OP_MIN, sum = C.ISMS_OP_SUM }
--- Related records a stage may aggregate, and their attributes.
-M.RECORDS = { assets = { value = true, C = true, I = true, A = true } }
+-- Related records a stage may aggregate, and their attributes (threats:
+-- their catalog ratings, any scale of the file).
+M.RECORDS = { assets = { value = true, C = true, I = true, A = true }, threats = {} }
 
 -- ------------------------------------------------------------ names
 
@@ -78,6 +79,16 @@ local function resolve(ctx, file, d, at, name)
     end
     return { kind = "threat_rating", scale = tscale, name = name }
   end
+  -- the risk's vulnerability's own rating, from its catalog entry
+  -- (vulnerability "V" { ratings = { severity = "High" } })
+  local vscale = name:match("^vulnerability%.([%a_][%w_]*)$")
+  if vscale then
+    if not ctx.scales[vscale] then
+      fail(file, d, at, ("%s reads the vulnerability's rating on scale '%s': declare scale \"%s\"")
+           :format(name, vscale, vscale))
+    end
+    return { kind = "vulnerability_rating", scale = vscale, name = name }
+  end
   if name == "asset.class" then
     if not ctx.classes or #ctx.classes == 0 then
       fail(file, d, at, "asset.class: this methodology declares no asset_class")
@@ -86,10 +97,18 @@ local function resolve(ctx, file, d, at, name)
   end
   if name == "asset.type" then return { kind = "asset_type", name = name } end
   local kind, attr = name:match("^([%a_]+)%.([%w_]+)$")
-  if kind and kind ~= "asset" and kind ~= "threat" then
+  if kind and kind ~= "asset" and kind ~= "threat" and kind ~= "vulnerability" then
     local known = M.RECORDS[kind]
     if not known then
-      fail(file, d, at, ("no related records of kind '%s'; expected assets"):format(kind))
+      fail(file, d, at, ("no related records of kind '%s'; expected assets or threats"):format(kind))
+    end
+    if kind == "threats" then
+      -- the risk's threat and those linked to it, each by its own rating
+      if not ctx.scales[attr] then
+        fail(file, d, at, ("%s reads each threat's rating on scale '%s': declare scale \"%s\"")
+             :format(name, attr, attr))
+      end
+      return { kind = "records", of = kind, attr = attr, name = name }
     end
     if not known[attr] then
       fail(file, d, at, ("%s have no attribute '%s'; expected value, C, I or A"):format(kind, attr))
@@ -111,7 +130,8 @@ local function resolve(ctx, file, d, at, name)
   for s in pairs(ctx.stage_decl) do stages[#stages + 1] = s end
   table.sort(stages)
   fail(file, d, at, ("no factor, risk_stage or input named '%s'; expected a factor (%s)%s, "
-       .. "asset.C, asset.I, asset.A, asset.value, asset.class, asset.type or assets.value")
+       .. "asset.C, asset.I, asset.A, asset.value, asset.class, asset.type, threat.NAME, "
+       .. "vulnerability.NAME or assets.value")
        :format(name, table.concat(ctx.factor_names, ", "),
                #stages > 0 and (", a risk_stage (" .. table.concat(stages, ", ") .. ")") or ""))
 end
@@ -611,7 +631,7 @@ local function input_of(prog, ctx, ref)
     return prog:add_value_input(ref.name, sp, ref)
   elseif ref.kind == "affects" then
     return prog:add_value_input(ref.name, span(0, 7, 1, true), ref)
-  elseif ref.kind == "threat_rating" then
+  elseif ref.kind == "threat_rating" or ref.kind == "vulnerability_rating" then
     return prog:add_scale_input(ref.name, ctx.scales[ref.scale], ref)
   elseif ref.kind == "records" then
     local el

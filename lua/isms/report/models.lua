@@ -138,7 +138,8 @@ local function int_at(p)
 end
 
 -- Moves each treated risk in `counts` (per cell and rank) from its cell
--- to its residual one (avoided risks leave). Returns { missing = n,
+-- to its residual one (avoided risks leave; counts nil: the acceptances
+-- only, the map's counts come from elsewhere). Returns { missing = n,
 -- checks = { ref, ... }, first = { ref, ... } (the first refs that await
 -- acceptance or need checking, in order, enough for `limit` rows) }.
 local function treated_pass(reg, t, ri, ci, limit, counts)
@@ -146,8 +147,9 @@ local function treated_pass(reg, t, ri, ci, limit, counts)
   local n = tonumber(c.n)
   local text, refs, flags = c.text, c.ref, c.flags
   local r1, r2, rank = c.ratings[ri], ci and c.ratings[ci], c.level_rank
-  local tc = raw_cursor(reg, ("SELECT risk, rr%d, %s, residual_rank, option = 'avoid' "
-    .. "FROM treatments ORDER BY risk"):format(ri + 1, ci and ("rr%d"):format(ci + 1) or "NULL"))
+  local tc = raw_cursor(reg, ("SELECT risk, %s, %s, residual_rank, option = 'avoid' "
+    .. "FROM treatments ORDER BY risk"):format(counts and ("rr%d"):format(ri + 1) or "NULL",
+    counts and ci and ("rr%d"):format(ci + 1) or "NULL"))
   local ac = raw_cursor(reg, "SELECT risk, role FROM acceptances ORDER BY risk")
   local astep = C.isms_cursor_next(ac)
   local out = { missing = 0, checks = {}, first = {} }
@@ -159,7 +161,7 @@ local function treated_pass(reg, t, ri, ci, limit, counts)
     local ref = C.isms_cursor_text(tc, 0)
     while i < n and C.strcmp(text + refs[i], ref) < 0 do i = i + 1 end
     local found = i < n and C.strcmp(text + refs[i], ref) == 0
-    if found and r1[i] > 0 then
+    if counts and found and r1[i] > 0 then
       -- the risk leaves its cell; unless avoided, it joins its residual one
       local a, b2, rk = r1[i], r2 and r2[i] or 0, rank[i]
       local at = (a * 256 + b2) * MAXR + rk
@@ -206,16 +208,20 @@ end
 -- Counts per (row rating, column rating, rank) from the stored rating
 -- columns ri and ci (0-based; ci nil for a one-factor method), and the
 -- number of risks without a rating on the row factor.
-local function cell_counts(t, ri, ci)
+local function cell_counts(t, ri, ci, ranks)
   local counts = ffi.new("uint32_t[?]", 256 * 256 * MAXR)
   local c = t.c
-  local r1, rank = c.ratings[ri], c.level_rank
-  local r2 = ci and c.ratings[ci] or ffi.new("uint8_t[?]", math.max(tonumber(t.n), 1))
+  local zeros = ffi.new("uint8_t[?]", math.max(tonumber(t.n), 1))
+  -- a factor past those any risk holds (r5.. unrated everywhere): zeros
+  local r1 = ri < c.nratings and c.rating[ri] or zeros
+  local rank = ranks or c.level_rank
+  local r2 = ci and ci < c.nratings and c.rating[ci] or zeros
   local unrated = 0
   for i = 0, tonumber(t.n) - 1 do
     local a = r1[i]
     if a > 0 then
-      local at = (a * 256 + r2[i]) * MAXR + rank[i]
+      local rk = rank[i]
+      local at = (a * 256 + r2[i]) * MAXR + (rk < MAXR and rk or MAXR - 1)
       counts[at] = counts[at] + 1
     else
       unrated = unrated + 1
@@ -238,6 +244,31 @@ function M.zones(m, row_f, col_f)
   local factors = r.factors
   local nf = #factors
   local z = {}
+  local prog = r.program
+  local is_factor = {}
+  for _, f in ipairs(factors) do is_factor[f.name] = true end
+  if not is_factor[row_f] or (col_f and not is_factor[col_f]) then
+    -- axes that are stages (or the asset's tiers): each cell's zone is
+    -- its own level when they are the axes of the score's matrix
+    local res = prog and prog.by_name and r.result
+    local axes = res and res.axes
+    if not (axes and axes[1].name == row_f and col_f and axes[2].name == col_f) then
+      return nil, "its axes are computed and are not the axes of the score's matrix"
+    end
+    local nrows = axes[1].npos
+    for cell, v in ipairs(res.def.table) do
+      local pr, pc = (cell - 1) % nrows + 1, math.floor((cell - 1) / nrows) + 1
+      if v ~= stages.NR then
+        for _, iv in ipairs(r.level_list) do
+          if v >= iv.lo and (v < iv.hi or (v == iv.hi and not iv.open)) then
+            z[pr * 256 + pc] = iv.rank
+            break
+          end
+        end
+      end
+    end
+    return z
+  end
   local function see(pos, rank)
     local pr, pc = pos[row_f], col_f and pos[col_f] or 0
     local k = pr * 256 + pc
@@ -301,6 +332,19 @@ end
 -- The rated tiers of a factor, by position: list of { position, label }.
 local function axis_tiers(m, factor)
   local list = {}
+  local prog = m.spec.risk and m.spec.risk.program
+  local e = not m.spec.scales[factor] and prog and prog.by_name[factor]
+  if e and e.kind == "tiers" then
+    -- an input of the score read from the asset (asset.C, asset.class)
+    for p, t in ipairs(e.scale.positions) do
+      if not t.not_rated then list[#list + 1] = { position = p, label = tostring(t.label) } end
+    end
+    return list
+  elseif e and e.bands then
+    -- a banded stage: its bands by label (LOW, MEDIUM, HIGH)
+    for p, label in ipairs(e.bands.labels) do list[p] = { position = p, label = label } end
+    return list
+  end
   for p, t in ipairs(m:tiers(factor)) do
     if not t.not_rated then list[#list + 1] = { position = p, label = tier_label(t) } end
   end
@@ -311,11 +355,60 @@ end
 local function axis_title(m, factor)
   local sc = m.spec.scales[factor]
   local title = sc and sc.title
+  local prog = m.spec.risk and m.spec.risk.program
+  local e = not sc and prog and prog.by_name[factor]
+  if e and e.stage then title = e.stage.title end
   if title and title ~= "" and title:lower() ~= factor:lower() then
     return ("%s (%s)"):format(title, factor)
   end
   if title and title ~= "" then return title end
   return factor
+end
+
+--- The heat-map counts of a staged score over two slots of its program
+-- (stages with bands, or factors): per (row position, column position,
+-- rank) as isms_report_scan lays them out, before treatment (each risk
+-- at its computed bands and stored rank) and after it (each treated risk
+-- at the bands of its residual ratings and its residual rank; avoided
+-- ones gone), counted in C over the register's columns.
+-- @tparam RiskTable t from reg:risk_table()
+-- @tparam number row_slot, col_slot the program's slots (col_slot -1: one axis)
+-- @treturn cdata, cdata, number, number before, after (uint32_t[256 * 256
+--   * 33]), the risks placed on no cell, the avoided risks
+function M.stage_counts(reg, m, t, row_slot, col_slot)
+  local inputs = require "isms.risk.inputs"
+  local prog = m.spec.risk.program
+  local n = t.n
+  local function fail_rc(rc)
+    error({ msg = "heat map: " .. ffi.string(C.isms_stages_errmsg(prog.h)),
+            code = b.code_names[rc] or "ERROR" })
+  end
+  local cols, keep = inputs.columns(m, t, reg)
+  local before = ffi.new("uint32_t[?]", 256 * 256 * MAXR)
+  local rc = C.isms_stages_cells(prog.h, n, cols, row_slot, col_slot, t.c.level_rank, nil, before)
+  if rc ~= 0 then fail_rc(rc) end
+  local box = ffi.new("isms_risk_after *[1]")
+  rc = C.isms_risk_table_after(reg.db, t.c, box)
+  if rc ~= 0 then error({ msg = ffi.string(C.isms_errmsg(reg.db)), code = b.code_names[rc] }) end
+  local a = ffi.gc(box[0], C.isms_risk_after_free)
+  local acols, akeep = inputs.columns(m, t, reg, a.rating, a.nratings)
+  local after = ffi.new("uint32_t[?]", 256 * 256 * MAXR)
+  rc = C.isms_stages_cells(prog.h, n, acols, row_slot, col_slot, a.rank, a.keep, after)
+  if rc ~= 0 then fail_rc(rc) end
+  -- not placed: position 0 on an axis (cells, not rows: 256 x 2 x 33 sums)
+  local unrated = 0
+  for x = 0, 255 do
+    for rk = 0, MAXR - 1 do
+      unrated = unrated + before[(x * 256) * MAXR + rk]               -- column 0
+      if x > 0 then unrated = unrated + before[x * MAXR + rk] end     -- row 0
+    end
+  end
+  if col_slot < 0 then  -- one axis: column 0 is every row; only row 0 is unplaced
+    unrated = 0
+    for rk = 0, MAXR - 1 do unrated = unrated + before[rk] end
+  end
+  local _ = { keep, akeep, a }
+  return before, after, unrated, tonumber(a.avoided)
 end
 
 local function heatmap(m, counts, shape, title)
@@ -373,13 +466,38 @@ local function heat_shape(reg, m)
   shape.zones = zones
   local axes = col_f and (row_f .. " x " .. col_f) or row_f
   -- Axes that are stages of a staged score (OWASP's impact x likelihood)
-  -- are no stored rating: the stored columns would place risks by their
-  -- first factors, which is wrong. Until the stage bands are counted per
-  -- risk, the map says so and counts nothing.
-  if not col_of[row_f] or (col_f and not col_of[col_f]) then
-    shape.unplaced = true
-    shape.note = ("the axes %s are stages of the score, not stored ratings: risks are not "
-      .. "placed on this map yet (isms assess lists each risk's level)"):format(axes)
+  -- are no stored rating: each risk's bands are computed by the score's
+  -- program over the register's columns (isms_stages_cells), before
+  -- treatment and after it (isms_risk_table_after). An axis the program
+  -- has no positions for cannot place risks; the map says so.
+  local prog = r.program
+  -- a stored factor past the fourth (r5..) is no column of the one-pass
+  -- scan nor of the treatments' rr1..rr4: the program places it too
+  local stored_axes = col_of[row_f] ~= nil and (not col_f or col_of[col_f] ~= nil)
+  local past_r4 = (shape.ri > 3 or (shape.ci and shape.ci > 3)) and prog ~= nil
+  if past_r4 or not stored_axes then
+    local re = prog and prog.by_name[row_f]
+    local ce = col_f and prog and prog.by_name[col_f]
+    if re and re.npos > 0 and (not col_f or (ce and ce.npos > 0)) then
+      shape.slots = { row = re.index, col = ce and ce.index or -1 }
+    elseif not stored_axes then
+      shape.unplaced = true
+      shape.note = ("the axes %s have no tiers or bands the score computes: risks are not "
+        .. "placed on this map (isms assess lists each risk's level)"):format(axes)
+      return shape
+    end
+  end
+  if not stored_axes then
+    local staged_axis = prog.by_name[row_f].kind == "stage"
+      or (col_f and prog.by_name[col_f].kind == "stage")
+    if zones then
+      shape.note = ("the axes %s are %s of the score, computed for each risk from its ratings; "
+        .. "a cell's colour is the level %s gives it"):format(axes,
+        staged_axis and "stages" or "inputs", m:name())
+    else
+      shape.note = ("the axes %s are computed for each risk from its ratings; a cell's colour "
+        .. "is the highest level of its risks (%s)"):format(axes, why)
+    end
   elseif not zones then
     shape.note = ("a cell's colour is the highest level of its risks (%s: the positions have no "
       .. "level of their own, as %s)"):format(axes, why)
@@ -392,6 +510,50 @@ local function heat_shape(reg, m)
       :format(m:name(), axes)
   end
   return shape
+end
+
+--- The heat map of methodology m over the risks of t before treatment,
+-- each risk at the rank given (int16_t[n]; nil: its stored rank): how the
+-- register would sit on m's grid (`isms whatif`). Axes that are stages
+-- are computed per risk in C (isms_stages_cells), as in the report.
+-- @tparam RiskTable t from reg:risk_table()
+-- @treturn table, number the map (as a heatmaps section's) and the risks
+--   it cannot place; nil, why when m's axes are not on the register
+function M.heat_grid(reg, m, t, ranks, title)
+  local shape = heat_shape(reg, m)
+  if shape.unplaced then return nil, shape.note end
+  local counts, unrated
+  if shape.slots then
+    local inputs = require "isms.risk.inputs"
+    local prog = m.spec.risk.program
+    local cols, keep = inputs.columns(m, t, reg)
+    counts = ffi.new("uint32_t[?]", 256 * 256 * MAXR)
+    local rc = C.isms_stages_cells(prog.h, t.n, cols, shape.slots.row, shape.slots.col,
+                                   ranks or t.c.level_rank, nil, counts)
+    if rc ~= 0 then return nil, ffi.string(C.isms_stages_errmsg(prog.h)) end
+    unrated = 0
+    for x = 0, 255 do
+      for rk = 0, MAXR - 1 do
+        if shape.slots.col >= 0 then
+          unrated = unrated + counts[(x * 256) * MAXR + rk]
+          if x > 0 then unrated = unrated + counts[x * MAXR + rk] end
+        elseif x == 0 then unrated = unrated + counts[rk] end
+      end
+    end
+    local _ = keep
+  else
+    local stored = reg:risk_factors() or m:factors()
+    local col_of = {}
+    for k, name in ipairs(stored) do col_of[name] = k - 1 end
+    local ri, ci = col_of[shape.row_f], shape.col_f and col_of[shape.col_f]
+    if ri == nil or ri >= t.c.nratings or (ci and ci >= t.c.nratings) then
+      return nil, ("the register holds no ratings on %s"):format(shape.row_f)
+    end
+    counts, unrated = cell_counts(t, ri, ci, ranks)
+  end
+  local map = heatmap(m, counts, shape, title or m:name())
+  map.note = shape.note
+  return map, unrated
 end
 
 -- The heat maps before and after treatment, and the treated pass
@@ -764,7 +926,7 @@ function M.full(reg, opts)
   local shape = heat_shape(reg, m)
   local risks, heat, pass, n_not_acceptable, tstats
   local sc, serr, scode
-  if opts.path ~= "columns" then
+  if opts.path ~= "columns" and not shape.slots then
     sc, serr, scode = scan(reg, shape, limit)
     if sc == nil and serr then return nil, serr, scode end
   end
@@ -790,10 +952,20 @@ function M.full(reg, opts)
     local t, terr, tcode = reg:risk_table()
     if not t then return nil, terr, tcode end
     risks = top_risks(reg, m, t, limit, opts.today)
-    local counts, unrated = cell_counts(t, shape.ri, shape.ci)
-    heat, pass = heatmaps_section(reg, m, shape, counts, unrated, function(c)
-      return c, treated_pass(reg, t, shape.ri, shape.ci, limit, c)
-    end)
+    if shape.slots then
+      local before, after, unrated, avoided = M.stage_counts(reg, m, t, shape.slots.row,
+                                                             shape.slots.col)
+      heat, pass = heatmaps_section(reg, m, shape, before, unrated, function()
+        local p = treated_pass(reg, t, shape.ri, shape.ci, limit, nil)
+        p.avoided = avoided
+        return after, p
+      end)
+    else
+      local counts, unrated = cell_counts(t, shape.ri, shape.ci)
+      heat, pass = heatmaps_section(reg, m, shape, counts, unrated, function(c)
+        return c, treated_pass(reg, t, shape.ri, shape.ci, limit, c)
+      end)
+    end
     n_not_acceptable = not_acceptable(t)
   end
   local acceptance, awaiting = acceptance_section(reg, limit, pass)

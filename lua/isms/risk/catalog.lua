@@ -15,8 +15,33 @@ local ALLOWED = {
   threat_class = set { "title", "description" },
   threat = set { "class", "title", "description", "applies_to", "vulnerabilities", "category",
                  "impacts", "affects", "ratings" },
-  vulnerability = set { "title", "description", "applies_to" },
+  vulnerability = set { "title", "description", "applies_to", "ratings" },
 }
+
+-- A threat's or vulnerability's own ratings on methodology scales (read
+-- by a score's threat.NAME or vulnerability.NAME): { likelihood =
+-- "Possible", ... }, stored as text "likelihood=Possible;..."; nil if none.
+local function own_ratings(file, d, given)
+  if given == nil then return nil end
+  if type(given) ~= "table" or #given > 0 then
+    fail(file, d, "ratings", "expected ratings by scale name, e.g. { likelihood = \"Possible\" }")
+  end
+  local names = {}
+  for k in pairs(given) do names[#names + 1] = k end
+  table.sort(names, function(x, y) return tostring(x) < tostring(y) end)
+  local parts = {}
+  for _, k in ipairs(names) do
+    local v = given[k]
+    if type(k) ~= "string" or not k:match("^[%a_][%w_]*$") then
+      fail(file, d, "ratings", ("'%s' is not a scale name"):format(tostring(k)))
+    end
+    if (type(v) ~= "string" and type(v) ~= "number") or tostring(v):find("[;=]") then
+      fail(file, d, "ratings." .. k, "expected a tier's value or label (no ';' or '=')")
+    end
+    parts[#parts + 1] = k .. "=" .. tostring(v)
+  end
+  return table.concat(parts, ";")
+end
 
 local function types(file, d, field, v)
   local list = check.strings(file, d, field, v, true)
@@ -54,7 +79,8 @@ local function validate(file, decls)
       elseif d.kind == "vulnerability" then
         cat.vulnerabilities[#cat.vulnerabilities + 1] = {
           id = d.name, title = f.title, description = f.description, line = d.line,
-          applies_to = f.applies_to ~= nil and types(file, d, "applies_to", f.applies_to) or nil }
+          applies_to = f.applies_to ~= nil and types(file, d, "applies_to", f.applies_to) or nil,
+          ratings = own_ratings(file, d, f.ratings) }
       else
         check.string(file, d, "class", f.class)
         if f.category ~= nil and not risk_method.CATEGORY_INDEX[f.category] then
@@ -81,27 +107,7 @@ local function validate(file, decls)
         end
         -- the threat's own ratings on methodology scales (read by a score's
         -- threat.NAME): { likelihood = "Possible", ... }, stored as text
-        local ratings
-        if f.ratings ~= nil then
-          if type(f.ratings) ~= "table" or #f.ratings > 0 then
-            fail(file, d, "ratings", "expected ratings by scale name, e.g. { likelihood = \"Possible\" }")
-          end
-          local names = {}
-          for k in pairs(f.ratings) do names[#names + 1] = k end
-          table.sort(names, function(x, y) return tostring(x) < tostring(y) end)
-          local parts = {}
-          for _, k in ipairs(names) do
-            local v = f.ratings[k]
-            if type(k) ~= "string" or not k:match("^[%a_][%w_]*$") then
-              fail(file, d, "ratings", ("'%s' is not a scale name"):format(tostring(k)))
-            end
-            if (type(v) ~= "string" and type(v) ~= "number") or tostring(v):find("[;=]") then
-              fail(file, d, "ratings." .. k, "expected a tier's value or label (no ';' or '=')")
-            end
-            parts[#parts + 1] = k .. "=" .. tostring(v)
-          end
-          ratings = table.concat(parts, ";")
-        end
+        local ratings = own_ratings(file, d, f.ratings)
         local applies = types(file, d, "applies_to", f.applies_to)
         if #applies == 0 then fail(file, d, "applies_to", "expected a non-empty list of asset types") end
         cat.threats[#cat.threats + 1] = {

@@ -18,12 +18,15 @@ M.TAIL = { "score", "level", "acceptable", "decision", "decided_by", "decided_at
 
 --- The CSV columns for a register whose ratings are on `factors`; with
 -- `links`, the column "assets" (the assets linked to a risk besides its
--- own, ids by spaces) after "asset".
-function M.columns(factors, links)
+-- own, ids by spaces) after "asset"; with `threat_links`, the column
+-- "threats" (the catalog threats linked to it besides its own) after
+-- "threat".
+function M.columns(factors, links, threat_links)
   local cols = {}
   for _, c in ipairs(M.HEAD) do
     cols[#cols + 1] = c
     if c == "asset" and links then cols[#cols + 1] = "assets" end
+    if c == "threat" and threat_links then cols[#cols + 1] = "threats" end
   end
   for _, f in ipairs(factors) do cols[#cols + 1] = f end
   for _, c in ipairs(M.TAIL) do cols[#cols + 1] = c end
@@ -105,7 +108,7 @@ function M.import(reg, path, opts)
   end
   -- The header: columns by name, any case; factors by their names.
   local known = {}
-  for _, c in ipairs(M.columns(factors, true)) do known[c:lower()] = c end
+  for _, c in ipairs(M.columns(factors, true, true)) do known[c:lower()] = c end
   local col_of, names = {}, {}
   for k = 0, C.isms_csv_fields(r) - 1 do
     local name = (field(k) or ""):match("^%s*(.-)%s*$")
@@ -130,8 +133,12 @@ function M.import(reg, path, opts)
       .. ": rejected: the header row is not usable; nothing was stored", "INPUT"
   end
   local has_obligations = col_of.legal or col_of.regulatory or col_of.contractual
-  local assets, is_factor = {}, {}
+  local assets, is_factor, threats = {}, {}, nil
   for _, a in ipairs(reg:assets()) do assets[a.id] = a end
+  if col_of.threats then
+    threats = {}
+    for row in reg:query("SELECT id FROM threats") do threats[row.id] = true end
+  end
   for _, f in ipairs(factors) do is_factor[f] = true end
   local list, seen, rows = {}, {}, 0
   local width = C.isms_csv_fields(r)
@@ -180,6 +187,11 @@ function M.import(reg, path, opts)
       end
       for id in (risk.assets or ""):gmatch("[^,;%s]+") do
         if not assets[id] then err("assets", ("no asset '%s' in the register"):format(id)) end
+      end
+      for id in (risk.threats or ""):gmatch("[^,;%s]+") do
+        if not threats[id] then
+          err("threats", ("no threat '%s' in the register's catalogs"):format(id))
+        end
       end
       if risk.threat == "" then err("threat", "threat is empty") end
       if risk.category and risk.category ~= "" and

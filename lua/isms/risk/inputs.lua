@@ -15,6 +15,8 @@
 --                    threat of the register's catalog entries
 --   threat.NAME      the threat's own rating on scale NAME (its catalog
 --                    entry's ratings), per threat, the same way
+--   vulnerability.NAME  the risk's vulnerability's own rating on scale NAME,
+--                    per rated vulnerability, the same way
 --   assets.ATTR      the risk's assets: its own and those linked to it
 --                    (record_links: kind risk, rel assets), as records
 --
@@ -47,6 +49,14 @@ local function reads(m, kind)
 end
 M.reads = reads
 
+--- Does m's program aggregate the risk's threats (threats.NAME)?
+function M.reads_threats(m)
+  for _, e in ipairs(m.spec.risk.program.inputs) do
+    if e.source and e.source.kind == "records" and e.source.of == "threats" then return true end
+  end
+  return false
+end
+
 -- An asset value (a double) in millionths, rounded half away from zero.
 local function micro(v)
   local x = v * 1e6
@@ -72,10 +82,12 @@ function M.threat_ratings(text)
   return out
 end
 
---- The links risk -> assets of the register: { [ref] = { asset id, ... } }.
-function M.linked_assets(reg, ref)
+--- The links risk -> assets (rel "assets", the default) or threats (rel
+-- "threats") of the register: { [ref] = { id, ... } }.
+function M.linked_assets(reg, ref, rel)
   local out = {}
-  local sql = "SELECT id, target FROM record_links WHERE kind = 'risk' AND rel = 'assets'"
+  local sql = ("SELECT id, target FROM record_links WHERE kind = 'risk' AND rel = '%s'")
+    :format(rel == "threats" and "threats" or "assets")
   local it = ref and reg:query(sql .. " AND id = ?1 ORDER BY target", ref)
     or reg:query(sql .. " ORDER BY id, target")
   for row in it do
@@ -96,10 +108,22 @@ local function record_value(m, attr, c, i, a, valued, value)
   return t.micro
 end
 
+-- A threat's rating on a scale (its ratings text) in millionths, NR when
+-- it has none or a not rated tier.
+local function record_rating(scale, name, text, attr)
+  local v = M.threat_ratings(text)[attr]
+  local p = v and require("isms.method.scale").position(scale, name, v)
+  local t = p and scale.positions[p]
+  if not t or t.not_rated then return NR end
+  return t.micro
+end
+
 --- The program's columns for every risk of a RiskTable (t from
 -- reg:risk_table()). Returns the isms_stage_column array and what must
--- stay alive while C reads it.
-function M.columns(m, t, reg)
+-- stay alive while C reads it. `ratings` (optional, with `nratings`)
+-- replaces the table's rating columns, in the table's order of factors:
+-- the ratings after treatment (isms_risk_table_after).
+function M.columns(m, t, reg, ratings, nratings)
   local prog = m.spec.risk.program
   local c, n = t.c, t.n
   local A = c.assets
@@ -113,7 +137,9 @@ function M.columns(m, t, reg)
     local col = cols[e.index]
     if src.kind == "factor" then
       local k = column[e.name]
-      if k and k < c.nratings then col.tiers = c.rating[k] end  -- else: not rated
+      if ratings then
+        if k and k < nratings then col.tiers = ratings[k] end
+      elseif k and k < c.nratings then col.tiers = c.rating[k] end  -- else: not rated
     elseif src.kind == "asset" then
       col.tiers = A[PROP_FIELD[src.prop]]
       col.index = c.asset
@@ -166,6 +192,65 @@ function M.columns(m, t, reg)
       end
       col.tiers, col.index = arr, c.threat_index
       keep[#keep + 1] = arr
+    elseif src.kind == "vulnerability_rating" then
+      -- per rated vulnerability, read through each risk's (UINT32_MAX:
+      -- none, or not rated: the input is not rated)
+      local rc = C.isms_risk_table_read_vulnerabilities(reg.db, c)
+      if rc ~= 0 then error({ msg = ffi.string(C.isms_errmsg(reg.db)), code = b.code_names[rc] }) end
+      local nv = tonumber(c.vulnerabilities.n)
+      local arr = ffi.new("uint8_t[?]", math.max(nv, 1))
+      local scale = m.spec.scales[src.scale]
+      for k = 0, nv - 1 do
+        local v = M.threat_ratings(ffi.string(c.vulnerabilities.ratings[k]))[src.scale]
+        arr[k] = v and require("isms.method.scale").position(scale, src.name, v) or 0
+      end
+      col.tiers, col.index = arr, c.vulnerability_index
+      keep[#keep + 1] = arr
+    elseif src.kind == "records" and src.of == "threats" then
+      -- the risk's own threat and the threats linked to it, each by its
+      -- catalog rating on the scale (not rated: none, or not in the catalog)
+      local rc = C.isms_risk_table_read_threats(reg.db, c)
+      if rc ~= 0 then error({ msg = ffi.string(C.isms_errmsg(reg.db)), code = b.code_names[rc] }) end
+      local nt = tonumber(c.threats.n)
+      local scale = m.spec.scales[src.attr]
+      local per, k_of = ffi.new("int64_t[?]", math.max(nt, 1)), {}
+      for k = 0, nt - 1 do
+        k_of[ffi.string(c.threats.id[k])] = k
+        local text = c.threats.ratings[k]
+        per[k] = record_rating(scale, src.name, text ~= nil and ffi.string(text) or nil, src.attr)
+      end
+      local links = M.linked_assets(reg, nil, "threats")
+      local has_links = next(links) ~= nil
+      local total = n
+      if has_links then
+        for i = 0, n - 1 do
+          local l = links[t:ref(i)]
+          if l then total = total + #l end
+        end
+      end
+      local off = ffi.new("uint32_t[?]", n + 1)
+      local vals = ffi.new("int64_t[?]", math.max(total, 1))
+      local at = 0
+      for i = 0, n - 1 do
+        off[i] = at
+        local own = c.threat_index[i]
+        vals[at] = own ~= UINT32_MAX and per[own] or NR
+        at = at + 1
+        if has_links then
+          for _, id in ipairs(links[t:ref(i)] or {}) do
+            local k = k_of[id]
+            if k ~= own then
+              vals[at] = k and per[k] or NR
+              at = at + 1
+            end
+          end
+        end
+      end
+      off[n] = at
+      col.offsets, col.values = off, vals
+      keep[#keep + 1] = off
+      keep[#keep + 1] = vals
+      keep[#keep + 1] = per
     elseif src.kind == "records" then
       -- the risk's own asset and the assets linked to it
       local links = M.linked_assets(reg)
@@ -247,10 +332,20 @@ function M.row(m, ratings, ctx)
     elseif src.kind == "affects" then
       local bits = type(ctx.affects) == "number" and ctx.affects or affects_bits(ctx.affects)
       if bits ~= 0 then row[e.name] = bits end
-    elseif src.kind == "threat_rating" then
-      local v = M.threat_ratings(ctx.threat_ratings)[src.scale]
+    elseif src.kind == "threat_rating" or src.kind == "vulnerability_rating" then
+      local text = src.kind == "threat_rating" and ctx.threat_ratings or ctx.vulnerability_ratings
+      local v = M.threat_ratings(text)[src.scale]
       local p = v and require("isms.method.scale").position(m.spec.scales[src.scale], src.name, v)
       if p then row[e.name] = p end
+    elseif src.kind == "records" and src.of == "threats" then
+      -- ctx.threats: the ratings texts of the risk's threat and those
+      -- linked to it (default: its own threat's)
+      local list = {}
+      local scale = m.spec.scales[src.attr]
+      for k, text in ipairs(ctx.threats or { ctx.threat_ratings or false }) do
+        list[k] = record_rating(scale, src.name, text or nil, src.attr)
+      end
+      row[e.name] = list
     elseif src.kind == "records" then
       local list = {}
       for k, a in ipairs(ctx.assets or { asset }) do

@@ -80,6 +80,7 @@ function R:risks(opts)
   local list = {}
   -- the assets linked to each risk besides its own (text: ids by spaces)
   local links = inputs.linked_assets(self)
+  local tlinks = inputs.linked_assets(self, nil, "threats")
   local iter = self:rows("risks", opts and opts.asset)
   for row in iter do
     row.ratings = {}
@@ -92,6 +93,7 @@ function R:risks(opts)
     end
     row.rx = nil
     row.assets = links[row.ref] and table.concat(links[row.ref], " ") or nil
+    row.threats = tlinks[row.ref] and table.concat(tlinks[row.ref], " ") or nil
     row.score = row.score and decimal.to_number(tonumber(row.score))
     row.level_rank = tonumber(row.level_rank)
     row.acceptable = row.acceptable and row.acceptable == "1"
@@ -141,6 +143,19 @@ local function text_at(c, off) return ffi.string(c.text + off) end
 function RiskTable:ref(i) return text_at(self.c, self.c.ref[i]) end
 function RiskTable:threat(i) return text_at(self.c, self.c.threat[i]) end
 function RiskTable:asset_id(i) return text_at(self.c, self.c.assets.id[self.c.asset[i]]) end
+
+--- The ratings text of row i's vulnerability ("severity=High;..."), or
+-- nil when it has none (isms_risk_table_read_vulnerabilities, once).
+function RiskTable:vulnerability_ratings(i)
+  local c = self.c
+  if c.vulnerability_index == nil then
+    local rc = C.isms_risk_table_read_vulnerabilities(self.reg.db, c)
+    if rc ~= 0 then error({ msg = ffi.string(C.isms_errmsg(self.reg.db)), code = b.code_names[rc] }) end
+  end
+  local k = c.vulnerability_index[i]
+  if k == 0xffffffff then return nil end
+  return ffi.string(c.vulnerabilities.ratings[k])
+end
 
 --- The asset class of row i (text), or nil.
 function RiskTable:class(i)
@@ -215,6 +230,7 @@ function M.risk_context(row, fields)
                  I = tonumber(row.asset_i), A = tonumber(row.asset_a) }
   view.threat = { affects = row.threat_affects,
                   ratings = inputs.threat_ratings(row.threat_ratings) }
+  view.vulnerability = { ratings = inputs.threat_ratings(row.vulnerability_ratings) }
   return view
 end
 
@@ -265,6 +281,7 @@ function M.evaluate(m, rows)
         asset = { c = row.asset_c, i = row.asset_i, a = row.asset_a, value = row.asset_value,
                   class = row.asset_class, type = row.asset_type },
         affects = row.threat_affects, threat_ratings = row.threat_ratings,
+        vulnerability_ratings = row.vulnerability_ratings, threats = row.linked_threats,
         assets = row.linked_assets })
     end
     local res = stages.run(r.program, list)
@@ -463,7 +480,8 @@ end
 -- Turns an API risk ({asset, threat, ratings = {S = 3}, obligations =
 -- {legal = true}, impacts = {...}, owners = {...}, ...}) into stored fields,
 -- scored under m. Returns fields or nil, reason.
-local KNOWN = { ref = true, ratings = true, impacts = true, obligations = true, assets = true }
+local KNOWN = { ref = true, ratings = true, impacts = true, obligations = true, assets = true,
+                threats = true }
 for _, k in ipairs(TEXT_FIELDS) do KNOWN[k] = true end
 
 local function fields_of(m, cols, risk)
@@ -490,6 +508,15 @@ local function fields_of(m, cols, risk)
       for id in tostring(v):gmatch("[^,;%s]+") do list[#list + 1] = id end
     end
     f.assets = table.concat(list, " ")
+  end
+  if risk.threats ~= nil then
+    -- the threats linked to the risk besides its own (catalog ids)
+    local list = {}
+    local src = type(risk.threats) == "table" and risk.threats or { risk.threats }
+    for _, v in ipairs(src) do
+      for id in tostring(v):gmatch("[^,;%s]+") do list[#list + 1] = id end
+    end
+    f.threats = table.concat(list, " ")
   end
   if risk.decision and risk.decision ~= "" and risk.decision ~= "accept" and
      risk.decision ~= "treat" then
@@ -599,6 +626,18 @@ function M.put_risks(self, list, opts, t)
     end
   end
   if staged and inputs.reads(m, "records") then links = inputs.linked_assets(self) end
+  local tlinks, tratings_of
+  if staged and inputs.reads_threats(m) then
+    tlinks, tratings_of = inputs.linked_assets(self, nil, "threats"), {}
+    for row in self:query("SELECT id, ratings FROM threats") do tratings_of[row.id] = row.ratings or false end
+  end
+  local vratings_of
+  if staged and inputs.reads(m, "vulnerability_rating") then
+    vratings_of = {}
+    for row in self:query("SELECT id, ratings FROM vulnerabilities WHERE ratings IS NOT NULL") do
+      vratings_of[row.id] = row.ratings
+    end
+  end
   local fields, merged = {}, {}
   for k, risk in ipairs(list) do
     local ref = risk.ref
@@ -625,6 +664,23 @@ function M.put_risks(self, list, opts, t)
     if affects_of then
       local th = f.threat or (i and t:threat(i)) or ""
       row.threat_affects, row.threat_ratings = affects_of[th], ratings_of[th]
+    end
+    if vratings_of then
+      if f.vulnerability ~= nil then row.vulnerability_ratings = vratings_of[f.vulnerability]
+      elseif i then row.vulnerability_ratings = t:vulnerability_ratings(i) end
+    end
+    if tlinks then
+      -- the risk's threat and those linked to it, by their catalog ratings
+      local own = f.threat or (i and t:threat(i)) or ""
+      local linked = tlinks[ref] or {}
+      if f.threats then
+        linked = {}
+        for id in f.threats:gmatch("%S+") do linked[#linked + 1] = id end
+      end
+      row.linked_threats = { tratings_of[own] or false }
+      for _, id in ipairs(linked) do
+        if id ~= own then row.linked_threats[#row.linked_threats + 1] = tratings_of[id] or false end
+      end
     end
     if links then
       local own = f.asset or old.asset
@@ -762,7 +818,7 @@ function R:generate_risks(name, opts)
     end
     for _, v in ipairs(cat.vulnerabilities) do
       local rc = C.isms_risk_catalog_entry(rb, "vulnerability", v.id, nil, v.title, cat.name, nil,
-                                           nil)
+                                           v.ratings)
       if rc ~= 0 then return failure(self, rc) end
     end
     return true
