@@ -120,14 +120,26 @@ function M.load(name)
   return m
 end
 
+-- The statuses each method has found by text so far (an import or the
+-- results ask for the same few texts thousands of times).
+local found = setmetatable({}, { __mode = "k" })
+
 --- The status of an id (any case; spaces or hyphens for '_'), or nil.
 function M.status(m, text)
   if text == nil then return nil end
-  local want = tostring(text):lower():gsub("[%s%-]+", "_")
-  for _, s in ipairs(m.statuses) do
-    if s.id:lower() == want or s.title:lower() == tostring(text):lower() then return s end
+  local memo = found[m]
+  if not memo then
+    memo = {}
+    found[m] = memo
   end
-  return nil
+  local s = memo[text]
+  if s ~= nil then return s or nil end
+  local want = tostring(text):lower():gsub("[%s%-]+", "_")
+  for _, x in ipairs(m.statuses) do
+    if x.id:lower() == want or x.title:lower() == tostring(text):lower() then s = x break end
+  end
+  memo[text] = s or false
+  return s
 end
 
 --- The status ids as one text, for messages.
