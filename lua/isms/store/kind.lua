@@ -68,6 +68,14 @@ function M.define(d)
       d.columns[#d.columns + 1] = f
     end
   end
+  -- The fields prepare visits for every record written: those with a
+  -- default, the required ones, the references.
+  d.default_fields, d.required_fields, d.ref_fields = {}, {}, {}
+  for _, f in ipairs(d.fields) do
+    if f.default ~= nil then d.default_fields[#d.default_fields + 1] = f end
+    if f.required then d.required_fields[#d.required_fields + 1] = f end
+    if f.type == "links" or f.type == "ref" then d.ref_fields[#d.ref_fields + 1] = f end
+  end
   if #d.link_fields > 0 and #d.key ~= 1 then
     error("kind.define: " .. d.kind .. ": links need a single key field", 2)
   end
@@ -377,9 +385,10 @@ local function prepare(coll, values, mode, pending, batch)
   end
   -- The record as it will be: defaults on create, then the given fields.
   local new = {}
-  for _, f in ipairs(d.fields) do
-    if old then new[f.name] = old[f.name]
-    elseif f.default ~= nil then
+  if old then
+    for _, f in ipairs(d.fields) do new[f.name] = old[f.name] end
+  else
+    for _, f in ipairs(d.default_fields) do
       local s = fields.check(f, f.default)
       new[f.name] = s or nil
       if f.type ~= "links" and s then cols[f.name] = cols[f.name] == nil and s or cols[f.name] end
@@ -387,16 +396,19 @@ local function prepare(coll, values, mode, pending, batch)
   end
   for name, s in pairs(cols) do new[name] = s or nil end
   for name, list in pairs(links) do new[name] = list end
-  local refused = {}  -- fields refused above are not "required" as well
-  for _, x in ipairs(errs) do refused[x.field] = true end
-  for _, f in ipairs(d.fields) do
+  local refused  -- fields refused above are not "required" as well
+  if #errs > 0 then
+    refused = {}
+    for _, x in ipairs(errs) do refused[x.field] = true end
+  end
+  for _, f in ipairs(d.required_fields) do
     local v = new[f.name]
-    if f.required and not refused[f.name] and (values[f.name] ~= nil or not old) then
+    if not (refused and refused[f.name]) and (values[f.name] ~= nil or not old) then
       if v == nil or (type(v) == "table" and #v == 0) then bad(errs, f.name, "required") end
     end
   end
   -- References: to records in the register, or written by this batch.
-  for _, f in ipairs(d.fields) do
+  for _, f in ipairs(d.ref_fields) do
     local given = f.type == "links" and links[f.name] or (f.type == "ref" and cols[f.name])
     if given then
       local targets = type(given) == "table" and given or { given }
@@ -446,23 +458,30 @@ local function write_ops(coll, w, ops)
   local d = coll.d
   local created, updated = 0, 0
   for _, op in ipairs(ops) do
-    local put, changed = {}, false
-    for _, k in ipairs(d.key) do put[k] = op.cols[k] end
-    for name, s in pairs(op.cols) do
-      if not d.is_key[name] then
-        local was = op.old and op.old[name] or false
-        -- A number column gives back "2.0" for "2": compare numbers as numbers.
-        local numeric = d.by_name[name].type == "number" or d.by_name[name].type == "int"
-        local same = was == s or (numeric and was and s and tonumber(was) == tonumber(s))
-        if not op.old or not same then
-          put[name] = s or ""
-          changed = true
+    local changed = false
+    if op.old then
+      local put = {}
+      for _, k in ipairs(d.key) do put[k] = op.cols[k] end
+      for name, s in pairs(op.cols) do
+        if not d.is_key[name] then
+          local was = op.old[name] or false
+          -- A number column gives back "2.0" for "2": compare numbers as numbers.
+          local numeric = d.by_name[name].type == "number" or d.by_name[name].type == "int"
+          local same = was == s or (numeric and was and s and tonumber(was) == tonumber(s))
+          if not same then
+            put[name] = s or ""
+            changed = true
+          end
         end
       end
+      w.put(d.kind, put)
+    else
+      -- A record checked as new (prepare read the register) is inserted
+      -- without reading it again: its checked columns as they are (false,
+      -- no value, goes to the store as "").
+      w.create(d.kind, op.cols)
+      changed = true
     end
-    -- A record checked as new (prepare read the register) is inserted
-    -- without reading it again.
-    if op.old then w.put(d.kind, put) else w.create(d.kind, put) end
     for rel, list in pairs(op.links) do
       local had = {}
       for _, t in ipairs(op.old and op.old[rel] or {}) do had[t] = true end
