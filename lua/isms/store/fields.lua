@@ -7,7 +7,13 @@ local records = require "isms.store.records"
 
 local M = {}
 
-local function trim(s) return (s:gsub("^%s+", ""):gsub("%s+$", "")) end
+-- Most texts have nothing to trim: a look at both ends says so without a
+-- pattern match (an import trims every cell).
+local function trim(s)
+  local first, last = s:byte(1), s:byte(-1)
+  if first and first > 32 and last > 32 then return s end
+  return (s:gsub("^%s+", ""):gsub("%s+$", ""))
+end
 
 -- Items of a list cell: ';' separates; ',' too where items are ids, which
 -- never hold one (so "A.5.1, A.5.2" reads as spreadsheets write it).
