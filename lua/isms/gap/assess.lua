@@ -18,6 +18,12 @@ M.COLUMNS = { "requirement", "title", "status", "maturity", "target", "justifica
 local ANSWER_FIELDS = { status = true, maturity = true, target = true, justification = true,
                         evidence = true, owner = true, remediation = true, effort = true,
                         due = true, notes = true, origin = true }
+local ANSWER_LIST = {}
+for _, c in ipairs(M.COLUMNS) do
+  if ANSWER_FIELDS[c] then ANSWER_LIST[#ANSWER_LIST + 1] = c end
+end
+
+local function trim(s) return s:match("^%s*(.-)%s*$") end
 
 local function assessment(reg, id)
   kinds.ensure(reg)
@@ -155,18 +161,23 @@ function R:import_answers(assessment_id, rows, opts)
   local out, errors = {}, {}
   for _, row in ipairs(rows) do
     local c = row.cells
-    local any = false
-    for f in pairs(ANSWER_FIELDS) do any = any or (c[f] ~= nil and c[f]:find("%S") ~= nil) end
-    local ref = c.requirement and c.requirement:match("^%s*(.-)%s*$")
-    if ref and titles[ref] and c.title and c.title:find("%S")
-        and c.title:match("^%s*(.-)%s*$") ~= titles[ref] then
+    -- The answer's fields as given, and whether any holds a value.
+    local values, any = { assessment = assessment_id }, false
+    for _, f in ipairs(ANSWER_LIST) do
+      local v = c[f]
+      if v ~= nil then
+        values[f] = v
+        if not any and v:find("%S") then any = true end
+      end
+    end
+    local ref = c.requirement and trim(c.requirement)
+    local title = ref and titles[ref]
+    if title and c.title and c.title ~= title and c.title:find("%S")
+        and trim(c.title) ~= title then
       errors[#errors + 1] = ("%s: title: the title of %s was edited ('%s'); the id and title "
         .. "columns are not to be changed"):format(row.where.title or row.at, ref, c.title)
-    elseif any or (ref and not titles[ref]) then
-      local values = { assessment = assessment_id, requirement = ref }
-      for f in pairs(ANSWER_FIELDS) do
-        if c[f] ~= nil then values[f] = c[f] end
-      end
+    elseif any or (ref and not title) then
+      values.requirement = ref
       values.status = normal_status(m, values.status)
       out[#out + 1] = { values = values, where = row.where, at = row.at }
     end
@@ -205,16 +216,19 @@ local function read_questionnaire(self, assessment_id, path, opts)
   end
   local rows = {}
   if #errors == 0 then
+    local names, index = {}, {}  -- the columns read, as two lists
+    for n, k in pairs(col) do names[#names + 1], index[#index + 1] = n, k end
     for cells in rd.next, rd do
       local where, at = rd:positions(col)
-      local row = { cells = {}, where = where, at = at }
-      for n, k in pairs(col) do row.cells[n] = cells[k] end
-      if row.cells.assessment and row.cells.assessment:find("%S")
-          and row.cells.assessment:match("^%s*(.-)%s*$") ~= assessment_id then
+      local c = {}
+      for j = 1, #names do c[names[j]] = cells[index[j]] end
+      local given = c.assessment
+      if given and given ~= assessment_id and given:find("%S") and trim(given) ~= assessment_id
+      then
         errors[#errors + 1] = ("%s: assessment: '%s' is another assessment than %s")
-          :format(row.where.assessment, row.cells.assessment, assessment_id)
+          :format(where.assessment, given, assessment_id)
       end
-      rows[#rows + 1] = row
+      rows[#rows + 1] = { cells = c, where = where, at = at }
     end
   end
   rd:close()

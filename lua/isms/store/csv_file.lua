@@ -48,14 +48,13 @@ end
 -- nothing but empty cells is skipped (spreadsheets leave them).
 function Reader:next()
   while self:next_raw() do
+    local row, any = {}, false
     for k = 1, self.n do
       local v = self:cell(k)
-      if v and v:find("%S") then
-        local row = {}
-        for j = 1, self.n do row[j] = self:cell(j) end
-        return row
-      end
+      row[k] = v
+      if not any and v and v:find("%S") then any = true end
     end
+    if any then return row end
   end
   return nil
 end
