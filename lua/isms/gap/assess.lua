@@ -24,6 +24,7 @@ for _, c in ipairs(M.COLUMNS) do
 end
 
 local function trim(s) return s:match("^%s*(.-)%s*$") end
+local new_table = require "table.new"  -- sized up front: no rehash as a row fills
 
 local function assessment(reg, id)
   kinds.ensure(reg)
@@ -162,7 +163,8 @@ function R:import_answers(assessment_id, rows, opts)
   for _, row in ipairs(rows) do
     local c = row.cells
     -- The answer's fields as given, and whether any holds a value.
-    local values, any = { assessment = assessment_id }, false
+    local values, any = new_table(0, 14), false
+    values.assessment = assessment_id
     for _, f in ipairs(ANSWER_LIST) do
       local v = c[f]
       if v ~= nil then
@@ -220,7 +222,7 @@ local function read_questionnaire(self, assessment_id, path, opts)
     for n, k in pairs(col) do names[#names + 1], index[#index + 1] = n, k end
     for cells in rd.next, rd do
       local where, at = rd:positions(col)
-      local c = {}
+      local c = new_table(0, #names)
       for j = 1, #names do c[names[j]] = cells[index[j]] end
       local given = c.assessment
       if given and given ~= assessment_id and given:find("%S") and trim(given) ~= assessment_id

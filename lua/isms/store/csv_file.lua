@@ -4,6 +4,7 @@
 local b = require "isms.store._ffi"
 
 local ffi, C = b.ffi, b.C
+local new_table = require "table.new"  -- rows sized up front: no rehash as one fills
 local M = {}
 
 local Reader = {}
@@ -48,7 +49,7 @@ end
 -- nothing but empty cells is skipped (spreadsheets leave them).
 function Reader:next()
   while self:next_raw() do
-    local row, any = {}, false
+    local row, any = new_table(self.n, 0), false
     for k = 1, self.n do
       local v = self:cell(k)
       row[k] = v

@@ -11,7 +11,7 @@ local M = {}
 -- pattern match (an import trims every cell).
 local function trim(s)
   local first, last = s:byte(1), s:byte(-1)
-  if first and first > 32 and last > 32 then return s end
+  if not first or (first > 32 and last > 32) then return s end
   return (s:gsub("^%s+", ""):gsub("%s+$", ""))
 end
 
@@ -70,7 +70,7 @@ TYPES.text = {
     if f.max_length and #v > f.max_length then
       return nil, ("%s: longer than %d characters"):format(what, f.max_length)
     end
-    if v:find("%z") then return nil, what .. ": holds a NUL byte" end
+    if v:find("\0", 1, true) then return nil, what .. ": holds a NUL byte" end
     return v
   end,
 }

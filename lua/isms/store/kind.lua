@@ -33,6 +33,7 @@ local tabular = require "isms.store.tabular"
 local format = require "isms.store.format"
 
 local ffi, C = b.ffi, b.C
+local new_table = require "table.new"  -- sized up front: no rehash as a row fills
 local M = {}
 
 local kinds, by_noun, order = {}, {}, {}
@@ -190,7 +191,7 @@ function Records:raw(where, ...)
 end
 
 local function typed(d, raw)
-  local row = {}
+  local row = new_table(0, #d.fields)
   for _, f in ipairs(d.fields) do row[f.name] = fields.read(f, raw[f.name]) end
   return row
 end
@@ -348,7 +349,7 @@ local function bad(errs, field, reason) errs[#errs + 1] = { field = field, reaso
 local function prepare(coll, values, mode, pending, batch)
   local d, reg = coll.d, coll.reg
   local errs = {}
-  local cols, links = {}, {}
+  local cols, links = new_table(0, #d.fields), {}
   for name, v in pairs(values) do
     local f = d.by_name[name]
     if not f then
@@ -384,7 +385,7 @@ local function prepare(coll, values, mode, pending, batch)
       "NOTFOUND"
   end
   -- The record as it will be: defaults on create, then the given fields.
-  local new = {}
+  local new = new_table(0, #d.fields)
   if old then
     for _, f in ipairs(d.fields) do new[f.name] = old[f.name] end
   else

@@ -6,6 +6,7 @@
 local b = require "isms.store._ffi"
 
 local ffi, C = b.ffi, b.C
+local new_table = require "table.new"  -- rows sized up front: no rehash as one fills
 local M = {}
 local Register = {}
 Register.__index = Register
@@ -135,7 +136,7 @@ local function iterate(self, convert)
       if step ~= 101 then error(ffi.string(C.isms_errmsg(self.db)), 2) end
       return nil
     end
-    local row = {}
+    local row = new_table(0, n)
     for k = 1, n do
       local s = b.str(C.isms_cursor_text(cur, k - 1))
       if s ~= nil and convert then s = convert(s, names[k]) end
@@ -206,7 +207,7 @@ function Register:tuples(sql, ...)
       if step ~= 101 then error(ffi.string(C.isms_errmsg(db)), 2) end
       return nil
     end
-    local row = {}
+    local row = new_table(n, 0)
     for k = 1, n do
       local p = C.isms_cursor_text(cur, k - 1)
       if p ~= nil then row[k] = ffi.string(p) end
