@@ -84,11 +84,14 @@ function Reader:positions(column_of)
       if k then return ("%s:%d:%d"):format(path, t[0], t[k]) end
     end }
     self.pos_mt, self.pos_of, self.pos_most = mt, column_of, most
+    self.pos_cols = ffi.new("int[?]", most + 1)
   end
-  local r, n, line_out = self.r, self.n, self.line_out
+  local r, n, most, cols = self.r, self.n, self.pos_most, self.pos_cols
   local line = tonumber(C.isms_csv_line(r))
-  local t = { [0] = line }
-  for k = 1, self.pos_most do t[k] = C.isms_csv_column(r, math.min(k, n) - 1, line_out) end
+  local t = new_table(most, 0)
+  t[0] = line
+  C.isms_csv_columns(r, math.min(most, n), cols)  -- every column in one walk of the row
+  for k = 1, most do t[k] = cols[math.min(k, n) - 1] end
   return setmetatable(t, mt), ("%s:%d:1"):format(self.path, line)
 end
 
