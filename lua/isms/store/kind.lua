@@ -145,6 +145,15 @@ M.exists = exists
 
 -- The key of a row as one text (the change log's entity id).
 local function id_of(d, row)
+  local key = d.key
+  if #key <= 2 then  -- most kinds: the text without a list to join
+    local v = row[key[1]]
+    if v == nil or v == false or v == "" then return nil, key[1] end
+    if #key == 1 then return tostring(v) end
+    local w = row[key[2]]
+    if w == nil or w == false or w == "" then return nil, key[2] end
+    return tostring(v) .. " / " .. tostring(w)
+  end
   local parts = {}
   for k, name in ipairs(d.key) do
     local v = row[name]
