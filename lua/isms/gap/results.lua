@@ -93,6 +93,36 @@ local COMPARE = {
   order = function(a, b) if a.order ~= b.order then return a.order < b.order end end,
 }
 
+-- Sorts list in place by less(a, b) (a merge sort): in Lua the JIT
+-- compiles the loop together with less, where table.sort calls less from
+-- C, about a thousand instructions a call (a catalog has thousands of gaps).
+local function sort(list, less)
+  local n = #list
+  local src, dst = list, {}
+  local width = 1
+  while width < n do
+    for lo = 1, n, 2 * width do
+      local mid, hi = math.min(lo + width, n + 1), math.min(lo + 2 * width, n + 1)
+      local i, j, k = lo, mid, lo
+      while i < mid and j < hi do
+        if less(src[j], src[i]) then
+          dst[k], j = src[j], j + 1
+        else
+          dst[k], i = src[i], i + 1
+        end
+        k = k + 1
+      end
+      for x = i, mid - 1 do dst[k], k = src[x], k + 1 end
+      for x = j, hi - 1 do dst[k], k = src[x], k + 1 end
+    end
+    src, dst = dst, src
+    width = width * 2
+  end
+  if src ~= list then
+    for k = 1, n do list[k] = src[k] end
+  end
+end
+
 --- The results of an assessment.
 -- @tparam string id the assessment
 -- @tparam[opt] table opts `{ team = people working on remediation (1) }`
@@ -245,7 +275,7 @@ function R:gap_results(id, opts)
   -- Gaps in priority order.
   local gaps = {}
   for _, it in ipairs(items) do if it.gap then gaps[#gaps + 1] = it end end
-  table.sort(gaps, function(x, y)
+  sort(gaps, function(x, y)
     for _, key in ipairs(m.priority) do
       local r = COMPARE[key](x, y)
       if r ~= nil then return r end
