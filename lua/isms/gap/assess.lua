@@ -155,9 +155,9 @@ function R:import_answers(assessment_id, rows, opts)
   local a, m, code = assessment(self, assessment_id)
   if not a then return nil, m, code end
   local titles = {}
-  for req in self:query("SELECT ref, title FROM requirements WHERE framework = ?1",
-                        a.framework) do
-    titles[req.ref] = req.title
+  for req in self:tuples("SELECT ref, title FROM requirements WHERE framework = ?1",
+                         a.framework) do
+    titles[req[1]] = req[2]
   end
   local out, errors = {}, {}
   for _, row in ipairs(rows) do
