@@ -158,6 +158,23 @@ describe("assessments", function()
     assert.is_true(res.gaps[1].mandatory)
   end)
 
+  it("keep evidence: a file with its SHA-256, URLs and document ids as given", function()
+    local dir = path:match("^(.*)/[^/]*$")
+    H.write(dir .. "/policy.txt", "the policy\n")
+    local digest = require("isms.docs").sha256("the policy\n")
+    local abs = H.file("minutes.txt", "minutes\n")
+    assert(reg:answer(a, "5.2 a)", { status = "met", evidence = "policy.txt; https://intra/x#y; DOC-001; "
+      .. abs .. "; policy.txt#abc; " .. dir }))
+    local got = reg:answers(a)["5.2 a)"].evidence
+    assert.are.same({ "policy.txt#" .. digest, "https://intra/x#y", "DOC-001",
+                      abs .. "#" .. require("isms.docs").sha256("minutes\n"), "policy.txt#abc", dir },
+                    got)
+    -- a questionnaire names files the same way
+    local q = H.file("ev.csv", "requirement,status,evidence\n5.3 a),met,policy.txt\n")
+    assert(reg:import_questionnaire(a, q))
+    assert.are.same({ "policy.txt#" .. digest }, reg:answers(a)["5.3 a)"].evidence)
+  end)
+
   it("refuse bad answers and write nothing", function()
     local before = dump(path)
     local cases = {
@@ -306,6 +323,71 @@ answer_status "met" { title = "Met", score = 1 }
     assert.are.equal(1, #res.gaps)
     assert.are.equal("not met at all", res.gaps[1].reason)
     assert.are.equal(1, res.total.value)
+  end)
+end)
+
+describe("results by theme, weighted, and in the order of the risks", function()
+  it("roll the Annex A controls up by theme and weigh requirements as the method says", function()
+    local reg = new_register()
+    assert(reg:import_framework("iso27001-2022"))
+    local dir = H.tmp("weights")
+    os.execute("mkdir -p " .. H.shell_quote(dir))
+    local head = 'gap_method "w" { title = "Weighted", rollup = "weighted", %s }\n'
+      .. 'answer_status "not_assessed" { title = "Not assessed", score = 0, assessed = false }\n'
+      .. 'answer_status "met" { title = "Met", score = 1 }\n'
+    H.write(dir .. "/w.lua", head:format('weights = { mandatory = 3, other = 1, groups = '
+      .. '{ Technological = 2 }, requirements = { ["4.1"] = 10 } }'))
+    local a = assert(reg:new_assessment({ framework = "iso27001-2022", assessed_on = "2026-12-05",
+                                          assessor = "x", method = dir .. "/w.lua" }))
+    assert(reg:answer(a, "4.1", { status = "met" }))
+    assert(reg:answer(a, "A.8.1", { status = "met" }))
+    local res = assert(reg:gap_results(a))
+    local weight, by = {}, {}
+    for _, it in ipairs(res.items) do weight[it.ref] = it.weight end
+    for _, g in ipairs(res.sections) do by[g.id] = g end
+    for _, g in ipairs(res.groups) do by[g.id] = g end
+    assert.are.same({ 10, 3, 2, 1 }, { weight["4.1"], weight["4.2 a)"], weight["A.8.1"],
+                                       weight["A.5.1"] })
+    -- clause 4: 4.1 met (weight 10), seven mandatory requirements not (3 each)
+    assert.are.equal(100 * 10 / 31, by["4"].value)
+    -- the four themes of 2022, and the clauses' requirements
+    assert.are.same({ 114, 37, 8, 14, 34 }, { by.Requirements.counts.requirements,
+      by.Organisational.counts.requirements, by.People.counts.requirements,
+      by.Physical.counts.requirements, by.Technological.counts.requirements })
+    assert.are.equal(100 * 2 / 68, by.Technological.value)
+    -- weights that are not numbers, or words a method does not know
+    for name, w in pairs({ heavy = "weights = { heavy = 2 }", neg = "weights = { other = -1 }",
+                           grp = 'weights = { groups = { People = "x" } }' }) do
+      H.write(dir .. "/" .. name .. ".lua", head:format(w))
+      local ok, err = reg:new_assessment({ framework = "iso27001-2022", assessed_on = "2026-12-05",
+                                           assessor = "x", method = dir .. "/" .. name .. ".lua" })
+      assert.is_nil(ok, name)
+      assert.truthy(err:find(name == "heavy" and "weights.heavy: unknown field"
+        or name == "neg" and "other: expected a number, 0 or more"
+        or "groups.People: expected a number, 0 or more", 1, true), err)
+    end
+    reg:close()
+  end)
+
+  it("put the gaps of controls that treat the highest risks first", function()
+    local F = require "current_fixture"
+    local reg = F.register()
+    assert(reg:treat(F.MALWARE2, { option = "modify", controls = { "A.8.7" },
+                                   residual = { S = 8, O = 2, D = 3 } }))
+    assert(reg:treat(F.DOS, { option = "modify", controls = { "A.8.14" },
+                              residual = { S = 6, O = 2, D = 2 } }))
+    assert(reg:import_framework("iso27001-2022"))
+    local a = assert(reg:new_assessment({ framework = "iso27001-2022", assessed_on = "2026-12-05",
+                                          assessor = "x" }))
+    local res = assert(reg:gap_results(a))
+    -- mandatory requirements first (all 114 clause requirements), then the
+    -- controls by the risks they treat, the highest first
+    assert.is_true(res.gaps[114].mandatory)
+    assert.are.same({ "A.8.7", "A.8.14", "A.5.1" }, { res.gaps[115].ref, res.gaps[116].ref,
+                                                      res.gaps[117].ref })
+    assert.is_true(res.gaps[115].risk_rank >= res.gaps[116].risk_rank)
+    assert.are.equal(1, res.gaps[115].risk_count)
+    reg:close()
   end)
 end)
 

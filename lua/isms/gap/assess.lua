@@ -7,6 +7,7 @@ local method = require "isms.gap.method"
 local tabular = require "isms.store.tabular"
 local format = require "isms.store.format"
 local fields = require "isms.store.fields"
+local b = require "isms.store._ffi"
 
 local M = { methods = {} }
 local R = M.methods
@@ -52,6 +53,29 @@ local function normal_status(m, v)
   return s and s.id or v
 end
 
+-- Evidence as stored: an item naming a file without its digest gets it,
+-- "path#sha256" (the file as it is now; a relative path from the
+-- register's folder, as documented information's paths are); URLs,
+-- document ids and items that carry a digest stay as given. Returns the
+-- items joined by "; ", or the value as it came when it holds none.
+local hex = b.ffi.new("char[65]")
+local function evidence_digests(reg, value)
+  local list = type(value) == "table" and value or (type(value) == "string" and fields.items(value))
+  if not list or #list == 0 then return value end
+  local dir = (reg.path or ""):match("^(.*)/[^/]*$") or "."
+  local out = {}
+  for k, item in ipairs(list) do
+    item = tostring(item)
+    if not item:find("#", 1, true) and not item:find("^%a[%w+.-]*:") then
+      local path = item:sub(1, 1) == "/" and item or (dir .. "/" .. item)
+      if b.C.isms_sha256_file(path, hex) == 0 then item = item .. "#" .. b.ffi.string(hex) end
+    end
+    out[k] = item
+  end
+  return table.concat(out, "; ")
+end
+M.evidence_digests = evidence_digests
+
 --- Answers one requirement (by its ref in the framework): values are the
 -- answer's fields (status, maturity, target, justification, evidence,
 -- owner, remediation, effort, due, notes). A manual answer clears the
@@ -62,6 +86,7 @@ function R:answer(assessment_id, ref, values, opts)
   local v = { assessment = assessment_id, requirement = ref }
   for k, x in pairs(values) do v[k] = x end
   v.status = normal_status(m, v.status)
+  if v.evidence ~= nil then v.evidence = evidence_digests(self, v.evidence) end
   if v.origin == nil then v.origin = "" end
   return self:records("answer"):put(v, opts)
 end
@@ -181,6 +206,7 @@ function R:import_answers(assessment_id, rows, opts)
     elseif any or (ref and not title) then
       values.requirement = ref
       values.status = normal_status(m, values.status)
+      if values.evidence then values.evidence = evidence_digests(self, values.evidence) end
       out[#out + 1] = { values = values, where = row.where, at = row.at }
     end
   end

@@ -164,14 +164,19 @@ local function from_rule_file(path, decls)
     end
     cat.nodes[#cat.nodes + 1] = { ref = "A", title = controls_cat.title, assessable = false,
                                   mandatory = false, groups = { "Annex A" } }
+    -- A control's group is its theme (2022: organisational, people,
+    -- physical, technological; 2013: its domain A.5-A.18): results roll
+    -- up by theme as well as by clause.
+    local theme = {}
     for _, g in ipairs(controls_cat.groups) do
+      theme[g.id] = g.title
       cat.nodes[#cat.nodes + 1] = { ref = g.id, parent = "A", title = g.title, assessable = false,
-                                    mandatory = false, groups = { "Annex A" } }
+                                    mandatory = false, groups = { g.title } }
     end
     for _, c in ipairs(controls_cat.controls) do
       cat.nodes[#cat.nodes + 1] = { ref = c.id, parent = c.group, title = c.title,
                                     text = c.description, assessable = true, mandatory = false,
-                                    control = true, groups = { "Annex A" } }
+                                    control = true, groups = { theme[c.group] or "Annex A" } }
     end
   end
   if cat.urn_prefix then

@@ -53,7 +53,30 @@ local function section_depth(nodes)
   return 1
 end
 
+-- A requirement's weight under a method's weights (method.lua): its own,
+-- else the largest of its groups', else mandatory's (a mandatory one) or
+-- other's, else 1.
+local function weight_of(w, it)
+  local v = w.requirements[it.ref]
+  if v then return v end
+  local best
+  for g in (it.groups or ""):gmatch("[^;]+") do
+    local x = w.groups[g:match("^%s*(.-)%s*$")]
+    if x and (not best or x > best) then best = x end
+  end
+  if best then return best end
+  if it.mandatory and w.mandatory then return w.mandatory end
+  return w.other or 1
+end
+
 local function rollup_value(m, list)
+  if m.rollup == "weighted" then
+    local sum, n = 0, 0
+    for _, a in ipairs(list) do
+      if a.applicable then sum, n = sum + a.weight * a.score, n + a.weight end
+    end
+    return n > 0 and 100 * sum / n or nil
+  end
   if m.rollup == "percent_met" then
     local sum, n = 0, 0
     for _, a in ipairs(list) do
@@ -175,6 +198,9 @@ function R:gap_results(id, opts)
         justification = row and row[14], risk_rank = r.rank, risk_count = r.count,
       }
     end
+  end
+  if m.weights then
+    for _, it in ipairs(items) do it.weight = weight_of(m.weights, it) end
   end
   -- Gaps: by the method's rule, or its function in the sandbox.
   if m.gap == "function" then
