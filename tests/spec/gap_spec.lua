@@ -87,6 +87,10 @@ describe("requirement catalogs", function()
     end
     assert.are.equal(18, families)
     assert.is_true(controls >= 131)
+    -- enhancements are nodes under their control
+    assert.are.equal("IA-2", c.by_ref["IA-2(1)"].parent)
+    assert.are.equal(3, c.by_ref["IA-2(1)"].depth)
+    assert.is_true(c.by_ref["IA-2(1)"].assessable)
     local ac1 = c.by_ref["AC-1"]
     assert.are.equal("ac", ac1.parent)
     assert.truthy(ac1.text:find("[Selection:", 1, true) or ac1.text:find("[Assignment:", 1, true),
@@ -442,6 +446,24 @@ describe("isms requirements and isms gap", function()
     _, err, code = H.run("--db", path, "requirements", "import", H.file("x.json", "{"))
     assert.are.equal(3, code)
     assert.truthy(err:find("not valid JSON", 1, true))
+  end)
+end)
+
+describe("isms requirements import FILE", function()
+  it("takes any downloaded framework or mapping set, YAML or OSCAL JSON; list shows them", function()
+    if not have(CISO_MAP) or not have(OSCAL) then pending("no external files") return end
+    local _, path = new_register()
+    for _, f in ipairs({ OSCAL, CISO13, "iso27001-2022", CISO_MAP }) do
+      local _, err, code = H.run("--db", path, "requirements", "import", f)
+      assert.are.equal(0, code, f .. ": " .. err)
+    end
+    local out, err, code = H.run("--db", path, "requirements", "list", "--json")
+    assert.are.equal(0, code, err)
+    local list = require("cjson").decode(out)
+    local formats = {}
+    for _, fw in ipairs(list.frameworks) do formats[fw.format] = fw.assessable end
+    assert.are.same({ oscal = 149, ciso = 140, rules = 207 }, formats)
+    assert.are.equal(134, list.mappings[1].pairs)
   end)
 end)
 
