@@ -254,6 +254,41 @@ describe("assessments", function()
     assert.are.equal("not_met", ans["9.2.2 a)"].status)
     local _, err = reg:credit_9001(b, { certified = true, except = { "99.1" } })
     assert.truthy(err:find("'99.1' is not a requirement of iso9001-2015", 1, true))
+    -- the report says how much the QMS covers and what remains
+    local res = assert(reg:gap_results(a))
+    local fact
+    for _, f in ipairs(require("isms.gap.report").model(res).sections[1].facts) do
+      if f.label == "Credited from ISO 9001" then fact = f.value end
+    end
+    assert.are.equal(("%d of 114 management-system requirements (%.0f%%); the other %d and the "
+      .. "controls are the ISMS's own work"):format(rep.credited, 100 * rep.credited / 114,
+      114 - rep.credited), fact)
+  end)
+
+  it("credit ISO 9001 from a 9001 assessment; a credited answer is overridden by hand", function()
+    assert(reg:import_framework("iso9001-2015"))
+    local q = assert(reg:new_assessment({ framework = "iso9001-2015", assessed_on = "2026-11-01",
+                                          assessor = "QM" }))
+    assert(reg:answer(q, "4.1", { status = "met", maturity = 4 }))
+    assert(reg:answer(q, "7.5.1", { status = "not_met" }))
+    local rep = assert(reg:credit_9001(a, { from = q }))
+    assert.is_true(rep.filled >= 1)
+    local ans = reg:answers(a)
+    assert.are.equal("met", ans["4.1"].status)
+    assert.are.equal(1, ans["4.1"].origin:find("credited from ISO 9001 (" .. q .. ") 4.1 (equal)",
+                                                1, true), ans["4.1"].origin)
+    -- reviewed: the ISMS's context is not the QMS's after all
+    assert(reg:answer(a, "4.1", { status = "partially_met" }))
+    ans = reg:answers(a)
+    assert.are.equal("partially_met", ans["4.1"].status)
+    assert.are.equal("", ans["4.1"].origin or "")
+    -- credit again: the answer given by hand stays
+    rep = assert(reg:credit_9001(a, { from = q }))
+    assert.are.equal("partially_met", reg:answers(a)["4.1"].status)
+    assert.is_true(rep.kept >= 1)
+    -- a 27001 assessment is no QMS state
+    local _, err = reg:credit_9001(a, { from = a })
+    assert.truthy(err:find("is of iso27001-2022, not iso9001-2015", 1, true), err)
   end)
 
   it("pre-fill 2022 from a 2013 assessment through the CISO Assistant mapping", function()
@@ -359,6 +394,10 @@ describe("results by theme, weighted, and in the order of the risks", function()
       by.Organisational.counts.requirements, by.People.counts.requirements,
       by.Physical.counts.requirements, by.Technological.counts.requirements })
     assert.are.equal(100 * 2 / 68, by.Technological.value)
+    local model = require("isms.gap.report").model(res)
+    assert.are.equal("Met overall, weighted (%)", model.sections[1].facts[7].label)
+    assert.are.equal("% met", model.sections[2].columns[3].title)
+    assert.are.equal(100, model.sections[3].columns[3].bar)
     -- weights that are not numbers, or words a method does not know
     for name, w in pairs({ heavy = "weights = { heavy = 2 }", neg = "weights = { other = -1 }",
                            grp = 'weights = { groups = { People = "x" } }' }) do

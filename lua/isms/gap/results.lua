@@ -313,8 +313,18 @@ function R:gap_results(id, opts)
   for _, g in ipairs(gaps) do
     if g.effort then effort = effort + g.effort else unestimated = unestimated + 1 end
   end
+  -- ISO 9001 credit: the management-system (clause) requirements whose
+  -- answer was credited from the QMS, of all of them.
+  local credited, clauses = 0, 0
+  for _, it in ipairs(items) do
+    if not it.control then
+      clauses = clauses + 1
+      if it.origin and it.origin:find("^credited from") then credited = credited + 1 end
+    end
+  end
   local team = opts.team or 1
   return {
+    credited = credited, clause_requirements = clauses,
     assessment = a, framework = a.framework, method = m.name, method_title = m.title,
     rollup = m.rollup, items = items, sections = sections, groups = groups, total = all[1],
     gaps = gaps, effort = effort, unestimated = unestimated, team = team,
