@@ -451,6 +451,34 @@ describe("readiness", function()
     assert.truthy(c.records[1]:find("4.2 a)", 1, true))
   end)
 
+  it("passes the mandatory documents only when every item of the list is met", function()
+    local reg = new_register()
+    local docs = require "isms.docs"
+    local items = assert(docs.mandatory.of(reg)).items
+    local function state()
+      for _, c in ipairs(assert(reg:readiness({ today = "2026-12-07" })).criteria) do
+        if c.id == "mandatory_documents" then return c end
+      end
+    end
+    assert.are.equal("no records", state().state)
+    for k, item in ipairs(items) do
+      if k > 1 then
+        assert(reg:records("document"):add({ title = item.title, fulfils = item.id,
+          status = "approved", approver = "MD", approved = "2026-01-10" }))
+      end
+    end
+    local c = state()
+    assert.are.equal("fail", c.state)
+    assert.are.same({ ("%s %s: nothing approved fulfils it"):format(items[1].id, items[1].title) },
+                    c.records)
+    assert.are.equal(("%d of %d mandatory items met"):format(#items - 1, #items),
+                     c.detail:match("^%d+ of %d+ mandatory items met"))
+    assert(reg:records("document"):add({ title = items[1].title, fulfils = items[1].id,
+      status = "approved", approver = "MD", approved = "2026-01-10" }))
+    assert.are.equal("pass", state().state)
+    reg:close()
+  end)
+
   it("is a command that exits 1 when not ready", function()
     local _, path = new_register()
     local out, _, code = H.run("--db", path, "readiness")

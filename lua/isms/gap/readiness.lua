@@ -15,7 +15,7 @@ local WORDS = {
   criterion = check.set { "title", "check", "framework", "mandatory_only", "months", "query",
                           "list", "at_least", "at_most", "needs" },
 }
-local CHECKS = check.set { "gaps", "count", "since" }
+local CHECKS = check.set { "gaps", "count", "since", "mandatory_documents" }
 
 local function validate(path, decls)
   local r = { file = path, criteria = {} }
@@ -33,11 +33,11 @@ local function validate(path, decls)
       if not head then check.fail(path, d, nil, "declare readiness \"NAME\" { ... } first") end
       check.string(path, d, "title", f.title)
       if not CHECKS[f.check or ""] then
-        check.fail(path, d, "check", "expected gaps, count or since")
+        check.fail(path, d, "check", "expected gaps, count, since or mandatory_documents")
       end
       if f.check == "gaps" then
         check.string(path, d, "framework", f.framework)
-      else
+      elseif f.check ~= "mandatory_documents" then
         check.string(path, d, "query", f.query)
         check.string(path, d, "list", f.list, true)
         if f.check == "count" and f.at_least == nil and f.at_most == nil then
@@ -135,6 +135,22 @@ local function evaluate(reg, c, today)
     res.state = #res.records == 0 and "pass" or "fail"
     res.detail = ("%d open %sgaps in %s"):format(#res.records,
                                                  c.mandatory_only and "mandatory " or "", latest)
+    return res
+  end
+  if c.check == "mandatory_documents" then
+    -- Every item of the register's mandatory list met by an approved
+    -- document or by records of the kind it names (isms docs check).
+    local cov, cerr = require("isms.docs").coverage(reg)
+    if not cov then res.detail = cerr return res end
+    for _, item in ipairs(cov.items) do
+      if not item.met then
+        res.records[#res.records + 1] = ("%s %s: nothing approved fulfils it"):format(item.id,
+                                                                                  item.title)
+      end
+    end
+    res.state = #res.records == 0 and "pass" or "fail"
+    res.detail = ("%d of %d mandatory items met (list %s)"):format(
+      #cov.items - #res.records, #cov.items, cov.list.name or "?")
     return res
   end
   local rows, err = query(reg, c.query)
