@@ -434,6 +434,32 @@ describe("results by theme, weighted, and in the order of the risks", function()
   end)
 end)
 
+describe("the Lua API", function()
+  it("gives catalogs and results to iterate with filters", function()
+    local c22 = assert(catalog.load("iso27001-2022"))
+    assert.are.equal(207, #c22:select { assessable = true })
+    assert.are.equal(34, #c22:select { assessable = true, group = "Technological" })
+    local subs = {}
+    for n in c22:each { parent = "6.1.2 c)" } do subs[#subs + 1] = n.ref end
+    assert.are.same({ "6.1.2 c) 1)", "6.1.2 c) 2)" }, subs)
+    local reg = new_register()
+    assert(reg:import_framework("iso27001-2022"))
+    local a = assert(reg:new_assessment({ framework = "iso27001-2022", assessed_on = "2026-12-01",
+                                          assessor = "x" }))
+    assert(reg:answer(a, "4.1", { status = "met", maturity = 3 }))
+    assert(reg:answer(a, "4.2 a)", { status = "partially_met" }))
+    local res = assert(reg:gap_results(a))
+    assert.are.equal(7, #res:select { gap = true, section = "4" })
+    assert.are.equal(2, #res:select { status = { "met", "partially_met" } })
+    local met = {}
+    for it in res:each(function(it) return it.status == "met" end) do met[#met + 1] = it.ref end
+    assert.are.same({ "4.1" }, met)
+    assert.are.equal(207, #res:select())
+    assert.has_error(function() res:select("gap") end)
+    reg:close()
+  end)
+end)
+
 describe("readiness", function()
   it("fails with 'no records' until the records exist, and explains each criterion", function()
     local reg = new_register()

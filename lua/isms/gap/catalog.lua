@@ -407,7 +407,19 @@ end
 --- Loads a catalog from a shipped name (rules/requirements/NAME.lua) or
 -- a file: a rule file, a CISO Assistant framework (YAML) or an OSCAL
 -- catalog (JSON). Returns the model, or nil, message, code.
-function M.load(name_or_path)
+local NODES = require("isms.gap.filter").methods("nodes")
+
+-- A loaded catalog: cat:select(filter) and cat:each(filter) over its
+-- nodes (isms.gap.filter).
+local function loaded(cat, err, code)
+  if cat then setmetatable(cat, NODES) end
+  return cat, err, code
+end
+
+local load_file
+function M.load(name_or_path) return loaded(load_file(name_or_path)) end
+
+function load_file(name_or_path)
   local path = name_or_path
   if not (path:find("/", 1, true) or path:match("%.%w+$")) then
     local found, err = rules.find("requirements", path)

@@ -7,6 +7,7 @@
 local assess = require "isms.gap.assess"
 local method = require "isms.gap.method"
 local fields = require "isms.store.fields"
+local ITEMS = require("isms.gap.filter").methods("items")
 
 -- The requirements of a framework (?1) in catalog order with the answers
 -- of an assessment (?2), read by position in gap_results: 1-9 the node,
@@ -323,13 +324,14 @@ function R:gap_results(id, opts)
     end
   end
   local team = opts.team or 1
-  return {
+  -- res:select(filter) and res:each(filter) over the items (isms.gap.filter)
+  return setmetatable({
     credited = credited, clause_requirements = clauses,
     assessment = a, framework = a.framework, method = m.name, method_title = m.title,
     rollup = m.rollup, items = items, sections = sections, groups = groups, total = all[1],
     gaps = gaps, effort = effort, unestimated = unestimated, team = team,
     weeks = effort / (m.days_per_week * team),
-  }
+  }, ITEMS)
 end
 
 require("isms.store.register").extend(M.methods)
