@@ -7,7 +7,7 @@ local method = require "isms.gap.method"
 local tabular = require "isms.store.tabular"
 local format = require "isms.store.format"
 local fields = require "isms.store.fields"
-local b = require "isms.store._ffi"
+local store_ffi = require "isms.store._ffi"
 
 local M = { methods = {} }
 local R = M.methods
@@ -58,7 +58,7 @@ end
 -- register's folder, as documented information's paths are); URLs,
 -- document ids and items that carry a digest stay as given. Returns the
 -- items joined by "; ", or the value as it came when it holds none.
-local hex = b.ffi.new("char[65]")
+local hex = store_ffi.ffi.new("char[65]")
 local function evidence_digests(reg, value)
   local list = type(value) == "table" and value or (type(value) == "string" and fields.items(value))
   if not list or #list == 0 then return value end
@@ -68,7 +68,9 @@ local function evidence_digests(reg, value)
     item = tostring(item)
     if not item:find("#", 1, true) and not item:find("^%a[%w+.-]*:") then
       local path = item:sub(1, 1) == "/" and item or (dir .. "/" .. item)
-      if b.C.isms_sha256_file(path, hex) == 0 then item = item .. "#" .. b.ffi.string(hex) end
+      if store_ffi.C.isms_sha256_file(path, hex) == 0 then
+        item = item .. "#" .. store_ffi.ffi.string(hex)
+      end
     end
     out[k] = item
   end

@@ -36,7 +36,7 @@ local function arrays(fields)
     cn[k], cv[k] = name, v
     k = k + 1
   end
-  return n, cn, cv
+  return n, cn, cv, KEEP
 end
 
 --- Runs fn(w) in one batch. `w.put(kind, fields)` writes a record
@@ -58,9 +58,9 @@ function M.run(reg, command, reason, fn, source)
     error(stop, 0)
   end
   local function call(f, kind, fields)
-    local n, cn, cv = arrays(fields)
+    local n, cn, cv, keep = arrays(fields)
     local frc = f(rec, kind, n, cn, cv)
-    assert(fields)  -- the strings cv points into live until here
+    assert(fields and keep)  -- the strings cv points into live until here
     if frc ~= 0 then
       stop.msg, stop.code = ffi.string(C.isms_errmsg(reg.db)), b.code_names[frc] or "ERROR"
       error(stop, 0)
