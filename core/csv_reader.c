@@ -240,6 +240,30 @@ ISMS_API int isms_csv_column(isms_csv_reader *r, int k, int64_t *line) {
   return col;
 }
 
+/* The columns of fields 0..n-1 in one walk: cols[k] as isms_csv_column(r,
+** k) gives it (a field past the record's line break: the column there). */
+ISMS_API int isms_csv_columns(isms_csv_reader *r, int n, int *cols) {
+  const record *rec = current(r);
+  if (!rec || n <= 0 || !cols) return 0;
+  int field = 0, col = 1, quoted = 0;
+  cols[0] = 1;
+  for (size_t off = rec->start; off < r->len && field < n - 1; off++) {
+    unsigned char ch = (unsigned char)r->text[off];
+    int next = 0;
+    if (ch == '"') quoted = !quoted;
+    if (ch == r->delim && !quoted) next = 1;
+    if (ch == '\n') {
+      if (!quoted) break;
+      col = 1;
+    } else if ((ch & 0xC0) != 0x80) {
+      col++;
+    }
+    if (next) cols[++field] = col;
+  }
+  while (field < n - 1) cols[++field] = col;
+  return n;
+}
+
 ISMS_API const char *isms_csv_error(isms_csv_reader *r) { return r ? r->err : ""; }
 
 ISMS_API void isms_csv_close(isms_csv_reader *r) {

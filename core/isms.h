@@ -292,6 +292,10 @@ int64_t isms_csv_line(isms_csv_reader *r);
 /* 1-based column where field k of the current record starts; *line gets
 ** its line (a record may span lines). */
 int isms_csv_column(isms_csv_reader *r, int k, int64_t *line /* OUT */);
+/* The columns of fields 0..n-1 of the current record (cols[k] as
+** isms_csv_column gives it) in one walk of its text; returns n (0 when
+** there is no record). */
+int isms_csv_columns(isms_csv_reader *r, int n, int *cols /* OUT */);
 /* A YAML document (libyaml) as JSON text, for the Lua importers to decode
 ** in one call. Plain scalars are typed (null, booleans, numbers that read
 ** back the same), quoted ones are strings; anchors and aliases, and more

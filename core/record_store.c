@@ -66,6 +66,13 @@ struct isms_records {
   char *sql[STMT_CACHE];
   sqlite3_stmt *st[STMT_CACHE];
   int next_slot;
+  /* The INSERT of the last record created, by its kind and the fields it
+  ** gave (bit f: field f): an import creates thousands alike, each then
+  ** bound to one statement with no SQL text made or compared. */
+  const void *ins_kind;
+  uint64_t ins_mask;
+  sqlite3_stmt *ins_st;
+  int ins_hex;
 };
 
 /* The prepared statement of sql, reset and unbound; NULL on failure. */
@@ -97,6 +104,7 @@ static void statements_free(isms_records *rec) {
     sqlite3_finalize(rec->st[k]);
     free(rec->sql[k]);
   }
+  sqlite3_finalize(rec->ins_st);
 }
 
 /* Kinds defined at run time (isms_records_define), kept on the handle:
@@ -355,9 +363,10 @@ static int unhex(const char *text, unsigned char *out, int size) {
 }
 
 /* binds[hexbind] (0-based; -1: none) is the hex field's text, bound as
-** the bytes it spells. */
-static int run(isms_records *rec, const request *q, const char *sql, const char *const *binds,
-               int nbinds, int hexbind) {
+** the bytes it spells. The statement: st when given (reset), else that of
+** sql from the batch's cache. */
+static int run_statement(isms_records *rec, const request *q, sqlite3_stmt *st, const char *sql,
+                         const char *const *binds, int nbinds, int hexbind) {
   isms_db *db = rec->db;
   unsigned char bytes[256];
   int nbytes = 0;
@@ -365,7 +374,7 @@ static int run(isms_records *rec, const request *q, const char *sql, const char 
       (nbytes = unhex(binds[hexbind], bytes, (int)sizeof bytes)) < 0)
     return isms__fail(db, ISMS_INPUT, "%s %s: %s: expected hex digits, two a byte, got '%s'",
                       q->d->name, q->id, q->d->hex, binds[hexbind]);
-  sqlite3_stmt *st = statement(rec, sql);
+  if (!st) st = statement(rec, sql);
   if (!st) return isms__fail_sql(db, "writing records");
   for (int b = 0; b < nbinds; b++) {
     if (b == hexbind && binds[b])
@@ -377,6 +386,11 @@ static int run(isms_records *rec, const request *q, const char *sql, const char 
   int rc = s == SQLITE_DONE ? ISMS_OK : refused(db, q);
   sqlite3_reset(st);
   return rc;
+}
+
+static int run(isms_records *rec, const request *q, const char *sql, const char *const *binds,
+               int nbinds, int hexbind) {
+  return run_statement(rec, q, NULL, sql, binds, nbinds, hexbind);
 }
 
 /* The request of a put or delete and the stored record of its key:
@@ -447,6 +461,18 @@ static int insert_new(isms_records *rec, const request *q) {
   size_t used = 0, vused = 0;
   const char *binds[MAX_FIELDS];
   int nb = 0, hexbind = -1;
+  uint64_t mask = 0;
+  for (int f = 0; f < q->n; f++)
+    if (q->given[f]) mask |= (uint64_t)1 << f;
+  if (rec->ins_st && rec->ins_kind == (const void *)q->d && rec->ins_mask == mask) {
+    for (int f = 0; f < q->n; f++)
+      if (q->given[f]) binds[nb++] = q->want[f];
+    int rc = run_statement(rec, q, rec->ins_st, NULL, binds, nb, rec->ins_hex);
+    if (!rc)
+      rc = isms__log_change(rec->db, rec->batch, q->d->name, q->id, "create", NULL, NULL, NULL);
+    if (!rc) rec->created++;
+    return rc;
+  }
   sql[0] = vals[0] = 0;
   append(sql, sizeof sql, &used, "INSERT INTO ");
   append(sql, sizeof sql, &used, q->d->table);
@@ -465,7 +491,17 @@ static int insert_new(isms_records *rec, const request *q) {
   append(sql, sizeof sql, &used, ") VALUES(");
   append(sql, sizeof sql, &used, vals);
   append(sql, sizeof sql, &used, ")");
-  int rc = run(rec, q, sql, binds, nb, hexbind);
+  /* This INSERT becomes the batch's own for the next records alike. */
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v3(rec->db->sql, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
+      SQLITE_OK)
+    return isms__fail_sql(rec->db, "writing records");
+  sqlite3_finalize(rec->ins_st);
+  rec->ins_st = st;
+  rec->ins_kind = q->d;
+  rec->ins_mask = mask;
+  rec->ins_hex = hexbind;
+  int rc = run_statement(rec, q, st, NULL, binds, nb, hexbind);
   if (!rc) rc = isms__log_change(rec->db, rec->batch, q->d->name, q->id, "create", NULL, NULL, NULL);
   if (!rc) rec->created++;
   return rc;

@@ -6,9 +6,15 @@ gap_method "default" {
   title = "Status and maturity, per cent met by clause",
   -- How a clause's result is computed from its requirements' answers:
   -- "percent_met" (mean status score x 100 over applicable requirements),
-  -- "mean_maturity", "min_maturity", or function(answers) returning a
-  -- number, where answers is a list of { status, score, maturity, target }.
+  -- "weighted" (the same, each requirement counted by its weight: see
+  -- weights below), "mean_maturity", "min_maturity", or function(answers)
+  -- returning a number, where answers is a list of { status, score,
+  -- maturity, target }.
   rollup = "percent_met",
+  -- For "weighted": a requirement's own weight, else the largest of its
+  -- groups' (themes), else mandatory's (a mandatory one) or other's, else 1.
+  -- weights = { mandatory = 3, other = 1, groups = { Technological = 2 },
+  --             requirements = { ["6.1.2 c) 1)"] = 5 } },
   -- What counts as a gap: "status" (score below 1), "maturity" (below
   -- target), "either" (the default), or function(a) returning true or
   -- false and a reason, where a = { ref, status, score, maturity, target,

@@ -7,9 +7,11 @@
 -- Checks: "gaps" (no open gap in the latest assessment of `framework`;
 -- mandatory_only limits it to mandatory requirements), "count" (the
 -- number `query` returns is at least `at_least` / at most `at_most`),
--- "since" (the date `query` returns is at least `months` ago). Queries are
--- read-only SQL over the register; `list` names the records behind a
--- failure.
+-- "since" (the date `query` returns is at least `months` ago),
+-- "mandatory_documents" (every item of the register's mandatory list met
+-- by an approved document or the records it names, as isms docs check
+-- says). Queries are read-only SQL over the register; `list` names the
+-- records behind a failure.
 readiness "default" { title = "Ready for certification (guideline 10.1)" }
 
 criterion "implementation_complete" {
@@ -38,8 +40,6 @@ criterion "nonconformities_closed" {
   list = "SELECT id, state FROM nonconformities WHERE state <> 'closed' ORDER BY id",
 }
 criterion "mandatory_documents" {
-  title = "Mandatory documents approved (isms docs check lists what is missing)",
-  check = "count", at_least = 1, needs = "documents",
-  query = "SELECT count(*) FROM documents WHERE status = 'approved' AND fulfils IS NOT NULL",
-  list = "SELECT id, status FROM documents WHERE fulfils IS NOT NULL AND status <> 'approved' ORDER BY id",
+  title = "Every mandatory document present and approved (isms docs check)",
+  check = "mandatory_documents", needs = "documents",
 }

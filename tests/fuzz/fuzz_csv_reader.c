@@ -20,6 +20,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     while (isms_csv_next(r) == ISMS_ROW) {
       int n = isms_csv_fields(r);
       volatile size_t sum = (size_t)isms_csv_line(r);
+      int cols[64];
+      int nc = n + 1 < 64 ? n + 1 : 64;  /* one past the end too */
+      if (isms_csv_columns(r, nc, cols) != nc) abort();
+      for (int k = 0; k < nc; k++)
+        if (cols[k] != isms_csv_column(r, k, NULL)) abort();  /* one walk = k walks */
       for (int k = -1; k <= n; k++) {  /* one past each end: must be refused */
         size_t len = 0;
         const char *s = isms_csv_field(r, k, &len);

@@ -87,6 +87,10 @@ describe("requirement catalogs", function()
     end
     assert.are.equal(18, families)
     assert.is_true(controls >= 131)
+    -- enhancements are nodes under their control
+    assert.are.equal("IA-2", c.by_ref["IA-2(1)"].parent)
+    assert.are.equal(3, c.by_ref["IA-2(1)"].depth)
+    assert.is_true(c.by_ref["IA-2(1)"].assessable)
     local ac1 = c.by_ref["AC-1"]
     assert.are.equal("ac", ac1.parent)
     assert.truthy(ac1.text:find("[Selection:", 1, true) or ac1.text:find("[Assignment:", 1, true),
@@ -160,6 +164,23 @@ describe("assessments", function()
     -- N/A is not a gap; a not-assessed mandatory requirement comes before a control
     for _, g in ipairs(res.gaps) do assert.are_not.equal("A.5.1", g.ref) end
     assert.is_true(res.gaps[1].mandatory)
+  end)
+
+  it("keep evidence: a file with its SHA-256, URLs and document ids as given", function()
+    local dir = path:match("^(.*)/[^/]*$")
+    H.write(dir .. "/policy.txt", "the policy\n")
+    local digest = require("isms.docs").sha256("the policy\n")
+    local abs = H.file("minutes.txt", "minutes\n")
+    assert(reg:answer(a, "5.2 a)", { status = "met", evidence = "policy.txt; https://intra/x#y; DOC-001; "
+      .. abs .. "; policy.txt#abc; " .. dir }))
+    local got = reg:answers(a)["5.2 a)"].evidence
+    assert.are.same({ "policy.txt#" .. digest, "https://intra/x#y", "DOC-001",
+                      abs .. "#" .. require("isms.docs").sha256("minutes\n"), "policy.txt#abc", dir },
+                    got)
+    -- a questionnaire names files the same way
+    local q = H.file("ev.csv", "requirement,status,evidence\n5.3 a),met,policy.txt\n")
+    assert(reg:import_questionnaire(a, q))
+    assert.are.same({ "policy.txt#" .. digest }, reg:answers(a)["5.3 a)"].evidence)
   end)
 
   it("refuse bad answers and write nothing", function()
@@ -237,6 +258,41 @@ describe("assessments", function()
     assert.are.equal("not_met", ans["9.2.2 a)"].status)
     local _, err = reg:credit_9001(b, { certified = true, except = { "99.1" } })
     assert.truthy(err:find("'99.1' is not a requirement of iso9001-2015", 1, true))
+    -- the report says how much the QMS covers and what remains
+    local res = assert(reg:gap_results(a))
+    local fact
+    for _, f in ipairs(require("isms.gap.report").model(res).sections[1].facts) do
+      if f.label == "Credited from ISO 9001" then fact = f.value end
+    end
+    assert.are.equal(("%d of 114 management-system requirements (%.0f%%); the other %d and the "
+      .. "controls are the ISMS's own work"):format(rep.credited, 100 * rep.credited / 114,
+      114 - rep.credited), fact)
+  end)
+
+  it("credit ISO 9001 from a 9001 assessment; a credited answer is overridden by hand", function()
+    assert(reg:import_framework("iso9001-2015"))
+    local q = assert(reg:new_assessment({ framework = "iso9001-2015", assessed_on = "2026-11-01",
+                                          assessor = "QM" }))
+    assert(reg:answer(q, "4.1", { status = "met", maturity = 4 }))
+    assert(reg:answer(q, "7.5.1", { status = "not_met" }))
+    local rep = assert(reg:credit_9001(a, { from = q }))
+    assert.is_true(rep.filled >= 1)
+    local ans = reg:answers(a)
+    assert.are.equal("met", ans["4.1"].status)
+    assert.are.equal(1, ans["4.1"].origin:find("credited from ISO 9001 (" .. q .. ") 4.1 (equal)",
+                                                1, true), ans["4.1"].origin)
+    -- reviewed: the ISMS's context is not the QMS's after all
+    assert(reg:answer(a, "4.1", { status = "partially_met" }))
+    ans = reg:answers(a)
+    assert.are.equal("partially_met", ans["4.1"].status)
+    assert.are.equal("", ans["4.1"].origin or "")
+    -- credit again: the answer given by hand stays
+    rep = assert(reg:credit_9001(a, { from = q }))
+    assert.are.equal("partially_met", reg:answers(a)["4.1"].status)
+    assert.is_true(rep.kept >= 1)
+    -- a 27001 assessment is no QMS state
+    local _, err = reg:credit_9001(a, { from = a })
+    assert.truthy(err:find("is of iso27001-2022, not iso9001-2015", 1, true), err)
   end)
 
   it("pre-fill 2022 from a 2013 assessment through the CISO Assistant mapping", function()
@@ -313,6 +369,101 @@ answer_status "met" { title = "Met", score = 1 }
   end)
 end)
 
+describe("results by theme, weighted, and in the order of the risks", function()
+  it("roll the Annex A controls up by theme and weigh requirements as the method says", function()
+    local reg = new_register()
+    assert(reg:import_framework("iso27001-2022"))
+    local dir = H.tmp("weights")
+    os.execute("mkdir -p " .. H.shell_quote(dir))
+    local head = 'gap_method "w" { title = "Weighted", rollup = "weighted", %s }\n'
+      .. 'answer_status "not_assessed" { title = "Not assessed", score = 0, assessed = false }\n'
+      .. 'answer_status "met" { title = "Met", score = 1 }\n'
+    H.write(dir .. "/w.lua", head:format('weights = { mandatory = 3, other = 1, groups = '
+      .. '{ Technological = 2 }, requirements = { ["4.1"] = 10 } }'))
+    local a = assert(reg:new_assessment({ framework = "iso27001-2022", assessed_on = "2026-12-05",
+                                          assessor = "x", method = dir .. "/w.lua" }))
+    assert(reg:answer(a, "4.1", { status = "met" }))
+    assert(reg:answer(a, "A.8.1", { status = "met" }))
+    local res = assert(reg:gap_results(a))
+    local weight, by = {}, {}
+    for _, it in ipairs(res.items) do weight[it.ref] = it.weight end
+    for _, g in ipairs(res.sections) do by[g.id] = g end
+    for _, g in ipairs(res.groups) do by[g.id] = g end
+    assert.are.same({ 10, 3, 2, 1 }, { weight["4.1"], weight["4.2 a)"], weight["A.8.1"],
+                                       weight["A.5.1"] })
+    -- clause 4: 4.1 met (weight 10), seven mandatory requirements not (3 each)
+    assert.are.equal(100 * 10 / 31, by["4"].value)
+    -- the four themes of 2022, and the clauses' requirements
+    assert.are.same({ 114, 37, 8, 14, 34 }, { by.Requirements.counts.requirements,
+      by.Organisational.counts.requirements, by.People.counts.requirements,
+      by.Physical.counts.requirements, by.Technological.counts.requirements })
+    assert.are.equal(100 * 2 / 68, by.Technological.value)
+    local model = require("isms.gap.report").model(res)
+    assert.are.equal("Met overall, weighted (%)", model.sections[1].facts[7].label)
+    assert.are.equal("% met", model.sections[2].columns[3].title)
+    assert.are.equal(100, model.sections[3].columns[3].bar)
+    -- weights that are not numbers, or words a method does not know
+    for name, w in pairs({ heavy = "weights = { heavy = 2 }", neg = "weights = { other = -1 }",
+                           grp = 'weights = { groups = { People = "x" } }' }) do
+      H.write(dir .. "/" .. name .. ".lua", head:format(w))
+      local ok, err = reg:new_assessment({ framework = "iso27001-2022", assessed_on = "2026-12-05",
+                                           assessor = "x", method = dir .. "/" .. name .. ".lua" })
+      assert.is_nil(ok, name)
+      assert.truthy(err:find(name == "heavy" and "weights.heavy: unknown field"
+        or name == "neg" and "other: expected a number, 0 or more"
+        or "groups.People: expected a number, 0 or more", 1, true), err)
+    end
+    reg:close()
+  end)
+
+  it("put the gaps of controls that treat the highest risks first", function()
+    local F = require "current_fixture"
+    local reg = F.register()
+    assert(reg:treat(F.MALWARE2, { option = "modify", controls = { "A.8.7" },
+                                   residual = { S = 8, O = 2, D = 3 } }))
+    assert(reg:treat(F.DOS, { option = "modify", controls = { "A.8.14" },
+                              residual = { S = 6, O = 2, D = 2 } }))
+    assert(reg:import_framework("iso27001-2022"))
+    local a = assert(reg:new_assessment({ framework = "iso27001-2022", assessed_on = "2026-12-05",
+                                          assessor = "x" }))
+    local res = assert(reg:gap_results(a))
+    -- mandatory requirements first (all 114 clause requirements), then the
+    -- controls by the risks they treat, the highest first
+    assert.is_true(res.gaps[114].mandatory)
+    assert.are.same({ "A.8.7", "A.8.14", "A.5.1" }, { res.gaps[115].ref, res.gaps[116].ref,
+                                                      res.gaps[117].ref })
+    assert.is_true(res.gaps[115].risk_rank >= res.gaps[116].risk_rank)
+    assert.are.equal(1, res.gaps[115].risk_count)
+    reg:close()
+  end)
+end)
+
+describe("the Lua API", function()
+  it("gives catalogs and results to iterate with filters", function()
+    local c22 = assert(catalog.load("iso27001-2022"))
+    assert.are.equal(207, #c22:select { assessable = true })
+    assert.are.equal(34, #c22:select { assessable = true, group = "Technological" })
+    local subs = {}
+    for n in c22:each { parent = "6.1.2 c)" } do subs[#subs + 1] = n.ref end
+    assert.are.same({ "6.1.2 c) 1)", "6.1.2 c) 2)" }, subs)
+    local reg = new_register()
+    assert(reg:import_framework("iso27001-2022"))
+    local a = assert(reg:new_assessment({ framework = "iso27001-2022", assessed_on = "2026-12-01",
+                                          assessor = "x" }))
+    assert(reg:answer(a, "4.1", { status = "met", maturity = 3 }))
+    assert(reg:answer(a, "4.2 a)", { status = "partially_met" }))
+    local res = assert(reg:gap_results(a))
+    assert.are.equal(7, #res:select { gap = true, section = "4" })
+    assert.are.equal(2, #res:select { status = { "met", "partially_met" } })
+    local met = {}
+    for it in res:each(function(it) return it.status == "met" end) do met[#met + 1] = it.ref end
+    assert.are.same({ "4.1" }, met)
+    assert.are.equal(207, #res:select())
+    assert.has_error(function() res:select("gap") end)
+    reg:close()
+  end)
+end)
+
 describe("readiness", function()
   it("fails with 'no records' until the records exist, and explains each criterion", function()
     local reg = new_register()
@@ -328,6 +479,34 @@ describe("readiness", function()
     assert.are.equal("fail", c.state)
     assert.truthy(c.detail:find("open mandatory gaps in " .. a, 1, true))
     assert.truthy(c.records[1]:find("4.2 a)", 1, true))
+  end)
+
+  it("passes the mandatory documents only when every item of the list is met", function()
+    local reg = new_register()
+    local docs = require "isms.docs"
+    local items = assert(docs.mandatory.of(reg)).items
+    local function state()
+      for _, c in ipairs(assert(reg:readiness({ today = "2026-12-07" })).criteria) do
+        if c.id == "mandatory_documents" then return c end
+      end
+    end
+    assert.are.equal("no records", state().state)
+    for k, item in ipairs(items) do
+      if k > 1 then
+        assert(reg:records("document"):add({ title = item.title, fulfils = item.id,
+          status = "approved", approver = "MD", approved = "2026-01-10" }))
+      end
+    end
+    local c = state()
+    assert.are.equal("fail", c.state)
+    assert.are.same({ ("%s %s: nothing approved fulfils it"):format(items[1].id, items[1].title) },
+                    c.records)
+    assert.are.equal(("%d of %d mandatory items met"):format(#items - 1, #items),
+                     c.detail:match("^%d+ of %d+ mandatory items met"))
+    assert(reg:records("document"):add({ title = items[1].title, fulfils = items[1].id,
+      status = "approved", approver = "MD", approved = "2026-01-10" }))
+    assert.are.equal("pass", state().state)
+    reg:close()
   end)
 
   it("is a command that exits 1 when not ready", function()
@@ -364,6 +543,24 @@ describe("isms requirements and isms gap", function()
     _, err, code = H.run("--db", path, "requirements", "import", H.file("x.json", "{"))
     assert.are.equal(3, code)
     assert.truthy(err:find("not valid JSON", 1, true))
+  end)
+end)
+
+describe("isms requirements import FILE", function()
+  it("takes any downloaded framework or mapping set, YAML or OSCAL JSON; list shows them", function()
+    if not have(CISO_MAP) or not have(OSCAL) then pending("no external files") return end
+    local _, path = new_register()
+    for _, f in ipairs({ OSCAL, CISO13, "iso27001-2022", CISO_MAP }) do
+      local _, err, code = H.run("--db", path, "requirements", "import", f)
+      assert.are.equal(0, code, f .. ": " .. err)
+    end
+    local out, err, code = H.run("--db", path, "requirements", "list", "--json")
+    assert.are.equal(0, code, err)
+    local list = require("cjson").decode(out)
+    local formats = {}
+    for _, fw in ipairs(list.frameworks) do formats[fw.format] = fw.assessable end
+    assert.are.same({ oscal = 149, ciso = 140, rules = 207 }, formats)
+    assert.are.equal(134, list.mappings[1].pairs)
   end)
 end)
 

@@ -182,7 +182,10 @@ describe("management review", function()
     assert.are.equal("pass", s.internal_audit.state)
     assert.are.equal("fail", s.nonconformities_closed.state)
     assert.are.same({ "NC-001 open" }, s.nonconformities_closed.records)
-    assert.are.equal("pass", s.mandatory_documents.state)
+    -- one mandatory document of many: the others are missing, each named
+    assert.are.equal("fail", s.mandatory_documents.state)
+    assert.is_true(#s.mandatory_documents.records > 1)
+    for _, r in ipairs(s.mandatory_documents.records) do assert.is_nil(r:find("^policy ")) end
     assert.are.equal("pass", s.six_months_of_records.state)        -- approved 2026-01-10
     local early = assert(reg:readiness({ today = "2026-04-01" }))
     assert.are.equal("fail", early.criteria[2].state)               -- not six months yet

@@ -340,6 +340,21 @@ function M.coverage(reg)
   return out
 end
 
+-- Certification readiness (rules/readiness/default.lua): "every mandatory
+-- document present and approved" is every item of the mandatory list met.
+require("isms.gap.readiness").check("mandatory_documents", function(reg)
+  local cov, err = M.coverage(reg)
+  if not cov then return "fail", err, {} end
+  local missing = {}
+  for _, item in ipairs(cov.items) do
+    if not item.met then
+      missing[#missing + 1] = ("%s %s: nothing approved fulfils it"):format(item.id, item.title)
+    end
+  end
+  return #missing == 0 and "pass" or "fail", ("%d of %d mandatory items met (list %s)"):format(
+    #cov.items - #missing, #cov.items, cov.list.name or "?"), missing
+end)
+
 local function clause_text(item)
   local parts = {}
   if item.clause_2013 then parts[#parts + 1] = "2013: " .. item.clause_2013 end

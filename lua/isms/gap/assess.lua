@@ -7,6 +7,7 @@ local method = require "isms.gap.method"
 local tabular = require "isms.store.tabular"
 local format = require "isms.store.format"
 local fields = require "isms.store.fields"
+local store_ffi = require "isms.store._ffi"
 
 local M = { methods = {} }
 local R = M.methods
@@ -18,6 +19,13 @@ M.COLUMNS = { "requirement", "title", "status", "maturity", "target", "justifica
 local ANSWER_FIELDS = { status = true, maturity = true, target = true, justification = true,
                         evidence = true, owner = true, remediation = true, effort = true,
                         due = true, notes = true, origin = true }
+local ANSWER_LIST = {}
+for _, c in ipairs(M.COLUMNS) do
+  if ANSWER_FIELDS[c] then ANSWER_LIST[#ANSWER_LIST + 1] = c end
+end
+
+local function trim(s) return s:match("^%s*(.-)%s*$") end
+local new_table = require "table.new"  -- sized up front: no rehash as a row fills
 
 local function assessment(reg, id)
   kinds.ensure(reg)
@@ -45,6 +53,31 @@ local function normal_status(m, v)
   return s and s.id or v
 end
 
+-- Evidence as stored: an item naming a file without its digest gets it,
+-- "path#sha256" (the file as it is now; a relative path from the
+-- register's folder, as documented information's paths are); URLs,
+-- document ids and items that carry a digest stay as given. Returns the
+-- items joined by "; ", or the value as it came when it holds none.
+local hex = store_ffi.ffi.new("char[65]")
+local function evidence_digests(reg, value)
+  local list = type(value) == "table" and value or (type(value) == "string" and fields.items(value))
+  if not list or #list == 0 then return value end
+  local dir = (reg.path or ""):match("^(.*)/[^/]*$") or "."
+  local out = {}
+  for k, item in ipairs(list) do
+    item = tostring(item)
+    if not item:find("#", 1, true) and not item:find("^%a[%w+.-]*:") then
+      local path = item:sub(1, 1) == "/" and item or (dir .. "/" .. item)
+      if store_ffi.C.isms_sha256_file(path, hex) == 0 then
+        item = item .. "#" .. store_ffi.ffi.string(hex)
+      end
+    end
+    out[k] = item
+  end
+  return table.concat(out, "; ")
+end
+M.evidence_digests = evidence_digests
+
 --- Answers one requirement (by its ref in the framework): values are the
 -- answer's fields (status, maturity, target, justification, evidence,
 -- owner, remediation, effort, due, notes). A manual answer clears the
@@ -55,6 +88,7 @@ function R:answer(assessment_id, ref, values, opts)
   local v = { assessment = assessment_id, requirement = ref }
   for k, x in pairs(values) do v[k] = x end
   v.status = normal_status(m, v.status)
+  if v.evidence ~= nil then v.evidence = evidence_digests(self, v.evidence) end
   if v.origin == nil then v.origin = "" end
   return self:records("answer"):put(v, opts)
 end
@@ -148,26 +182,33 @@ function R:import_answers(assessment_id, rows, opts)
   local a, m, code = assessment(self, assessment_id)
   if not a then return nil, m, code end
   local titles = {}
-  for req in self:query("SELECT ref, title FROM requirements WHERE framework = ?1",
-                        a.framework) do
-    titles[req.ref] = req.title
+  for req in self:tuples("SELECT ref, title FROM requirements WHERE framework = ?1",
+                         a.framework) do
+    titles[req[1]] = req[2]
   end
   local out, errors = {}, {}
   for _, row in ipairs(rows) do
     local c = row.cells
-    local any = false
-    for f in pairs(ANSWER_FIELDS) do any = any or (c[f] ~= nil and c[f]:find("%S") ~= nil) end
-    local ref = c.requirement and c.requirement:match("^%s*(.-)%s*$")
-    if ref and titles[ref] and c.title and c.title:find("%S")
-        and c.title:match("^%s*(.-)%s*$") ~= titles[ref] then
+    -- The answer's fields as given, and whether any holds a value.
+    local values, any = new_table(0, 14), false
+    values.assessment = assessment_id
+    for _, f in ipairs(ANSWER_LIST) do
+      local v = c[f]
+      if v ~= nil then
+        values[f] = v
+        if not any and v:find("%S") then any = true end
+      end
+    end
+    local ref = c.requirement and trim(c.requirement)
+    local title = ref and titles[ref]
+    if title and c.title and c.title ~= title and c.title:find("%S")
+        and trim(c.title) ~= title then
       errors[#errors + 1] = ("%s: title: the title of %s was edited ('%s'); the id and title "
         .. "columns are not to be changed"):format(row.where.title or row.at, ref, c.title)
-    elseif any or (ref and not titles[ref]) then
-      local values = { assessment = assessment_id, requirement = ref }
-      for f in pairs(ANSWER_FIELDS) do
-        if c[f] ~= nil then values[f] = c[f] end
-      end
+    elseif any or (ref and not title) then
+      values.requirement = ref
       values.status = normal_status(m, values.status)
+      if values.evidence then values.evidence = evidence_digests(self, values.evidence) end
       out[#out + 1] = { values = values, where = row.where, at = row.at }
     end
   end
@@ -205,16 +246,19 @@ local function read_questionnaire(self, assessment_id, path, opts)
   end
   local rows = {}
   if #errors == 0 then
+    local names, index = {}, {}  -- the columns read, as two lists
+    for n, k in pairs(col) do names[#names + 1], index[#index + 1] = n, k end
     for cells in rd.next, rd do
       local where, at = rd:positions(col)
-      local row = { cells = {}, where = where, at = at }
-      for n, k in pairs(col) do row.cells[n] = cells[k] end
-      if row.cells.assessment and row.cells.assessment:find("%S")
-          and row.cells.assessment:match("^%s*(.-)%s*$") ~= assessment_id then
+      local c = new_table(0, #names)
+      for j = 1, #names do c[names[j]] = cells[index[j]] end
+      local given = c.assessment
+      if given and given ~= assessment_id and given:find("%S") and trim(given) ~= assessment_id
+      then
         errors[#errors + 1] = ("%s: assessment: '%s' is another assessment than %s")
-          :format(row.where.assessment, row.cells.assessment, assessment_id)
+          :format(where.assessment, given, assessment_id)
       end
-      rows[#rows + 1] = row
+      rows[#rows + 1] = { cells = c, where = where, at = at }
     end
   end
   rd:close()

@@ -169,14 +169,19 @@ local function from_rule_file(path, decls)
     end
     cat.nodes[#cat.nodes + 1] = { ref = "A", title = controls_cat.title, assessable = false,
                                   mandatory = false, groups = { "Annex A" } }
+    -- A control's group is its theme (2022: organisational, people,
+    -- physical, technological; 2013: its domain A.5-A.18): results roll
+    -- up by theme as well as by clause.
+    local theme = {}
     for _, g in ipairs(controls_cat.groups) do
+      theme[g.id] = g.title
       cat.nodes[#cat.nodes + 1] = { ref = g.id, parent = "A", title = g.title, assessable = false,
-                                    mandatory = false, groups = { "Annex A" } }
+                                    mandatory = false, groups = { g.title } }
     end
     for _, c in ipairs(controls_cat.controls) do
       cat.nodes[#cat.nodes + 1] = { ref = c.id, parent = c.group, title = c.title,
                                     text = c.description, assessable = true, mandatory = false,
-                                    control = true, groups = { "Annex A" } }
+                                    control = true, groups = { theme[c.group] or "Annex A" } }
     end
   end
   if cat.urn_prefix then
@@ -422,7 +427,19 @@ end
 --- Loads a catalog from a shipped name (rules/requirements/NAME.lua) or
 -- a file: a rule file, a CISO Assistant framework (YAML) or an OSCAL
 -- catalog (JSON). Returns the model, or nil, message, code.
-function M.load(name_or_path)
+local NODES = require("isms.gap.filter").methods("nodes")
+
+-- A loaded catalog: cat:select(filter) and cat:each(filter) over its
+-- nodes (isms.gap.filter).
+local function loaded(cat, err, code)
+  if cat then setmetatable(cat, NODES) end
+  return cat, err, code
+end
+
+local load_file
+function M.load(name_or_path) return loaded(load_file(name_or_path)) end
+
+function load_file(name_or_path)
   local path = name_or_path
   if not (path:find("/", 1, true) or path:match("%.%w+$")) then
     local found, err = rules.find("requirements", path)

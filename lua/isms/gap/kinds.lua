@@ -115,9 +115,9 @@ local function context_of(reg, id, batch)
   local a = reg:records("assessment"):get(id)
   if not a then return nil end
   local reqs = {}
-  for r in reg:query("SELECT ref, assessable FROM requirements WHERE framework = ?1",
-                     a.framework) do
-    reqs[r.ref] = r.assessable == "1"
+  for r in reg:tuples("SELECT ref, assessable FROM requirements WHERE framework = ?1",
+                      a.framework) do
+    reqs[r[1]] = r[2] == "1"
   end
   memo = { id = id, a = a, reqs = reqs, method = { method.load(a.method or "default") } }
   if batch then rawset(batch, MEMO, memo) end

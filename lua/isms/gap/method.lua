@@ -7,16 +7,49 @@ local check = require "isms.rules.check"
 
 local M = {}
 
-local ROLLUPS = check.set { "percent_met", "mean_maturity", "min_maturity" }
+local ROLLUPS = check.set { "percent_met", "weighted", "mean_maturity", "min_maturity" }
+local WEIGHT_WORDS = check.set { "mandatory", "other", "groups", "requirements" }
 local GAPS = check.set { "status", "maturity", "either" }
 local PRIORITY = check.set { "mandatory", "risk", "score", "maturity_gap", "effort", "due", "order" }
 
 local WORDS = {
   gap_method = check.set { "title", "description", "rollup", "gap", "priority", "default_target",
-                           "days_per_week" },
+                           "days_per_week", "weights" },
   answer_status = check.set { "title", "score", "assessed", "applicable", "justification" },
   maturity_level = check.set { "title", "description" },
 }
+
+local function weight(path, d, what, v)
+  if type(v) ~= "number" or v < 0 or v ~= v or v == math.huge then
+    check.fail(path, d, "weights", ("%s: expected a number, 0 or more"):format(what))
+  end
+  return v
+end
+
+-- weights = { mandatory = N, other = N, groups = { NAME = N },
+-- requirements = { REF = N } }: a requirement's weight is its own, else
+-- the largest of its groups', else mandatory's or other's (1 if not given).
+local function validate_weights(path, d, w)
+  if w == nil then w = {} end
+  if type(w) ~= "table" then check.fail(path, d, "weights", "expected a table") end
+  check.fields(path, d, w, WEIGHT_WORDS, "weights.")
+  local out = { mandatory = w.mandatory ~= nil and weight(path, d, "mandatory", w.mandatory) or nil,
+                other = w.other ~= nil and weight(path, d, "other", w.other) or nil,
+                groups = {}, requirements = {} }
+  for _, part in ipairs({ "groups", "requirements" }) do
+    local t = w[part]
+    if t ~= nil then
+      if type(t) ~= "table" then check.fail(path, d, "weights", part .. ": expected a table") end
+      for k, v in pairs(t) do
+        if type(k) ~= "string" then
+          check.fail(path, d, "weights", part .. ": expected NAME = number entries")
+        end
+        out[part][k] = weight(path, d, part .. "." .. k, v)
+      end
+    end
+  end
+  return out
+end
 
 local function validate(path, decls)
   local m = { file = path, statuses = {}, status_by_id = {}, maturity = {}, maturity_by = {} }
@@ -39,7 +72,11 @@ local function validate(path, decls)
       elseif f.rollup == nil or ROLLUPS[f.rollup] then m.rollup = f.rollup or "percent_met"
       else
         check.fail(path, d, "rollup",
-                   "expected percent_met, mean_maturity, min_maturity or a function")
+                   "expected percent_met, weighted, mean_maturity, min_maturity or a function")
+      end
+      -- weighted: per cent met with each requirement counted by its weight
+      if f.weights ~= nil or m.rollup == "weighted" then
+        m.weights = validate_weights(path, d, f.weights)
       end
       if check.is_function(f.gap) then m.gap = "function"
       elseif f.gap == nil or GAPS[f.gap] then m.gap = f.gap or "either"
@@ -120,14 +157,26 @@ function M.load(name)
   return m
 end
 
+-- The statuses each method has found by text so far (an import or the
+-- results ask for the same few texts thousands of times).
+local found = setmetatable({}, { __mode = "k" })
+
 --- The status of an id (any case; spaces or hyphens for '_'), or nil.
 function M.status(m, text)
   if text == nil then return nil end
-  local want = tostring(text):lower():gsub("[%s%-]+", "_")
-  for _, s in ipairs(m.statuses) do
-    if s.id:lower() == want or s.title:lower() == tostring(text):lower() then return s end
+  local memo = found[m]
+  if not memo then
+    memo = {}
+    found[m] = memo
   end
-  return nil
+  local s = memo[text]
+  if s ~= nil then return s or nil end
+  local want = tostring(text):lower():gsub("[%s%-]+", "_")
+  for _, x in ipairs(m.statuses) do
+    if x.id:lower() == want or x.title:lower() == tostring(text):lower() then s = x break end
+  end
+  memo[text] = s or false
+  return s
 end
 
 --- The status ids as one text, for messages.

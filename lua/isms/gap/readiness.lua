@@ -7,15 +7,21 @@ local rules = require "isms.rules"
 local check = require "isms.rules.check"
 local records = require "isms.store.records"
 
-local M = { methods = {} }
+local M = { methods = {}, checks = {} }
 local R = M.methods
+
+--- Adds a check a criterion can name that another package evaluates
+-- (dependencies point down: the documents package adds
+-- mandatory_documents). fn(reg, criterion, today) returns the state
+-- ("pass", "fail", "no records"), a detail and the records behind it.
+function M.check(name, fn) M.checks[name] = fn end
 
 local WORDS = {
   readiness = check.set { "title", "description" },
   criterion = check.set { "title", "check", "framework", "mandatory_only", "months", "query",
                           "list", "at_least", "at_most", "needs" },
 }
-local CHECKS = check.set { "gaps", "count", "since" }
+local CHECKS = check.set { "gaps", "count", "since", "mandatory_documents" }
 
 local function validate(path, decls)
   local r = { file = path, criteria = {} }
@@ -33,11 +39,11 @@ local function validate(path, decls)
       if not head then check.fail(path, d, nil, "declare readiness \"NAME\" { ... } first") end
       check.string(path, d, "title", f.title)
       if not CHECKS[f.check or ""] then
-        check.fail(path, d, "check", "expected gaps, count or since")
+        check.fail(path, d, "check", "expected gaps, count, since or mandatory_documents")
       end
       if f.check == "gaps" then
         check.string(path, d, "framework", f.framework)
-      else
+      elseif f.check ~= "mandatory_documents" then
         check.string(path, d, "query", f.query)
         check.string(path, d, "list", f.list, true)
         if f.check == "count" and f.at_least == nil and f.at_most == nil then
@@ -135,6 +141,16 @@ local function evaluate(reg, c, today)
     res.state = #res.records == 0 and "pass" or "fail"
     res.detail = ("%d open %sgaps in %s"):format(#res.records,
                                                  c.mandatory_only and "mandatory " or "", latest)
+    return res
+  end
+  if c.check == "mandatory_documents" then
+    local fn = M.checks[c.check]
+    if not fn then
+      res.detail = "the documents package (isms.docs) is not loaded"
+      return res
+    end
+    res.state, res.detail, res.records = fn(reg, c, today)
+    res.records = res.records or {}
     return res
   end
   local rows, err = query(reg, c.query)

@@ -10,7 +10,7 @@ local M = {}
 local function pct(v) return v and tonumber(("%.1f"):format(v)) or nil end
 
 local function rollup_table(id, title, list, res)
-  local is_pct = res.rollup == "percent_met"
+  local is_pct = res.rollup == "percent_met" or res.rollup == "weighted"
   local rows = {}
   for k, g in ipairs(list) do
     rows[k] = { id = g.id, title = g.title, value = is_pct and pct(g.value) or g.value,
@@ -52,8 +52,10 @@ function M.model(res, opts)
     { label = "Assessor", value = a.assessor },
     { label = "Scope", value = a.scope },
     { label = "Method", value = res.method .. " (" .. res.method_title .. ")" },
-    { label = res.rollup == "percent_met" and "Met overall (%)" or "Overall",
-      value = res.rollup == "percent_met" and pct(res.total.value) or res.total.value },
+    { label = res.rollup == "percent_met" and "Met overall (%)"
+        or res.rollup == "weighted" and "Met overall, weighted (%)" or "Overall",
+      value = (res.rollup == "percent_met" or res.rollup == "weighted") and pct(res.total.value)
+        or res.total.value },
     { label = "Requirements assessable", value = res.total.counts.requirements },
     { label = "Assessed", value = res.total.counts.assessed },
     { label = "Gaps", value = #res.gaps },
@@ -62,6 +64,13 @@ function M.model(res, opts)
     { label = ("Timeline (weeks, team of %d)"):format(res.team),
       value = tonumber(("%.1f"):format(res.weeks)) },
   }
+  -- What the QMS covers already (ISO 9001 credit) and what remains.
+  if (res.credited or 0) > 0 then
+    table.insert(facts, 11, { label = "Credited from ISO 9001",
+      value = ("%d of %d management-system requirements (%.0f%%); the other %d and the "
+        .. "controls are the ISMS's own work"):format(res.credited, res.clause_requirements,
+        100 * res.credited / res.clause_requirements, res.clause_requirements - res.credited) })
+  end
   local sections = {
     { id = "summary", title = "Summary", kind = "facts", facts = facts },
     rollup_table("sections", "By clause", res.sections, res),

@@ -6,13 +6,17 @@
 -- implies for a team.
 local assess = require "isms.gap.assess"
 local method = require "isms.gap.method"
-local kinds = require "isms.gap.kinds"
 local fields = require "isms.store.fields"
+local ITEMS = require("isms.gap.filter").methods("items")
 
--- The answer fields the results read, and those that read as lists.
-local ANSWER_COLUMNS = { "status", "maturity", "target", "justification", "evidence", "owner",
-                         "remediation", "effort", "due", "origin" }
-local LIST = { evidence = true }
+-- The requirements of a framework (?1) in catalog order with the answers
+-- of an assessment (?2), read by position in gap_results: 1-9 the node,
+-- 10 whether it is answered, 11-20 the answer's fields.
+local RESULTS_SQL = "SELECT r.ref, r.parent, r.depth, r.ord, r.title, r.assessable, r.mandatory, "
+  .. "r.control, r.groups, a.requirement, a.status, a.maturity, a.target, a.justification, "
+  .. "a.evidence, a.owner, a.remediation, a.effort, a.due, a.origin FROM requirements r "
+  .. "LEFT JOIN answers a ON a.assessment = ?2 AND a.requirement = r.ref "
+  .. "WHERE r.framework = ?1 ORDER BY r.ord"
 
 local M = { methods = {} }
 local R = M.methods
@@ -50,7 +54,30 @@ local function section_depth(nodes)
   return 1
 end
 
+-- A requirement's weight under a method's weights (method.lua): its own,
+-- else the largest of its groups', else mandatory's (a mandatory one) or
+-- other's, else 1.
+local function weight_of(w, it)
+  local v = w.requirements[it.ref]
+  if v then return v end
+  local best
+  for g in (it.groups or ""):gmatch("[^;]+") do
+    local x = w.groups[g:match("^%s*(.-)%s*$")]
+    if x and (not best or x > best) then best = x end
+  end
+  if best then return best end
+  if it.mandatory and w.mandatory then return w.mandatory end
+  return w.other or 1
+end
+
 local function rollup_value(m, list)
+  if m.rollup == "weighted" then
+    local sum, n = 0, 0
+    for _, a in ipairs(list) do
+      if a.applicable then sum, n = sum + a.weight * a.score, n + a.weight end
+    end
+    return n > 0 and 100 * sum / n or nil
+  end
   if m.rollup == "percent_met" then
     local sum, n = 0, 0
     for _, a in ipairs(list) do
@@ -90,6 +117,36 @@ local COMPARE = {
   order = function(a, b) if a.order ~= b.order then return a.order < b.order end end,
 }
 
+-- Sorts list in place by less(a, b) (a merge sort): in Lua the JIT
+-- compiles the loop together with less, where table.sort calls less from
+-- C, about a thousand instructions a call (a catalog has thousands of gaps).
+local function sort(list, less)
+  local n = #list
+  local src, dst = list, {}
+  local width = 1
+  while width < n do
+    for lo = 1, n, 2 * width do
+      local mid, hi = math.min(lo + width, n + 1), math.min(lo + 2 * width, n + 1)
+      local i, j, k = lo, mid, lo
+      while i < mid and j < hi do
+        if less(src[j], src[i]) then
+          dst[k], j = src[j], j + 1
+        else
+          dst[k], i = src[i], i + 1
+        end
+        k = k + 1
+      end
+      for x = i, mid - 1 do dst[k], k = src[x], k + 1 end
+      for x = j, hi - 1 do dst[k], k = src[x], k + 1 end
+    end
+    src, dst = dst, src
+    width = width * 2
+  end
+  if src ~= list then
+    for k = 1, n do list[k] = src[k] end
+  end
+end
+
 --- The results of an assessment.
 -- @tparam string id the assessment
 -- @tparam[opt] table opts `{ team = people working on remediation (1) }`
@@ -99,57 +156,52 @@ function R:gap_results(id, opts)
   opts = opts or {}
   local a, m, code = assess.assessment(self, id)
   if not a then return nil, m, code end
-  -- The catalog and the answers in one pass: each node with its answer's
-  -- fields typed as the answer kind reads them (answered: a table, even
-  -- if every field is empty; unanswered: none).
-  local nodes, by_ref, answers = {}, {}, {}
-  local afields = {}
-  for _, f in ipairs(ANSWER_COLUMNS) do afields[#afields + 1] = "a." .. f end
-  for row in self:query("SELECT r.ref, r.parent, r.depth, r.ord, r.title, r.assessable, "
-      .. "r.mandatory, r.control, r.groups, a.requirement AS answered, "
-      .. table.concat(afields, ", ") .. " FROM requirements r LEFT JOIN answers a "
-      .. "ON a.assessment = ?2 AND a.requirement = r.ref WHERE r.framework = ?1 ORDER BY r.ord",
-      a.framework, id) do
-    local n = { ref = row.ref, parent = row.parent, depth = tonumber(row.depth),
-                order = tonumber(row.ord), title = row.title, assessable = row.assessable == "1",
-                mandatory = row.mandatory == "1", control = row.control == "1",
-                groups = row.groups }
+  -- The catalog and the answers in one pass, each row an array (no keyed
+  -- table per row: a catalog may hold thousands of requirements): the
+  -- node's columns, then the answer's (answered: a.requirement is set,
+  -- its fields typed as the answer kind reads them; unanswered: none).
+  local nodes, by_ref = {}, {}
+  for row in self:tuples(RESULTS_SQL, a.framework, id) do
+    local n = { ref = row[1], parent = row[2], depth = tonumber(row[3]), order = tonumber(row[4]),
+                title = row[5], assessable = row[6] == "1", mandatory = row[7] == "1",
+                control = row[8] == "1", groups = row[9], answer = row[10] and row or nil }
     nodes[#nodes + 1] = n
     by_ref[n.ref] = n
-    if row.answered then
-      local ans = {}
-      for _, f in ipairs(ANSWER_COLUMNS) do
-        local v = row[f]
-        if v ~= nil or LIST[f] then ans[f] = fields.read(kinds.answer.by_name[f], v) end
-      end
-      answers[n.ref] = ans
-    end
   end
   for _, n in ipairs(nodes) do n.parent_node = n.parent and by_ref[n.parent] or nil end
   local depth = section_depth(nodes)
   local risks = control_risks(self)
   local items = {}
   local target_default = m.default_target
+  local no_risk = { rank = 0, count = 0 }
   for _, n in ipairs(nodes) do
     if n.assessable then
-      local ans = answers[n.ref] or {}
-      local s = method.status(m, ans.status) or m.unanswered
+      local row = n.answer
+      local status, maturity, target, evidence, effort
+      if row then
+        status, maturity, target = row[11], tonumber(row[12]), tonumber(row[13])
+        evidence = row[15] and fields.items(row[15]) or {}
+        effort = tonumber(row[18])
+      end
+      local s = method.status(m, status) or m.unanswered
       local section = n
       while section.parent_node and section.depth > depth do section = section.parent_node end
-      local target = ans.target or target_default
-      local r = risks[n.ref] or { rank = 0, count = 0 }
-      local item = {
+      target = target or target_default
+      local r = risks[n.ref] or no_risk
+      items[#items + 1] = {
         ref = n.ref, title = n.title, order = n.order, section = section.ref,
         section_title = section.title, groups = n.groups, mandatory = n.mandatory,
         control = n.control, status = s.id, status_title = s.title, applicable = s.applicable,
-        assessed = s.assessed, score = s.score or 0, maturity = ans.maturity, target = target,
-        maturity_gap = (target and ans.maturity) and math.max(0, target - ans.maturity) or 0,
-        owner = ans.owner, remediation = ans.remediation, effort = ans.effort, due = ans.due,
-        origin = ans.origin, evidence = ans.evidence, justification = ans.justification,
-        risk_rank = r.rank, risk_count = r.count,
+        assessed = s.assessed, score = s.score or 0, maturity = maturity, target = target,
+        maturity_gap = (target and maturity) and math.max(0, target - maturity) or 0,
+        owner = row and row[16], remediation = row and row[17], effort = effort,
+        due = row and row[19], origin = row and row[20], evidence = evidence,
+        justification = row and row[14], risk_rank = r.rank, risk_count = r.count,
       }
-      items[#items + 1] = item
     end
+  end
+  if m.weights then
+    for _, it in ipairs(items) do it.weight = weight_of(m.weights, it) end
   end
   -- Gaps: by the method's rule, or its function in the sandbox.
   if m.gap == "function" then
@@ -178,29 +230,31 @@ function R:gap_results(id, opts)
       end
     end
   end
-  -- Roll-ups.
-  local function group_by(key_of)
-    local list, index = {}, {}
-    for _, it in ipairs(items) do
-      for _, key in ipairs(key_of(it)) do
-        local g = index[key]
-        if not g then
-          g = { id = key, items = {} }
-          index[key] = g
-          list[#list + 1] = g
-        end
-        table.insert(g.items, it)
+  -- Roll-ups: by section, and by group (a requirement's groups, ';'
+  -- between; none: "Controls" or "Requirements").
+  local sections, groups = {}, {}
+  local section_of, group_of = {}, {}
+  local function add(list, index, key, it)
+    local g = index[key]
+    if not g then
+      g = { id = key, items = {} }
+      index[key] = g
+      list[#list + 1] = g
+    end
+    local gi = g.items
+    gi[#gi + 1] = it
+  end
+  for _, it in ipairs(items) do
+    add(sections, section_of, it.section, it)
+    local any = false
+    if it.groups then
+      for g in it.groups:gmatch("[^;]+") do
+        add(groups, group_of, (g:match("^%s*(.-)%s*$")), it)
+        any = true
       end
     end
-    return list
+    if not any then add(groups, group_of, it.control and "Controls" or "Requirements", it) end
   end
-  local sections = group_by(function(it) return { it.section } end)
-  local groups = group_by(function(it)
-    local out = {}
-    for g in (it.groups or ""):gmatch("[^;]+") do out[#out + 1] = g:match("^%s*(.-)%s*$") end
-    if #out == 0 then out[1] = it.control and "Controls" or "Requirements" end
-    return out
-  end)
   local all = { { id = "total", items = items } }
   local function summarise(list)
     for _, g in ipairs(list) do
@@ -248,7 +302,7 @@ function R:gap_results(id, opts)
   -- Gaps in priority order.
   local gaps = {}
   for _, it in ipairs(items) do if it.gap then gaps[#gaps + 1] = it end end
-  table.sort(gaps, function(x, y)
+  sort(gaps, function(x, y)
     for _, key in ipairs(m.priority) do
       local r = COMPARE[key](x, y)
       if r ~= nil then return r end
@@ -260,13 +314,24 @@ function R:gap_results(id, opts)
   for _, g in ipairs(gaps) do
     if g.effort then effort = effort + g.effort else unestimated = unestimated + 1 end
   end
+  -- ISO 9001 credit: the management-system (clause) requirements whose
+  -- answer was credited from the QMS, of all of them.
+  local credited, clauses = 0, 0
+  for _, it in ipairs(items) do
+    if not it.control then
+      clauses = clauses + 1
+      if it.origin and it.origin:find("^credited from") then credited = credited + 1 end
+    end
+  end
   local team = opts.team or 1
-  return {
+  -- res:select(filter) and res:each(filter) over the items (isms.gap.filter)
+  return setmetatable({
+    credited = credited, clause_requirements = clauses,
     assessment = a, framework = a.framework, method = m.name, method_title = m.title,
     rollup = m.rollup, items = items, sections = sections, groups = groups, total = all[1],
     gaps = gaps, effort = effort, unestimated = unestimated, team = team,
     weeks = effort / (m.days_per_week * team),
-  }
+  }, ITEMS)
 end
 
 require("isms.store.register").extend(M.methods)

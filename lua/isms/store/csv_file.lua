@@ -4,6 +4,7 @@
 local b = require "isms.store._ffi"
 
 local ffi, C = b.ffi, b.C
+local new_table = require "table.new"  -- rows sized up front: no rehash as one fills
 local M = {}
 
 local Reader = {}
@@ -48,14 +49,13 @@ end
 -- nothing but empty cells is skipped (spreadsheets leave them).
 function Reader:next()
   while self:next_raw() do
+    local row, any = new_table(self.n, 0), false
     for k = 1, self.n do
       local v = self:cell(k)
-      if v and v:find("%S") then
-        local row = {}
-        for j = 1, self.n do row[j] = self:cell(j) end
-        return row
-      end
+      row[k] = v
+      if not any and v and v:find("%S") then any = true end
     end
+    if any then return row end
   end
   return nil
 end
@@ -84,11 +84,14 @@ function Reader:positions(column_of)
       if k then return ("%s:%d:%d"):format(path, t[0], t[k]) end
     end }
     self.pos_mt, self.pos_of, self.pos_most = mt, column_of, most
+    self.pos_cols = ffi.new("int[?]", most + 1)
   end
-  local r, n, line_out = self.r, self.n, self.line_out
+  local r, n, most, cols = self.r, self.n, self.pos_most, self.pos_cols
   local line = tonumber(C.isms_csv_line(r))
-  local t = { [0] = line }
-  for k = 1, self.pos_most do t[k] = C.isms_csv_column(r, math.min(k, n) - 1, line_out) end
+  local t = new_table(most, 0)
+  t[0] = line
+  C.isms_csv_columns(r, math.min(most, n), cols)  -- every column in one walk of the row
+  for k = 1, most do t[k] = cols[math.min(k, n) - 1] end
   return setmetatable(t, mt), ("%s:%d:1"):format(self.path, line)
 end
 

@@ -7,7 +7,13 @@ local records = require "isms.store.records"
 
 local M = {}
 
-local function trim(s) return (s:gsub("^%s+", ""):gsub("%s+$", "")) end
+-- Most texts have nothing to trim: a look at both ends says so without a
+-- pattern match (an import trims every cell).
+local function trim(s)
+  local first, last = s:byte(1), s:byte(-1)
+  if not first or (first > 32 and last > 32) then return s end
+  return (s:gsub("^%s+", ""):gsub("%s+$", ""))
+end
 
 -- Items of a list cell: ';' separates; ',' too where items are ids, which
 -- never hold one (so "A.5.1, A.5.2" reads as spreadsheets write it).
@@ -64,7 +70,7 @@ TYPES.text = {
     if f.max_length and #v > f.max_length then
       return nil, ("%s: longer than %d characters"):format(what, f.max_length)
     end
-    if v:find("%z") then return nil, what .. ": holds a NUL byte" end
+    if v:find("\0", 1, true) then return nil, what .. ": holds a NUL byte" end
     return v
   end,
 }

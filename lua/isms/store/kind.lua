@@ -34,6 +34,7 @@ local format = require "isms.store.format"
 local domains = require "isms.store._domains"
 
 local ffi, C = b.ffi, b.C
+local new_table = require "table.new"  -- sized up front: no rehash as a row fills
 local M = {}
 
 local kinds, by_noun, order = {}, {}, {}
@@ -68,6 +69,14 @@ function M.define(d)
     elseif not d.is_key[f.name] then
       d.columns[#d.columns + 1] = f
     end
+  end
+  -- The fields prepare visits for every record written: those with a
+  -- default, the required ones, the references.
+  d.default_fields, d.required_fields, d.ref_fields = {}, {}, {}
+  for _, f in ipairs(d.fields) do
+    if f.default ~= nil then d.default_fields[#d.default_fields + 1] = f end
+    if f.required then d.required_fields[#d.required_fields + 1] = f end
+    if f.type == "links" or f.type == "ref" then d.ref_fields[#d.ref_fields + 1] = f end
   end
   if #d.link_fields > 0 and #d.key ~= 1 then
     error("kind.define: " .. d.kind .. ": links need a single key field", 2)
@@ -147,6 +156,15 @@ M.exists = exists
 
 -- The key of a row as one text (the change log's entity id).
 local function id_of(d, row)
+  local key = d.key
+  if #key <= 2 then  -- most kinds: the text without a list to join
+    local v = row[key[1]]
+    if v == nil or v == false or v == "" then return nil, key[1] end
+    if #key == 1 then return tostring(v) end
+    local w = row[key[2]]
+    if w == nil or w == false or w == "" then return nil, key[2] end
+    return tostring(v) .. " / " .. tostring(w)
+  end
   local parts = {}
   for k, name in ipairs(d.key) do
     local v = row[name]
@@ -193,7 +211,7 @@ function Records:raw(where, ...)
 end
 
 local function typed(d, raw)
-  local row = {}
+  local row = new_table(0, #d.fields)
   for _, f in ipairs(d.fields) do row[f.name] = fields.read(f, raw[f.name]) end
   return row
 end
@@ -351,7 +369,7 @@ local function bad(errs, field, reason) errs[#errs + 1] = { field = field, reaso
 local function prepare(coll, values, mode, pending, batch)
   local d, reg = coll.d, coll.reg
   local errs = {}
-  local cols, links = {}, {}
+  local cols, links = new_table(0, #d.fields), {}
   for name, v in pairs(values) do
     local f = d.by_name[name]
     if not f then
@@ -387,10 +405,11 @@ local function prepare(coll, values, mode, pending, batch)
       "NOTFOUND"
   end
   -- The record as it will be: defaults on create, then the given fields.
-  local new = {}
-  for _, f in ipairs(d.fields) do
-    if old then new[f.name] = old[f.name]
-    elseif f.default ~= nil then
+  local new = new_table(0, #d.fields)
+  if old then
+    for _, f in ipairs(d.fields) do new[f.name] = old[f.name] end
+  else
+    for _, f in ipairs(d.default_fields) do
       local s = fields.check(f, f.default)
       new[f.name] = s or nil
       if f.type ~= "links" and s then cols[f.name] = cols[f.name] == nil and s or cols[f.name] end
@@ -398,16 +417,19 @@ local function prepare(coll, values, mode, pending, batch)
   end
   for name, s in pairs(cols) do new[name] = s or nil end
   for name, list in pairs(links) do new[name] = list end
-  local refused = {}  -- fields refused above are not "required" as well
-  for _, x in ipairs(errs) do refused[x.field] = true end
-  for _, f in ipairs(d.fields) do
+  local refused  -- fields refused above are not "required" as well
+  if #errs > 0 then
+    refused = {}
+    for _, x in ipairs(errs) do refused[x.field] = true end
+  end
+  for _, f in ipairs(d.required_fields) do
     local v = new[f.name]
-    if f.required and not refused[f.name] and (values[f.name] ~= nil or not old) then
+    if not (refused and refused[f.name]) and (values[f.name] ~= nil or not old) then
       if v == nil or (type(v) == "table" and #v == 0) then bad(errs, f.name, "required") end
     end
   end
   -- References: to records in the register, or written by this batch.
-  for _, f in ipairs(d.fields) do
+  for _, f in ipairs(d.ref_fields) do
     local given = f.type == "links" and links[f.name] or (f.type == "ref" and cols[f.name])
     if given then
       local targets = type(given) == "table" and given or { given }
@@ -457,23 +479,30 @@ local function write_ops(coll, w, ops)
   local d = coll.d
   local created, updated = 0, 0
   for _, op in ipairs(ops) do
-    local put, changed = {}, false
-    for _, k in ipairs(d.key) do put[k] = op.cols[k] end
-    for name, s in pairs(op.cols) do
-      if not d.is_key[name] then
-        local was = op.old and op.old[name] or false
-        -- A number column gives back "2.0" for "2": compare numbers as numbers.
-        local numeric = d.by_name[name].type == "number" or d.by_name[name].type == "int"
-        local same = was == s or (numeric and was and s and tonumber(was) == tonumber(s))
-        if not op.old or not same then
-          put[name] = s or ""
-          changed = true
+    local changed = false
+    if op.old then
+      local put = {}
+      for _, k in ipairs(d.key) do put[k] = op.cols[k] end
+      for name, s in pairs(op.cols) do
+        if not d.is_key[name] then
+          local was = op.old[name] or false
+          -- A number column gives back "2.0" for "2": compare numbers as numbers.
+          local numeric = d.by_name[name].type == "number" or d.by_name[name].type == "int"
+          local same = was == s or (numeric and was and s and tonumber(was) == tonumber(s))
+          if not same then
+            put[name] = s or ""
+            changed = true
+          end
         end
       end
+      w.put(d.kind, put)
+    else
+      -- A record checked as new (prepare read the register) is inserted
+      -- without reading it again: its checked columns as they are (false,
+      -- no value, goes to the store as "").
+      w.create(d.kind, op.cols)
+      changed = true
     end
-    -- A record checked as new (prepare read the register) is inserted
-    -- without reading it again.
-    if op.old then w.put(d.kind, put) else w.create(d.kind, put) end
     for rel, list in pairs(op.links) do
       local had = {}
       for _, t in ipairs(op.old and op.old[rel] or {}) do had[t] = true end

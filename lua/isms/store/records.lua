@@ -14,23 +14,29 @@ end
 -- Names and values of a field table as C arrays (nil and false -> "", which
 -- the store reads as no value; true -> "1"). The arrays are the module's,
 -- reused by every call (a store call takes at most 64 fields; the C side
--- keeps no pointer past the call); values: the strings they point into,
--- which the caller keeps alive over the call.
+-- keeps no pointer past the call); the texts they point into are the
+-- field table's own strings (the caller keeps it alive over the call) or
+-- conversions kept in KEEP until the next call.
 local NAMES = ffi.new("const char *[64]")
 local VALUES = ffi.new("const char *[64]")
+local KEEP = {}
 local function arrays(fields)
-  local names, values, n = {}, {}, 0
-  for k, v in pairs(fields) do
-    n = n + 1
-    if v == true then v = "1" elseif v == false or v == nil then v = "" end
-    names[n], values[n] = k, tostring(v)
-  end
+  local n = 0
+  for _ in pairs(fields) do n = n + 1 end
   local cn, cv = NAMES, VALUES
   if n > 64 then
     cn, cv = ffi.new("const char *[?]", n), ffi.new("const char *[?]", n)
   end
-  for k = 1, n do cn[k - 1], cv[k - 1] = names[k], values[k] end
-  return n, cn, cv, values, names
+  local k = 0
+  for name, v in pairs(fields) do
+    if type(v) ~= "string" then
+      if v == true then v = "1" elseif v == false or v == nil then v = "" else v = tostring(v) end
+      KEEP[k + 1] = v
+    end
+    cn[k], cv[k] = name, v
+    k = k + 1
+  end
+  return n, cn, cv, KEEP
 end
 
 --- Runs fn(w) in one batch. `w.put(kind, fields)` writes a record
@@ -52,9 +58,9 @@ function M.run(reg, command, reason, fn, source)
     error(stop, 0)
   end
   local function call(f, kind, fields)
-    local n, cn, cv, values = arrays(fields)
+    local n, cn, cv, keep = arrays(fields)
     local frc = f(rec, kind, n, cn, cv)
-    assert(values)  -- the strings cv points into live until here
+    assert(fields and keep)  -- the strings cv points into live until here
     if frc ~= 0 then
       stop.msg, stop.code = ffi.string(C.isms_errmsg(reg.db)), b.code_names[frc] or "ERROR"
       error(stop, 0)

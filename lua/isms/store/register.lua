@@ -7,6 +7,7 @@ local b = require "isms.store._ffi"
 local domains = require "isms.store._domains"
 
 local ffi, C = b.ffi, b.C
+local new_table = require "table.new"  -- rows sized up front: no rehash as one fills
 local M = {}
 local Register = {}
 Register.__index = Register
@@ -148,7 +149,7 @@ local function iterate(self, convert)
       if step ~= 101 then error(ffi.string(C.isms_errmsg(self.db)), 2) end
       return nil
     end
-    local row = {}
+    local row = new_table(0, n)
     for k = 1, n do
       local s = b.str(C.isms_cursor_text(cur, k - 1))
       if s ~= nil and convert then s = convert(s, names[k]) end
@@ -177,11 +178,9 @@ function Register:rows(view, filter)
   end)
 end
 
---- Iterates the rows of a read-only SQL query of the caller's (reports,
--- scripts, the REPL): for row in reg:query("SELECT ...", p1, ...) do … end.
--- Values are text (nil for NULL); a statement that writes is refused.
-function Register:query(sql, ...)
-  check_open(self, "query")
+-- Opens a cursor on a read-only query with its parameters (cur_out[0]).
+local function open_query(self, what, sql, ...)
+  check_open(self, what)
   local np = select("#", ...)
   local params = ffi.new("const char *[?]", math.max(np, 1))
   local keep = {}
@@ -191,8 +190,43 @@ function Register:query(sql, ...)
   end
   local rc = C.isms_cursor_query(self.db, sql, np, params, cur_out)
   assert(keep)  -- the strings params points into live until here
-  if rc ~= 0 then error(ffi.string(C.isms_errmsg(self.db)), 2) end
+  if rc ~= 0 then error(ffi.string(C.isms_errmsg(self.db)), 3) end
+end
+
+--- Iterates the rows of a read-only SQL query of the caller's (reports,
+-- scripts, the REPL): for row in reg:query("SELECT ...", p1, ...) do … end.
+-- Values are text (nil for NULL); a statement that writes is refused.
+function Register:query(sql, ...)
+  open_query(self, "query", sql, ...)
   return iterate(self, nil)
+end
+
+--- Iterates the rows of a read-only SQL query as arrays: row[k] is the
+-- text of column k (nil for NULL), for reading thousands of rows (no
+-- keyed table per row). Returns the iterator and the column names.
+function Register:tuples(sql, ...)
+  open_query(self, "tuples", sql, ...)
+  local cur = ffi.gc(cur_out[0], C.isms_cursor_close)
+  local n = C.isms_cursor_columns(cur)
+  local names = {}
+  for k = 0, n - 1 do names[k + 1] = ffi.string(C.isms_cursor_name(cur, k)) end
+  local db = self.db
+  return function()
+    if cur == nil then return nil end
+    local step = C.isms_cursor_next(cur)
+    if step ~= 100 then
+      C.isms_cursor_close(ffi.gc(cur, nil))
+      cur = nil
+      if step ~= 101 then error(ffi.string(C.isms_errmsg(db)), 2) end
+      return nil
+    end
+    local row = new_table(n, 0)
+    for k = 1, n do
+      local p = C.isms_cursor_text(cur, k - 1)
+      if p ~= nil then row[k] = ffi.string(p) end
+    end
+    return row
+  end, names
 end
 
 local function collect(self, view, filter)
