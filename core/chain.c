@@ -1436,7 +1436,7 @@ static int fed_key(isms__chain *ch, const ctable *t, const feed *f, const isms__
     }
     if (v->type == SQLITE_TEXT) {
       if (grow(&ch->kbuf, &ch->capkbuf, v->n + 1)) return -1;
-      memcpy(ch->kbuf, v->p, v->n);
+      if (v->n) memcpy(ch->kbuf, v->p, v->n);
       ch->nkbuf = v->n;
       *ktype = 't';
       return 0;
@@ -1625,7 +1625,8 @@ static int feed_settle(isms_db *db, ctable *t) {
   }
   size_t from = 0;
   for (size_t r = 0; !rc && r < f->n; r++) {
-    rc = emit(&em, f->kt[r], f->kv[r], f->keys + from, f->kend[r] - from, f->fp[r]);
+    rc = emit(&em, f->kt[r], f->kv[r], f->keys ? f->keys + from : NULL, f->kend[r] - from,
+              f->fp[r]);
     from = f->kend[r];
   }
   if ((rc = emit_end(&em, rc))) return rc;
@@ -1890,7 +1891,7 @@ int isms__chain_settle(isms_db *db) {
     ctable *t = &ch->t[p->t];
     if (t->rescan) continue;
     if ((rc = table_id(db, t))) break;
-    const unsigned char *key = ch->keys + p->koff;
+    const unsigned char *key = ch->keys ? ch->keys + p->koff : NULL;
     unsigned char head[1 + 4 + 1 + 8 + 8];
     head[0] = p->del;
     put64(head + 1, (uint64_t)t->id);  /* low 4 bytes used */
