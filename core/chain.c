@@ -564,12 +564,12 @@ typedef struct feed {
   pthread_t worker;
   int k, acquire;
   int64_t seq;
-  uint8_t *kt;                 /* fingerprints and keys, in feed order */
-  int64_t *kv, *fp;
-  size_t *kend;
-  size_t n, cap;
-  unsigned char *keys;
-  size_t nkeys, capkeys;
+  /* The fingerprints, as the worker (or this thread, for the first rows)
+  ** hashes them: integer keys in feed order, the others straight into
+  ** their buckets' blobs (keys are unique: the table was empty). */
+  int64_t *ikey, *ifp;
+  size_t ni, capi;
+  struct hblob *hb;
 } feed;
 
 /* The hook's part for a fed table; 1: the row is dealt with. */
@@ -1027,7 +1027,10 @@ typedef struct hasher {
   int done, failed;
   const EVP_MD *sha;
   uint64_t sum[4];
+  struct feed *feed;        /* a feed's worker keeps the fingerprints itself */
 } hasher;
+
+static int feed_drain(struct feed *f, chunk *c);
 
 static void *hash_worker(void *arg) {
   hasher *h = arg;
@@ -1048,6 +1051,7 @@ static void *hash_worker(void *arg) {
       c->fps[r] = fingerprint(md);
       from = c->ends[r];
     }
+    if (h->feed && c->undrained && feed_drain(h->feed, c)) h->failed = 1;
     pthread_mutex_lock(&h->mu);
     c->full = 0;
     pthread_cond_broadcast(&h->cv);
@@ -1349,11 +1353,10 @@ static void feed_free(feed *f) {
     free(f->h);
   }
   free(f->map);
-  free(f->kt);
-  free(f->kv);
-  free(f->fp);
-  free(f->kend);
-  free(f->keys);
+  free(f->ikey);
+  free(f->ifp);
+  for (int b = 0; f->hb && b < HASH_BUCKETS; b++) free(f->hb[b].p);
+  free(f->hb);
   free(f);
 }
 
@@ -1404,22 +1407,58 @@ static int put_val(unsigned char **b, size_t *n, size_t *cap, const isms__val *v
                    v ? v->p : NULL, v ? v->n : 0);
 }
 
-/* A fed row's canonical bytes, as row_bytes makes them from the table. */
+/* A fed row's canonical bytes, as row_bytes makes them from the table
+** (put_typed's forms, written after one check of the room they need). */
 static int fed_bytes(const ctable *t, const feed *f, const isms__val *vals, int64_t rowid,
                      unsigned char **b, size_t *n, size_t *cap) {
-  size_t nl = strlen(t->name);
-  if (grow(b, cap, *n + nl + 1 + 9)) return -1;
-  memcpy(*b + *n, t->name, nl + 1);
-  *n += nl + 1;
-  if (t->rowid) put_int(b, n, rowid);
+  size_t nl = strlen(t->name), need = nl + 1 + 9;
   for (int c = 0; c < t->ncols; c++) {
-    if (c == t->ipk) {
-      if (grow(b, cap, *n + 9)) return -1;
-      put_int(b, n, rowid);
-    } else if (put_val(b, n, cap, f->map[c] < 0 ? NULL : &vals[f->map[c]])) {
-      return -1;
+    const isms__val *v = f->map[c] < 0 ? NULL : &vals[f->map[c]];
+    need += !v || v->type == SQLITE_NULL ? 1 : v->type == SQLITE_TEXT || v->type == SQLITE_BLOB
+                                                   ? 5 + v->n
+                                                   : 9;
+  }
+  if (grow(b, cap, *n + need)) return -1;
+  unsigned char *o = *b + *n;
+  memcpy(o, t->name, nl + 1);
+  o += nl + 1;
+  if (t->rowid) {
+    *o++ = 'i';
+    put64(o, (uint64_t)rowid);
+    o += 8;
+  }
+  for (int c = 0; c < t->ncols; c++) {
+    const isms__val *v = f->map[c] < 0 ? NULL : &vals[f->map[c]];
+    int type = c == t->ipk ? SQLITE_INTEGER : v ? v->type : SQLITE_NULL;
+    int64_t i = c == t->ipk ? rowid : v ? v->i : 0;
+    if (type == SQLITE_FLOAT) {
+      double d = v->d;
+      if (d >= -9.2e18 && d <= 9.2e18 && d == (double)(int64_t)d) {
+        type = SQLITE_INTEGER;
+        i = (int64_t)d;
+      } else {
+        uint64_t bits;
+        memcpy(&bits, &d, 8);
+        *o++ = 'f';
+        put64(o, bits);
+        o += 8;
+        continue;
+      }
+    }
+    if (type == SQLITE_INTEGER) {
+      *o++ = 'i';
+      put64(o, (uint64_t)i);
+      o += 8;
+    } else if (type == SQLITE_NULL) {
+      *o++ = 'n';
+    } else {
+      *o++ = type == SQLITE_TEXT ? 't' : 'b';
+      for (int k = 0; k < 4; k++) *o++ = (unsigned char)(v->n >> (8 * k));
+      if (v->n) memcpy(o, v->p, v->n);
+      o += v->n;
     }
   }
+  *n = (size_t)(o - *b);
   return 0;
 }
 
@@ -1448,30 +1487,32 @@ static int fed_key(isms__chain *ch, const ctable *t, const feed *f, const isms__
   return 0;
 }
 
+/* One fed row's fingerprint: an integer key kept in order, any other
+** straight into its bucket's blob (as emit does). */
 static int feed_keep(feed *f, uint8_t ktype, int64_t ival, const unsigned char *key, size_t klen,
                      int64_t fp) {
-  if (f->n == f->cap) {
-    size_t c = f->cap ? 2 * f->cap : 4096;
-    uint8_t *kt = realloc(f->kt, c);
-    if (kt) f->kt = kt;
-    int64_t *kv = kt ? realloc(f->kv, c * sizeof *kv) : NULL;
-    if (kv) f->kv = kv;
-    int64_t *fps = kv ? realloc(f->fp, c * sizeof *fps) : NULL;
-    if (fps) f->fp = fps;
-    size_t *ke = fps ? realloc(f->kend, c * sizeof *ke) : NULL;
-    if (!ke) return -1;
-    f->kend = ke;
-    f->cap = c;
+  if (ktype == 'i') {
+    if (f->ni == f->capi) {
+      size_t c = f->capi ? 2 * f->capi : 4096;
+      int64_t *k = realloc(f->ikey, c * sizeof *k);
+      if (k) f->ikey = k;
+      int64_t *p = k ? realloc(f->ifp, c * sizeof *p) : NULL;
+      if (!p) return -1;
+      f->ifp = p;
+      f->capi = c;
+    }
+    f->ikey[f->ni] = ival;
+    f->ifp[f->ni++] = fp;
+    return 0;
   }
-  if (ktype != 'i' && klen) {
-    if (grow(&f->keys, &f->capkeys, f->nkeys + klen)) return -1;
-    memcpy(f->keys + f->nkeys, key, klen);
-    f->nkeys += klen;
-  }
-  f->kt[f->n] = ktype;
-  f->kv[f->n] = ival;
-  f->fp[f->n] = fp;
-  f->kend[f->n++] = f->nkeys;
+  if (!f->hb && !(f->hb = calloc(HASH_BUCKETS, sizeof *f->hb))) return -1;
+  hblob *h = &f->hb[key_bucket(ktype, key, klen)];
+  if (grow(&h->p, &h->cap, h->n + 13 + klen)) return -1;
+  h->p[h->n] = ktype;
+  for (int j = 0; j < 4; j++) h->p[h->n + 1 + j] = (unsigned char)(klen >> (8 * j));
+  if (klen) memcpy(h->p + h->n + 5, key, klen);
+  put64(h->p + h->n + 5 + klen, (uint64_t)fp);
+  h->n += 13 + klen;
   return 0;
 }
 
@@ -1514,6 +1555,7 @@ int isms__chain_feed_row(isms_db *db, isms__feed *fd, const isms__val *vals) {
     pthread_mutex_init(&h->mu, NULL);
     pthread_cond_init(&h->cv, NULL);
     h->sha = ch->sha;
+    h->feed = f;
     if (pthread_create(&f->worker, NULL, hash_worker, h) != 0) {
       pthread_mutex_destroy(&h->mu);
       pthread_cond_destroy(&h->cv);
@@ -1623,13 +1665,11 @@ static int feed_settle(isms_db *db, ctable *t) {
     em.merge = 1;
     em.merge_upto = int_bucket(f->first_rowid);
   }
-  size_t from = 0;
-  for (size_t r = 0; !rc && r < f->n; r++) {
-    rc = emit(&em, f->kt[r], f->kv[r], f->keys ? f->keys + from : NULL, f->kend[r] - from,
-              f->fp[r]);
-    from = f->kend[r];
-  }
+  for (size_t r = 0; !rc && r < f->ni; r++) rc = emit(&em, 'i', f->ikey[r], NULL, 0, f->ifp[r]);
   if ((rc = emit_end(&em, rc))) return rc;
+  for (int64_t b = 0; !rc && f->hb && b < HASH_BUCKETS; b++)
+    if (f->hb[b].n) rc = bucket_write(db, t->id, 1, b, f->hb[b].p, f->hb[b].n);
+  if (rc) return rc;
   sqlite3_stmt *q;
   uint64_t sum[4] = {0, 0, 0, 0};
   int64_t rows = 0;
