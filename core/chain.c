@@ -1407,9 +1407,10 @@ static int fed_bytes(const ctable *t, const feed *f, const isms__val *vals, int6
   size_t nl = strlen(t->name), need = nl + 1 + 9;
   for (int c = 0; c < t->ncols; c++) {
     const isms__val *v = f->map[c] < 0 ? NULL : &vals[f->map[c]];
-    need += !v || v->type == SQLITE_NULL ? 1 : v->type == SQLITE_TEXT || v->type == SQLITE_BLOB
-                                                   ? 5 + v->n
-                                                   : 9;
+    need += c == t->ipk ? 9
+            : !v || v->type == SQLITE_NULL ? 1
+            : v->type == SQLITE_TEXT || v->type == SQLITE_BLOB ? 5 + v->n
+                                                               : 9;
   }
   if (grow(b, cap, *n + need)) return -1;
   unsigned char *o = *b + *n;
