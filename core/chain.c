@@ -156,6 +156,15 @@ static void bucket_free(struct bucket *bk);
 void isms__chain_free(isms_db *db) {
   isms__chain *ch = db->chain;
   if (!ch) return;
+  /* A register closed inside a write rolls back in sqlite3_close: the
+  ** hooks must not see the state freed here; a feed's worker is joined. */
+  if (db->sql) {
+    sqlite3_preupdate_hook(db->sql, NULL, NULL);
+    sqlite3_commit_hook(db->sql, NULL, NULL);
+    sqlite3_rollback_hook(db->sql, NULL, NULL);
+  }
+  for (int k = 0; k < ch->nfeeds; k++) feed_free(ch->feeds[k]);
+  ch->nfeeds = 0;
   unknown_clear(ch);
   registry_free(ch);
   sqlite3_finalize(ch->st_get);
