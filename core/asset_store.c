@@ -39,6 +39,7 @@ struct asset_store {
   int bulk_journal;               /* switched from WAL for this import */
   isms__strmap *parties, *locations;
   sqlite3_stmt *ins_multi, *ins_one, *party_ins, *location_ins, *select_one, *update;
+  isms__feed *feed;               /* fresh: the rows' values go to the hash chain too */
   int64_t created, updated, unchanged;
   int classes_moved;              /* an asset's class may have changed (or one was added) */
 };
@@ -134,6 +135,13 @@ int isms__store_open(isms_db *db, isms_method *m, const char *source, const char
     return isms__fail_sql(db, "reading register");
   st->fresh = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0);
   sqlite3_finalize(q);
+  if (st->fresh) {
+    /* The columns of insert_head, in order (P_ID .. P_BATCH). */
+    static const char *const cols[NPARAM] = {
+        "id", "name", "type", "owner", "custodian", "location", "outsourced", "contract",
+        "is_group", "units", "c", "i", "a", "value", "class", "notes", "created_batch"};
+    if ((rc = isms__chain_feed(db, "assets", cols, NPARAM, 0, &st->feed))) return rc;
+  }
 
   char *multi = build_insert(MULTI_ROWS), *one = build_insert(1);
   if (!multi || !one) {
@@ -173,61 +181,113 @@ static int name_id(asset_store *st, isms__strmap *map, sqlite3_stmt *ins, const 
                                           : ISMS_OK;
 }
 
+/* A value as bound, for the hash chain's feed, into its slot (v: NULL
+** when not wanted). */
+static void val_int(isms__val *v, int64_t x) {
+  if (v) *v = (isms__val){SQLITE_INTEGER, x, 0, NULL, 0};
+}
+
+static void val_text(isms__val *v, const char *s, size_t n) {
+  if (v) *v = (isms__val){SQLITE_TEXT, 0, 0, s, n};
+}
+
+static void val_null(isms__val *v) {
+  if (v) *v = (isms__val){SQLITE_NULL, 0, 0, NULL, 0};
+}
+
+#define SLOT(P) (v ? &v[(P) - 1] : NULL)
+
 static void bind_text_or_null(sqlite3_stmt *q, int p, const asset_batch *b, size_t r,
-                              int col) {
+                              int col, isms__val *v) {
   const asset_span *sp = &b->text[r][col];
-  if (sp->len) sqlite3_bind_text(q, p, b->arena + sp->off, (int)sp->len, SQLITE_STATIC);
-  else sqlite3_bind_null(q, p);
+  if (sp->len) {
+    sqlite3_bind_text(q, p, b->arena + sp->off, (int)sp->len, SQLITE_STATIC);
+    val_text(v, b->arena + sp->off, sp->len);
+  } else {
+    sqlite3_bind_null(q, p);
+    val_null(v);
+  }
 }
 
 static int bind_name(asset_store *st, sqlite3_stmt *q, int p, const asset_batch *b, size_t r,
-                     int col, isms__strmap *map, sqlite3_stmt *ins) {
+                     int col, isms__strmap *map, sqlite3_stmt *ins, isms__val *v) {
   const asset_span *sp = &b->text[r][col];
-  if (!sp->len) return sqlite3_bind_null(q, p), ISMS_OK;
+  if (!sp->len) {
+    val_null(v);
+    return sqlite3_bind_null(q, p), ISMS_OK;
+  }
   int64_t id;
   int rc = name_id(st, map, ins, b->arena + sp->off, sp->len, &id);
   if (!rc) sqlite3_bind_int64(q, p, id);
+  val_int(v, id);
   return rc;
 }
 
-static void bind_level(sqlite3_stmt *q, int p, int8_t v) {
-  if (v > 0) sqlite3_bind_int(q, p, v);
-  else sqlite3_bind_null(q, p);
+static void bind_level(sqlite3_stmt *q, int p, int8_t x, isms__val *v) {
+  if (x > 0) {
+    sqlite3_bind_int(q, p, x);
+    val_int(v, x);
+  } else {
+    sqlite3_bind_null(q, p);
+    val_null(v);
+  }
 }
 
-/* Binds row r of b at parameter offset base (0 for the first row). */
+static void bind_int(sqlite3_stmt *q, int p, int64_t x, isms__val *v) {
+  sqlite3_bind_int64(q, p, x);
+  val_int(v, x);
+}
+
+/* Binds row r of b at parameter offset base (0 for the first row); v, if
+** not NULL, gets the values bound (NPARAM of them, by parameter). */
 static int bind_row(asset_store *st, sqlite3_stmt *q, int base, const asset_batch *b,
-                    size_t r) {
+                    size_t r, isms__val *v) {
   int rc;
-  sqlite3_bind_text(q, base + P_ID, asset_text(b, r, ACOL_ID), (int)b->text[r][ACOL_ID].len,
-                    SQLITE_STATIC);
-  sqlite3_bind_text(q, base + P_NAME, asset_text(b, r, ACOL_NAME),
-                    (int)b->text[r][ACOL_NAME].len, SQLITE_STATIC);
-  sqlite3_bind_int(q, base + P_TYPE, b->type[r]);
-  if ((rc = bind_name(st, q, base + P_OWNER, b, r, ACOL_OWNER, st->parties, st->party_ins)) ||
+  size_t idn = b->text[r][ACOL_ID].len, namen = b->text[r][ACOL_NAME].len;
+  sqlite3_bind_text(q, base + P_ID, asset_text(b, r, ACOL_ID), (int)idn, SQLITE_STATIC);
+  val_text(SLOT(P_ID), asset_text(b, r, ACOL_ID), idn);
+  sqlite3_bind_text(q, base + P_NAME, asset_text(b, r, ACOL_NAME), (int)namen, SQLITE_STATIC);
+  val_text(SLOT(P_NAME), asset_text(b, r, ACOL_NAME), namen);
+  bind_int(q, base + P_TYPE, b->type[r], SLOT(P_TYPE));
+  if ((rc = bind_name(st, q, base + P_OWNER, b, r, ACOL_OWNER, st->parties, st->party_ins, SLOT(P_OWNER))) ||
       (rc = bind_name(st, q, base + P_CUSTODIAN, b, r, ACOL_CUSTODIAN, st->parties,
-                      st->party_ins)) ||
+                      st->party_ins, SLOT(P_CUSTODIAN))) ||
       (rc = bind_name(st, q, base + P_LOCATION, b, r, ACOL_LOCATION, st->locations,
-                      st->location_ins)))
+                      st->location_ins, SLOT(P_LOCATION))))
     return rc;
-  sqlite3_bind_int(q, base + P_OUTSOURCED, b->outsourced[r]);
-  bind_text_or_null(q, base + P_CONTRACT, b, r, ACOL_CONTRACT);
-  sqlite3_bind_int(q, base + P_GROUP, b->group[r]);
-  sqlite3_bind_int(q, base + P_UNITS, b->units[r]);
-  bind_level(q, base + P_C, b->c[r]);
-  bind_level(q, base + P_I, b->i[r]);
-  bind_level(q, base + P_A, b->a[r]);
+  bind_int(q, base + P_OUTSOURCED, b->outsourced[r], SLOT(P_OUTSOURCED));
+  bind_text_or_null(q, base + P_CONTRACT, b, r, ACOL_CONTRACT, SLOT(P_CONTRACT));
+  bind_int(q, base + P_GROUP, b->group[r], SLOT(P_GROUP));
+  bind_int(q, base + P_UNITS, b->units[r], SLOT(P_UNITS));
+  bind_level(q, base + P_C, b->c[r], SLOT(P_C));
+  bind_level(q, base + P_I, b->i[r], SLOT(P_I));
+  bind_level(q, base + P_A, b->a[r], SLOT(P_A));
   if (b->cls[r] >= 0) {
+    const char *cls = isms_method_class_name(st->m, b->cls[r]);
     sqlite3_bind_double(q, base + P_VALUE, b->value[r]);
-    sqlite3_bind_text(q, base + P_CLASS, isms_method_class_name(st->m, b->cls[r]), -1,
-                      SQLITE_STATIC);
+    sqlite3_bind_text(q, base + P_CLASS, cls, -1, SQLITE_STATIC);
+    if (v) {
+      *SLOT(P_VALUE) = (isms__val){SQLITE_FLOAT, 0, b->value[r], NULL, 0};
+      val_text(SLOT(P_CLASS), cls, strlen(cls));
+    }
   } else {
     sqlite3_bind_null(q, base + P_VALUE);
     sqlite3_bind_null(q, base + P_CLASS);
+    val_null(SLOT(P_VALUE));
+    val_null(SLOT(P_CLASS));
   }
-  bind_text_or_null(q, base + P_NOTES, b, r, ACOL_NOTES);
-  sqlite3_bind_int64(q, base + P_BATCH, st->batch);
+  bind_text_or_null(q, base + P_NOTES, b, r, ACOL_NOTES, SLOT(P_NOTES));
+  bind_int(q, base + P_BATCH, st->batch, SLOT(P_BATCH));
   return ISMS_OK;
+}
+
+/* Binds row r for the fresh INSERT and feeds its values to the chain. */
+static int bind_fed(asset_store *st, sqlite3_stmt *q, int base, const asset_batch *b,
+                    size_t r) {
+  isms__val v[NPARAM];
+  int rc = bind_row(st, q, base, b, r, st->feed ? v : NULL);
+  if (!rc && st->feed) rc = isms__chain_feed_row(st->db, st->feed, v);
+  return rc;
 }
 
 static int step_done(asset_store *st, sqlite3_stmt *q, const asset_batch *b, size_t r) {
@@ -244,11 +304,11 @@ static int insert_fresh(asset_store *st, const asset_batch *b) {
   int rc;
   for (; r + MULTI_ROWS <= b->n; r += MULTI_ROWS) {
     for (int k = 0; k < MULTI_ROWS; k++)
-      if ((rc = bind_row(st, st->ins_multi, k * NPARAM, b, r + (size_t)k))) return rc;
+      if ((rc = bind_fed(st, st->ins_multi, k * NPARAM, b, r + (size_t)k))) return rc;
     if ((rc = step_done(st, st->ins_multi, b, r))) return rc;
   }
   for (; r < b->n; r++) {
-    if ((rc = bind_row(st, st->ins_one, 0, b, r)) || (rc = step_done(st, st->ins_one, b, r)))
+    if ((rc = bind_fed(st, st->ins_one, 0, b, r)) || (rc = step_done(st, st->ins_one, b, r)))
       return rc;
   }
   st->created += (int64_t)b->n;
@@ -325,7 +385,7 @@ static int upsert(asset_store *st, const asset_batch *b) {
     int step = sqlite3_step(q);
     if (step == SQLITE_DONE) {
       sqlite3_reset(q);
-      if (!(rc = bind_row(st, st->ins_one, 0, b, r)) &&
+      if (!(rc = bind_row(st, st->ins_one, 0, b, r, NULL)) &&
           !(rc = step_done(st, st->ins_one, b, r)))
         st->created++;
       continue;
@@ -342,7 +402,8 @@ static int upsert(asset_store *st, const asset_batch *b) {
       st->unchanged++;
       continue;
     }
-    if (!(rc = bind_row(st, st->update, 0, b, r)) && !(rc = step_done(st, st->update, b, r)))
+    if (!(rc = bind_row(st, st->update, 0, b, r, NULL)) &&
+        !(rc = step_done(st, st->update, b, r)))
       st->updated++;
   }
   return rc;

@@ -126,6 +126,28 @@ ISMS_HIDDEN int isms__chain_head(isms_db *db, int64_t *seq, int64_t *batch,
                                  int64_t *rows);
 ISMS_HIDDEN int isms__chain_link_hash(isms_db *db, int64_t seq, unsigned char hash[32],
                                       int *found);
+/* A value given to the chain as SQLite will store it: type SQLITE_INTEGER
+** (i), SQLITE_FLOAT (d), SQLITE_TEXT or SQLITE_BLOB (p, n), SQLITE_NULL. */
+typedef struct isms__val {
+  int type;
+  int64_t i;
+  double d;
+  const void *p;
+  size_t n;
+} isms__val;
+typedef struct feed isms__feed;
+/* A bulk INSERT into table whose writer holds each row's values feeds them
+** to the chain (chain.c, "feeds"), which hashes them on a second thread
+** instead of reading the table again at settle. cols names the values
+** each isms__chain_feed_row gives, in order (any other column is NULL; a
+** rowid table's rows get first_rowid, first_rowid + 1, ... in feed order).
+** *out is NULL when the chain cannot take a feed for the table now (the
+** write then goes as any other). The feed lasts until the write commits
+** or rolls back; rows it does not account for exactly make the chain hash
+** the table whole. Call inside the write (after isms__begin). */
+ISMS_HIDDEN int isms__chain_feed(isms_db *db, const char *table, const char *const *cols,
+                                 int ncols, int64_t first_rowid, isms__feed **out);
+ISMS_HIDDEN int isms__chain_feed_row(isms_db *db, isms__feed *f, const isms__val *vals);
 
 /* ------------------------------------------------------------ utf8.c */
 /* Returns 0 when s[0..n) is valid UTF-8 without NUL bytes, else 1 + the

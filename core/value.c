@@ -431,6 +431,65 @@ static int register_sql(isms_db *db) {
   return ISMS_OK;
 }
 
+/* The log rows isms_value_rows(run, 1) yields, in its order, fed to the
+** hash chain as the INSERT will store them (rowids from the next one on):
+** the chain then hashes them from these values instead of reading the
+** change log again (chain.c, "feeds"). */
+static int feed_log(isms_db *db, const value_run *run, int64_t batch) {
+  sqlite3_stmt *q;
+  int64_t next = 1;
+  if (sqlite3_prepare_v2(db->sql, "SELECT coalesce(max(id), 0) + 1 FROM change_log", -1, &q,
+                         NULL) != SQLITE_OK)
+    return isms__fail_sql(db, "valuing assets");
+  if (sqlite3_step(q) == SQLITE_ROW) next = sqlite3_column_int64(q, 0);
+  sqlite3_finalize(q);
+  static const char *const cols[] = {"batch", "entity", "entity_id", "action", "field", "old",
+                                     "new"};
+  isms__feed *f;
+  int rc = isms__chain_feed(db, "change_log", cols, 7, next, &f);
+  if (rc || !f) return rc;
+  const columns *k = run->k;
+  isms__val v[7] = {{SQLITE_INTEGER, batch, 0, NULL, 0},
+                    {SQLITE_TEXT, 0, 0, "asset", 5},
+                    {SQLITE_TEXT, 0, 0, NULL, 0},
+                    {SQLITE_TEXT, 0, 0, "update", 6},
+                    {SQLITE_TEXT, 0, 0, NULL, 0},
+                    {SQLITE_NULL, 0, 0, NULL, 0},
+                    {SQLITE_NULL, 0, 0, NULL, 0}};
+  char num[2][32];
+  for (size_t r = 0; !rc && r < k->n; r++) {
+    unsigned char mv = run->moved[r];
+    if (!mv) continue;
+    const char *id = k->ids + k->id_off[r];
+    v[2].p = id;
+    v[2].n = strlen(id);
+    int valued = k->cls[r] >= 0;
+    for (int field = MOVED_CLASS; !rc && field <= MOVED_VALUE; field <<= 1) {
+      if (!(mv & field)) continue;
+      v[4].p = field == MOVED_CLASS ? "class" : "value";
+      v[4].n = 5;
+      for (int side = 0; side < 2; side++) {  /* old, new: as rows_column gives them */
+        int old = side == 0;
+        isms__val *x = &v[5 + side];
+        const char *text = NULL;
+        size_t len = 0;
+        if (field == MOVED_CLASS) {
+          text = class_text(run, old ? k->old_cls[r] : k->cls[r]);
+          len = text ? strlen(text) : 0;
+        } else if (old ? k->had_value[r] : valued) {
+          len = (size_t)format_value(num[side], sizeof num[side],
+                                     old ? k->old_value[r] : k->value[r]);
+          text = num[side];
+        }
+        *x = text ? (isms__val){SQLITE_TEXT, 0, 0, text, len}
+                  : (isms__val){SQLITE_NULL, 0, 0, NULL, 0};
+      }
+      rc = isms__chain_feed_row(db, f, v);
+    }
+  }
+  return rc;
+}
+
 static int write_changes(isms_db *db, isms_method *m, columns *k, int64_t batch,
                          int64_t *changed) {
   value_run run = {m, k, malloc(k->n ? k->n : 1), 0};
@@ -445,6 +504,7 @@ static int write_changes(isms_db *db, isms_method *m, columns *k, int64_t batch,
   int rc = ISMS_OK;
   if (*changed) {
     rc = register_sql(db);
+    if (!rc) rc = feed_log(db, &run, batch);
     if (!rc)
       rc = run_rows_sql(db,
                         "INSERT INTO change_log(batch, entity, entity_id, action, field, old, new)"

@@ -3,6 +3,9 @@
 # prints one summary line "N passed, N failed" (CI reads it).
 BUILD=${1:-build}
 export ISMS_TEST_BUILD="$BUILD"
+# Every row a bulk writer feeds the hash chain is checked against the row
+# SQLite stored (core/chain.c, "feeds"): a difference fails the write.
+export ISMS_CHAIN_STRICT=1
 passed=0
 failed=0
 log=$(mktemp)
