@@ -853,6 +853,11 @@ static const char *const migrations[] = {
     ** from an index on due (entries ordered by due, then id) they are the
     ** first rows of a range, not a sort of every task. */
     "CREATE INDEX rtp_tasks_due ON rtp_tasks(due);",
+    /* 18: the report's and the RTP's task counts (issue #18): per status,
+    ** and the open ones due before a day or in a window, are ranges of an
+    ** index on (status, due) that holds the task ids too, not a pass over
+    ** every task's row. */
+    "CREATE INDEX rtp_tasks_status ON rtp_tasks(status, due);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

@@ -364,7 +364,7 @@ describe("the keeping-current schema migration", function()
     -- table dropped here; 14 re-makes the valuation index that 9 makes; 15's
     -- hash chain tables go and the chain starts again; 16's residual
     -- column rrx goes and is added again; 17's index on the tasks' due
-    -- dates goes).
+    -- dates and 18's on their status go).
     local LATER = "DROP INDEX risks_open; DROP INDEX risks_undecided; DROP TABLE documents; DROP TABLE document_versions; DROP TABLE measurements; "
       .. "DROP TABLE audit_programme; DROP TABLE audits; DROP TABLE findings; "
       .. "DROP TABLE nonconformities; DROP TABLE corrective_actions; DROP TABLE reviews; "
@@ -372,7 +372,7 @@ describe("the keeping-current schema migration", function()
       .. "ALTER TABLE risks DROP COLUMN rx; ALTER TABLE threats DROP COLUMN affects; "
       .. "ALTER TABLE threats DROP COLUMN ratings; ALTER TABLE treatments DROP COLUMN rrx; "
       .. "DROP TABLE chain_tables; DROP TABLE chain_rows; DROP TABLE chain_links; "
-      .. "DROP INDEX rtp_tasks_due; "
+      .. "DROP INDEX rtp_tasks_due; DROP INDEX rtp_tasks_status; "
     rerate(reg, F.MALWARE, { S = 9, O = 2, D = 5 })
     local want = {}
     for row in reg:query("SELECT ref, assessed_batch FROM risks WHERE assessed_batch IS NOT NULL") do
