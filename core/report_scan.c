@@ -495,7 +495,9 @@ static int run_parts(isms_db *db, scan *sc, int ri, int ci, size_t limit,
   const char *path = sqlite3_db_filename(db->sql, "main");
   sqlite3_stmt *q;
   size_t n = 0;
-  if (!path || !*path) return ISMS_OK;
+  /* other connections see neither an in-memory register nor what a write
+  ** transaction of this one has not committed */
+  if (!path || !*path || sqlite3_txn_state(db->sql, "main") == SQLITE_TXN_WRITE) return ISMS_OK;
   if (sqlite3_prepare_v2(db->sql, "SELECT count(*) FROM risks", -1, &q, NULL) != SQLITE_OK)
     return isms__fail_sql(db, "reading the register for the report");
   if (sqlite3_step(q) == SQLITE_ROW) n = (size_t)sqlite3_column_int64(q, 0);
@@ -504,7 +506,7 @@ static int run_parts(isms_db *db, scan *sc, int ri, int ci, size_t limit,
   if (np < 2) return ISMS_OK;
   part *parts = calloc((size_t)np, sizeof *parts);
   char **bounds = calloc((size_t)np + 1, sizeof *bounds);
-  int rc = ISMS_OK, ok = parts && bounds;
+  int rc = ISMS_OK, ok = parts && bounds, nomem = !ok;
   for (int i = 1; ok && i < np; i++) bounds[i] = ref_at(db->sql, n * (size_t)i / (size_t)np);
   for (int i = 0; ok && i < np; i++) {
     part *p = &parts[i];
@@ -517,13 +519,11 @@ static int run_parts(isms_db *db, scan *sc, int ri, int ci, size_t limit,
     p->guard = guard;
     p->assets = assets;
   }
-  /* a range that starts where the one before it does (few refs, or a
-  ** bound not read) is empty: the part before reads up to the next bound */
+  /* every bound is a ref (offsets below n, in one snapshot): one not read
+  ** (no memory) reads the register in one pass instead */
+  for (int i = 1; ok && i < np; i++)
+    if (!bounds[i]) ok = 0;
   for (int i = 1; ok && i < np; i++) {
-    if (!parts[i].lo) parts[i - 1].hi = parts[i].hi, parts[i].lo = parts[i].hi = NULL;
-  }
-  for (int i = 1; ok && i < np; i++) {
-    if (!parts[i].lo) continue;  /* merged into the part before */
     parts[i].started = pthread_create(&parts[i].thread, NULL, part_thread, &parts[i]) == 0;
     if (!parts[i].started) ok = 0;
   }
@@ -538,13 +538,12 @@ static int run_parts(isms_db *db, scan *sc, int ri, int ci, size_t limit,
   for (int i = 1; parts && i < np; i++)
     if (parts[i].started) pthread_join(parts[i].thread, NULL);
   for (int i = 1; ok && !rc && i < np; i++)
-    if (parts[i].lo && parts[i].rc != PART_OK) ok = 0;
+    if (parts[i].rc != PART_OK) ok = 0;
   if (ok && !rc) {
     part *w = &parts[0];
     size_t sure = 0, offset = w->n;
     for (size_t k = 0; k < w->first.n; k++) sure += w->state[k] == 1;
     for (int i = 1; i < np; i++) {
-      if (!parts[i].lo) continue;
       if (merge(w, &parts[i], offset, &sure)) {
         rc = isms__fail(db, ISMS_NOMEM, "out of memory reading the register for the report");
         break;
@@ -561,8 +560,7 @@ static int run_parts(isms_db *db, scan *sc, int ri, int ci, size_t limit,
   for (int i = 0; bounds && i <= np; i++) free(bounds[i]);
   free(parts);
   free(bounds);
-  if (!parts || !bounds) return isms__fail(db, ISMS_NOMEM, "out of memory");
-  return rc;
+  return nomem ? isms__fail(db, ISMS_NOMEM, "out of memory") : rc;
 }
 
 ISMS_API void isms_report_scan_free(isms_report_scan *pub) {
