@@ -357,7 +357,9 @@ static int run_part(part *s) {
     rs = sqlite3_step(R);
   }
   if (rs != SQLITE_DONE || (as != SQLITE_ROW && as != SQLITE_DONE)) goto sqlfail;
-  for (size_t k = 0; k < CELLS; k++) s->after[k] += s->before[k];
+  /* (only the cells in use: a page never written stays unmapped) */
+  for (size_t k = 0; k < CELLS; k++)
+    if (s->before[k]) s->after[k] += s->before[k];
   goto done;
 sqlfail:
   rc = PART_SQL;
@@ -464,8 +466,8 @@ static int merge(part *w, part *p, size_t offset, size_t *sure) {
   w->residual_not_acceptable += p->residual_not_acceptable;
   w->overrides += p->overrides;
   for (size_t k = 0; k < CELLS; k++) {
-    w->before[k] += p->before[k];
-    w->after[k] += p->after[k];
+    if (p->before[k]) w->before[k] += p->before[k];
+    if (p->after[k]) w->after[k] += p->after[k];
   }
   for (size_t k = 0; k < p->checks.n; k++)
     if (push_ref(&w->checks, p->checks.v[k])) return -1;
