@@ -143,7 +143,7 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 # -Wno-psabi: clang warns of the AVX2 kernel copy's vector returns (risk_eval.c).
 FUZZ_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -Wno-psabi -O1 -g $(FUZZ_SAN) \
                 -Icore -I$(BUILD) $(LUAJIT_CFLAGS)
-FUZZ_NAMES   := csv_import csv_reader rules xlsx
+FUZZ_NAMES   := csv_import csv_reader rules xlsx yaml
 FUZZ_BIN     := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_OBJ     := $(LIB_SRC:core/%.c=$(BUILD)/fuzz/core/%.o) $(BUILD)/fuzz/gen/cdef.o \
                 $(BUILD)/fuzz/gen/prelude.o

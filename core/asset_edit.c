@@ -111,6 +111,29 @@ static int read_old(isms_db *db, const char *id, int col, char *old, size_t size
   return ISMS_OK;
 }
 
+/* The class each incident touch of an asset carries (schema migration 18)
+** set to the asset's class, for one asset (id) or every asset (NULL), where
+** it differs; a touch of an asset no longer in the register keeps the
+** class it had. Called by every write of assets.class (here, asset_store.c,
+** value.c) in its transaction; a register without incidents has no touch,
+** and the statement finds none at once. */
+int isms__touch_classes(isms_db *db, const char *id) {
+  const char *sql =
+      id ? "UPDATE incident_touches SET class = a.class FROM assets a"
+           " WHERE incident_touches.rel = 'assets' AND incident_touches.target = ?1"
+           " AND a.id = ?1 AND incident_touches.class IS NOT a.class"
+         : "UPDATE incident_touches SET class = a.class FROM assets a"
+           " WHERE incident_touches.rel = 'assets' AND a.id = incident_touches.target"
+           " AND incident_touches.class IS NOT a.class";
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(db->sql, sql, -1, &q, NULL) != SQLITE_OK)
+    return isms__fail_sql(db, "updating incident touches");
+  if (id) sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(q);
+  sqlite3_finalize(q);
+  return rc == SQLITE_DONE ? ISMS_OK : isms__fail_sql(db, "updating incident touches");
+}
+
 static int clear_valuation(isms_db *db, const char *id, int64_t batch) {
   sqlite3_stmt *q;
   if (sqlite3_prepare_v2(db->sql, "SELECT value, class FROM assets WHERE id = ?1", -1, &q,
@@ -133,6 +156,7 @@ static int clear_valuation(isms_db *db, const char *id, int64_t batch) {
     if (sqlite3_step(q) != SQLITE_DONE) rc = isms__fail_sql(db, "updating asset");
     sqlite3_finalize(q);
   }
+  if (!rc) rc = isms__touch_classes(db, id);
   return rc;
 }
 

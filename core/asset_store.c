@@ -40,6 +40,7 @@ struct asset_store {
   isms__strmap *parties, *locations;
   sqlite3_stmt *ins_multi, *ins_one, *party_ins, *location_ins, *select_one, *update;
   int64_t created, updated, unchanged;
+  int classes_moved;              /* an asset's class may have changed (or one was added) */
 };
 
 /* ========================================================== set-up */
@@ -310,6 +311,7 @@ static int update_existing(asset_store *st, const asset_batch *b, size_t r, int 
                              valued ? isms_method_class_name(st->m, b->cls[r]) : NULL, valued,
                              b->value[r], &logged);
     *changed += logged;
+    if (logged) st->classes_moved = 1;
   }
   return rc;
 }
@@ -355,7 +357,10 @@ int isms__store_write(asset_store *st, const asset_batch *b) {
 int isms__store_finish(asset_store *st, int ok, isms_import_report *rep) {
   int rc = ISMS_OK;
   if (ok) {
-    rc = isms__batch_close(st->db, st->batch, st->created, st->updated, 0);
+    /* An incident touch names the class of its asset (asset_edit.c): an
+    ** asset added again after a deletion, or valued anew, moves it. */
+    if (st->created || st->classes_moved) rc = isms__touch_classes(st->db, NULL);
+    if (!rc) rc = isms__batch_close(st->db, st->batch, st->created, st->updated, 0);
     if (!rc) rc = isms__commit(st->db);
   }
   if (!ok || rc) isms__rollback(st->db);

@@ -184,6 +184,7 @@ static int open_register(const char *path, int create, isms_db **out) {
     snprintf(what, sizeof what, "cannot open register %s", path);
     return isms__fail_sql(db, what);
   }
+  if (isms__sql_summary(db->sql) != SQLITE_OK) return isms__fail_sql(db, "registering isms_summary");
   return isms__migrate(db);
 }
 

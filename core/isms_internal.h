@@ -71,6 +71,15 @@ ISMS_HIDDEN void isms__rollback(isms_db *db);
 ISMS_HIDDEN int isms__bulk_journal(isms_db *db);
 ISMS_HIDDEN void isms__wal_journal(isms_db *db);
 
+/* ------------------------------------------------------------ asset_edit.c */
+/* Sets the class on the incident touches of asset id (NULL: of every
+** asset) to the asset's class where it differs (schema migration 18). */
+ISMS_HIDDEN int isms__touch_classes(isms_db *db, const char *id);
+
+/* ------------------------------------------------------------ sql_summary.c */
+/* Registers the aggregate isms_summary(x) on a connection (SQLite's code). */
+ISMS_HIDDEN int isms__sql_summary(sqlite3 *sql);
+
 /* ------------------------------------------------------------ schema.c */
 ISMS_HIDDEN int isms__migrate(isms_db *db);
 #define ISMS_SCHEMA_VERSION 1

@@ -460,6 +460,10 @@ static int write_changes(isms_db *db, isms_method *m, columns *k, int64_t batch,
                         " class = isms_valued(?2, id, 2), updated_batch = ?1"
                         " WHERE isms_valued(?2, id, 0)",
                         batch, &run, 0);
+    /* The incident touches carry their asset's class (asset_edit.c). */
+    int classes = 0;
+    for (size_t r = 0; r < k->n && !classes; r++) classes = run.moved[r] & MOVED_CLASS;
+    if (!rc && classes) rc = isms__touch_classes(db, NULL);
   }
   free(run.moved);
   return rc;

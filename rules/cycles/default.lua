@@ -9,3 +9,6 @@ review_cycle "asset" { months = 12, class = { A = 6 } }
 review_cycle "supplier" { months = 12, criticality = { critical = 6, high = 6 } }
 review_cycle "soa" { months = 12 }
 review_cycle "rule_file" { months = 24 }
+-- Documents (isms docs): each approved document's own review_months and
+-- next_review decide; these months serve those without a cycle of their own.
+review_cycle "document" { months = 12 }

@@ -75,10 +75,10 @@ echo "== isms likelihood --flagged (ratings the incident history contradicts)"
 "$ISMS" --db "$DB" likelihood --flagged --today 2026-12-07
 echo
 echo "== isms risks explain (the incidents beside the tape risk's likelihood, and the flag)"
-"$ISMS" --db "$DB" risks explain "$TAPE" | tail -n 2
+"$ISMS" --db "$DB" risks explain "$TAPE" --today 2026-12-07 | tail -n 2
 echo
 echo "== isms risks list --asset IC-PHY-006 (an incidents column once the register holds incidents)"
-"$ISMS" --db "$DB" risks list --asset IC-PHY-006 | grep -E '^ref|^IC-PHY-006/T-MEDIA-THEFT'
+"$ISMS" --db "$DB" risks list --asset IC-PHY-006 --today 2026-12-07 | grep -E '^ref|^IC-PHY-006/T-MEDIA-THEFT'
 echo
 echo "== isms incident-stats --period quarter"
 "$ISMS" --db "$DB" incident-stats --period quarter | sed -n '1,12p'

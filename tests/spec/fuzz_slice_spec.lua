@@ -11,10 +11,11 @@ local SEEDS = {
   rules = { "tests/fixtures/rules/good", "tests/fixtures/rules/hostile",
             "rules/methodologies" },
   xlsx = { "tests/fixtures/xlsx" },
+  yaml = { "tests/fixtures/yaml", "tests/fixtures/methods" },
 }
 
 describe("fuzz slice", function()
-  for _, name in ipairs({ "csv_import", "csv_reader", "rules", "xlsx" }) do
+  for _, name in ipairs({ "csv_import", "csv_reader", "rules", "xlsx", "yaml" }) do
     it(name .. ": seeds, regression inputs and one second of mutations run clean", function()
       local bin = H.build .. "/fuzz/fuzz_" .. name
       assert.is_true(os.execute("test -x " .. bin) == 0,
@@ -38,4 +39,15 @@ describe("fuzz slice", function()
       p:close()
     end)
   end
+
+  it("catalog: the framework and mapping importers refuse damaged documents cleanly", function()
+    H.external("ciso-assistant/iso27001-2013.yaml", pending)
+    -- a fixed seed, the regression inputs, then three seconds of mutations
+    local log = H.tmp("catalog.log")
+    local rc = os.execute(("LUA_PATH='lua/?.lua;lua/?/init.lua;;' luajit tests/fuzz/catalog_mutate.lua"
+                           .. " 3 1 >%s 2>&1"):format(log))
+    local text = H.read(log)
+    assert.are.equal(0, rc, text:sub(-3000))
+    assert.matches("seed 1, %d+ inputs, 0 failures", text)
+  end)
 end)

@@ -111,6 +111,10 @@ describe("requirement catalogs", function()
       { "ciso_orphan.yaml", "objects:\n  framework:\n    urn: urn:x:framework:f\n    requirement_nodes:\n"
         .. "    - urn: urn:x:n:1\n      ref_id: '1'\n      parent_urn: urn:x:n:0\n",
         "node '1': its parent urn:x:n:0 is not in the framework" },
+      -- found by tests/fuzz/catalog_mutate.lua: a group that is not an id was a traceback
+      { "ciso_groups.yaml", "objects:\n  framework:\n    urn: urn:x:framework:f\n    requirement_nodes:\n"
+        .. "    - urn: urn:x:n:1\n      ref_id: '1'\n      implementation_groups: [IG1, {}]\n",
+        "node '1': implementation_groups must be a list of group ids, got a nested list or mapping" },
       { "bytecode.lua", "\27LJ\2", "" },
     }
     for _, c in ipairs(cases) do

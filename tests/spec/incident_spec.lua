@@ -207,6 +207,77 @@ scale "criticality" { tiers = { { value = 1, label = "low" } } }
     assert.truthy(err:find("unknown period 'week'", 1, true))
   end)
 
+  it("counts per asset class by the class each asset has now: set, imported, valued again", function()
+    -- the incidents per class, and the touches whose class is not their asset's (none, ever)
+    local function classes()
+      local out = {}
+      for _, r in ipairs(assert(isms.incidents.stats(reg)).by_class) do out[r.class] = r.count end
+      return out
+    end
+    local function astray()
+      return tonumber(reg:query("SELECT count(*) AS n FROM incident_touches t JOIN assets a "
+        .. "ON a.id = t.target WHERE t.rel = 'assets' AND t.class IS NOT a.class")().n)
+    end
+    assert(incidents:add(incident({ assets = "AST-1; AST-2" })))   -- A and C: counted in each
+    assert(incidents:add(incident({ assets = "AST-2; AST-3" })))   -- C and B
+    assert.are.same({ A = 1, B = 1, C = 2 }, classes())
+    -- AST-2's C raised (Restricted -> Secret): qism-fmea values it 4 x 2 x 1 = 8, class B;
+    -- the second incident touches two assets of class B now and counts once there
+    assert(reg:set_asset("AST-2", "c", "Secret"))
+    assert.are.equal("B", reg:asset("AST-2").class)
+    assert.are.same({ A = 1, B = 2 }, classes())
+    assert.are.equal(0, astray())
+    -- C unset: unvalued until rated again
+    assert(reg:set_asset("AST-2", "c", ""))
+    assert.are.same({ A = 1, B = 1, ["(unvalued)"] = 2 }, classes())
+    -- the inventory imported again: AST-2 back to Restricted, class C
+    assert(reg:import_assets(H.file("again.csv", H.GOOD)))
+    assert.are.same({ A = 1, B = 1, C = 2 }, classes())
+    -- valued under another methodology (C + I + A; 6..10 high, else low): every class moves
+    local other = assert(isms.methodology.load(H.file("sum.lua", [[
+methodology "sum" {}
+scale "C" { tiers = { { value = 1, label = "Public" }, { value = 2, label = "Restricted" },
+                      { value = 3, label = "Confidential" }, { value = 4, label = "Secret" } } }
+scale "I" { tiers = { { value = 1, label = "Low" }, { value = 2, label = "Moderate" }, { value = 3, label = "High" } } }
+scale "A" { tiers = { { value = 1, label = "Low" }, { value = 2, label = "Moderate" }, { value = 3, label = "High" } } }
+asset_value { combine = "sum" }
+asset_class "high" { range = { 6, 10 } }
+asset_class "low" { range = { 1, 5.75 } }
+]])))
+    assert(reg:value(other))
+    assert.are.same({ "high", "low", "high" },
+                    { reg:asset("AST-1").class, reg:asset("AST-2").class, reg:asset("AST-3").class })
+    assert.are.same({ high = 2, low = 2 }, classes())
+    assert.are.equal(0, astray())
+    -- an asset deleted: its incidents still count under the class it had
+    local refs = {}
+    for row in reg:query("SELECT ref FROM risks WHERE asset = 'AST-3'") do refs[#refs + 1] = row.ref end
+    assert(reg:delete_risks(refs))
+    assert(reg:delete_asset("AST-3"))
+    assert.are.same({ high = 2, low = 2 }, classes())
+    -- a window counts the incidents detected in it only
+    assert(incidents:add(incident({ detected = "2025-01-05T10:00", assets = "AST-1" })))
+    assert.are.same({ { class = "high", count = 1 } },
+                    assert(isms.incidents.stats(reg, { to = "2025-12-31" })).by_class)
+  end)
+
+  it("sums up times in C: mean, median (middle or mean of two) and 90th percentile by rank", function()
+    local function summary(values)
+      local rows = {}
+      for k, v in ipairs(values) do rows[k] = "SELECT " .. v .. " AS x" end
+      local sql = "SELECT isms_summary(x) AS s FROM (" .. table.concat(rows, " UNION ALL ") .. ")"
+      local s = reg:query(sql)().s
+      return s and require("cjson").decode(s)
+    end
+    assert.are.same({ n = 4, mean = 4, median = 2.5, p90 = 10 }, summary({ 10, 2, 3, 1 }))
+    assert.are.same({ n = 3, mean = 2, median = 2, p90 = 3 }, summary({ 3, "NULL", 1, "'text'", 2 }))
+    assert.are.same({ n = 1, mean = 7.5, median = 7.5, p90 = 7.5 }, summary({ 7.5 }))
+    -- nearest rank: ceil(0.9 n), 1-based: the 9th of 10, the 10th of 11
+    assert.are.equal(9, summary({ 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 }).p90)
+    assert.are.equal(10, summary({ 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1 }).p90)
+    assert.is_nil(summary({ "NULL" }))
+  end)
+
   it("stands incidents beside likelihood and flags a rating they contradict", function()
     -- F.MALWARE is rated O = 2; three incidents on AST-1 and T-MALWARE in the window
     for k, day in ipairs({ "2026-03-01", "2026-06-01", "2026-09-01", "2025-01-01" }) do
@@ -291,6 +362,34 @@ scale "criticality" { tiers = { { value = 1, label = "low" } } }
   end)
 end)
 
+describe("the migration that puts the asset class on incident touches", function()
+  it("fills the class of the touches an existing register holds", function()
+    local reg, path = F.register()
+    assert(reg:records("incidents"):add(incident({ assets = "AST-1; AST-2" })))
+    assert(reg:records("incidents"):add(incident({ assets = "AST-2" })))
+    local want = assert(isms.incidents.stats(reg)).by_class
+    assert.are.same({ { class = "A", count = 1 }, { class = "C", count = 2 } }, want)
+    local version = reg:schema_version()
+    reg:close()
+    -- back to the schema before it: no class, the link trigger without it
+    F.sql(path, "DROP INDEX incident_touches_class; DROP INDEX incidents_open; "
+      .. "DROP INDEX incidents_nonconformity; DROP TRIGGER incident_touches_link; "
+      .. "CREATE TRIGGER incident_touches_link AFTER INSERT ON record_links "
+      .. "WHEN NEW.kind = 'incident' AND NEW.rel IN ('assets', 'threats', 'risks') BEGIN "
+      .. "INSERT OR REPLACE INTO incident_touches(incident, rel, target, batch) VALUES (NEW.id, "
+      .. "NEW.rel, NEW.target, (SELECT max(id) FROM change_batches)); END; "
+      .. "ALTER TABLE incident_touches DROP COLUMN class; PRAGMA user_version = " .. (version - 1))
+    reg = assert(isms.open(path))
+    assert.are.equal(version, reg:schema_version())
+    assert.are.same(want, assert(isms.incidents.stats(reg)).by_class)
+    -- and links made from now on carry it
+    assert(reg:records("incidents"):add(incident({ assets = "AST-3" })))
+    assert.are.same({ { class = "A", count = 1 }, { class = "B", count = 1 }, { class = "C", count = 2 } },
+                    assert(isms.incidents.stats(reg)).by_class)
+    reg:close()
+  end)
+end)
+
 describe("incident commands", function()
   it("add refuses bad input (exit 3), and stats and likelihood answer in JSON", function()
     local reg, path = F.register()
@@ -308,6 +407,12 @@ describe("incident commands", function()
     assert.are.equal(0, code)
     local s = require("cjson").decode(out)
     assert.are.equal(1, s.total)
+    -- lists stay lists when empty: nothing closed or contained, no category, in 2025 none at all
+    assert.truthy(out:find('"by_category":[{', 1, true), out)
+    out = H.run("--db", path, "incident-stats", "--to", "2025-12-31", "--json")
+    for _, list in ipairs({ "by_class", "by_threat", "by_period", "by_severity", "by_category" }) do
+      assert.truthy(out:find('"' .. list .. '":[]', 1, true), out)
+    end
     out, _, code = H.run("--db", path, "likelihood", F.MALWARE, "--today", "2026-12-01")
     assert.are.equal(0, code)
     assert.truthy(out:find("O = 2 (", 1, true), out)
@@ -402,6 +507,52 @@ describe("incidents beside likelihood where risks are shown", function()
     assert.are.equal("80", e.score)
   end)
 
+  it("counts back from --today in risks list, risks explain and assess, reproducibly", function()
+    for k, day in ipairs({ "2026-03-01", "2026-06-01", "2026-09-01", "2025-01-01" }) do
+      assert(reg:records("incidents"):add(incident({ title = "malware " .. k, detected = day })))
+    end
+    local function listed(as_of, ...)
+      local out, err, code = H.run("--db", path, "risks", "list", "--asset", "AST-1", "--today", as_of,
+                                   "--format", "json", ...)
+      assert.are.equal(0, code, err)
+      local by = {}
+      for _, r in ipairs(cjson.decode(out)) do by[r.ref] = r end
+      return by[F.MALWARE]
+    end
+    -- the 12 months up to 2026-12-01: three, and the rating O = 2 flagged
+    local r = listed("2026-12-01")
+    assert.are.same({ 3, "three or more incidents in the window, yet rated among the least likely" },
+                    { r.incidents, r.incident_flag })
+    -- up to 2027-04-01: June and September; up to 2027-10-01: none
+    assert.are.same({ 2, cjson.null }, { listed("2027-04-01").incidents, listed("2027-04-01").incident_flag })
+    assert.are.equal(0, listed("2027-10-01").incidents)
+    -- up to 2026-05-01: March only (and January 2025 is outside); later ones are not yet detected
+    assert.are.equal(1, listed("2026-05-01").incidents)
+    -- the detection day itself is in the window that ends on it
+    assert.are.equal(2, listed("2026-06-01").incidents)
+    assert.are.equal(1, listed("2026-04-01", "--top", "5").incidents)
+    local out, err, code = H.run("--db", path, "risks", "explain", F.MALWARE, "--today", "2027-04-01")
+    assert.are.equal(0, code, err)
+    assert.truthy(out:find("\nincidents: O = 2 %(.-%); 2 incidents in the last 12 months "
+      .. "%(INC%-002, INC%-003%)\n$"), out)
+    out = H.run("--db", path, "risks", "explain", F.MALWARE, "--today", "2027-04-01", "--format", "json")
+    assert.are.same({ "INC-002", "INC-003" }, cjson.decode(out).incidents.incidents)
+    out, err, code = H.run("--db", path, "assess", "--today", "2027-10-01", "--format", "json")
+    assert.are.equal(0, code, err)
+    for _, row in ipairs(cjson.decode(out)) do
+      if row.ref == F.MALWARE then assert.are.equal(0, row.incidents) end
+    end
+    -- a bad date or --today where no window is counted: refused, exit 2
+    for _, args in ipairs({ { "risks", "list", "--today", "2026-13-01" },
+                            { "risks", "explain", F.MALWARE, "--today", "yesterday" },
+                            { "assess", "--today", "2026-02-30" },
+                            { "risks", "export", "-", "--today", "2026-12-01" } }) do
+      local _, e, c = H.run("--db", path, unpack(args))
+      assert.are.equal(2, c, e)
+      assert.truthy(e:find("--today", 1, true), e)
+    end
+  end)
+
   it("puts the incidents and the flag in the report's most urgent risks", function()
     local model = assert(models.full(reg, { today = today, limit = 5 }))
     local risks
@@ -451,6 +602,30 @@ describe("incidents beside likelihood where risks are shown", function()
     assert.are.equal(3, by[F.MALWARE].incidents)
     assert.truthy(by[F.MALWARE].incident_flag)
     assert.is_nil(by[F.THEFT])   -- AST-2 is in the office
+    -- the workbook's full risk sheet (streamed from SQLite) too, as of --today
+    local tab = require "isms.store.tabular"
+    local function sheet(as_of)
+      local xlsx = H.tmp("full-" .. as_of .. ".xlsx")
+      os.remove(xlsx)
+      local _, err, code = H.run("--db", path, "report", "--full", "--format", "xlsx", "--out", xlsx,
+                                 "--today", as_of)
+      assert.are.equal(0, code, err)
+      local t = assert(tab.open_xlsx(xlsx, { sheet = "Risks" }))
+      local col, rows = {}, {}
+      for k, h in ipairs(t.header) do col[h] = k end
+      for row in function() return t:next() end do
+        local flag = row[col["Incident history flag"]]
+        rows[row[col.Risk]] = { tonumber(row[col.Incidents]), flag ~= "" and flag or nil }
+      end
+      return rows
+    end
+    local rows = sheet(today)
+    assert.are.same({ 3, "three or more incidents in the window, yet rated among the least likely" },
+                    rows[F.MALWARE])
+    assert.are.same({ 3 }, rows[F.MALWARE2])      -- rated O = 6: no flag
+    assert.are.same({ 0 }, rows[F.THEFT])
+    -- a year on, the window holds none of them
+    assert.are.same({ 0 }, sheet(dates.add_days(today, 400))[F.MALWARE])
   end)
 end)
 

@@ -8,7 +8,10 @@ local complete = require "isms.repl.complete"
 local help = require "isms.repl.help"
 local pretty = require "isms.repl.pretty"
 
+-- The REPL's globals: isms with every package loaded, as repl.run has it
+-- (isms loads its packages on first use otherwise), and a register.
 local function env_with_register()
+  isms.load_all()
   local reg = H.register()
   return setmetatable({ isms = isms, reg = reg }, { __index = _G }), reg
 end
@@ -83,6 +86,7 @@ describe("REPL help", function()
 
   it("has a one-line doc for every public API entry", function()
     local missing, n = {}, 0
+    isms.load_all()  -- as the REPL does: pairs(isms) sees every package then
     local function check(name, v, key)
       n = n + 1
       if not help.summary(v, key) then missing[#missing + 1] = name end

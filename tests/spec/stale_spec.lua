@@ -230,6 +230,61 @@ describe("stale risks", function()
     assert.are.equal(4, kinds.rule_file)  -- methodology, incident, cycle and trigger rules
   end)
 
+  it("review due: documents by their own approval and cycle, or a review of them", function()
+    local docs = reg:records("document")
+    -- approved with a 6-month cycle (next review 2026-07-15); approved without one (the
+    -- cycle file's 12 months); a draft, never due
+    assert(docs:add({ id = "DOC-A", title = "Access policy", status = "approved", approver = "CISO",
+                      approved = "2026-01-15", review_months = 6 }))
+    assert(docs:add({ id = "DOC-B", title = "Backup procedure", status = "approved", approver = "CISO",
+                      approved = "2026-02-01" }))
+    assert(docs:add({ id = "DOC-C", title = "Clear desk", status = "draft" }))
+    local function due(today)
+      local out = {}
+      for _, r in ipairs(assert(currency.stale(reg, { today = today, kind = "document" }))) do
+        out[r.id] = r.reasons[1].reason
+      end
+      return out
+    end
+    assert.are.same({}, due("2026-07-15"))
+    assert.are.same({ ["DOC-A"] = "review due: approved 2026-01-15, next review 2026-07-15; documents "
+      .. "are reviewed every 6 months" }, due("2026-07-16"))
+    -- a review moves the next one by the document's cycle (or to its own date)
+    assert(currency.review(reg, "document", "DOC-A", { on = "2026-08-01" }))
+    assert.are.same({}, due("2026-08-02"))
+    local later = due("2027-02-02")
+    assert.are.equal("review due: last reviewed 2026-08-01, next review 2027-02-01; documents are "
+      .. "reviewed every 6 months", later["DOC-A"])
+    assert.are.equal("review due: approved 2026-02-01, next review 2027-02-01; documents are reviewed "
+      .. "every 12 months", later["DOC-B"])
+    assert.is_nil(later["DOC-C"])
+    -- approved again after the review: the new approval counts
+    assert(docs:set("DOC-B", { approved = "2027-01-20" }))
+    assert.is_nil(due("2027-02-02")["DOC-B"])
+    -- counted by the summary, and by the noun or plural of the kind
+    assert.are.equal(1, assert(currency.stale_summary(reg, { today = "2027-02-02", kind = "documents" })).total)
+    assert.are.equal(1, #assert(currency.stale(reg, { today = "2027-02-02", kind = "docs" })))
+  end)
+
+  it("refuses a kind or trigger that makes nothing stale, naming those that do", function()
+    local _, err, code = currency.stale(reg, { kind = "gizmo" })
+    assert.are.equal("USAGE", code)
+    assert.truthy(err:find("--kind: no record of kind 'gizmo' can be stale under ", 1, true), err)
+    assert.truthy(err:find("expected one of risk, asset, supplier, soa, rule_file, document", 1, true), err)
+    _, err, code = currency.stale_summary(reg, { trigger = "moon" })
+    assert.are.equal("USAGE", code)
+    assert.truthy(err:find("--trigger: no trigger 'moon' makes records stale in ", 1, true), err)
+    assert.truthy(err:find("expected one of valuation, incident, ", 1, true), err)
+    reg:close()
+    for _, args in ipairs({ { "--kind", "gizmo" }, { "--trigger", "moon", "--summary" } }) do
+      local out, e, c = H.run("--db", path, "stale", unpack(args))
+      assert.are.equal(2, c, e)
+      assert.are.equal("", out)
+      assert.truthy(e:find("no ", 1, true), e)
+    end
+    reg = assert(isms.open(path))
+  end)
+
   it("lists every stale record in JSON from the command line, and reviewing clears it", function()
     assert(reg:set_asset("AST-3", "a", "High"))
     reg:close()
@@ -350,6 +405,15 @@ describe("internal audits proposed", function()
     assert.truthy(out:find("interested party", 1, true), out)
     assert.truthy(out:find("obligation OBL-1", 1, true), out)
     assert.truthy(out:find("asset change", 1, true), out)
+    -- the audit programme shows them under its areas; its JSON stays the areas
+    out = H.run("--db", path, "audits", "programme", "--today", "2026-12-01")
+    assert.truthy(out:find("\ninternal audits the trigger file proposes (isms propose-audits): ", 1, true),
+                  out)
+    assert.truthy(out:find("\n  incident: 1 incidents detected since 2026-09-02: INC-002 (high)\n", 1, true),
+                  out)
+    out = H.run("--db", path, "audits", "programme", "--today", "2026-12-01", "--json")
+    assert.is_nil(out:find("proposes", 1, true), out)
+    assert.are.same({}, cjson.decode(out))
   end)
 end)
 
@@ -364,7 +428,7 @@ describe("the keeping-current schema migration", function()
     -- table dropped here; 14 re-makes the valuation index that 9 makes; 15's
     -- hash chain tables go and the chain starts again; 16's residual
     -- column rrx goes and is added again; 17's index on the tasks' due
-    -- dates and 18's on their status go).
+    -- dates and 19's on their status go; 18 only adds to tables dropped here).
     local LATER = "DROP INDEX risks_open; DROP INDEX risks_undecided; DROP TABLE documents; DROP TABLE document_versions; DROP TABLE measurements; "
       .. "DROP TABLE audit_programme; DROP TABLE audits; DROP TABLE findings; "
       .. "DROP TABLE nonconformities; DROP TABLE corrective_actions; DROP TABLE reviews; "

@@ -10,6 +10,7 @@
 --     status = "planned", done = false, ref = "risk R-12" } } end)
 --   actions.list(reg, { overdue = true, today = "2026-12-07" })
 local records = require "isms.store.records"
+local domains = require "isms.store._domains"
 
 local M = {}
 
@@ -42,8 +43,12 @@ local function day_number(s)
   return n
 end
 
---- The names of the registered sources, in the order registered.
-function M.sources() return order end
+--- The names of the registered sources, in the order registered (the
+-- domain packages load first: each registers its own).
+function M.sources()
+  domains.load_all()
+  return order
+end
 
 --- Actions of every source (or opts.source), each with `source` set,
 -- filtered by opts: overdue (open and due before today), within (open
@@ -51,6 +56,7 @@ function M.sources() return order end
 -- sorted by due date (none last), then source and id.
 -- opts.today fixes today (YYYY-MM-DD) for tests and reports.
 function M.list(reg, opts)
+  domains.load_all()
   opts = opts or {}
   local today = records.today(opts.today)
   local out = {}

@@ -2,6 +2,7 @@
 -- `value`, `changes` and `history`.
 local isms = require "isms"
 local progress = require "isms.cli.progress"
+require "isms.asset.register"   -- the register's asset methods
 
 return function(kit)
   local command, out, err, EXIT = kit.command, kit.out, kit.err, kit.EXIT

@@ -18,7 +18,20 @@ return function(kit)
     return code == "USAGE" and EXIT.USAGE or kit.exit_for(code)
   end
 
-  local function json(v) out(cjson.encode(v):gsub("^{}$", "[]"), "\n") end
+  -- JSON of a command's result: every empty table in it is an empty list
+  -- (cjson would write {}), as the lists these commands return are
+  -- ({"by_class": []}, no stale record: []).
+  local EMPTY = "\1isms empty list\1"
+  local function lists(v)
+    if type(v) ~= "table" then return v end
+    if next(v) == nil then return EMPTY end
+    local c = {}
+    for k, x in pairs(v) do c[k] = lists(x) end
+    return c
+  end
+  local function json(v)
+    out((cjson.encode(lists(v)):gsub('"\\u0001isms empty list\\u0001"', "[]")), "\n")
+  end
 
   local function check_today(opts)
     if opts.today then

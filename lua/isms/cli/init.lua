@@ -5,6 +5,7 @@
 --   storage error, not found).
 local isms = require "isms"
 local format = require "isms.store.format"
+local domains = require "isms.store._domains"
 
 local M = {}
 
@@ -111,12 +112,18 @@ end
 
 -- ------------------------------------------------------------ commands
 
-local commands, order = {}, {}
+-- commands[name] = def; own[family] = the names a family file defined, in
+-- its order (`isms help` lists the families in FAMILIES order, then the
+-- record kinds' commands, then help).
+local commands, own = {}, {}
+local defining = "help"   -- the family file being loaded
 
 local function command(name, def)
   def.name = name
+  def.family = defining
   commands[name] = def
-  order[#order + 1] = name
+  own[defining] = own[defining] or {}
+  table.insert(own[defining], name)
 end
 
 -- Every command but `init` opens a register that exists already.
@@ -245,28 +252,128 @@ local function list_of(text, sep)
 end
 
 -- Each command family lives in its own file and gets the same helpers
--- through this kit; the order here is the order of `isms help`.
+-- through this kit; the order of FAMILIES is the order of `isms help`.
+-- A new family file: append a line to FAMILIES and name its commands in
+-- FAMILY_OF below.
 local kit = { command = command, commands = commands, out = out, err = err, EXIT = EXIT,
               exit_for = exit_for, open_register = open_register, open_path = open_path,
               with_register = with_register, render = render, check_format = check_format,
               emit = emit, fail = fail, list_of = list_of, write_out = write_out,
               via_file = via_file }
-require("isms.cli.assets")(kit)
-require("isms.cli.methodology")(kit)
-require("isms.cli.risk")(kit)
-require("isms.cli.treatment")(kit)
-require("isms.cli.gap")(kit)
-require("isms.cli.script")(kit)
-require("isms.cli.backup")(kit)
-require("isms.cli.quant")(kit)
-require("isms.cli.roadmap")(kit)
-require("isms.cli.context")(kit)
-require("isms.cli.current")(kit)
-require("isms.cli.operations")(kit)
-require("isms.cli.verify")(kit)
--- One command per record kind the domain packages define (isms.store.kind),
--- after the families (which may add verbs to them).
-require("isms.cli.records").install(kit)
+local FAMILIES = {
+  { "assets", function() return require "isms.cli.assets" end },
+  { "methodology", function() return require "isms.cli.methodology" end },
+  { "risk", function() return require "isms.cli.risk" end },
+  { "treatment", function() return require "isms.cli.treatment" end },
+  { "gap", function() return require "isms.cli.gap" end },
+  { "script", function() return require "isms.cli.script" end },
+  { "backup", function() return require "isms.cli.backup" end },
+  { "quant", function() return require "isms.cli.quant" end },
+  { "roadmap", function() return require "isms.cli.roadmap" end },
+  { "context", function() return require "isms.cli.context" end },
+  { "current", function() return require "isms.cli.current" end },
+  { "operations", function() return require "isms.cli.operations" end },
+  { "verify", function() return require "isms.cli.verify" end },
+}
+
+-- Start-up (issue #18): a command loads only the family file that defines
+-- it, named here. A command not named here (the record kinds' commands,
+-- a name mistyped) loads every family, then the record kinds; so does
+-- `isms help`. tests/spec/startup_spec.lua checks this table against
+-- what the families define.
+local FAMILY_OF = {
+  init = "assets", import = "assets", export = "assets", assets = "assets", value = "assets",
+  changes = "assets", history = "assets",
+  methodology = "methodology",
+  risks = "risk", assess = "risk", whatif = "risk",
+  treat = "treatment", accept = "treatment", soa = "treatment", rtp = "treatment",
+  report = "treatment",
+  requirements = "gap", gap = "gap", readiness = "gap",
+  run = "script", repl = "script",
+  backup = "backup", restore = "backup",
+  quant = "quant",
+  roadmap = "roadmap",
+  stale = "current", reviewed = "current", current = "current", ["propose-audits"] = "current",
+  ["incident-stats"] = "current", likelihood = "current", ["supplier-risks"] = "current",
+  ["supplier-assets"] = "current",
+  metrics = "operations", review = "operations", actions = "operations",
+  verify = "verify",
+}
+-- Commands that list what every domain package registers (the action
+-- sources): the packages load first, in their usual order.
+local NEEDS_DOMAINS = { actions = true }
+
+local loaded_family, loaded_everything = {}, false
+
+local function load_family(name)
+  if loaded_family[name] then return end
+  for _, f in ipairs(FAMILIES) do
+    if f[1] == name then
+      loaded_family[name] = true
+      local before = defining
+      defining = name
+      f[2]()(kit)
+      defining = before
+      return
+    end
+  end
+end
+
+-- Every family, then one command per record kind the domain packages
+-- define (isms.store.kind), after the families (which may add verbs to
+-- them), as a start-up before issue #18 did.
+local function load_everything()
+  if loaded_everything then return end
+  loaded_everything = true
+  domains.load_all()
+  for _, f in ipairs(FAMILIES) do load_family(f[1]) end
+  defining = "records"
+  require("isms.cli.records").install(kit)
+  defining = "help"
+end
+
+-- The definition of a command, loading what defines it; nil if none.
+local function find_command(name)
+  local family = FAMILY_OF[name]
+  if family and not rawget(commands, name) then
+    if NEEDS_DOMAINS[name] then domains.load_all() end
+    load_family(family)
+  end
+  if not rawget(commands, name) then load_everything() end
+  return rawget(commands, name)
+end
+-- A family may run another's command (`isms import risks` is `isms risks
+-- import`): kit.commands loads it as the dispatcher does.
+setmetatable(commands, { __index = function(_, name) return find_command(name) end })
+
+-- Every command name in the order of `isms help` (loads them all).
+local function all_commands()
+  load_everything()
+  local order = {}
+  for _, group in ipairs(FAMILIES) do
+    for _, n in ipairs(own[group[1]] or {}) do order[#order + 1] = n end
+  end
+  for _, group in ipairs({ "records", "help" }) do
+    for _, n in ipairs(own[group] or {}) do order[#order + 1] = n end
+  end
+  return order
+end
+
+--- The dispatch table (command -> family) and the families in order
+-- (tests/spec/startup_spec.lua checks it against command_families()).
+function M.dispatch_table()
+  local names = {}
+  for _, f in ipairs(FAMILIES) do names[#names + 1] = f[1] end
+  return FAMILY_OF, names
+end
+
+--- Loads every command; returns command -> the family file that defined
+-- it ("records" for a record kind's command, "help").
+function M.command_families()
+  local families = {}
+  for _, n in ipairs(all_commands()) do families[n] = commands[n].family end
+  return families
+end
 
 command("help", {
   usage = "isms help [COMMAND]",
@@ -290,7 +397,7 @@ commands:
 
 function M.help(name)
   if name then
-    local c = commands[name]
+    local c = find_command(name)
     if not c then
       err("unknown command '" .. name .. "'")
       return EXIT.USAGE
@@ -315,7 +422,7 @@ function M.help(name)
     return EXIT.OK
   end
   out(MAIN_USAGE)
-  for _, n in ipairs(order) do
+  for _, n in ipairs(all_commands()) do
     out(("  %-12s %s\n"):format(n, commands[n].summary))
   end
   out("\nexit codes: 0 ok, 1 failure, 2 usage, 3 input rejected, 4 register problem\n")
@@ -358,9 +465,9 @@ function M.main(argv)
   end
   local name = argv[k]
   if not name then return M.help() end
-  local c = commands[name]
+  local c = find_command(name)
   if not c then
-    local near = closest(name, order)
+    local near = closest(name, all_commands())
     err("unknown command '" .. name .. "'" .. (near and ("; did you mean '" .. near .. "'?") or "")
         .. "; see isms --help")
     return EXIT.USAGE

@@ -2,6 +2,7 @@
 -- converting methodology rule files from the command line.
 local isms = require "isms"
 local format = require "isms.store.format"
+require "isms.asset.register"   -- the register's asset methods
 
 local function where(list, t)
   for _, x in ipairs(list or {}) do t[#t + 1] = x end

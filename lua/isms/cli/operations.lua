@@ -17,6 +17,7 @@ local docs = require "isms.docs"
 local measure = require "isms.measure"
 local audit = require "isms.audit"
 local review = require "isms.review"
+local currency = require "isms.currency"
 
 local REPORT_FORMATS = { table = true, csv = true, json = true, markdown = true, html = true,
                          xlsx = true }
@@ -209,8 +210,20 @@ return function(kit)
         r.controls, r.requirements = table.concat(r.controls, "; "), table.concat(r.requirements, "; ")
         r.scopes = #r.scopes > 0 and table.concat(r.scopes, "; ") or "every scope"
       end
-      return table_out(rows, { "id", { "title", "title", 40 }, "owner", "scopes", "interval_months",
-                               "risks", "unacceptable", "last", "due", "overdue", "planned" }, opts)
+      local rc = table_out(rows, { "id", { "title", "title", 40 }, "owner", "scopes", "interval_months",
+                                   "risks", "unacceptable", "last", "due", "overdue", "planned" }, opts)
+      if rc ~= EXIT.OK or opts.json or (opts.format and opts.format ~= "table") then return rc end
+      -- the internal audits the trigger file proposes (guideline 8.2: an
+      -- incident, a change in information assets, an interested party's
+      -- requirement; docs/keeping-current.md)
+      local proposed, perr = currency.audits(reg, { today = today })
+      if not proposed then
+        out(("\ninternal audits proposed: unknown (%s)\n"):format(perr))
+      elseif #proposed > 0 then
+        out(("\ninternal audits the trigger file proposes (isms propose-audits): %d\n"):format(#proposed))
+        for _, a in ipairs(proposed) do out(("  %s: %s\n"):format(a.trigger, a.reason)) end
+      end
+      return rc
     end,
   })
 

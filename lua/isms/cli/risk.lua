@@ -4,11 +4,15 @@
 local isms = require "isms"
 local ffi_b = require "isms.store._ffi"
 local format = require "isms.store.format"
+local records = require "isms.store.records"
 local risk_register = require "isms.risk.register"
+require "isms.asset.register"   -- reg:methodology()
 
 local risk_csv = require "isms.risk.csv"
 local assess = require "isms.risk.assess"
-local scope_view = require "isms.context.scope_view"
+-- Scopes (and the record kinds they bring) load only for --scope: a cold
+-- `isms assess` does without them (issue #18).
+local function scope_view() return require "isms.context.scope_view" end
 local incidents_beside = require "isms.incident.beside"
 
 local progress = require "isms.cli.progress"
@@ -57,6 +61,12 @@ local function planned_risks(reg, cat)
 end
 
 -- "Alice; Bob" -> is name one of them?
+-- --today DATE, checked: the day the incident window counts back from.
+local function today_option(opts)
+  if not opts.today then return true end
+  return records.date(opts.today, "--today")
+end
+
 local function owned_by(owners, name)
   for o in (owners or ""):gmatch("[^;,]+") do
     if o:match("^%s*(.-)%s*$") == name then return true end
@@ -151,10 +161,14 @@ return function(kit)
     summary = "the risk register: list, generate from catalogs, edit, score, CSV",
     help = [[
 list [--asset ID] [--scope ID] [--owner NAME] [--level L] [--class C] [--top N] [--format F]
+     [--today DATE]
                  the risks, by ref (or the N most urgent, in priority order,
                  with their owners): of one asset, of one ISMS scope's
                  assets, owned by NAME, at level L, on assets of class C
-                 (filters combine)
+                 (filters combine); when the register holds incidents, the
+                 incidents on each risk's asset and threat within the
+                 incident rule file's window back from --today (default
+                 today), and the flag of a rating they contradict
 generate CATALOG one risk per asset, threat and vulnerability of the catalog
                  that applies to the asset's type (catalogs/CATALOG.lua);
                  existing risks are kept as they are; says first how many
@@ -171,19 +185,27 @@ delete REF ...   delete risks (their values stay in the change log)
 score            re-score every risk under the register's methodology
 export FILE|-    the risks as CSV (the import format; - for standard output)
 import FILE      create or update risks from CSV, all or nothing
-explain REF [--residual] [--target F=V,...] [--format json]
+explain REF [--residual] [--target F=V,...] [--format json] [--today DATE]
                  how the risk's score, level and acceptance come about, step
                  by step: inputs, stages, band or matrix cell, criteria;
                  --target adds the score after planned changes of ratings;
                  --residual judges by the residual acceptance criteria, a
-                 treated risk at the ratings its treatment expects]],
+                 treated risk at the ratings its treatment expects; the
+                 incidents beside the likelihood counted back from --today]],
     options = { asset = "value", scope = "value", top = "count", format = "value", reason = "value",
                 ["max-errors"] = "positive", residual = "flag", target = "value", yes = "flag",
-                owner = "value", level = "value", class = "value" },
+                owner = "value", level = "value", class = "value", today = "value" },
     run = function(ctx, opts, pos)
       local sub = pos[1] or "list"
       local ok, ferr = kit.check_format(opts.format)
       if not ok then return nil, ferr, "USAGE" end
+      if opts.today and sub ~= "list" and sub ~= "explain" then
+        return nil, "--today is an option of isms risks list and isms risks explain", "USAGE"
+      end
+      local tok, terr = today_option(opts)
+      if not tok then return nil, terr, "USAGE" end
+      -- the day the incident window counts back from (nil: today)
+      local window = { today = opts.today }
       return with_method(ctx, function(reg, m)
         local fail = kit.fail
         local factors = reg:risk_factors() or m:factors()
@@ -197,19 +219,19 @@ explain REF [--residual] [--target F=V,...] [--format json]
             local keep
             if opts.scope then
               local serr, scode
-              keep, serr, scode = scope_view.mask(reg, opts.scope, t)
+              keep, serr, scode = scope_view().mask(reg, opts.scope, t)
               if not keep then return fail(serr, scode) end
             end
             local top = prioritised(reg, t, res, opts.top > 0 and opts.top or nil, keep, filter)
             local tcols, dcols = incidents_beside.list_columns(reg, top, PRIORITY_TABLE,
-                                                               PRIORITY_COLUMNS, opts.format)
+                                                               PRIORITY_COLUMNS, opts.format, window)
             out(kit.render(top, dcols, opts.format, tcols))
             return EXIT.OK
           end
           local rows
           if opts.scope then
             local serr, scode
-            rows, serr, scode = scope_view.risks(reg, opts.scope)
+            rows, serr, scode = scope_view().risks(reg, opts.scope)
             if not rows then return fail(serr, scode) end
             if opts.asset then
               local only = {}
@@ -244,7 +266,7 @@ explain REF [--residual] [--target F=V,...] [--format json]
           for _, r in ipairs(rows) do if r.assets then any_links = true break end end
           local all = csv_columns(factors, any_links)
           local list = flat(rows, factors, m)
-          cols, all = incidents_beside.list_columns(reg, list, cols, all, opts.format)
+          cols, all = incidents_beside.list_columns(reg, list, cols, all, opts.format, window)
           if opts.format == "csv" or opts.format == "json" then
             out(kit.render(list, all, opts.format))
           else
@@ -374,7 +396,7 @@ explain REF [--residual] [--target F=V,...] [--format json]
             e.residual_of = ("the expected ratings of its treatment (%s, %s)")
               :format(treated.option, treated.decided_at or "")
           end
-          local itext, ibeside = incidents_beside.explain(reg, e.ref)  -- nil: no incidents
+          local itext, ibeside = incidents_beside.explain(reg, e.ref, window)  -- nil: no incidents
           if opts.format == "json" then
             e.incidents = itext and ibeside or ibeside and { error = ibeside } or nil
             out(require("cjson").encode(e), "\n")
@@ -392,7 +414,7 @@ explain REF [--residual] [--target F=V,...] [--format json]
   })
 
   kit.command("assess", {
-    usage = "isms assess [--scope ID] [--top N] [--format table|csv|json]",
+    usage = "isms assess [--scope ID] [--top N] [--format table|csv|json] [--today DATE]",
     summary = "where the risk assessment stands (6.2 a-j) and the prioritised register",
     help = [[
 Walks the assessment exercise of the guideline (6.2 a-j) over the register
@@ -402,24 +424,29 @@ existing controls, unrated risks, risks whose stored level is out of date,
 unacceptable risks without a decision. Then prints the risks in priority
 order (level, score, then legal, regulatory and contractual obligations),
 the first --top N (default 20; 0 for all). --scope ID assesses one ISMS
-scope: its assets (isms scopes assets ID) and their risks.]],
-    options = { top = "count", format = "value", scope = "value" },
+scope: its assets (isms scopes assets ID) and their risks. When the
+register holds incidents, each risk shows those on its asset and threat
+within the incident rule file's window back from --today (default today).]],
+    options = { top = "count", format = "value", scope = "value", today = "value" },
     run = function(ctx, opts)
       local ok, ferr = kit.check_format(opts.format)
       if not ok then return nil, ferr, "USAGE" end
+      local tok, terr = today_option(opts)
+      if not tok then return nil, terr, "USAGE" end
+      local window = { today = opts.today }
       return with_method(ctx, function(reg, m)
         local t, res = evaluated(reg, m)
         local keep
         if opts.scope then
           local serr, scode
-          keep, serr, scode = scope_view.mask(reg, opts.scope, t)
+          keep, serr, scode = scope_view().mask(reg, opts.scope, t)
           if not keep then return kit.fail(serr, scode) end
         end
         local steps, nassets, n = assess.steps(t, res, keep)
         if opts.format == "csv" or opts.format == "json" then
           local all = prioritised(reg, t, res, nil, keep)
           local _, dcols = incidents_beside.list_columns(reg, all, PRIORITY_TABLE, PRIORITY_COLUMNS,
-                                                         opts.format)
+                                                         opts.format, window)
           out(kit.render(all, dcols, opts.format, PRIORITY_TABLE))
           return EXIT.OK
         end
@@ -430,7 +457,8 @@ scope: its assets (isms scopes assets ID) and their risks.]],
         local top = opts.top or 20
         out(("prioritised register%s:\n"):format(top > 0 and (" (top " .. top .. ")") or ""))
         local list = prioritised(reg, t, res, top > 0 and top or nil, keep)
-        out(format.table(list, (incidents_beside.list_columns(reg, list, PRIORITY_TABLE, {}))))
+        out(format.table(list, (incidents_beside.list_columns(reg, list, PRIORITY_TABLE, {}, nil,
+                                                              window))))
         return EXIT.OK
       end)
     end,

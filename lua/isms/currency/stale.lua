@@ -321,6 +321,30 @@ WHERE last <> '' AND CASE WHEN next_review IS NOT NULL THEN next_review < %s
                                                     cycle.months, quote(ctx.today))
 end
 
+-- Documents (the documented information of lua/isms/docs): an approved
+-- document carries its own review -- its approval date, review_months
+-- and next_review, as `isms docs check` reads them -- and may be reviewed
+-- with `isms reviewed document ID` as any record. The later of the
+-- approval and that review counts: its next review date if it has one,
+-- else that day plus the document's review_months (the cycle's months
+-- when it has none). Drafts, withdrawn and disposed documents are not due.
+local function document_reviews(_, cycle, ti, ctx)
+  return ([[SELECT 'document' AS kind, id, %d AS trig, NULL AS batch, NULL AS since,
+  CASE WHEN reviewed THEN 'last reviewed ' ELSE 'approved ' END || last || ', next review ' || due
+  AS detail, months, NULL AS grp FROM (
+  SELECT id, reviewed, last, months, coalesce(given, date(last, '+' || months || ' months')) AS due
+  FROM (
+    SELECT d.id, coalesce(d.review_months, %d) AS months,
+      v.reviewed IS NOT NULL AND (d.approved IS NULL OR v.reviewed >= d.approved) AS reviewed,
+      CASE WHEN v.reviewed IS NOT NULL AND (d.approved IS NULL OR v.reviewed >= d.approved)
+        THEN v.reviewed ELSE d.approved END AS last,
+      CASE WHEN v.reviewed IS NOT NULL AND (d.approved IS NULL OR v.reviewed >= d.approved)
+        THEN v.next_review ELSE d.next_review END AS given
+    FROM documents d LEFT JOIN record_reviews v ON v.kind = 'document' AND v.record = d.id
+    WHERE d.status = 'approved'))
+WHERE last IS NOT NULL AND due < %s]]):format(ti, cycle.months, quote(ctx.today))
+end
+
 --- The rule files a register uses, as review record ids ("DIR/NAME"),
 -- each with the setting that chose it.
 function M.rule_files(reg)
@@ -428,6 +452,30 @@ local function build(reg, opts)
   local cycles, cerr, ccode = crules.cycles_of(reg)
   if not cycles then return nil, cerr, ccode end
   local today = records.today(opts.today)
+  if opts.trigger then
+    local names = {}
+    for _, t in ipairs(triggers.triggers) do
+      if t.stale then names[#names + 1] = t.name end
+      if t.name == opts.trigger and t.stale then names = nil break end
+    end
+    if names then
+      return nil, ("--trigger: no trigger '%s' makes records stale in %s; expected one of %s")
+        :format(opts.trigger, triggers.file, table.concat(names, ", ")), "USAGE"
+    end
+  end
+  if opts.kind then
+    -- a record kind by its noun too (documents, suppliers)
+    local d = crules.CYCLE_KINDS[opts.kind] == nil and opts.kind ~= "risk" and kind.get(opts.kind)
+    if d then opts = setmetatable({ kind = d.kind }, { __index = opts }) end
+    if opts.kind ~= "risk" and not cycles.cycles[opts.kind] then
+      local names = { "risk" }
+      for _, name in ipairs(cycles.order) do
+        if name ~= "risk" then names[#names + 1] = name end
+      end
+      return nil, ("--kind: no record of kind '%s' can be stale under %s; expected one of %s")
+        :format(opts.kind, cycles.file, table.concat(names, ", ")), "USAGE"
+    end
+  end
   -- the oldest assessment of a rated risk: the first entry of either range of risks_assessed
   local lo
   for _, w in ipairs({ "assessed_batch IS NOT NULL", "assessed_batch IS NULL" }) do
@@ -447,6 +495,7 @@ local function build(reg, opts)
             local sql
             if name == "risk" then sql = risk_reviews(reg, c, ti, ctx)
             elseif name == "soa" then sql = soa_reviews(reg, c, ti, ctx)
+            elseif name == "document" then sql = document_reviews(reg, c, ti, ctx)
             elseif name == "rule_file" then
               for _, row in ipairs(rule_file_rows(reg, c, ti, ctx)) do extra[#extra + 1] = row end
             else

@@ -65,6 +65,11 @@ function M.validate(cat)
       fault(file, n.ref, "the id appears twice" .. (first.line and (" (first at line "
             .. first.line .. ")") or ""), n.line)
     end
+    for _, g in ipairs(n.groups or {}) do
+      if type(g) ~= "string" then
+        fault(file, n.ref, "a group that is not a name: " .. tostring(g), n.line)
+      end
+    end
     n.title = squash(n.title) or n.ref
     n.order = k
     by_ref[n.ref] = n
@@ -233,7 +238,22 @@ local function from_ciso(path, doc)
     if ref_of_urn[urn] then fault(path, ref, "the urn " .. urn .. " appears twice") end
     ref_of_urn[urn] = ref
     used[ref] = true
-    local groups = type(n.implementation_groups) == "table" and n.implementation_groups or nil
+    local groups = n.implementation_groups
+    if scalar(groups) then groups = { groups } end  -- one group written without a list
+    if groups ~= nil then
+      if type(groups) ~= "table" then
+        fault(path, ref, "implementation_groups must be a list of group ids")
+      end
+      for _, g in ipairs(groups) do
+        if not scalar(g) then
+          fault(path, ref, "implementation_groups must be a list of group ids, got "
+                .. (type(g) == "table" and "a nested list or mapping" or tostring(g)))
+        end
+      end
+      local ids = {}
+      for j, g in ipairs(groups) do ids[j] = scalar(g) end
+      groups = #ids > 0 and ids or nil
+    end
     local assessable = n.assessable
     if assessable ~= nil and type(assessable) ~= "boolean" then
       fault(path, ref, "assessable must be true or false")
@@ -334,7 +354,7 @@ local function from_oscal(path, doc)
       local withdrawn = props_value(ctl.props, "status") == "withdrawn"
       add({ ref = ref, parent = parent, title = squash(scalar(ctl.title)) or ref, urn = ctl.id,
             text = squash(table.concat(statement(ctl.parts, params, {}), " ")),
-            assessable = not withdrawn, mandatory = true, groups = { ctl.class } })
+            assessable = not withdrawn, mandatory = true, groups = { scalar(ctl.class) } })
       controls_of(ctl.controls, ref, params)   -- enhancements
     end
   end
@@ -343,10 +363,10 @@ local function from_oscal(path, doc)
       if type(g) ~= "table" then fault(path, parent, "a group that is not an object") end
       local ref = props_value(g.props, "label") or scalar(g.id) or squash(scalar(g.title))
       if not ref then fault(path, parent, "a group without an id or title") end
-      if seen[ref] and g.id then ref = g.id end
+      if seen[ref] and scalar(g.id) then ref = scalar(g.id) end
       seen[ref] = true
-      add({ ref = ref, parent = parent, title = squash(scalar(g.title)) or ref, urn = g.id,
-            assessable = false, mandatory = true, groups = { g.class } })
+      add({ ref = ref, parent = parent, title = squash(scalar(g.title)) or ref, urn = scalar(g.id),
+            assessable = false, mandatory = true, groups = { scalar(g.class) } })
       groups_of(g.groups, ref)
       controls_of(g.controls, ref, {})
     end

@@ -189,6 +189,7 @@ M.metrics = stats.metrics
 require("isms.measure").figures("incidents", stats.metrics)
 local likelihood = require "isms.incident.likelihood"
 M.beside_likelihood = likelihood.beside_likelihood
+M.sheet_sql = likelihood.sheet_sql
 M.history = likelihood.history
 --- Incidents beside likelihood in the risk list, explain and the report.
 M.beside = require "isms.incident.beside"

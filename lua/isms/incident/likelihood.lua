@@ -44,17 +44,17 @@ local function factor_of(reg, history)
   return nil
 end
 
--- The incident/risk pairs of the incidents detected from `from` on, for
--- the rule file's match; args[1] is `from`. `only` limits the risks to
--- one ref (args[2]), or with only == "refs" to those of a JSON array
--- (args[2]).
+-- The incident/risk pairs of the incidents detected from `from` to
+-- `today` (both days included), for the rule file's match; args[1] is
+-- `from`, args[2] `today`. `only` limits the risks to one ref (args[3]),
+-- or with only == "refs" to those of a JSON array (args[3]).
 local function hits_sql(match, only)
-  local inc = "SELECT id FROM incidents WHERE detected >= ?1"
+  local inc = "SELECT id FROM incidents WHERE detected >= ?1 AND detected <= ?2 || '~'"
   local ia = "SELECT l.id, l.target AS asset FROM record_links l JOIN inc ON inc.id = l.id "
     .. "WHERE l.kind = 'incident' AND l.rel = 'assets'"
   local it = "SELECT l.id, l.target AS threat FROM record_links l JOIN inc ON inc.id = l.id "
     .. "WHERE l.kind = 'incident' AND l.rel = 'threats'"
-  local set = only == "refs" and " IN (SELECT value FROM json_each(?2))" or " = ?2"
+  local set = only == "refs" and " IN (SELECT value FROM json_each(?3))" or " = ?3"
   local restrict = only and (" AND r.ref" .. set) or ""
   local parts = {}
   if match == "asset and threat" then
@@ -110,30 +110,34 @@ end
 
 local first = sql_read.first
 
+-- The first day of the window that ends on opts.today (default today),
+-- and that day.
 local function window_start(reg, opts, months)
   local today = records.today(opts.today)
-  return first(reg, "SELECT date(?1, ?2) AS d", today, ("-%d months"):format(months)).d
+  return first(reg, "SELECT date(?1, ?2) AS d", today, ("-%d months"):format(months)).d, today
 end
 
 --- Incidents beside likelihood for every risk that has any in the window
 -- (or only opts.ref, or those of the list opts.refs): a list of { ref,
 -- count, incidents (ids), factor, tier, label, text, flag (a reason, or
--- nil) }, ordered by ref. opts: today (YYYY-MM-DD), flagged (only risks
+-- nil) }, ordered by ref. opts: today (YYYY-MM-DD; the window ends that
+-- day: an incident detected later is not counted), flagged (only risks
 -- the history contradicts), ref, refs.
 local function history(reg, opts)
   local spec, err, code = irules.of(reg)
   if not spec then return nil, err, code end
   local h = spec.history
   local f = factor_of(reg, h)
-  local from = window_start(reg, opts, h.window_months)
+  local from, today = window_start(reg, opts, h.window_months)
   local only = opts.ref and "ref" or opts.refs and "refs" or nil
   local sql = hits_sql(h.match, only)
     .. ("SELECT hits.ref, group_concat(DISTINCT hits.id) AS ids, count(DISTINCT hits.id) AS n, "
     .. "%s AS tier FROM hits JOIN risks r ON r.ref = hits.ref GROUP BY hits.ref ORDER BY hits.ref")
       :format(f and rating_sql(f.k, "r") or "NULL")
   local list = {}
-  local args = { from, opts.ref or opts.refs and (#opts.refs > 0 and cjson.encode(opts.refs) or "[]") }
-  for row in reg:query(sql, unpack(args, 1, only and 2 or 1)) do
+  local args = { from, today,
+                 opts.ref or opts.refs and (#opts.refs > 0 and cjson.encode(opts.refs) or "[]") }
+  for row in reg:query(sql, unpack(args, 1, only and 3 or 2)) do
     local n = tonumber(row.n)
     local tier, label = tier_of(f, tonumber(row.tier))
     local ids = {}
@@ -149,6 +153,45 @@ local function history(reg, opts)
 end
 
 function M.history(reg, opts) return sql_read.mapped(reg, history, reg, opts or {}) end
+
+-- A date or text as an SQL literal.
+local function literal(v) return "'" .. tostring(v):gsub("'", "''") .. "'" end
+
+--- The incident history as SQL over every risk, for a sheet that streams
+-- them from SQLite (the XLSX report's full risk sheet): `with`, a WITH
+-- clause whose table `hist` (ref, n) holds the risks with incidents in
+-- the window that ends on opts.today; `count` and `flag`, expressions over
+-- the risk row `r` LEFT JOINed to hist (the count, 0 when none; the first
+-- flag rule's reason, or NULL), as history() gives them. nil, and why,
+-- when the incident rule file does not load.
+function M.sheet_sql(reg, opts)
+  local spec, err = irules.of(reg)
+  if not spec then return nil, err end
+  local h = spec.history
+  local f = factor_of(reg, h)
+  local from, today = window_start(reg, opts or {}, h.window_months)
+  local with = hits_sql(h.match, nil):gsub("%?1", literal(from)):gsub("%?2", literal(today))
+  with = with:gsub("%s+$", "") .. ", hist AS (SELECT ref, count(DISTINCT id) AS n FROM hits GROUP BY ref) "
+  local count = "coalesce(hist.n, 0)"
+  local flag = "NULL"
+  if f and #h.flag > 0 then
+    -- the tier value of the stored position (an unrated tier is no rating)
+    local tier = { "CASE " .. rating_sql(f.k, "r") }
+    for pos, v in pairs(f.values) do
+      if not f.unrated[pos] then tier[#tier + 1] = ("WHEN %d THEN %s"):format(pos, literal(v)) end
+    end
+    local tv = #tier > 1 and (table.concat(tier, " ") .. " END") or "NULL"
+    local cases = { "CASE" }
+    for _, rule in ipairs(h.flag) do
+      cases[#cases + 1] = ("WHEN %s >= %s AND CAST(%s AS REAL) <= %s THEN %s"):format(count,
+        tostring(rule.incidents_at_least), tv, tostring(rule.rated_at_most),
+        rule.reason and literal(rule.reason)
+          or (count .. " || ' incidents in the window, yet rated ' || " .. tv))
+    end
+    flag = table.concat(cases, " ") .. " END"
+  end
+  return { with = with, count = count, flag = flag }
+end
 
 --- The incidents beside one risk's likelihood (a risk with none in the
 -- window gets count 0): { ref, count, incidents, factor, tier, label,

@@ -3,6 +3,7 @@
 -- category, threat and asset class, and the time to contain and to close
 -- (mean, median, 90th percentile, in hours). The same figures as a flat
 -- list of metrics for the measurement programme and the review pack.
+local cjson = require "cjson"
 local irules = require "isms.incident.rules"
 local records = require "isms.store.records"
 local sql_read = require "isms.incident._sql"
@@ -36,10 +37,10 @@ local function rows(reg, sql, args) return sql_read.all(reg, sql, unpack(args)) 
 
 -- Mean, median and 90th percentile (nearest rank) of the hours from
 -- detection to containment and to closure, over the incidents that have
--- both times. The schema's indexes incidents_contain and incidents_close
--- hold the hours in order: the count and mean are one pass over an index,
--- the median and the 90th percentile are read at their rank (OFFSET), and
--- no incident is sorted here.
+-- both times: one pass each over the schema's index incidents_contain or
+-- incidents_close, the hours computed once per incident and summed up by
+-- the aggregate isms_summary of libisms (core/sql_summary.c), so no
+-- incident row reaches Lua.
 local DURATION = {
   contain = { index = "incidents_contain", col = "contained" },
   close = { index = "incidents_close", col = "closed" },
@@ -48,28 +49,12 @@ local function durations(reg, where, args)
   local function hours(v) return v and math.floor(tonumber(v) * 100 + 0.5) / 100 or nil end
   local out = {}
   for what, d in pairs(DURATION) do
-    local h = ("((julianday(i.%s) - julianday(i.detected)) * 24.0)"):format(d.col)
-    local from = ("FROM incidents i INDEXED BY %s WHERE i.%s IS NOT NULL AND %s IS NOT NULL%s")
-      :format(d.index, d.col, h, where)
-    local row = sql_read.first(reg, ("SELECT count(*) AS n, avg(%s) AS mean %s"):format(h, from),
-                               unpack(args))
-    local n = tonumber(row.n) or 0
-    local t = { n = n }
-    if n > 0 then
-      t.mean = hours(row.mean)
-      -- ranks (1-based): the median is the mean of ranks (n+1)/2 and (n+2)/2
-      -- (one rank when n is odd), the 90th percentile rank (9n+9)/10
-      local lo, hi = math.floor((n + 1) / 2), math.floor((n + 2) / 2)
-      local at = ("SELECT %s AS h %s ORDER BY %s LIMIT %%d OFFSET %%d"):format(h, from, h)
-      local sum, k = 0, 0
-      for _, r in ipairs(rows(reg, at:format(hi - lo + 1, lo - 1), args)) do
-        sum, k = sum + tonumber(r.h), k + 1
-      end
-      t.median = k > 0 and hours(sum / k) or nil
-      local p = rows(reg, at:format(1, math.floor((n * 9 + 9) / 10) - 1), args)[1]
-      t.p90 = p and hours(p.h) or nil
-    end
-    out[what] = t
+    local row = sql_read.first(reg, ("SELECT isms_summary((julianday(i.%s) - julianday(i.detected)) "
+      .. "* 24.0) AS s FROM incidents i INDEXED BY %s WHERE i.%s IS NOT NULL%s")
+      :format(d.col, d.index, d.col, where), unpack(args))
+    local s = row.s and cjson.decode(row.s)
+    out[what] = s and { n = s.n, mean = hours(s.mean), median = hours(s.median), p90 = hours(s.p90) }
+      or { n = 0 }
   end
   return out
 end
@@ -100,55 +85,18 @@ local function counts(list, name)
 end
 
 -- Incidents per class of the assets they touched (an incident counted
--- once per class). The links are read in the order of their targets,
--- so the assets are looked up in key order, and counted per class in
--- one pass (count FILTER) over the classes a sample of them shows --
--- SQLite groups by sorting, which costs more than the lookups. A class
--- the sample missed sends it to the plain GROUP BY. An incident with
--- several assets of one class is taken off once for each extra: those
--- incidents are found in the links' key order, without a sort.
-local LINKS = " FROM record_links l INDEXED BY record_links_target JOIN assets a ON a.id = l.target "
-  .. "WHERE l.rel = 'assets' AND l.kind = 'incident'"
+-- once per class; "(unvalued)" for an asset without a class): the class
+-- is on each touch (schema migration 18, kept by the library's writes of
+-- a class), so this is one pass over the index incident_touches_class
+-- (class, incident), in order, with no asset read.
 local function by_class(reg, only, args)
-  local classes = {}
-  for _, row in ipairs(rows(reg, "SELECT DISTINCT a.class AS c FROM (SELECT l.target FROM "
-      .. "record_links l INDEXED BY record_links_target WHERE l.rel = 'assets' AND "
-      .. "l.kind = 'incident' LIMIT 1000) t JOIN assets a ON a.id = t.target "
-      .. "WHERE a.class IS NOT NULL ORDER BY 1", {})) do
-    classes[#classes + 1] = row.c
-  end
-  local n = #args
-  local cols, known = { "count(*) FILTER (WHERE a.class IS NULL) AS c0" }, {}
-  for k in ipairs(classes) do
-    known[k] = ("?%d"):format(n + k)
-    cols[#cols + 1] = ("count(*) FILTER (WHERE a.class = ?%d) AS c%d"):format(n + k, k)
-  end
-  cols[#cols + 1] = "count(*) FILTER (WHERE a.class IS NOT NULL" .. (#known > 0 and
-    (" AND a.class NOT IN (%s)"):format(table.concat(known, ", ")) or "") .. ") AS other"
-  local params = { unpack(args) }
-  for _, c in ipairs(classes) do params[#params + 1] = c end
-  local row = rows(reg, "SELECT " .. table.concat(cols, ", ") .. LINKS .. only, params)[1]
-  local found = {}
-  if tonumber(row.other) > 0 then
-    for _, r in ipairs(rows(reg, "SELECT coalesce(a.class, '(unvalued)') AS key, count(*) AS n"
-        .. LINKS .. only .. " GROUP BY key", args)) do
-      found[r.key] = tonumber(r.n)
-    end
-  else
-    found["(unvalued)"] = tonumber(row.c0)
-    for k, c in ipairs(classes) do found[c] = (found[c] or 0) + tonumber(row["c" .. k]) end
-  end
-  for _, r in ipairs(rows(reg, "SELECT coalesce(a.class, '(unvalued)') AS key, "
-      .. "count(*) - count(DISTINCT l.id) AS n" .. LINKS .. only .. " AND l.id IN (SELECT m.id FROM "
-      .. "record_links m WHERE m.kind = 'incident' AND m.rel = 'assets' GROUP BY m.id "
-      .. "HAVING count(*) > 1) GROUP BY key", args)) do
-    found[r.key] = found[r.key] - tonumber(r.n)
-  end
-  local keys = {}
-  for key, c in pairs(found) do if c > 0 then keys[#keys + 1] = key end end
-  table.sort(keys)
   local list = {}
-  for k, key in ipairs(keys) do list[k] = { class = key, count = found[key] } end
+  for k, row in ipairs(rows(reg, "SELECT coalesce(t.class, '(unvalued)') AS key, "
+      .. "count(DISTINCT t.incident) AS n FROM incident_touches t INDEXED BY incident_touches_class "
+      .. "WHERE t.rel = 'assets'" .. only .. " GROUP BY t.class", args)) do
+    list[k] = { class = row.key, count = tonumber(row.n) }
+  end
+  table.sort(list, function(a, b) return a.class < b.class end)
   return list
 end
 
@@ -156,8 +104,8 @@ end
 -- both optional). opts.period: "month" (default), "quarter" or "year";
 -- opts.brief leaves out by_threat and by_class (the links).
 -- Severity, category and period come from one pass over the incidents;
--- threats and asset classes from the links in the order of their
--- targets (so the assets are read in key order).
+-- threats and asset classes from what the incidents touched
+-- (incident_touches, with the asset's class on it).
 -- @treturn table|nil { total, by_period, by_severity, by_category,
 --   by_threat, by_class, contain = { n, mean, median, p90 }, close = {...} }
 --   (hours), or nil, message, code
@@ -201,10 +149,11 @@ local function stats(reg, opts)
   local d = durations(reg, where, args)
   out.contain, out.close = d.contain, d.close
   if opts.brief then return out end
-  local only = where ~= "" and (" AND l.id IN (SELECT i.id FROM incidents i WHERE 1" .. where .. ")") or ""
-  out.by_threat = counts(rows(reg, "SELECT l.target AS key, count(*) AS n FROM record_links l "
-    .. "INDEXED BY record_links_target WHERE l.rel = 'threats' AND l.kind = 'incident'" .. only
-    .. " GROUP BY l.target ORDER BY n DESC, key", args), "threat")
+  local only = where ~= "" and (" AND t.incident IN (SELECT i.id FROM incidents i WHERE 1" .. where
+    .. ")") or ""
+  out.by_threat = counts(rows(reg, "SELECT t.target AS key, count(*) AS n FROM incident_touches t "
+    .. "INDEXED BY incident_touches_target WHERE t.rel = 'threats'" .. only
+    .. " GROUP BY t.target ORDER BY n DESC, key", args), "threat")
   out.by_class = by_class(reg, only, args)
   return out
 end

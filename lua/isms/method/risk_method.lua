@@ -45,9 +45,11 @@ M.KINDS = RISK_KINDS
 
 -- ------------------------------------------------------------ cells
 
--- Tier values of every factor for a cell (factor 1 varies fastest, as in C).
-local function tiers_of(factors, cell)
-  local t = {}
+-- Tier values of every factor for a cell (factor 1 varies fastest, as in C),
+-- in a new table or in `into` (a loop over every cell of a method of
+-- 10 x 10 x 10 tiers makes a thousand tables at each load otherwise).
+local function tiers_of(factors, cell, into)
+  local t = into or {}
   for _, f in ipairs(factors) do
     t[f.name] = cell % f.ntiers + 1
     cell = math.floor(cell / f.ntiers)
@@ -311,8 +313,9 @@ local function score_cells(file, score, matrix, level_by_name, call)
     end
     return scores, nil
   end
+  local t = {}
   for cell = 0, n - 1 do
-    local t = tiers_of(factors, cell)
+    tiers_of(factors, cell, t)
     local s
     if how == "product" then
       s = 1

@@ -136,8 +136,9 @@ end
 
 -- ------------------------------------------------------------ docs of values
 
--- The comments above `isms.NAME = ...` in isms/init.lua: the one place
--- that introduces each package.
+-- The comments above `isms.NAME = ...` (and `lazy.NAME = ...`, a package
+-- loaded on first use) in isms/init.lua: the one place that introduces
+-- each package.
 local init_docs
 local function isms_field_docs()
   if init_docs then return init_docs end
@@ -145,7 +146,8 @@ local function isms_field_docs()
   local path = module_path("isms")
   local lines = path and lines_of(path)
   for k, l in ipairs(lines or {}) do
-    local name = l:match("^isms%.([%w_]+)%s*=") or l:match("^function isms%.([%w_]+)%s*%(")
+    local name = l:match("^isms%.([%w_]+)%s*=") or l:match("^lazy%.([%w_]+)%s*=")
+                 or l:match("^function isms%.([%w_]+)%s*%(")
     if name then init_docs[name] = comment_above(path, k) end
   end
   return init_docs

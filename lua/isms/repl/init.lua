@@ -120,6 +120,9 @@ end
 --- Runs the REPL until end of input; returns the exit code.
 function M.run(opts)
   opts = opts or {}
+  -- every package and register method now: completion and help() list
+  -- what is there, and isms loads its packages on first use otherwise
+  isms.load_all()
   _G.isms = isms
   if opts.db then
     local reg, err = isms.open(opts.db, { create = false })

@@ -888,7 +888,7 @@ local function yes_no(col)
 end
 
 -- Every risk with its treatment, straight from SQLite (C streams it).
-local function risk_sheet(reg, m)
+local function risk_sheet(reg, m, opts)
   local factors = reg:risk_factors() or m:factors()
   local cols = {
     { "r.ref", "Risk" }, { "r.asset", "Asset" }, { "a.name", "Asset name" },
@@ -900,6 +900,13 @@ local function risk_sheet(reg, m)
     { M.OBLIGATION_WORDS, "Obligations" },
   }
   for k, f in ipairs(factors) do cols[#cols + 1] = { "r.r" .. k, f, number = true } end
+  -- the incidents beside the likelihood, as the list and the most urgent
+  -- risks show them (only when the register holds incidents)
+  local hist = opts.beside and require("isms.incident.likelihood").sheet_sql(reg, opts)
+  if hist then
+    cols[#cols + 1] = { hist.count, "Incidents", number = true }
+    cols[#cols + 1] = { hist.flag, "Incident history flag" }
+  end
   for _, c in ipairs {
     { "r.score / 1000000.0", "Score", number = true }, { "r.level", "Level" },
     { yes_no("r.acceptable"), "Acceptable" }, { "t.option", "Treatment" },
@@ -921,10 +928,12 @@ local function risk_sheet(reg, m)
   for k, c in ipairs(cols) do exprs[k] = c[1] end
   return {
     name = "Risks", cols = cols,
-    query = "SELECT " .. table.concat(exprs, ", ") .. " FROM risks r JOIN assets a ON a.id = r.asset"
+    query = (hist and hist.with or "") .. "SELECT " .. table.concat(exprs, ", ")
+      .. " FROM risks r JOIN assets a ON a.id = r.asset"
       .. " LEFT JOIN threats th ON th.id = r.threat"
       .. " LEFT JOIN vulnerabilities v ON v.id = r.vulnerability"
-      .. " LEFT JOIN treatments t ON t.risk = r.ref ORDER BY r.ref",
+      .. " LEFT JOIN treatments t ON t.risk = r.ref"
+      .. (hist and " LEFT JOIN hist ON hist.ref = r.ref" or "") .. " ORDER BY r.ref",
   }
 end
 
@@ -958,7 +967,8 @@ function M.xlsx(reg, model, path, opts)
   end
   if opts.full_risks then
     local m = opts.methodology or assert(reg:methodology())
-    table.insert(sheets, 2, risk_sheet(reg, m))
+    table.insert(sheets, 2, risk_sheet(reg, m, { today = opts.today,
+      beside = require("isms.incident.beside").any(reg) }))
   end
   if opts.full_tasks then
     sheets[#sheets + 1] = task_sheet(records.today(opts.today))

@@ -31,6 +31,7 @@ local records = require "isms.store.records"
 local register = require "isms.store.register"
 local tabular = require "isms.store.tabular"
 local format = require "isms.store.format"
+local domains = require "isms.store._domains"
 
 local ffi, C = b.ffi, b.C
 local M = {}
@@ -79,10 +80,19 @@ function M.define(d)
 end
 
 --- The descriptor of a kind, by kind or plural name (nil if none).
-function M.get(name) return kinds[name] or by_noun[name] end
+-- A name not defined yet loads the domain packages first.
+function M.get(name)
+  local d = kinds[name] or by_noun[name]
+  if d then return d end
+  domains.load_all()
+  return kinds[name] or by_noun[name]
+end
 
---- Every defined kind, in the order defined.
-function M.all() return order end
+--- Every defined kind, in the order defined (the domain packages load first).
+function M.all()
+  domains.load_all()
+  return order
+end
 
 --- Says how to tell whether a record of a kind the generic store does not
 -- hold exists (assets, risks, controls, ...): fn(reg, id) -> boolean.
@@ -127,6 +137,7 @@ end
 register.extend({ records = M.collection })
 
 local function exists(reg, kind, id)
+  if not resolvers[kind] and not kinds[kind] then domains.load_all() end
   local r = resolvers[kind]
   if r then return r(reg, id) end
   if kinds[kind] then return M.collection(reg, kind):get(id) ~= nil end

@@ -4,11 +4,24 @@
 -- Failures from the world (bad files, rejected input, a locked register)
 -- return nil, message, code; misuse of the API raises an error.
 local b = require "isms.store._ffi"
+local domains = require "isms.store._domains"
 
 local ffi, C = b.ffi, b.C
 local M = {}
 local Register = {}
 Register.__index = Register
+
+-- The fields a register object holds itself (a closed register has no
+-- db); every other name is a method, and a method no loaded package
+-- defines loads the domain packages once (isms.store._domains).
+local OWN_FIELDS = { db = true, path = true, actor = true }
+setmetatable(Register, {
+  __index = function(_, name)
+    if type(name) ~= "string" or OWN_FIELDS[name] or name:sub(1, 1) == "_" then return nil end
+    domains.load_all()
+    return rawget(Register, name)
+  end,
+})
 
 local db_out = ffi.new("isms_db *[1]")
 local cur_out = ffi.new("isms_cursor *[1]")
@@ -200,7 +213,8 @@ function Register:batches() return collect(self, "batches") end
 -- A name defined twice is a programming error.
 function M.extend(methods)
   for name, fn in pairs(methods) do
-    if Register[name] and Register[name] ~= fn then
+    local old = rawget(Register, name)
+    if old and old ~= fn then
       error("register: method '" .. name .. "' defined twice", 2)
     end
     Register[name] = fn
