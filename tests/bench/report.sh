@@ -123,7 +123,7 @@ timed "report --format html" report --format html --out "$OUT/report.html" --tod
 html_s=$last_s; html_kb=$last_kb
 # The same in one pass (no threads: core/report_scan.c's parts), the same page.
 export ISMS_REPORT_THREADS=1
-timed "report --format html (1 thread)" report --format html --out "$OUT/report-1.html" --today 2027-01-15
+timed "report html in 1 thread" report --format html --out "$OUT/report-1.html" --today 2027-01-15
 unset ISMS_REPORT_THREADS
 one_s=$last_s
 cmp -s "$OUT/report.html" "$OUT/report-1.html" || echo "report    WRONG: the HTML report in parts differs from one pass"
