@@ -918,6 +918,11 @@ static const char *const migrations[] = {
     " WHERE entity IN ('threat', 'vulnerability');"
     "CREATE INDEX change_log_soa_status ON change_log(batch, entity_id, entity, field)"
     " WHERE entity = 'soa' AND field IN ('status', 'applicable');",
+    /* 21: the report's and the RTP's task counts (issue #18): per status,
+    ** and the open ones due before a day or in a window, are ranges of an
+    ** index on (status, due) that holds the task ids too, not a pass over
+    ** every task's row. */
+    "CREATE INDEX rtp_tasks_status ON rtp_tasks(status, due);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

@@ -269,6 +269,26 @@ describe("statement of applicability", function()
     assert.are.equal(2, reg:soa().revision.rev)
   end)
 
+  it("finds the same problems in an SoA given as read (the report reads it once)", function()
+    local reg = setup()
+    local path = reg.path
+    local ref = rated(reg, "SRV-1", { S = 8, O = 5, D = 6 })
+    assert(reg:treat(ref, { option = "modify", controls = { "A.8.7" },
+                            residual = { S = 8, O = 2, D = 2 } }))
+    reg:close()
+    -- a selection of a control no catalog has, written outside isms
+    assert(H.sh(("sqlite3 %s \"INSERT INTO treatment_controls(risk, control) VALUES ('%s', 'X.9')\"")
+      :format(H.shell_quote(path), ref)))
+    reg = assert(require("isms").open(path))
+    local soa = assert(reg:soa({ linked = 5 }))
+    assert.are.same({ ["A.8.7"] = 1, ["X.9"] = 1 }, soa.selected)
+    local problems = assert(reg:soa_problems())
+    assert.are.same(problems, assert(reg:soa_problems(soa)))
+    assert.truthy(table.concat(problems, "\n"):find("X.9 is recorded but is in none of iso27001-2022",
+                                                    1, true))
+    reg:close()
+  end)
+
   it("refuses bad entries whole, each with a clear reason", function()
     local reg = setup()
     assert(reg:set_soa("A.5.1", { applicable = true, reasons = { "legal" }, justification = "GDPR" }))

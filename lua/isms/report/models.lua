@@ -702,7 +702,7 @@ function M.soa(reg, opts)
   opts = opts or {}
   local soa, err, code = reg:soa({ linked = 5 })
   if not soa then return nil, err, code end
-  local problems = assert(reg:soa_problems())
+  local problems = assert(reg:soa_problems(soa))
   local applicable, excluded, undecided, implemented = 0, 0, 0, 0
   for _, e in ipairs(soa.entries) do
     if not e.decided then undecided = undecided + 1
@@ -768,22 +768,31 @@ local function rtp_sections(reg, opts)
   local overdue_where = OPEN .. " AND k.due < ?1"
   local slipping_where = OPEN .. " AND k.due >= ?1 AND (EXISTS (SELECT 1 FROM rtp_delays d"
     .. " WHERE d.task = k.id) OR (k.status = 'planned' AND k.due <= " .. warn .. "))"
-  local function total(where)
-    -- a scan (+k.due: the index on due, which finds the first rows of the
-    -- lists below at once, would cost a lookup per task here)
-    return count_of(reg, "SELECT count(*) AS n FROM rtp_tasks k WHERE "
-      .. where:gsub("k%.due", "+k.due"), today)
+  -- the tasks by status, and the open ones overdue, in one pass over the
+  -- index on (status, due) (no row of the table read, no sort)
+  local open = {}  -- the statuses of OPEN (the schema allows no others)
+  local n_tasks, n_overdue, by_status = 0, 0, {}
+  for row in reg:query("SELECT status, count(*) AS n, coalesce(sum(due < ?1), 0) AS late"
+                       .. " FROM rtp_tasks GROUP BY status", today) do
+    local n = tonumber(row.n)
+    n_tasks = n_tasks + n
+    if row.status ~= "done" and row.status ~= "cancelled" then
+      n_overdue = n_overdue + tonumber(row.late)
+    end
+    by_status[row.status] = n
   end
-  -- the tasks, by status and overdue in one scan (no sort), then slipping
-  local cols = { "count(*) AS n", ("coalesce(sum(%s AND +k.due < ?1), 0) AS overdue"):format(OPEN) }
-  for k, st in ipairs(rtp_rules.STATUSES) do
-    cols[#cols + 1] = ("coalesce(sum(k.status = '%s'), 0) AS s%d"):format(st, k)
+  for _, st in ipairs(rtp_rules.STATUSES) do
+    if st ~= "done" and st ~= "cancelled" then open[#open + 1] = ("'%s'"):format(st) end
   end
-  local row = reg:query("SELECT " .. table.concat(cols, ", ") .. " FROM rtp_tasks k", today)()
-  local n_tasks, n_overdue = tonumber(row.n), tonumber(row.overdue)
-  local by_status = {}
-  for k, st in ipairs(rtp_rules.STATUSES) do by_status[st] = tonumber(row["s" .. k]) end
-  local n_slipping = total(slipping_where)
+  open = table.concat(open, ", ")
+  -- slipping: the open tasks due from today on that were re-dated (from
+  -- the delays, by task), and the planned ones due within the window that
+  -- were not (a range of the index on (status, due)); no task is in both
+  local n_slipping = count_of(reg, "SELECT count(*) AS n FROM (SELECT DISTINCT task FROM rtp_delays)"
+      .. " JOIN rtp_tasks k ON k.id = task WHERE k.status IN (" .. open .. ") AND k.due >= ?1", today)
+    + count_of(reg, "SELECT count(*) AS n FROM rtp_tasks k WHERE k.status = 'planned'"
+      .. " AND k.due >= ?1 AND k.due <= " .. warn
+      .. " AND NOT EXISTS (SELECT 1 FROM rtp_delays d WHERE d.task = k.id)", today)
   local facts = { { label = "Tasks", value = n_tasks } }
   for _, s in ipairs(rtp_rules.STATUSES) do
     facts[#facts + 1] = { label = s:gsub("_", " "):gsub("^%l", string.upper),

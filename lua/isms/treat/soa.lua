@@ -168,16 +168,22 @@ function S:set_soa(id, entry, reason)
   return self:put_soa({ [id] = entry }, reason)
 end
 
+local SOA_ENTRIES = "SELECT control, applicable, reasons, justification, status, owner FROM soa"
+
 --- The SoA: one row per control of the catalogs, in catalog order.
 -- @treturn table `{ catalogs, revision = last issued or nil, entries = {
 --   { control, title, group, catalog, decided, applicable, reasons = {...},
---   justification, status, owner, risks (count), linked = { refs } } } }`
+--   justification, status, owner, risks (count), linked = { refs } } },
+--   selected = { [control id] = risks whose treatments select it } (every
+--   selected control, in the catalogs or not) }`
 function S:soa(opts)
   opts = opts or {}
   local cat, err, code = self:soa_catalog()
   if not cat then return nil, err, code end
   local stored, selected = {}, {}
-  for row in self:rows("soa") do stored[row.control] = row end
+  -- the entries without the view's count of risks per entry (a pass over
+  -- every treatment's controls; `selected` below counts them all at once)
+  for row in self:query(SOA_ENTRIES) do stored[row.control] = row end
   for row in self:rows("selected_controls") do selected[row.control] = tonumber(row.risks) end
   local max_linked = opts.linked or 10
   local entries = {}
@@ -202,13 +208,19 @@ function S:soa(opts)
     entries[#entries + 1] = e
   end
   local revs = self:soa_revisions()
-  return { catalogs = cat.names, revision = revs[#revs], entries = entries }
+  return { catalogs = cat.names, revision = revs[#revs], entries = entries, selected = selected }
 end
 
 --- The consistency errors of the SoA with the treatments, as messages.
-function S:soa_problems()
-  local soa, err, code = self:soa({ linked = 5 })
-  if not soa then return nil, err, code end
+-- @tparam[opt] table soa the SoA as reg:soa({ linked = 5 }) just gave it
+--   (the report reads it once: counting the selections of every control
+--   is a pass over every treatment's controls); read here when nil
+function S:soa_problems(soa)
+  local err, code
+  if not soa then
+    soa, err, code = self:soa({ linked = 5 })
+    if not soa then return nil, err, code end
+  end
   local problems = {}
   local function add(fmt, ...) problems[#problems + 1] = fmt:format(...) end
   local function refs(e)
@@ -237,11 +249,11 @@ function S:soa_problems()
   -- Entries and selections of controls no catalog of the SoA has (left by
   -- a change of catalogs or written outside this module).
   local orphans = {}
-  for row in self:rows("soa") do
+  for row in self:query(SOA_ENTRIES) do
     if not cat.by_id[row.control] then orphans[row.control] = true end
   end
-  for row in self:rows("selected_controls") do
-    if not cat.by_id[row.control] then orphans[row.control] = true end
+  for control in pairs(soa.selected) do
+    if not cat.by_id[control] then orphans[control] = true end
   end
   local list = {}
   for id in pairs(orphans) do list[#list + 1] = id end
