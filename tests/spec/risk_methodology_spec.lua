@@ -294,6 +294,17 @@ risk_level "Low" { range = { 1, 2 } }
                   or err:find("rule file exceeded its time limit", 1, true), err)
   end)
 
+  it("the default wall-clock limit is 2 s, or ISMS_RULE_TIME_MS (the user's setting)", function()
+    local loop = "tests/fixtures/rules/hostile/loop.lua"
+    local out, code = H.sh("ISMS_RULE_TIME_MS=300 " .. H.exe .. " methodology check " .. loop)
+    assert.are.equal(3, code)
+    assert.truthy(out:find("loop.lua:3: rule file exceeded its time limit of 300 ms", 1, true), out)
+    -- a value that is not a whole number of milliseconds in 1..600000 is ignored
+    out, code = H.sh("ISMS_RULE_TIME_MS=0x10 " .. H.exe .. " methodology check " .. loop)
+    assert.are.equal(3, code)
+    assert.truthy(out:find("CPU budget", 1, true) or out:find("time limit of 2000 ms", 1, true), out)
+  end)
+
   it("a predicate cannot reach os or io", function()
     local m, err = load_text(HEAD .. 'acceptance "a" { predicate = function() return os.time() > 0 end }\n')
     assert.is_nil(m)
