@@ -1045,6 +1045,33 @@ typedef struct hasher {
 
 static int feed_drain(struct feed *f, chunk *c);
 
+/* Hashes a chunk's rows: each digest added to sum, its fingerprint kept
+** in fps (for the buckets; verify's sums do not read them). Returns
+** nonzero when a digest could not be made. */
+static int hash_chunk(EVP_MD_CTX *ctx, const EVP_MD *sha, uint64_t sum[4], chunk *c) {
+  int failed = 0;
+  size_t from = 0;
+  unsigned char md[DIGEST];
+  for (size_t r = 0; r < c->rows; r++) {
+    if (sha256(ctx, sha, c->buf + from, c->ends[r] - from, md)) failed = 1;
+    sum_add(sum, md);
+    c->fps[r] = fingerprint(md);
+    from = c->ends[r];
+  }
+  return failed;
+}
+
+/* After the worker has stopped: the chunks it left full (it stops at done
+** only when the chunk it waits on is empty), hashed on this thread. */
+static void hash_left(hasher *h, EVP_MD_CTX *ctx) {
+  for (int j = 0; j < 2; j++) {
+    chunk *c = &h->c[j];
+    if (!c->full) continue;
+    if (hash_chunk(ctx, h->sha, h->sum, c)) h->failed = 1;
+    c->full = 0;
+  }
+}
+
 static void *hash_worker(void *arg) {
   hasher *h = arg;
   EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -1056,14 +1083,7 @@ static void *hash_worker(void *arg) {
     int stop = !c->full;
     pthread_mutex_unlock(&h->mu);
     if (stop) break;
-    size_t from = 0;
-    unsigned char md[DIGEST];
-    for (size_t r = 0; r < c->rows && ctx; r++) {
-      if (sha256(ctx, h->sha, c->buf + from, c->ends[r] - from, md)) h->failed = 1;
-      sum_add(h->sum, md);
-      c->fps[r] = fingerprint(md);
-      from = c->ends[r];
-    }
+    if (ctx && hash_chunk(ctx, h->sha, h->sum, c)) h->failed = 1;
     if (h->feed && c->undrained && feed_drain(h->feed, c)) h->failed = 1;
     pthread_mutex_lock(&h->mu);
     c->full = 0;
@@ -1291,20 +1311,9 @@ static int rescan(isms_db *db, ctable *t) {
     pthread_cond_broadcast(&h->cv);
     pthread_mutex_unlock(&h->mu);
     pthread_join(worker, NULL);
-    /* What the worker left (see table_sum), then the fingerprints of the
-    ** chunks not drained yet, in the order they were filled. */
-    for (int j = 0; j < 2; j++) {
-      c = &h->c[j];
-      if (!c->full) continue;
-      size_t from = 0;
-      for (size_t r = 0; r < c->rows; r++) {
-        if (sha256(ch->md, ch->sha, c->buf + from, c->ends[r] - from, md)) h->failed = 1;
-        sum_add(h->sum, md);
-        c->fps[r] = fingerprint(md);
-        from = c->ends[r];
-      }
-      c->full = 0;
-    }
+    /* What the worker left, then the fingerprints of the chunks not
+    ** drained yet, in the order they were filled. */
+    hash_left(h, ch->md);
     int first = h->c[0].seq <= h->c[1].seq ? 0 : 1;
     for (int j = 0; j < 2; j++) {
       c = &h->c[first ^ j];
@@ -1637,19 +1646,7 @@ static int feed_settle(isms_db *db, ctable *t) {
     }
     pthread_mutex_unlock(&h->mu);
     feed_stop(f);
-    unsigned char md[DIGEST];
-    for (int j = 0; j < 2; j++) {
-      c = &h->c[j];
-      if (!c->full) continue;
-      size_t from = 0;
-      for (size_t r = 0; r < c->rows; r++) {
-        if (sha256(ch->md, ch->sha, c->buf + from, c->ends[r] - from, md)) h->failed = 1;
-        sum_add(h->sum, md);
-        c->fps[r] = fingerprint(md);
-        from = c->ends[r];
-      }
-      c->full = 0;
-    }
+    hash_left(h, ch->md);
     int first = h->c[0].seq <= h->c[1].seq ? 0 : 1;
     for (int j = 0; j < 2; j++) {
       c = &h->c[first ^ j];
@@ -2414,19 +2411,7 @@ static int table_sum(isms_db *db, const ctable *t, int64_t expect, int64_t *rows
     pthread_cond_broadcast(&h->cv);
     pthread_mutex_unlock(&h->mu);
     pthread_join(worker, NULL);
-    /* A chunk handed over at the end may still be full: the worker stops
-    ** at done only when the chunk it waits on is empty. */
-    for (int j = 0; j < 2; j++) {
-      c = &h->c[(k + j) & 1];
-      if (!c->full) continue;
-      size_t from = 0;
-      for (size_t r = 0; r < c->rows; r++) {
-        if (sha256(ch->md, ch->sha, c->buf + from, c->ends[r] - from, md)) h->failed = 1;
-        sum_add(h->sum, md);
-        from = c->ends[r];
-      }
-      c->full = 0;
-    }
+    hash_left(h, ch->md);
     memcpy(sum, h->sum, sizeof h->sum);
     if (!rc && h->failed) rc = isms__fail(db, ISMS_ERROR, "cannot hash %s", t->name);
     for (int j = 0; j < 2; j++) free(h->c[j].buf);
