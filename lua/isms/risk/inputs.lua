@@ -118,6 +118,24 @@ local function record_rating(scale, name, text, attr)
   return t.micro
 end
 
+-- Raises the register's message when a read of the risk table failed.
+local function read_ok(reg, rc)
+  if rc ~= 0 then error({ msg = ffi.string(C.isms_errmsg(reg.db)), code = b.code_names[rc] }) end
+end
+
+-- The tier positions on src.scale of n records' ratings texts (a C array
+-- of strings, NULL for none): 0 when the record has no rating on the
+-- scale, or one the scale does not know (not rated, as in explain).
+local function rating_tiers(texts, n, scale, src)
+  local arr = ffi.new("uint8_t[?]", math.max(n, 1))
+  for k = 0, n - 1 do
+    local text = texts[k]
+    local v = text ~= nil and M.threat_ratings(ffi.string(text))[src.scale]
+    arr[k] = v and require("isms.method.scale").position(scale, src.name, v) or 0
+  end
+  return arr
+end
+
 --- The program's columns for every risk of a RiskTable (t from
 -- reg:risk_table()). Returns the isms_stage_column array and what must
 -- stay alive while C reads it. `ratings` (optional, with `nratings`)
@@ -168,8 +186,7 @@ function M.columns(m, t, reg, ratings, nratings)
       col.values, col.index = arr, c.asset
       keep[#keep + 1] = arr
     elseif src.kind == "affects" then
-      local rc = C.isms_risk_table_read_threats(reg.db, c)
-      if rc ~= 0 then error({ msg = ffi.string(C.isms_errmsg(reg.db)), code = b.code_names[rc] }) end
+      read_ok(reg, C.isms_risk_table_read_threats(reg.db, c))
       local nt = tonumber(c.threats.n)
       local arr = ffi.new("int64_t[?]", math.max(nt, 1))
       for k = 0, nt - 1 do
@@ -179,38 +196,22 @@ function M.columns(m, t, reg, ratings, nratings)
       col.values, col.index = arr, c.threat_index
       keep[#keep + 1] = arr
     elseif src.kind == "threat_rating" then
-      local rc = C.isms_risk_table_read_threats(reg.db, c)
-      if rc ~= 0 then error({ msg = ffi.string(C.isms_errmsg(reg.db)), code = b.code_names[rc] }) end
-      local nt = tonumber(c.threats.n)
-      local arr = ffi.new("uint8_t[?]", math.max(nt, 1))
-      local scale = m.spec.scales[src.scale]
-      for k = 0, nt - 1 do
-        local text = c.threats.ratings[k]
-        local v = text ~= nil and M.threat_ratings(ffi.string(text))[src.scale]
-        -- a rating the scale does not know reads as not rated, as in explain
-        arr[k] = v and require("isms.method.scale").position(scale, src.name, v) or 0
-      end
+      read_ok(reg, C.isms_risk_table_read_threats(reg.db, c))
+      local arr = rating_tiers(c.threats.ratings, tonumber(c.threats.n), m.spec.scales[src.scale], src)
       col.tiers, col.index = arr, c.threat_index
       keep[#keep + 1] = arr
     elseif src.kind == "vulnerability_rating" then
       -- per rated vulnerability, read through each risk's (UINT32_MAX:
       -- none, or not rated: the input is not rated)
-      local rc = C.isms_risk_table_read_vulnerabilities(reg.db, c)
-      if rc ~= 0 then error({ msg = ffi.string(C.isms_errmsg(reg.db)), code = b.code_names[rc] }) end
-      local nv = tonumber(c.vulnerabilities.n)
-      local arr = ffi.new("uint8_t[?]", math.max(nv, 1))
-      local scale = m.spec.scales[src.scale]
-      for k = 0, nv - 1 do
-        local v = M.threat_ratings(ffi.string(c.vulnerabilities.ratings[k]))[src.scale]
-        arr[k] = v and require("isms.method.scale").position(scale, src.name, v) or 0
-      end
+      read_ok(reg, C.isms_risk_table_read_vulnerabilities(reg.db, c))
+      local arr = rating_tiers(c.vulnerabilities.ratings, tonumber(c.vulnerabilities.n),
+                               m.spec.scales[src.scale], src)
       col.tiers, col.index = arr, c.vulnerability_index
       keep[#keep + 1] = arr
     elseif src.kind == "records" and src.of == "threats" then
       -- the risk's own threat and the threats linked to it, each by its
       -- catalog rating on the scale (not rated: none, or not in the catalog)
-      local rc = C.isms_risk_table_read_threats(reg.db, c)
-      if rc ~= 0 then error({ msg = ffi.string(C.isms_errmsg(reg.db)), code = b.code_names[rc] }) end
+      read_ok(reg, C.isms_risk_table_read_threats(reg.db, c))
       local nt = tonumber(c.threats.n)
       local scale = m.spec.scales[src.attr]
       local per, k_of = ffi.new("int64_t[?]", math.max(nt, 1)), {}
