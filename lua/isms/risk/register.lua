@@ -500,23 +500,17 @@ local function fields_of(m, cols, risk)
     if type(v) == "table" then v = table.concat(v, "; ") end
     if v ~= nil then f[k] = v end
   end
-  if risk.assets ~= nil then
-    -- the assets linked to the risk besides its own: ids, or one text of them
-    local list = {}
-    local src = type(risk.assets) == "table" and risk.assets or { risk.assets }
-    for _, v in ipairs(src) do
-      for id in tostring(v):gmatch("[^,;%s]+") do list[#list + 1] = id end
+  -- the assets and the (catalog) threats linked to the risk besides its
+  -- own: a list of ids, or one text of them
+  for _, rel in ipairs({ "assets", "threats" }) do
+    if risk[rel] ~= nil then
+      local list = {}
+      local src = type(risk[rel]) == "table" and risk[rel] or { risk[rel] }
+      for _, v in ipairs(src) do
+        for id in tostring(v):gmatch("[^,;%s]+") do list[#list + 1] = id end
+      end
+      f[rel] = table.concat(list, " ")
     end
-    f.assets = table.concat(list, " ")
-  end
-  if risk.threats ~= nil then
-    -- the threats linked to the risk besides its own (catalog ids)
-    local list = {}
-    local src = type(risk.threats) == "table" and risk.threats or { risk.threats }
-    for _, v in ipairs(src) do
-      for id in tostring(v):gmatch("[^,;%s]+") do list[#list + 1] = id end
-    end
-    f.threats = table.concat(list, " ")
   end
   if risk.decision and risk.decision ~= "" and risk.decision ~= "accept" and
      risk.decision ~= "treat" then
