@@ -1809,23 +1809,19 @@ static int append_link(isms_db *db, const unsigned char delta[DIGEST], int64_t f
   return rc;
 }
 
-static int read_schema_version(sqlite3 *s) {
+/* A whole-number pragma (PRAGMA schema_version, user_version), -1 when
+** it cannot be read. */
+static int read_pragma_int(sqlite3 *s, const char *sql) {
   sqlite3_stmt *q;
   int v = -1;
-  if (sqlite3_prepare_v2(s, "PRAGMA schema_version", -1, &q, NULL) != SQLITE_OK) return -1;
+  if (sqlite3_prepare_v2(s, sql, -1, &q, NULL) != SQLITE_OK) return -1;
   if (sqlite3_step(q) == SQLITE_ROW) v = sqlite3_column_int(q, 0);
   sqlite3_finalize(q);
   return v;
 }
 
-static int read_user_version(sqlite3 *s) {
-  sqlite3_stmt *q;
-  int v = -1;
-  if (sqlite3_prepare_v2(s, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK) return -1;
-  if (sqlite3_step(q) == SQLITE_ROW) v = sqlite3_column_int(q, 0);
-  sqlite3_finalize(q);
-  return v;
-}
+static int read_schema_version(sqlite3 *s) { return read_pragma_int(s, "PRAGMA schema_version"); }
+static int read_user_version(sqlite3 *s) { return read_pragma_int(s, "PRAGMA user_version"); }
 
 /* A column added by ALTER TABLE ... DEFAULT x is not in the rows stored
 ** before: SQLite reads it as x, but its preupdate hook gives NULL for it
