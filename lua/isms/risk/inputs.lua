@@ -136,6 +136,41 @@ local function rating_tiers(texts, n, scale, src)
   return arr
 end
 
+-- A column of several values per risk (offsets into values): the risk's
+-- own record, then each record linked to it. own(i) gives the value of
+-- risk i's own record and that record's key; linked(id, key) the value
+-- of a linked record, or nil to leave it out.
+local function linked_column(t, n, links, own, linked)
+  local has_links = next(links) ~= nil
+  local total = n
+  if has_links then
+    for i = 0, n - 1 do
+      local l = links[t:ref(i)]
+      if l then total = total + #l end
+    end
+  end
+  local off = ffi.new("uint32_t[?]", n + 1)
+  local vals = ffi.new("int64_t[?]", math.max(total, 1))
+  local at = 0
+  for i = 0, n - 1 do
+    off[i] = at
+    local v, key = own(i)
+    vals[at] = v
+    at = at + 1
+    if has_links then
+      for _, id in ipairs(links[t:ref(i)] or {}) do
+        local lv = linked(id, key)
+        if lv then
+          vals[at] = lv
+          at = at + 1
+        end
+      end
+    end
+  end
+  off[n] = at
+  return off, vals
+end
+
 --- The program's columns for every risk of a RiskTable (t from
 -- reg:risk_table()). Returns the isms_stage_column array and what must
 -- stay alive while C reads it. `ratings` (optional, with `nratings`)
@@ -220,34 +255,15 @@ function M.columns(m, t, reg, ratings, nratings)
         local text = c.threats.ratings[k]
         per[k] = record_rating(scale, src.name, text ~= nil and ffi.string(text) or nil, src.attr)
       end
-      local links = M.linked_assets(reg, nil, "threats")
-      local has_links = next(links) ~= nil
-      local total = n
-      if has_links then
-        for i = 0, n - 1 do
-          local l = links[t:ref(i)]
-          if l then total = total + #l end
-        end
-      end
-      local off = ffi.new("uint32_t[?]", n + 1)
-      local vals = ffi.new("int64_t[?]", math.max(total, 1))
-      local at = 0
-      for i = 0, n - 1 do
-        off[i] = at
-        local own = c.threat_index[i]
-        vals[at] = own ~= UINT32_MAX and per[own] or NR
-        at = at + 1
-        if has_links then
-          for _, id in ipairs(links[t:ref(i)] or {}) do
-            local k = k_of[id]
-            if k ~= own then
-              vals[at] = k and per[k] or NR
-              at = at + 1
-            end
-          end
-        end
-      end
-      off[n] = at
+      local off, vals = linked_column(t, n, M.linked_assets(reg, nil, "threats"),
+        function(i)
+          local own = c.threat_index[i]
+          return own ~= UINT32_MAX and per[own] or NR, own
+        end,
+        function(id, own)  -- a threat not in the catalog: not rated
+          local k = k_of[id]
+          if k ~= own then return k and per[k] or NR end
+        end)
       col.offsets, col.values = off, vals
       keep[#keep + 1] = off
       keep[#keep + 1] = vals
@@ -262,33 +278,15 @@ function M.columns(m, t, reg, ratings, nratings)
         per_asset[a] = record_value(m, attr, A.c[a], A.i[a], A.a[a],
                                     bit.band(A.flags[a], VALUED) ~= 0, A.value[a])
       end
-      local total = n
-      if next(links) then
-        for i = 0, n - 1 do
-          local l = links[t:ref(i)]
-          if l then total = total + #l end
-        end
-      end
-      local off = ffi.new("uint32_t[?]", n + 1)
-      local vals = ffi.new("int64_t[?]", math.max(total, 1))
-      local at = 0
-      local has_links = next(links) ~= nil
-      for i = 0, n - 1 do
-        off[i] = at
-        local own = c.asset[i]
-        vals[at] = per_asset[own]
-        at = at + 1
-        if has_links then
-          for _, id in ipairs(links[t:ref(i)] or {}) do
-            local a = C.isms_risk_table_find_asset(c, id)
-            if a >= 0 and a ~= own then
-              vals[at] = per_asset[a]
-              at = at + 1
-            end
-          end
-        end
-      end
-      off[n] = at
+      local off, vals = linked_column(t, n, links,
+        function(i)
+          local own = c.asset[i]
+          return per_asset[own], own
+        end,
+        function(id, own)  -- an asset not in the register: left out
+          local a = C.isms_risk_table_find_asset(c, id)
+          if a >= 0 and a ~= own then return per_asset[a] end
+        end)
       col.offsets, col.values = off, vals
       keep[#keep + 1] = off
       keep[#keep + 1] = vals
