@@ -1062,6 +1062,19 @@ static int check_columns(const isms_stages *p, size_t n, const isms_stage_column
   return ISMS_OK;
 }
 
+/* Runs the slices of jobs[0 .. nt) on threads (the first on the caller's). */
+static void run_jobs(run_job *jobs, int nt) {
+  pthread_t tid[MAX_THREADS];
+  int started[MAX_THREADS] = {0};
+  for (int i = 1; i < nt; i++)
+    started[i] = pthread_create(&tid[i], NULL, run_slice, &jobs[i]) == 0;
+  run_slice(&jobs[0]);
+  for (int i = 1; i < nt; i++) {
+    if (started[i]) pthread_join(tid[i], NULL);
+    else run_slice(&jobs[i]);
+  }
+}
+
 ISMS_API int isms_stages_run(const isms_stages *p, size_t n, const isms_stage_column *cols,
                              int64_t *score, int16_t *rank) {
   if (!p) return ISMS_MISUSE;
@@ -1071,8 +1084,6 @@ ISMS_API int isms_stages_run(const isms_stages *p, size_t n, const isms_stage_co
   if ((size_t)nt * MIN_ROWS_PER_THREAD > n) nt = (int)(n / MIN_ROWS_PER_THREAD);
   if (nt < 1) nt = 1;
   run_job jobs[MAX_THREADS];
-  pthread_t tid[MAX_THREADS];
-  int started[MAX_THREADS] = {0};
   const size_t per = (n + (size_t)nt - 1) / (size_t)nt;
   for (int i = 0; i < nt; i++) {
     /* slices start on a block boundary, so blocks are whole but the last */
@@ -1083,13 +1094,7 @@ ISMS_API int isms_stages_run(const isms_stages *p, size_t n, const isms_stage_co
     jobs[i] = (run_job){p, cols, lo, hi, score, rank, NULL, NULL, ISMS_OK, -1, -1,
                         NULL, NULL, NULL, 0, 0};
   }
-  for (int i = 1; i < nt; i++)
-    started[i] = pthread_create(&tid[i], NULL, run_slice, &jobs[i]) == 0;
-  run_slice(&jobs[0]);
-  for (int i = 1; i < nt; i++) {
-    if (started[i]) pthread_join(tid[i], NULL);
-    else run_slice(&jobs[i]);
-  }
+  run_jobs(jobs, nt);
   for (int i = 0; i < nt; i++)
     if (jobs[i].rc) return jobs[i].rc;
   return ISMS_OK;
@@ -1103,19 +1108,6 @@ ISMS_API int isms_stages_trace(const isms_stages *p, size_t n, const isms_stage_
   run_job job = {p, cols, 0, n, NULL, NULL, num, pos, ISMS_OK, -1, -1, NULL, NULL, NULL, 0, 0};
   run_slice(&job);
   return job.rc;
-}
-
-/* Runs the slices of jobs[0 .. nt) on threads (the first on the caller's). */
-static void run_jobs(run_job *jobs, int nt) {
-  pthread_t tid[MAX_THREADS];
-  int started[MAX_THREADS] = {0};
-  for (int i = 1; i < nt; i++)
-    started[i] = pthread_create(&tid[i], NULL, run_slice, &jobs[i]) == 0;
-  run_slice(&jobs[0]);
-  for (int i = 1; i < nt; i++) {
-    if (started[i]) pthread_join(tid[i], NULL);
-    else run_slice(&jobs[i]);
-  }
 }
 
 ISMS_API int isms_stages_cells(const isms_stages *p, size_t n, const isms_stage_column *cols,
