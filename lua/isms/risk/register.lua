@@ -72,6 +72,20 @@ end
 
 -- ------------------------------------------------------------ reading
 
+--- A row's tier positions by factor name: the columns PREFIX1..PREFIX4
+-- (r or rr), then one byte per factor from the fifth on in rx (the blob
+-- as hex text); 0 there is not rated.
+function M.tier_positions(row, prefix, rx, factors)
+  local out = {}
+  for k = 1, math.min(#factors, 4) do out[factors[k]] = tonumber(row[prefix .. k]) end
+  rx = rx or ""
+  for k = 5, #factors do
+    local v = tonumber(rx:sub(2 * k - 9, 2 * k - 8), 16)
+    out[factors[k]] = v and v > 0 and v or nil
+  end
+  return out
+end
+
 --- All risks (optionally of one asset), ordered by ref. Each row has the
 -- stored fields, `ratings` by factor name, `score` as a number and the
 -- asset's class, type and value.
@@ -83,14 +97,7 @@ function R:risks(opts)
   local tlinks = inputs.linked_assets(self, nil, "threats")
   local iter = self:rows("risks", opts and opts.asset)
   for row in iter do
-    row.ratings = {}
-    for k = 1, math.min(#factors, 4) do row.ratings[factors[k]] = tonumber(row["r" .. k]) end
-    -- r5..: one byte each in rx (hex here); 0 is not rated
-    local rx = row.rx or ""
-    for k = 5, #factors do
-      local v = tonumber(rx:sub(2 * k - 9, 2 * k - 8), 16)
-      row.ratings[factors[k]] = v and v > 0 and v or nil
-    end
+    row.ratings = M.tier_positions(row, "r", row.rx, factors)
     row.rx = nil
     row.assets = links[row.ref] and table.concat(links[row.ref], " ") or nil
     row.threats = tlinks[row.ref] and table.concat(tlinks[row.ref], " ") or nil

@@ -13,6 +13,7 @@
 local records = require "isms.store.records"
 local decimal = require "isms.store.decimal"
 local risk_context = require("isms.risk.register").risk_context
+local tier_positions = require("isms.risk.register").tier_positions
 local risk_view = require "isms.method.risk_view"
 local shown = require("isms.risk.csv").shown
 
@@ -257,13 +258,7 @@ local function treatment_row(self, row, factors)
   row.controls_text = nil
   if row.rr1 then
     -- tier positions, as a risk's ratings: rr1..rr4, then rrx (hex here)
-    row.residual = {}
-    for k = 1, math.min(#factors, 4) do row.residual[factors[k]] = tonumber(row["rr" .. k]) end
-    local rx = row.rrx or ""
-    for k = 5, #factors do
-      local v = tonumber(rx:sub(2 * k - 9, 2 * k - 8), 16)
-      row.residual[factors[k]] = v and v > 0 and v or nil
-    end
+    row.residual = tier_positions(row, "rr", row.rrx, factors)
   end
   for k = 1, 4 do row["rr" .. k] = nil end
   row.rrx = nil
