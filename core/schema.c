@@ -923,6 +923,53 @@ static const char *const migrations[] = {
     ** index on (status, due) that holds the task ids too, not a pass over
     ** every task's row. */
     "CREATE INDEX rtp_tasks_status ON rtp_tasks(status, due);",
+    /* 22: the pairs of a threat and an asset that one incident touched,
+    ** and the later of the two links' batches, kept by triggers on
+    ** incident_touches (issue #21). The stale trigger "asset and threat"
+    ** reads them in (threat, asset) order and probes risks_threat in the
+    ** same order, instead of joining each threat touch to its incident's
+    ** asset touches and probing the risks in no order (0.39 s of 3M risks
+    ** and 100k incidents, against 0.14 s). An incident's touches are few;
+    ** a change of one re-makes its pairs. */
+    "CREATE TABLE incident_pairs("
+    "  threat   TEXT NOT NULL,"
+    "  asset    TEXT NOT NULL,"
+    "  incident TEXT NOT NULL,"
+    "  batch    INTEGER NOT NULL,"
+    "  PRIMARY KEY (threat, asset, incident)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX incident_pairs_incident ON incident_pairs(incident);"
+    "INSERT INTO incident_pairs(threat, asset, incident, batch)"
+    "  SELECT h.target, a.target, h.incident, max(h.batch, a.batch)"
+    "  FROM incident_touches h JOIN incident_touches a"
+    "    ON a.incident = h.incident AND a.rel = 'assets'"
+    "  WHERE h.rel = 'threats' ORDER BY 1, 2, 3;"
+    "CREATE TRIGGER incident_pairs_threat AFTER INSERT ON incident_touches"
+    " WHEN NEW.rel = 'threats' BEGIN"
+    "  INSERT OR REPLACE INTO incident_pairs(threat, asset, incident, batch)"
+    "   SELECT NEW.target, a.target, NEW.incident, max(NEW.batch, a.batch)"
+    "   FROM incident_touches a WHERE a.incident = NEW.incident AND a.rel = 'assets';"
+    " END;"
+    "CREATE TRIGGER incident_pairs_asset AFTER INSERT ON incident_touches"
+    " WHEN NEW.rel = 'assets' BEGIN"
+    "  INSERT OR REPLACE INTO incident_pairs(threat, asset, incident, batch)"
+    "   SELECT h.target, NEW.target, NEW.incident, max(NEW.batch, h.batch)"
+    "   FROM incident_touches h WHERE h.incident = NEW.incident AND h.rel = 'threats';"
+    " END;"
+    "CREATE TRIGGER incident_pairs_unlink AFTER DELETE ON incident_touches"
+    " WHEN OLD.rel = 'threats' OR OLD.rel = 'assets' BEGIN"
+    "  DELETE FROM incident_pairs WHERE incident = OLD.incident"
+    "   AND CASE OLD.rel WHEN 'threats' THEN threat ELSE asset END = OLD.target;"
+    " END;"
+    "CREATE TRIGGER incident_pairs_change AFTER UPDATE OF incident, rel, target, batch"
+    " ON incident_touches BEGIN"
+    "  DELETE FROM incident_pairs WHERE incident = OLD.incident OR incident = NEW.incident;"
+    "  INSERT OR REPLACE INTO incident_pairs(threat, asset, incident, batch)"
+    "   SELECT h.target, a.target, h.incident, max(h.batch, a.batch)"
+    "   FROM incident_touches h JOIN incident_touches a"
+    "     ON a.incident = h.incident AND a.rel = 'assets'"
+    "   WHERE h.rel = 'threats' AND (h.incident = OLD.incident OR h.incident = NEW.incident);"
+    " END;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

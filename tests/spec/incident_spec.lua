@@ -385,8 +385,12 @@ describe("the migration that puts the asset class on incident touches", function
       .. "INSERT OR REPLACE INTO incident_touches(incident, rel, target, batch) VALUES (NEW.id, "
       .. "NEW.rel, NEW.target, (SELECT max(id) FROM change_batches)); END; "
       .. "ALTER TABLE incident_touches DROP COLUMN class; "
-      -- the migrations after it go too and run again (19's vulnerability ratings, 21's task index)
+      -- the migrations after it go too and run again (19's vulnerability ratings, 21's task
+      -- index, 22's incident pairs)
       .. "ALTER TABLE vulnerabilities DROP COLUMN ratings; DROP INDEX rtp_tasks_status; "
+      .. "DROP TABLE incident_pairs; DROP TRIGGER incident_pairs_threat; "
+      .. "DROP TRIGGER incident_pairs_asset; DROP TRIGGER incident_pairs_unlink; "
+      .. "DROP TRIGGER incident_pairs_change; "
       .. "PRAGMA user_version = " .. (this - 1))
     reg = assert(isms.open(path))
     assert.are.equal(version, reg:schema_version())

@@ -417,6 +417,77 @@ describe("internal audits proposed", function()
   end)
 end)
 
+describe("the incident pairs (a threat and an asset of one incident)", function()
+  -- every (threat, asset, incident, later batch) the touches give, as "T A I B" lines
+  local function pairs_of(reg, from_touches)
+    local sql = from_touches
+      and "SELECT h.target || ' ' || a.target || ' ' || h.incident || ' ' || max(h.batch, a.batch) AS x "
+        .. "FROM incident_touches h JOIN incident_touches a ON a.incident = h.incident AND "
+        .. "a.rel = 'assets' WHERE h.rel = 'threats' ORDER BY 1"
+      or "SELECT threat || ' ' || asset || ' ' || incident || ' ' || batch AS x FROM incident_pairs ORDER BY 1"
+    local out = {}
+    for row in reg:query(sql) do out[#out + 1] = row.x end
+    return out
+  end
+
+  it("follow every add, change and delete of an incident's links", function()
+    local reg, path = F.register()
+    local incidents = reg:records("incidents")
+    assert(incidents:add({ title = "A", detected = "2026-11-01", severity = "low",
+                           assets = "AST-1; AST-2", threats = "T-MALWARE" }))
+    assert(incidents:add({ title = "B", detected = "2026-11-02", severity = "high", assets = "AST-1" }))
+    assert.are.equal(2, #pairs_of(reg))
+    -- a threat linked later: the pair dates from the later link, and stale says so
+    local rep = assert(incidents:set("INC-002", { threats = "T-MALWARE" }))
+    local p = pairs_of(reg)
+    assert.are.same(pairs_of(reg, true), p)
+    assert.are.equal(3, #p)
+    assert.are.equal("T-MALWARE AST-1 INC-002 " .. rep.batch, p[2])
+    assert(incidents:set("INC-001", { assets = "AST-2; AST-3", threats = "T-MALWARE; T-DOS-ATTACK" }))
+    assert.are.same(pairs_of(reg, true), pairs_of(reg))
+    assert.are.equal(5, #pairs_of(reg))
+    assert(incidents:set("INC-001", { threats = "" }))
+    assert.are.same({ "T-MALWARE AST-1 INC-002 " .. rep.batch }, pairs_of(reg))
+    assert(incidents:delete("INC-002"))
+    assert.are.same({}, pairs_of(reg))
+    assert.are.same({}, assert(currency.stale(reg)))
+    -- a touch's batch moved by hand (as a repair would) moves its pairs
+    assert(incidents:add({ title = "C", detected = "2026-11-03", severity = "low",
+                           assets = "AST-1", threats = "T-MALWARE" }))
+    reg:close()
+    F.sql(path, "UPDATE incident_touches SET batch = batch + 5 WHERE rel = 'threats'")
+    reg = assert(isms.open(path))
+    assert.are.same(pairs_of(reg, true), pairs_of(reg))
+    assert.are.equal(1, #pairs_of(reg))
+    reg:close()
+  end)
+
+  it("are made by the migration for the incidents an existing register holds", function()
+    local reg, path = F.register()
+    local incidents = reg:records("incidents")
+    assert(incidents:add({ title = "A", detected = "2026-11-01", severity = "low",
+                           assets = "AST-1; AST-2", threats = "T-MALWARE; T-DOS-ATTACK" }))
+    local want = pairs_of(reg)
+    assert.are.equal(4, #want)
+    local stale_before = stale(reg)
+    local version = reg:schema_version()
+    reg:close()
+    local this
+    for v, m in ipairs(H.migration_strings(H.read("core/schema.c"))) do
+      if m:find("CREATE TABLE incident_pairs", 1, true) then this = v end
+    end
+    F.sql(path, "DROP TABLE incident_pairs; DROP TRIGGER incident_pairs_threat; "
+      .. "DROP TRIGGER incident_pairs_asset; DROP TRIGGER incident_pairs_unlink; "
+      .. "DROP TRIGGER incident_pairs_change; PRAGMA user_version = " .. (this - 1))
+    reg = assert(isms.open(path))
+    assert.are.equal(version, reg:schema_version())
+    assert.are.same(want, pairs_of(reg))
+    assert.truthy(stale_before[F.MALWARE].incident)
+    assert.are.same(stale_before, stale(reg))
+    reg:close()
+  end)
+end)
+
 describe("the keeping-current schema migration", function()
   it("gives the rated risks of an existing register their assessment from the change log", function()
     local reg, path = F.register()
@@ -429,8 +500,8 @@ describe("the keeping-current schema migration", function()
     -- hash chain tables go and the chain starts again; 16's residual
     -- column rrx goes and is added again; 17's index on the tasks' due
     -- dates goes; 19's vulnerability ratings go and come again; 20 rebuilds the
-    -- change log as it stands; 21's index on the tasks' status goes; 18 only adds
-    -- to tables dropped here).
+    -- change log as it stands; 21's index on the tasks' status goes; 22's
+    -- incident pairs go; 18 only adds to tables dropped here).
     local LATER = "DROP INDEX risks_open; DROP INDEX risks_undecided; DROP TABLE documents; DROP TABLE document_versions; DROP TABLE measurements; "
       .. "DROP TABLE audit_programme; DROP TABLE audits; DROP TABLE findings; "
       .. "DROP TABLE nonconformities; DROP TABLE corrective_actions; DROP TABLE reviews; "
@@ -439,7 +510,7 @@ describe("the keeping-current schema migration", function()
       .. "ALTER TABLE threats DROP COLUMN ratings; ALTER TABLE treatments DROP COLUMN rrx; "
       .. "DROP TABLE chain_tables; DROP TABLE chain_rows; DROP TABLE chain_links; "
       .. "DROP INDEX rtp_tasks_due; ALTER TABLE vulnerabilities DROP COLUMN ratings; "
-      .. "DROP INDEX rtp_tasks_status; "
+      .. "DROP INDEX rtp_tasks_status; DROP TABLE incident_pairs; "
     rerate(reg, F.MALWARE, { S = 9, O = 2, D = 5 })
     local want = {}
     for row in reg:query("SELECT ref, assessed_batch FROM risks WHERE assessed_batch IS NOT NULL") do

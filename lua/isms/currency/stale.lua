@@ -143,7 +143,8 @@ end
 
 -- An incident touches a risk through what it links (assets, threats,
 -- risks), each as of the batch that linked it (incident_touches, kept by
--- the schema's triggers; links since removed are gone from it). The
+-- the schema's triggers; links since removed are gone from it; an
+-- asset and a threat of one incident also as a pair, incident_pairs). The
 -- trigger's match says which must meet; min_severity keeps the incidents
 -- at or above a tier of the severity scale. The touches are read by
 -- target (incident_touches_target), so the risks of one threat (or
@@ -174,14 +175,13 @@ PART.incident = function(reg, t, ti, ctx)
   local tail = ", NULL AS months, r.level AS grp"
   local parts = {}
   if t.match == "asset and threat" then
-    parts[#parts + 1] = head .. ([[max(a.batch, h.batch) AS batch, {assessed} AS since,
-  a.incident AS detail%s
-FROM incident_touches h INDEXED BY incident_touches_target
-CROSS JOIN incident_touches a ON a.incident = h.incident AND a.rel = 'assets'
-CROSS JOIN risks r INDEXED BY risks_threat ON r.threat = h.target AND r.asset = a.target
-WHERE h.rel = 'threats' AND max(a.batch, h.batch) > %d AND r.level IS NOT NULL
-  AND {assessed} < max(a.batch, h.batch)%s]])
-      :format(tail, ctx.lo, sev("a"))
+    -- the pairs (incident_pairs) in the order of risks_threat, so each
+    -- probe lands next to the one before
+    parts[#parts + 1] = head .. ([[p.batch AS batch, {assessed} AS since, p.incident AS detail%s
+FROM incident_pairs p
+CROSS JOIN risks r INDEXED BY risks_threat ON r.threat = p.threat AND r.asset = p.asset
+WHERE p.batch > %d AND r.level IS NOT NULL AND {assessed} < p.batch%s]])
+      :format(tail, ctx.lo, sev("p"))
   end
   if t.match == "asset" or t.match == "asset or threat" then
     parts[#parts + 1] = head .. ([[a.batch AS batch, {assessed} AS since, a.incident AS detail%s
