@@ -133,13 +133,9 @@ typedef struct value_run {
   columns *k;
   unsigned char *moved;  /* per asset: MOVED_CLASS | MOVED_VALUE */
   size_t hint;           /* the asset isms_valued found last */
-  /* a rewrite (below): every row fed to the hash chain as the UPDATE
-  ** passes it, with the table's columns in order */
-  isms_db *db;
-  isms__feed *feed;
+  /* a rewrite (below): the columns the UPDATE sets, in table order */
   int64_t batch;
-  int ncols, col_id, col_value, col_class, col_batch;
-  isms__val *vals;
+  int col_id, col_value, col_class, col_batch;
 } value_run;
 
 #define RUN_POINTER "isms_value_run"
@@ -230,122 +226,71 @@ static void valued_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   }
 }
 
-/* isms_valued_row(RUN, every column of the row in table order): 1 if the
-** asset moved, else 0, as isms_valued(RUN, ID, 0); and the row as it
-** will be after the UPDATE goes to the hash chain's rewrite feed. */
-static void valued_row_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  value_run *run = sqlite3_value_pointer(argv[0], RUN_POINTER);
-  if (!run || argc != run->ncols + 1) {
-    sqlite3_result_null(ctx);
-    return;
-  }
-  const char *id = (const char *)sqlite3_value_text(argv[1 + run->col_id]);
-  size_t r = id ? find_asset(run, id) : SIZE_MAX;
-  int moved = r != SIZE_MAX && run->moved[r];
-  for (int c = 0; c < run->ncols; c++) {
-    sqlite3_value *v = argv[1 + c];
-    isms__val *x = &run->vals[c];
-    x->type = sqlite3_value_type(v);
-    x->i = x->type == SQLITE_INTEGER ? sqlite3_value_int64(v) : 0;
-    x->d = x->type == SQLITE_FLOAT ? sqlite3_value_double(v) : 0;
-    x->p = x->type == SQLITE_TEXT ? (const void *)sqlite3_value_text(v)
-           : x->type == SQLITE_BLOB ? sqlite3_value_blob(v) : NULL;
-    x->n = x->p ? (size_t)sqlite3_value_bytes(v) : 0;
-  }
-  if (moved) {  /* as the SET writes them */
-    const columns *k = run->k;
-    const char *cls = class_text(run, k->cls[r]);
-    run->vals[run->col_value] = k->cls[r] >= 0
-                                    ? (isms__val){SQLITE_FLOAT, 0, k->value[r], NULL, 0}
-                                    : (isms__val){SQLITE_NULL, 0, 0, NULL, 0};
-    run->vals[run->col_class] = cls ? (isms__val){SQLITE_TEXT, 0, 0, cls, strlen(cls)}
-                                    : (isms__val){SQLITE_NULL, 0, 0, NULL, 0};
-    run->vals[run->col_batch] = (isms__val){SQLITE_INTEGER, run->batch, 0, NULL, 0};
-  }
-  if (isms__chain_feed_row(run->db, run->feed, run->vals)) {
-    sqlite3_result_error(ctx, "out of memory hashing assets", -1);
-    return;
-  }
-  sqlite3_result_int(ctx, moved);
-}
-
-/* Registers isms_valued and isms_valued_row on the connection once; they
-** stay (they hold nothing: each statement binds its run). Checked by
-** preparing a use, as redefining a function is refused while another
-** statement of the connection runs. */
+/* Registers isms_valued on the connection once; it stays (it holds
+** nothing: each statement binds its run). Checked by preparing a use, as
+** redefining a function is refused while another statement of the
+** connection runs. */
 static int register_sql(isms_db *db) {
   sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(db->sql, "SELECT isms_valued(NULL, NULL, 0), isms_valued_row(NULL)", -1,
-                         &st, NULL) == SQLITE_OK) {
+  if (sqlite3_prepare_v2(db->sql, "SELECT isms_valued(NULL, NULL, 0)", -1, &st, NULL) ==
+      SQLITE_OK) {
     sqlite3_finalize(st);
     return ISMS_OK;
   }
   if (sqlite3_create_function_v2(db->sql, "isms_valued", 3, SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL,
-                                 valued_fn, NULL, NULL, NULL) != SQLITE_OK ||
-      sqlite3_create_function_v2(db->sql, "isms_valued_row", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY,
-                                 NULL, valued_row_fn, NULL, NULL, NULL) != SQLITE_OK)
+                                 valued_fn, NULL, NULL, NULL) != SQLITE_OK)
     return isms__fail_sql(db, "valuing assets");
   return ISMS_OK;
 }
 
 /* A re-valuation that moves most of a large register rewrites the table
-** (chain.c, "rewrites"): the chain's fingerprints and sum of the assets
-** are made from the rows the UPDATE feeds, not by hashing the table again
-** at commit, and the UPDATE runs without the preupdate hook. The sizes
-** are those from which the chain hashes a table whole (chain.c BULK_MIN). */
+** (chain.c, "rewrites"): a worker hashes every row as the UPDATE leaves
+** it, read as committed with this run's value, class and batch patched
+** in, while the UPDATE runs without the preupdate hook; the assets are
+** not hashed again at commit. The sizes are those from which the chain
+** hashes a table whole (chain.c BULK_MIN). */
 enum { REWRITE_MIN = 20000 };
 
-/* The UPDATE of a rewrite: its WHERE passes every column of each row to
-** isms_valued_row, in table order (read from the schema). NULL if the
-** chain takes no rewrite feed for the table. */
-static char *rewrite_sql(isms_db *db, value_run *run) {
+/* The worker's row r (in key order, as read_columns read them): the
+** moved ones get the new value, class and batch. Nonzero when the row is
+** not the asset read_columns read at r. Reads the run only. */
+static int patch_row(void *ctx, int64_t r, isms__val *vals) {
+  const value_run *run = ctx;
+  const columns *k = run->k;
+  const isms__val *id = &vals[run->col_id];
+  if (r < 0 || (size_t)r >= k->n || id->type != SQLITE_TEXT) return -1;
+  const char *want = k->ids + k->id_off[r];
+  if (strlen(want) != id->n || memcmp(want, id->p, id->n) != 0) return -1;
+  if (!run->moved[r]) return 0;
+  const char *cls = class_text(run, k->cls[r]);
+  vals[run->col_value] = k->cls[r] >= 0 ? (isms__val){SQLITE_FLOAT, 0, k->value[r], NULL, 0}
+                                        : (isms__val){SQLITE_NULL, 0, 0, NULL, 0};
+  vals[run->col_class] = cls ? (isms__val){SQLITE_TEXT, 0, 0, cls, strlen(cls)}
+                             : (isms__val){SQLITE_NULL, 0, 0, NULL, 0};
+  vals[run->col_batch] = (isms__val){SQLITE_INTEGER, run->batch, 0, NULL, 0};
+  return 0;
+}
+
+/* Starts a rewrite of the assets; *feed NULL when the chain takes none. */
+static int start_rewrite(isms_db *db, value_run *run, isms__feed **feed) {
+  *feed = NULL;
   sqlite3_stmt *q;
-  if (sqlite3_prepare_v2(db->sql, "SELECT name FROM pragma_table_info('assets') ORDER BY cid", -1,
-                         &q, NULL) != SQLITE_OK)
-    return NULL;
-  char *cols[64];
-  int n = 0, ok = 1;
-  while (ok && sqlite3_step(q) == SQLITE_ROW) {
-    if (n == 64 || !(cols[n] = strdup((const char *)sqlite3_column_text(q, 0)))) ok = 0;
-    else n++;
+  if (sqlite3_prepare_v2(db->sql, "SELECT cid, name FROM pragma_table_info('assets')", -1, &q,
+                         NULL) != SQLITE_OK)
+    return isms__fail_sql(db, "valuing assets");
+  run->col_id = run->col_value = run->col_class = run->col_batch = -1;
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    int cid = sqlite3_column_int(q, 0);
+    const char *name = (const char *)sqlite3_column_text(q, 1);
+    if (strcmp(name, "id") == 0) run->col_id = cid;
+    if (strcmp(name, "value") == 0) run->col_value = cid;
+    if (strcmp(name, "class") == 0) run->col_class = cid;
+    if (strcmp(name, "updated_batch") == 0) run->col_batch = cid;
   }
   sqlite3_finalize(q);
-  run->col_id = run->col_value = run->col_class = run->col_batch = -1;
-  size_t len = 256;
-  for (int c = 0; ok && c < n; c++) {
-    if (strcmp(cols[c], "id") == 0) run->col_id = c;
-    if (strcmp(cols[c], "value") == 0) run->col_value = c;
-    if (strcmp(cols[c], "class") == 0) run->col_class = c;
-    if (strcmp(cols[c], "updated_batch") == 0) run->col_batch = c;
-    len += 2 * strlen(cols[c]) + 4;
-  }
-  char *sql = NULL;
-  if (ok && run->col_id >= 0 && run->col_value >= 0 && run->col_class >= 0 &&
-      run->col_batch >= 0 && (run->vals = calloc((size_t)n, sizeof *run->vals)) &&
-      (sql = malloc(len))) {
-    size_t at = (size_t)snprintf(sql, len,
-                                 "UPDATE assets SET value = isms_valued(?2, id, 1),"
-                                 " class = isms_valued(?2, id, 2), updated_batch = ?1"
-                                 " WHERE isms_valued_row(?2");
-    for (int c = 0; c < n; c++) {
-      sql[at++] = ',';
-      sql[at++] = '"';
-      for (const char *p = cols[c]; *p; p++) {
-        if (*p == '"') sql[at++] = '"';
-        sql[at++] = *p;
-      }
-      sql[at++] = '"';
-    }
-    memcpy(sql + at, ")", 2);
-    run->ncols = n;
-    if (isms__chain_rewrite(db, "assets", (const char *const *)cols, n, &run->feed) ||
-        !run->feed) {
-      free(sql);
-      sql = NULL;
-    }
-  }
-  for (int c = 0; c < n; c++) free(cols[c]);
-  return sql;
+  if (run->col_id < 0 || run->col_value < 0 || run->col_class < 0 || run->col_batch < 0)
+    return ISMS_OK;
+  return isms__chain_rewrite(db, "assets", patch_row, run, feed);
 }
 
 /* The moved fields as one change set: per asset, class then value, old
@@ -383,7 +328,6 @@ static int write_changes(isms_db *db, isms_method *m, columns *k, int64_t batch,
   run.m = m;
   run.k = k;
   run.moved = malloc(k->n ? k->n : 1);
-  run.db = db;
   run.batch = batch;
   if (!run.moved) return isms__fail(db, ISMS_NOMEM, "out of memory");
   for (size_t r = 0; r < k->n; r++) {
@@ -396,33 +340,33 @@ static int write_changes(isms_db *db, isms_method *m, columns *k, int64_t batch,
   int rc = ISMS_OK;
   if (*changed) {
     rc = register_sql(db);
+    /* For most of a large register, a rewrite: its worker hashes the rows
+    ** while the change set is written and the UPDATE runs. */
+    isms__feed *rewrite = NULL;
+    if (!rc && *changed > REWRITE_MIN && (size_t)*changed > k->n / 4)
+      rc = start_rewrite(db, &run, &rewrite);
     if (!rc) rc = log_moves(db, &run, batch);
     /* A scan of the register that rewrites the moved rows as it passes
-    ** them (SQLite's one-pass UPDATE); for most of a large register, a
-    ** rewrite that feeds the hash chain every row. */
-    char *rewrite = NULL;
-    if (!rc && *changed > REWRITE_MIN && (size_t)*changed > k->n / 4)
-      rewrite = rewrite_sql(db, &run);
+    ** them (SQLite's one-pass UPDATE). */
     if (!rc) {
       sqlite3_stmt *st;
       if (sqlite3_prepare_v2(db->sql,
-                             rewrite ? rewrite
-                                     : "UPDATE assets SET value = isms_valued(?2, id, 1),"
-                                       " class = isms_valued(?2, id, 2), updated_batch = ?1"
-                                       " WHERE isms_valued(?2, id, 0)",
+                             "UPDATE assets SET value = isms_valued(?2, id, 1),"
+                             " class = isms_valued(?2, id, 2), updated_batch = ?1"
+                             " WHERE isms_valued(?2, id, 0)",
                              -1, &st, NULL) != SQLITE_OK) {
         rc = isms__fail_sql(db, "valuing assets");
       } else {
         sqlite3_bind_int64(st, 1, batch);
         sqlite3_bind_pointer(st, 2, &run, RUN_POINTER, NULL);
-        int paused = rewrite && isms__chain_pause(db, run.feed);
+        int paused = rewrite && isms__chain_pause(db, rewrite);
         rc = sqlite3_step(st) == SQLITE_DONE ? ISMS_OK : isms__fail_sql(db, "valuing assets");
         if (paused) isms__chain_resume(db);
         sqlite3_finalize(st);
       }
     }
-    free(rewrite);
-    free(run.vals);
+    /* the worker reads this run: done before it goes */
+    if (rewrite) isms__chain_rewrite_join(rewrite);
     /* The incident touches carry their asset's class (asset_edit.c). */
     int classes = 0;
     for (size_t r = 0; r < k->n && !classes; r++) classes = run.moved[r] & MOVED_CLASS;
@@ -442,12 +386,11 @@ ISMS_API int isms_value_assets(isms_db *db, isms_method *m, const char *reason,
   columns k;
   memset(&k, 0, sizeof k);
   int64_t batch = 0, changed = 0;
-  int bulk = isms__bulk_journal(db);
+  /* WAL, not the bulk journal of an import: a rewrite's worker reads the
+  ** register as committed while this write runs (chain.c), and every page
+  ** it changes is written twice either way. */
   int rc = isms__begin(db);
-  if (rc) {
-    if (bulk) isms__wal_journal(db);
-    return rc;
-  }
+  if (rc) return rc;
   char source[160];
   snprintf(source, sizeof source, "methodology %s", isms_method_name(m));
   if (!(rc = isms__batch_open(db, "value", source, reason, &batch)) &&
@@ -458,7 +401,6 @@ ISMS_API int isms_value_assets(isms_db *db, isms_method *m, const char *reason,
   if (!rc) rc = isms__batch_close(db, batch, 0, changed, 0);
   if (!rc) rc = isms__commit(db);
   if (rc) isms__rollback(db);
-  if (bulk) isms__wal_journal(db);
   if (!rc && rep) {
     rep->assets = (int64_t)k.n;
     for (size_t r = 0; r < k.n; r++) rep->valued += k.cls[r] >= 0;
