@@ -573,7 +573,6 @@ typedef struct feed {
   int spoiled;                 /* the table is hashed whole instead */
   int rewrite;                 /* the rows are every row of the table after the write
                                ** (isms__chain_rewrite), not rows added to it */
-  struct rewrite_scan *scan;   /* a rewrite's worker, reading the table */
   uint64_t sum[4];             /* digests of the rows hashed on this thread */
   uint64_t check_feed[4], check_hook[4];
   struct hasher *h;
@@ -1367,11 +1366,8 @@ static void feed_stop(feed *f) {
   pthread_join(f->worker, NULL);
 }
 
-static void scan_stop(feed *f);
-
 static void feed_free(feed *f) {
   if (!f) return;
-  scan_stop(f);
   if (f->h) {
     feed_stop(f);
     for (int j = 0; j < 2; j++) {
@@ -1441,157 +1437,22 @@ int isms__chain_feed(isms_db *db, const char *table, const char *const *cols, in
 
 /* ------------------------------------------------------------ rewrites
 ** A write that changes most rows of a table by one UPDATE pass (a
-** re-valuation) knows every row of the table as it will be after the
-** write: the row as it is now, with the columns the write sets patched
-** in. A worker thread reads the table on a connection of its own (which
-** sees the register as committed: the write's own changes are not in it),
-** patches each row through the writer's callback, and hashes it, while
-** the writer's UPDATE runs on this thread with the hook paused (SQLite's
-** own work for a preupdate hook cost as much as the rest of the UPDATE).
-** The table's sum and fingerprints are then made from the worker's rows,
-** as a rescan would make them from the table, without reading it again. */
+** re-valuation) feeds every row of the table as it will be after the
+** write, changed or not, in the order of the table's key: the UPDATE's
+** scan passes each row once. Its table's sum and fingerprints are then
+** made from the feed, as a rescan would make them from the table, without
+** reading it again. The UPDATE runs with the hook paused: SQLite's own
+** work for a preupdate hook cost as much as the rest of the UPDATE. */
 
-static int fed_bytes(const ctable *t, const feed *f, const isms__val *vals, int64_t rowid,
-                     unsigned char **b, size_t *n, size_t *cap);
-static int fed_key(isms__chain *ch, const ctable *t, const feed *f, const isms__val *vals,
-                   uint8_t *ktype, int64_t *ival);
-static int feed_keep(feed *f, uint8_t ktype, int64_t ival, const unsigned char *key, size_t klen,
-                     int64_t fp);
-
-typedef struct rewrite_scan {
-  pthread_t thread;
-  char *path;
-  const ctable *t;
-  feed *f;
-  isms__rewrite_patch patch;
-  void *ctx;
-  const EVP_MD *sha;
-  volatile int stop;
-  int failed;
-} rewrite_scan;
-
-static void *scan_worker(void *arg) {
-  rewrite_scan *w = arg;
-  feed *f = w->f;
-  const ctable *t = w->t;
-  isms__chain kc;  /* fed_key's key buffer */
-  memset(&kc, 0, sizeof kc);
-  unsigned char *buf = NULL;
-  size_t nbuf = 0, cap = 0;
-  sqlite3 *s = NULL;
-  sqlite3_stmt *q = NULL;
-  EVP_MD_CTX *md = EVP_MD_CTX_new();
-  isms__val *vals = calloc((size_t)t->ncols, sizeof *vals);
-  char *sql = scan_sql(t);
-  int ok = md && vals && sql &&
-           sqlite3_open_v2(w->path, &s, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) ==
-               SQLITE_OK;
-  if (ok) sqlite3_busy_timeout(s, 5000);
-  ok = ok && sqlite3_prepare_v2(s, sql, -1, &q, NULL) == SQLITE_OK;
-  int off = t->rowid ? 1 : 0, st = SQLITE_DONE;
-  int64_t r = 0;
-  while (ok && !w->stop && (st = sqlite3_step(q)) == SQLITE_ROW) {
-    int64_t rowid = t->rowid ? sqlite3_column_int64(q, 0) : 0;
-    for (int c = 0; c < t->ncols; c++) {
-      isms__val *x = &vals[c];
-      int col = off + c;
-      x->type = sqlite3_column_type(q, col);
-      x->i = x->type == SQLITE_INTEGER ? sqlite3_column_int64(q, col) : 0;
-      x->d = x->type == SQLITE_FLOAT ? sqlite3_column_double(q, col) : 0;
-      x->p = x->type == SQLITE_TEXT   ? (const void *)sqlite3_column_text(q, col)
-             : x->type == SQLITE_BLOB ? sqlite3_column_blob(q, col)
-                                      : NULL;
-      x->n = x->p ? (size_t)sqlite3_column_bytes(q, col) : 0;
-    }
-    if (w->patch(w->ctx, r, vals)) {
-      ok = 0;
-      break;
-    }
-    unsigned char d[DIGEST];
-    uint8_t ktype = 'i';
-    int64_t ival = rowid;
-    nbuf = 0;
-    if (fed_bytes(t, f, vals, rowid, &buf, &nbuf, &cap) || sha256(md, w->sha, buf, nbuf, d) ||
-        (!t->rowid && fed_key(&kc, t, f, vals, &ktype, &ival)) ||
-        feed_keep(f, ktype, ival, kc.kbuf, ktype == 'i' ? 0 : kc.nkbuf, fingerprint(d))) {
-      ok = 0;
-      break;
-    }
-    sum_add(f->sum, d);
-    if (r < FEED_CHECK) sum_add(f->check_feed, d);
-    r++;
-  }
-  if (st != SQLITE_DONE || w->stop) ok = 0;
-  f->rows = r;
-  w->failed = !ok;
-  sqlite3_finalize(q);
-  sqlite3_close_v2(s);
-  EVP_MD_CTX_free(md);
-  free(vals);
-  free(sql);
-  free(buf);
-  free(kc.kbuf);
-  return NULL;
-}
-
-/* Waits for a rewrite's worker (asking it to stop first when the write is
-** given up); its rows are then in the feed. */
-static void scan_stop(feed *f) {
-  rewrite_scan *w = f->scan;
-  if (!w) return;
-  pthread_join(w->thread, NULL);
-  if (w->failed) f->spoiled = 1;
-  free(w->path);
-  free(w);
-  f->scan = NULL;
-}
-
-void isms__chain_rewrite_join(isms__feed *f) { scan_stop(f); }
-
-int isms__chain_rewrite(isms_db *db, const char *table, isms__rewrite_patch patch, void *ctx,
-                        isms__feed **out) {
+int64_t isms__chain_table_rows(isms_db *db, const char *table) {
   isms__chain *ch = db->chain;
-  *out = NULL;
   int ti = ch && ch->ready && ch->loaded ? find_table(ch, table) : -1;
-  const char *path = sqlite3_db_filename(db->sql, "main");
-  if (ti < 0 || !path || !*path) return ISMS_OK;
-  /* Only in WAL, where the worker's reads and this write do not wait on
-  ** each other (through a rollback journal this write could not spill
-  ** its cache while the worker reads). */
-  sqlite3_stmt *q;
-  int wal = 0;
-  if (sqlite3_prepare_v2(db->sql, "PRAGMA main.journal_mode", -1, &q, NULL) == SQLITE_OK) {
-    wal = sqlite3_step(q) == SQLITE_ROW &&
-          sqlite3_stricmp((const char *)sqlite3_column_text(q, 0), "wal") == 0;
-    sqlite3_finalize(q);
-  }
-  if (!wal) return ISMS_OK;
-  ctable *t = &ch->t[ti];
-  isms__feed *f;
-  int rc = feed_open(db, table, (const char *const *)t->cols, t->ncols, 0, 1, &f);
-  if (rc || !f) return rc;
-  rewrite_scan *w = calloc(1, sizeof *w);
-  if (!w || !(w->path = strdup(path))) {
-    free(w);
-    f->spoiled = 1;
-    t->rescan = 1;
-    return ISMS_OK;
-  }
-  w->t = t;
-  w->f = f;
-  w->patch = patch;
-  w->ctx = ctx;
-  w->sha = ch->sha;
-  if (pthread_create(&w->thread, NULL, scan_worker, w) != 0) {
-    free(w->path);
-    free(w);
-    f->spoiled = 1;
-    t->rescan = 1;
-    return ISMS_OK;
-  }
-  f->scan = w;
-  *out = f;
-  return ISMS_OK;
+  return ti < 0 ? -1 : ch->t[ti].nrows;
+}
+
+int isms__chain_rewrite(isms_db *db, const char *table, const char *const *cols, int ncols,
+                        isms__feed **out) {
+  return feed_open(db, table, cols, ncols, 0, 1, out);
 }
 
 /* 1 when the hook is paused for one UPDATE of a rewrite's table: only
@@ -1612,8 +1473,15 @@ int isms__chain_pause(isms_db *db, isms__feed *fd) {
   sqlite3_finalize(q);
   if (triggers) return 0;
   sqlite3_preupdate_hook(db->sql, NULL, NULL);
-  ch->t[f->t].touched = 1;  /* settled from the feed */
   return 1;
+}
+
+/* The rewrite's UPDATE changed rows (while the hook was paused): the
+** table is settled from the feed. A rewrite that changed none is left
+** as it was. */
+void isms__chain_rewrote(isms_db *db, isms__feed *fd) {
+  feed *f = fd;
+  if (db->chain && f && f->t >= 0) db->chain->t[f->t].touched = 1;
 }
 
 void isms__chain_resume(isms_db *db) {
@@ -1628,13 +1496,10 @@ static int table_sum(isms_db *db, const ctable *t, int64_t expect, int64_t *rows
 ** (an UPDATE adds and removes none) and its first rows are the table's
 ** first rows (every row under ISMS_CHAIN_STRICT), the table's
 ** fingerprints and sum are the feed's; else the table is hashed whole. */
-static int rewrite_settle(isms_db *db, ctable *t) {
+static int rewrite_settle(isms_db *db, ctable *t, const uint64_t total[4]) {
   isms__chain *ch = db->chain;
   feed *f = t->feed;
-  scan_stop(f);
-  uint64_t total[4];
-  memcpy(total, f->sum, sizeof total);
-  int same = !f->spoiled && f->seen == 0 && f->rows == t->nrows;
+  int same = f->seen == 0 && f->rows == t->nrows;
   if (same) {
     char *scan = scan_sql(t);
     size_t len = scan ? strlen(scan) : 0;
@@ -1916,7 +1781,6 @@ static int sums_equal(const uint64_t a[4], const uint64_t b[4]) {
 static int feed_settle(isms_db *db, ctable *t) {
   isms__chain *ch = db->chain;
   feed *f = t->feed;
-  if (f->rewrite) return rewrite_settle(db, t);
   hasher *h = f->h;
   uint64_t total[4];
   memcpy(total, f->sum, sizeof total);
@@ -1942,6 +1806,7 @@ static int feed_settle(isms_db *db, ctable *t) {
     sum_add(total, d);
     if (h->failed) return isms__fail(db, ISMS_ERROR, "cannot hash %s", t->name);
   }
+  if (f->rewrite) return rewrite_settle(db, t, total);
   int same = f->seen == f->rows &&
              sums_equal(f->check_hook, ch->strict ? total : f->check_feed);
   if (!same && ch->strict)
@@ -2257,7 +2122,7 @@ int isms__chain_settle(isms_db *db) {
       continue;
     }
     if (t->feed) {
-      rc = feed_settle(db, t);
+      if (!t->feed->rewrite || t->touched) rc = feed_settle(db, t);
       continue;
     }
     if (!t->touched) continue;

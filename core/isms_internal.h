@@ -162,20 +162,17 @@ typedef struct feed isms__feed;
 ** the table whole. Call inside the write (after isms__begin). */
 ISMS_HIDDEN int isms__chain_feed(isms_db *db, const char *table, const char *const *cols,
                                  int ncols, int64_t first_rowid, isms__feed **out);
-/* A bulk UPDATE of most rows of table (chain.c, "rewrites"): a worker
-** reads every row as committed and has patch set, for the row at index
-** r (in key order), the columns the write changes in vals (table order);
-** nonzero: the row is not the one expected (the table is then hashed
-** whole). *out NULL: no rewrite, the write is hashed as any other. pause:
-** 1 when the hook was paused for the UPDATE (resume after it, whatever it
-** returned). */
-typedef int (*isms__rewrite_patch)(void *ctx, int64_t r, isms__val *vals);
-ISMS_HIDDEN int isms__chain_rewrite(isms_db *db, const char *table, isms__rewrite_patch patch,
-                                    void *ctx, isms__feed **out);
+/* A bulk UPDATE that feeds every row of table as it will be after the
+** write, in key order (chain.c, "rewrites"); *out NULL: no feed, the
+** write is hashed as any other. pause: 1 when the hook was paused for the
+** UPDATE (resume after it, whatever it returned). */
+ISMS_HIDDEN int isms__chain_rewrite(isms_db *db, const char *table, const char *const *cols,
+                                    int ncols, isms__feed **out);
 ISMS_HIDDEN int isms__chain_pause(isms_db *db, isms__feed *f);
-/* Waits for a rewrite's worker: call before what patch reads goes. */
-ISMS_HIDDEN void isms__chain_rewrite_join(isms__feed *f);
+/* A table's rows at the last settle, -1 when the chain does not know it. */
+ISMS_HIDDEN int64_t isms__chain_table_rows(isms_db *db, const char *table);
 ISMS_HIDDEN void isms__chain_resume(isms_db *db);
+ISMS_HIDDEN void isms__chain_rewrote(isms_db *db, isms__feed *f);
 ISMS_HIDDEN int isms__chain_feed_row(isms_db *db, isms__feed *f, const isms__val *vals);
 
 /* ------------------------------------------------------------ utf8.c */

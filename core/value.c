@@ -1,13 +1,15 @@
 /*
 ** value.c -- valuing every asset of the register with a methodology.
 **
-** The register is read once into columns (C, I, A, stored value, stored
-** class), the bulk kernel values them all in one call, and only the assets
-** whose value or class moved are written back, each moved field logged:
-** one change set of the moves and one UPDATE pass over the register,
-** which reads the columns in place (below, "the changes"). Reading
-** everything first keeps the writes from running under an open SELECT on
-** the same table.
+** Two passes: the register is read once into columns (C, I, A, stored
+** value, stored class), the bulk kernel values them all in one call, and
+** only the assets whose value or class moved are written back, each moved
+** field logged: one change set of the moves and one UPDATE pass over the
+** register, which reads the columns in place (below, "the changes").
+** Reading everything first keeps the writes from running under an open
+** SELECT on the same table. A large register most of which moves is
+** valued in one pass instead: the UPDATE's own scan values each row
+** (below, "one pass").
 */
 #include <math.h>
 #include <stdint.h>
@@ -133,9 +135,6 @@ typedef struct value_run {
   columns *k;
   unsigned char *moved;  /* per asset: MOVED_CLASS | MOVED_VALUE */
   size_t hint;           /* the asset isms_valued found last */
-  /* a rewrite (below): the columns the UPDATE sets, in table order */
-  int64_t batch;
-  int col_id, col_value, col_class, col_batch;
 } value_run;
 
 #define RUN_POINTER "isms_value_run"
@@ -243,56 +242,6 @@ static int register_sql(isms_db *db) {
   return ISMS_OK;
 }
 
-/* A re-valuation that moves most of a large register rewrites the table
-** (chain.c, "rewrites"): a worker hashes every row as the UPDATE leaves
-** it, read as committed with this run's value, class and batch patched
-** in, while the UPDATE runs without the preupdate hook; the assets are
-** not hashed again at commit. The sizes are those from which the chain
-** hashes a table whole (chain.c BULK_MIN). */
-enum { REWRITE_MIN = 20000 };
-
-/* The worker's row r (in key order, as read_columns read them): the
-** moved ones get the new value, class and batch. Nonzero when the row is
-** not the asset read_columns read at r. Reads the run only. */
-static int patch_row(void *ctx, int64_t r, isms__val *vals) {
-  const value_run *run = ctx;
-  const columns *k = run->k;
-  const isms__val *id = &vals[run->col_id];
-  if (r < 0 || (size_t)r >= k->n || id->type != SQLITE_TEXT) return -1;
-  const char *want = k->ids + k->id_off[r];
-  if (strlen(want) != id->n || memcmp(want, id->p, id->n) != 0) return -1;
-  if (!run->moved[r]) return 0;
-  const char *cls = class_text(run, k->cls[r]);
-  vals[run->col_value] = k->cls[r] >= 0 ? (isms__val){SQLITE_FLOAT, 0, k->value[r], NULL, 0}
-                                        : (isms__val){SQLITE_NULL, 0, 0, NULL, 0};
-  vals[run->col_class] = cls ? (isms__val){SQLITE_TEXT, 0, 0, cls, strlen(cls)}
-                             : (isms__val){SQLITE_NULL, 0, 0, NULL, 0};
-  vals[run->col_batch] = (isms__val){SQLITE_INTEGER, run->batch, 0, NULL, 0};
-  return 0;
-}
-
-/* Starts a rewrite of the assets; *feed NULL when the chain takes none. */
-static int start_rewrite(isms_db *db, value_run *run, isms__feed **feed) {
-  *feed = NULL;
-  sqlite3_stmt *q;
-  if (sqlite3_prepare_v2(db->sql, "SELECT cid, name FROM pragma_table_info('assets')", -1, &q,
-                         NULL) != SQLITE_OK)
-    return isms__fail_sql(db, "valuing assets");
-  run->col_id = run->col_value = run->col_class = run->col_batch = -1;
-  while (sqlite3_step(q) == SQLITE_ROW) {
-    int cid = sqlite3_column_int(q, 0);
-    const char *name = (const char *)sqlite3_column_text(q, 1);
-    if (strcmp(name, "id") == 0) run->col_id = cid;
-    if (strcmp(name, "value") == 0) run->col_value = cid;
-    if (strcmp(name, "class") == 0) run->col_class = cid;
-    if (strcmp(name, "updated_batch") == 0) run->col_batch = cid;
-  }
-  sqlite3_finalize(q);
-  if (run->col_id < 0 || run->col_value < 0 || run->col_class < 0 || run->col_batch < 0)
-    return ISMS_OK;
-  return isms__chain_rewrite(db, "assets", patch_row, run, feed);
-}
-
 /* The moved fields as one change set: per asset, class then value, old
 ** and new as the log writes them. */
 static int log_moves(isms_db *db, const value_run *run, int64_t batch) {
@@ -323,12 +272,7 @@ static int log_moves(isms_db *db, const value_run *run, int64_t batch) {
 
 static int write_changes(isms_db *db, isms_method *m, columns *k, int64_t batch,
                          int64_t *changed) {
-  value_run run;
-  memset(&run, 0, sizeof run);
-  run.m = m;
-  run.k = k;
-  run.moved = malloc(k->n ? k->n : 1);
-  run.batch = batch;
+  value_run run = {m, k, malloc(k->n ? k->n : 1), 0};
   if (!run.moved) return isms__fail(db, ISMS_NOMEM, "out of memory");
   for (size_t r = 0; r < k->n; r++) {
     int had = k->had_value[r], has = k->cls[r] >= 0;
@@ -340,11 +284,6 @@ static int write_changes(isms_db *db, isms_method *m, columns *k, int64_t batch,
   int rc = ISMS_OK;
   if (*changed) {
     rc = register_sql(db);
-    /* For most of a large register, a rewrite: its worker hashes the rows
-    ** while the change set is written and the UPDATE runs. */
-    isms__feed *rewrite = NULL;
-    if (!rc && *changed > REWRITE_MIN && (size_t)*changed > k->n / 4)
-      rc = start_rewrite(db, &run, &rewrite);
     if (!rc) rc = log_moves(db, &run, batch);
     /* A scan of the register that rewrites the moved rows as it passes
     ** them (SQLite's one-pass UPDATE). */
@@ -359,20 +298,278 @@ static int write_changes(isms_db *db, isms_method *m, columns *k, int64_t batch,
       } else {
         sqlite3_bind_int64(st, 1, batch);
         sqlite3_bind_pointer(st, 2, &run, RUN_POINTER, NULL);
-        int paused = rewrite && isms__chain_pause(db, rewrite);
         rc = sqlite3_step(st) == SQLITE_DONE ? ISMS_OK : isms__fail_sql(db, "valuing assets");
-        if (paused) isms__chain_resume(db);
         sqlite3_finalize(st);
       }
     }
-    /* the worker reads this run: done before it goes */
-    if (rewrite) isms__chain_rewrite_join(rewrite);
     /* The incident touches carry their asset's class (asset_edit.c). */
     int classes = 0;
     for (size_t r = 0; r < k->n && !classes; r++) classes = run.moved[r] & MOVED_CLASS;
     if (!rc && classes) rc = isms__touch_classes(db, NULL);
   }
   free(run.moved);
+  return rc;
+}
+
+/* ------------------------------------------------ one pass
+** A large register (over REWRITE_MIN assets, the size from which the
+** hash chain hashes a table whole: chain.c BULK_MIN) is valued in the
+** UPDATE's own scan instead: isms_value_row gets every column of each row
+** in table order, values it (the bulk kernel, one row), writes its moves
+** to the change set, gives the chain the row as the UPDATE leaves it (a
+** rewrite, chain.c: the assets are not hashed again at commit), and says
+** whether it moved; isms_value_new gives the SET the new value and class.
+** The UPDATE runs with the preupdate hook paused. One pass where reading
+** the columns first took a second, and the UPDATE's per-row hook work as
+** much as the rest of it (issue #18). */
+enum { REWRITE_MIN = 20000 };
+
+#define PASS_POINTER "isms_value_pass"
+
+typedef struct value_pass {
+  isms_method *m;
+  isms_db *db;
+  isms__feed *feed;
+  int64_t batch;
+  int ncols, col_id, col_c, col_i, col_a, col_value, col_class, col_batch;
+  isms__val *vals;
+  isms__change_set cs;
+  int64_t assets, valued, changed;
+  int classes_moved, failed;
+  const char *new_class;  /* the row the WHERE valued last, for the SET */
+  double new_value;
+  int new_valued;
+} value_pass;
+
+static int8_t level_of(sqlite3_value *v) {
+  if (sqlite3_value_type(v) == SQLITE_NULL) return 0;
+  int x = sqlite3_value_int(v);
+  return (int8_t)(x >= 0 && x <= ISMS_MAX_TIER ? x : 127);
+}
+
+static int same_text(const char *x, const char *y) {
+  if (!x || !y) return x == y;
+  return strcmp(x, y) == 0;
+}
+
+static void value_row_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  value_pass *p = sqlite3_value_pointer(argv[0], PASS_POINTER);
+  if (!p || argc != p->ncols + 1) {
+    sqlite3_result_null(ctx);
+    return;
+  }
+  sqlite3_value **col = argv + 1;
+  for (int c = 0; c < p->ncols; c++) {
+    isms__val *x = &p->vals[c];
+    x->type = sqlite3_value_type(col[c]);
+    x->i = x->type == SQLITE_INTEGER ? sqlite3_value_int64(col[c]) : 0;
+    x->d = x->type == SQLITE_FLOAT ? sqlite3_value_double(col[c]) : 0;
+    x->p = x->type == SQLITE_TEXT   ? (const void *)sqlite3_value_text(col[c])
+           : x->type == SQLITE_BLOB ? sqlite3_value_blob(col[c])
+                                    : NULL;
+    x->n = x->p ? (size_t)sqlite3_value_bytes(col[c]) : 0;
+  }
+  int8_t c = level_of(col[p->col_c]), i = level_of(col[p->col_i]), a = level_of(col[p->col_a]);
+  int8_t cls = -1;
+  double value = 0;
+  isms_method_value_bulk(p->m, 1, &c, &i, &a, &value, &cls);
+  const isms__val *ov = &p->vals[p->col_value], *oc = &p->vals[p->col_class];
+  int had = ov->type != SQLITE_NULL, has = cls >= 0;
+  double was = ov->type == SQLITE_INTEGER ? (double)ov->i : ov->d;
+  const char *old_class = oc->type == SQLITE_TEXT ? oc->p : NULL;
+  const char *new_class = has ? isms_method_class_name(p->m, cls) : NULL;
+  int moved_class = !same_text(old_class, new_class);
+  int moved_value = had != has || (had && was != value);
+  p->assets++;
+  p->valued += has;
+  if (moved_class || moved_value) {
+    const char *id = (const char *)p->vals[p->col_id].p;
+    char num[2][32];
+    int rc = ISMS_OK;
+    if (!id) {
+      sqlite3_result_error(ctx, "an asset without an id", -1);
+      return;
+    }
+    if (moved_class) rc = isms__change_set_add(&p->cs, id, "class", old_class, new_class);
+    if (!rc && moved_value) {
+      if (had) format_value(num[0], sizeof num[0], was);
+      if (has) format_value(num[1], sizeof num[1], value);
+      rc = isms__change_set_add(&p->cs, id, "value", had ? num[0] : NULL, has ? num[1] : NULL);
+    }
+    if (rc) {
+      sqlite3_result_error_nomem(ctx);
+      return;
+    }
+    p->changed++;
+    p->classes_moved |= moved_class;
+    /* the row as the SET leaves it */
+    p->vals[p->col_value] = has ? (isms__val){SQLITE_FLOAT, 0, value, NULL, 0}
+                                : (isms__val){SQLITE_NULL, 0, 0, NULL, 0};
+    p->vals[p->col_class] = has ? (isms__val){SQLITE_TEXT, 0, 0, new_class, strlen(new_class)}
+                                : (isms__val){SQLITE_NULL, 0, 0, NULL, 0};
+    p->vals[p->col_batch] = (isms__val){SQLITE_INTEGER, p->batch, 0, NULL, 0};
+  }
+  p->new_class = new_class;
+  p->new_value = value;
+  p->new_valued = has;
+  if (p->feed && isms__chain_feed_row(p->db, p->feed, p->vals)) {
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
+  sqlite3_result_int(ctx, moved_class || moved_value);
+}
+
+/* isms_value_new(PASS, WHAT): the new value (1) or class (2) of the row
+** isms_value_row valued last. */
+static void value_new_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  (void)argc;
+  value_pass *p = sqlite3_value_pointer(argv[0], PASS_POINTER);
+  if (!p || !p->new_valued)
+    sqlite3_result_null(ctx);
+  else if (sqlite3_value_int(argv[1]) == 1)
+    sqlite3_result_double(ctx, p->new_value);
+  else
+    sqlite3_result_text(ctx, p->new_class, -1, SQLITE_STATIC);
+}
+
+/* The register's columns in table order into *cols (n), and the places
+** of those the pass reads and sets; 0 when one is missing. */
+static int pass_columns(isms_db *db, value_pass *p, char ***cols, int *n) {
+  sqlite3_stmt *q;
+  *cols = NULL;
+  *n = 0;
+  if (sqlite3_prepare_v2(db->sql, "SELECT name FROM pragma_table_info('assets') ORDER BY cid", -1,
+                         &q, NULL) != SQLITE_OK)
+    return 0;
+  int cap = 0, ok = 1;
+  while (ok && sqlite3_step(q) == SQLITE_ROW) {
+    if (*n == cap) {
+      cap = cap ? 2 * cap : 32;
+      char **grown = realloc(*cols, (size_t)cap * sizeof *grown);
+      if (!grown) {
+        ok = 0;
+        break;
+      }
+      *cols = grown;
+    }
+    if (!((*cols)[*n] = strdup((const char *)sqlite3_column_text(q, 0)))) ok = 0;
+    else ++*n;
+  }
+  sqlite3_finalize(q);
+  int *at[] = {&p->col_id, &p->col_c, &p->col_i, &p->col_a, &p->col_value, &p->col_class,
+               &p->col_batch};
+  static const char *const names[] = {"id", "c", "i", "a", "value", "class", "updated_batch"};
+  for (int k = 0; k < 7; k++) {
+    *at[k] = -1;
+    for (int c = 0; c < *n; c++)
+      if (strcmp((*cols)[c], names[k]) == 0) *at[k] = c;
+    if (*at[k] < 0) ok = 0;
+  }
+  return ok;
+}
+
+/* Whether a quarter of the assets at either end of the key order (a
+** sample of SAMPLE each) would move: the one pass hashes every row, which
+** costs more than the two passes when few move. */
+enum { SAMPLE = 1024 };
+
+static int most_move(isms_db *db, isms_method *m) {
+  int moved = 0, seen = 0;
+  for (int end = 0; end < 2; end++) {
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(db->sql,
+                           end ? "SELECT c, i, a, value, class FROM assets ORDER BY id DESC LIMIT ?1"
+                               : "SELECT c, i, a, value, class FROM assets ORDER BY id LIMIT ?1",
+                           -1, &q, NULL) != SQLITE_OK)
+      return 0;
+    sqlite3_bind_int(q, 1, SAMPLE);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+      int8_t c = level_of(sqlite3_column_value(q, 0)), i = level_of(sqlite3_column_value(q, 1)),
+             a = level_of(sqlite3_column_value(q, 2)), cls = -1;
+      double value = 0;
+      isms_method_value_bulk(m, 1, &c, &i, &a, &value, &cls);
+      int had = sqlite3_column_type(q, 3) != SQLITE_NULL, has = cls >= 0;
+      const char *old = (const char *)sqlite3_column_text(q, 4);
+      moved += !same_text(old, has ? isms_method_class_name(m, cls) : NULL) || had != has ||
+               (had && sqlite3_column_double(q, 3) != value);
+      seen++;
+    }
+    sqlite3_finalize(q);
+  }
+  return seen > 0 && moved * 4 > seen;
+}
+
+/* Values a large register in the UPDATE's scan; *done 0 when this path
+** does not apply (then nothing was written) and the two passes run. */
+static int value_one_pass(isms_db *db, isms_method *m, int64_t batch, isms_value_report *out,
+                          int *done) {
+  *done = 0;
+  if (isms__chain_table_rows(db, "assets") <= REWRITE_MIN || !most_move(db, m)) return ISMS_OK;
+  value_pass p;
+  memset(&p, 0, sizeof p);
+  p.m = m;
+  p.db = db;
+  p.batch = batch;
+  char **cols = NULL;
+  int n = 0, rc = ISMS_OK;
+  char *sql = NULL;
+  if (pass_columns(db, &p, &cols, &n) && (p.vals = calloc((size_t)n, sizeof *p.vals))) {
+    size_t len = 200;
+    for (int c = 0; c < n; c++) len += 2 * strlen(cols[c]) + 4;
+    if ((sql = malloc(len))) {
+      size_t at = (size_t)snprintf(sql, len,
+                                   "UPDATE assets SET value = isms_value_new(?2, 1),"
+                                   " class = isms_value_new(?2, 2), updated_batch = ?1"
+                                   " WHERE isms_value_row(?2");
+      for (int c = 0; c < n; c++) {
+        sql[at++] = ',';
+        sql[at++] = '"';
+        for (const char *q = cols[c]; *q; q++) {
+          if (*q == '"') sql[at++] = '"';
+          sql[at++] = *q;
+        }
+        sql[at++] = '"';
+      }
+      memcpy(sql + at, ")", 2);
+      p.ncols = n;
+      rc = isms__chain_rewrite(db, "assets", (const char *const *)cols, n, &p.feed);
+    }
+  }
+  for (int c = 0; c < n; c++) free(cols[c]);
+  free(cols);
+  if (!rc && sql && p.feed) {
+    *done = 1;
+    if (sqlite3_create_function_v2(db->sql, "isms_value_row", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY,
+                                   NULL, value_row_fn, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_create_function_v2(db->sql, "isms_value_new", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY,
+                                   NULL, value_new_fn, NULL, NULL, NULL) != SQLITE_OK) {
+      rc = isms__fail_sql(db, "valuing assets");
+    } else {
+      sqlite3_stmt *st;
+      if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK) {
+        rc = isms__fail_sql(db, "valuing assets");
+      } else {
+        sqlite3_bind_int64(st, 1, batch);
+        sqlite3_bind_pointer(st, 2, &p, PASS_POINTER, NULL);
+        int paused = isms__chain_pause(db, p.feed);
+        rc = sqlite3_step(st) == SQLITE_DONE ? ISMS_OK : isms__fail_sql(db, "valuing assets");
+        if (paused) {
+          isms__chain_resume(db);
+          if (p.changed) isms__chain_rewrote(db, p.feed);
+        }
+        sqlite3_finalize(st);
+      }
+    }
+    if (!rc) rc = isms__change_set_write(db, batch, "asset", &p.cs);
+    /* The incident touches carry their asset's class (asset_edit.c). */
+    if (!rc && p.classes_moved) rc = isms__touch_classes(db, NULL);
+    out->assets = p.assets;
+    out->valued = p.valued;
+    out->changed = p.changed;
+  }
+  free(sql);
+  free(p.vals);
+  isms__change_set_free(&p.cs);
   return rc;
 }
 
@@ -386,26 +583,33 @@ ISMS_API int isms_value_assets(isms_db *db, isms_method *m, const char *reason,
   columns k;
   memset(&k, 0, sizeof k);
   int64_t batch = 0, changed = 0;
-  /* WAL, not the bulk journal of an import: a rewrite's worker reads the
-  ** register as committed while this write runs (chain.c), and every page
-  ** it changes is written twice either way. */
+  int bulk = isms__bulk_journal(db);
   int rc = isms__begin(db);
-  if (rc) return rc;
+  if (rc) {
+    if (bulk) isms__wal_journal(db);
+    return rc;
+  }
   char source[160];
   snprintf(source, sizeof source, "methodology %s", isms_method_name(m));
+  isms_value_report got;
+  memset(&got, 0, sizeof got);
+  int one_pass = 0;
   if (!(rc = isms__batch_open(db, "value", source, reason, &batch)) &&
+      !(rc = value_one_pass(db, m, batch, &got, &one_pass)) && !one_pass &&
       !(rc = read_columns(db, m, &k))) {
     isms_method_value_bulk(m, k.n, k.c, k.i, k.a, k.value, k.cls);
     rc = write_changes(db, m, &k, batch, &changed);
+    got.assets = (int64_t)k.n;
+    for (size_t r = 0; r < k.n; r++) got.valued += k.cls[r] >= 0;
+    got.changed = changed;
   }
-  if (!rc) rc = isms__batch_close(db, batch, 0, changed, 0);
+  if (!rc) rc = isms__batch_close(db, batch, 0, got.changed, 0);
   if (!rc) rc = isms__commit(db);
   if (rc) isms__rollback(db);
+  if (bulk) isms__wal_journal(db);
   if (!rc && rep) {
-    rep->assets = (int64_t)k.n;
-    for (size_t r = 0; r < k.n; r++) rep->valued += k.cls[r] >= 0;
+    *rep = got;
     rep->unvalued = rep->assets - rep->valued;
-    rep->changed = changed;
     rep->batch = batch;
   }
   columns_free(&k);

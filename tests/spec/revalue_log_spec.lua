@@ -179,3 +179,51 @@ describe("change sets (a bulk write's changes as one row)", function()
     assert.are.equal(0, code, out)
   end)
 end)
+
+describe("re-valuing a large register in one pass", function()
+  -- Over 20,000 assets most of which move, the UPDATE's own scan values
+  -- them (core/value.c, "one pass"); a register under that size is valued
+  -- in two passes. The same assets give the same log and the same rows.
+  local function inventory(n)
+    local csv = H.tmp("assets-" .. n .. ".csv")
+    local _, code = H.sh(("awk -v n=%d -f tests/bench/gen_assets.awk > %s"):format(n, H.shell_quote(csv)))
+    assert(code == 0)
+    return csv
+  end
+
+  local function state(reg, upto)
+    local out = {}
+    for row in reg:query("SELECT id, value, class, updated_batch IS NOT NULL AS moved FROM assets "
+                         .. "WHERE id <= ?1 ORDER BY id", upto) do
+      out[#out + 1] = ("%s %s %s %s"):format(row.id, tostring(row.value), tostring(row.class),
+                                             tostring(row.moved))
+    end
+    for _, c in ipairs(reg:changes()) do
+      if c.entity == "asset" and c.entity_id <= upto and c.action == "update" then
+        out[#out + 1] = ("%s %s %s->%s"):format(c.entity_id, c.field, tostring(c.old), tostring(c.new))
+      end
+    end
+    return out
+  end
+
+  it("logs and writes what two passes write for the same assets", function()
+    local sum_file = H.file("sum.lua", H.read("tests/bench/sum.lua"))
+    local big, small = isms.open(H.tmp("big.db")), isms.open(H.tmp("small.db"))
+    for _, x in ipairs({ { big, 25000 }, { small, 1000 } }) do
+      assert(x[1]:set_methodology("qism-fmea"))
+      assert(x[1]:import_assets(inventory(x[2])))
+    end
+    local m = assert(isms.methodology.load(sum_file))
+    local rb = assert(big:value(m))
+    assert.is_true(assert(small:value(m)).changed > 500)
+    assert.is_true(rb.changed > 20000, tostring(rb.changed))
+    assert.are.same({ 25000, rb.valued }, { rb.assets, 25000 - rb.unvalued })
+    local want = state(small, "AST-0001000")
+    assert.is_true(#want > 1500)
+    assert.are.same(want, state(big, "AST-0001000"))
+    -- the values are the methodology's: C + I + A
+    assert.are.equal(0, tonumber(big:query("SELECT count(*) AS n FROM assets WHERE value <> c + i + a")().n))
+    big:close()
+    small:close()
+  end)
+end)
