@@ -18,6 +18,7 @@ its methodology (default qism-fmea; any name on the rules path or a path to
 a rule file). On an existing register, --methodology changes the
 methodology, logged in the change log.]],
     options = { methodology = "value", reason = "value" },
+    args = 1,
     run = function(ctx, opts, pos)
       local path = pos[1] or ctx.db
       if not path or pos[2] then return nil, "usage: isms init DB [--methodology NAME]", "USAGE" end
@@ -68,6 +69,7 @@ more than one unit is a group.
 `isms import risks FILE` is `isms risks import FILE`.]],
     options = { reason = "value", ["max-errors"] = "positive", threads = "count",
                 encoding = "value", sheet = "value" },
+    args = 2,
     run = function(ctx, opts, pos)
       if pos[1] == "risks" and pos[2] and not pos[3] then
         return commands.risks.run(ctx, opts, { "import", pos[2] })
@@ -97,6 +99,7 @@ more than one unit is a group.
     usage = "isms export assets|risks FILE|-",
     summary = "write the assets as CSV in the import format (- for standard output)",
     options = {},
+    args = 2,
     run = function(ctx, opts, pos)
       if pos[1] == "risks" and pos[2] and not pos[3] then
         return commands.risks.run(ctx, opts, { "export", pos[2] })
@@ -239,6 +242,7 @@ value and class come about (tiers, formula, class band).]],
     usage = "isms changes [ID] [--format table|csv|json]",
     summary = "show the change log (of one asset)",
     options = { format = "value" },
+    args = 1,
     run = function(ctx, opts, pos)
       local ok, ferr = check_format(opts.format)
       if not ok then return nil, ferr, "USAGE" end

@@ -110,6 +110,51 @@ local function parse_options(args, spec)
   return opts, pos
 end
 
+-- ------------------------------------------------------------ words
+
+-- The words (positional arguments) a command takes, checked here once for
+-- every command, so none runs as if a stray word were not there:
+--   def.args = N       at most N words (default 0; math.huge: any number)
+--   def.verbs = { VERB = N, ... }   the first word names a verb, then at
+--                      most N words (no word at all: the command's default verb)
+--   def.other_args = N (with verbs) a first word that is not a verb is the
+--                      first of at most N words (isms gap ASSESSMENT)
+-- Returns true, or nil and the message.
+local function check_words(name, def, pos)
+  local see = "; see isms help " .. name
+  local verbs = def.verbs
+  if verbs and pos[1] ~= nil and verbs[pos[1]] == nil and not def.other_args then
+    local names = {}
+    for v in pairs(verbs) do names[#names + 1] = v end
+    table.sort(names)
+    local near = closest(pos[1], names)
+    return nil, ("isms %s: unknown verb '%s'%s; expected %s%s"):format(name, pos[1],
+      near and (" (did you mean '" .. near .. "'?)") or "", table.concat(names, ", "), see)
+  end
+  local verb = verbs and pos[1] ~= nil and verbs[pos[1]] ~= nil and pos[1]
+  local max, first
+  if verb then
+    max, first = verbs[verb], 2
+  elseif verbs and pos[1] ~= nil then
+    max, first = def.other_args, 1
+  else
+    max, first = def.args or 0, 1
+  end
+  local stray = pos[first + max]
+  if stray == nil then return true end
+  local near
+  if verbs and not verb then
+    local names = {}
+    for v in pairs(verbs) do names[#names + 1] = v end
+    table.sort(names)
+    near = closest(stray, names)
+  end
+  return nil, ("isms %s%s: unexpected argument '%s'%s%s"):format(name,
+    verb and (" " .. verb) or "", stray,
+    near and (" (did you mean '" .. near .. "'?)") or "", see)
+end
+M.check_words = check_words
+
 -- ------------------------------------------------------------ commands
 
 -- commands[name] = def; own[family] = the names a family file defined, in
@@ -379,6 +424,7 @@ command("help", {
   usage = "isms help [COMMAND]",
   summary = "show help",
   options = {},
+  args = 1,
   run = function(_, _, pos)
     return M.help(pos[1])
   end,
@@ -488,6 +534,11 @@ function M.main(argv)
       return EXIT.USAGE
     end
     if opts.help then return M.help(name) end
+  end
+  local wok, werr = check_words(name, c, pos)
+  if not wok then
+    io.stderr:write(werr, "\n")
+    return EXIT.USAGE
   end
   local ok, result, e, code = pcall(c.run, ctx, opts, pos)
   if not ok then

@@ -20,7 +20,8 @@ local extra_verbs, extra_order = {}, {}
 --- Adds a verb to the command of a record kind (named by its kind, plural
 -- or noun), or replaces a generic one. def: { usage = "VERB ARGS", summary
 -- = "...", options = { name = kind, ... } (as for kit.command; --json,
--- --format and --reason are there already), no_register = true for a verb
+-- --format and --reason are there already), args = N: the most words the
+-- verb takes after it (default 0), no_register = true for a verb
 -- that opens none, run = function(reg, opts, args, ctx) -> exit code |
 -- true | nil, message, code }. args are the words after the verb. Called
 -- by cli family files before install.
@@ -37,6 +38,11 @@ function M.verb(noun, name, def)
 end
 
 local VERBS = { "list", "show", "add", "set", "delete", "import", "export", "check" }
+-- The most words each generic verb takes after it (the dispatcher refuses
+-- more: isms.cli check_words); an added verb says its own in def.args
+-- (default 0).
+local WORDS = { list = 0, show = 1, add = math.huge, set = math.huge, delete = 1, import = 1,
+                export = 1, check = 0 }
 local COMMON = { format = "value", json = "flag", reason = "value", force = "flag",
                  ["max-errors"] = "positive", out = "value", sheet = "value" }
 
@@ -293,11 +299,17 @@ function M.install_kind(kit, d, command_name)
       usage_text = ("isms %s %s [ARGS]"):format(noun, table.concat(verbs, "|"))
     end
 
+    local words = {}
+    for _, v in ipairs(verbs) do
+      words[v] = extra[v] and (extra[v].args or 0) or WORDS[v]
+    end
+
     kit.command(noun, {
       usage = usage_text,
       summary = d.summary or d.title,
       help = help(d, extra, extra_names),
       options = options,
+      verbs = words,
       run = function(ctx, opts, pos)
         local verb = pos[1] or "list"
         local known = false

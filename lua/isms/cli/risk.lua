@@ -196,6 +196,8 @@ explain REF [--residual] [--target F=V,...] [--format json] [--today DATE]
     options = { asset = "value", scope = "value", top = "count", format = "value", reason = "value",
                 ["max-errors"] = "positive", residual = "flag", target = "value", yes = "flag",
                 owner = "value", level = "value", class = "value", today = "value" },
+    verbs = { list = 0, generate = 1, set = math.huge, delete = math.huge, score = 0, export = 1,
+              import = 1, explain = 1 },
     run = function(ctx, opts, pos)
       local sub = pos[1] or "list"
       local ok, ferr = kit.check_format(opts.format)
