@@ -302,7 +302,14 @@ describe("record kinds", function()
 
   it("checks the records as they stand: dangling links and the kind's own rules", function()
     assert(coll:add({ id = "G-1", title = "x", cost = 5000, assets = "AST-1" }))
+    -- who points at a record of any kind (an asset, here), and its history
+    assert.are.same({ "gadget G-1 (assets)" }, kind.referrers(reg, "asset", "AST-1"))
+    assert.are.same({}, kind.referrers(reg, "asset", "AST-2"))
+    assert.are.same(coll:history("G-1"), kind.history(reg, "gadget", "G-1"))
     assert(reg:delete_asset("AST-1", "gone"))
+    local gone = kind.history(reg, "asset", "AST-1")
+    assert.are.equal("delete", gone[#gone].action)
+    assert.are.equal("gone", gone[#gone].reason)
     local problems = coll:check()
     local text = {}
     for _, p in ipairs(problems) do text[#text + 1] = p.id .. "|" .. p.field .. "|" .. p.problem end

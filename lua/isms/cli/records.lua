@@ -64,7 +64,8 @@ local function json_row(d, row)
   return "{" .. table.concat(parts, ",") .. "}"
 end
 
--- FIELD=VALUE words of the command line as a values table.
+--- FIELD=VALUE words of the command line as a values table, checked
+-- against d.fields (d: a kind's descriptor, or { plural, fields, by_name }).
 local function assignments(d, words)
   local values = {}
   for _, w in ipairs(words) do
@@ -80,6 +81,48 @@ local function assignments(d, words)
     values[name] = v
   end
   return values
+end
+
+M.assignments = assignments
+
+--- Writes one record (row: field -> value, in d.fields' order) and its
+-- change history (isms.store.kind.history) as `show` does: a field per
+-- line, then the history; as_json: one JSON object with a "history" list.
+function M.render_show(out, d, row, history, as_json)
+  if as_json then
+    out(json_row(d, row):sub(1, -2), ',"history":',
+        #history > 0 and cjson.encode(history) or "[]", "}\n")
+    return
+  end
+  local width = 0
+  for _, f in ipairs(d.fields) do width = math.max(width, #f.name) end
+  for _, f in ipairs(d.fields) do
+    out(("%-" .. width .. "s  %s\n"):format(f.name, fields.cell(f, row[f.name])))
+  end
+  if #history > 0 then
+    out("\nhistory:\n")
+    for _, h in ipairs(history) do
+      local what = h.action
+      if h.field then
+        what = ("%s %s: %s -> %s"):format(h.action, h.field, h.old or "", h.new or "")
+      end
+      out(("  %s  %s  %s%s\n"):format(h.at, h.actor, what,
+                                      h.reason and ("  (" .. h.reason .. ")") or ""))
+    end
+  end
+end
+
+--- Writes the problems `check` found ({ id, field, problem } each) as
+-- `check` does; returns the exit code (1 when there are any).
+function M.render_check(kit, plural, problems, as_json)
+  if as_json then
+    kit.out(cjson.encode(problems):gsub("^{}$", "[]"), "\n")
+  elseif #problems == 0 then
+    kit.out(("%s: no problems\n"):format(plural))
+  else
+    kit.out(kit.render(problems, { "id", "field", { "problem", "problem", 100 } }, "table"))
+  end
+  return #problems == 0 and kit.EXIT.OK or kit.EXIT.FAIL
 end
 
 local function usage(d)
@@ -215,28 +258,7 @@ function M.install_kind(kit, d, command_name)
       local coll = reg:records(d.kind)
       local row = coll:get(id)
       if not row then return fail(("no %s '%s' in the register"):format(d.kind, id), "NOTFOUND") end
-      local history = coll:history(id)
-      if opts.json or opts.format == "json" then
-        out(json_row(d, row):sub(1, -2), ',"history":',
-            #history > 0 and cjson.encode(history) or "[]", "}\n")
-        return EXIT.OK
-      end
-      local width = 0
-      for _, f in ipairs(d.fields) do width = math.max(width, #f.name) end
-      for _, f in ipairs(d.fields) do
-        out(("%-" .. width .. "s  %s\n"):format(f.name, fields.cell(f, row[f.name])))
-      end
-      if #history > 0 then
-        out("\nhistory:\n")
-        for _, h in ipairs(history) do
-          local what = h.action
-          if h.field then
-            what = ("%s %s: %s -> %s"):format(h.action, h.field, h.old or "", h.new or "")
-          end
-          out(("  %s  %s  %s%s\n"):format(h.at, h.actor, what,
-                                          h.reason and ("  (" .. h.reason .. ")") or ""))
-        end
-      end
+      M.render_show(out, d, row, coll:history(id), opts.json or opts.format == "json")
       return EXIT.OK
     end
 
@@ -276,15 +298,8 @@ function M.install_kind(kit, d, command_name)
     end
 
     local function check(reg, opts)
-      local problems = reg:records(d.kind):check()
-      if opts.json or opts.format == "json" then
-        out(cjson.encode(problems):gsub("^{}$", "[]"), "\n")
-      elseif #problems == 0 then
-        out(("%s: no problems\n"):format(d.plural))
-      else
-        out(kit.render(problems, { "id", "field", { "problem", "problem", 100 } }, "table"))
-      end
-      return #problems == 0 and EXIT.OK or EXIT.FAIL
+      return M.render_check(kit, d.plural, reg:records(d.kind):check(),
+                            opts.json or opts.format == "json")
     end
 
     local verbs = {}

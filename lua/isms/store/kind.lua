@@ -272,21 +272,21 @@ function Records:get(id)
   return raw and typed(self.d, raw) or nil
 end
 
---- The change-log entries of one record (its fields and its links),
--- oldest first: { at, actor, command, reason, action, field, old, new }.
-function Records:history(id)
-  local d = self.d
-  local pattern = (d.kind .. " / " .. tostring(id) .. " / "):gsub("[%%_\\]", "\\%0") .. "%"
+--- The change-log entries of one record of kind `entity` (a record kind,
+-- or "asset"): its fields' and its links', oldest first: { at, actor,
+-- command, reason, action, field, old, new }.
+function M.history(reg, entity, id)
+  local pattern = (entity .. " / " .. tostring(id) .. " / "):gsub("[%%_\\]", "\\%0") .. "%"
   local out = {}
-  for row in self.reg:query(
+  for row in reg:query(
       "SELECT b.at, b.actor, b.command, b.reason, l.action, l.field, l.entity, l.entity_id, "
       .. "l.old, l.new FROM change_log l JOIN change_batches b ON b.id = l.batch "
       .. "WHERE (l.entity = ?1 AND l.entity_id = ?2) "
       .. "OR (l.entity = 'link' AND l.entity_id LIKE ?3 ESCAPE '\\') ORDER BY l.id",
-      d.kind, tostring(id), pattern) do
+      entity, tostring(id), pattern) do
     if row.entity == "link" then
       -- "kind / id / rel / target": the link shows as its field gaining or losing an id
-      local rest = row.entity_id:sub(#d.kind + #tostring(id) + 7)
+      local rest = row.entity_id:sub(#entity + #tostring(id) + 7)
       local rel, target = rest:match("^(.-) / (.*)$")
       row.field = rel
       if row.action == "create" then row.new = target else row.old = target end
@@ -297,6 +297,8 @@ function Records:history(id)
   end
   return out
 end
+
+function Records:history(id) return M.history(self.reg, self.d.kind, id) end
 
 -- ------------------------------------------------------------ writing
 
@@ -639,13 +641,13 @@ function Records:put_all(list, opts)
     max_errors = opts.max_errors or 1000 })
 end
 
--- Who points at a record: { "kind id (field)", ... }.
-local function referrers(coll, id)
-  local d, reg = coll.d, coll.reg
+--- Who among the record kinds points at a record of kind `target` (a
+-- record kind or a resolver's name: "asset"): { "kind id (field)", ... }.
+function M.referrers(reg, target, id)
   local found = {}
   for _, other in ipairs(order) do
     for _, f in ipairs(other.fields) do
-      if f.to == d.kind then
+      if f.to == target then
         local sql = f.type == "links"
           and ("SELECT id FROM record_links WHERE kind = '%s' AND rel = '%s' AND target = ?1")
             :format(other.kind, f.name)
@@ -658,6 +660,7 @@ local function referrers(coll, id)
   end
   return found
 end
+local function referrers(coll, id) return M.referrers(coll.reg, coll.d.kind, id) end
 
 --- Deletes a record and its links. Refused while other records refer to
 -- it, unless opts.force (then `check` reports their dangling references).
