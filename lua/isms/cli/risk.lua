@@ -498,6 +498,7 @@ computed for every risk), each cell "now -> what if" where the two heat
 maps share their axes. The register is not changed. Both methodologies
 must rate risks on the register's factors.]],
     options = { format = "value", limit = "value" },
+    args = 1,
     run = function(ctx, opts, pos)
       if not pos[1] then return nil, "usage: isms whatif METHODOLOGY", "USAGE" end
       local ok, ferr = kit.check_format(opts.format)
