@@ -246,6 +246,30 @@ local function via_file(path, writer, ...)
   return unpack(r, 1, table.maxn(r))
 end
 
+--- Runs an importer on one row (`isms assets add`, `isms risks add`: one
+-- record, with the checks and the one transaction of an import):
+-- importer(path) reads a CSV file holding the header `columns` and the row
+-- `values` (column -> text). Returns what importer returns; its messages
+-- lose the temporary file's name and position (the user wrote no file).
+local function import_row(columns, values, importer)
+  local tmp = os.tmpname()
+  local f, ferr = io.open(tmp, "wb")
+  if not f then return nil, ferr, "IO" end
+  f:write(format.csv({ values }, columns))
+  f:close()
+  local rep, e, code = importer(tmp)
+  os.remove(tmp)
+  if rep then return rep end
+  local lines = {}
+  for line in tostring(e):gmatch("[^\n]+") do
+    if line:sub(1, #tmp) == tmp then
+      line = line:sub(#tmp + 1):gsub("^:%d+:%d+: ", ""):gsub("^: rejected.*", "")
+    end
+    if line ~= "" then lines[#lines + 1] = line end
+  end
+  return nil, table.concat(lines, "\n"), code
+end
+
 -- Renders a report model (docs/report-model.md) to opts.out (or stdout)
 -- in opts.format: table, csv, json, markdown, html or xlsx.
 local REPORT_FORMATS = { table = true, csv = true, json = true, markdown = true, html = true,
@@ -304,7 +328,7 @@ local kit = { command = command, commands = commands, out = out, err = err, EXIT
               exit_for = exit_for, open_register = open_register, open_path = open_path,
               with_register = with_register, render = render, check_format = check_format,
               emit = emit, fail = fail, list_of = list_of, write_out = write_out,
-              via_file = via_file }
+              via_file = via_file, import_row = import_row }
 local FAMILIES = {
   { "assets", function() return require "isms.cli.assets" end },
   { "methodology", function() return require "isms.cli.methodology" end },
