@@ -159,7 +159,7 @@ return function(kit)
     usage = "isms risks [list|show REF|add FIELD=VALUE...|generate CATALOG|"
             .. "set REF FIELD=VALUE...|delete REF...|score|export FILE|import FILE|explain REF|"
             .. "check]",
-    summary = "the risk register: list, generate from catalogs, edit, score, CSV",
+    summary = "the risk register: list, show, add, generate from catalogs, set, score, check, CSV",
     help = [[
 list [--asset ID] [--scope ID] [--owner NAME] [--level L] [--class C] [--top N] [--format F]
      [--json] [--today DATE]
