@@ -3,7 +3,7 @@
 --   isms NOUN list [--FIELD VALUE ...] [--format table|csv|json] [--json]
 --   isms NOUN show ID [--json]
 --   isms NOUN add FIELD=VALUE ...          isms NOUN set ID FIELD=VALUE ...
---   isms NOUN delete ID [--force]          isms NOUN check [--json]
+--   isms NOUN delete ID... [--force]       isms NOUN check [--json]
 --   isms NOUN import FILE [--max-errors N] [--sheet S]   isms NOUN export [FILE|-]
 -- Writes take --reason, which the change log keeps. A command family adds
 -- verbs of its own to a kind's command with M.verb (reports, approvals),
@@ -41,7 +41,7 @@ local VERBS = { "list", "show", "add", "set", "delete", "import", "export", "che
 -- The most words each generic verb takes after it (the dispatcher refuses
 -- more: isms.cli check_words); an added verb says its own in def.args
 -- (default 0).
-local WORDS = { list = 0, show = 1, add = math.huge, set = math.huge, delete = 1, import = 1,
+local WORDS = { list = 0, show = 1, add = math.huge, set = math.huge, delete = math.huge, import = 1,
                 export = 1, check = 0 }
 local COMMON = { format = "value", json = "flag", reason = "value", force = "flag",
                  ["max-errors"] = "positive", out = "value", sheet = "value" }
@@ -146,7 +146,7 @@ local function help(d, extra, extra_names)
   lines[#lines + 1] = "  add FIELD=VALUE ...        a new record" ..
     (d.id_prefix and (" (ids " .. d.id_prefix .. "001, ... when none is given)") or "")
   lines[#lines + 1] = "  set ID FIELD=VALUE ...     change fields (FIELD= clears one)"
-  lines[#lines + 1] = "  delete ID [--force]        refused while others refer to it"
+  lines[#lines + 1] = "  delete ID ... [--force]    all or none; refused while others refer to one"
   lines[#lines + 1] = "  import FILE [--sheet S]    CSV or XLSX, a header of field names; all or nothing"
   lines[#lines + 1] = "  export [FILE|-]            CSV of every record"
   if not extra.check then
@@ -278,9 +278,9 @@ function M.install_kind(kit, d, command_name)
         if next(values) == nil then return fail("nothing to set; give FIELD=VALUE", "USAGE") end
         rep, e, code = coll:set(pos[2], values, wopts)
       elseif verb == "delete" then
-        if not pos[2] then return fail("usage: isms " .. d.plural .. " delete ID", "USAGE") end
+        if not pos[2] then return fail("usage: isms " .. d.plural .. " delete ID ...", "USAGE") end
         wopts.force = opts.force
-        rep, e, code = coll:delete(pos[2], wopts)
+        rep, e, code = coll:delete({ unpack(pos, 2) }, wopts)
       else -- import
         if not pos[2] then return fail("usage: isms " .. d.plural .. " import FILE", "USAGE") end
         wopts.max_errors = opts["max-errors"]

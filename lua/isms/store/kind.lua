@@ -641,9 +641,9 @@ function Records:put_all(list, opts)
     max_errors = opts.max_errors or 1000 })
 end
 
---- Who among the record kinds points at a record of kind `target` (a
--- record kind or a resolver's name: "asset"): { "kind id (field)", ... }.
-function M.referrers(reg, target, id)
+-- Who among the record kinds points at a record of kind `target`:
+-- { { kind =, id =, field = }, ... }.
+local function referring(reg, target, id)
   local found = {}
   for _, other in ipairs(order) do
     for _, f in ipairs(other.fields) do
@@ -653,44 +653,69 @@ function M.referrers(reg, target, id)
             :format(other.kind, f.name)
           or ("SELECT %s AS id FROM %s WHERE %s = ?1"):format(other.key[1], other.table, f.name)
         for row in reg:query(sql, id) do
-          found[#found + 1] = ("%s %s (%s)"):format(other.kind, row.id, f.name)
+          found[#found + 1] = { kind = other.kind, id = tostring(row.id), field = f.name }
         end
       end
     end
   end
   return found
 end
-local function referrers(coll, id) return M.referrers(coll.reg, coll.d.kind, id) end
 
---- Deletes a record and its links. Refused while other records refer to
--- it, unless opts.force (then `check` reports their dangling references).
-function Records:delete(id, opts)
+--- Who among the record kinds points at a record of kind `target` (a
+-- record kind or a resolver's name: "asset"): { "kind id (field)", ... }.
+function M.referrers(reg, target, id)
+  local list = referring(reg, target, id)
+  for k, r in ipairs(list) do list[k] = ("%s %s (%s)"):format(r.kind, r.id, r.field) end
+  return list
+end
+
+--- Deletes a record (or a list of ids, in one batch: all or none) and its
+-- links. Refused while other records refer to one, unless opts.force (then
+-- `check` reports their dangling references); a reference from a record
+-- deleted with it does not count.
+function Records:delete(ids, opts)
   opts = opts or {}
   local d = self.d
-  id = tostring(id)
-  local old = self:raw_one(id)
-  if not old then return nil, ("no %s '%s' in the register"):format(d.kind, id), "NOTFOUND" end
+  if type(ids) ~= "table" then ids = { ids } end
+  local olds, going = {}, {}
+  for k, id in ipairs(ids) do
+    id = tostring(id)
+    if going[id] then return nil, ("%s '%s' given twice"):format(d.kind, id), "INPUT" end
+    local old = self:raw_one(id)
+    if not old then return nil, ("no %s '%s' in the register"):format(d.kind, id), "NOTFOUND" end
+    olds[k], going[id] = old, true
+  end
   if not opts.force then
-    local refs = referrers(self, id)
-    if #refs > 0 then
-      return nil, ("%s %s is referred to by %s; change those first or use force"):format(
-        d.kind, id, table.concat(refs, ", ", 1, math.min(#refs, 5))
-          .. (#refs > 5 and (" and %d more"):format(#refs - 5) or "")), "INPUT"
+    for _, id in ipairs(ids) do
+      local refs = {}
+      for _, r in ipairs(referring(self.reg, d.kind, tostring(id))) do
+        if not (r.kind == d.kind and going[r.id]) then
+          refs[#refs + 1] = ("%s %s (%s)"):format(r.kind, r.id, r.field)
+        end
+      end
+      if #refs > 0 then
+        return nil, ("%s %s is referred to by %s; change those first or use force"):format(
+          d.kind, id, table.concat(refs, ", ", 1, math.min(#refs, 5))
+            .. (#refs > 5 and (" and %d more"):format(#refs - 5) or "")), "INPUT"
+      end
     end
   end
   local rep, e, code = records.run(self.reg, opts.command or (d.plural .. " delete"), opts.reason,
     function(w)
-      for _, f in ipairs(d.link_fields) do
-        for _, t in ipairs(old[f.name] or {}) do
-          w.delete("link", { kind = d.kind, id = id, rel = f.name, target = t })
+      for k, old in ipairs(olds) do
+        local id = tostring(ids[k])
+        for _, f in ipairs(d.link_fields) do
+          for _, t in ipairs(old[f.name] or {}) do
+            w.delete("link", { kind = d.kind, id = id, rel = f.name, target = t })
+          end
         end
+        local key = {}
+        for _, name in ipairs(d.key) do key[name] = old[name] end
+        w.delete(d.kind, key)
       end
-      local key = {}
-      for _, name in ipairs(d.key) do key[name] = old[name] end
-      w.delete(d.kind, key)
     end)
   if not rep then return nil, e, code end
-  return { deleted = 1, batch = rep.batch }
+  return { deleted = #olds, batch = rep.batch }
 end
 
 -- ------------------------------------------------------------ CSV
