@@ -3,6 +3,7 @@
 -- from what its definition declares (args, verbs, other_args).
 local H = require "helper"
 local isms = require "isms"
+local cjson = require "cjson"
 
 local function register()
   local db = H.tmp("words.db")
@@ -100,6 +101,18 @@ describe("stray words", function()
     out, err, code = H.run("--db", db, "run", script, "a", "b", "--c", "d")
     assert.are.equal(0, code, err)
     assert.are.equal("a b --c d\n", out)
+    -- a record kind's delete takes several ids: one batch, all or none
+    for _, name in ipairs({ "Foundry", "Courier" }) do
+      local _, aerr, acode = H.run("--db", db, "suppliers", "add", "name=" .. name,
+                                   "criticality=high")
+      assert.are.equal(0, acode, aerr)
+    end
+    _, err, code = H.run("--db", db, "suppliers", "delete", "SUP-001", "SUP-009")
+    assert.are.equal(4, code, err)
+    assert.are.equal(2, #cjson.decode((H.run("--db", db, "suppliers", "list", "--json"))))
+    _, err, code = H.run("--db", db, "suppliers", "delete", "SUP-001", "SUP-002")
+    assert.are.equal(0, code, err)
+    assert.are.equal(0, #cjson.decode((H.run("--db", db, "suppliers", "list", "--json"))))
     -- isms gap ASSESSMENT: a first word that is no verb is the assessment
     _, err, code = H.run("--db", db, "gap", "GA-9")
     assert.are_not.equal(2, code, err)
