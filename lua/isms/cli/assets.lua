@@ -69,7 +69,7 @@ more than one unit is a group.
 `isms import risks FILE` is `isms risks import FILE`.]],
     options = { reason = "value", ["max-errors"] = "positive", threads = "count",
                 encoding = "value", sheet = "value" },
-    args = 2,
+    verbs = { assets = 1, risks = 1 },   -- the register, then FILE
     run = function(ctx, opts, pos)
       if pos[1] == "risks" and pos[2] and not pos[3] then
         return commands.risks.run(ctx, opts, { "import", pos[2] })
@@ -99,7 +99,7 @@ more than one unit is a group.
     usage = "isms export assets|risks FILE|-",
     summary = "write the assets as CSV in the import format (- for standard output)",
     options = {},
-    args = 2,
+    verbs = { assets = 1, risks = 1 },
     run = function(ctx, opts, pos)
       if pos[1] == "risks" and pos[2] and not pos[3] then
         return commands.risks.run(ctx, opts, { "export", pos[2] })
