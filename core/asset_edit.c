@@ -202,6 +202,23 @@ static int set_one(isms_db *db, const char *id, const char *field, int col, cons
                           is_null ? NULL : shown);
 }
 
+/* The rule an import checks across fields (csv_import.c): more than one
+** unit is a group. Checked on the asset as the fields left it, so
+** "units=5 group=yes" passes in either order. */
+static int check_units(isms_db *db, const char *id) {
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(db->sql, "SELECT units FROM assets WHERE id = ?1 AND units > 1"
+                         " AND is_group = 0", -1, &q, NULL) != SQLITE_OK)
+    return isms__fail_sql(db, "reading asset");
+  sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+  int rc = ISMS_OK;
+  if (sqlite3_step(q) == SQLITE_ROW)
+    rc = isms__fail(db, ISMS_INPUT, "units: %lld units given for an asset that is not a group "
+                    "(set group to yes)", (long long)sqlite3_column_int64(q, 0));
+  sqlite3_finalize(q);
+  return rc;
+}
+
 ISMS_API int isms_asset_set_fields(isms_db *db, const char *id, int n,
                                    const char *const *fields, const char *const *values,
                                    const char *reason) {
@@ -249,6 +266,7 @@ ISMS_API int isms_asset_set_fields(isms_db *db, const char *id, int n,
     isms__rollback(db);
     return ISMS_OK;  /* nothing changed, nothing is logged */
   }
+  if ((rc = check_units(db, id))) goto fail;
   if (rated && (rc = clear_valuation(db, id, batch))) goto fail;
   if ((rc = isms__batch_close(db, batch, 0, 1, 0))) goto fail;
   return isms__commit(db);

@@ -168,7 +168,14 @@ static void test_edit_many(void) {
   const char *twice[] = {"owner", "owner"};
   is_int(isms_asset_set_fields(db, "M-1", 2, twice, v, NULL), ISMS_INPUT, "a field twice");
   is_int(isms_asset_set_fields(db, "M-9", 1, f, v, NULL), ISMS_NOTFOUND, "an unknown asset");
+  const char *units[] = {"units"}, *five[] = {"5"};
+  is_int(isms_asset_set_fields(db, "M-1", 1, units, five, NULL), ISMS_INPUT,
+         "5 units on an asset that is not a group, as the import refuses it");
+  like(isms_errmsg(db), "units: 5 units given for an asset that is not a group", "named");
+  const char *both[] = {"units", "group"}, *both_v[] = {"5", "yes"};
   is_int(count_sql(db, "SELECT count(*) FROM change_batches"), batches + 1, "nothing written");
+  is_int(isms_asset_set_fields(db, "M-1", 2, both, both_v, NULL), ISMS_OK, "with group=yes: set");
+  batches++;
   const char *ids[] = {"M-2", "M-3"};
   is_int(isms_assets_delete(db, 2, ids, "gone"), ISMS_OK, "two deleted");
   is_int(count_rows(db, ISMS_VIEW_ASSETS, NULL), 1, "one left");

@@ -141,6 +141,13 @@ describe("isms assets verbs", function()
     refused(db, 3, "outsourced: expected yes or no, found 'maybe'", "assets", "set", "AST-1",
             "outsourced=maybe")
     refused(db, 3, "name: must not be empty", "assets", "set", "AST-1", "name=")
+    -- the import's rule across fields: more than one unit is a group
+    refused(db, 3, "units: 40 units given for an asset that is not a group", "assets", "set",
+            "AST-2", "group=no")
+    refused(db, 3, "units: 5 units given for an asset that is not a group", "assets", "set",
+            "AST-1", "units=5")
+    _, err, code = H.run("--db", db, "assets", "set", "AST-1", "units=5", "group=yes")
+    assert.are.equal(0, code, err)
     refused(db, 2, "an asset's id cannot change", "assets", "set", "AST-1", "id=AST-7")
     refused(db, 2, "nothing to set", "assets", "set", "AST-1")
   end)
