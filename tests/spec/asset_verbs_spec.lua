@@ -138,6 +138,8 @@ describe("isms assets verbs", function()
     -- a bad value after a good one: neither is written
     refused(db, 3, "units: '0' is not a whole number from 1 to", "assets", "set", "AST-2",
             "owner=x", "units=0")
+    -- a tier the methodology lacks, as the import refuses it
+    refused(db, 3, "c: 9 is out of range; expected 1-4", "assets", "set", "AST-1", "c=9")
     refused(db, 3, "outsourced: expected yes or no, found 'maybe'", "assets", "set", "AST-1",
             "outsourced=maybe")
     refused(db, 3, "name: must not be empty", "assets", "set", "AST-1", "name=")

@@ -129,16 +129,20 @@ function Register:asset(id)
   return list[1]
 end
 
--- A field's value as the C layer takes it: C, I and A labels of the
--- register's methodology become tier numbers, booleans yes/no.
+-- A field's value as the C layer takes it: C, I and A checked against the
+-- register's methodology as the import checks them (labels become tier
+-- numbers, a tier it lacks is refused); booleans yes/no. Without a
+-- methodology that values assets, C, I and A take tier numbers only.
 local function field_text(self, field, value)
   if field == "c" or field == "i" or field == "a" then
-    if value ~= nil and value ~= "" and not tonumber(value) then
+    if value ~= nil and value ~= "" then
       local m, err, code = self:methodology()
-      if not m then return nil, err, code end
-      local v, perr = m:parse(field:upper(), value)
-      if not v then return nil, field .. ": " .. perr, "INPUT" end
-      value = v
+      if not m and not tonumber(value) then return nil, err, code end
+      if m and (m:values_assets() or not tonumber(value)) then
+        local v, perr = m:parse(field:upper(), value)
+        if not v then return nil, field .. ": " .. perr, "INPUT" end
+        value = v
+      end
     end
   elseif type(value) == "boolean" then
     value = value and "yes" or "no"
