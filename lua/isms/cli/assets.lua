@@ -150,7 +150,9 @@ more than one unit is a group.
   -- The asset register speaks the register verbs (as isms.cli.records
   -- gives every record kind), through the C write paths; this adapter
   -- hands asset rows to the kit's renderers. Fields as in the CSV format.
-  local records_cli = require "isms.cli.records"
+  -- (the kit's renderers load when a verb needs them: isms import and
+  -- isms value start without them)
+  local function records_cli() return require "isms.cli.records" end
   local EDITABLE = { "id", "name", "type", "owner", "custodian", "location", "outsourced",
                      "contract", "group", "units", "c", "i", "a", "notes" }
   local ASSET = { kind = "asset", plural = "assets", fields = {}, by_name = {} }
@@ -224,7 +226,7 @@ more than one unit is a group.
     if not id then return kit.fail("usage: isms assets show ID", "USAGE") end
     local row = reg:asset(id)
     if not row then return kit.fail(("no asset '%s' in the register"):format(id), "NOTFOUND") end
-    records_cli.render_show(out, ASSET, shown(row), require("isms.store.kind").history(reg,
+    records_cli().render_show(out, ASSET, shown(row), require("isms.store.kind").history(reg,
       "asset", id), opts.json or opts.format == "json")
     return EXIT.OK
   end
@@ -232,7 +234,7 @@ more than one unit is a group.
   -- add: one new asset through the importer (the same checks as an
   -- inventory file, one transaction); its messages name the fields.
   local function add(reg, opts, words)
-    local values, verr = records_cli.assignments(EDIT, words)
+    local values, verr = records_cli().assignments(EDIT, words)
     if not values then return kit.fail(verr, "USAGE") end
     if not values.id or values.id == "" then
       return kit.fail("isms assets add needs id=ID (and name=, type=)", "USAGE")
@@ -258,7 +260,7 @@ more than one unit is a group.
   local function set(reg, opts, words)
     local id = words[1]
     if not id then return kit.fail("usage: isms assets set ID FIELD=VALUE ...", "USAGE") end
-    local values, verr = records_cli.assignments(EDIT, { unpack(words, 2) })
+    local values, verr = records_cli().assignments(EDIT, { unpack(words, 2) })
     if not values then return kit.fail(verr, "USAGE") end
     if next(values) == nil then return kit.fail("nothing to set; give FIELD=VALUE", "USAGE") end
     if values.id then return kit.fail("an asset's id cannot change", "USAGE") end
@@ -338,7 +340,7 @@ more than one unit is a group.
         problem(a.id, "class", "rated but not valued; run isms value")
       end
     end
-    return records_cli.render_check(kit, "assets", problems, opts.json or opts.format == "json")
+    return records_cli().render_check(kit, "assets", problems, opts.json or opts.format == "json")
   end
 
   command("assets", {
