@@ -58,6 +58,7 @@ describe("isms assets verbs", function()
     assert.are.equal("AST-3", one[1].id)
     -- an option another verb takes is refused, not ignored
     refused(db, 2, "option --force is not for 'assets list'", "assets", "--force")
+    refused(db, 2, "--json and --format csv contradict", "assets", "--json", "--format", "csv")
   end)
 
   it("shows every field of one asset and its change history, as text or JSON", function()

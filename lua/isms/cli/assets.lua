@@ -191,6 +191,9 @@ more than one unit is a group.
   end
 
   local function list(ctx, opts)
+    if opts.json and opts.format and opts.format ~= "json" then
+      return nil, "--json and --format " .. opts.format .. " contradict", "USAGE"
+    end
     local fmt = opts.json and "json" or opts.format
     local ok, ferr = check_format(fmt)
     if not ok then return nil, ferr, "USAGE" end
