@@ -74,6 +74,8 @@ describe("isms assets verbs", function()
       assert.truthy(out:find(line, 1, true), line .. " in\n" .. out)
     end
     assert.truthy(out:find("\nhistory:\n", 1, true), out)
+    -- created by the import: the import's batch is the first entry
+    assert.truthy(out:find("\nhistory:\n  %S+  %S+  create\n"), out)
     assert.truthy(out:find("update owner: IT Manager -> CISO  (handover)", 1, true), out)
     local j = cjson.decode((H.run("--db", db, "assets", "show", "AST-2", "--json")))
     assert.are.equal("CISO", j.owner)
@@ -82,6 +84,8 @@ describe("isms assets verbs", function()
     for _, h in ipairs(j.history) do fields[#fields + 1] = h.field end
     table.sort(fields)
     assert.are.same({ "notes", "owner" }, fields)
+    assert.are.equal("create", j.history[1].action)
+    assert.are.equal("import assets", j.history[1].command)
     refused(db, 4, "no asset 'AST-9' in the register", "assets", "show", "AST-9")
     refused(db, 2, "usage: isms assets show ID", "assets", "show")
   end)

@@ -229,8 +229,18 @@ more than one unit is a group.
     if not id then return kit.fail("usage: isms assets show ID", "USAGE") end
     local row = reg:asset(id)
     if not row then return kit.fail(("no asset '%s' in the register"):format(id), "NOTFOUND") end
-    records_cli().render_show(out, ASSET, shown(row), require("isms.store.kind").history(reg,
-      "asset", id), opts.json or opts.format == "json")
+    local history = require("isms.store.kind").history(reg, "asset", id)
+    -- an import logs its batch, not each asset it creates: the asset's
+    -- created_batch says when, by whom and why it came
+    for b in reg:query("SELECT at, actor, command, reason FROM change_batches WHERE id = ?1",
+                       row.created_batch or -1) do
+      local at = 1
+      while history[at] and history[at].at <= b.at do at = at + 1 end
+      table.insert(history, at, { at = b.at, actor = b.actor, command = b.command,
+                                  reason = b.reason, action = "create" })
+    end
+    row.created_batch, row.updated_batch = nil, nil
+    records_cli().render_show(out, ASSET, shown(row), history, opts.json or opts.format == "json")
     return EXIT.OK
   end
 
