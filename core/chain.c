@@ -571,6 +571,8 @@ typedef struct feed {
   int64_t first_rowid;         /* rowid tables: the first fed row's rowid */
   int64_t rows, seen;          /* rows fed; INSERTs the hook saw */
   int spoiled;                 /* the table is hashed whole instead */
+  int rewrite;                 /* the rows are every row of the table after the write
+                               ** (isms__chain_rewrite), not rows added to it */
   uint64_t sum[4];             /* digests of the rows hashed on this thread */
   uint64_t check_feed[4], check_hook[4];
   struct hasher *h;
@@ -589,7 +591,9 @@ typedef struct feed {
 static int feed_hook(isms__chain *ch, ctable *t, sqlite3 *s, int op, int64_t k2) {
   feed *f = t->feed;
   if (f->spoiled) return 0;
-  if (op != SQLITE_INSERT || (t->rowid && k2 != f->first_rowid + f->seen)) {
+  /* A rewrite's own UPDATE runs with the hook paused (isms__chain_pause):
+  ** any write of its table the hook sees is another one. */
+  if (f->rewrite || op != SQLITE_INSERT || (t->rowid && k2 != f->first_rowid + f->seen)) {
     f->spoiled = 1;
     t->rescan = 1;
     return 1;
@@ -1382,8 +1386,8 @@ static void feed_free(feed *f) {
   free(f);
 }
 
-int isms__chain_feed(isms_db *db, const char *table, const char *const *cols, int ncols,
-                     int64_t first_rowid, isms__feed **out) {
+static int feed_open(isms_db *db, const char *table, const char *const *cols, int ncols,
+                     int64_t first_rowid, int rewrite, isms__feed **out) {
   isms__chain *ch = db->chain;
   *out = NULL;
   if (!ch || !ch->ready || !ch->loaded || ch->nfeeds == MAXFEEDS || sqlite3_get_autocommit(db->sql))
@@ -1391,9 +1395,10 @@ int isms__chain_feed(isms_db *db, const char *table, const char *const *cols, in
   int ti = find_table(ch, table);
   if (ti < 0) return ISMS_OK;
   ctable *t = &ch->t[ti];
-  /* Only a table this write has not touched yet; a WITHOUT ROWID one only
-  ** while empty (its rows' buckets are then all new). */
-  if (t->feed || t->touched || t->rescan || t->txops || (!t->rowid && t->nrows != 0))
+  /* Only a table this write has not touched yet; to add rows to a WITHOUT
+  ** ROWID one only while empty (its rows' buckets are then all new). */
+  if (t->feed || t->touched || t->rescan || t->txops ||
+      (!rewrite && !t->rowid && t->nrows != 0))
     return ISMS_OK;
   feed *f = calloc(1, sizeof *f);
   if (!f || !(f->map = malloc((size_t)t->ncols * sizeof *f->map))) {
@@ -1417,11 +1422,141 @@ int isms__chain_feed(isms_db *db, const char *table, const char *const *cols, in
   }
   f->t = ti;
   f->first_rowid = first_rowid;
+  f->rewrite = rewrite;
   f->acquire = 1;
   t->feed = f;
   ch->feeds[ch->nfeeds++] = f;
   *out = f;
   return ISMS_OK;
+}
+
+int isms__chain_feed(isms_db *db, const char *table, const char *const *cols, int ncols,
+                     int64_t first_rowid, isms__feed **out) {
+  return feed_open(db, table, cols, ncols, first_rowid, 0, out);
+}
+
+/* ------------------------------------------------------------ rewrites
+** A write that changes most rows of a table by one UPDATE pass (a
+** re-valuation) feeds every row of the table as it will be after the
+** write, changed or not, in the order of the table's key: the UPDATE's
+** scan passes each row once. Its table's sum and fingerprints are then
+** made from the feed, as a rescan would make them from the table, without
+** reading it again. The UPDATE runs with the hook paused: SQLite's own
+** work for a preupdate hook cost as much as the rest of the UPDATE. */
+
+int isms__chain_rewrite(isms_db *db, const char *table, const char *const *cols, int ncols,
+                        isms__feed **out) {
+  return feed_open(db, table, cols, ncols, 0, 1, out);
+}
+
+/* 1 when the hook is paused for one UPDATE of a rewrite's table: only
+** when nothing but that table can be written by it (it has no triggers;
+** an UPDATE that keeps the key starts no foreign key action). */
+int isms__chain_pause(isms_db *db, isms__feed *fd) {
+  isms__chain *ch = db->chain;
+  feed *f = fd;
+  if (!ch || !f || !f->rewrite || f->spoiled || f->t < 0) return 0;
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(db->sql,
+                         "SELECT 1 FROM main.sqlite_master WHERE type = 'trigger'"
+                         " AND tbl_name = ?1 COLLATE NOCASE",
+                         -1, &q, NULL) != SQLITE_OK)
+    return 0;
+  sqlite3_bind_text(q, 1, ch->t[f->t].name, -1, SQLITE_STATIC);
+  int triggers = sqlite3_step(q) != SQLITE_DONE;
+  sqlite3_finalize(q);
+  if (triggers) return 0;
+  sqlite3_preupdate_hook(db->sql, NULL, NULL);
+  ch->t[f->t].touched = 1;  /* settled from the feed */
+  return 1;
+}
+
+void isms__chain_resume(isms_db *db) {
+  if (db->chain) sqlite3_preupdate_hook(db->sql, on_preupdate, db->chain);
+}
+
+static int sums_equal(const uint64_t a[4], const uint64_t b[4]);
+static int table_sum(isms_db *db, const ctable *t, int64_t expect, int64_t *rows,
+                     uint64_t sum[4]);
+
+/* Settles a rewrite: when the feed holds as many rows as the table had
+** (an UPDATE adds and removes none) and its first rows are the table's
+** first rows (every row under ISMS_CHAIN_STRICT), the table's
+** fingerprints and sum are the feed's; else the table is hashed whole. */
+static int rewrite_settle(isms_db *db, ctable *t, const uint64_t total[4]) {
+  isms__chain *ch = db->chain;
+  feed *f = t->feed;
+  int same = f->seen == 0 && f->rows == t->nrows;
+  if (same) {
+    char *scan = scan_sql(t);
+    size_t len = scan ? strlen(scan) : 0;
+    char *sql = scan ? realloc(scan, len + 32) : NULL;
+    if (!sql) {
+      free(scan);
+      return isms__fail(db, ISMS_NOMEM, "out of memory");
+    }
+    snprintf(sql + len, 32, " LIMIT %d", FEED_CHECK);
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(db->sql, sql, -1, &q, NULL);
+    free(sql);
+    if (rc != SQLITE_OK) return isms__fail_sql(db, "reading a table for the hash chain");
+    uint64_t check[4] = {0, 0, 0, 0};
+    source src = {db->sql, q, 0, t->rowid ? 1 : 0};
+    unsigned char md[DIGEST];
+    while (same && sqlite3_step(q) == SQLITE_ROW) {
+      if (row_digest(ch, t, &src, t->ncols, t->rowid ? sqlite3_column_int64(q, 0) : 0, md)) {
+        sqlite3_finalize(q);
+        return isms__fail(db, ISMS_NOMEM, "out of memory hashing %s", t->name);
+      }
+      sum_add(check, md);
+    }
+    sqlite3_finalize(q);
+    same = sums_equal(check, f->check_feed);
+  }
+  if (same && ch->strict) {
+    uint64_t sum[4];
+    int64_t rows;
+    int rc = table_sum(db, t, f->rows, &rows, sum);
+    if (rc) return rc;
+    same = rows == f->rows && sums_equal(sum, total);
+  }
+  if (!same && ch->strict)
+    return isms__fail(db, ISMS_ERROR,
+                      "the rows fed to the hash chain for %s are not the table's rows"
+                      " (%lld fed, %lld before the write)",
+                      t->name, (long long)f->rows, (long long)t->nrows);
+  if (!same) return rescan(db, t);
+  int rc = table_id(db, t);
+  if (rc) return rc;
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(db->sql, "DELETE FROM chain_rows WHERE tbl = ?1", -1, &q, NULL) !=
+      SQLITE_OK)
+    return isms__fail_sql(db, "writing the hash chain");
+  sqlite3_bind_int(q, 1, t->id);
+  rc = step_done(db, q, "writing the hash chain");
+  sqlite3_finalize(q);
+  if (rc) return rc;
+  emitter em;
+  memset(&em, 0, sizeof em);
+  em.db = db;
+  em.t = t;
+  for (size_t r = 0; !rc && r < f->ni; r++) rc = emit(&em, 'i', f->ikey[r], NULL, 0, f->ifp[r]);
+  if ((rc = emit_end(&em, rc))) return rc;
+  for (int64_t b = 0; !rc && f->hb && b < HASH_BUCKETS; b++)
+    if (f->hb[b].n) rc = bucket_write(db, t->id, 1, b, f->hb[b].p, f->hb[b].n);
+  if (rc) return rc;
+  unsigned char d[DIGEST];
+  sum_to_bytes(total, d);
+  if (sqlite3_prepare_v2(db->sql, "UPDATE chain_tables SET rows = ?2, sum = ?3 WHERE id = ?1", -1,
+                         &q, NULL) != SQLITE_OK)
+    return isms__fail_sql(db, "writing the hash chain");
+  sqlite3_bind_int(q, 1, t->id);
+  sqlite3_bind_int64(q, 2, f->rows);
+  sqlite3_bind_blob(q, 3, d, DIGEST, SQLITE_STATIC);
+  rc = step_done(db, q, "writing the hash chain");
+  sqlite3_finalize(q);
+  if (!rc) t->nrows = f->rows;
+  return rc;
 }
 
 static int put_val(unsigned char **b, size_t *n, size_t *cap, const isms__val *v) {
@@ -1658,6 +1793,7 @@ static int feed_settle(isms_db *db, ctable *t) {
     sum_add(total, d);
     if (h->failed) return isms__fail(db, ISMS_ERROR, "cannot hash %s", t->name);
   }
+  if (f->rewrite) return rewrite_settle(db, t, total);
   int same = f->seen == f->rows &&
              sums_equal(f->check_hook, ch->strict ? total : f->check_feed);
   if (!same && ch->strict)

@@ -52,8 +52,8 @@ static const view_def views[] = {
     [ISMS_VIEW_CHANGES] = FILTERED(
         "SELECT l.id, b.id AS batch, b.at, b.actor, b.command, b.reason, l.entity,"
         " l.entity_id, l.action, l.field, l.old, l.new"
-        " FROM change_log l JOIN change_batches b ON b.id = l.batch",
-        "l.entity_id = ?1", "l.id"),
+        " FROM change_entries l JOIN change_batches b ON b.id = l.batch",
+        "l.entity_id = ?1", "l.batch, l.part, l.seq"),
     [ISMS_VIEW_BATCHES] = UNFILTERED(
         "SELECT id, at, actor, command, source, reason, created, updated, deleted"
         " FROM change_batches ORDER BY id"),

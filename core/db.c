@@ -185,7 +185,10 @@ static int open_register(const char *path, int create, isms_db **out) {
     return isms__fail_sql(db, what);
   }
   if (isms__sql_summary(db->sql) != SQLITE_OK) return isms__fail_sql(db, "registering isms_summary");
-  return isms__migrate(db);
+  if (isms__change_set_register(db->sql) != SQLITE_OK)
+    return isms__fail_sql(db, "registering isms_change_set");
+  if ((rc = isms__migrate(db))) return rc;
+  return isms__change_entries(db);
 }
 
 ISMS_API int isms_open(const char *path, isms_db **out) { return open_register(path, 1, out); }

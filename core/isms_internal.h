@@ -76,6 +76,21 @@ ISMS_HIDDEN void isms__wal_journal(isms_db *db);
 ** asset) to the asset's class where it differs (schema migration 18). */
 ISMS_HIDDEN int isms__touch_classes(isms_db *db, const char *id);
 
+/* ------------------------------------------------------------ change_set.c */
+/* A bulk write's field changes, as the text of one change_sets row. */
+typedef struct isms__change_set {
+  char *p;
+  size_t n, cap;
+  int64_t lines;
+} isms__change_set;
+ISMS_HIDDEN int isms__change_set_add(isms__change_set *cs, const char *id, const char *field,
+                                     const char *old, const char *new_value);
+ISMS_HIDDEN int isms__change_set_write(isms_db *db, int64_t batch, const char *entity,
+                                       const isms__change_set *cs);
+ISMS_HIDDEN void isms__change_set_free(isms__change_set *cs);
+ISMS_HIDDEN int isms__change_set_register(sqlite3 *sql);
+ISMS_HIDDEN int isms__change_entries(isms_db *db);
+
 /* ------------------------------------------------------------ sql_summary.c */
 /* Registers the aggregate isms_summary(x) on a connection (SQLite's code). */
 ISMS_HIDDEN int isms__sql_summary(sqlite3 *sql);
@@ -147,6 +162,14 @@ typedef struct feed isms__feed;
 ** the table whole. Call inside the write (after isms__begin). */
 ISMS_HIDDEN int isms__chain_feed(isms_db *db, const char *table, const char *const *cols,
                                  int ncols, int64_t first_rowid, isms__feed **out);
+/* A bulk UPDATE that feeds every row of table as it will be after the
+** write, in key order (chain.c, "rewrites"); *out NULL: no feed, the
+** write is hashed as any other. pause: 1 when the hook was paused for the
+** UPDATE (resume after it, whatever it returned). */
+ISMS_HIDDEN int isms__chain_rewrite(isms_db *db, const char *table, const char *const *cols,
+                                    int ncols, isms__feed **out);
+ISMS_HIDDEN int isms__chain_pause(isms_db *db, isms__feed *f);
+ISMS_HIDDEN void isms__chain_resume(isms_db *db);
 ISMS_HIDDEN int isms__chain_feed_row(isms_db *db, isms__feed *f, const isms__val *vals);
 
 /* ------------------------------------------------------------ utf8.c */

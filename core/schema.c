@@ -970,6 +970,18 @@ static const char *const migrations[] = {
     "     ON a.incident = h.incident AND a.rel = 'assets'"
     "   WHERE h.rel = 'threats' AND (h.incident = OLD.incident OR h.incident = NEW.incident);"
     " END;",
+    /* 23: change sets (issue #18): a bulk write's field changes as one row,
+    ** a line per changed field (core/change_set.c), where change_log would
+    ** take a row per field: a re-valuation of every asset logs its moves in
+    ** one row instead of two million. Readers see both through the view
+    ** change_entries, which each connection makes (isms__change_entries). */
+    "CREATE TABLE change_sets("
+    "  id      INTEGER PRIMARY KEY,"
+    "  batch   INTEGER NOT NULL REFERENCES change_batches(id),"
+    "  entity  TEXT NOT NULL,"
+    "  changes TEXT NOT NULL,"
+    "  UNIQUE (batch, entity)"
+    ");",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

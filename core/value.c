@@ -4,8 +4,8 @@
 ** The register is read once into columns (C, I, A, stored value, stored
 ** class), the bulk kernel values them all in one call, and only the assets
 ** whose value or class moved are written back, each moved field logged:
-** one INSERT of every log row and one UPDATE pass over the register, both
-** reading the columns in place (below, "the changes as rows"). Reading
+** one change set of the moves and one UPDATE pass over the register,
+** which reads the columns in place (below, "the changes"). Reading
 ** everything first keeps the writes from running under an open SELECT on
 ** the same table.
 */
@@ -118,17 +118,13 @@ static int read_columns(isms_db *db, isms_method *m, columns *k) {
   return rc == SQLITE_DONE ? ISMS_OK : isms__fail_sql(db, "reading assets");
 }
 
-/* ------------------------------------------------ the changes as rows
-** What moved is written by two statements, not one statement run per row:
-** the table-valued function isms_value_rows(COLUMNS, WHAT) reads the
-** columns in place and yields, for WHAT = 0, each moved asset (id, value,
-** class) and, for WHAT = 1, each moved field (id, field, old, new), in
-** asset order, class before value, as the per-row writes did. One INSERT
-** ... SELECT and one UPDATE ... FROM then keep their cursors open over
-** the whole register, where a statement per row opened and closed the
-** change log's six b-trees for every row (most of the time re-valuing
-** took). COLUMNS is bound with sqlite3_bind_pointer, so SQL text cannot
-** forge it. */
+/* ------------------------------------------------ the changes
+** What moved is written by two statements, not one per row: the moves
+** as one change set (change_set.c: a line per moved field, in asset
+** order, class before value, as per-field change_log rows had them), and
+** one UPDATE pass over the register that asks isms_valued for each row's
+** new valuation. A change_log row per moved field cost three times the
+** import of the assets (issue #18). */
 
 enum { MOVED_CLASS = 1, MOVED_VALUE = 2 };
 
@@ -137,123 +133,16 @@ typedef struct value_run {
   columns *k;
   unsigned char *moved;  /* per asset: MOVED_CLASS | MOVED_VALUE */
   size_t hint;           /* the asset isms_valued found last */
+  /* a rewrite (below): every row fed to the hash chain as the UPDATE
+  ** passes it, with the table's columns in order */
+  isms_db *db;
+  isms__feed *feed;
+  int64_t batch;
+  int ncols, col_id, col_value, col_class, col_batch;
+  isms__val *vals;
 } value_run;
 
 #define RUN_POINTER "isms_value_run"
-
-enum { COL_ID, COL_VALUE, COL_CLASS, COL_FIELD, COL_OLD, COL_NEW, COL_RUN, COL_WHAT };
-
-typedef struct rows_cursor {
-  sqlite3_vtab_cursor base;
-  const value_run *run;
-  int what;
-  size_t r;     /* the asset */
-  int field;    /* WHAT = 1: MOVED_CLASS or MOVED_VALUE */
-  char num[32];
-} rows_cursor;
-
-static int rows_connect(sqlite3 *sql, void *aux, int argc, const char *const *argv,
-                        sqlite3_vtab **vtab, char **err) {
-  (void)aux, (void)argc, (void)argv, (void)err;
-  int rc = sqlite3_declare_vtab(
-      sql, "CREATE TABLE x(id, value, class, field, old, new, run HIDDEN, what HIDDEN)");
-  if (rc != SQLITE_OK) return rc;
-  *vtab = sqlite3_malloc(sizeof **vtab);
-  if (!*vtab) return SQLITE_NOMEM;
-  memset(*vtab, 0, sizeof **vtab);
-  sqlite3_vtab_config(sql, SQLITE_VTAB_DIRECTONLY);
-  return SQLITE_OK;
-}
-
-static int rows_disconnect(sqlite3_vtab *vtab) {
-  sqlite3_free(vtab);
-  return SQLITE_OK;
-}
-
-/* Both hidden arguments must be given (equality, usable). */
-static int rows_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
-  (void)vtab;
-  int run = -1, what = -1;
-  for (int c = 0; c < info->nConstraint; c++) {
-    const struct sqlite3_index_constraint *k = &info->aConstraint[c];
-    if (k->op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
-    if (k->iColumn == COL_RUN) {
-      if (!k->usable) return SQLITE_CONSTRAINT;
-      run = c;
-    } else if (k->iColumn == COL_WHAT) {
-      if (!k->usable) return SQLITE_CONSTRAINT;
-      what = c;
-    }
-  }
-  if (run < 0 || what < 0) return SQLITE_CONSTRAINT;
-  info->aConstraintUsage[run].argvIndex = 1;
-  info->aConstraintUsage[run].omit = 1;
-  info->aConstraintUsage[what].argvIndex = 2;
-  info->aConstraintUsage[what].omit = 1;
-  info->estimatedCost = 1e6;
-  info->estimatedRows = 1000000;
-  return SQLITE_OK;
-}
-
-static int rows_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **cur) {
-  (void)vtab;
-  rows_cursor *c = sqlite3_malloc(sizeof *c);
-  if (!c) return SQLITE_NOMEM;
-  memset(c, 0, sizeof *c);
-  *cur = &c->base;
-  return SQLITE_OK;
-}
-
-static int rows_close(sqlite3_vtab_cursor *cur) {
-  sqlite3_free(cur);
-  return SQLITE_OK;
-}
-
-/* From (r, field) on, to the first asset (WHAT = 0) or moved field
-** (WHAT = 1) at or after it; r == n at the end. */
-static void rows_settle(rows_cursor *c) {
-  const value_run *run = c->run;
-  size_t n = run ? run->k->n : 0;
-  while (c->r < n) {
-    unsigned char mv = run->moved[c->r];
-    if (c->what == 0) {
-      if (mv) return;
-    } else {
-      while (c->field <= MOVED_VALUE && !(mv & c->field)) c->field <<= 1;
-      if (c->field <= MOVED_VALUE) return;
-    }
-    c->r++;
-    c->field = MOVED_CLASS;
-  }
-}
-
-static int rows_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxs, int argc,
-                       sqlite3_value **argv) {
-  (void)idx, (void)idxs;
-  rows_cursor *c = (rows_cursor *)cur;
-  c->run = argc == 2 ? sqlite3_value_pointer(argv[0], RUN_POINTER) : NULL;
-  c->what = argc == 2 ? sqlite3_value_int(argv[1]) : 0;
-  c->r = 0;
-  c->field = MOVED_CLASS;
-  rows_settle(c);
-  return SQLITE_OK;
-}
-
-static int rows_next(sqlite3_vtab_cursor *cur) {
-  rows_cursor *c = (rows_cursor *)cur;
-  if (c->what == 0) {
-    c->r++;
-  } else {
-    c->field <<= 1;
-  }
-  rows_settle(c);
-  return SQLITE_OK;
-}
-
-static int rows_eof(sqlite3_vtab_cursor *cur) {
-  rows_cursor *c = (rows_cursor *)cur;
-  return !c->run || c->r >= c->run->k->n;
-}
 
 /* %g, the log's form of a value, with a short path for the small whole
 ** numbers most methodologies give (the same text %g prints for them). */
@@ -285,73 +174,12 @@ static void result_text(sqlite3_context *ctx, const char *text) {
     sqlite3_result_null(ctx);
 }
 
-static int rows_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col) {
-  rows_cursor *c = (rows_cursor *)cur;
-  const value_run *run = c->run;
-  const columns *k = run->k;
-  size_t r = c->r;
-  int valued = k->cls[r] >= 0;
-  switch (col) {
-    case COL_ID: result_text(ctx, k->ids + k->id_off[r]); break;
-    case COL_VALUE:
-      if (valued)
-        sqlite3_result_double(ctx, k->value[r]);
-      else
-        sqlite3_result_null(ctx);
-      break;
-    case COL_CLASS: result_text(ctx, class_text(run, k->cls[r])); break;
-    case COL_FIELD: result_text(ctx, c->field == MOVED_CLASS ? "class" : "value"); break;
-    case COL_OLD:
-    case COL_NEW: {
-      int old = col == COL_OLD;
-      if (c->field == MOVED_CLASS) {
-        result_text(ctx, class_text(run, old ? k->old_cls[r] : k->cls[r]));
-      } else if (old ? k->had_value[r] : valued) {
-        int len = format_value(c->num, sizeof c->num, old ? k->old_value[r] : k->value[r]);
-        sqlite3_result_text(ctx, c->num, len, SQLITE_TRANSIENT);
-      } else {
-        sqlite3_result_null(ctx);
-      }
-      break;
-    }
-    default: sqlite3_result_null(ctx); break;
-  }
-  return SQLITE_OK;
-}
-
-static int rows_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid) {
-  rows_cursor *c = (rows_cursor *)cur;
-  *rowid = (sqlite3_int64)(c->r * 2 + (c->field == MOVED_VALUE));
-  return SQLITE_OK;
-}
-
-static const sqlite3_module rows_module = {
-    .iVersion = 0,
-    .xConnect = rows_connect,
-    .xBestIndex = rows_best_index,
-    .xDisconnect = rows_disconnect,
-    .xOpen = rows_open,
-    .xClose = rows_close,
-    .xFilter = rows_filter,
-    .xNext = rows_next,
-    .xEof = rows_eof,
-    .xColumn = rows_column,
-    .xRowid = rows_rowid,
-};
-
 /* isms_valued(RUN, ID, WHAT): for the asset ID, WHAT 0: 1 if its value or
 ** class moved, else 0; 1: its new value; 2: its new class. The UPDATE
 ** scans the register in the order read_columns read it, so the asset is
 ** nearly always the one looked up last or the next; else a binary search
 ** (ids are in the primary key's order: BINARY, that of strcmp). */
-static void valued_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  (void)argc;
-  value_run *run = sqlite3_value_pointer(argv[0], RUN_POINTER);
-  const char *id = (const char *)sqlite3_value_text(argv[1]);
-  if (!run || !id) {
-    sqlite3_result_null(ctx);
-    return;
-  }
+static size_t find_asset(value_run *run, const char *id) {
   const columns *k = run->k;
   size_t r = run->hint, n = k->n;
   if (!(r < n && strcmp(k->ids + k->id_off[r], id) == 0) &&
@@ -370,12 +198,26 @@ static void valued_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         hi = mid;
     }
     r = lo;
-    if (!(r < n && strcmp(k->ids + k->id_off[r], id) == 0)) {
-      sqlite3_result_int(ctx, 0);  /* not read: added since? never in one transaction */
-      return;
-    }
+    if (!(r < n && strcmp(k->ids + k->id_off[r], id) == 0)) return SIZE_MAX;
   }
   run->hint = r;
+  return r;
+}
+
+static void valued_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  (void)argc;
+  value_run *run = sqlite3_value_pointer(argv[0], RUN_POINTER);
+  const char *id = (const char *)sqlite3_value_text(argv[1]);
+  if (!run || !id) {
+    sqlite3_result_null(ctx);
+    return;
+  }
+  const columns *k = run->k;
+  size_t r = find_asset(run, id);
+  if (r == SIZE_MAX) {
+    sqlite3_result_int(ctx, 0);  /* not read: added since? never in one transaction */
+    return;
+  }
   switch (sqlite3_value_int(argv[2])) {
     case 0: sqlite3_result_int(ctx, run->moved[r] != 0); break;
     case 1:
@@ -388,111 +230,161 @@ static void valued_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   }
 }
 
-/* Runs SQL with ?1 = the batch and ?2 = the run. unchecked: compiled
-** without the table's CHECK constraints, for an INSERT whose checked
-** columns are literals in SQL (SQLite 3.40 builds a temporary table for
-** change_log's "action IN (...)" check at every row; a flag pragma takes
-** effect at prepare and expires statements when set, so it stays on until
-** the statement is done). */
-static int run_rows_sql(isms_db *db, const char *sql, int64_t batch, value_run *run,
-                        int unchecked) {
-  sqlite3_stmt *st;
-  if (unchecked) sqlite3_exec(db->sql, "PRAGMA ignore_check_constraints = ON", NULL, NULL, NULL);
-  int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
-  if (rc == SQLITE_OK) {
-    sqlite3_bind_int64(st, 1, batch);
-    sqlite3_bind_pointer(st, 2, run, RUN_POINTER, NULL);
-    rc = sqlite3_step(st);
-    rc = rc == SQLITE_DONE ? ISMS_OK : isms__fail_sql(db, "valuing assets");
-    sqlite3_finalize(st);
-  } else {
-    rc = isms__fail_sql(db, "valuing assets");
+/* isms_valued_row(RUN, every column of the row in table order): 1 if the
+** asset moved, else 0, as isms_valued(RUN, ID, 0); and the row as it
+** will be after the UPDATE goes to the hash chain's rewrite feed. */
+static void valued_row_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  value_run *run = sqlite3_value_pointer(argv[0], RUN_POINTER);
+  if (!run || argc != run->ncols + 1) {
+    sqlite3_result_null(ctx);
+    return;
   }
-  if (unchecked) sqlite3_exec(db->sql, "PRAGMA ignore_check_constraints = OFF", NULL, NULL, NULL);
-  return rc;
+  const char *id = (const char *)sqlite3_value_text(argv[1 + run->col_id]);
+  size_t r = id ? find_asset(run, id) : SIZE_MAX;
+  int moved = r != SIZE_MAX && run->moved[r];
+  for (int c = 0; c < run->ncols; c++) {
+    sqlite3_value *v = argv[1 + c];
+    isms__val *x = &run->vals[c];
+    x->type = sqlite3_value_type(v);
+    x->i = x->type == SQLITE_INTEGER ? sqlite3_value_int64(v) : 0;
+    x->d = x->type == SQLITE_FLOAT ? sqlite3_value_double(v) : 0;
+    x->p = x->type == SQLITE_TEXT ? (const void *)sqlite3_value_text(v)
+           : x->type == SQLITE_BLOB ? sqlite3_value_blob(v) : NULL;
+    x->n = x->p ? (size_t)sqlite3_value_bytes(v) : 0;
+  }
+  if (moved) {  /* as the SET writes them */
+    const columns *k = run->k;
+    const char *cls = class_text(run, k->cls[r]);
+    run->vals[run->col_value] = k->cls[r] >= 0
+                                    ? (isms__val){SQLITE_FLOAT, 0, k->value[r], NULL, 0}
+                                    : (isms__val){SQLITE_NULL, 0, 0, NULL, 0};
+    run->vals[run->col_class] = cls ? (isms__val){SQLITE_TEXT, 0, 0, cls, strlen(cls)}
+                                    : (isms__val){SQLITE_NULL, 0, 0, NULL, 0};
+    run->vals[run->col_batch] = (isms__val){SQLITE_INTEGER, run->batch, 0, NULL, 0};
+  }
+  if (isms__chain_feed_row(run->db, run->feed, run->vals)) {
+    sqlite3_result_error(ctx, "out of memory hashing assets", -1);
+    return;
+  }
+  sqlite3_result_int(ctx, moved);
 }
 
-/* Registers isms_value_rows and isms_valued on the connection once; they
+/* Registers isms_valued and isms_valued_row on the connection once; they
 ** stay (they hold nothing: each statement binds its run). Checked by
 ** preparing a use, as redefining a function is refused while another
 ** statement of the connection runs. */
 static int register_sql(isms_db *db) {
   sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(db->sql, "SELECT isms_valued(NULL, NULL, 0) FROM isms_value_rows(NULL, 0)",
-                         -1, &st, NULL) == SQLITE_OK) {
+  if (sqlite3_prepare_v2(db->sql, "SELECT isms_valued(NULL, NULL, 0), isms_valued_row(NULL)", -1,
+                         &st, NULL) == SQLITE_OK) {
     sqlite3_finalize(st);
     return ISMS_OK;
   }
-  if (sqlite3_create_module_v2(db->sql, "isms_value_rows", &rows_module, NULL, NULL) !=
-          SQLITE_OK ||
-      sqlite3_create_function_v2(db->sql, "isms_valued", 3, SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL,
-                                 valued_fn, NULL, NULL, NULL) != SQLITE_OK)
+  if (sqlite3_create_function_v2(db->sql, "isms_valued", 3, SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL,
+                                 valued_fn, NULL, NULL, NULL) != SQLITE_OK ||
+      sqlite3_create_function_v2(db->sql, "isms_valued_row", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY,
+                                 NULL, valued_row_fn, NULL, NULL, NULL) != SQLITE_OK)
     return isms__fail_sql(db, "valuing assets");
   return ISMS_OK;
 }
 
-/* The log rows isms_value_rows(run, 1) yields, in its order, fed to the
-** hash chain as the INSERT will store them (rowids from the next one on):
-** the chain then hashes them from these values instead of reading the
-** change log again (chain.c, "feeds"). */
-static int feed_log(isms_db *db, const value_run *run, int64_t batch) {
+/* A re-valuation that moves most of a large register rewrites the table
+** (chain.c, "rewrites"): the chain's fingerprints and sum of the assets
+** are made from the rows the UPDATE feeds, not by hashing the table again
+** at commit, and the UPDATE runs without the preupdate hook. The sizes
+** are those from which the chain hashes a table whole (chain.c BULK_MIN). */
+enum { REWRITE_MIN = 20000 };
+
+/* The UPDATE of a rewrite: its WHERE passes every column of each row to
+** isms_valued_row, in table order (read from the schema). NULL if the
+** chain takes no rewrite feed for the table. */
+static char *rewrite_sql(isms_db *db, value_run *run) {
   sqlite3_stmt *q;
-  int64_t next = 1;
-  if (sqlite3_prepare_v2(db->sql, "SELECT coalesce(max(id), 0) + 1 FROM change_log", -1, &q,
-                         NULL) != SQLITE_OK)
-    return isms__fail_sql(db, "valuing assets");
-  if (sqlite3_step(q) == SQLITE_ROW) next = sqlite3_column_int64(q, 0);
+  if (sqlite3_prepare_v2(db->sql, "SELECT name FROM pragma_table_info('assets') ORDER BY cid", -1,
+                         &q, NULL) != SQLITE_OK)
+    return NULL;
+  char *cols[64];
+  int n = 0, ok = 1;
+  while (ok && sqlite3_step(q) == SQLITE_ROW) {
+    if (n == 64 || !(cols[n] = strdup((const char *)sqlite3_column_text(q, 0)))) ok = 0;
+    else n++;
+  }
   sqlite3_finalize(q);
-  static const char *const cols[] = {"batch", "entity", "entity_id", "action", "field", "old",
-                                     "new"};
-  isms__feed *f;
-  int rc = isms__chain_feed(db, "change_log", cols, 7, next, &f);
-  if (rc || !f) return rc;
+  run->col_id = run->col_value = run->col_class = run->col_batch = -1;
+  size_t len = 256;
+  for (int c = 0; ok && c < n; c++) {
+    if (strcmp(cols[c], "id") == 0) run->col_id = c;
+    if (strcmp(cols[c], "value") == 0) run->col_value = c;
+    if (strcmp(cols[c], "class") == 0) run->col_class = c;
+    if (strcmp(cols[c], "updated_batch") == 0) run->col_batch = c;
+    len += 2 * strlen(cols[c]) + 4;
+  }
+  char *sql = NULL;
+  if (ok && run->col_id >= 0 && run->col_value >= 0 && run->col_class >= 0 &&
+      run->col_batch >= 0 && (run->vals = calloc((size_t)n, sizeof *run->vals)) &&
+      (sql = malloc(len))) {
+    size_t at = (size_t)snprintf(sql, len,
+                                 "UPDATE assets SET value = isms_valued(?2, id, 1),"
+                                 " class = isms_valued(?2, id, 2), updated_batch = ?1"
+                                 " WHERE isms_valued_row(?2");
+    for (int c = 0; c < n; c++) {
+      sql[at++] = ',';
+      sql[at++] = '"';
+      for (const char *p = cols[c]; *p; p++) {
+        if (*p == '"') sql[at++] = '"';
+        sql[at++] = *p;
+      }
+      sql[at++] = '"';
+    }
+    memcpy(sql + at, ")", 2);
+    run->ncols = n;
+    if (isms__chain_rewrite(db, "assets", (const char *const *)cols, n, &run->feed) ||
+        !run->feed) {
+      free(sql);
+      sql = NULL;
+    }
+  }
+  for (int c = 0; c < n; c++) free(cols[c]);
+  return sql;
+}
+
+/* The moved fields as one change set: per asset, class then value, old
+** and new as the log writes them. */
+static int log_moves(isms_db *db, const value_run *run, int64_t batch) {
+  isms__change_set cs;
+  memset(&cs, 0, sizeof cs);
   const columns *k = run->k;
-  isms__val v[7] = {{SQLITE_INTEGER, batch, 0, NULL, 0},
-                    {SQLITE_TEXT, 0, 0, "asset", 5},
-                    {SQLITE_TEXT, 0, 0, NULL, 0},
-                    {SQLITE_TEXT, 0, 0, "update", 6},
-                    {SQLITE_TEXT, 0, 0, NULL, 0},
-                    {SQLITE_NULL, 0, 0, NULL, 0},
-                    {SQLITE_NULL, 0, 0, NULL, 0}};
-  char num[2][32];
+  char was[32], now[32];
+  int rc = ISMS_OK;
   for (size_t r = 0; !rc && r < k->n; r++) {
     unsigned char mv = run->moved[r];
     if (!mv) continue;
     const char *id = k->ids + k->id_off[r];
-    v[2].p = id;
-    v[2].n = strlen(id);
-    int valued = k->cls[r] >= 0;
-    for (int field = MOVED_CLASS; !rc && field <= MOVED_VALUE; field <<= 1) {
-      if (!(mv & field)) continue;
-      v[4].p = field == MOVED_CLASS ? "class" : "value";
-      v[4].n = 5;
-      for (int side = 0; side < 2; side++) {  /* old, new: as rows_column gives them */
-        int old = side == 0;
-        isms__val *x = &v[5 + side];
-        const char *text = NULL;
-        size_t len = 0;
-        if (field == MOVED_CLASS) {
-          text = class_text(run, old ? k->old_cls[r] : k->cls[r]);
-          len = text ? strlen(text) : 0;
-        } else if (old ? k->had_value[r] : valued) {
-          len = (size_t)format_value(num[side], sizeof num[side],
-                                     old ? k->old_value[r] : k->value[r]);
-          text = num[side];
-        }
-        *x = text ? (isms__val){SQLITE_TEXT, 0, 0, text, len}
-                  : (isms__val){SQLITE_NULL, 0, 0, NULL, 0};
-      }
-      rc = isms__chain_feed_row(db, f, v);
+    if (mv & MOVED_CLASS)
+      rc = isms__change_set_add(&cs, id, "class", class_text(run, k->old_cls[r]),
+                                class_text(run, k->cls[r]));
+    if (!rc && (mv & MOVED_VALUE)) {
+      if (k->had_value[r]) format_value(was, sizeof was, k->old_value[r]);
+      if (k->cls[r] >= 0) format_value(now, sizeof now, k->value[r]);
+      rc = isms__change_set_add(&cs, id, "value", k->had_value[r] ? was : NULL,
+                                k->cls[r] >= 0 ? now : NULL);
     }
   }
+  if (rc) rc = isms__fail(db, ISMS_NOMEM, "out of memory");
+  if (!rc) rc = isms__change_set_write(db, batch, "asset", &cs);
+  isms__change_set_free(&cs);
   return rc;
 }
 
 static int write_changes(isms_db *db, isms_method *m, columns *k, int64_t batch,
                          int64_t *changed) {
-  value_run run = {m, k, malloc(k->n ? k->n : 1), 0};
+  value_run run;
+  memset(&run, 0, sizeof run);
+  run.m = m;
+  run.k = k;
+  run.moved = malloc(k->n ? k->n : 1);
+  run.db = db;
+  run.batch = batch;
   if (!run.moved) return isms__fail(db, ISMS_NOMEM, "out of memory");
   for (size_t r = 0; r < k->n; r++) {
     int had = k->had_value[r], has = k->cls[r] >= 0;
@@ -504,22 +396,33 @@ static int write_changes(isms_db *db, isms_method *m, columns *k, int64_t batch,
   int rc = ISMS_OK;
   if (*changed) {
     rc = register_sql(db);
-    if (!rc) rc = feed_log(db, &run, batch);
-    if (!rc)
-      rc = run_rows_sql(db,
-                        "INSERT INTO change_log(batch, entity, entity_id, action, field, old, new)"
-                        " SELECT ?1, 'asset', id, 'update', field, old, new"
-                        " FROM isms_value_rows(?2, 1)",
-                        batch, &run, 1);
+    if (!rc) rc = log_moves(db, &run, batch);
     /* A scan of the register that rewrites the moved rows as it passes
-    ** them (SQLite's one-pass UPDATE); a join with isms_value_rows would
-    ** first copy the moved rows to a temporary table. */
-    if (!rc)
-      rc = run_rows_sql(db,
-                        "UPDATE assets SET value = isms_valued(?2, id, 1),"
-                        " class = isms_valued(?2, id, 2), updated_batch = ?1"
-                        " WHERE isms_valued(?2, id, 0)",
-                        batch, &run, 0);
+    ** them (SQLite's one-pass UPDATE); for most of a large register, a
+    ** rewrite that feeds the hash chain every row. */
+    char *rewrite = NULL;
+    if (!rc && *changed > REWRITE_MIN && (size_t)*changed > k->n / 4)
+      rewrite = rewrite_sql(db, &run);
+    if (!rc) {
+      sqlite3_stmt *st;
+      if (sqlite3_prepare_v2(db->sql,
+                             rewrite ? rewrite
+                                     : "UPDATE assets SET value = isms_valued(?2, id, 1),"
+                                       " class = isms_valued(?2, id, 2), updated_batch = ?1"
+                                       " WHERE isms_valued(?2, id, 0)",
+                             -1, &st, NULL) != SQLITE_OK) {
+        rc = isms__fail_sql(db, "valuing assets");
+      } else {
+        sqlite3_bind_int64(st, 1, batch);
+        sqlite3_bind_pointer(st, 2, &run, RUN_POINTER, NULL);
+        int paused = rewrite && isms__chain_pause(db, run.feed);
+        rc = sqlite3_step(st) == SQLITE_DONE ? ISMS_OK : isms__fail_sql(db, "valuing assets");
+        if (paused) isms__chain_resume(db);
+        sqlite3_finalize(st);
+      }
+    }
+    free(rewrite);
+    free(run.vals);
     /* The incident touches carry their asset's class (asset_edit.c). */
     int classes = 0;
     for (size_t r = 0; r < k->n && !classes; r++) classes = run.moved[r] & MOVED_CLASS;

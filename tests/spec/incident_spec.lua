@@ -386,11 +386,11 @@ describe("the migration that puts the asset class on incident touches", function
       .. "NEW.rel, NEW.target, (SELECT max(id) FROM change_batches)); END; "
       .. "ALTER TABLE incident_touches DROP COLUMN class; "
       -- the migrations after it go too and run again (19's vulnerability ratings, 21's task
-      -- index, 22's incident pairs)
+      -- index, 22's incident pairs, 23's change sets)
       .. "ALTER TABLE vulnerabilities DROP COLUMN ratings; DROP INDEX rtp_tasks_status; "
       .. "DROP TABLE incident_pairs; DROP TRIGGER incident_pairs_threat; "
       .. "DROP TRIGGER incident_pairs_asset; DROP TRIGGER incident_pairs_unlink; "
-      .. "DROP TRIGGER incident_pairs_change; "
+      .. "DROP TRIGGER incident_pairs_change; DROP TABLE change_sets; "
       .. "PRAGMA user_version = " .. (this - 1))
     reg = assert(isms.open(path))
     assert.are.equal(version, reg:schema_version())

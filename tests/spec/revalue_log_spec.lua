@@ -21,19 +21,26 @@ asset_class "low" { range = { %s, %s } }
            high[1], high[2], low[1], low[2]))))
 end
 
--- The log rows of one batch as "ID FIELD OLD->NEW", in log order.
+-- The log rows of one batch as "ID FIELD OLD->NEW", in log order (the
+-- assets in id order; each asset's rows as reg:changes gives them, and the
+-- whole log gives them in the same order).
 local function logged(reg, batch)
-  local out = {}
+  local out, all = {}, {}
   for _, id in ipairs({ "AST-1", "AST-2", "AST-3", "AST-4" }) do
     for _, c in ipairs(reg:changes(id)) do
       if c.batch == batch then
-        out[#out + 1] = { c.id, ("%s %s %s %s->%s"):format(c.action, id, c.field, tostring(c.old),
-                                                         tostring(c.new)) }
+        out[#out + 1] = ("%s %s %s %s->%s"):format(c.action, id, c.field, tostring(c.old),
+                                                   tostring(c.new))
       end
     end
   end
-  table.sort(out, function(x, y) return x[1] < y[1] end)
-  for k, r in ipairs(out) do out[k] = r[2] end
+  for _, c in ipairs(reg:changes()) do
+    if c.batch == batch then
+      all[#all + 1] = ("%s %s %s %s->%s"):format(c.action, c.entity_id, c.field, tostring(c.old),
+                                                 tostring(c.new))
+    end
+  end
+  assert.are.same(out, all)
   return out
 end
 
@@ -109,5 +116,66 @@ describe("re-valuation's change log", function()
       "update AST-3 class B->low", "update AST-3 value 12->800001",
     }, logged(reg, r.batch))
     assert.are.equal(1200001.003, reg:asset("AST-1").value)
+  end)
+end)
+
+describe("change sets (a bulk write's changes as one row)", function()
+  local function lines(reg, text, only)
+    local out = {}
+    local sql = "SELECT entity_id, field, old, new, seq FROM isms_change_set(?1"
+      .. (only and ", ?2)" or ")")
+    for row in reg:query(sql, text, only) do
+      out[#out + 1] = { row.entity_id or "NULL", row.field or "NULL", row.old or "NULL",
+                        row.new or "NULL", tonumber(row.seq) }
+    end
+    return out
+  end
+
+  it("read back escapes, NULLs and empty text as written, and one id alone", function()
+    local reg = H.register()
+    local text = table.concat({
+      "A-1\tclass\t\\N\tlow",               -- NULL old
+      "A\\t2\tvalue\t\t4.5",                -- an id with a tab; empty old
+      "back\\\\slash\tnote\tline\\none\tx", -- backslash in the id, newline in the old
+      "A-1\tvalue\t3\t\\N",                 -- NULL new
+    }, "\n") .. "\n"
+    assert.are.same({
+      { "A-1", "class", "NULL", "low", 1 },
+      { "A\t2", "value", "", "4.5", 2 },
+      { "back\\slash", "note", "line\none", "x", 3 },
+      { "A-1", "value", "3", "NULL", 4 },
+    }, lines(reg, text))
+    assert.are.same({ { "A-1", "class", "NULL", "low", 1 }, { "A-1", "value", "3", "NULL", 4 } },
+                    lines(reg, text, "A-1"))
+    assert.are.same({ { "A\t2", "value", "", "4.5", 2 } }, lines(reg, text, "A\t2"))
+    assert.are.same({ { "back\\slash", "note", "line\none", "x", 3 } }, lines(reg, text, "back\\slash"))
+    assert.are.same({}, lines(reg, text, "A-"))
+    assert.are.same({}, lines(reg, ""))
+    -- a last line without its newline is read too
+    assert.are.same({ { "Z", "f", "1", "2", 1 } }, lines(reg, "Z\tf\t1\t2"))
+    reg:close()
+  end)
+
+  it("log a re-valuation as one row that history, the log and verify read", function()
+    local reg, path = H.register()
+    local id = "AST-\\5\tx"   -- a backslash and a tab, escaped in the set
+    assert(reg:import_assets(H.file("b.csv", H.GOOD .. '"' .. id .. '",Odd,physical,Ops,,Office,'
+                                    .. "no,,no,1,3,2,2,\n")))
+    local before = reg:query("SELECT count(*) AS n FROM change_log")().n
+    local w = method("w", 4, { 1, 1, 1 }, { 6, 12 }, { 1, 5.75 })
+    local r = assert(reg:value(w))
+    assert.are.equal(4, r.changed)
+    -- no change_log row: one change_sets row of the batch
+    assert.are.equal(before, reg:query("SELECT count(*) AS n FROM change_log")().n)
+    assert.are.equal(1, tonumber(reg:query("SELECT count(*) AS n FROM change_sets WHERE batch = ?1",
+                                           r.batch)().n))
+    local h = {}
+    for _, c in ipairs(reg:changes(id)) do
+      if c.batch == r.batch then h[#h + 1] = c.field .. " " .. c.old .. "->" .. c.new end
+    end
+    assert.are.same({ "class B->high", "value 12->7" }, h)
+    reg:close()
+    local out, _, code = H.run("--db", path, "verify")
+    assert.are.equal(0, code, out)
   end)
 end)

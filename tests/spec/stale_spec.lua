@@ -476,9 +476,11 @@ describe("the incident pairs (a threat and an asset of one incident)", function(
     for v, m in ipairs(H.migration_strings(H.read("core/schema.c"))) do
       if m:find("CREATE TABLE incident_pairs", 1, true) then this = v end
     end
+    -- (and 23's change sets, made again after it)
     F.sql(path, "DROP TABLE incident_pairs; DROP TRIGGER incident_pairs_threat; "
       .. "DROP TRIGGER incident_pairs_asset; DROP TRIGGER incident_pairs_unlink; "
-      .. "DROP TRIGGER incident_pairs_change; PRAGMA user_version = " .. (this - 1))
+      .. "DROP TRIGGER incident_pairs_change; DROP TABLE change_sets; PRAGMA user_version = "
+      .. (this - 1))
     reg = assert(isms.open(path))
     assert.are.equal(version, reg:schema_version())
     assert.are.same(want, pairs_of(reg))
@@ -501,7 +503,8 @@ describe("the keeping-current schema migration", function()
     -- column rrx goes and is added again; 17's index on the tasks' due
     -- dates goes; 19's vulnerability ratings go and come again; 20 rebuilds the
     -- change log as it stands; 21's index on the tasks' status goes; 22's
-    -- incident pairs go; 18 only adds to tables dropped here).
+    -- incident pairs and 23's change sets go; 18 only adds to tables
+    -- dropped here).
     local LATER = "DROP INDEX risks_open; DROP INDEX risks_undecided; DROP TABLE documents; DROP TABLE document_versions; DROP TABLE measurements; "
       .. "DROP TABLE audit_programme; DROP TABLE audits; DROP TABLE findings; "
       .. "DROP TABLE nonconformities; DROP TABLE corrective_actions; DROP TABLE reviews; "
@@ -510,7 +513,7 @@ describe("the keeping-current schema migration", function()
       .. "ALTER TABLE threats DROP COLUMN ratings; ALTER TABLE treatments DROP COLUMN rrx; "
       .. "DROP TABLE chain_tables; DROP TABLE chain_rows; DROP TABLE chain_links; "
       .. "DROP INDEX rtp_tasks_due; ALTER TABLE vulnerabilities DROP COLUMN ratings; "
-      .. "DROP INDEX rtp_tasks_status; DROP TABLE incident_pairs; "
+      .. "DROP INDEX rtp_tasks_status; DROP TABLE incident_pairs; DROP TABLE change_sets; "
     rerate(reg, F.MALWARE, { S = 9, O = 2, D = 5 })
     local want = {}
     for row in reg:query("SELECT ref, assessed_batch FROM risks WHERE assessed_batch IS NOT NULL") do

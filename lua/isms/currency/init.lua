@@ -127,7 +127,7 @@ local EVENTS = {
   end,
   asset_change = function(reg, _, since)
     local ids = {}
-    for _, r in ipairs(rows(reg, "SELECT DISTINCT l.entity_id FROM change_log l JOIN "
+    for _, r in ipairs(rows(reg, "SELECT DISTINCT l.entity_id FROM change_entries l JOIN "
         .. "change_batches b ON b.id = l.batch WHERE l.entity = 'asset' AND b.at >= ?1 "
         .. "UNION SELECT a.id FROM assets a JOIN change_batches b ON b.id = a.created_batch "
         .. "WHERE b.at >= ?1 ORDER BY 1", since)) do
@@ -140,7 +140,7 @@ local EVENTS = {
     for k, e in ipairs(t.entities) do names[k] = "'" .. e:gsub("'", "''") .. "'" end
     local ids = {}
     for _, r in ipairs(rows(reg, ("SELECT DISTINCT l.entity || ' ' || l.entity_id AS id FROM "
-        .. "change_log l JOIN change_batches b ON b.id = l.batch WHERE l.entity IN (%s) AND "
+        .. "change_entries l JOIN change_batches b ON b.id = l.batch WHERE l.entity IN (%s) AND "
         .. "b.at >= ?1 ORDER BY 1"):format(table.concat(names, ", ")), since)) do
       ids[#ids + 1] = r.id
     end
@@ -160,7 +160,7 @@ local LOGGED = {
 for on, w in pairs(LOGGED) do
   EVENTS[on] = function(reg, _, since)
     local ids = {}
-    for _, r in ipairs(rows(reg, "SELECT DISTINCT l.entity_id FROM change_log l JOIN change_batches "
+    for _, r in ipairs(rows(reg, "SELECT DISTINCT l.entity_id FROM change_entries l JOIN change_batches "
         .. "b ON b.id = l.batch WHERE l." .. w[1] .. " AND b.at >= ?1 ORDER BY 1", since)) do
       ids[#ids + 1] = r.entity_id
     end
@@ -215,7 +215,7 @@ function M.next_reviews(reg)
     end
     months = any and (months .. (" ELSE %d END"):format(c.months)) or tostring(c.months)
     for _, r in ipairs(rows(reg, ("SELECT s.id, s.name, s.owner, %s AS months, coalesce(v.reviewed, "
-        .. "(SELECT substr(min(b.at), 1, 10) FROM change_log l JOIN change_batches b ON "
+        .. "(SELECT substr(min(b.at), 1, 10) FROM change_entries l JOIN change_batches b ON "
         .. "b.id = l.batch WHERE l.entity = 'supplier' AND l.entity_id = s.id AND l.action = "
         .. "'create')) AS last, v.next_review FROM suppliers s LEFT JOIN record_reviews v ON "
         .. "v.kind = 'supplier' AND v.record = s.id ORDER BY s.id"):format(months))) do
@@ -230,7 +230,7 @@ function M.next_reviews(reg)
     for _, rf in ipairs(stale.rule_files(reg)) do
       local v = first(reg, "SELECT reviewed, next_review FROM record_reviews WHERE kind = 'rule_file' AND "
                         .. "record = ?1", rf.id)
-      local set = first(reg, "SELECT substr(max(b.at), 1, 10) AS at FROM change_log l JOIN "
+      local set = first(reg, "SELECT substr(max(b.at), 1, 10) AS at FROM change_entries l JOIN "
         .. "change_batches b ON b.id = l.batch WHERE l.entity = 'setting' AND l.entity_id = ?1",
         rf.setting)
       local began = first(reg, "SELECT substr(min(at), 1, 10) AS at FROM change_batches")

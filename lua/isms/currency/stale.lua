@@ -72,20 +72,34 @@ local SCOPE = "entity = 'asset' AND field = 'scope'"
 local CATALOG = "entity IN ('threat', 'vulnerability')"
 local SOA_STATUS = "entity = 'soa' AND field IN ('status', 'applicable')"
 
+-- The asset changes in change sets after lo (a re-valuation logs its
+-- moves as one set: core/change_set.c), as SQL selecting (asset, batch),
+-- or nil when there is no such set.
+local function set_changes(reg, fields, lo)
+  if not first(reg, "SELECT 1 AS x FROM change_sets WHERE entity = 'asset' AND batch > ?1 LIMIT 1",
+               lo) then
+    return nil
+  end
+  return ("SELECT x.entity_id AS asset, s.batch FROM change_sets s, isms_change_set(s.changes) x "
+          .. "WHERE s.entity = 'asset' AND s.batch > %d AND x.field IN (%s)"):format(lo, fields)
+end
+
 -- Changes per asset (valuation, scope) joined to the asset's risks.
-local function per_asset(index, where)
+local function per_asset(index, where, fields)
   return function(reg, _, ti, ctx)
-    if not changed(reg, index, where, ctx.lo) then return nil end
+    local sets = set_changes(reg, fields, ctx.lo)
+    if not sets and not changed(reg, index, where, ctx.lo) then return nil end
+    local log = ("SELECT entity_id AS asset, batch FROM change_log INDEXED BY %s WHERE %s AND batch > %d")
+      :format(index, where, ctx.lo)
     return ([[SELECT 'risk' AS kind, r.ref AS id, %d AS trig, e.batch AS batch,
   {assessed} AS since, e.asset AS detail, NULL AS months, r.level AS grp
-FROM (SELECT entity_id AS asset, max(batch) AS batch FROM change_log INDEXED BY %s
-      WHERE %s AND batch > %d GROUP BY entity_id) e
+FROM (SELECT asset, max(batch) AS batch FROM (%s) GROUP BY asset) e
 CROSS JOIN risks r ON r.asset = e.asset WHERE r.level IS NOT NULL AND {assessed} < e.batch]]):format(
-      ti, index, where, ctx.lo)
+      ti, sets and (log .. " UNION ALL " .. sets) or log)
   end
 end
-PART.valuation = per_asset("change_log_valuation", VALUATION)
-PART.scope = per_asset("change_log_scope", SCOPE)
+PART.valuation = per_asset("change_log_valuation", VALUATION, "'c', 'i', 'a', 'class', 'value'")
+PART.scope = per_asset("change_log_scope", SCOPE, "'scope'")
 
 PART.threat = function(reg, _, ti, ctx)
   if not changed(reg, "change_log_catalog", CATALOG .. " AND entity = 'threat'", ctx.lo) then

@@ -90,7 +90,7 @@ local function section_context(reg, p)
   for k = 1, #M.CONTEXT_ENTITIES do ph[k] = "?" .. (k + 2) end
   local rows = {}
   for row in reg:query("SELECT l.entity, sum(l.action = 'create') AS created, sum(l.action = "
-      .. "'update') AS updated, sum(l.action = 'delete') AS deleted FROM change_log l JOIN "
+      .. "'update') AS updated, sum(l.action = 'delete') AS deleted FROM change_entries l JOIN "
       .. "change_batches b ON b.id = l.batch WHERE l.entity IN (" .. table.concat(ph, ", ")
       .. ") AND substr(b.at, 1, 10) >= ?1 AND substr(b.at, 1, 10) <= ?2 GROUP BY l.entity "
       .. "ORDER BY l.entity", p.from, p.to, unpack(M.CONTEXT_ENTITIES)) do
