@@ -86,6 +86,13 @@ describe("isms assets verbs", function()
     assert.are.same({ "notes", "owner" }, fields)
     assert.are.equal("create", j.history[1].action)
     assert.are.equal("import assets", j.history[1].command)
+    -- a re-valuation's moves (kept as one change set) are in the history too
+    _, err, code = H.run("--db", db, "value", "--methodology", "guideline-3tier")
+    assert.are.equal(0, code, err)
+    j = cjson.decode((H.run("--db", db, "assets", "show", "AST-2", "--json")))
+    local last = j.history[#j.history]
+    assert.are.equal("value", last.command)
+    assert.truthy(last.field == "class" or last.field == "value", cjson.encode(last))
     refused(db, 4, "no asset 'AST-9' in the register", "assets", "show", "AST-9")
     refused(db, 2, "usage: isms assets show ID", "assets", "show")
   end)

@@ -278,12 +278,19 @@ end
 function M.history(reg, entity, id)
   local pattern = (entity .. " / " .. tostring(id) .. " / "):gsub("[%%_\\]", "\\%0") .. "%"
   local out = {}
+  -- change_entries: the change log and the change sets of bulk writes (a
+  -- re-valuation); the record's own entries (an equality on entity_id,
+  -- which a change set answers without reading all its lines), then its
+  -- links', in the order they were written
+  local cols = "SELECT l.batch, l.part, l.seq, b.at, b.actor, b.command, b.reason, l.action, "
+    .. "l.field, l.entity, l.entity_id, l.old, l.new FROM change_entries l "
+    .. "JOIN change_batches b ON b.id = l.batch "
   for row in reg:query(
-      "SELECT b.at, b.actor, b.command, b.reason, l.action, l.field, l.entity, l.entity_id, "
-      .. "l.old, l.new FROM change_log l JOIN change_batches b ON b.id = l.batch "
-      .. "WHERE (l.entity = ?1 AND l.entity_id = ?2) "
-      .. "OR (l.entity = 'link' AND l.entity_id LIKE ?3 ESCAPE '\\') ORDER BY l.id",
+      cols .. "WHERE l.entity = ?1 AND l.entity_id = ?2 UNION ALL "
+      .. cols .. "WHERE l.entity = 'link' AND l.entity_id LIKE ?3 ESCAPE '\\' "
+      .. "ORDER BY 1, 2, 3",
       entity, tostring(id), pattern) do
+    row.batch, row.part, row.seq = nil, nil, nil
     if row.entity == "link" then
       -- "kind / id / rel / target": the link shows as its field gaining or losing an id
       local rest = row.entity_id:sub(#entity + #tostring(id) + 7)
