@@ -160,45 +160,32 @@ static int clear_valuation(isms_db *db, const char *id, int64_t batch) {
   return rc;
 }
 
-ISMS_API int isms_asset_set(isms_db *db, const char *id, const char *field, const char *value,
-                            const char *reason) {
-  if (!db || !id || !field) return ISMS_MISUSE;
-  isms__clear_error(db);
-  int col = field_index(field);
-  if (col < 0)
-    return isms__fail(db, ISMS_INPUT, "unknown asset field '%s'; expected name, type, owner, "
-                      "custodian, location, outsourced, contract, group, units, c, i, a, notes",
-                      field);
+/* Sets one field (column col, value already converted) inside the open
+** transaction; opens the change batch at the first real change (*batch 0
+** until then) and counts the field in *changed. */
+static int set_one(isms_db *db, const char *id, const char *field, int col, const char *value,
+                   const char *reason, int64_t *batch, int *changed) {
   int64_t num = 0;
   int is_null;
   char shown[1024];
   int rc = convert(db, col, value, &num, &is_null, shown, sizeof shown);
   if (rc) return rc;
-  if ((rc = isms__begin(db))) return rc;
   char old[1024];
   int had, exists;
-  int64_t batch;
-  sqlite3_stmt *q = NULL;
-  if ((rc = read_old(db, id, col, old, sizeof old, &had, &exists))) goto fail;
-  if (!exists) {
-    rc = isms__fail(db, ISMS_NOTFOUND, "no asset with id '%s'", id);
-    goto fail;
-  }
-  if (had == !is_null && (!had || strcmp(old, shown) == 0)) {
-    isms__rollback(db);
+  if ((rc = read_old(db, id, col, old, sizeof old, &had, &exists))) return rc;
+  if (!exists) return isms__fail(db, ISMS_NOTFOUND, "no asset with id '%s'", id);
+  if (had == !is_null && (!had || strcmp(old, shown) == 0))
     return ISMS_OK;  /* nothing changes, nothing is logged */
-  }
-  if ((rc = isms__batch_open(db, "asset set", id, reason, &batch))) goto fail;
+  if (!*batch && (rc = isms__batch_open(db, "asset set", id, reason, batch))) return rc;
   if (!is_null && (col == ACOL_OWNER || col == ACOL_CUSTODIAN || col == ACOL_LOCATION) &&
       (rc = name_ref(db, col == ACOL_LOCATION ? "locations" : "parties", value, &num)))
-    goto fail;
+    return rc;
   char sql[160];
+  sqlite3_stmt *q;
   snprintf(sql, sizeof sql, "UPDATE assets SET %s = ?2, updated_batch = ?3 WHERE id = ?1",
            register_column[col]);
-  if (sqlite3_prepare_v2(db->sql, sql, -1, &q, NULL) != SQLITE_OK) {
-    rc = isms__fail_sql(db, "updating asset");
-    goto fail;
-  }
+  if (sqlite3_prepare_v2(db->sql, sql, -1, &q, NULL) != SQLITE_OK)
+    return isms__fail_sql(db, "updating asset");
   sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
   int numeric = col == ACOL_TYPE || col == ACOL_OUTSOURCED || col == ACOL_GROUP ||
                 col == ACOL_UNITS || col == ACOL_C || col == ACOL_I || col == ACOL_A ||
@@ -206,54 +193,110 @@ ISMS_API int isms_asset_set(isms_db *db, const char *id, const char *field, cons
   if (is_null) sqlite3_bind_null(q, 2);
   else if (numeric) sqlite3_bind_int64(q, 2, num);
   else sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(q, 3, batch);
-  if (sqlite3_step(q) != SQLITE_DONE) {
-    rc = isms__fail_sql(db, "updating asset");
+  sqlite3_bind_int64(q, 3, *batch);
+  rc = sqlite3_step(q) == SQLITE_DONE ? ISMS_OK : isms__fail_sql(db, "updating asset");
+  sqlite3_finalize(q);
+  if (rc) return rc;
+  (*changed)++;
+  return isms__log_change(db, *batch, "asset", id, "update", field, had ? old : NULL,
+                          is_null ? NULL : shown);
+}
+
+/* The rule an import checks across fields (csv_import.c): more than one
+** unit is a group. Checked on the asset as the fields left it, so
+** "units=5 group=yes" passes in either order. */
+static int check_units(isms_db *db, const char *id) {
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(db->sql, "SELECT units FROM assets WHERE id = ?1 AND units > 1"
+                         " AND is_group = 0", -1, &q, NULL) != SQLITE_OK)
+    return isms__fail_sql(db, "reading asset");
+  sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+  int rc = ISMS_OK;
+  if (sqlite3_step(q) == SQLITE_ROW)
+    rc = isms__fail(db, ISMS_INPUT, "units: %lld units given for an asset that is not a group "
+                    "(set group to yes)", (long long)sqlite3_column_int64(q, 0));
+  sqlite3_finalize(q);
+  return rc;
+}
+
+ISMS_API int isms_asset_set_fields(isms_db *db, const char *id, int n,
+                                   const char *const *fields, const char *const *values,
+                                   const char *reason) {
+  if (!db || !id || n < 0 || (n > 0 && (!fields || !values))) return ISMS_MISUSE;
+  isms__clear_error(db);
+  int cols[ACOL_COUNT];
+  if (n > ACOL_COUNT) return isms__fail(db, ISMS_INPUT, "%d fields given; an asset has %d",
+                                       n, ACOL_COUNT - 1);
+  /* Every field and value is checked before the transaction opens. */
+  for (int k = 0; k < n; k++) {
+    if (!fields[k]) return ISMS_MISUSE;
+    cols[k] = field_index(fields[k]);
+    if (cols[k] < 0)
+      return isms__fail(db, ISMS_INPUT, "unknown asset field '%s'; expected name, type, owner, "
+                        "custodian, location, outsourced, contract, group, units, c, i, a, notes",
+                        fields[k]);
+    for (int j = 0; j < k; j++)
+      if (cols[j] == cols[k])
+        return isms__fail(db, ISMS_INPUT, "field '%s' given twice", fields[k]);
+    int64_t num;
+    int is_null;
+    char shown[1024];
+    int rc = convert(db, cols[k], values[k], &num, &is_null, shown, sizeof shown);
+    if (rc) return rc;
+  }
+  int rc = isms__begin(db);
+  if (rc) return rc;
+  int64_t batch = 0;
+  int changed = 0, rated = 0;
+  int had, exists;
+  char old[8];
+  if ((rc = read_old(db, id, ACOL_NAME, old, sizeof old, &had, &exists))) goto fail;
+  if (!exists) {
+    rc = isms__fail(db, ISMS_NOTFOUND, "no asset with id '%s'", id);
     goto fail;
   }
-  sqlite3_finalize(q);
-  q = NULL;
-  if ((rc = isms__log_change(db, batch, "asset", id, "update", field, had ? old : NULL,
-                             is_null ? NULL : shown)))
-    goto fail;
-  if ((col == ACOL_C || col == ACOL_I || col == ACOL_A) && (rc = clear_valuation(db, id, batch)))
-    goto fail;
+  for (int k = 0; k < n && !rc; k++) {
+    int before = changed;
+    rc = set_one(db, id, fields[k], cols[k], values[k], reason, &batch, &changed);
+    if (changed > before && (cols[k] == ACOL_C || cols[k] == ACOL_I || cols[k] == ACOL_A))
+      rated = 1;
+  }
+  if (rc) goto fail;
+  if (!batch) {
+    isms__rollback(db);
+    return ISMS_OK;  /* nothing changed, nothing is logged */
+  }
+  if ((rc = check_units(db, id))) goto fail;
+  if (rated && (rc = clear_valuation(db, id, batch))) goto fail;
   if ((rc = isms__batch_close(db, batch, 0, 1, 0))) goto fail;
   return isms__commit(db);
 fail:
-  sqlite3_finalize(q);
   isms__rollback(db);
   return rc;
 }
 
-ISMS_API int isms_asset_delete(isms_db *db, const char *id, const char *reason) {
-  if (!db || !id) return ISMS_MISUSE;
-  isms__clear_error(db);
-  int rc = isms__begin(db);
-  if (rc) return rc;
-  int64_t batch;
+ISMS_API int isms_asset_set(isms_db *db, const char *id, const char *field, const char *value,
+                            const char *reason) {
+  if (!db || !id || !field) return ISMS_MISUSE;
+  return isms_asset_set_fields(db, id, 1, &field, &value, reason);
+}
+
+/* Deletes one asset inside the open transaction of batch, logging every
+** field it had. */
+static int delete_one(isms_db *db, const char *id, int64_t batch) {
   sqlite3_stmt *q = NULL;
   if (sqlite3_prepare_v2(db->sql,
                          "SELECT name, type, owner, custodian, location, outsourced, contract,"
                          " is_group, units, c, i, a, notes, value, class FROM asset_view"
                          " WHERE id = ?1",
-                         -1, &q, NULL) != SQLITE_OK) {
-    rc = isms__fail_sql(db, "reading asset");
-    goto fail;
-  }
+                         -1, &q, NULL) != SQLITE_OK)
+    return isms__fail_sql(db, "reading asset");
   sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-  int step = sqlite3_step(q);
-  if (step == SQLITE_DONE) {
-    rc = isms__fail(db, ISMS_NOTFOUND, "no asset with id '%s'", id);
-    goto fail;
-  }
-  if (step != SQLITE_ROW) {
-    rc = isms__fail_sql(db, "reading asset");
-    goto fail;
-  }
-  if ((rc = isms__batch_open(db, "asset delete", id, reason, &batch))) goto fail;
+  int step = sqlite3_step(q), rc = ISMS_OK;
+  if (step == SQLITE_DONE) rc = isms__fail(db, ISMS_NOTFOUND, "no asset with id '%s'", id);
+  else if (step != SQLITE_ROW) rc = isms__fail_sql(db, "reading asset");
   /* The log keeps every field the asset had, so a deletion can be undone. */
-  for (int k = 0; k < sqlite3_column_count(q) && !rc; k++) {
+  for (int k = 0; step == SQLITE_ROW && k < sqlite3_column_count(q) && !rc; k++) {
     if (sqlite3_column_type(q, k) == SQLITE_NULL) continue;
     const char *name = sqlite3_column_name(q, k);
     rc = isms__log_change(db, batch, "asset", id, "delete",
@@ -261,24 +304,37 @@ ISMS_API int isms_asset_delete(isms_db *db, const char *id, const char *reason) 
                           (const char *)sqlite3_column_text(q, k), NULL);
   }
   sqlite3_finalize(q);
-  q = NULL;
-  if (rc) goto fail;
+  if (rc) return rc;
   if (sqlite3_prepare_v2(db->sql, "DELETE FROM assets WHERE id = ?1", -1, &q, NULL) !=
-      SQLITE_OK) {
-    rc = isms__fail_sql(db, "deleting asset");
-    goto fail;
-  }
+      SQLITE_OK)
+    return isms__fail_sql(db, "deleting asset");
   sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-  if (sqlite3_step(q) != SQLITE_DONE) {
-    rc = isms__fail_sql(db, "deleting asset");
-    goto fail;
-  }
+  rc = sqlite3_step(q) == SQLITE_DONE ? ISMS_OK : isms__fail_sql(db, "deleting asset");
   sqlite3_finalize(q);
-  q = NULL;
-  if ((rc = isms__batch_close(db, batch, 0, 0, 1))) goto fail;
+  return rc;
+}
+
+ISMS_API int isms_assets_delete(isms_db *db, int n, const char *const *ids,
+                                const char *reason) {
+  if (!db || n < 1 || !ids) return ISMS_MISUSE;
+  for (int k = 0; k < n; k++)
+    if (!ids[k]) return ISMS_MISUSE;
+  isms__clear_error(db);
+  int rc = isms__begin(db);
+  if (rc) return rc;
+  int64_t batch;
+  if ((rc = isms__batch_open(db, "asset delete", n == 1 ? ids[0] : NULL, reason, &batch)))
+    goto fail;
+  for (int k = 0; k < n && !rc; k++) rc = delete_one(db, ids[k], batch);
+  if (rc) goto fail;
+  if ((rc = isms__batch_close(db, batch, 0, 0, n))) goto fail;
   return isms__commit(db);
 fail:
-  sqlite3_finalize(q);
   isms__rollback(db);
   return rc;
+}
+
+ISMS_API int isms_asset_delete(isms_db *db, const char *id, const char *reason) {
+  if (!db || !id) return ISMS_MISUSE;
+  return isms_assets_delete(db, 1, &id, reason);
 }

@@ -553,6 +553,13 @@ int isms_value_assets(isms_db *db, isms_method *m, const char *reason,
 int isms_asset_set(isms_db *db, const char *id, const char *field,
                    const char *value, const char *reason);
 int isms_asset_delete(isms_db *db, const char *id, const char *reason);
+/* Several fields of one asset (fields[k] = values[k]) in one transaction
+** and change batch; every field and value is checked first, and nothing is
+** written if one is refused. */
+int isms_asset_set_fields(isms_db *db, const char *id, int n, const char *const *fields,
+                          const char *const *values, const char *reason);
+/* Deletes n assets in one transaction and change batch; all or none. */
+int isms_assets_delete(isms_db *db, int n, const char *const *ids, const char *reason);
 
 /* ------------------------------------- treatment, SoA and RTP records
 ** Treatments, the controls they select, acceptances, SoA entries, SoA

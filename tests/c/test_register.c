@@ -141,6 +141,51 @@ static void test_open_existing(void) {
   isms_close(db);
 }
 
+static int count_sql(isms_db *db, const char *sql) {
+  return pragma_int(db, sql);
+}
+
+/* Several fields of an asset in one batch; several assets deleted in one
+** batch; one bad field, value or id and nothing is written. */
+static void test_edit_many(void) {
+  isms_db *db;
+  isms_open(path_of("m.db"), &db);
+  write_file(path_of("m.csv"), "id,name,type,c,i,a\nM-1,One,software,1,1,1\n"
+             "M-2,Two,software,2,2,2\nM-3,Three,people,3,3,3\n");
+  isms_import_assets(db, path_of("m.csv"), NULL, NULL, NULL);
+  int batches = count_sql(db, "SELECT count(*) FROM change_batches");
+  const char *f[] = {"owner", "notes", "c"};
+  const char *v[] = {"IT", "moved", "2"};
+  is_int(isms_asset_set_fields(db, "M-1", 3, f, v, "why"), ISMS_OK, "three fields set");
+  is_int(count_sql(db, "SELECT count(*) FROM change_batches"), batches + 1, "in one batch");
+  is_int(count_sql(db, "SELECT count(*) FROM change_log WHERE entity_id = 'M-1' AND action = "
+                       "'update' AND field IN ('owner', 'notes', 'c')"), 3, "each logged");
+  const char *bad_v[] = {"Ops", "x", "99"};
+  is_int(isms_asset_set_fields(db, "M-1", 3, f, bad_v, NULL), ISMS_INPUT, "a bad value");
+  like(isms_errmsg(db), "c: '99' is not a whole number", "named");
+  const char *bad_f[] = {"owner", "colour"};
+  is_int(isms_asset_set_fields(db, "M-1", 2, bad_f, v, NULL), ISMS_INPUT, "an unknown field");
+  const char *twice[] = {"owner", "owner"};
+  is_int(isms_asset_set_fields(db, "M-1", 2, twice, v, NULL), ISMS_INPUT, "a field twice");
+  is_int(isms_asset_set_fields(db, "M-9", 1, f, v, NULL), ISMS_NOTFOUND, "an unknown asset");
+  const char *units[] = {"units"}, *five[] = {"5"};
+  is_int(isms_asset_set_fields(db, "M-1", 1, units, five, NULL), ISMS_INPUT,
+         "5 units on an asset that is not a group, as the import refuses it");
+  like(isms_errmsg(db), "units: 5 units given for an asset that is not a group", "named");
+  const char *both[] = {"units", "group"}, *both_v[] = {"5", "yes"};
+  is_int(count_sql(db, "SELECT count(*) FROM change_batches"), batches + 1, "nothing written");
+  is_int(isms_asset_set_fields(db, "M-1", 2, both, both_v, NULL), ISMS_OK, "with group=yes: set");
+  batches++;
+  const char *ids[] = {"M-2", "M-3"};
+  is_int(isms_assets_delete(db, 2, ids, "gone"), ISMS_OK, "two deleted");
+  is_int(count_rows(db, ISMS_VIEW_ASSETS, NULL), 1, "one left");
+  is_int(count_sql(db, "SELECT count(*) FROM change_batches"), batches + 2, "in one batch");
+  const char *some_missing[] = {"M-1", "M-7"};
+  is_int(isms_assets_delete(db, 2, some_missing, NULL), ISMS_NOTFOUND, "one unknown id");
+  is_int(count_rows(db, ISMS_VIEW_ASSETS, NULL), 1, "and none deleted");
+  isms_close(db);
+}
+
 int main(void) {
   if (!mkdtemp(fixture_dir)) return 1;
   test_open_existing();
@@ -149,6 +194,7 @@ int main(void) {
   test_import_export();
   test_import_restores_enforcement();
   test_misuse();
+  test_edit_many();
   int rc = done_testing();
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf %s", fixture_dir);

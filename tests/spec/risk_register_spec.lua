@@ -470,3 +470,88 @@ acceptance "services" {
     assert.are.same({ "score:6000000>60000000" }, logged)
   end)
 end)
+
+describe("risk register verbs: show, add, check, --json", function()
+  local cjson = require "cjson"
+
+  it("shows every field of one risk and its history, ratings by factor name", function()
+    local reg = register_with_assets()
+    assert(reg:put_risks({ { ref = "R-1", asset = "SRV-1", threat = "T-FIRE", owners = "IT" } }))
+    local _, err, rc = H.run("--db", reg.path, "risks", "set", "R-1", "S=7", "O=3", "D=2",
+                             "--reason", "workshop")
+    assert.are.equal(0, rc, err)
+    local out
+    out, err, rc = H.run("--db", reg.path, "risks", "show", "R-1")
+    assert.are.equal(0, rc, err)
+    for _, line in ipairs({ "ref            R-1\n", "asset          SRV-1\n", "S              7\n",
+                            "score          42\n", "owners         IT\n" }) do
+      assert.truthy(out:find(line, 1, true), line .. " in\n" .. out)
+    end
+    assert.truthy(out:find("update S:  -> 7  (workshop)", 1, true), out)
+    assert.truthy(out:find("update score:  -> 42  (workshop)", 1, true), out)
+    local j = cjson.decode((H.run("--db", reg.path, "risks", "show", "R-1", "--json")))
+    assert.are.equal("R-1", j.ref)
+    assert.are.equal("7", j.S)
+    assert.truthy(#j.history >= 4)
+    _, err, rc = H.run("--db", reg.path, "risks", "show", "R-9")
+    assert.are.equal(4, rc)
+    assert.truthy(err:find("no risk 'R-9' in the register", 1, true), err)
+    -- --json on list is --format json
+    local list = H.run("--db", reg.path, "risks", "list", "--json")
+    assert.are.equal(list, (H.run("--db", reg.path, "risks", "list", "--format", "json")))
+    assert.are.equal("R-1", cjson.decode(list)[1].ref)
+    _, err, rc = H.run("--db", reg.path, "risks", "list", "--json", "--format", "csv")
+    assert.are.equal(2, rc)
+    assert.truthy(err:find("--json and --format csv contradict", 1, true), err)
+  end)
+
+  it("adds one risk with the import's checks, or refuses it and writes nothing", function()
+    local reg = register_with_assets()
+    local out, err, rc = H.run("--db", reg.path, "risks", "add", "ref=R-2", "asset=DOC-1",
+                               "threat=T-LEAK", "S=5", "O=2", "D=2", "owners=Engineering")
+    assert.are.equal(0, rc, err)
+    assert.are.equal("R-2\n", out)
+    local r = reg:risk("R-2")
+    assert.are.equal("DOC-1", r.asset)
+    assert.truthy(r.level)
+    local before = H.snapshot(reg)
+    local cases = {
+      { 3, "risk 'R-2' is in the register already", "ref=R-2", "asset=DOC-1", "threat=T-LEAK" },
+      { 3, "no asset 'NOPE' in the register", "ref=R-3", "asset=NOPE", "threat=T-LEAK" },
+      { 3, "S: 99 is not a tier of S", "ref=R-3", "asset=DOC-1", "threat=T-LEAK", "S=99" },
+      { 2, "risks have no field 'colour'", "ref=R-3", "asset=DOC-1", "threat=T-LEAK", "colour=red" },
+      { 2, "needs ref=REF", "asset=DOC-1", "threat=T-LEAK" },
+    }
+    for _, case in ipairs(cases) do
+      local _, e, code = H.run("--db", reg.path, "risks", "add", unpack(case, 3))
+      assert.are.equal(case[1], code, e)
+      assert.truthy(e:find(case[2], 1, true), e)
+      assert.falsy(e:find("/tmp", 1, true), e)
+    end
+    assert.are.equal(before, H.snapshot(reg))
+  end)
+
+  it("checks the stored risks: no owner, not rated, unacceptable without a decision", function()
+    local reg = register_with_assets()
+    assert(reg:put_risks({
+      { ref = "R-1", asset = "SRV-1", threat = "T-FIRE", owners = "IT", ratings = { S = 2, O = 2, D = 2 } },
+      { ref = "R-2", asset = "DOC-1", threat = "T-LEAK", ratings = { S = 2, O = 2, D = 2 } },
+      { ref = "R-3", asset = "DOC-1", threat = "T-FIRE", owners = "IT", ratings = { S = 2 } },
+      { ref = "R-4", asset = "SVC-1", threat = "T-OUTAGE", owners = "IT",
+        ratings = { S = 10, O = 10, D = 10 } },
+    }))
+    local out, err, rc = H.run("--db", reg.path, "risks", "check")
+    assert.are.equal(1, rc, err)
+    assert.truthy(out:find("R%-2%s+owners%s+no owner"), out)
+    assert.truthy(out:find("R%-3%s+O,D%s+not rated on O, D"), out)
+    assert.truthy(out:find("R%-4%s+decision%s+level %S+ is not acceptable and no decision"), out)
+    assert.falsy(out:find("R-1", 1, true), out)
+    local problems = cjson.decode((H.run("--db", reg.path, "risks", "check", "--json")))
+    assert.are.equal(3, #problems)
+    local _, e2, rc2 = H.run("--db", reg.path, "risks", "set", "R-4", "decision=treat",
+                             "owners=IT")
+    assert.are.equal(0, rc2, e2)
+    problems = cjson.decode((H.run("--db", reg.path, "risks", "check", "--json")))
+    assert.are.equal(2, #problems)
+  end)
+end)

@@ -129,26 +129,54 @@ function Register:asset(id)
   return list[1]
 end
 
---- Changes one field of an asset; C, I and A changes re-value it.
--- @treturn true|nil
-function Register:set_asset(id, field, value, reason)
-  check_open(self, "set_asset")
-  local text = value
+-- A field's value as the C layer takes it: C, I and A checked against the
+-- register's methodology as the import checks them (labels become tier
+-- numbers, a tier it lacks is refused); booleans yes/no. Without a
+-- methodology that values assets, C, I and A take tier numbers only.
+local function field_text(self, field, value)
   if field == "c" or field == "i" or field == "a" then
-    if value ~= nil and value ~= "" and not tonumber(value) then
+    if value ~= nil and value ~= "" then
       local m, err, code = self:methodology()
-      if not m then return nil, err, code end
-      local v, perr = m:parse(field:upper(), value)
-      if not v then return nil, field .. ": " .. perr, "INPUT" end
-      text = v
+      if not m and not tonumber(value) then return nil, err, code end
+      if m and (m:values_assets() or not tonumber(value)) then
+        local v, perr = m:parse(field:upper(), value)
+        if not v then return nil, field .. ": " .. perr, "INPUT" end
+        value = v
+      end
     end
   elseif type(value) == "boolean" then
-    text = value and "yes" or "no"
+    value = value and "yes" or "no"
   end
-  if text ~= nil then text = tostring(text) end
-  local rc = C.isms_asset_set(self.db, id, field, text, reason)
+  if value ~= nil then value = tostring(value) end
+  return true, value
+end
+
+--- Changes fields of one asset in one transaction and change batch:
+-- values = { field = value, ... } (fields as in the CSV format; nil or ""
+-- clears one). Every field is checked first; one refused, nothing is
+-- written. A change of C, I or A re-values the register with its
+-- methodology (a second batch).
+-- @treturn true|nil
+function Register:set_asset_fields(id, values, reason)
+  check_open(self, "set_asset_fields")
+  local names, texts, n = {}, {}, 0
+  for field in pairs(values) do names[#names + 1] = field end
+  table.sort(names)
+  local cnames = ffi.new("const char *[?]", math.max(#names, 1))
+  local cvalues = ffi.new("const char *[?]", math.max(#names, 1))
+  local rated = false
+  for _, field in ipairs(names) do
+    local ok, text, code = field_text(self, field, values[field])
+    if not ok then return nil, text, code end
+    texts[#texts + 1] = text   -- kept alive for the call
+    cnames[n], cvalues[n] = field, text
+    n = n + 1
+    rated = rated or field == "c" or field == "i" or field == "a"
+  end
+  local rc = C.isms_asset_set_fields(self.db, id, n, cnames, cvalues, reason)
+  assert(#texts <= n)   -- (texts keeps the strings alive through the call)
   if rc ~= 0 then return failure(self, rc) end
-  if field == "c" or field == "i" or field == "a" then
+  if rated then
     local m = self:methodology()
     if m then
       local ok, err, code = self:value(m, reason)
@@ -158,10 +186,24 @@ function Register:set_asset(id, field, value, reason)
   return true
 end
 
---- Deletes an asset; its last values stay in the change log.
-function Register:delete_asset(id, reason)
+--- Changes one field of an asset; C, I and A changes re-value it.
+-- @treturn true|nil
+function Register:set_asset(id, field, value, reason)
+  return self:set_asset_fields(id, { [field] = value == nil and "" or value }, reason)
+end
+
+--- Deletes assets (an id or a list of ids) in one transaction and change
+-- batch, all or none; their last values stay in the change log.
+function Register:delete_asset(ids, reason)
   check_open(self, "delete_asset")
-  local rc = C.isms_asset_delete(self.db, id, reason)
+  if type(ids) ~= "table" then ids = { ids } end
+  local cids = ffi.new("const char *[?]", math.max(#ids, 1))
+  local texts = {}   -- kept alive through the call
+  for k, id in ipairs(ids) do
+    texts[k] = tostring(id)
+    cids[k - 1] = texts[k]
+  end
+  local rc = C.isms_assets_delete(self.db, #texts, cids, reason)
   if rc ~= 0 then return failure(self, rc) end
   return true
 end

@@ -41,6 +41,7 @@ consistent snapshot, taken while other isms processes go on reading and
 writing. FILE is a register itself (one file, no -wal), written beside
 FILE and renamed into place. An existing FILE is refused unless --force.]],
     options = { force = "flag" },
+    args = 1,
     run = function(ctx, opts, pos)
       if not pos[1] or pos[2] then return nil, "usage: isms backup FILE [--force]", "USAGE" end
       return with_register(ctx, function(reg)
@@ -66,6 +67,7 @@ this or an older schema (an older one is migrated); anything else is
 refused (exit 3) and the register is not touched. The restore is recorded
 as a change batch of the restored register.]],
     options = { reason = "value" },
+    args = 1,
     run = function(ctx, opts, pos)
       if not pos[1] or pos[2] then return nil, "usage: isms restore FILE [--reason TEXT]", "USAGE" end
       return with_register(ctx, function(reg)

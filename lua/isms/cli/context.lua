@@ -232,6 +232,7 @@ return function(kit)
   records_cli.verb("people", "assets", {
     usage = "assets ID",
     summary = "the assets a person owns (as the parties they act as)",
+    args = 1,
     run = function(reg, opts, args)
       if not args[1] then return nil, "usage: isms people assets ID", "USAGE" end
       if not reg:records("person"):get(args[1]) then
@@ -282,6 +283,7 @@ return function(kit)
     usage = "assets ID [--limit N]",
     summary = "the assets a scope takes in",
     options = { limit = "count" },
+    args = 1,
     run = function(reg, opts, args)
       if not args[1] then return nil, "usage: isms scopes assets ID", "USAGE" end
       local m, e, code = context.scope.members(reg, args[1], { limit = opts.limit })
@@ -300,6 +302,7 @@ return function(kit)
     usage = "approve ID --by PERSON [--on D] [--note T]",
     summary = "record top management's approval of the scope as its next version",
     options = { by = "value", on = "value", note = "value" },
+    args = 1,
     run = function(reg, opts, args)
       if not args[1] or not opts.by then
         return nil, "usage: isms scopes approve ID --by PERSON [--on DATE] [--note TEXT]", "USAGE"
@@ -316,6 +319,7 @@ return function(kit)
   records_cli.verb("scopes", "statement", {
     usage = "statement ID",
     summary = "a scope statement drafted from the register (the guideline's Appendix A form)",
+    args = 1,
     run = function(reg, opts, args)
       if not args[1] then return nil, "usage: isms scopes statement ID", "USAGE" end
       local text, e, code = context.scope.draft_statement(reg, args[1])
@@ -351,6 +355,7 @@ return function(kit)
     usage = "render ID [--format markdown|html] [--out F] [--today D]",
     summary = "the business case for top management, from the register",
     options = { today = "value" },
+    args = 1,
     run = function(reg, opts, args)
       if not args[1] then return nil, "usage: isms business-cases render ID", "USAGE" end
       local fmt = opts.format or "markdown"
@@ -372,6 +377,7 @@ return function(kit)
     usage = "approve ID --by PERSON [--on D]",
     summary = "record top management's approval (date and name)",
     options = { by = "value", on = "value" },
+    args = 1,
     run = function(reg, opts, args)
       if not args[1] or not opts.by then
         return nil, "usage: isms business-cases approve ID --by PERSON [--on DATE]", "USAGE"
@@ -456,6 +462,7 @@ return function(kit)
   records_cli.verb("obligations", "risk", {
     usage = "risk REF",
     summary = "the obligation records behind a risk's legal, regulatory and contractual flags",
+    args = 1,
     run = function(reg, opts, args)
       if not args[1] then return nil, "usage: isms obligations risk REF", "USAGE" end
       local found, e, code = context.risk_obligations(reg, args[1])

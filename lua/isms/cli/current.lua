@@ -101,6 +101,7 @@ methodology changed, its asset changed scope -- or its review date passed
 file's id is DIR/NAME (methodologies/qism-fmea). --next sets the next
 review date instead of the cycle's.]],
     options = { on = "value", by = "value", note = "value", next = "value", reason = "value" },
+    args = 2,
     run = function(ctx, opts, pos)
       if not pos[1] or not pos[2] then return fail("usage: isms reviewed KIND ID", "USAGE") end
       return kit.with_register(ctx, function(reg)
@@ -232,6 +233,7 @@ file on each risk's asset and threat, beside the likelihood rating:
 "O = 2 (Remote); 3 incidents in the last 12 months". --flagged keeps the
 risks whose rating the history contradicts (the file's flag rules).]],
     options = { flagged = "flag", today = "value", json = "flag" },
+    args = 1,
     run = function(ctx, opts, pos)
       local ok, why = check_today(opts)
       if not ok then return fail(why, "USAGE") end
@@ -265,6 +267,7 @@ risks whose rating the history contradicts (the file's flag rules).]],
     usage = "isms supplier-risks SUPPLIER [--json]",
     summary = "a supplier's risk roll-up: the risks on the assets it holds",
     options = { json = "flag" },
+    args = 1,
     run = function(ctx, opts, pos)
       if not pos[1] then return fail("usage: isms supplier-risks SUPPLIER", "USAGE") end
       return kit.with_register(ctx, function(reg)

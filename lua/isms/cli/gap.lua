@@ -32,6 +32,7 @@ show     one requirement
 export   one framework's nodes as CSV
 shipped  the catalogs shipped in rules/requirements/]],
     options = { as = "value", reason = "value", json = "flag", format = "value" },
+    verbs = { import = 1, list = 1, show = 1, export = 2, shipped = 0 },
     run = function(ctx, opts, pos)
       local verb = pos[1] or "list"
       if verb == "shipped" then
@@ -138,6 +139,9 @@ isms gap compare A B               what improved, regressed, is new
 isms gap report A [--compare B] --format markdown|html|json|csv|xlsx [--out F]
 The latest assessment is used when none is named.]],
     options = GAP_OPTIONS,
+    verbs = { new = 0, answer = math.huge, export = 2, import = 2, prefill = 2, credit = 1,
+              compare = 2, report = 1, show = 1 },
+    other_args = 1,  -- isms gap ASSESSMENT
     run = function(ctx, opts, pos)
       return kit.with_register(ctx, function(reg)
         local verbs = { new = true, answer = true, export = true, import = true, prefill = true,

@@ -110,6 +110,51 @@ local function parse_options(args, spec)
   return opts, pos
 end
 
+-- ------------------------------------------------------------ words
+
+-- The words (positional arguments) a command takes, checked here once for
+-- every command, so none runs as if a stray word were not there:
+--   def.args = N       at most N words (default 0; math.huge: any number)
+--   def.verbs = { VERB = N, ... }   the first word names a verb, then at
+--                      most N words (no word at all: the command's default verb)
+--   def.other_args = N (with verbs) a first word that is not a verb is the
+--                      first of at most N words (isms gap ASSESSMENT)
+-- Returns true, or nil and the message.
+local function check_words(name, def, pos)
+  local see = "; see isms help " .. name
+  local verbs = def.verbs
+  if verbs and pos[1] ~= nil and verbs[pos[1]] == nil and not def.other_args then
+    local names = {}
+    for v in pairs(verbs) do names[#names + 1] = v end
+    table.sort(names)
+    local near = closest(pos[1], names)
+    return nil, ("isms %s: unknown verb '%s'%s; expected %s%s"):format(name, pos[1],
+      near and (" (did you mean '" .. near .. "'?)") or "", table.concat(names, ", "), see)
+  end
+  local verb = verbs and pos[1] ~= nil and verbs[pos[1]] ~= nil and pos[1]
+  local max, first
+  if verb then
+    max, first = verbs[verb], 2
+  elseif verbs and pos[1] ~= nil then
+    max, first = def.other_args, 1
+  else
+    max, first = def.args or 0, 1
+  end
+  local stray = pos[first + max]
+  if stray == nil then return true end
+  local near
+  if verbs and not verb then
+    local names = {}
+    for v in pairs(verbs) do names[#names + 1] = v end
+    table.sort(names)
+    near = closest(stray, names)
+  end
+  return nil, ("isms %s%s: unexpected argument '%s'%s%s"):format(name,
+    verb and (" " .. verb) or "", stray,
+    near and (" (did you mean '" .. near .. "'?)") or "", see)
+end
+M.check_words = check_words
+
 -- ------------------------------------------------------------ commands
 
 -- commands[name] = def; own[family] = the names a family file defined, in
@@ -201,6 +246,30 @@ local function via_file(path, writer, ...)
   return unpack(r, 1, table.maxn(r))
 end
 
+--- Runs an importer on one row (`isms assets add`, `isms risks add`: one
+-- record, with the checks and the one transaction of an import):
+-- importer(path) reads a CSV file holding the header `columns` and the row
+-- `values` (column -> text). Returns what importer returns; its messages
+-- lose the temporary file's name and position (the user wrote no file).
+local function import_row(columns, values, importer)
+  local tmp = os.tmpname()
+  local f, ferr = io.open(tmp, "wb")
+  if not f then return nil, ferr, "IO" end
+  f:write(format.csv({ values }, columns))
+  f:close()
+  local rep, e, code = importer(tmp)
+  os.remove(tmp)
+  if rep then return rep end
+  local lines = {}
+  for line in tostring(e):gmatch("[^\n]+") do
+    if line:sub(1, #tmp) == tmp then
+      line = line:sub(#tmp + 1):gsub("^:%d+:%d+: ", ""):gsub("^: rejected.*", "")
+    end
+    if line ~= "" then lines[#lines + 1] = line end
+  end
+  return nil, table.concat(lines, "\n"), code
+end
+
 -- Renders a report model (docs/report-model.md) to opts.out (or stdout)
 -- in opts.format: table, csv, json, markdown, html or xlsx.
 local REPORT_FORMATS = { table = true, csv = true, json = true, markdown = true, html = true,
@@ -259,7 +328,7 @@ local kit = { command = command, commands = commands, out = out, err = err, EXIT
               exit_for = exit_for, open_register = open_register, open_path = open_path,
               with_register = with_register, render = render, check_format = check_format,
               emit = emit, fail = fail, list_of = list_of, write_out = write_out,
-              via_file = via_file }
+              via_file = via_file, import_row = import_row }
 local FAMILIES = {
   { "assets", function() return require "isms.cli.assets" end },
   { "methodology", function() return require "isms.cli.methodology" end },
@@ -379,6 +448,7 @@ command("help", {
   usage = "isms help [COMMAND]",
   summary = "show help",
   options = {},
+  args = 1,
   run = function(_, _, pos)
     return M.help(pos[1])
   end,
@@ -488,6 +558,11 @@ function M.main(argv)
       return EXIT.USAGE
     end
     if opts.help then return M.help(name) end
+  end
+  local wok, werr = check_words(name, c, pos)
+  if not wok then
+    io.stderr:write(werr, "\n")
+    return EXIT.USAGE
   end
   local ok, result, e, code = pcall(c.run, ctx, opts, pos)
   if not ok then

@@ -104,6 +104,7 @@ import FILE    convert a CISO Assistant risk_matrix library (YAML) into an
                --name N names the methodology, --lang en|fr|de|... picks
                the translation, --matrix REF picks a matrix in the library]],
     options = { output = "value", name = "value", lang = "value", matrix = "value" },
+    verbs = { show = 1, list = 0, check = 1, import = 1 },
     run = function(ctx, opts, pos)
       local sub = pos[1]
       if sub == "list" then

@@ -121,6 +121,7 @@ return function(kit)
   records_cli.verb("document", "verify", {
     usage = "verify [ID ...] [--all]", options = { all = "flag" },
     summary = "which registered files changed or vanished since (SHA-256)",
+    args = math.huge,
     run = function(reg, opts, args)
       local res, e, code = docs.verify(reg, { ids = args })
       if not res then return fail(e, code) end
@@ -147,6 +148,7 @@ return function(kit)
     usage = "revise ID --version V --reason WHY [--approved-by WHO] [--author A] [--path P] [--date D]",
     options = { ["approved-by"] = "value", date = "value" },
     summary = "a new version: digest taken again, history entry with the reason",
+    args = 1,
     run = function(reg, opts, args)
       if not args[1] then return fail("usage: isms docs revise ID --version V --reason WHY", "USAGE") end
       local rep, e, code = docs.revise(reg, args[1], {
@@ -160,6 +162,7 @@ return function(kit)
 
   records_cli.verb("document", "versions", {
     usage = "versions ID", summary = "the version history with the reason for each change",
+    args = 1,
     run = function(reg, opts, args)
       if not args[1] then return fail("usage: isms docs versions ID", "USAGE") end
       if not reg:records("document"):get(args[1]) then
@@ -251,6 +254,7 @@ return function(kit)
 
   records_cli.verb("audit", "independence", {
     usage = "independence ID", summary = "auditors who own something the audit covers (exit 1)",
+    args = 1,
     run = function(reg, opts, args)
       if not args[1] then return fail("usage: isms audits independence ID", "USAGE") end
       local res, e, code = audit.independence(reg, args[1])
@@ -273,6 +277,7 @@ return function(kit)
   records_cli.verb("audit", "checklist", {
     usage = "checklist ID [--format table|csv|json|markdown|html] [--out FILE]",
     summary = "the checklist from the requirement catalog and the SoA",
+    args = 1,
     run = function(reg, opts, args)
       if not args[1] then return fail("usage: isms audits checklist ID", "USAGE") end
       local ck, e, code = audit.checklist(reg, args[1])
@@ -292,6 +297,7 @@ return function(kit)
     usage = "report ID [--format markdown|html|...] [--out FILE] [--today D]",
     options = { today = "value" },
     summary = "the audit report: plan a-g, findings, independence, checklist, approval",
+    args = 1,
     run = function(reg, opts, args, ctx)
       if not args[1] then return fail("usage: isms audits report ID --format html", "USAGE") end
       local today, terr = today_of(opts)
@@ -305,6 +311,7 @@ return function(kit)
   records_cli.verb("finding", "raise", {
     usage = "raise ID [--by WHO] [--raised D]", options = { by = "value" },
     summary = "raise the nonconformity of a major or minor finding",
+    args = 1,
     run = function(reg, opts, args)
       if not args[1] then return fail("usage: isms findings raise ID --by WHO", "USAGE") end
       local rep, e, code = audit.nonconformity.raise_from_finding(reg, args[1], {
@@ -378,6 +385,7 @@ return function(kit)
     }, "\n"),
     options = { today = "value", all = "flag", json = "flag", format = "value", date = "value",
                 by = "value", note = "value", reason = "value" },
+    verbs = { view = 0, list = 0, collect = math.huge, record = 2, check = 1, use = 1 },
     run = function(ctx, opts, pos)
       local verb = pos[1] or "view"
       if verb == "check" then
@@ -458,6 +466,7 @@ return function(kit)
     help = "Reviews themselves: isms reviews list|add|set ...; their actions: isms review-actions.",
     options = { from = "value", to = "value", today = "value", format = "value", out = "value",
                 json = "flag" },
+    verbs = { pack = 0 },
     run = function(ctx, opts, pos)
       if pos[1] ~= "pack" then return fail("usage: isms review pack --from DATE --to DATE", "USAGE") end
       local today, terr = today_of(opts)

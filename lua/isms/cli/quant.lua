@@ -235,6 +235,7 @@ curve [RUN]      the loss exceedance curve of a stored run
     options = { method = "value", iterations = "positive", seed = "count", threads = "count",
                 correlation = "value", top = "count", format = "value", json = "flag",
                 ["no-store"] = "flag", reason = "value" },
+    verbs = { run = 0, show = 1, curve = 1, runs = 0 },
     run = function(ctx, opts, pos)
       local sub = pos[1] or "run"
       local ok, ferr = kit.check_format(opts.format)

@@ -3,7 +3,7 @@
 --   isms NOUN list [--FIELD VALUE ...] [--format table|csv|json] [--json]
 --   isms NOUN show ID [--json]
 --   isms NOUN add FIELD=VALUE ...          isms NOUN set ID FIELD=VALUE ...
---   isms NOUN delete ID [--force]          isms NOUN check [--json]
+--   isms NOUN delete ID... [--force]       isms NOUN check [--json]
 --   isms NOUN import FILE [--max-errors N] [--sheet S]   isms NOUN export [FILE|-]
 -- Writes take --reason, which the change log keeps. A command family adds
 -- verbs of its own to a kind's command with M.verb (reports, approvals),
@@ -20,7 +20,8 @@ local extra_verbs, extra_order = {}, {}
 --- Adds a verb to the command of a record kind (named by its kind, plural
 -- or noun), or replaces a generic one. def: { usage = "VERB ARGS", summary
 -- = "...", options = { name = kind, ... } (as for kit.command; --json,
--- --format and --reason are there already), no_register = true for a verb
+-- --format and --reason are there already), args = N: the most words the
+-- verb takes after it (default 0), no_register = true for a verb
 -- that opens none, run = function(reg, opts, args, ctx) -> exit code |
 -- true | nil, message, code }. args are the words after the verb. Called
 -- by cli family files before install.
@@ -37,6 +38,11 @@ function M.verb(noun, name, def)
 end
 
 local VERBS = { "list", "show", "add", "set", "delete", "import", "export", "check" }
+-- The most words each generic verb takes after it (the dispatcher refuses
+-- more: isms.cli check_words); an added verb says its own in def.args
+-- (default 0).
+local WORDS = { list = 0, show = 1, add = math.huge, set = math.huge, delete = math.huge, import = 1,
+                export = 1, check = 0 }
 local COMMON = { format = "value", json = "flag", reason = "value", force = "flag",
                  ["max-errors"] = "positive", out = "value", sheet = "value" }
 
@@ -58,7 +64,8 @@ local function json_row(d, row)
   return "{" .. table.concat(parts, ",") .. "}"
 end
 
--- FIELD=VALUE words of the command line as a values table.
+--- FIELD=VALUE words of the command line as a values table, checked
+-- against d.fields (d: a kind's descriptor, or { plural, fields, by_name }).
 local function assignments(d, words)
   local values = {}
   for _, w in ipairs(words) do
@@ -74,6 +81,48 @@ local function assignments(d, words)
     values[name] = v
   end
   return values
+end
+
+M.assignments = assignments
+
+--- Writes one record (row: field -> value, in d.fields' order) and its
+-- change history (isms.store.kind.history) as `show` does: a field per
+-- line, then the history; as_json: one JSON object with a "history" list.
+function M.render_show(out, d, row, history, as_json)
+  if as_json then
+    out(json_row(d, row):sub(1, -2), ',"history":',
+        #history > 0 and cjson.encode(history) or "[]", "}\n")
+    return
+  end
+  local width = 0
+  for _, f in ipairs(d.fields) do width = math.max(width, #f.name) end
+  for _, f in ipairs(d.fields) do
+    out(("%-" .. width .. "s  %s\n"):format(f.name, fields.cell(f, row[f.name])))
+  end
+  if #history > 0 then
+    out("\nhistory:\n")
+    for _, h in ipairs(history) do
+      local what = h.action
+      if h.field then
+        what = ("%s %s: %s -> %s"):format(h.action, h.field, h.old or "", h.new or "")
+      end
+      out(("  %s  %s  %s%s\n"):format(h.at, h.actor, what,
+                                      h.reason and ("  (" .. h.reason .. ")") or ""))
+    end
+  end
+end
+
+--- Writes the problems `check` found ({ id, field, problem } each) as
+-- `check` does; returns the exit code (1 when there are any).
+function M.render_check(kit, plural, problems, as_json)
+  if as_json then
+    kit.out(cjson.encode(problems):gsub("^{}$", "[]"), "\n")
+  elseif #problems == 0 then
+    kit.out(("%s: no problems\n"):format(plural))
+  else
+    kit.out(kit.render(problems, { "id", "field", { "problem", "problem", 100 } }, "table"))
+  end
+  return #problems == 0 and kit.EXIT.OK or kit.EXIT.FAIL
 end
 
 local function usage(d)
@@ -97,7 +146,7 @@ local function help(d, extra, extra_names)
   lines[#lines + 1] = "  add FIELD=VALUE ...        a new record" ..
     (d.id_prefix and (" (ids " .. d.id_prefix .. "001, ... when none is given)") or "")
   lines[#lines + 1] = "  set ID FIELD=VALUE ...     change fields (FIELD= clears one)"
-  lines[#lines + 1] = "  delete ID [--force]        refused while others refer to it"
+  lines[#lines + 1] = "  delete ID ... [--force]    all or none; refused while others refer to one"
   lines[#lines + 1] = "  import FILE [--sheet S]    CSV or XLSX, a header of field names; all or nothing"
   lines[#lines + 1] = "  export [FILE|-]            CSV of every record"
   if not extra.check then
@@ -209,28 +258,7 @@ function M.install_kind(kit, d, command_name)
       local coll = reg:records(d.kind)
       local row = coll:get(id)
       if not row then return fail(("no %s '%s' in the register"):format(d.kind, id), "NOTFOUND") end
-      local history = coll:history(id)
-      if opts.json or opts.format == "json" then
-        out(json_row(d, row):sub(1, -2), ',"history":',
-            #history > 0 and cjson.encode(history) or "[]", "}\n")
-        return EXIT.OK
-      end
-      local width = 0
-      for _, f in ipairs(d.fields) do width = math.max(width, #f.name) end
-      for _, f in ipairs(d.fields) do
-        out(("%-" .. width .. "s  %s\n"):format(f.name, fields.cell(f, row[f.name])))
-      end
-      if #history > 0 then
-        out("\nhistory:\n")
-        for _, h in ipairs(history) do
-          local what = h.action
-          if h.field then
-            what = ("%s %s: %s -> %s"):format(h.action, h.field, h.old or "", h.new or "")
-          end
-          out(("  %s  %s  %s%s\n"):format(h.at, h.actor, what,
-                                          h.reason and ("  (" .. h.reason .. ")") or ""))
-        end
-      end
+      M.render_show(out, d, row, coll:history(id), opts.json or opts.format == "json")
       return EXIT.OK
     end
 
@@ -250,9 +278,9 @@ function M.install_kind(kit, d, command_name)
         if next(values) == nil then return fail("nothing to set; give FIELD=VALUE", "USAGE") end
         rep, e, code = coll:set(pos[2], values, wopts)
       elseif verb == "delete" then
-        if not pos[2] then return fail("usage: isms " .. d.plural .. " delete ID", "USAGE") end
+        if not pos[2] then return fail("usage: isms " .. d.plural .. " delete ID ...", "USAGE") end
         wopts.force = opts.force
-        rep, e, code = coll:delete(pos[2], wopts)
+        rep, e, code = coll:delete({ unpack(pos, 2) }, wopts)
       else -- import
         if not pos[2] then return fail("usage: isms " .. d.plural .. " import FILE", "USAGE") end
         wopts.max_errors = opts["max-errors"]
@@ -270,15 +298,8 @@ function M.install_kind(kit, d, command_name)
     end
 
     local function check(reg, opts)
-      local problems = reg:records(d.kind):check()
-      if opts.json or opts.format == "json" then
-        out(cjson.encode(problems):gsub("^{}$", "[]"), "\n")
-      elseif #problems == 0 then
-        out(("%s: no problems\n"):format(d.plural))
-      else
-        out(kit.render(problems, { "id", "field", { "problem", "problem", 100 } }, "table"))
-      end
-      return #problems == 0 and EXIT.OK or EXIT.FAIL
+      return M.render_check(kit, d.plural, reg:records(d.kind):check(),
+                            opts.json or opts.format == "json")
     end
 
     local verbs = {}
@@ -293,11 +314,17 @@ function M.install_kind(kit, d, command_name)
       usage_text = ("isms %s %s [ARGS]"):format(noun, table.concat(verbs, "|"))
     end
 
+    local words = {}
+    for _, v in ipairs(verbs) do
+      words[v] = extra[v] and (extra[v].args or 0) or WORDS[v]
+    end
+
     kit.command(noun, {
       usage = usage_text,
       summary = d.summary or d.title,
       help = help(d, extra, extra_names),
       options = options,
+      verbs = words,
       run = function(ctx, opts, pos)
         local verb = pos[1] or "list"
         local known = false

@@ -156,12 +156,13 @@ return function(kit)
   end
 
   kit.command("risks", {
-    usage = "isms risks [list|generate CATALOG|set REF FIELD=VALUE...|delete REF...|score|"
-            .. "export FILE|import FILE|explain REF]",
-    summary = "the risk register: list, generate from catalogs, edit, score, CSV",
+    usage = "isms risks [list|show REF|add FIELD=VALUE...|generate CATALOG|"
+            .. "set REF FIELD=VALUE...|delete REF...|score|export FILE|import FILE|explain REF|"
+            .. "check]",
+    summary = "the risk register: list, show, add, generate from catalogs, set, score, check, CSV",
     help = [[
 list [--asset ID] [--scope ID] [--owner NAME] [--level L] [--class C] [--top N] [--format F]
-     [--today DATE]
+     [--json] [--today DATE]
                  the risks, by ref (or the N most urgent, in priority order,
                  with their owners): of one asset, of one ISMS scope's
                  assets, owned by NAME, at level L, on assets of class C
@@ -169,6 +170,13 @@ list [--asset ID] [--scope ID] [--owner NAME] [--level L] [--class C] [--top N] 
                  incidents on each risk's asset and threat within the
                  incident rule file's window back from --today (default
                  today), and the flag of a rating they contradict
+show REF [--json] every field of one risk (as the CSV has them) and its change
+                 history
+add ref=REF asset=ID threat=ID FIELD=VALUE ...
+                 a new risk, checked as a row of isms risks import is (the
+                 fields of the CSV: ratings by factor name, owners, ...)
+check [--json]   risks without owners, not rated on every factor, or not
+                 acceptable and without a decision (exit 1 if any)
 generate CATALOG one risk per asset, threat and vulnerability of the catalog
                  that applies to the asset's type (catalogs/CATALOG.lua);
                  existing risks are kept as they are; says first how many
@@ -195,9 +203,18 @@ explain REF [--residual] [--target F=V,...] [--format json] [--today DATE]
                  incidents beside the likelihood counted back from --today]],
     options = { asset = "value", scope = "value", top = "count", format = "value", reason = "value",
                 ["max-errors"] = "positive", residual = "flag", target = "value", yes = "flag",
-                owner = "value", level = "value", class = "value", today = "value" },
+                owner = "value", level = "value", class = "value", today = "value",
+                json = "flag" },
+    verbs = { list = 0, generate = 1, set = math.huge, delete = math.huge, score = 0, export = 1,
+              import = 1, explain = 1, show = 1, add = math.huge, check = 0 },
     run = function(ctx, opts, pos)
       local sub = pos[1] or "list"
+      if opts.json then
+        if opts.format and opts.format ~= "json" then
+          return nil, "--json and --format " .. opts.format .. " contradict", "USAGE"
+        end
+        opts.format = "json"
+      end
       local ok, ferr = kit.check_format(opts.format)
       if not ok then return nil, ferr, "USAGE" end
       if opts.today and sub ~= "list" and sub ~= "explain" then
@@ -331,6 +348,85 @@ explain REF [--residual] [--target F=V,...] [--format json] [--today DATE]
           if not dok then return fail(derr, dcode) end
           out(("deleted %d risks\n"):format(#refs))
           return EXIT.OK
+        elseif sub == "show" then
+          local ref = pos[2]
+          if not ref then return fail("usage: isms risks show REF", "USAGE") end
+          local row = reg:risk(ref)
+          if not row then return fail(("no risk '%s' in the register"):format(ref), "NOTFOUND") end
+          -- the CSV's columns, as the kit's show prints a record's fields
+          local shown = flat({ row }, factors, m)[1]
+          shown.assets, shown.threats = row.assets, row.threats
+          local d = { fields = {} }
+          for _, name in ipairs(csv_columns(factors, true, true)) do
+            d.fields[#d.fields + 1] = { name = name, type = "text" }
+          end
+          -- the log keeps ratings as r1..r4 (tier positions) and scores in
+          -- millionths: shown as the factors' tiers and the score
+          local history = require("isms.store.kind").history(reg, "risk", ref)
+          for _, h in ipairs(history) do
+            local n = h.field and tonumber(h.field:match("^r(%d)$"))
+            if n and factors[n] then
+              h.field = factors[n]
+              h.old = h.old and risk_csv.shown(m, h.field, tonumber(h.old)) or nil
+              h.new = h.new and risk_csv.shown(m, h.field, tonumber(h.new)) or nil
+            elseif h.field == "score" then
+              h.old = h.old and format.number(tonumber(h.old) / 1e6) or nil
+              h.new = h.new and format.number(tonumber(h.new) / 1e6) or nil
+            end
+          end
+          require("isms.cli.records").render_show(out, d, shown, history, opts.format == "json")
+          return EXIT.OK
+        elseif sub == "add" then
+          local values, columns = {}, {}
+          local known = {}
+          for _, c in ipairs(csv_columns(factors, true, true)) do known[c:lower()] = c end
+          for k = 2, #pos do
+            local key, value = pos[k]:match("^([%w_%-]+)=(.*)$")
+            if not key then return fail("expected FIELD=VALUE, got " .. pos[k], "USAGE") end
+            local name = known[key:lower()]
+            if not name then
+              return fail(("risks have no field '%s'; they have %s"):format(key,
+                table.concat(csv_columns(factors, true, true), ", ")), "USAGE")
+            end
+            if values[name] then return fail(("field '%s' given twice"):format(name), "USAGE") end
+            values[name] = value
+            columns[#columns + 1] = name
+          end
+          if not values.ref or values.ref == "" then
+            return fail("isms risks add needs ref=REF (and asset=, threat=)", "USAGE")
+          end
+          if reg:risk(values.ref) then
+            return fail(("risk '%s' is in the register already; change it with isms risks set")
+                        :format(values.ref), "INPUT")
+          end
+          local rep, aerr, acode = kit.import_row(columns, values, function(path)
+            return risk_csv.import(reg, path, { reason = opts.reason })
+          end)
+          if not rep then
+            return fail(aerr .. ("\nisms risks add: risk %s not added"):format(values.ref), acode)
+          end
+          out(values.ref, "\n")
+          return EXIT.OK
+        elseif sub == "check" then
+          local problems = {}
+          local function problem(ref, field, text)
+            problems[#problems + 1] = { id = ref, field = field, problem = text }
+          end
+          for _, r in ipairs(reg:risks()) do
+            if not r.owners or r.owners == "" then problem(r.ref, "owners", "no owner") end
+            local missing = {}
+            for _, f in ipairs(factors) do
+              if r.ratings[f] == nil then missing[#missing + 1] = f end
+            end
+            if #missing > 0 then
+              problem(r.ref, table.concat(missing, ","), "not rated on " .. table.concat(missing, ", "))
+            elseif r.acceptable == false and not r.decision then
+              problem(r.ref, "decision", ("level %s is not acceptable and no decision is recorded")
+                      :format(r.level or "?"))
+            end
+          end
+          return require("isms.cli.records").render_check(kit, "risks", problems,
+                                                            opts.format == "json")
         elseif sub == "score" then
           local n, serr, scode = reg:score_risks(nil, opts.reason)
           if not n then return fail(serr, scode) end
@@ -496,6 +592,7 @@ computed for every risk), each cell "now -> what if" where the two heat
 maps share their axes. The register is not changed. Both methodologies
 must rate risks on the register's factors.]],
     options = { format = "value", limit = "value" },
+    args = 1,
     run = function(ctx, opts, pos)
       if not pos[1] then return nil, "usage: isms whatif METHODOLOGY", "USAGE" end
       local ok, ferr = kit.check_format(opts.format)

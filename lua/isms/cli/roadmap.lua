@@ -463,6 +463,8 @@ return function(kit)
                 out = "value", width = "positive", evidence = "value", date = "value",
                 started = "value", by = "value", note = "value", skip = "flag", begin = "flag",
                 override = "value", delay = "value", reason = "value", ["no-record"] = "flag" },
+    verbs = { list = 0, show = 1, check = 1, start = 1, status = 1, schedule = 1,
+              complete = 2, whatif = 2 },
     run = function(ctx, opts, pos)
       local verb = pos[1] or "list"
       local known = false

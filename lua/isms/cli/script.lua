@@ -15,6 +15,7 @@ and is trusted; only rule files are sandboxed. ISMS_DB / --db give the
 register path to isms.default_db().]],
     options = {},
     stop_at_positional = true,
+    args = math.huge,
     run = function(ctx, _, pos)
       isms.db_override = ctx.db
       local script = pos[1]

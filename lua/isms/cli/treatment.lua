@@ -104,6 +104,7 @@ list     the treatments with their residual level, acceptance status
                 ["shared-with"] = "value", ["override-by"] = "value",
                 ["override-reason"] = "value", reason = "value", option = "value",
                 owner = "value", level = "value", status = "value", format = "value" },
+    args = 2,
     run = function(ctx, opts, pos)
       if pos[1] == "list" and not pos[2] then return list_treatments(ctx, opts) end
       if not pos[1] or not pos[2] or pos[3] then
@@ -146,6 +147,7 @@ list     the treatments with their residual level, acceptance status
     summary = "record acceptance of a treated risk's residual risk",
     options = { role = "value", who = "value", rationale = "value", at = "value",
                 reason = "value" },
+    args = 1,
     run = function(ctx, opts, pos)
       if not pos[1] or pos[2] then return nil, "usage: " .. kit.commands.accept.usage, "USAGE" end
       return kit.with_register(ctx, function(reg)
@@ -186,6 +188,7 @@ catalogs NAMES
                 applicable = "flag", excluded = "flag", reasons = "value",
                 justification = "value", status = "value", owner = "value",
                 ["approved-by"] = "value", note = "value", reason = "value", scope = "value" },
+    verbs = { show = 0, check = 0, set = 1, issue = 0, catalogs = 1 },
     run = function(ctx, opts, pos)
       local sub = pos[1] or "show"
       if opts.scope and sub ~= "show" and sub ~= "check" then
@@ -261,6 +264,7 @@ delay ID    --to DATE --why TEXT --approved-by NAME: a recorded re-dating]],
                 risk = "value", title = "value", owner = "value", due = "value",
                 control = "value", id = "value", status = "value", to = "value",
                 why = "value", ["approved-by"] = "value", reason = "value" },
+    verbs = { show = 0, add = 0, set = 1, delay = 1 },
     run = function(ctx, opts, pos)
       local sub = pos[1] or "show"
       return kit.with_register(ctx, function(reg)

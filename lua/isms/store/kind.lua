@@ -272,21 +272,28 @@ function Records:get(id)
   return raw and typed(self.d, raw) or nil
 end
 
---- The change-log entries of one record (its fields and its links),
--- oldest first: { at, actor, command, reason, action, field, old, new }.
-function Records:history(id)
-  local d = self.d
-  local pattern = (d.kind .. " / " .. tostring(id) .. " / "):gsub("[%%_\\]", "\\%0") .. "%"
+--- The change-log entries of one record of kind `entity` (a record kind,
+-- or "asset"): its fields' and its links', oldest first: { at, actor,
+-- command, reason, action, field, old, new }.
+function M.history(reg, entity, id)
+  local pattern = (entity .. " / " .. tostring(id) .. " / "):gsub("[%%_\\]", "\\%0") .. "%"
   local out = {}
-  for row in self.reg:query(
-      "SELECT b.at, b.actor, b.command, b.reason, l.action, l.field, l.entity, l.entity_id, "
-      .. "l.old, l.new FROM change_log l JOIN change_batches b ON b.id = l.batch "
-      .. "WHERE (l.entity = ?1 AND l.entity_id = ?2) "
-      .. "OR (l.entity = 'link' AND l.entity_id LIKE ?3 ESCAPE '\\') ORDER BY l.id",
-      d.kind, tostring(id), pattern) do
+  -- change_entries: the change log and the change sets of bulk writes (a
+  -- re-valuation); the record's own entries (an equality on entity_id,
+  -- which a change set answers without reading all its lines), then its
+  -- links', in the order they were written
+  local cols = "SELECT l.batch, l.part, l.seq, b.at, b.actor, b.command, b.reason, l.action, "
+    .. "l.field, l.entity, l.entity_id, l.old, l.new FROM change_entries l "
+    .. "JOIN change_batches b ON b.id = l.batch "
+  for row in reg:query(
+      cols .. "WHERE l.entity = ?1 AND l.entity_id = ?2 UNION ALL "
+      .. cols .. "WHERE l.entity = 'link' AND l.entity_id LIKE ?3 ESCAPE '\\' "
+      .. "ORDER BY 1, 2, 3",
+      entity, tostring(id), pattern) do
+    row.batch, row.part, row.seq = nil, nil, nil
     if row.entity == "link" then
       -- "kind / id / rel / target": the link shows as its field gaining or losing an id
-      local rest = row.entity_id:sub(#d.kind + #tostring(id) + 7)
+      local rest = row.entity_id:sub(#entity + #tostring(id) + 7)
       local rel, target = rest:match("^(.-) / (.*)$")
       row.field = rel
       if row.action == "create" then row.new = target else row.old = target end
@@ -297,6 +304,8 @@ function Records:history(id)
   end
   return out
 end
+
+function Records:history(id) return M.history(self.reg, self.d.kind, id) end
 
 -- ------------------------------------------------------------ writing
 
@@ -639,19 +648,19 @@ function Records:put_all(list, opts)
     max_errors = opts.max_errors or 1000 })
 end
 
--- Who points at a record: { "kind id (field)", ... }.
-local function referrers(coll, id)
-  local d, reg = coll.d, coll.reg
+-- Who among the record kinds points at a record of kind `target`:
+-- { { kind =, id =, field = }, ... }.
+local function referring(reg, target, id)
   local found = {}
   for _, other in ipairs(order) do
     for _, f in ipairs(other.fields) do
-      if f.to == d.kind then
+      if f.to == target then
         local sql = f.type == "links"
           and ("SELECT id FROM record_links WHERE kind = '%s' AND rel = '%s' AND target = ?1")
             :format(other.kind, f.name)
           or ("SELECT %s AS id FROM %s WHERE %s = ?1"):format(other.key[1], other.table, f.name)
         for row in reg:query(sql, id) do
-          found[#found + 1] = ("%s %s (%s)"):format(other.kind, row.id, f.name)
+          found[#found + 1] = { kind = other.kind, id = tostring(row.id), field = f.name }
         end
       end
     end
@@ -659,35 +668,61 @@ local function referrers(coll, id)
   return found
 end
 
---- Deletes a record and its links. Refused while other records refer to
--- it, unless opts.force (then `check` reports their dangling references).
-function Records:delete(id, opts)
+--- Who among the record kinds points at a record of kind `target` (a
+-- record kind or a resolver's name: "asset"): { "kind id (field)", ... }.
+function M.referrers(reg, target, id)
+  local list = referring(reg, target, id)
+  for k, r in ipairs(list) do list[k] = ("%s %s (%s)"):format(r.kind, r.id, r.field) end
+  return list
+end
+
+--- Deletes a record (or a list of ids, in one batch: all or none) and its
+-- links. Refused while other records refer to one, unless opts.force (then
+-- `check` reports their dangling references); a reference from a record
+-- deleted with it does not count.
+function Records:delete(ids, opts)
   opts = opts or {}
   local d = self.d
-  id = tostring(id)
-  local old = self:raw_one(id)
-  if not old then return nil, ("no %s '%s' in the register"):format(d.kind, id), "NOTFOUND" end
+  if type(ids) ~= "table" then ids = { ids } end
+  local olds, going = {}, {}
+  for k, id in ipairs(ids) do
+    id = tostring(id)
+    if going[id] then return nil, ("%s '%s' given twice"):format(d.kind, id), "INPUT" end
+    local old = self:raw_one(id)
+    if not old then return nil, ("no %s '%s' in the register"):format(d.kind, id), "NOTFOUND" end
+    olds[k], going[id] = old, true
+  end
   if not opts.force then
-    local refs = referrers(self, id)
-    if #refs > 0 then
-      return nil, ("%s %s is referred to by %s; change those first or use force"):format(
-        d.kind, id, table.concat(refs, ", ", 1, math.min(#refs, 5))
-          .. (#refs > 5 and (" and %d more"):format(#refs - 5) or "")), "INPUT"
+    for _, id in ipairs(ids) do
+      local refs = {}
+      for _, r in ipairs(referring(self.reg, d.kind, tostring(id))) do
+        if not (r.kind == d.kind and going[r.id]) then
+          refs[#refs + 1] = ("%s %s (%s)"):format(r.kind, r.id, r.field)
+        end
+      end
+      if #refs > 0 then
+        return nil, ("%s %s is referred to by %s; change those first or use force"):format(
+          d.kind, id, table.concat(refs, ", ", 1, math.min(#refs, 5))
+            .. (#refs > 5 and (" and %d more"):format(#refs - 5) or "")), "INPUT"
+      end
     end
   end
   local rep, e, code = records.run(self.reg, opts.command or (d.plural .. " delete"), opts.reason,
     function(w)
-      for _, f in ipairs(d.link_fields) do
-        for _, t in ipairs(old[f.name] or {}) do
-          w.delete("link", { kind = d.kind, id = id, rel = f.name, target = t })
+      for k, old in ipairs(olds) do
+        local id = tostring(ids[k])
+        for _, f in ipairs(d.link_fields) do
+          for _, t in ipairs(old[f.name] or {}) do
+            w.delete("link", { kind = d.kind, id = id, rel = f.name, target = t })
+          end
         end
+        local key = {}
+        for _, name in ipairs(d.key) do key[name] = old[name] end
+        w.delete(d.kind, key)
       end
-      local key = {}
-      for _, name in ipairs(d.key) do key[name] = old[name] end
-      w.delete(d.kind, key)
     end)
   if not rep then return nil, e, code end
-  return { deleted = 1, batch = rep.batch }
+  return { deleted = #olds, batch = rep.batch }
 end
 
 -- ------------------------------------------------------------ CSV
