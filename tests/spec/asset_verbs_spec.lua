@@ -5,21 +5,8 @@ local H = require "helper"
 local isms = require "isms"
 local cjson = require "cjson"
 
-local function register()
-  local db = H.tmp("assets.db")
-  local _, _, code = H.run("init", db)
-  assert.are.equal(0, code)
-  local _, e, icode = H.run("--db", db, "import", "assets", H.file("inv.csv", H.GOOD))
-  assert.are.equal(0, icode, e)
-  return db
-end
-
-local function snapshot(db)
-  local reg = assert(isms.open(db))
-  local s = H.snapshot(reg)
-  reg:close()
-  return s
-end
+local function register() return H.cli_register("assets.db") end
+local snapshot = H.snapshot_at
 
 local function batches(db)
   local reg = assert(isms.open(db))

@@ -2,24 +2,10 @@
 -- the dispatcher (isms.cli check_words) checks every command's words once,
 -- from what its definition declares (args, verbs, other_args).
 local H = require "helper"
-local isms = require "isms"
 local cjson = require "cjson"
 
-local function register()
-  local db = H.tmp("words.db")
-  local _, _, code = H.run("init", db)
-  assert.are.equal(0, code)
-  local _, e, icode = H.run("--db", db, "import", "assets", H.file("inv.csv", H.GOOD))
-  assert.are.equal(0, icode, e)
-  return db
-end
-
-local function snapshot(db)
-  local reg = assert(isms.open(db))
-  local s = H.snapshot(reg)
-  reg:close()
-  return s
-end
+local function register() return H.cli_register("words.db") end
+local snapshot = H.snapshot_at
 
 describe("stray words", function()
   local db

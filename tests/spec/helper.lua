@@ -181,4 +181,23 @@ function H.migration_strings(src)
   return list
 end
 
+--- A register made from the command line (init, then the H.GOOD assets
+-- imported), for the specs that drive the CLI: its path.
+function H.cli_register(name)
+  local db = H.tmp(name or "cli.db")
+  local _, _, code = H.run("init", db)
+  assert(code == 0, "init failed")
+  local _, e, icode = H.run("--db", db, "import", "assets", H.file("inv.csv", H.GOOD))
+  assert(icode == 0, e)
+  return db
+end
+
+--- H.snapshot of the register at path db (opened and closed for it).
+function H.snapshot_at(db)
+  local reg = assert(isms.open(db))
+  local s = H.snapshot(reg)
+  reg:close()
+  return s
+end
+
 return H
