@@ -184,8 +184,8 @@ describe("isms assets verbs", function()
                            "assets=AST-3")
     assert.are.equal(0, code, err)
     local sup = out:match("^(%S+)")
-    e = refused(db, 3, "referred to by AST-3: supplier " .. sup .. " (assets)", "assets", "delete",
-                "AST-3")
+    e = refused(db, 3, "other records refer to these assets (asset: record (field)): AST-3: "
+                .. "supplier " .. sup .. " (assets)", "assets", "delete", "AST-3")
     assert.truthy(e:find("--force", 1, true), e)
     _, err, code = H.run("--db", db, "assets", "delete", "AST-3", "--force")
     assert.are.equal(0, code, err)

@@ -325,8 +325,10 @@ more than one unit is a group.
                        .. "deleted"):format(some(own)), "INPUT")
     end
     if #linked > 0 and not opts.force then
-      return kit.fail(("these assets are referred to by %s; change those first or use --force; "
-                       .. "nothing deleted"):format(some(linked)), "INPUT")
+      return kit.fail(("other records refer to these assets (asset: record (field)): %s; "
+                       .. "change those first, or use --force to delete anyway (their links "
+                       .. "then name a missing asset, as their check reports); nothing deleted")
+                        :format(some(linked)), "INPUT")
     end
     local ok, e, code = reg:delete_asset(ids, opts.reason)
     if not ok then return kit.fail(e, code) end
