@@ -486,7 +486,8 @@ end
 
 -- Turns an API risk ({asset, threat, ratings = {S = 3}, obligations =
 -- {legal = true}, impacts = {...}, owners = {...}, ...}) into stored fields,
--- scored under m. Returns fields or nil, reason.
+-- scored under m. Returns fields or nil, reason (and "USAGE" for a field it
+-- does not know, as every register's set says).
 local KNOWN = { ref = true, ratings = true, impacts = true, obligations = true, assets = true,
                 threats = true }
 for _, k in ipairs(TEXT_FIELDS) do KNOWN[k] = true end
@@ -498,7 +499,8 @@ local function fields_of(m, cols, risk)
       for n in pairs(KNOWN) do names[#names + 1] = n end
       table.sort(names)
       return nil, ("unknown field '%s'; expected one of %s"):format(tostring(k),
-                                                                  table.concat(names, ", "))
+                                                                  table.concat(names, ", ")),
+        "USAGE"
     end
   end
   local f = {}
@@ -645,8 +647,8 @@ function M.put_risks(self, list, opts, t)
     if type(ref) ~= "string" or ref == "" then
       return nil, ("risk %d: ref: expected a non-empty string"):format(k), "INPUT"
     end
-    local f, why = fields_of(m, cols, risk)
-    if not f then return nil, ("risk %s: %s"):format(ref, why), "INPUT" end
+    local f, why, code = fields_of(m, cols, risk)
+    if not f then return nil, ("risk %s: %s"):format(ref, why), code or "INPUT" end
     -- A decision records who took it and when, unless the caller says.
     if f.decision and f.decision ~= "" then
       if f.decided_by == nil then f.decided_by = self.actor end
