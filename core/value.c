@@ -539,10 +539,17 @@ static int value_one_pass(isms_db *db, isms_method *m, int64_t batch, isms_value
   free(cols);
   if (!rc && sql && p.feed) {
     *done = 1;
-    if (sqlite3_create_function_v2(db->sql, "isms_value_row", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY,
-                                   NULL, value_row_fn, NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_create_function_v2(db->sql, "isms_value_new", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY,
-                                   NULL, value_new_fn, NULL, NULL, NULL) != SQLITE_OK) {
+    /* registered once, as register_sql does: redefining a function is
+    ** refused while another statement of the connection runs */
+    sqlite3_stmt *probe;
+    int known = sqlite3_prepare_v2(db->sql, "SELECT isms_value_row(NULL), isms_value_new(NULL, 0)",
+                                   -1, &probe, NULL) == SQLITE_OK;
+    if (known) sqlite3_finalize(probe);
+    if (!known &&
+        (sqlite3_create_function_v2(db->sql, "isms_value_row", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY,
+                                    NULL, value_row_fn, NULL, NULL, NULL) != SQLITE_OK ||
+         sqlite3_create_function_v2(db->sql, "isms_value_new", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY,
+                                    NULL, value_new_fn, NULL, NULL, NULL) != SQLITE_OK)) {
       rc = isms__fail_sql(db, "valuing assets");
     } else {
       sqlite3_stmt *st;
