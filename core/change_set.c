@@ -43,6 +43,9 @@ static void put_field(isms__change_set *cs, const char *s, size_t len, char sep)
   if (!s) {
     *o++ = '\\';
     *o++ = 'N';
+  } else if (strcspn(s, "\\\t\n\r") >= len) {  /* nothing to escape: most ids and values */
+    memcpy(o, s, len);
+    o += len;
   } else {
     for (size_t k = 0; k < len; k++) {
       char c = s[k];
