@@ -647,8 +647,8 @@ function M.put_risks(self, list, opts, t)
     if type(ref) ~= "string" or ref == "" then
       return nil, ("risk %d: ref: expected a non-empty string"):format(k), "INPUT"
     end
-    local f, why, code = fields_of(m, cols, risk)
-    if not f then return nil, ("risk %s: %s"):format(ref, why), code or "INPUT" end
+    local f, why, fcode = fields_of(m, cols, risk)
+    if not f then return nil, ("risk %s: %s"):format(ref, why), fcode or "INPUT" end
     -- A decision records who took it and when, unless the caller says.
     if f.decision and f.decision ~= "" then
       if f.decided_by == nil then f.decided_by = self.actor end
