@@ -64,6 +64,24 @@ describe("stray words", function()
     assert.are.equal(before, snapshot(db))
   end)
 
+  it("a verb refuses an option it does not take; the default verb takes its own", function()
+    local before = snapshot(db)
+    local _, err, code = H.run("--db", db, "risks", "set", "R-1", "owners=X", "--top", "5")
+    assert.are.equal(2, code)
+    assert.are.equal("isms risks set: --top does not apply to set (it takes --reason); "
+                     .. "see isms help risks\n", err)
+    _, err, code = H.run("--db", db, "risks", "export", "-", "--json")
+    assert.are.equal(2, code)
+    assert.truthy(err:find("isms risks export: --json does not apply to export (it takes no "
+                           .. "option)", 1, true), err)
+    assert.are.equal(before, snapshot(db))
+    -- no word: the list, with the list's options
+    local out
+    out, err, code = H.run("--db", db, "risks", "--top", "3", "--json")
+    assert.are.equal(0, code, err)
+    assert.are.equal("table", type(cjson.decode(out)))
+  end)
+
   it("a record kind's verbs, generic and added, refuse stray words", function()
     local _, err, code = H.run("--db", db, "people", "list", "x")
     assert.are.equal(2, code)

@@ -133,7 +133,7 @@ describe("the risk assessment per scope", function()
     assert.truthy(err:find("no scope 'NOPE' in the register", 1, true), err)
     _, err, code = H.run("--db", path, "risks", "score", "--scope", "SITE")
     assert.are.equal(2, code)
-    assert.truthy(err:find("--scope is an option of isms risks list", 1, true), err)
+    assert.truthy(err:find("isms risks score: --scope does not apply to score", 1, true), err)
   end)
 end)
 

@@ -119,6 +119,7 @@ end
 --                      most N words (no word at all: the command's default verb)
 --   def.other_args = N (with verbs) a first word that is not a verb is the
 --                      first of at most N words (isms gap ASSESSMENT)
+-- (and, below, the options each verb takes: def.verb_options)
 -- Returns true, or nil and the message.
 local function check_words(name, def, pos)
   local see = "; see isms help " .. name
@@ -154,6 +155,33 @@ local function check_words(name, def, pos)
     near and (" (did you mean '" .. near .. "'?)") or "", see)
 end
 M.check_words = check_words
+
+-- The options a verb takes, where a command declares them:
+--   def.verb_options = { VERB = { "opt", ... }, ... }, with def.default_verb
+--   the verb of no word at all; a verb left out takes every option.
+-- Returns true, or nil and the message naming the option and what the verb takes.
+local function check_verb_options(name, def, opts, pos)
+  local vo = def.verb_options
+  if not vo then return true end
+  local verb = def.verbs and pos[1] ~= nil and def.verbs[pos[1]] ~= nil and pos[1]
+    or (pos[1] == nil and def.default_verb) or nil
+  local allowed = verb and vo[verb]
+  if not allowed then return true end
+  local set = {}
+  for _, o in ipairs(allowed) do set[o] = true end
+  local given = {}
+  for o in pairs(opts) do
+    if o ~= "help" and not set[o] then given[#given + 1] = o end
+  end
+  if #given == 0 then return true end
+  table.sort(given)
+  local takes = {}
+  for k, o in ipairs(allowed) do takes[k] = "--" .. o end
+  return nil, ("isms %s %s: --%s does not apply to %s (%s); see isms help %s"):format(name, verb,
+    given[1], verb, #takes > 0 and ("it takes " .. table.concat(takes, ", ")) or "it takes no option",
+    name)
+end
+M.check_verb_options = check_verb_options
 
 -- ------------------------------------------------------------ commands
 
@@ -560,6 +588,7 @@ function M.main(argv)
     if opts.help then return M.help(name) end
   end
   local wok, werr = check_words(name, c, pos)
+  if wok then wok, werr = check_verb_options(name, c, opts, pos) end
   if not wok then
     io.stderr:write(werr, "\n")
     return EXIT.USAGE

@@ -207,6 +207,14 @@ explain REF [--residual] [--target F=V,...] [--format json] [--today DATE]
                 json = "flag" },
     verbs = { list = 0, generate = 1, set = math.huge, delete = math.huge, score = 0, export = 1,
               import = 1, explain = 1, show = 1, add = math.huge, check = 0 },
+    default_verb = "list",
+    verb_options = {
+      list = { "asset", "scope", "owner", "level", "class", "top", "format", "json", "today" },
+      show = { "format", "json" }, check = { "format", "json" },
+      add = { "reason" }, set = { "reason" }, delete = { "reason" }, score = { "reason" },
+      generate = { "yes", "reason" }, import = { "reason", "max-errors" }, export = {},
+      explain = { "residual", "target", "format", "json", "today" },
+    },
     run = function(ctx, opts, pos)
       local sub = pos[1] or "list"
       if opts.json then
@@ -217,9 +225,6 @@ explain REF [--residual] [--target F=V,...] [--format json] [--today DATE]
       end
       local ok, ferr = kit.check_format(opts.format)
       if not ok then return nil, ferr, "USAGE" end
-      if opts.today and sub ~= "list" and sub ~= "explain" then
-        return nil, "--today is an option of isms risks list and isms risks explain", "USAGE"
-      end
       local tok, terr = today_option(opts)
       if not tok then return nil, terr, "USAGE" end
       -- the day the incident window counts back from (nil: today)
@@ -227,9 +232,6 @@ explain REF [--residual] [--target F=V,...] [--format json] [--today DATE]
       return with_method(ctx, function(reg, m)
         local fail = kit.fail
         local factors = reg:risk_factors() or m:factors()
-        if opts.scope and sub ~= "list" then
-          return fail("--scope is an option of isms risks list", "USAGE")
-        end
         if sub == "list" then
           local filter = { level = opts.level, class = opts.class, owner = opts.owner }
           if opts.top then
