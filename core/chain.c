@@ -1200,21 +1200,43 @@ static int drain(emitter *em, chunk *c) {
   return rc;
 }
 
+/* Every chain_rows bucket of table t gone: it is hashed whole again, or
+** made anew from a rewrite's feed. */
+static int forget_rows(isms_db *db, const ctable *t) {
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(db->sql, "DELETE FROM chain_rows WHERE tbl = ?1", -1, &q, NULL) !=
+      SQLITE_OK)
+    return isms__fail_sql(db, "writing the hash chain");
+  sqlite3_bind_int(q, 1, t->id);
+  int rc = step_done(db, q, "writing the hash chain");
+  sqlite3_finalize(q);
+  return rc;
+}
+
+/* Table t's row count and sum in chain_tables, and in the registry. */
+static int put_table_state(isms_db *db, ctable *t, int64_t rows, const uint64_t sum[4]) {
+  unsigned char b[DIGEST];
+  sum_to_bytes(sum, b);
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(db->sql, "UPDATE chain_tables SET rows = ?2, sum = ?3 WHERE id = ?1", -1,
+                         &q, NULL) != SQLITE_OK)
+    return isms__fail_sql(db, "writing the hash chain");
+  sqlite3_bind_int(q, 1, t->id);
+  sqlite3_bind_int64(q, 2, rows);
+  sqlite3_bind_blob(q, 3, b, DIGEST, SQLITE_STATIC);
+  int rc = step_done(db, q, "writing the hash chain");
+  sqlite3_finalize(q);
+  if (!rc) t->nrows = rows;
+  return rc;
+}
+
 /* Hashes table t whole: its chain_rows again, its rows and sum. A large
 ** table takes two threads, as verify's read (table_sum): this one reads
 ** the rows and puts their fingerprints in buckets, a worker hashes them. */
 static int rescan(isms_db *db, ctable *t) {
   isms__chain *ch = db->chain;
   int rc = table_id(db, t);
-  if (rc || (rc = bucket_prepare(db))) return rc;
-  sqlite3_stmt *del;
-  if (sqlite3_prepare_v2(db->sql, "DELETE FROM chain_rows WHERE tbl = ?1", -1, &del, NULL) !=
-      SQLITE_OK)
-    return isms__fail_sql(db, "writing the hash chain");
-  sqlite3_bind_int(del, 1, t->id);
-  rc = sqlite3_step(del) == SQLITE_DONE ? ISMS_OK : isms__fail_sql(db, "writing the hash chain");
-  sqlite3_finalize(del);
-  if (rc) return rc;
+  if (rc || (rc = bucket_prepare(db)) || (rc = forget_rows(db, t))) return rc;
   char *sql = scan_sql(t);
   sqlite3_stmt *q = NULL;
   if (!sql) return isms__fail(db, ISMS_NOMEM, "out of memory");
@@ -1340,18 +1362,7 @@ static int rescan(isms_db *db, ctable *t) {
   sqlite3_finalize(q);
   rc = emit_end(&em, rc);
   if (rc) return rc;
-  t->nrows = rows;
-  unsigned char b[DIGEST];
-  sum_to_bytes(sum, b);
-  if (sqlite3_prepare_v2(db->sql, "UPDATE chain_tables SET rows = ?2, sum = ?3 WHERE id = ?1", -1,
-                         &q, NULL) != SQLITE_OK)
-    return isms__fail_sql(db, "writing the hash chain");
-  sqlite3_bind_int(q, 1, t->id);
-  sqlite3_bind_int64(q, 2, rows);
-  sqlite3_bind_blob(q, 3, b, DIGEST, SQLITE_STATIC);
-  rc = sqlite3_step(q) == SQLITE_DONE ? ISMS_OK : isms__fail_sql(db, "writing the hash chain");
-  sqlite3_finalize(q);
-  return rc;
+  return put_table_state(db, t, rows, sum);
 }
 
 /* ------------------------------------------------------------- feeding */
@@ -1488,6 +1499,24 @@ void isms__chain_resume(isms_db *db) {
   if (db->chain) sqlite3_preupdate_hook(db->sql, on_preupdate, db->chain);
 }
 
+/* A feed's fingerprints into table t's buckets: the integer keys in order
+** (merged, up to bucket merge_upto, into buckets that may hold rows
+** already when merge), the others' blobs whole. */
+static int feed_buckets(isms_db *db, ctable *t, const feed *f, int merge, int64_t merge_upto) {
+  emitter em;
+  memset(&em, 0, sizeof em);
+  em.db = db;
+  em.t = t;
+  em.merge = merge;
+  em.merge_upto = merge_upto;
+  int rc = ISMS_OK;
+  for (size_t r = 0; !rc && r < f->ni; r++) rc = emit(&em, 'i', f->ikey[r], NULL, 0, f->ifp[r]);
+  if ((rc = emit_end(&em, rc))) return rc;
+  for (int64_t b = 0; !rc && f->hb && b < HASH_BUCKETS; b++)
+    if (f->hb[b].n) rc = bucket_write(db, t->id, 1, b, f->hb[b].p, f->hb[b].n);
+  return rc;
+}
+
 static int sums_equal(const uint64_t a[4], const uint64_t b[4]);
 static int table_sum(isms_db *db, const ctable *t, int64_t expect, int64_t *rows,
                      uint64_t sum[4]);
@@ -1540,36 +1569,8 @@ static int rewrite_settle(isms_db *db, ctable *t, const uint64_t total[4]) {
                       t->name, (long long)f->rows, (long long)t->nrows);
   if (!same) return rescan(db, t);
   int rc = table_id(db, t);
-  if (rc) return rc;
-  sqlite3_stmt *q;
-  if (sqlite3_prepare_v2(db->sql, "DELETE FROM chain_rows WHERE tbl = ?1", -1, &q, NULL) !=
-      SQLITE_OK)
-    return isms__fail_sql(db, "writing the hash chain");
-  sqlite3_bind_int(q, 1, t->id);
-  rc = step_done(db, q, "writing the hash chain");
-  sqlite3_finalize(q);
-  if (rc) return rc;
-  emitter em;
-  memset(&em, 0, sizeof em);
-  em.db = db;
-  em.t = t;
-  for (size_t r = 0; !rc && r < f->ni; r++) rc = emit(&em, 'i', f->ikey[r], NULL, 0, f->ifp[r]);
-  if ((rc = emit_end(&em, rc))) return rc;
-  for (int64_t b = 0; !rc && f->hb && b < HASH_BUCKETS; b++)
-    if (f->hb[b].n) rc = bucket_write(db, t->id, 1, b, f->hb[b].p, f->hb[b].n);
-  if (rc) return rc;
-  unsigned char d[DIGEST];
-  sum_to_bytes(total, d);
-  if (sqlite3_prepare_v2(db->sql, "UPDATE chain_tables SET rows = ?2, sum = ?3 WHERE id = ?1", -1,
-                         &q, NULL) != SQLITE_OK)
-    return isms__fail_sql(db, "writing the hash chain");
-  sqlite3_bind_int(q, 1, t->id);
-  sqlite3_bind_int64(q, 2, f->rows);
-  sqlite3_bind_blob(q, 3, d, DIGEST, SQLITE_STATIC);
-  rc = step_done(db, q, "writing the hash chain");
-  sqlite3_finalize(q);
-  if (!rc) t->nrows = f->rows;
-  return rc;
+  if (rc || (rc = forget_rows(db, t)) || (rc = feed_buckets(db, t, f, 0, 0))) return rc;
+  return put_table_state(db, t, f->rows, total);
 }
 
 static int put_val(unsigned char **b, size_t *n, size_t *cap, const isms__val *v) {
@@ -1816,20 +1817,8 @@ static int feed_settle(isms_db *db, ctable *t) {
                       t->name, (long long)f->rows, (long long)f->seen);
   if (!same) return rescan(db, t);
   int rc = table_id(db, t);
-  if (rc) return rc;
-  emitter em;
-  memset(&em, 0, sizeof em);
-  em.db = db;
-  em.t = t;
-  if (t->nrows > 0) {  /* rowid table: the first fed row's bucket may hold rows already */
-    em.merge = 1;
-    em.merge_upto = int_bucket(f->first_rowid);
-  }
-  for (size_t r = 0; !rc && r < f->ni; r++) rc = emit(&em, 'i', f->ikey[r], NULL, 0, f->ifp[r]);
-  if ((rc = emit_end(&em, rc))) return rc;
-  for (int64_t b = 0; !rc && f->hb && b < HASH_BUCKETS; b++)
-    if (f->hb[b].n) rc = bucket_write(db, t->id, 1, b, f->hb[b].p, f->hb[b].n);
-  if (rc) return rc;
+  /* rowid table: the first fed row's bucket may hold rows already */
+  if (rc || (rc = feed_buckets(db, t, f, t->nrows > 0, int_bucket(f->first_rowid)))) return rc;
   sqlite3_stmt *q;
   uint64_t sum[4] = {0, 0, 0, 0};
   int64_t rows = 0;
@@ -1845,17 +1834,7 @@ static int feed_settle(isms_db *db, ctable *t) {
   unsigned char d[DIGEST];
   sum_to_bytes(total, d);
   sum_add(sum, d);
-  sum_to_bytes(sum, d);
-  if (sqlite3_prepare_v2(db->sql, "UPDATE chain_tables SET rows = ?2, sum = ?3 WHERE id = ?1", -1,
-                         &q, NULL) != SQLITE_OK)
-    return isms__fail_sql(db, "writing the hash chain");
-  sqlite3_bind_int(q, 1, t->id);
-  sqlite3_bind_int64(q, 2, rows + f->rows);
-  sqlite3_bind_blob(q, 3, d, DIGEST, SQLITE_STATIC);
-  rc = sqlite3_step(q) == SQLITE_DONE ? ISMS_OK : isms__fail_sql(db, "writing the hash chain");
-  sqlite3_finalize(q);
-  t->nrows = rows + f->rows;
-  return rc;
+  return put_table_state(db, t, rows + f->rows, sum);
 }
 
 /* The digest of chain_tables as stored: every table's name, rows and sum,
