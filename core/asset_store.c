@@ -337,11 +337,6 @@ static const char *new_text(const asset_batch *b, size_t r, int col, char *buf,
   }
 }
 
-static int same_text(const char *x, const char *y) {
-  if (!x || !y) return x == y;
-  return strcmp(x, y) == 0;
-}
-
 /* asset_view columns of select_one, by CSV column (-1: not selected). */
 static const int view_column[ACOL_COUNT] = {-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 14};
 enum { VIEW_VALUE = 12, VIEW_CLASS = 13 };
@@ -356,7 +351,7 @@ static int update_existing(asset_store *st, const asset_batch *b, size_t r, int 
     char buf[32];
     const char *now = new_text(b, r, col, buf, sizeof buf);
     const char *old = (const char *)sqlite3_column_text(q, view_column[col]);
-    if (same_text(old, now)) continue;
+    if (isms__same_text(old, now)) continue;
     ++*changed;
     rc = isms__log_change(st->db, st->batch, "asset", id, "update",
                           isms__asset_col_names[col], old, now);

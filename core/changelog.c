@@ -45,7 +45,7 @@ int isms__batch_close(isms_db *db, int64_t batch, int64_t created, int64_t updat
   return rc == SQLITE_DONE ? ISMS_OK : isms__fail_sql(db, "closing change batch");
 }
 
-static int same_text(const char *x, const char *y) {
+int isms__same_text(const char *x, const char *y) {
   if (!x || !y) return x == y;
   return strcmp(x, y) == 0;
 }
@@ -55,7 +55,7 @@ int isms__log_valuation(isms_db *db, int64_t batch, const char *id, const char *
                         int has_value, double new_value, int *logged) {
   *logged = 0;
   int rc = ISMS_OK;
-  if (!same_text(old_class, new_class)) {
+  if (!isms__same_text(old_class, new_class)) {
     ++*logged;
     rc = isms__log_change(db, batch, "asset", id, "update", "class", old_class, new_class);
   }

@@ -106,6 +106,9 @@ ISMS_HIDDEN int isms__batch_open(isms_db *db, const char *command, const char *s
                                  const char *reason, int64_t *batch);
 ISMS_HIDDEN int isms__batch_close(isms_db *db, int64_t batch, int64_t created,
                                   int64_t updated, int64_t deleted);
+/* Whether two field texts are the same, NULL (no value) only as NULL: what
+** the change log compares to decide a field moved. */
+ISMS_HIDDEN int isms__same_text(const char *x, const char *y);
 /* One change-log entry; old and new may be NULL. Uses a cached statement. */
 ISMS_HIDDEN int isms__log_change(isms_db *db, int64_t batch, const char *entity,
                                  const char *entity_id, const char *action,

@@ -89,10 +89,12 @@ static int8_t class_index(isms_method *m, columns *k, const char *name) {
   return k->foreign[k->nforeign] ? (int8_t)(-2 - k->nforeign++) : -2;
 }
 
-static int8_t level(sqlite3_stmt *q, int col) {
-  if (sqlite3_column_type(q, col) == SQLITE_NULL) return 0;
-  int v = sqlite3_column_int(q, col);
-  return (int8_t)(v >= 0 && v <= ISMS_MAX_TIER ? v : 127);
+/* A rating as the bulk kernel takes it: 0 for none, 127 for a value off
+** every scale. */
+static int8_t level_of(sqlite3_value *v) {
+  if (sqlite3_value_type(v) == SQLITE_NULL) return 0;
+  int x = sqlite3_value_int(v);
+  return (int8_t)(x >= 0 && x <= ISMS_MAX_TIER ? x : 127);
 }
 
 static int read_columns(isms_db *db, isms_method *m, columns *k) {
@@ -109,9 +111,9 @@ static int read_columns(isms_db *db, isms_method *m, columns *k) {
       return isms__fail(db, ISMS_NOMEM, "out of memory");
     }
     size_t r = k->n++;
-    k->c[r] = level(q, 1);
-    k->i[r] = level(q, 2);
-    k->a[r] = level(q, 3);
+    k->c[r] = level_of(sqlite3_column_value(q, 1));
+    k->i[r] = level_of(sqlite3_column_value(q, 2));
+    k->a[r] = level_of(sqlite3_column_value(q, 3));
     k->had_value[r] = sqlite3_column_type(q, 4) != SQLITE_NULL;
     k->old_value[r] = sqlite3_column_double(q, 4);
     k->old_cls[r] = class_index(m, k, (const char *)sqlite3_column_text(q, 5));
@@ -335,21 +337,25 @@ typedef struct value_pass {
   isms__val *vals;
   isms__change_set cs;
   int64_t assets, valued, changed;
-  int classes_moved, failed;
+  int classes_moved;
   const char *new_class;  /* the row the WHERE valued last, for the SET */
   double new_value;
   int new_valued;
 } value_pass;
 
-static int8_t level_of(sqlite3_value *v) {
-  if (sqlite3_value_type(v) == SQLITE_NULL) return 0;
-  int x = sqlite3_value_int(v);
-  return (int8_t)(x >= 0 && x <= ISMS_MAX_TIER ? x : 127);
-}
-
-static int same_text(const char *x, const char *y) {
-  if (!x || !y) return x == y;
-  return strcmp(x, y) == 0;
+/* One asset valued under m against its stored value (had: not NULL) and
+** class: what moved (MOVED_CLASS | MOVED_VALUE), its new value and class
+** (-1: unvalued). The one pass and its sample decide alike. */
+static unsigned value_moves(isms_method *m, int8_t c, int8_t i, int8_t a, int had, double was,
+                            const char *old_class, double *value, int8_t *cls) {
+  *value = 0;
+  *cls = -1;
+  isms_method_value_bulk(m, 1, &c, &i, &a, value, cls);
+  int has = *cls >= 0;
+  unsigned moved = isms__same_text(old_class, has ? isms_method_class_name(m, *cls) : NULL)
+                       ? 0 : MOVED_CLASS;
+  if (had != has || (had && was != *value)) moved |= MOVED_VALUE;
+  return moved;
 }
 
 static void value_row_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -369,17 +375,15 @@ static void value_row_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
                                     : NULL;
     x->n = x->p ? (size_t)sqlite3_value_bytes(col[c]) : 0;
   }
-  int8_t c = level_of(col[p->col_c]), i = level_of(col[p->col_i]), a = level_of(col[p->col_a]);
-  int8_t cls = -1;
-  double value = 0;
-  isms_method_value_bulk(p->m, 1, &c, &i, &a, &value, &cls);
   const isms__val *ov = &p->vals[p->col_value], *oc = &p->vals[p->col_class];
-  int had = ov->type != SQLITE_NULL, has = cls >= 0;
-  double was = ov->type == SQLITE_INTEGER ? (double)ov->i : ov->d;
+  int had = ov->type != SQLITE_NULL;
+  double was = ov->type == SQLITE_INTEGER ? (double)ov->i : ov->d, value;
   const char *old_class = oc->type == SQLITE_TEXT ? oc->p : NULL;
+  int8_t cls;
+  unsigned moved = value_moves(p->m, level_of(col[p->col_c]), level_of(col[p->col_i]),
+                               level_of(col[p->col_a]), had, was, old_class, &value, &cls);
+  int has = cls >= 0, moved_class = moved & MOVED_CLASS, moved_value = moved & MOVED_VALUE;
   const char *new_class = has ? isms_method_class_name(p->m, cls) : NULL;
-  int moved_class = !same_text(old_class, new_class);
-  int moved_value = had != has || (had && was != value);
   p->assets++;
   p->valued += has;
   if (moved_class || moved_value) {
@@ -484,14 +488,13 @@ static int most_move(isms_db *db, isms_method *m) {
       return 0;
     sqlite3_bind_int(q, 1, SAMPLE);
     while (sqlite3_step(q) == SQLITE_ROW) {
-      int8_t c = level_of(sqlite3_column_value(q, 0)), i = level_of(sqlite3_column_value(q, 1)),
-             a = level_of(sqlite3_column_value(q, 2)), cls = -1;
-      double value = 0;
-      isms_method_value_bulk(m, 1, &c, &i, &a, &value, &cls);
-      int had = sqlite3_column_type(q, 3) != SQLITE_NULL, has = cls >= 0;
-      const char *old = (const char *)sqlite3_column_text(q, 4);
-      moved += !same_text(old, has ? isms_method_class_name(m, cls) : NULL) || had != has ||
-               (had && sqlite3_column_double(q, 3) != value);
+      double value;
+      int8_t cls;
+      moved += value_moves(m, level_of(sqlite3_column_value(q, 0)),
+                           level_of(sqlite3_column_value(q, 1)),
+                           level_of(sqlite3_column_value(q, 2)),
+                           sqlite3_column_type(q, 3) != SQLITE_NULL, sqlite3_column_double(q, 3),
+                           (const char *)sqlite3_column_text(q, 4), &value, &cls) != 0;
       seen++;
     }
     sqlite3_finalize(q);
