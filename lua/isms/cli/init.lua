@@ -121,13 +121,18 @@ end
 --                      first of at most N words (isms gap ASSESSMENT)
 -- (and, below, the options each verb takes: def.verb_options)
 -- Returns true, or nil and the message.
+local function verb_names(verbs)
+  local names = {}
+  for v in pairs(verbs) do names[#names + 1] = v end
+  table.sort(names)
+  return names
+end
+
 local function check_words(name, def, pos)
   local see = "; see isms help " .. name
   local verbs = def.verbs
   if verbs and pos[1] ~= nil and verbs[pos[1]] == nil and not def.other_args then
-    local names = {}
-    for v in pairs(verbs) do names[#names + 1] = v end
-    table.sort(names)
+    local names = verb_names(verbs)
     local near = closest(pos[1], names)
     return nil, ("isms %s: unknown verb '%s'%s; expected %s%s"):format(name, pos[1],
       near and (" (did you mean '" .. near .. "'?)") or "", table.concat(names, ", "), see)
@@ -144,12 +149,7 @@ local function check_words(name, def, pos)
   local stray = pos[first + max]
   if stray == nil then return true end
   local near
-  if verbs and not verb then
-    local names = {}
-    for v in pairs(verbs) do names[#names + 1] = v end
-    table.sort(names)
-    near = closest(stray, names)
-  end
+  if verbs and not verb then near = closest(stray, verb_names(verbs)) end
   return nil, ("isms %s%s: unexpected argument '%s'%s%s"):format(name,
     verb and (" " .. verb) or "", stray,
     near and (" (did you mean '" .. near .. "'?)") or "", see)
