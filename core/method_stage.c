@@ -1062,6 +1062,24 @@ static int check_columns(const isms_stages *p, size_t n, const isms_stage_column
   return ISMS_OK;
 }
 
+/* How n rows split into slices for the cores: the slice count, and each
+** slice's rows [lo, hi), starting on a block boundary so blocks are whole
+** but the last. */
+static int plan_slices(size_t n, size_t lo[MAX_THREADS], size_t hi[MAX_THREADS]) {
+  int nt = cpus();
+  if ((size_t)nt * MIN_ROWS_PER_THREAD > n) nt = (int)(n / MIN_ROWS_PER_THREAD);
+  if (nt < 1) nt = 1;
+  const size_t per = (n + (size_t)nt - 1) / (size_t)nt;
+  const size_t step = (per + BLOCK - 1) / BLOCK * BLOCK;
+  for (int i = 0; i < nt; i++) {
+    lo[i] = (size_t)i * step;
+    hi[i] = lo[i] + step;
+    if (lo[i] > n) lo[i] = n;
+    if (hi[i] > n || i == nt - 1) hi[i] = n;
+  }
+  return nt;
+}
+
 /* Runs the slices of jobs[0 .. nt) on threads (the first on the caller's). */
 static void run_jobs(run_job *jobs, int nt) {
   pthread_t tid[MAX_THREADS];
@@ -1080,20 +1098,12 @@ ISMS_API int isms_stages_run(const isms_stages *p, size_t n, const isms_stage_co
   if (!p) return ISMS_MISUSE;
   int rc = check_columns(p, n, cols);
   if (rc || n == 0) return rc;
-  int nt = cpus();
-  if ((size_t)nt * MIN_ROWS_PER_THREAD > n) nt = (int)(n / MIN_ROWS_PER_THREAD);
-  if (nt < 1) nt = 1;
   run_job jobs[MAX_THREADS];
-  const size_t per = (n + (size_t)nt - 1) / (size_t)nt;
-  for (int i = 0; i < nt; i++) {
-    /* slices start on a block boundary, so blocks are whole but the last */
-    size_t lo = (size_t)i * ((per + BLOCK - 1) / BLOCK * BLOCK);
-    size_t hi = lo + (per + BLOCK - 1) / BLOCK * BLOCK;
-    if (lo > n) lo = n;
-    if (hi > n || i == nt - 1) hi = n;
-    jobs[i] = (run_job){p, cols, lo, hi, score, rank, NULL, NULL, ISMS_OK, -1, -1,
+  size_t lo[MAX_THREADS], hi[MAX_THREADS];
+  int nt = plan_slices(n, lo, hi);
+  for (int i = 0; i < nt; i++)
+    jobs[i] = (run_job){p, cols, lo[i], hi[i], score, rank, NULL, NULL, ISMS_OK, -1, -1,
                         NULL, NULL, NULL, 0, 0};
-  }
   run_jobs(jobs, nt);
   for (int i = 0; i < nt; i++)
     if (jobs[i].rc) return jobs[i].rc;
@@ -1124,18 +1134,12 @@ ISMS_API int isms_stages_cells(const isms_stages *p, size_t n, const isms_stage_
   const int nb = col_slot < 0 ? 1 : p->slots[col_slot].npos + 1 > 256 ? 256
                                    : p->slots[col_slot].npos + 1;
   const size_t ncells = (size_t)na * (size_t)nb * ISMS_REPORT_RANKS;
-  int nt = cpus();
-  if ((size_t)nt * MIN_ROWS_PER_THREAD > n) nt = (int)(n / MIN_ROWS_PER_THREAD);
-  if (nt < 1) nt = 1;
   run_job jobs[MAX_THREADS];
-  const size_t per = (n + (size_t)nt - 1) / (size_t)nt;
+  size_t lo[MAX_THREADS], hi[MAX_THREADS];
+  int nt = plan_slices(n, lo, hi);
   for (int i = 0; i < nt; i++) {
-    size_t lo = (size_t)i * ((per + BLOCK - 1) / BLOCK * BLOCK);
-    size_t hi = lo + (per + BLOCK - 1) / BLOCK * BLOCK;
-    if (lo > n) lo = n;
-    if (hi > n || i == nt - 1) hi = n;
-    jobs[i] = (run_job){p, cols, lo, hi, NULL, NULL, NULL, NULL, ISMS_OK, row_slot, col_slot,
-                        rank, keep, calloc(ncells, sizeof(uint32_t)), na, nb};
+    jobs[i] = (run_job){p, cols, lo[i], hi[i], NULL, NULL, NULL, NULL, ISMS_OK, row_slot,
+                        col_slot, rank, keep, calloc(ncells, sizeof(uint32_t)), na, nb};
     if (!jobs[i].counts) {
       for (int k = 0; k <= i; k++) free(jobs[k].counts);
       return ISMS_NOMEM;
