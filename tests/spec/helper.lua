@@ -181,6 +181,17 @@ function H.migration_strings(src)
   return list
 end
 
+--- The number of the (last) migration of core/schema.c whose text holds
+-- text (plain), or nil: a spec that replays migrations from one on finds
+-- it by what it does, not by a number later migrations would shift.
+function H.migration_number(text)
+  local this
+  for v, m in ipairs(H.migration_strings(H.read("core/schema.c"))) do
+    if m:find(text, 1, true) then this = v end
+  end
+  return this
+end
+
 --- A register made from the command line (init, then the H.GOOD assets
 -- imported), for the specs that drive the CLI: its path.
 function H.cli_register(name)
