@@ -585,6 +585,7 @@ typedef struct feed {
   int64_t *ikey, *ifp;
   size_t ni, capi;
   struct hblob *hb;
+  struct snapshot *snap;       /* a rewrite given only its set columns (below) */
 } feed;
 
 /* The hook's part for a fed table; 1: the row is dealt with. */
@@ -1377,8 +1378,11 @@ static void feed_stop(feed *f) {
   pthread_join(f->worker, NULL);
 }
 
+static void snapshot_free(feed *f);
+
 static void feed_free(feed *f) {
   if (!f) return;
+  snapshot_free(f);
   if (f->h) {
     feed_stop(f);
     for (int j = 0; j < 2; j++) {
@@ -1397,20 +1401,28 @@ static void feed_free(feed *f) {
   free(f);
 }
 
+/* The registry index of a table a feed may take now, or -1: inside a
+** write, a table this write has not touched yet; to add rows to a WITHOUT
+** ROWID one only while empty (its rows' buckets are then all new). */
+static int feed_table(isms_db *db, const char *table, int rewrite) {
+  isms__chain *ch = db->chain;
+  if (!ch || !ch->ready || !ch->loaded || ch->nfeeds == MAXFEEDS || sqlite3_get_autocommit(db->sql))
+    return -1;
+  int ti = find_table(ch, table);
+  if (ti < 0) return -1;
+  const ctable *t = &ch->t[ti];
+  if (t->feed || t->touched || t->rescan || t->txops || (!rewrite && !t->rowid && t->nrows != 0))
+    return -1;
+  return ti;
+}
+
 static int feed_open(isms_db *db, const char *table, const char *const *cols, int ncols,
-                     int64_t first_rowid, int rewrite, isms__feed **out) {
+                     int64_t first_rowid, isms__feed **out) {
   isms__chain *ch = db->chain;
   *out = NULL;
-  if (!ch || !ch->ready || !ch->loaded || ch->nfeeds == MAXFEEDS || sqlite3_get_autocommit(db->sql))
-    return ISMS_OK;
-  int ti = find_table(ch, table);
+  int ti = feed_table(db, table, 0);
   if (ti < 0) return ISMS_OK;
   ctable *t = &ch->t[ti];
-  /* Only a table this write has not touched yet; to add rows to a WITHOUT
-  ** ROWID one only while empty (its rows' buckets are then all new). */
-  if (t->feed || t->touched || t->rescan || t->txops ||
-      (!rewrite && !t->rowid && t->nrows != 0))
-    return ISMS_OK;
   feed *f = calloc(1, sizeof *f);
   if (!f || !(f->map = malloc((size_t)t->ncols * sizeof *f->map))) {
     free(f);
@@ -1433,7 +1445,6 @@ static int feed_open(isms_db *db, const char *table, const char *const *cols, in
   }
   f->t = ti;
   f->first_rowid = first_rowid;
-  f->rewrite = rewrite;
   f->acquire = 1;
   t->feed = f;
   ch->feeds[ch->nfeeds++] = f;
@@ -1443,17 +1454,26 @@ static int feed_open(isms_db *db, const char *table, const char *const *cols, in
 
 int isms__chain_feed(isms_db *db, const char *table, const char *const *cols, int ncols,
                      int64_t first_rowid, isms__feed **out) {
-  return feed_open(db, table, cols, ncols, first_rowid, 0, out);
+  return feed_open(db, table, cols, ncols, first_rowid, out);
 }
 
 /* ------------------------------------------------------------ rewrites
 ** A write that changes most rows of a table by one UPDATE pass (a
-** re-valuation) feeds every row of the table as it will be after the
-** write, changed or not, in the order of the table's key: the UPDATE's
-** scan passes each row once. Its table's sum and fingerprints are then
-** made from the feed, as a rescan would make them from the table, without
-** reading it again. The UPDATE runs with the hook paused: SQLite's own
-** work for a preupdate hook cost as much as the rest of the UPDATE. */
+** re-valuation) has the table's sum and fingerprints made as a rescan
+** would make them, without reading the table again at settle. The UPDATE
+** gives the chain, for each row its scan passes (in key order), the row's
+** key and the new values of the columns it sets (isms__chain_feed_set),
+** or none when the row keeps its values. A worker reads the table as it
+** was, in the same order, on a read connection of its own, and hashes
+** each row with those columns replaced. Passing every column through SQL
+** to a function instead cost the UPDATE a third more (issue #18).
+**
+** The worker's read lock lasts until it has read the last row, and with a
+** rollback journal the writer needs the exclusive lock to spill its page
+** cache into the file: the writer's cache does not spill until the write
+** settles (PRAGMA cache_spill), so it never waits on the worker, which
+** waits on it. The UPDATE runs with the hook paused: SQLite's own work for a
+** preupdate hook cost as much as the rest of the UPDATE. */
 
 int64_t isms__chain_table_rows(isms_db *db, const char *table) {
   isms__chain *ch = db->chain;
@@ -1461,9 +1481,363 @@ int64_t isms__chain_table_rows(isms_db *db, const char *table) {
   return ti < 0 ? -1 : ch->t[ti].nrows;
 }
 
-int isms__chain_rewrite(isms_db *db, const char *table, const char *const *cols, int ncols,
-                        isms__feed **out) {
-  return feed_open(db, table, cols, ncols, 0, 1, out);
+enum { SNAP_ROWS = 4096 };
+
+static int put_val(unsigned char **b, size_t *n, size_t *cap, const isms__val *v);
+static int feed_keep(feed *f, uint8_t ktype, int64_t ival, const unsigned char *key, size_t klen,
+                     int64_t fp);
+
+/* Rows the UPDATE gave, handed to the worker a block at a time. */
+typedef struct snap_block {
+  struct snap_block *next;
+  size_t rows;
+  uint64_t kh[SNAP_ROWS];    /* the row's key, hashed (key_hash) */
+  uint32_t at[SNAP_ROWS];    /* its set values' canonical bytes in buf; UINT32_MAX: none */
+  unsigned char *buf;
+  size_t n, cap;
+} snap_block;
+
+typedef struct snapshot {
+  sqlite3 *main;             /* the writer's connection (its cache_spill) */
+  int spill;                 /* its cache_spill before */
+  sqlite3 *rdb;              /* the worker's read connection */
+  sqlite3_stmt *q;           /* the table's rows as they were; stepped once */
+  int first;                 /* q holds a row not taken yet */
+  int off;                   /* q's first value column (1: the rowid comes first) */
+  const ctable *t;
+  const EVP_MD *sha;
+  int *set;                  /* per table column: its place among the set values, or -1 */
+  int nset;
+  pthread_t worker;
+  int running;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  snap_block *head, *tail;   /* handed over, not taken yet */
+  snap_block *cur;           /* being filled */
+  int done;                  /* the UPDATE gave its last row */
+  /* the worker's results, read after it is joined */
+  int failed, differs;
+  int64_t rows;
+  uint64_t sum[4], check[4];
+} snapshot;
+
+/* A key's hash, to check that the worker's row is the UPDATE's row. */
+static uint64_t key_hash(uint8_t ktype, int64_t ival, const unsigned char *k, size_t n) {
+  uint64_t h = 1469598103934665603ULL;
+  h = (h ^ ktype) * 1099511628211ULL;
+  if (ktype == 'i') {
+    for (int b = 0; b < 8; b++) h = (h ^ (uint8_t)((uint64_t)ival >> (8 * b))) * 1099511628211ULL;
+  } else {
+    for (size_t b = 0; b < n; b++) h = (h ^ k[b]) * 1099511628211ULL;
+  }
+  return h;
+}
+
+/* Length of one canonical value (put_typed's forms) at p. */
+static size_t typed_len(const unsigned char *p) {
+  if (*p == 'n') return 1;
+  if (*p == 'i' || *p == 'f') return 9;
+  return 5 + ((size_t)p[1] | (size_t)p[2] << 8 | (size_t)p[3] << 16 | (size_t)p[4] << 24);
+}
+
+static void snap_free_blocks(snap_block *b) {
+  while (b) {
+    snap_block *next = b->next;
+    free(b->buf);
+    free(b);
+    b = next;
+  }
+}
+
+/* The next block the UPDATE handed over; NULL once it gave its last. */
+static snap_block *snap_take(snapshot *s) {
+  pthread_mutex_lock(&s->mu);
+  while (!s->head && !s->done) pthread_cond_wait(&s->cv, &s->mu);
+  snap_block *b = s->head;
+  if (b) {
+    s->head = b->next;
+    if (!s->head) s->tail = NULL;
+    b->next = NULL;
+  }
+  pthread_mutex_unlock(&s->mu);
+  return b;
+}
+
+/* Each row as it was, with the set values of its block entry in place of
+** its own; the digests added up and their fingerprints kept, as a rescan
+** would. Stops comparing at the first row that is not the UPDATE's. */
+static void *snap_worker(void *arg) {
+  feed *f = arg;
+  snapshot *s = f->snap;
+  const ctable *t = s->t;
+  EVP_MD_CTX *md = EVP_MD_CTX_new();
+  unsigned char *buf = NULL, *kbuf = NULL;
+  size_t cap = 0, kcap = 0;
+  snap_block *b = NULL;
+  size_t r = 0;
+  int rc = s->first ? SQLITE_ROW : SQLITE_DONE;
+  if (!md) s->failed = 1;
+  for (; !s->failed && !s->differs && rc == SQLITE_ROW; rc = sqlite3_step(s->q)) {
+    if (b && r == b->rows) {
+      snap_free_blocks(b);
+      b = NULL;
+    }
+    if (!b) {
+      if (!(b = snap_take(s))) {
+        s->differs = 1;  /* a row the UPDATE did not pass */
+        break;
+      }
+      r = 0;
+      if (!b->rows) continue;
+    }
+    /* the row's key */
+    uint8_t ktype = 'i';
+    int64_t ival = 0;
+    size_t klen = 0;
+    sqlite3_value *kv = t->rowid ? sqlite3_column_value(s->q, 0)
+                                 : sqlite3_column_value(s->q, s->off + t->pk[0]);
+    int kt = sqlite3_value_type(kv);
+    if (t->rowid || kt == SQLITE_INTEGER) {
+      ival = sqlite3_value_int64(kv);
+    } else if (kt == SQLITE_TEXT) {
+      ktype = 't';
+      klen = (size_t)sqlite3_value_bytes(kv);
+      if (grow(&kbuf, &kcap, klen + 1)) {
+        s->failed = 1;
+        break;
+      }
+      if (klen) memcpy(kbuf, sqlite3_value_text(kv), klen);
+    } else {
+      ktype = 'b';
+      if (put_value(&kbuf, &klen, &kcap, kv)) {
+        s->failed = 1;
+        break;
+      }
+    }
+    if (key_hash(ktype, ival, kbuf, klen) != b->kh[r]) {
+      s->differs = 1;
+      break;
+    }
+    /* its canonical bytes, the set columns from the block */
+    int64_t rowid = t->rowid ? sqlite3_column_int64(s->q, 0) : 0;
+    size_t n = 0, nl = strlen(t->name);
+    const unsigned char *sv = b->at[r] == UINT32_MAX ? NULL : b->buf + b->at[r];
+    if (grow(&buf, &cap, nl + 1 + 9)) {
+      s->failed = 1;
+      break;
+    }
+    memcpy(buf, t->name, nl + 1);
+    n = nl + 1;
+    if (t->rowid) put_int(&buf, &n, rowid);
+    int bad = 0;
+    for (int c = 0; c < t->ncols && !bad; c++) {
+      if (c == t->ipk) {
+        bad = grow(&buf, &cap, n + 9);
+        if (!bad) put_int(&buf, &n, rowid);
+      } else if (sv && s->set[c] >= 0) {
+        const unsigned char *v = sv;
+        for (int k = 0; k < s->set[c]; k++) v += typed_len(v);
+        size_t len = typed_len(v);
+        bad = grow(&buf, &cap, n + len);
+        if (!bad) {
+          memcpy(buf + n, v, len);
+          n += len;
+        }
+      } else {
+        bad = put_column(&buf, &n, &cap, s->q, s->off + c);
+      }
+    }
+    unsigned char d[DIGEST];
+    if (bad || sha256(md, s->sha, buf, n, d) ||
+        feed_keep(f, ktype, ival, kbuf, ktype == 'i' ? 0 : klen, fingerprint(d))) {
+      s->failed = 1;
+      break;
+    }
+    sum_add(s->sum, d);
+    if (s->rows < FEED_CHECK) sum_add(s->check, d);
+    s->rows++;
+    r++;
+  }
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) s->failed = 1;
+  /* the read lock goes now, before the writer commits */
+  sqlite3_finalize(s->q);
+  s->q = NULL;
+  /* a row the table did not have */
+  if (b && r < b->rows) s->differs = 1;
+  snap_free_blocks(b);
+  while ((b = snap_take(s))) {
+    if (b->rows) s->differs = 1;
+    snap_free_blocks(b);
+  }
+  EVP_MD_CTX_free(md);
+  free(buf);
+  free(kbuf);
+  return NULL;
+}
+
+/* The block being filled, handed to the worker (the last one when done). */
+static void snap_hand(snapshot *s, int done) {
+  pthread_mutex_lock(&s->mu);
+  if (s->cur) {
+    s->cur->next = NULL;
+    if (s->tail) s->tail->next = s->cur;
+    else s->head = s->cur;
+    s->tail = s->cur;
+    s->cur = NULL;
+  }
+  if (done) s->done = 1;
+  pthread_cond_broadcast(&s->cv);
+  pthread_mutex_unlock(&s->mu);
+}
+
+/* Waits for the worker; its results into the feed, as a rewrite's feed
+** holds them (rows -1 when they are not the table's rows). */
+static int snap_finish(feed *f) {
+  snapshot *s = f->snap;
+  if (!s || !s->running) return 0;
+  snap_hand(s, 1);
+  pthread_join(s->worker, NULL);
+  s->running = 0;
+  f->rows = s->differs ? -1 : s->rows;
+  memcpy(f->sum, s->sum, sizeof f->sum);
+  memcpy(f->check_feed, s->check, sizeof f->check_feed);
+  return s->failed;
+}
+
+static void snapshot_free(feed *f) {
+  snapshot *s = f->snap;
+  if (!s) return;
+  snap_finish(f);
+  sqlite3_finalize(s->q);
+  sqlite3_close(s->rdb);
+  if (s->main && s->spill)  /* spill above the cache size again, SQLite's default */
+    sqlite3_exec(s->main, "PRAGMA cache_spill = 1", NULL, NULL, NULL);
+  snap_free_blocks(s->head);
+  snap_free_blocks(s->cur);
+  pthread_mutex_destroy(&s->mu);
+  pthread_cond_destroy(&s->cv);
+  free(s->set);
+  free(s);
+  f->snap = NULL;
+}
+
+int isms__chain_rewrite_set(isms_db *db, const char *table, const char *const *set, int nset,
+                            isms__feed **out) {
+  isms__chain *ch = db->chain;
+  *out = NULL;
+  int ti = feed_table(db, table, 1);
+  if (ti < 0) return ISMS_OK;
+  ctable *t = &ch->t[ti];
+  const char *file = sqlite3_db_filename(db->sql, "main");
+  /* a key the worker can read from one column; a register in a file */
+  if ((!t->rowid && t->npk != 1) || !file || !*file) return ISMS_OK;
+  feed *f = calloc(1, sizeof *f);
+  snapshot *s = f ? calloc(1, sizeof *s) : NULL;
+  if (!s || !(s->set = malloc((size_t)t->ncols * sizeof *s->set))) {
+    free(s);
+    free(f);
+    return isms__fail(db, ISMS_NOMEM, "out of memory");
+  }
+  f->snap = s;
+  pthread_mutex_init(&s->mu, NULL);
+  pthread_cond_init(&s->cv, NULL);
+  s->t = t;
+  s->sha = ch->sha;
+  s->nset = nset;
+  s->off = t->rowid ? 1 : 0;
+  int found = 0;
+  for (int c = 0; c < t->ncols; c++) {
+    s->set[c] = -1;
+    for (int v = 0; v < nset; v++)
+      if (sqlite3_stricmp(set[v], t->cols[c]) == 0 && c != t->ipk) s->set[c] = v;
+    found += s->set[c] >= 0;
+  }
+  /* The worker's read starts now, before the UPDATE changes a page: its
+  ** first step takes the read lock (never waiting for it). */
+  char *sql = scan_sql(t);
+  int usable = found == nset && sql &&
+               sqlite3_open_v2(file, &s->rdb, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+               sqlite3_prepare_v2(s->rdb, sql, -1, &s->q, NULL) == SQLITE_OK;
+  free(sql);
+  int rc = usable ? sqlite3_step(s->q) : SQLITE_ERROR;
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    feed_free(f);
+    return ISMS_OK;
+  }
+  s->first = rc == SQLITE_ROW;
+  sqlite3_stmt *q;
+  if (sqlite3_prepare_v2(db->sql, "PRAGMA cache_spill", -1, &q, NULL) == SQLITE_OK) {
+    s->spill = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) != 0;
+    sqlite3_finalize(q);
+  }
+  s->main = db->sql;
+  /* A spill size no write reaches: "= OFF" would wait for the transaction
+  ** to end (SQLite applies the flag only outside one), a size applies now. */
+  if (s->spill) sqlite3_exec(db->sql, "PRAGMA cache_spill = 2000000000", NULL, NULL, NULL);
+  f->t = ti;
+  f->rewrite = 1;
+  if (pthread_create(&s->worker, NULL, snap_worker, f) != 0) {
+    feed_free(f);
+    return ISMS_OK;
+  }
+  s->running = 1;
+  t->feed = f;
+  ch->feeds[ch->nfeeds++] = f;
+  *out = f;
+  return ISMS_OK;
+}
+
+int isms__chain_feed_set(isms_db *db, isms__feed *fd, const isms__val *key, const isms__val *set) {
+  feed *f = fd;
+  snapshot *s = f ? f->snap : NULL;
+  if (!s || !s->running) return ISMS_OK;
+  snap_block *b = s->cur;
+  if (!b && !(b = s->cur = calloc(1, sizeof *b))) goto nomem;
+  uint8_t ktype = 'i';
+  int64_t ival = 0;
+  const unsigned char *k = NULL;
+  size_t klen = 0;
+  unsigned char kb[9];
+  if (key->type == SQLITE_INTEGER) {
+    ival = key->i;
+  } else if (key->type == SQLITE_TEXT) {
+    ktype = 't';
+    k = key->p;
+    klen = key->n;
+  } else {
+    /* as put_value writes the one key value ('b' keys) */
+    ktype = 'b';
+    if (key->type == SQLITE_NULL) {
+      kb[0] = 'n';
+      k = kb;
+      klen = 1;
+    } else if (key->type == SQLITE_FLOAT) {
+      unsigned char *p = kb;
+      size_t n = 0, cap = sizeof kb;
+      if (put_typed(&p, &n, &cap, key->type, 0, key->d, NULL, 0)) goto nomem;
+      k = kb;
+      klen = n;
+    } else {
+      /* a blob key: its canonical form is built in the block's room */
+      if (grow(&b->buf, &b->cap, b->n + 5 + key->n)) goto nomem;
+      size_t n = b->n;
+      put_typed(&b->buf, &n, &b->cap, SQLITE_BLOB, 0, 0, key->p, key->n);
+      k = b->buf + b->n;
+      klen = n - b->n;
+    }
+  }
+  b->kh[b->rows] = key_hash(ktype, ival, k, klen);
+  b->at[b->rows] = UINT32_MAX;
+  if (set) {
+    if (b->n > UINT32_MAX - 1024) goto nomem;
+    b->at[b->rows] = (uint32_t)b->n;
+    for (int v = 0; v < s->nset; v++)
+      if (put_val(&b->buf, &b->n, &b->cap, &set[v])) goto nomem;
+  }
+  if (++b->rows == SNAP_ROWS) snap_hand(s, 0);
+  return ISMS_OK;
+nomem:
+  return isms__fail(db, ISMS_NOMEM, "out of memory hashing %s", s->t->name);
 }
 
 /* 1 when the hook is paused for one UPDATE of a rewrite's table: only
@@ -1783,6 +2157,7 @@ static int feed_settle(isms_db *db, ctable *t) {
   isms__chain *ch = db->chain;
   feed *f = t->feed;
   hasher *h = f->h;
+  if (snap_finish(f)) return isms__fail(db, ISMS_NOMEM, "out of memory hashing %s", t->name);
   uint64_t total[4];
   memcpy(total, f->sum, sizeof total);
   if (h) {  /* the last chunk, then what the worker left, in order */

@@ -165,12 +165,18 @@ typedef struct feed isms__feed;
 ** the table whole. Call inside the write (after isms__begin). */
 ISMS_HIDDEN int isms__chain_feed(isms_db *db, const char *table, const char *const *cols,
                                  int ncols, int64_t first_rowid, isms__feed **out);
-/* A bulk UPDATE that feeds every row of table as it will be after the
-** write, in key order (chain.c, "rewrites"); *out NULL: no feed, the
-** write is hashed as any other. pause: 1 when the hook was paused for the
-** UPDATE (resume after it, whatever it returned). */
-ISMS_HIDDEN int isms__chain_rewrite(isms_db *db, const char *table, const char *const *cols,
-                                    int ncols, isms__feed **out);
+/* A bulk UPDATE of table that sets the columns set[0..nset) of the rows
+** it changes (chain.c, "rewrites"): for every row its scan passes, in key
+** order, isms__chain_feed_set gives the row's key (its one primary-key
+** value, or the rowid) and the new values of those columns as SQLite will
+** store them (set NULL: the row keeps its values; text must last until
+** the write settles). *out NULL: no feed, the write is hashed as any
+** other. Pause the hook for the UPDATE (isms__chain_pause: 1 when
+** paused; resume after it, whatever it returned). */
+ISMS_HIDDEN int isms__chain_rewrite_set(isms_db *db, const char *table, const char *const *set,
+                                        int nset, isms__feed **out);
+ISMS_HIDDEN int isms__chain_feed_set(isms_db *db, isms__feed *f, const isms__val *key,
+                                     const isms__val *set);
 ISMS_HIDDEN int isms__chain_pause(isms_db *db, isms__feed *f);
 /* A table's rows at the last settle, -1 when the chain does not know it. */
 ISMS_HIDDEN int64_t isms__chain_table_rows(isms_db *db, const char *table);

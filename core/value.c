@@ -316,14 +316,17 @@ static int write_changes(isms_db *db, isms_method *m, columns *k, int64_t batch,
 /* ------------------------------------------------ one pass
 ** A large register (over REWRITE_MIN assets, the size from which the
 ** hash chain hashes a table whole: chain.c BULK_MIN) is valued in the
-** UPDATE's own scan instead: isms_value_row gets every column of each row
-** in table order, values it (the bulk kernel, one row), writes its moves
-** to the change set, gives the chain the row as the UPDATE leaves it (a
-** rewrite, chain.c: the assets are not hashed again at commit), and says
+** UPDATE's own scan instead: isms_value_row gets each row's id, levels,
+** value and class in key order, values it (the bulk kernel, one row),
+** writes its moves to the change set, gives the chain the row's key and,
+** when it moved, its new value, class and batch (a rewrite, chain.c: the
+** chain hashes the rows as they were with those in place, on a thread of
+** its own, and the assets are not hashed again at commit), and says
 ** whether it moved; isms_value_new gives the SET the new value and class.
 ** The UPDATE runs with the preupdate hook paused. One pass where reading
-** the columns first took a second, and the UPDATE's per-row hook work as
-** much as the rest of it (issue #18). */
+** the columns first took a second, the UPDATE's per-row hook work as much
+** as the rest of it, and passing every column to the function a third
+** more (issue #18). */
 enum { REWRITE_MIN = 20000 };
 
 #define PASS_POINTER "isms_value_pass"
@@ -333,8 +336,6 @@ typedef struct value_pass {
   isms_db *db;
   isms__feed *feed;
   int64_t batch;
-  int ncols, col_id, col_c, col_i, col_a, col_value, col_class, col_batch;
-  isms__val *vals;
   isms__change_set cs;
   int64_t assets, valued, changed;
   int classes_moved;
@@ -358,47 +359,49 @@ static unsigned value_moves(isms_method *m, int8_t c, int8_t i, int8_t a, int ha
   return moved;
 }
 
+/* A value as the chain takes it (isms__val: SQLite's type and content). */
+static isms__val val_of(sqlite3_value *v) {
+  isms__val x = {sqlite3_value_type(v), 0, 0, NULL, 0};
+  if (x.type == SQLITE_INTEGER) x.i = sqlite3_value_int64(v);
+  else if (x.type == SQLITE_FLOAT) x.d = sqlite3_value_double(v);
+  else if (x.type != SQLITE_NULL) {
+    x.p = x.type == SQLITE_TEXT ? (const void *)sqlite3_value_text(v) : sqlite3_value_blob(v);
+    x.n = (size_t)sqlite3_value_bytes(v);
+  }
+  return x;
+}
+
+/* isms_value_row(PASS, id, c, i, a, value, class): 1 when the row moved. */
 static void value_row_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   value_pass *p = sqlite3_value_pointer(argv[0], PASS_POINTER);
-  if (!p || argc != p->ncols + 1) {
+  if (!p || argc != 7) {
     sqlite3_result_null(ctx);
     return;
   }
-  sqlite3_value **col = argv + 1;
-  for (int c = 0; c < p->ncols; c++) {
-    isms__val *x = &p->vals[c];
-    x->type = sqlite3_value_type(col[c]);
-    x->i = x->type == SQLITE_INTEGER ? sqlite3_value_int64(col[c]) : 0;
-    x->d = x->type == SQLITE_FLOAT ? sqlite3_value_double(col[c]) : 0;
-    x->p = x->type == SQLITE_TEXT   ? (const void *)sqlite3_value_text(col[c])
-           : x->type == SQLITE_BLOB ? sqlite3_value_blob(col[c])
-                                    : NULL;
-    x->n = x->p ? (size_t)sqlite3_value_bytes(col[c]) : 0;
-  }
-  const isms__val *ov = &p->vals[p->col_value], *oc = &p->vals[p->col_class];
-  int had = ov->type != SQLITE_NULL;
-  double was = ov->type == SQLITE_INTEGER ? (double)ov->i : ov->d, value;
-  const char *old_class = oc->type == SQLITE_TEXT ? oc->p : NULL;
+  isms__val id = val_of(argv[1]), ov = val_of(argv[5]);
+  int had = ov.type != SQLITE_NULL;
+  double was = ov.type == SQLITE_INTEGER ? (double)ov.i : ov.d, value;
+  const char *old_class =
+      sqlite3_value_type(argv[6]) == SQLITE_TEXT ? (const char *)sqlite3_value_text(argv[6]) : NULL;
   int8_t cls;
-  unsigned moved = value_moves(p->m, level_of(col[p->col_c]), level_of(col[p->col_i]),
-                               level_of(col[p->col_a]), had, was, old_class, &value, &cls);
+  unsigned moved = value_moves(p->m, level_of(argv[2]), level_of(argv[3]), level_of(argv[4]), had,
+                               was, old_class, &value, &cls);
   int has = cls >= 0, moved_class = moved & MOVED_CLASS, moved_value = moved & MOVED_VALUE;
   const char *new_class = has ? isms_method_class_name(p->m, cls) : NULL;
   p->assets++;
   p->valued += has;
-  if (moved_class || moved_value) {
-    const char *id = (const char *)p->vals[p->col_id].p;
+  if (moved) {
     char num[2][32];
     int rc = ISMS_OK;
-    if (!id) {
+    if (id.type != SQLITE_TEXT) {
       sqlite3_result_error(ctx, "an asset without an id", -1);
       return;
     }
-    if (moved_class) rc = isms__change_set_add(&p->cs, id, "class", old_class, new_class);
+    if (moved_class) rc = isms__change_set_add(&p->cs, id.p, "class", old_class, new_class);
     if (!rc && moved_value) {
       if (had) format_value(num[0], sizeof num[0], was);
       if (has) format_value(num[1], sizeof num[1], value);
-      rc = isms__change_set_add(&p->cs, id, "value", had ? num[0] : NULL, has ? num[1] : NULL);
+      rc = isms__change_set_add(&p->cs, id.p, "value", had ? num[0] : NULL, has ? num[1] : NULL);
     }
     if (rc) {
       sqlite3_result_error_nomem(ctx);
@@ -406,21 +409,23 @@ static void value_row_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
     p->changed++;
     p->classes_moved |= moved_class;
-    /* the row as the SET leaves it */
-    p->vals[p->col_value] = has ? (isms__val){SQLITE_FLOAT, 0, value, NULL, 0}
-                                : (isms__val){SQLITE_NULL, 0, 0, NULL, 0};
-    p->vals[p->col_class] = has ? (isms__val){SQLITE_TEXT, 0, 0, new_class, strlen(new_class)}
-                                : (isms__val){SQLITE_NULL, 0, 0, NULL, 0};
-    p->vals[p->col_batch] = (isms__val){SQLITE_INTEGER, p->batch, 0, NULL, 0};
   }
   p->new_class = new_class;
   p->new_value = value;
   p->new_valued = has;
-  if (p->feed && isms__chain_feed_row(p->db, p->feed, p->vals)) {
+  /* the row as the SET leaves it: value, class, updated_batch */
+  isms__val set[3] = {{SQLITE_NULL, 0, 0, NULL, 0},
+                      {SQLITE_NULL, 0, 0, NULL, 0},
+                      {SQLITE_INTEGER, p->batch, 0, NULL, 0}};
+  if (has) {
+    set[0] = (isms__val){SQLITE_FLOAT, 0, value, NULL, 0};
+    set[1] = (isms__val){SQLITE_TEXT, 0, 0, new_class, strlen(new_class)};
+  }
+  if (isms__chain_feed_set(p->db, p->feed, &id, moved ? set : NULL)) {
     sqlite3_result_error_nomem(ctx);
     return;
   }
-  sqlite3_result_int(ctx, moved_class || moved_value);
+  sqlite3_result_int(ctx, moved != 0);
 }
 
 /* isms_value_new(PASS, WHAT): the new value (1) or class (2) of the row
@@ -434,42 +439,6 @@ static void value_new_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     sqlite3_result_double(ctx, p->new_value);
   else
     sqlite3_result_text(ctx, p->new_class, -1, SQLITE_STATIC);
-}
-
-/* The register's columns in table order into *cols (n), and the places
-** of those the pass reads and sets; 0 when one is missing. */
-static int pass_columns(isms_db *db, value_pass *p, char ***cols, int *n) {
-  sqlite3_stmt *q;
-  *cols = NULL;
-  *n = 0;
-  if (sqlite3_prepare_v2(db->sql, "SELECT name FROM pragma_table_info('assets') ORDER BY cid", -1,
-                         &q, NULL) != SQLITE_OK)
-    return 0;
-  int cap = 0, ok = 1;
-  while (ok && sqlite3_step(q) == SQLITE_ROW) {
-    if (*n == cap) {
-      cap = cap ? 2 * cap : 32;
-      char **grown = realloc(*cols, (size_t)cap * sizeof *grown);
-      if (!grown) {
-        ok = 0;
-        break;
-      }
-      *cols = grown;
-    }
-    if (!((*cols)[*n] = strdup((const char *)sqlite3_column_text(q, 0)))) ok = 0;
-    else ++*n;
-  }
-  sqlite3_finalize(q);
-  int *at[] = {&p->col_id, &p->col_c, &p->col_i, &p->col_a, &p->col_value, &p->col_class,
-               &p->col_batch};
-  static const char *const names[] = {"id", "c", "i", "a", "value", "class", "updated_batch"};
-  for (int k = 0; k < 7; k++) {
-    *at[k] = -1;
-    for (int c = 0; c < *n; c++)
-      if (strcmp((*cols)[c], names[k]) == 0) *at[k] = c;
-    if (*at[k] < 0) ok = 0;
-  }
-  return ok;
 }
 
 /* Whether a quarter of the assets at either end of the key order (a
@@ -513,72 +482,49 @@ static int value_one_pass(isms_db *db, isms_method *m, int64_t batch, isms_value
   p.m = m;
   p.db = db;
   p.batch = batch;
-  char **cols = NULL;
-  int n = 0, rc = ISMS_OK;
-  char *sql = NULL;
-  if (pass_columns(db, &p, &cols, &n) && (p.vals = calloc((size_t)n, sizeof *p.vals))) {
-    size_t len = 200;
-    for (int c = 0; c < n; c++) len += 2 * strlen(cols[c]) + 4;
-    if ((sql = malloc(len))) {
-      size_t at = (size_t)snprintf(sql, len,
-                                   "UPDATE assets SET value = isms_value_new(?2, 1),"
-                                   " class = isms_value_new(?2, 2), updated_batch = ?1"
-                                   " WHERE isms_value_row(?2");
-      for (int c = 0; c < n; c++) {
-        sql[at++] = ',';
-        sql[at++] = '"';
-        for (const char *q = cols[c]; *q; q++) {
-          if (*q == '"') sql[at++] = '"';
-          sql[at++] = *q;
-        }
-        sql[at++] = '"';
-      }
-      memcpy(sql + at, ")", 2);
-      p.ncols = n;
-      rc = isms__chain_rewrite(db, "assets", (const char *const *)cols, n, &p.feed);
+  static const char *const set[] = {"value", "class", "updated_batch"};
+  int rc = isms__chain_rewrite_set(db, "assets", set, 3, &p.feed);
+  if (rc || !p.feed) return rc;
+  *done = 1;
+  /* registered once, as register_sql does: redefining a function is
+  ** refused while another statement of the connection runs */
+  sqlite3_stmt *probe;
+  int known = sqlite3_prepare_v2(db->sql, "SELECT isms_value_row(NULL, NULL, NULL, NULL, NULL, NULL, NULL),"
+                                 " isms_value_new(NULL, 0)",
+                                 -1, &probe, NULL) == SQLITE_OK;
+  if (known) sqlite3_finalize(probe);
+  sqlite3_stmt *st = NULL;
+  if (!known &&
+      (sqlite3_create_function_v2(db->sql, "isms_value_row", 7, SQLITE_UTF8 | SQLITE_DIRECTONLY,
+                                  NULL, value_row_fn, NULL, NULL, NULL) != SQLITE_OK ||
+       sqlite3_create_function_v2(db->sql, "isms_value_new", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY,
+                                  NULL, value_new_fn, NULL, NULL, NULL) != SQLITE_OK)) {
+    rc = isms__fail_sql(db, "valuing assets");
+  } else if (sqlite3_prepare_v2(db->sql,
+                                "UPDATE assets SET value = isms_value_new(?2, 1),"
+                                " class = isms_value_new(?2, 2), updated_batch = ?1"
+                                " WHERE isms_value_row(?2, id, c, i, a, value, class)",
+                                -1, &st, NULL) != SQLITE_OK) {
+    rc = isms__fail_sql(db, "valuing assets");
+  } else {
+    sqlite3_bind_int64(st, 1, batch);
+    sqlite3_bind_pointer(st, 2, &p, PASS_POINTER, NULL);
+    int paused = isms__chain_pause(db, p.feed);
+    int xs = sqlite3_step(st);
+    if (xs != SQLITE_DONE) fprintf(stderr, "DBG step %d ext %d %s\n", xs, sqlite3_extended_errcode(db->sql), sqlite3_errmsg(db->sql));
+    rc = xs == SQLITE_DONE ? ISMS_OK : isms__fail_sql(db, "valuing assets");
+    if (paused) {
+      isms__chain_resume(db);
+      if (p.changed) isms__chain_rewrote(db, p.feed);
     }
   }
-  for (int c = 0; c < n; c++) free(cols[c]);
-  free(cols);
-  if (!rc && sql && p.feed) {
-    *done = 1;
-    /* registered once, as register_sql does: redefining a function is
-    ** refused while another statement of the connection runs */
-    sqlite3_stmt *probe;
-    int known = sqlite3_prepare_v2(db->sql, "SELECT isms_value_row(NULL), isms_value_new(NULL, 0)",
-                                   -1, &probe, NULL) == SQLITE_OK;
-    if (known) sqlite3_finalize(probe);
-    if (!known &&
-        (sqlite3_create_function_v2(db->sql, "isms_value_row", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY,
-                                    NULL, value_row_fn, NULL, NULL, NULL) != SQLITE_OK ||
-         sqlite3_create_function_v2(db->sql, "isms_value_new", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY,
-                                    NULL, value_new_fn, NULL, NULL, NULL) != SQLITE_OK)) {
-      rc = isms__fail_sql(db, "valuing assets");
-    } else {
-      sqlite3_stmt *st;
-      if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK) {
-        rc = isms__fail_sql(db, "valuing assets");
-      } else {
-        sqlite3_bind_int64(st, 1, batch);
-        sqlite3_bind_pointer(st, 2, &p, PASS_POINTER, NULL);
-        int paused = isms__chain_pause(db, p.feed);
-        rc = sqlite3_step(st) == SQLITE_DONE ? ISMS_OK : isms__fail_sql(db, "valuing assets");
-        if (paused) {
-          isms__chain_resume(db);
-          if (p.changed) isms__chain_rewrote(db, p.feed);
-        }
-        sqlite3_finalize(st);
-      }
-    }
-    if (!rc) rc = isms__change_set_write(db, batch, "asset", &p.cs);
-    /* The incident touches carry their asset's class (asset_edit.c). */
-    if (!rc && p.classes_moved) rc = isms__touch_classes(db, NULL);
-    out->assets = p.assets;
-    out->valued = p.valued;
-    out->changed = p.changed;
-  }
-  free(sql);
-  free(p.vals);
+  sqlite3_finalize(st);
+  if (!rc) rc = isms__change_set_write(db, batch, "asset", &p.cs);
+  /* The incident touches carry their asset's class (asset_edit.c). */
+  if (!rc && p.classes_moved) rc = isms__touch_classes(db, NULL);
+  out->assets = p.assets;
+  out->valued = p.valued;
+  out->changed = p.changed;
   isms__change_set_free(&p.cs);
   return rc;
 }
