@@ -426,12 +426,44 @@ static int sha256(EVP_MD_CTX *ctx, const EVP_MD *sha, const void *p, size_t n,
              : -1;
 }
 
-/* The row's digest: SHA-256 of its canonical bytes. */
+/* The row's digest: SHA-256 of its canonical bytes (row_bytes'). A long
+** text or blob goes to the hash from where SQLite holds it, not copied
+** first: a re-valuation's change set is a row of tens of megabytes. */
+enum { STREAM_MIN = 4096 };
+
 static int row_digest(isms__chain *ch, const ctable *t, const source *src, int ncols,
                       int64_t rowid, unsigned char md[DIGEST]) {
+  size_t nl = strlen(t->name);
   ch->nbuf = 0;
-  if (row_bytes(t, src, ncols, rowid, &ch->buf, &ch->nbuf, &ch->capbuf)) return -1;
-  return sha256(ch->md, ch->sha, ch->buf, ch->nbuf, md);
+  if (!EVP_DigestInit_ex2(ch->md, ch->sha, NULL) || grow(&ch->buf, &ch->capbuf, nl + 1 + 9))
+    return -1;
+  memcpy(ch->buf, t->name, nl + 1);
+  ch->nbuf = nl + 1;
+  if (t->rowid) put_int(&ch->buf, &ch->nbuf, rowid);
+  for (int c = 0; c < ncols; c++) {
+    if (c == t->ipk) {
+      if (grow(&ch->buf, &ch->capbuf, ch->nbuf + 9)) return -1;
+      put_int(&ch->buf, &ch->nbuf, rowid);
+      continue;
+    }
+    sqlite3_value *v = value_at(src, c);
+    int type = v ? sqlite3_value_type(v) : SQLITE_NULL;
+    if ((type == SQLITE_TEXT || type == SQLITE_BLOB) && sqlite3_value_bytes(v) >= STREAM_MIN) {
+      const void *p = type == SQLITE_TEXT ? (const void *)sqlite3_value_text(v) : sqlite3_value_blob(v);
+      size_t len = (size_t)sqlite3_value_bytes(v);
+      if (grow(&ch->buf, &ch->capbuf, ch->nbuf + 5)) return -1;
+      ch->buf[ch->nbuf++] = type == SQLITE_TEXT ? 't' : 'b';
+      for (int k = 0; k < 4; k++) ch->buf[ch->nbuf++] = (unsigned char)(len >> (8 * k));
+      if (!EVP_DigestUpdate(ch->md, ch->buf, ch->nbuf) || !EVP_DigestUpdate(ch->md, p, len))
+        return -1;
+      ch->nbuf = 0;
+    } else if (put_value(&ch->buf, &ch->nbuf, &ch->capbuf, v)) {
+      return -1;
+    }
+  }
+  unsigned len = 0;
+  return EVP_DigestUpdate(ch->md, ch->buf, ch->nbuf) && EVP_DigestFinal_ex(ch->md, md, &len)
+             ? 0 : -1;
 }
 
 /* A WITHOUT ROWID row's key: its one primary-key value as it is ('i' or

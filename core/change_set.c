@@ -37,24 +37,21 @@ static int grow(isms__change_set *cs, size_t more) {
   return 0;
 }
 
-/* A field's text escaped (or \N), then sep. Room: twice the text + 3. */
+/* The escape letter of each byte that takes one (COPY's text form), else 0. */
+static const char escape_of[256] = {['\\'] = '\\', ['\t'] = 't', ['\n'] = 'n', ['\r'] = 'r'};
+
+/* A field's text escaped (or \N), then sep; copied and checked in one
+** pass (most fields are short ids and numbers). Room: twice the text + 3. */
 static void put_field(isms__change_set *cs, const char *s, size_t len, char sep) {
   char *o = cs->p + cs->n;
   if (!s) {
     *o++ = '\\';
     *o++ = 'N';
-  } else if (strcspn(s, "\\\t\n\r") >= len) {  /* nothing to escape: most ids and values */
-    memcpy(o, s, len);
-    o += len;
   } else {
     for (size_t k = 0; k < len; k++) {
-      char c = s[k];
-      if (c == '\\' || c == '\t' || c == '\n' || c == '\r') {
-        *o++ = '\\';
-        *o++ = c == '\\' ? '\\' : c == '\t' ? 't' : c == '\n' ? 'n' : 'r';
-      } else {
-        *o++ = c;
-      }
+      char e = escape_of[(unsigned char)s[k]];
+      if (e) *o++ = '\\';
+      *o++ = e ? e : s[k];
     }
   }
   *o++ = sep;
