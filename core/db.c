@@ -158,6 +158,7 @@ static int open_register(const char *path, int create, isms_db **out) {
   isms_db *db = calloc(1, sizeof *db);
   if (!db) return ISMS_NOMEM;
   *out = db;
+  db->journal_fd = -1;
   snprintf(db->actor, sizeof db->actor, "unknown");
   if (!path || !*path) return isms__fail(db, ISMS_MISUSE, "no register path given");
   int absent, rc = check_path(db, path, create, &absent);
@@ -202,6 +203,7 @@ ISMS_API int isms_close(isms_db *db) {
   sqlite3_finalize(db->st_log);
   isms__chain_free(db);
   isms__kinds_free(db);
+  isms__bulk_end(db);
   if (db->sql) sqlite3_close_v2(db->sql);
   free(db->errmsg);
   free(db);

@@ -47,6 +47,8 @@ struct isms_db {
   struct isms_kinds *kinds;  /* record kinds defined at run time (record_store.c) */
   int busy_ms;           /* busy timeout: how long to wait for another process's lock */
   struct isms__chain *chain;  /* the hash chain's hook state (chain.c); NULL before it */
+  int bulk;              /* a bulk write runs through a rollback journal (txn.c) */
+  int journal_fd;        /* that journal, opened by isms__bulk_progress; -1 */
 };
 #define ISMS_MAX_KINDS 128
 /* record_store.c: frees the run-time record kinds (isms_close). */
@@ -69,6 +71,13 @@ ISMS_HIDDEN void isms__rollback(isms_db *db);
 /* Bulk writes go through a rollback journal when the register is ours
 ** alone (see db.c); isms__wal_journal goes back to WAL afterwards. */
 ISMS_HIDDEN int isms__bulk_journal(isms_db *db);
+/* Called now and then by a bulk write (every few thousand rows): hands
+** the rollback journal's pages written so far to the disk, so the sync at
+** commit waits for the last ones only. */
+ISMS_HIDDEN void isms__bulk_progress(isms_db *db);
+/* Forgets the bulk write (its journal's descriptor); isms__wal_journal
+** does too. */
+ISMS_HIDDEN void isms__bulk_end(isms_db *db);
 ISMS_HIDDEN void isms__wal_journal(isms_db *db);
 
 /* ------------------------------------------------------------ asset_edit.c */

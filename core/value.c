@@ -388,7 +388,7 @@ static void value_row_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
                                was, old_class, &value, &cls);
   int has = cls >= 0, moved_class = moved & MOVED_CLASS, moved_value = moved & MOVED_VALUE;
   const char *new_class = has ? isms_method_class_name(p->m, cls) : NULL;
-  p->assets++;
+  if ((++p->assets & 0x3fff) == 0) isms__bulk_progress(p->db);
   p->valued += has;
   if (moved) {
     char num[2][32];

@@ -3,6 +3,7 @@
 -- order, class before value), and nothing for what did not move.
 local H = require "helper"
 local isms = require "isms"
+local ffi = require "ffi"
 
 -- A methodology valuing by weighted sum; c_tiers: how many tiers C has
 -- (an asset rated above them is left unvalued).
@@ -191,6 +192,18 @@ describe("re-valuing a large register in one pass", function()
     return csv
   end
 
+  -- The files this process holds open whose name ends in -journal.
+  local function open_journals()
+    pcall(ffi.cdef, "int getpid(void);")
+    local out = {}
+    local ls = io.popen("ls -l /proc/" .. ffi.C.getpid() .. "/fd 2>/dev/null")
+    for line in ls:lines() do
+      if line:find("%-journal") then out[#out + 1] = line end
+    end
+    ls:close()
+    return out
+  end
+
   local function state(reg, upto)
     local out = {}
     for row in reg:query("SELECT id, value, class, updated_batch IS NOT NULL AS moved FROM assets "
@@ -214,7 +227,13 @@ describe("re-valuing a large register in one pass", function()
       assert(x[1]:import_assets(inventory(x[2])))
     end
     local m = assert(isms.methodology.load(sum_file))
+    local spill = big:query("PRAGMA cache_spill")().cache_spill
     local rb = assert(big:value(m))
+    -- the connection is left as it was: its page cache spills again (not
+    -- while the chain's reader runs, core/chain.c) and the journal the
+    -- write handed to the disk as it went (core/txn.c) is closed
+    assert.are.equal(spill, big:query("PRAGMA cache_spill")().cache_spill)
+    assert.are.same({}, open_journals())
     assert.is_true(assert(small:value(m)).changed > 500)
     assert.is_true(rb.changed > 20000, tostring(rb.changed))
     assert.are.same({ 25000, rb.valued }, { rb.assets, 25000 - rb.unvalued })
