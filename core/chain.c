@@ -1536,7 +1536,10 @@ typedef struct snapshot {
   sqlite3_stmt *q;           /* the table's rows as they were; stepped once */
   int first;                 /* q holds a row not taken yet */
   int off;                   /* q's first value column (1: the rowid comes first) */
-  const ctable *t;
+  /* what the worker needs of the table, its own copy (the registry may be
+  ** read again while it runs) */
+  char *name;
+  int ncols, ipk, rowid, pk;
   const EVP_MD *sha;
   int *set;                  /* per table column: its place among the set values, or -1 */
   int nset;
@@ -1601,7 +1604,6 @@ static snap_block *snap_take(snapshot *s) {
 static void *snap_worker(void *arg) {
   feed *f = arg;
   snapshot *s = f->snap;
-  const ctable *t = s->t;
   EVP_MD_CTX *md = EVP_MD_CTX_new();
   unsigned char *buf = NULL, *kbuf = NULL;
   size_t cap = 0, kcap = 0;
@@ -1610,35 +1612,32 @@ static void *snap_worker(void *arg) {
   int rc = s->first ? SQLITE_ROW : SQLITE_DONE;
   if (!md) s->failed = 1;
   for (; !s->failed && !s->differs && rc == SQLITE_ROW; rc = sqlite3_step(s->q)) {
-    if (b && r == b->rows) {
+    while (!b || r == b->rows) {  /* the UPDATE's next row */
       snap_free_blocks(b);
-      b = NULL;
+      if (!(b = snap_take(s))) break;
+      r = 0;
     }
     if (!b) {
-      if (!(b = snap_take(s))) {
-        s->differs = 1;  /* a row the UPDATE did not pass */
-        break;
-      }
-      r = 0;
-      if (!b->rows) continue;
+      s->differs = 1;  /* a row the UPDATE did not pass */
+      break;
     }
     /* the row's key */
     uint8_t ktype = 'i';
     int64_t ival = 0;
     size_t klen = 0;
-    sqlite3_value *kv = t->rowid ? sqlite3_column_value(s->q, 0)
-                                 : sqlite3_column_value(s->q, s->off + t->pk[0]);
+    sqlite3_value *kv = sqlite3_column_value(s->q, s->rowid ? 0 : s->off + s->pk);
     int kt = sqlite3_value_type(kv);
-    if (t->rowid || kt == SQLITE_INTEGER) {
+    if (s->rowid || kt == SQLITE_INTEGER) {
       ival = sqlite3_value_int64(kv);
     } else if (kt == SQLITE_TEXT) {
       ktype = 't';
+      const unsigned char *text = sqlite3_value_text(kv);
       klen = (size_t)sqlite3_value_bytes(kv);
       if (grow(&kbuf, &kcap, klen + 1)) {
         s->failed = 1;
         break;
       }
-      if (klen) memcpy(kbuf, sqlite3_value_text(kv), klen);
+      if (klen) memcpy(kbuf, text, klen);
     } else {
       ktype = 'b';
       if (put_value(&kbuf, &klen, &kcap, kv)) {
@@ -1651,19 +1650,19 @@ static void *snap_worker(void *arg) {
       break;
     }
     /* its canonical bytes, the set columns from the block */
-    int64_t rowid = t->rowid ? sqlite3_column_int64(s->q, 0) : 0;
-    size_t n = 0, nl = strlen(t->name);
+    int64_t rowid = s->rowid ? sqlite3_column_int64(s->q, 0) : 0;
+    size_t n = 0, nl = strlen(s->name);
     const unsigned char *sv = b->at[r] == UINT32_MAX ? NULL : b->buf + b->at[r];
     if (grow(&buf, &cap, nl + 1 + 9)) {
       s->failed = 1;
       break;
     }
-    memcpy(buf, t->name, nl + 1);
+    memcpy(buf, s->name, nl + 1);
     n = nl + 1;
-    if (t->rowid) put_int(&buf, &n, rowid);
+    if (s->rowid) put_int(&buf, &n, rowid);
     int bad = 0;
-    for (int c = 0; c < t->ncols && !bad; c++) {
-      if (c == t->ipk) {
+    for (int c = 0; c < s->ncols && !bad; c++) {
+      if (c == s->ipk) {
         bad = grow(&buf, &cap, n + 9);
         if (!bad) put_int(&buf, &n, rowid);
       } else if (sv && s->set[c] >= 0) {
@@ -1690,7 +1689,9 @@ static void *snap_worker(void *arg) {
     s->rows++;
     r++;
   }
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) s->failed = 1;
+  /* a read that failed: the table is hashed whole, where the writer's
+  ** connection meets the same fault and says what it is */
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) s->differs = 1;
   /* the read lock goes now, before the writer commits */
   sqlite3_finalize(s->q);
   s->q = NULL;
@@ -1749,6 +1750,7 @@ static void snapshot_free(feed *f) {
   pthread_mutex_destroy(&s->mu);
   pthread_cond_destroy(&s->cv);
   free(s->set);
+  free(s->name);
   free(s);
   f->snap = NULL;
 }
@@ -1765,7 +1767,8 @@ int isms__chain_rewrite_set(isms_db *db, const char *table, const char *const *s
   if ((!t->rowid && t->npk != 1) || !file || !*file) return ISMS_OK;
   feed *f = calloc(1, sizeof *f);
   snapshot *s = f ? calloc(1, sizeof *s) : NULL;
-  if (!s || !(s->set = malloc((size_t)t->ncols * sizeof *s->set))) {
+  if (!s || !(s->set = malloc((size_t)t->ncols * sizeof *s->set)) || !(s->name = dup(t->name))) {
+    if (s) free(s->set);
     free(s);
     free(f);
     return isms__fail(db, ISMS_NOMEM, "out of memory");
@@ -1773,7 +1776,10 @@ int isms__chain_rewrite_set(isms_db *db, const char *table, const char *const *s
   f->snap = s;
   pthread_mutex_init(&s->mu, NULL);
   pthread_cond_init(&s->cv, NULL);
-  s->t = t;
+  s->ncols = t->ncols;
+  s->ipk = t->ipk;
+  s->rowid = t->rowid;
+  s->pk = t->rowid ? -1 : t->pk[0];
   s->sha = ch->sha;
   s->nset = nset;
   s->off = t->rowid ? 1 : 0;
@@ -1869,7 +1875,7 @@ int isms__chain_feed_set(isms_db *db, isms__feed *fd, const isms__val *key, cons
   if (++b->rows == SNAP_ROWS) snap_hand(s, 0);
   return ISMS_OK;
 nomem:
-  return isms__fail(db, ISMS_NOMEM, "out of memory hashing %s", s->t->name);
+  return isms__fail(db, ISMS_NOMEM, "out of memory hashing %s", s->name);
 }
 
 /* 1 when the hook is paused for one UPDATE of a rewrite's table: only
