@@ -44,7 +44,8 @@ describe("isms assets verbs", function()
     assert.are.equal(1, #one)
     assert.are.equal("AST-3", one[1].id)
     -- an option another verb takes is refused, not ignored
-    refused(db, 2, "option --force is not for 'assets list'", "assets", "--force")
+    refused(db, 2, "isms assets list: --force does not apply to list (it takes --class, "
+            .. "--owner, --type, --format, --json)", "assets", "--force")
     refused(db, 2, "--json and --format csv contradict", "assets", "--json", "--format", "csv")
   end)
 

@@ -50,7 +50,7 @@ methodology, logged in the change log.]],
 
   command("import", {
     usage = "isms import assets|risks FILE [--sheet S] [--reason TEXT] [--max-errors N] "
-      .. "[--encoding NAME]",
+      .. "[--encoding NAME] [--threads T]",
     summary = "import an asset inventory CSV or XLSX (all or nothing)",
     help = [[
 Reads FILE: CSV with a header row, or a worksheet of an XLSX workbook when
@@ -65,11 +65,16 @@ Commas or, when the header has semicolons and no comma, semicolons separate
 the cells; a UTF-8 BOM is skipped. A file that is not UTF-8 is read with
 --encoding NAME (an iconv name: cp1252 for Excel's CSV on Western European
 Windows, latin1, ...). With a units column and no group column, an asset of
-more than one unit is a group.
-`isms import risks FILE` is `isms risks import FILE`.]],
+more than one unit is a group. --threads 1 parses and stores a CSV on one
+thread (default: parsing and storing run in parallel).
+`isms import risks FILE` is `isms risks import FILE` (--reason and
+--max-errors only).]],
     options = { reason = "value", ["max-errors"] = "positive", threads = "count",
                 encoding = "value", sheet = "value" },
     verbs = { assets = 1, risks = 1 },   -- the register, then FILE
+    -- (isms import risks runs isms risks import: its options)
+    verb_options = { assets = { "reason", "max-errors", "threads", "encoding", "sheet" },
+                     risks = { "reason", "max-errors" } },
     run = function(ctx, opts, pos)
       if pos[1] == "risks" and pos[2] and not pos[3] then
         return commands.risks.run(ctx, opts, { "import", pos[2] })
@@ -168,17 +173,6 @@ more than one unit is a group.
     EDIT.fields[#EDIT.fields + 1] = ASSET.by_name[name]
     EDIT.by_name[name] = ASSET.by_name[name]
   end
-
-  -- which options each verb takes (others are refused, not ignored)
-  local VERB_OPTIONS = {
-    list = { class = true, owner = true, type = true, format = true, json = true },
-    show = { json = true, format = true },
-    add = { reason = true }, set = { reason = true },
-    delete = { reason = true, force = true },
-    import = { reason = true, ["max-errors"] = true, threads = true, encoding = true,
-               sheet = true },
-    export = {}, check = { json = true, format = true },
-  }
 
   -- an asset row as stored (type and flags as numbers) -> as shown
   local function shown(row)
@@ -389,13 +383,16 @@ TEXT, which the change log keeps.]],
                 threads = "count", encoding = "value", sheet = "value" },
     verbs = { list = 0, show = 1, add = math.huge, set = math.huge, delete = math.huge,
               import = 1, export = 1, check = 0 },
+    -- which options each verb takes (the dispatcher refuses the others)
+    default_verb = "list",
+    verb_options = {
+      list = { "class", "owner", "type", "format", "json" },
+      show = { "json", "format" }, check = { "json", "format" },
+      add = { "reason" }, set = { "reason" }, delete = { "reason", "force" },
+      import = { "reason", "max-errors", "threads", "encoding", "sheet" }, export = {},
+    },
     run = function(ctx, opts, pos)
       local verb = pos[1] or "list"
-      for opt in pairs(opts) do
-        if not VERB_OPTIONS[verb][opt] then
-          return nil, ("option --%s is not for 'assets %s'"):format(opt, verb), "USAGE"
-        end
-      end
       if verb == "list" then return list(ctx, opts) end
       if verb == "import" then
         if not pos[2] then return nil, "usage: isms assets import FILE", "USAGE" end
