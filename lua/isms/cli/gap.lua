@@ -30,9 +30,14 @@ import   reads a requirement catalog or a mapping set: a shipped name
 list     the frameworks and mapping sets held, or one framework's nodes
 show     one requirement
 export   one framework's nodes as CSV
-shipped  the catalogs shipped in rules/requirements/]],
+shipped  the catalogs shipped in rules/requirements/
+import takes --reason TEXT (the change log keeps it); list takes --json or
+--format json, show --json.]],
     options = { as = "value", reason = "value", json = "flag", format = "value" },
     verbs = { import = 1, list = 1, show = 1, export = 2, shipped = 0 },
+    default_verb = "list",
+    verb_options = { import = { "as", "reason" }, list = { "json", "format" }, show = { "json" },
+                     export = {}, shipped = {} },
     run = function(ctx, opts, pos)
       local verb = pos[1] or "list"
       if verb == "shipped" then
@@ -123,25 +128,40 @@ shipped  the catalogs shipped in rules/requirements/]],
       .. " | report",
     summary = "gap analysis: assessments, questionnaires, results",
     help = [[
-isms gap [ASSESSMENT]              results: by clause, by theme, top gaps
-                                   (--top N, --team N, --format, --json)
+isms gap [show] [ASSESSMENT]       results: by clause, by theme, top gaps
+                                   (--top N, --team N, --compare B, --format,
+                                   --json, --out F)
 isms gap new --framework F --assessor NAME [--date D] [--title T] [--scope S]
                                    [--method M]            start an assessment
 isms gap answer A REF FIELD=VALUE ...   answer one requirement (status=met ...)
-isms gap export A [FILE|-]         the questionnaire, one row per requirement: CSV,
+isms gap export A [FILE|-|--out F] the questionnaire, one row per requirement: CSV,
                                    or XLSX when FILE ends in .xlsx
-isms gap import A FILE [--sheet S]  read a filled questionnaire (CSV or XLSX)
+isms gap import A FILE [--sheet S] [--max-errors N]
+                                   read a filled questionnaire (CSV or XLSX)
                                    back, all or nothing
 isms gap prefill FROM TO [--overwrite]   pre-fill TO from FROM through mapping sets
-isms gap credit A (--from A9001 | --certified [--except 8.3,8.5])
+isms gap credit A (--from A9001 | --certified [--except 8.3,8.5]) [--overwrite]
                                    ISO 9001 credit for a 27001 assessment
-isms gap compare A B               what improved, regressed, is new
+isms gap compare A B [--json]      what improved, regressed, is new
 isms gap report A [--compare B] --format markdown|html|json|csv|xlsx [--out F]
-The latest assessment is used when none is named.]],
+                                   (and --top N, --team N, --json as show)
+The latest assessment is used when none is named. Writes (new, answer,
+import, prefill, credit) take --reason TEXT, which the change log keeps.]],
     options = GAP_OPTIONS,
     verbs = { new = 0, answer = math.huge, export = 2, import = 2, prefill = 2, credit = 1,
               compare = 2, report = 1, show = 1 },
     other_args = 1,  -- isms gap ASSESSMENT
+    default_verb = "show",  -- of no word, or of a first word that is no verb
+    verb_options = (function()
+      local results = { "top", "team", "compare", "format", "json", "out" }
+      return {
+        new = { "framework", "assessor", "date", "title", "scope", "method", "reason" },
+        answer = { "reason" }, export = { "out" },
+        import = { "reason", "max-errors", "sheet" }, prefill = { "overwrite", "reason" },
+        credit = { "from", "certified", "except", "overwrite", "reason" },
+        compare = { "json" }, show = results, report = results,
+      }
+    end)(),
     run = function(ctx, opts, pos)
       return kit.with_register(ctx, function(reg)
         local verbs = { new = true, answer = true, export = true, import = true, prefill = true,

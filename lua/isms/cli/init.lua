@@ -158,13 +158,14 @@ M.check_words = check_words
 
 -- The options a verb takes, where a command declares them:
 --   def.verb_options = { VERB = { "opt", ... }, ... }, with def.default_verb
---   the verb of no word at all; a verb left out takes every option.
+--   the verb of no word at all (and, with other_args, of a first word that
+--   is no verb: isms gap ASSESSMENT); a verb left out takes every option.
 -- Returns true, or nil and the message naming the option and what the verb takes.
 local function check_verb_options(name, def, opts, pos)
   local vo = def.verb_options
   if not vo then return true end
   local verb = def.verbs and pos[1] ~= nil and def.verbs[pos[1]] ~= nil and pos[1]
-    or (pos[1] == nil and def.default_verb) or nil
+    or ((pos[1] == nil or def.other_args) and def.default_verb) or nil
   local allowed = verb and vo[verb]
   if not allowed then return true end
   local set = {}
