@@ -105,6 +105,8 @@ import FILE    convert a CISO Assistant risk_matrix library (YAML) into an
                the translation, --matrix REF picks a matrix in the library]],
     options = { output = "value", name = "value", lang = "value", matrix = "value" },
     verbs = { show = 1, list = 0, check = 1, import = 1 },
+    verb_options = { show = {}, list = {}, check = {},
+                     import = { "output", "name", "lang", "matrix" } },
     run = function(ctx, opts, pos)
       local sub = pos[1]
       if sub == "list" then
