@@ -230,12 +230,18 @@ run              simulate the register's risks under a quantitative model
 show [RUN]       a stored run (the latest by default)
 runs             the stored runs
 curve [RUN]      the loss exceedance curve of a stored run
---top N          risks shown (table: 10; json and csv: all)
---format table|csv|json, --json   output format]],
+--top N          risks shown by run and show (table: 10; json and csv: all)
+--format table|csv|json, --json   output format (every verb)]],
     options = { method = "value", iterations = "positive", seed = "count", threads = "count",
                 correlation = "value", top = "count", format = "value", json = "flag",
                 ["no-store"] = "flag", reason = "value" },
     verbs = { run = 0, show = 1, curve = 1, runs = 0 },
+    default_verb = "run",
+    verb_options = {
+      run = { "method", "iterations", "seed", "threads", "correlation", "no-store", "reason",
+              "top", "format", "json" },
+      show = { "top", "format", "json" }, curve = { "format", "json" }, runs = { "format", "json" },
+    },
     run = function(ctx, opts, pos)
       local sub = pos[1] or "run"
       local ok, ferr = kit.check_format(opts.format)
