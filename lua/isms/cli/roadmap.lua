@@ -17,14 +17,15 @@ pre-implementation, risk-assessment, internal-audit, certification); a run
 follows one in the register from a start date. See docs/roadmaps.md.
 
   list                          the workflows, and the runs of the register
-  show WORKFLOW [--start D]     phases, steps, roles, criteria; the plan from D
+  show WORKFLOW [--start D] [--calendar C]
+                                phases, steps, roles, criteria; the plan from D
   check FILE                    validate a workflow; with --db, run its criteria
   start WORKFLOW [--start D] [--target D] [--id ID] [--title T] [--calendar C]
   status [RUN] [--today D]      done, ready, blocked (why), overdue; next
                                 actions by role; critical path; projected
                                 finish. Records the steps whose exit criteria
                                 hold as done (--no-record: only show them)
-  schedule [RUN] [--format text|json|svg|html] [--out FILE]
+  schedule [RUN] [--format text|json|svg|html] [--out FILE] [--width N]
                                 early and late dates, slack, critical path, Gantt
   complete [RUN] STEP --evidence "TEXT; TEXT" [--date D] [--started D]
            [--by WHO] [--note N] [--skip | --begin] [--override REASON]
@@ -32,8 +33,11 @@ follows one in the register from a start date. See docs/roadmaps.md.
   whatif [RUN] STEP --delay N   what N more working days on STEP do to the finish
 
 RUN may be left out when the register has one active run. --today fixes
-today's date; --estimate low|mid|high picks from duration ranges; --json
-prints JSON.]]
+today's date (check, status, schedule, complete, whatif); --estimate
+low|mid|high picks from duration ranges (show, status, schedule, whatif);
+--json prints JSON (list, show, status, schedule, whatif); the writes
+(start, status, complete) take --reason TEXT, which the change log keeps.
+A verb refuses the options it does not read.]]
 
 local function json_status(model)
   local steps = {}
@@ -465,6 +469,16 @@ return function(kit)
                 override = "value", delay = "value", reason = "value", ["no-record"] = "flag" },
     verbs = { list = 0, show = 1, check = 1, start = 1, status = 1, schedule = 1,
               complete = 2, whatif = 2 },
+    default_verb = "list",
+    verb_options = {
+      list = { "json" }, show = { "start", "calendar", "estimate", "json" }, check = { "today" },
+      start = { "id", "title", "start", "target", "calendar", "reason" },
+      status = { "today", "estimate", "no-record", "reason", "json" },
+      schedule = { "today", "estimate", "format", "out", "width", "json" },
+      complete = { "evidence", "date", "started", "by", "note", "skip", "begin", "override",
+                   "reason", "today" },
+      whatif = { "delay", "today", "estimate", "json" },
+    },
     run = function(ctx, opts, pos)
       local verb = pos[1] or "list"
       local known = false
