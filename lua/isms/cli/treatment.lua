@@ -183,17 +183,23 @@ issue       --approved-by NAME [--note TEXT]: the next revision (refused while
             the SoA has problems)
 catalogs NAMES
             the catalogs the SoA covers, comma-separated, the Annex A edition
-            first (default iso27001-2022)]],
+            first (default iso27001-2022)
+show takes --today DATE and --limit N as isms report does; issue takes
+--today DATE (the revision's date); the writes (set, issue, catalogs) take
+--reason TEXT, which the change log keeps.]],
     options = { format = "value", out = "value", today = "value", limit = "value",
                 applicable = "flag", excluded = "flag", reasons = "value",
                 justification = "value", status = "value", owner = "value",
                 ["approved-by"] = "value", note = "value", reason = "value", scope = "value" },
     verbs = { show = 0, check = 0, set = 1, issue = 0, catalogs = 1 },
+    default_verb = "show",
+    verb_options = {
+      show = { "scope", "format", "out", "today", "limit" }, check = { "scope" },
+      set = { "applicable", "excluded", "reasons", "justification", "status", "owner", "reason" },
+      issue = { "approved-by", "note", "today", "reason" }, catalogs = { "reason" },
+    },
     run = function(ctx, opts, pos)
       local sub = pos[1] or "show"
-      if opts.scope and sub ~= "show" and sub ~= "check" then
-        return nil, "--scope is an option of isms soa show and isms soa check", "USAGE"
-      end
       return kit.with_register(ctx, function(reg)
         if opts.scope and sub == "show" then
           local ro, why = report_opts(ctx, opts)
@@ -258,13 +264,24 @@ show        the plan as of --today (default today): summary, overdue and
             slipping tasks, all tasks; formats as for isms report
 add         --risk REF --title TEXT --owner NAME --due DATE [--control ID]
             [--id ID] [--status S]
-set ID      --status planned|in_progress|done|cancelled [--owner NAME] ...
-delay ID    --to DATE --why TEXT --approved-by NAME: a recorded re-dating]],
+set ID      --status planned|in_progress|done|cancelled [--owner NAME]
+            [--title TEXT] [--control ID]
+delay ID    --to DATE --why TEXT --approved-by NAME [--today DATE]: a
+            recorded re-dating (--today: the day it is recorded)
+show takes --limit N as isms report does; the writes (add, set, delay) take
+--reason TEXT, which the change log keeps.]],
     options = { format = "value", out = "value", today = "value", limit = "value",
                 risk = "value", title = "value", owner = "value", due = "value",
                 control = "value", id = "value", status = "value", to = "value",
                 why = "value", ["approved-by"] = "value", reason = "value" },
     verbs = { show = 0, add = 0, set = 1, delay = 1 },
+    default_verb = "show",
+    verb_options = {
+      show = { "format", "out", "today", "limit" },
+      add = { "id", "risk", "title", "owner", "due", "control", "status", "reason" },
+      set = { "title", "owner", "control", "status", "reason" },
+      delay = { "to", "why", "approved-by", "today", "reason" },
+    },
     run = function(ctx, opts, pos)
       local sub = pos[1] or "show"
       return kit.with_register(ctx, function(reg)
