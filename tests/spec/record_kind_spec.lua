@@ -471,8 +471,16 @@ describe("record kinds on the command line: verbs a command family adds", functi
     -- an option two added verbs share is accepted by both
     assert.are.equal(3, g.run({}, { min = "5" }, { "check" }))
     assert.are.equal("found problems over 5", errs[#errs])
-    assert.are.equal(2, g.run({}, { min = "2" }, { "list" }))
-    assert.truthy(errs[#errs]:find("option --min is not for 'gadgets list'", 1, true), errs[#errs])
+    -- the verbs' options, which the dispatcher checks: --min is count's and check's only
+    local cli = require "isms.cli"
+    assert.is_true(cli.check_verb_options("gadgets", g, { min = "2" }, { "count" }))
+    assert.is_true(cli.check_verb_options("gadgets", g, { min = "2", json = true }, { "check" }))
+    local ok, verr = cli.check_verb_options("gadgets", g, { min = "2" }, { "list" })
+    assert.is_nil(ok)
+    assert.truthy(verr:find("isms gadgets list: --min does not apply to list (it takes --format, "
+                            .. "--json, --", 1, true), verr)
+    -- no word: the list
+    assert.is_nil((cli.check_verb_options("gadgets", g, { min = "2" }, {})))
     assert.are.equal(2, g.run({}, {}, { "frobnicate" }))
     assert.truthy(errs[#errs]:find("expected list, show, add, set, delete, import, export, "
                                    .. "check, count", 1, true), errs[#errs])

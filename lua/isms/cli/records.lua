@@ -14,20 +14,33 @@ local cjson = require "cjson"
 
 local M = {}
 
+-- The options every kind's command has (the generic verbs read them).
+local COMMON = { format = "value", json = "flag", reason = "value", force = "flag",
+                 ["max-errors"] = "positive", out = "value", sheet = "value" }
+
 -- noun -> { verb = def, ... } from M.verb, and the order they were given.
 local extra_verbs, extra_order = {}, {}
 
 --- Adds a verb to the command of a record kind (named by its kind, plural
 -- or noun), or replaces a generic one. def: { usage = "VERB ARGS", summary
--- = "...", options = { name = kind, ... } (as for kit.command; --json,
--- --format and --reason are there already), args = N: the most words the
--- verb takes after it (default 0), no_register = true for a verb
--- that opens none, run = function(reg, opts, args, ctx) -> exit code |
--- true | nil, message, code }. args are the words after the verb. Called
--- by cli family files before install.
+-- = "...", options = { name = kind, ... } (as for kit.command), common =
+-- { "json", ... }: which of the kit's common options (--json, --format,
+-- --reason, --out, --force, --max-errors, --sheet) the verb reads (default
+-- json, format and reason); the verb takes these and its options, the
+-- dispatcher refuses the others (isms.cli check_verb_options). args = N:
+-- the most words the verb takes after it (default 0), no_register = true
+-- for a verb that opens none, run = function(reg, opts, args, ctx) -> exit
+-- code | true | nil, message, code }. args are the words after the verb.
+-- Called by cli family files before install.
 function M.verb(noun, name, def)
   if type(def) ~= "table" or type(def.run) ~= "function" then
     error("records.verb: " .. tostring(noun) .. " " .. tostring(name) .. ": needs a run function", 2)
+  end
+  for _, o in ipairs(def.common or {}) do
+    if not COMMON[o] then
+      error(("records.verb: %s %s: common option '%s' is not one of the kit's"):format(
+        tostring(noun), tostring(name), tostring(o)), 2)
+    end
   end
   if not extra_verbs[noun] then
     extra_verbs[noun] = {}
@@ -43,8 +56,12 @@ local VERBS = { "list", "show", "add", "set", "delete", "import", "export", "che
 -- (default 0).
 local WORDS = { list = 0, show = 1, add = math.huge, set = math.huge, delete = math.huge, import = 1,
                 export = 1, check = 0 }
-local COMMON = { format = "value", json = "flag", reason = "value", force = "flag",
-                 ["max-errors"] = "positive", out = "value", sheet = "value" }
+-- The options each generic verb reads (list: also a filter per field).
+local TAKES = { list = { "format", "json" }, show = { "format", "json" }, add = { "reason" },
+                set = { "reason" }, delete = { "reason", "force" },
+                import = { "reason", "max-errors", "sheet" }, export = { "out" },
+                check = { "format", "json" } }
+local DEFAULT_COMMON = { "json", "format", "reason" }
 
 -- A typed row as JSON, fields in descriptor order, lists always arrays.
 local function json_row(d, row)
@@ -156,7 +173,9 @@ local function help(d, extra, extra_names)
     local def = extra[name]
     lines[#lines + 1] = ("  %-26s %s"):format(def.usage or name, def.summary or "")
   end
-  lines[#lines + 1] = "lists (links) take ids separated by ';'. Writes take --reason TEXT."
+  lines[#lines + 1] = "lists (links) take ids separated by ';'. Writes take --reason TEXT; list,"
+  lines[#lines + 1] = "show and check --json or --format F; import --max-errors N; export --out FILE."
+  lines[#lines + 1] = "A verb refuses the options it does not read."
   return table.concat(lines, "\n")
 end
 
@@ -319,12 +338,43 @@ function M.install_kind(kit, d, command_name)
       words[v] = extra[v] and (extra[v].args or 0) or WORDS[v]
     end
 
+    -- The options each verb takes (the dispatcher refuses the others): a
+    -- generic verb its own (list: a filter per field too), an added one
+    -- its options and the common ones it reads.
+    local verb_options = {}
+    for _, v in ipairs(verbs) do
+      local takes = {}
+      if extra[v] then
+        local seen = {}
+        for _, o in ipairs(extra[v].common or DEFAULT_COMMON) do
+          takes[#takes + 1], seen[o] = o, true
+        end
+        local own = {}
+        for o in pairs(extra[v].options or {}) do
+          if not seen[o] then own[#own + 1] = o end
+        end
+        table.sort(own)
+        for _, o in ipairs(own) do takes[#takes + 1] = o end
+      else
+        for _, o in ipairs(TAKES[v]) do takes[#takes + 1] = o end
+        if v == "list" then
+          local filters = {}
+          for o in pairs(filter_option) do filters[#filters + 1] = o end
+          table.sort(filters)
+          for _, o in ipairs(filters) do takes[#takes + 1] = o end
+        end
+      end
+      verb_options[v] = takes
+    end
+
     kit.command(noun, {
       usage = usage_text,
       summary = d.summary or d.title,
       help = help(d, extra, extra_names),
       options = options,
       verbs = words,
+      default_verb = "list",
+      verb_options = verb_options,
       run = function(ctx, opts, pos)
         local verb = pos[1] or "list"
         local known = false
@@ -332,11 +382,6 @@ function M.install_kind(kit, d, command_name)
         if not known then
           return fail(("unknown verb '%s'; expected %s"):format(verb, table.concat(verbs, ", ")),
                       "USAGE")
-        end
-        for opt, owners in pairs(own_option) do
-          if opts[opt] ~= nil and not owners[verb] and not filter_option[opt] then
-            return fail(("option --%s is not for '%s %s'"):format(opt, d.plural, verb), "USAGE")
-          end
         end
         local def = extra[verb]
         if def then
