@@ -81,6 +81,7 @@ return function(kit)
   -- ------------------------------------------------------------ people
 
   records_cli.verb("people", "check", {
+    common = { "json" },
     usage = "check [--today D] [--within N]",
     summary = "who lacks a programme or competence, refreshers due, unfilled roles",
     options = { today = "value", within = "value" },
@@ -151,6 +152,7 @@ return function(kit)
   })
 
   records_cli.verb("people", "setup", {
+    common = { "json", "reason" },
     usage = "setup [--roles NAME] [--programmes NAME] [--kickoff D]",
     summary = "the roles and programmes files and the ISMS kick-off date in use",
     options = { roles = "value", programmes = "value", kickoff = "value" },
@@ -174,6 +176,7 @@ return function(kit)
   })
 
   records_cli.verb("people", "roles", {
+    common = { "json" },
     usage = "roles [--today D]",
     summary = "the ISMS roles, their responsibilities and current holders",
     options = { today = "value" },
@@ -205,6 +208,7 @@ return function(kit)
   })
 
   records_cli.verb("people", "programmes", {
+    common = { "json" },
     usage = "programmes",
     summary = "the competence and awareness programmes in use",
     run = function(reg, opts)
@@ -230,6 +234,7 @@ return function(kit)
   })
 
   records_cli.verb("people", "assets", {
+    common = { "json" },
     usage = "assets ID",
     summary = "the assets a person owns (as the parties they act as)",
     args = 1,
@@ -248,6 +253,7 @@ return function(kit)
   -- ------------------------------------------------------------ scopes
 
   records_cli.verb("scopes", "check", {
+    common = { "json" },
     usage = "check [--limit N] [--all]",
     summary = "problems in the scopes and the assets outside every scope (exit 1 if any)",
     options = { limit = "count", all = "flag" },
@@ -280,6 +286,7 @@ return function(kit)
   })
 
   records_cli.verb("scopes", "assets", {
+    common = { "json" },
     usage = "assets ID [--limit N]",
     summary = "the assets a scope takes in",
     options = { limit = "count" },
@@ -299,6 +306,7 @@ return function(kit)
   })
 
   records_cli.verb("scopes", "approve", {
+    common = { "json", "reason" },
     usage = "approve ID --by PERSON [--on D] [--note T]",
     summary = "record top management's approval of the scope as its next version",
     options = { by = "value", on = "value", note = "value" },
@@ -317,6 +325,7 @@ return function(kit)
   })
 
   records_cli.verb("scopes", "statement", {
+    common = { "json" },
     usage = "statement ID",
     summary = "a scope statement drafted from the register (the guideline's Appendix A form)",
     args = 1,
@@ -331,6 +340,7 @@ return function(kit)
   })
 
   records_cli.verb("scopes", "status", {
+    common = { "json" },
     usage = "status",
     summary = "each scope's approved version and whether it changed since",
     run = function(reg, opts)
@@ -352,6 +362,7 @@ return function(kit)
   -- ------------------------------------------------------------ business cases
 
   records_cli.verb("business-cases", "render", {
+    common = { "format", "out" },
     usage = "render ID [--format markdown|html] [--out F] [--today D]",
     summary = "the business case for top management, from the register",
     options = { today = "value" },
@@ -374,6 +385,7 @@ return function(kit)
   })
 
   records_cli.verb("business-cases", "approve", {
+    common = { "reason" },
     usage = "approve ID --by PERSON [--on D]",
     summary = "record top management's approval (date and name)",
     options = { by = "value", on = "value" },
@@ -393,6 +405,7 @@ return function(kit)
   -- ------------------------------------------------------------ objectives
 
   records_cli.verb("objectives", "status", {
+    common = { "json" },
     usage = "status [--today D]",
     summary = "each objective against its target, from its metric's latest value",
     options = { today = "value" },
@@ -421,6 +434,7 @@ return function(kit)
   })
 
   records_cli.verb("objectives", "metrics", {
+    common = { "json" },
     usage = "metrics",
     summary = "the metrics an objective can name",
     run = function(_, opts)
@@ -434,6 +448,7 @@ return function(kit)
   -- ------------------------------------------------------------ communication
 
   records_cli.verb("communications", "due", {
+    common = { "json" },
     usage = "due [--today D] [--within N]",
     summary = "the communication schedule: what is overdue or falls due",
     options = { today = "value", within = "value" },
@@ -460,6 +475,7 @@ return function(kit)
   -- ------------------------------------------------------------ obligations
 
   records_cli.verb("obligations", "risk", {
+    common = { "json" },
     usage = "risk REF",
     summary = "the obligation records behind a risk's legal, regulatory and contractual flags",
     args = 1,

@@ -83,6 +83,7 @@ return function(kit)
   -- ------------------------------------------------------------ docs
 
   records_cli.verb("document", "check", {
+    common = { "json", "format" },
     usage = "check [--today D] [--all]", options = { today = "value", all = "flag" },
     summary = "missing mandatory, unapproved, overdue review, past retention, bad links",
     run = function(reg, opts)
@@ -119,6 +120,7 @@ return function(kit)
   })
 
   records_cli.verb("document", "verify", {
+    common = { "json", "format" },
     usage = "verify [ID ...] [--all]", options = { all = "flag" },
     summary = "which registered files changed or vanished since (SHA-256)",
     args = math.huge,
@@ -145,8 +147,10 @@ return function(kit)
   })
 
   records_cli.verb("document", "revise", {
+    common = { "reason" },
     usage = "revise ID --version V --reason WHY [--approved-by WHO] [--author A] [--path P] [--date D]",
-    options = { ["approved-by"] = "value", date = "value" },
+    options = { ["approved-by"] = "value", date = "value", version = "value", author = "value",
+                path = "value" },
     summary = "a new version: digest taken again, history entry with the reason",
     args = 1,
     run = function(reg, opts, args)
@@ -161,6 +165,7 @@ return function(kit)
   })
 
   records_cli.verb("document", "versions", {
+    common = { "json", "format" },
     usage = "versions ID", summary = "the version history with the reason for each change",
     args = 1,
     run = function(reg, opts, args)
@@ -175,6 +180,7 @@ return function(kit)
   })
 
   records_cli.verb("document", "mandatory", {
+    common = { "json", "format", "reason" },
     usage = "mandatory [--use LIST]", options = { use = "value" },
     summary = "the mandatory list (2013 and 2022 clauses) and how each item is met",
     run = function(reg, opts)
@@ -202,6 +208,7 @@ return function(kit)
   -- ------------------------------------------------------------ audits
 
   records_cli.verb("audit", "programme", {
+    common = { "json", "format" },
     usage = "programme [--today D] [--scope ID]", options = { today = "value", scope = "value" },
     summary = "the audit programme: areas by due date and risk weight (--scope: in one ISMS scope)",
     run = function(reg, opts)
@@ -231,6 +238,7 @@ return function(kit)
   })
 
   records_cli.verb("audit", "coverage", {
+    common = { "json", "format" },
     usage = "coverage [--today D]", options = { today = "value" },
     summary = "the programme across the ISMS scopes: every scope's areas, last audit, next due "
               .. "(exit 1 if a scope has none)",
@@ -253,6 +261,7 @@ return function(kit)
   })
 
   records_cli.verb("audit", "independence", {
+    common = { "json", "format" },
     usage = "independence ID", summary = "auditors who own something the audit covers (exit 1)",
     args = 1,
     run = function(reg, opts, args)
@@ -275,6 +284,7 @@ return function(kit)
   })
 
   records_cli.verb("audit", "checklist", {
+    common = { "json", "format", "out" },
     usage = "checklist ID [--format table|csv|json|markdown|html] [--out FILE]",
     summary = "the checklist from the requirement catalog and the SoA",
     args = 1,
@@ -294,6 +304,7 @@ return function(kit)
   })
 
   records_cli.verb("audit", "report", {
+    common = { "json", "format", "out" },
     usage = "report ID [--format markdown|html|...] [--out FILE] [--today D]",
     options = { today = "value" },
     summary = "the audit report: plan a-g, findings, independence, checklist, approval",
@@ -309,7 +320,8 @@ return function(kit)
   })
 
   records_cli.verb("finding", "raise", {
-    usage = "raise ID [--by WHO] [--raised D]", options = { by = "value" },
+    common = { "reason" },
+    usage = "raise ID [--by WHO] [--raised D]", options = { by = "value", raised = "value" },
     summary = "raise the nonconformity of a major or minor finding",
     args = 1,
     run = function(reg, opts, args)
@@ -323,6 +335,7 @@ return function(kit)
   })
 
   records_cli.verb("nonconformity", "trends", {
+    common = { "json", "format" },
     usage = "trends [--from D] [--to D] [--today D]",
     options = { from = "value", to = "value", today = "value" },
     summary = "nonconformities by source, requirement, quarter and age",
@@ -351,6 +364,7 @@ return function(kit)
   })
 
   records_cli.verb("nonconformity", "workflow", {
+    common = { "json", "format" },
     usage = "workflow", summary = "the lifecycle the register enforces (states, transitions)",
     run = function(reg, opts)
       local wf, e, code = audit.nonconformity.workflow(reg)
@@ -374,18 +388,28 @@ return function(kit)
     usage = "isms metrics [view|collect|record|check|use] [ARGS]",
     summary = "the measurement programme: metrics, collection, trends",
     help = table.concat({
-      "  isms metrics [view] [--today D]        latest vs target, status, trend, next due",
-      "  isms metrics collect [ID ...] [--all]  measure every due automatic metric (exit 1 if one failed)",
+      "  isms metrics [view] [--today D] [--json|--format F]",
+      "                                         latest vs target, status, trend, next due",
+      "  isms metrics collect [ID ...] [--all] [--today D]",
+      "                                         measure every due automatic metric (exit 1 if one failed)",
       "  isms metrics record ID VALUE [--date D] [--by WHO] [--note TEXT]",
-      "                                         a measurement entered by hand",
+      "                                         a measurement entered by hand (--date: default",
+      "                                         --today)",
       "  isms metrics check [NAME|FILE]         validate a metric set (rules/metrics/)",
       "  isms metrics use NAME                  the register's metric set (default iso27001)",
       "Metrics are defined in rule files; an automatic one is a read-only SQL query,",
       "run with a step and time budget. Measurements: isms measurements list|export|...",
+      "The writes (collect, record, use) take --reason TEXT, which the change log keeps.",
     }, "\n"),
     options = { today = "value", all = "flag", json = "flag", format = "value", date = "value",
                 by = "value", note = "value", reason = "value" },
     verbs = { view = 0, list = 0, collect = math.huge, record = 2, check = 1, use = 1 },
+    default_verb = "view",
+    verb_options = {
+      view = { "today", "json", "format" }, list = { "today", "json", "format" },
+      collect = { "today", "all", "reason" },
+      record = { "date", "by", "note", "today", "reason" }, check = {}, use = { "reason" },
+    },
     run = function(ctx, opts, pos)
       local verb = pos[1] or "view"
       if verb == "check" then
@@ -467,6 +491,7 @@ return function(kit)
     options = { from = "value", to = "value", today = "value", format = "value", out = "value",
                 json = "flag" },
     verbs = { pack = 0 },
+    verb_options = { pack = { "from", "to", "today", "format", "out", "json" } },
     run = function(ctx, opts, pos)
       if pos[1] ~= "pack" then return fail("usage: isms review pack --from DATE --to DATE", "USAGE") end
       local today, terr = today_of(opts)
