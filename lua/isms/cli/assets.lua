@@ -105,6 +105,7 @@ thread (default: parsing and storing run in parallel).
     summary = "write the assets as CSV in the import format (- for standard output)",
     options = {},
     verbs = { assets = 1, risks = 1 },
+    verb_options = { assets = {}, risks = {} },
     run = function(ctx, opts, pos)
       if pos[1] == "risks" and pos[2] and not pos[3] then
         return commands.risks.run(ctx, opts, { "export", pos[2] })

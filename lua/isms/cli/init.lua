@@ -465,6 +465,10 @@ function M.dispatch_table()
   return FAMILY_OF, names
 end
 
+--- The definition of the command name (loading what defines it), or nil
+-- (tests/spec/cli_verb_options_spec.lua walks them).
+M.definition = find_command
+
 --- Loads every command; returns command -> the family file that defined
 -- it ("records" for a record kind's command, "help").
 function M.command_families()
