@@ -18,7 +18,8 @@
 --   isms objectives metrics                        the metrics objectives can name
 --   isms communications due [--today D] [--within N]
 --   isms obligations risk REF                      the obligations behind a risk's flags
--- Every one takes --json.
+-- Every one takes --json but business-cases render (--format json) and
+-- approve; each names the common options it reads (def.common).
 local cjson = require "cjson"
 local records_cli = require "isms.cli.records"
 local records = require "isms.store.records"
