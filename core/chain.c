@@ -1513,7 +1513,11 @@ int64_t isms__chain_table_rows(isms_db *db, const char *table) {
   return ti < 0 ? -1 : ch->t[ti].nrows;
 }
 
-enum { SNAP_ROWS = 4096 };
+/* SNAP_ROWS rows of the UPDATE are handed over at a time. The writer's
+** page cache holds every page the UPDATE changes until the write settles
+** (about 250 bytes a row of assets): a table of more than SNAP_MAX_ROWS
+** rows is left to the caller's other way, whose memory is a few columns. */
+enum { SNAP_ROWS = 4096, SNAP_MAX_ROWS = 4000000 };
 
 static int put_val(unsigned char **b, size_t *n, size_t *cap, const isms__val *v);
 static int feed_keep(feed *f, uint8_t ktype, int64_t ival, const unsigned char *key, size_t klen,
@@ -1763,8 +1767,9 @@ int isms__chain_rewrite_set(isms_db *db, const char *table, const char *const *s
   if (ti < 0) return ISMS_OK;
   ctable *t = &ch->t[ti];
   const char *file = sqlite3_db_filename(db->sql, "main");
-  /* a key the worker can read from one column; a register in a file */
-  if ((!t->rowid && t->npk != 1) || !file || !*file) return ISMS_OK;
+  /* a key the worker can read from one column; a register in a file; a
+  ** table whose changed pages the writer's cache can hold until settle */
+  if ((!t->rowid && t->npk != 1) || !file || !*file || t->nrows > SNAP_MAX_ROWS) return ISMS_OK;
   feed *f = calloc(1, sizeof *f);
   snapshot *s = f ? calloc(1, sizeof *s) : NULL;
   if (!s || !(s->set = malloc((size_t)t->ncols * sizeof *s->set)) || !(s->name = dup(t->name))) {
