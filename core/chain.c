@@ -361,6 +361,57 @@ static int put_value(unsigned char **b, size_t *n, size_t *cap, sqlite3_value *v
   }
 }
 
+/* The same from a value a writer holds (isms__val). */
+static int put_val(unsigned char **b, size_t *n, size_t *cap, const isms__val *v) {
+  return put_typed(b, n, cap, v ? v->type : SQLITE_NULL, v ? v->i : 0, v ? v->d : 0,
+                   v ? v->p : NULL, v ? v->n : 0);
+}
+
+/* A key of one value, as the chain keeps it: an integer as it is ('i',
+** in *ival), a text's bytes ('t'), any other the value's canonical bytes
+** ('b'); the bytes into *kb (*n of them, 0 for 'i'). value_key takes it
+** from SQLite, val_key from a writer's value. */
+static int value_key(sqlite3_value *v, unsigned char **kb, size_t *n, size_t *cap,
+                     uint8_t *ktype, int64_t *ival) {
+  int type = v ? sqlite3_value_type(v) : SQLITE_NULL;
+  *n = 0;
+  if (type == SQLITE_INTEGER) {
+    *ktype = 'i';
+    *ival = sqlite3_value_int64(v);
+    return 0;
+  }
+  if (type == SQLITE_TEXT) {
+    const unsigned char *text = sqlite3_value_text(v);
+    size_t len = (size_t)sqlite3_value_bytes(v);
+    if (grow(kb, cap, len + 1)) return -1;
+    if (len) memcpy(*kb, text, len);
+    *n = len;
+    *ktype = 't';
+    return 0;
+  }
+  *ktype = 'b';
+  return put_value(kb, n, cap, v);
+}
+
+static int val_key(const isms__val *v, unsigned char **kb, size_t *n, size_t *cap,
+                   uint8_t *ktype, int64_t *ival) {
+  *n = 0;
+  if (v->type == SQLITE_INTEGER) {
+    *ktype = 'i';
+    *ival = v->i;
+    return 0;
+  }
+  if (v->type == SQLITE_TEXT) {
+    if (grow(kb, cap, v->n + 1)) return -1;
+    if (v->n) memcpy(*kb, v->p, v->n);
+    *n = v->n;
+    *ktype = 't';
+    return 0;
+  }
+  *ktype = 'b';
+  return put_val(kb, n, cap, v);
+}
+
 /* The same from a statement's column. sqlite3_column_value hands over the
 ** statement's own value (flagged ephemeral, not copied): one call per
 ** column where sqlite3_column_type, _text and _bytes each look the column
@@ -470,24 +521,9 @@ static int row_digest(isms__chain *ch, const ctable *t, const source *src, int n
 ** 't'), or the canonical bytes of all of them ('b'). Into ch->kbuf. */
 static int row_key(isms__chain *ch, const ctable *t, const source *src, uint8_t *ktype,
                    int64_t *ival) {
+  if (t->npk == 1)
+    return value_key(value_at(src, t->pk[0]), &ch->kbuf, &ch->nkbuf, &ch->capkbuf, ktype, ival);
   ch->nkbuf = 0;
-  if (t->npk == 1) {
-    sqlite3_value *v = value_at(src, t->pk[0]);
-    int type = v ? sqlite3_value_type(v) : SQLITE_NULL;
-    if (type == SQLITE_INTEGER) {
-      *ktype = 'i';
-      *ival = sqlite3_value_int64(v);
-      return 0;
-    }
-    if (type == SQLITE_TEXT) {
-      size_t len = (size_t)sqlite3_value_bytes(v);
-      if (grow(&ch->kbuf, &ch->capkbuf, len + 1)) return -1;
-      memcpy(ch->kbuf, sqlite3_value_text(v), len);
-      ch->nkbuf = len;
-      *ktype = 't';
-      return 0;
-    }
-  }
   for (int k = 0; k < t->npk; k++)
     if (put_value(&ch->kbuf, &ch->nkbuf, &ch->capkbuf, value_at(src, t->pk[k]))) return -1;
   *ktype = 'b';
@@ -1519,7 +1555,6 @@ int64_t isms__chain_table_rows(isms_db *db, const char *table) {
 ** rows is left to the caller's other way, whose memory is a few columns. */
 enum { SNAP_ROWS = 4096, SNAP_MAX_ROWS = 4000000 };
 
-static int put_val(unsigned char **b, size_t *n, size_t *cap, const isms__val *v);
 static int feed_keep(feed *f, uint8_t ktype, int64_t ival, const unsigned char *key, size_t klen,
                      int64_t fp);
 
@@ -1626,28 +1661,13 @@ static void *snap_worker(void *arg) {
       break;
     }
     /* the row's key */
-    uint8_t ktype = 'i';
+    uint8_t ktype;
     int64_t ival = 0;
-    size_t klen = 0;
-    sqlite3_value *kv = sqlite3_column_value(s->q, s->rowid ? 0 : s->off + s->pk);
-    int kt = sqlite3_value_type(kv);
-    if (s->rowid || kt == SQLITE_INTEGER) {
-      ival = sqlite3_value_int64(kv);
-    } else if (kt == SQLITE_TEXT) {
-      ktype = 't';
-      const unsigned char *text = sqlite3_value_text(kv);
-      klen = (size_t)sqlite3_value_bytes(kv);
-      if (grow(&kbuf, &kcap, klen + 1)) {
-        s->failed = 1;
-        break;
-      }
-      if (klen) memcpy(kbuf, text, klen);
-    } else {
-      ktype = 'b';
-      if (put_value(&kbuf, &klen, &kcap, kv)) {
-        s->failed = 1;
-        break;
-      }
+    size_t klen;
+    if (value_key(sqlite3_column_value(s->q, s->rowid ? 0 : s->off + s->pk), &kbuf, &klen, &kcap,
+                  &ktype, &ival)) {
+      s->failed = 1;
+      break;
     }
     if (key_hash(ktype, ival, kbuf, klen) != b->kh[r]) {
       s->differs = 1;
@@ -1836,40 +1856,11 @@ int isms__chain_feed_set(isms_db *db, isms__feed *fd, const isms__val *key, cons
   if (!s || !s->running) return ISMS_OK;
   snap_block *b = s->cur;
   if (!b && !(b = s->cur = calloc(1, sizeof *b))) goto nomem;
-  uint8_t ktype = 'i';
+  isms__chain *ch = db->chain;
+  uint8_t ktype;
   int64_t ival = 0;
-  const unsigned char *k = NULL;
-  size_t klen = 0;
-  unsigned char kb[9];
-  if (key->type == SQLITE_INTEGER) {
-    ival = key->i;
-  } else if (key->type == SQLITE_TEXT) {
-    ktype = 't';
-    k = key->p;
-    klen = key->n;
-  } else {
-    /* as put_value writes the one key value ('b' keys) */
-    ktype = 'b';
-    if (key->type == SQLITE_NULL) {
-      kb[0] = 'n';
-      k = kb;
-      klen = 1;
-    } else if (key->type == SQLITE_FLOAT) {
-      unsigned char *p = kb;
-      size_t n = 0, cap = sizeof kb;
-      if (put_typed(&p, &n, &cap, key->type, 0, key->d, NULL, 0)) goto nomem;
-      k = kb;
-      klen = n;
-    } else {
-      /* a blob key: its canonical form is built in the block's room */
-      if (grow(&b->buf, &b->cap, b->n + 5 + key->n)) goto nomem;
-      size_t n = b->n;
-      put_typed(&b->buf, &n, &b->cap, SQLITE_BLOB, 0, 0, key->p, key->n);
-      k = b->buf + b->n;
-      klen = n - b->n;
-    }
-  }
-  b->kh[b->rows] = key_hash(ktype, ival, k, klen);
+  if (val_key(key, &ch->kbuf, &ch->nkbuf, &ch->capkbuf, &ktype, &ival)) goto nomem;
+  b->kh[b->rows] = key_hash(ktype, ival, ch->kbuf, ch->nkbuf);
   b->at[b->rows] = UINT32_MAX;
   if (set) {
     if (b->n > UINT32_MAX - 1024) goto nomem;
@@ -1990,11 +1981,6 @@ static int rewrite_settle(isms_db *db, ctable *t, const uint64_t total[4]) {
   return put_table_state(db, t, f->rows, total);
 }
 
-static int put_val(unsigned char **b, size_t *n, size_t *cap, const isms__val *v) {
-  return put_typed(b, n, cap, v ? v->type : SQLITE_NULL, v ? v->i : 0, v ? v->d : 0,
-                   v ? v->p : NULL, v ? v->n : 0);
-}
-
 /* A fed row's canonical bytes, as row_bytes makes them from the table
 ** (put_typed's forms, written after one check of the room they need). */
 static int fed_bytes(const ctable *t, const feed *f, const isms__val *vals, int64_t rowid,
@@ -2054,22 +2040,9 @@ static int fed_bytes(const ctable *t, const feed *f, const isms__val *vals, int6
 /* A fed row's key, as row_key makes it (into ch->kbuf). */
 static int fed_key(isms__chain *ch, const ctable *t, const feed *f, const isms__val *vals,
                    uint8_t *ktype, int64_t *ival) {
+  if (t->npk == 1)
+    return val_key(&vals[f->map[t->pk[0]]], &ch->kbuf, &ch->nkbuf, &ch->capkbuf, ktype, ival);
   ch->nkbuf = 0;
-  if (t->npk == 1) {
-    const isms__val *v = &vals[f->map[t->pk[0]]];
-    if (v->type == SQLITE_INTEGER) {
-      *ktype = 'i';
-      *ival = v->i;
-      return 0;
-    }
-    if (v->type == SQLITE_TEXT) {
-      if (grow(&ch->kbuf, &ch->capkbuf, v->n + 1)) return -1;
-      if (v->n) memcpy(ch->kbuf, v->p, v->n);
-      ch->nkbuf = v->n;
-      *ktype = 't';
-      return 0;
-    }
-  }
   for (int k = 0; k < t->npk; k++)
     if (put_val(&ch->kbuf, &ch->nkbuf, &ch->capkbuf, &vals[f->map[t->pk[k]]])) return -1;
   *ktype = 'b';
